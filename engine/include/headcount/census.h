@@ -1,0 +1,229 @@
+/*
+ * The census: accounts from every source go in, persons and seat counts come
+ * out, by rules_v1 (docs/rules.md). Accounts are added concurrently through
+ * per-thread writers; hc_census_run then counts with the requested number of
+ * threads. The result is identical for any thread count and any input order.
+ */
+#ifndef HEADCOUNT_CENSUS_H
+#define HEADCOUNT_CENSUS_H
+
+#include <stdbool.h>
+#include "headcount/common.h"
+#include "headcount/norm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum hc_policy {
+    HC_POLICY_GITHUB = 0, /* mirrors GitHub's license sync */
+    HC_POLICY_EXTENDED,   /* joins accounts that share any email */
+} hc_policy;
+
+typedef enum hc_source_kind {
+    HC_SOURCE_GHES = 0, /* one GHES instance; the source name is its host */
+    HC_SOURCE_GHEC,     /* a GHEC enterprise (consumed-licenses) */
+} hc_source_kind;
+
+typedef enum hc_account_kind {
+    HC_ACCOUNT_GHES = 0,
+    HC_ACCOUNT_GHEC,
+} hc_account_kind;
+
+/* Why an account consumes no seat of its own (HC_EXCLUDE_NONE: it does). */
+typedef enum hc_exclusion {
+    HC_EXCLUDE_NONE = 0,
+    HC_EXCLUDE_SUSPENDED,  /* suspended GHES user */
+    HC_EXCLUDE_SYSTEM,     /* the built-in ghost or scim-admin account */
+    HC_EXCLUDE_UNLICENSED, /* GHEC row without a license / not a user */
+    HC_EXCLUDE_DUPLICATE,  /* repeated row of an account already counted */
+} hc_exclusion;
+
+/* How an account came to belong to its person. */
+typedef enum hc_join_rule {
+    HC_JOIN_SELF = 0,       /* founds the person (first account) */
+    HC_JOIN_IDENTITY,       /* GHES primary email = GHEC SAML/SCIM identity */
+    HC_JOIN_VERIFIED_EMAIL, /* GHES primary email = GHEC verified email */
+    HC_JOIN_SAME_PRIMARY,   /* unmatched GHES accounts, same primary email */
+    HC_JOIN_SHARED_EMAIL,   /* extended: shares some email with the person */
+} hc_join_rule;
+
+HC_API const char *hc_policy_name(hc_policy policy);        /* "github" */
+HC_API const char *hc_join_rule_name(hc_join_rule rule);    /* never NULL */
+HC_API const char *hc_exclusion_name(hc_exclusion reason);  /* never NULL */
+
+/* A GHES account as a reader found it. All strings are borrowed for the
+ * duration of the add call and copied. */
+typedef struct hc_ghes_account {
+    uint32_t source;      /* from hc_census_source; kind HC_SOURCE_GHES */
+    uint64_t id;          /* the GHES user id */
+    hc_str login;
+    hc_str primary_email; /* the only matching key under policy github */
+    const hc_str *emails; /* other emails (used by policy extended) */
+    size_t n_emails;
+    bool suspended;
+} hc_ghes_account;
+
+/* A GHEC account (a consumed-licenses row). Strings are borrowed and copied. */
+typedef struct hc_ghec_account {
+    uint32_t source;              /* kind HC_SOURCE_GHEC */
+    hc_str login;                 /* github_com_login; empty if none */
+    hc_str saml_name_id;          /* also an identity value; may be empty */
+    const hc_str *identity_values; /* SCIM / SAML attributes */
+    size_t n_identity_values;
+    const hc_str *verified_emails;
+    size_t n_verified_emails;
+    bool licensed;                /* github_com_user: true / licensed */
+} hc_ghec_account;
+
+typedef struct hc_census hc_census;
+typedef struct hc_census_writer hc_census_writer;
+
+typedef struct hc_census_options {
+    unsigned threads;        /* for hc_census_run; 0 = all online cores */
+    size_t expected_keys;    /* sizing hint for the key table; 0 = default */
+    const hc_domains *verified_domains; /* borrowed; may be NULL */
+} hc_census_options;
+
+/* options may be NULL (defaults). Caller frees with hc_census_destroy. */
+HC_API HC_NODISCARD hc_status hc_census_create(const hc_census_options *options,
+                                               hc_census **out);
+HC_API void hc_census_destroy(hc_census *census); /* NULL is a no-op */
+
+/*
+ * Finds or creates the source with this kind and name (a GHES host, or a
+ * GHEC enterprise / file name) and returns its id. Thread-safe. Names are
+ * compared byte for byte; at most 65535 sources.
+ */
+HC_API HC_NODISCARD hc_status hc_census_source(hc_census *census,
+                                               hc_source_kind kind,
+                                               const void *name, size_t len,
+                                               uint32_t *id);
+
+/* Adds n to the rejected-row count of a source (--skip-malformed). */
+HC_API void hc_census_source_reject(hc_census *census, uint32_t source,
+                                    uint64_t n);
+
+/*
+ * A writer adds accounts from one thread. Create one per thread; writers of
+ * one census may run concurrently with each other. Each account is copied
+ * and normalized on the writer's thread.
+ */
+HC_API HC_NODISCARD hc_status hc_census_writer_create(hc_census *census,
+                                                      hc_census_writer **out);
+HC_API HC_NODISCARD hc_status hc_census_add_ghes(hc_census_writer *writer,
+                                                 const hc_ghes_account *acct);
+HC_API HC_NODISCARD hc_status hc_census_add_ghec(hc_census_writer *writer,
+                                                 const hc_ghec_account *acct);
+/* Flushes and frees the writer (NULL is a no-op returning HC_OK). Every
+ * writer must be finished before hc_census_run. */
+HC_API HC_NODISCARD hc_status hc_census_writer_finish(hc_census_writer *w);
+
+typedef struct hc_result hc_result;
+
+/*
+ * Counts persons under policy. May be called more than once (each result
+ * is independent; free each with hc_result_destroy). Returns HC_OK,
+ * HC_ERR_NOMEM, HC_ERR_ARG (a writer still open).
+ */
+HC_API HC_NODISCARD hc_status hc_census_run(hc_census *census,
+                                            hc_policy policy,
+                                            hc_result **out);
+HC_API void hc_result_destroy(hc_result *result); /* NULL is a no-op */
+
+typedef struct hc_summary {
+    hc_policy policy;
+    uint64_t total_seats_consumed;  /* under policy */
+    uint64_t github_seats;          /* under policy github */
+    uint64_t extended_seats;        /* under policy extended */
+    uint64_t potential_savings;     /* github_seats - extended_seats */
+    uint64_t ghec_accounts;         /* licensed GHEC accounts */
+    uint64_t ghes_accounts;         /* eligible GHES accounts */
+    uint64_t ghes_accounts_total;   /* all distinct GHES accounts seen */
+    uint64_t ghes_accounts_matched; /* eligible GHES joined to a GHEC account */
+    uint64_t ghes_only_persons;     /* persons with GHES accounts only */
+    uint64_t keyless_accounts;      /* eligible GHES with no valid email */
+    uint64_t suspended_accounts;
+    uint64_t system_accounts;
+    uint64_t duplicate_rows;
+    uint64_t persons_without_verified_domain_email; /* 0 if no domains */
+    bool verified_domains_given;
+    uint64_t rejected_rows;
+} hc_summary;
+
+HC_API void hc_result_summary(const hc_result *result, hc_summary *out);
+
+typedef struct hc_source_info {
+    hc_str name;
+    hc_source_kind kind;
+    uint64_t accounts; /* distinct accounts */
+    uint64_t eligible; /* accounts that can consume a seat */
+    uint64_t rejected; /* rows skipped as malformed */
+} hc_source_info;
+
+HC_API size_t hc_result_source_count(const hc_result *result);
+HC_API void hc_result_source(const hc_result *result, size_t i,
+                             hc_source_info *out);
+
+/*
+ * Accounts, in canonical order: GHEC accounts by login (bytes), then GHES
+ * accounts by (host, id). Excluded accounts are included, with their reason.
+ */
+typedef struct hc_account_info {
+    hc_account_kind kind;
+    hc_str source;         /* GHES host or GHEC source name */
+    uint64_t ghes_id;      /* GHES only */
+    hc_str login;
+    hc_str key;            /* GHES: normalized primary email, may be empty */
+    hc_exclusion exclusion;
+    size_t person;         /* index into persons; SIZE_MAX when excluded */
+    hc_join_rule rule;     /* how it joined its person */
+    hc_str join_key;       /* the key that joined it (empty for SELF) */
+    size_t n_keys;         /* all normalized keys, see hc_result_account_key */
+} hc_account_info;
+
+HC_API size_t hc_result_account_count(const hc_result *result);
+HC_API void hc_result_account(const hc_result *result, size_t i,
+                              hc_account_info *out);
+
+typedef enum hc_key_role {
+    HC_KEY_PRIMARY = 0, /* GHES primary email */
+    HC_KEY_EMAIL,       /* GHES other email */
+    HC_KEY_IDENTITY,    /* GHEC SAML NameID / SCIM value */
+    HC_KEY_VERIFIED,    /* GHEC verified email */
+} hc_key_role;
+
+/* The j-th normalized key of account i (j < n_keys); borrowed. */
+HC_API hc_str hc_result_account_key(const hc_result *result, size_t i,
+                                    size_t j, hc_key_role *role);
+
+/* Persons in deterministic order (GHEC login, else smallest host:id). */
+typedef struct hc_person_info {
+    size_t n_accounts;
+    bool has_ghec;               /* first account is the GHEC account */
+    bool has_verified_domain_email;
+    size_t group;  /* policy github: index of the person under policy
+                      extended that contains it (its "real person") */
+    size_t group_size; /* github persons in that group (>1: savings) */
+} hc_person_info;
+
+HC_API size_t hc_result_person_count(const hc_result *result);
+HC_API void hc_result_person(const hc_result *result, size_t p,
+                             hc_person_info *out);
+/* Index of the j-th account of person p (j < n_accounts). */
+HC_API size_t hc_result_person_account(const hc_result *result, size_t p,
+                                       size_t j);
+
+/*
+ * Finds the account a query names: an email (normalized, matched against
+ * every account key), a GHEC login, or "host:id". Returns HC_OK with *account
+ * set (the first in canonical order), or HC_ERR_NOTFOUND.
+ */
+HC_API HC_NODISCARD hc_status hc_result_find(const hc_result *result,
+                                             const void *query, size_t len,
+                                             size_t *account);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HEADCOUNT_CENSUS_H */

@@ -1,0 +1,108 @@
+/*
+ * A lock-free concurrent hash map from byte-string keys to a dense id and an
+ * owner. Keys are identified by their XXH3-128 fingerprint; the key bytes are
+ * copied once into an internal arena so reports can print them. Each key gets
+ * a dense id (0, 1, 2, ... in insertion order) that never changes, and an
+ * owner: a 64-bit value that only ever decreases (atomic minimum), so that
+ * when threads race to claim a key the winner is the one the caller ranks
+ * first, never simply the fastest thread.
+ *
+ * Layout, probing, memory orders, linearization points, the fingerprint
+ * collision bound and growth are documented in docs/internals/hset.md.
+ */
+#ifndef HEADCOUNT_HSET_H
+#define HEADCOUNT_HSET_H
+
+#include <stdbool.h>
+#include "headcount/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HC_HSET_KEY_MAX 4096        /* longest key, in bytes */
+#define HC_HSET_MAX_KEYS 0x7fffffffu /* ids are 31-bit */
+#define HC_OWNER_NONE UINT64_MAX    /* "no owner"; the initial owner */
+
+typedef struct hc_fp {
+    uint64_t lo;
+    uint64_t hi;
+} hc_fp;
+
+/* XXH3-128 fingerprint of (key, len). Pure; thread-safe. */
+HC_API hc_fp hc_fingerprint(const void *key, size_t len);
+
+typedef struct hc_hset hc_hset;
+
+/*
+ * Creates a set sized to hold expected_keys without growing (0 picks a small
+ * default). Returns HC_OK, HC_ERR_NOMEM, or HC_ERR_ARG when expected_keys
+ * exceeds HC_HSET_MAX_KEYS. *out is owned by the caller: hc_hset_destroy.
+ */
+HC_API HC_NODISCARD hc_status hc_hset_create(size_t expected_keys,
+                                             hc_hset **out);
+HC_API void hc_hset_destroy(hc_hset *set); /* NULL is a no-op */
+
+/*
+ * Insert-or-find. Inserts the key if absent, then lowers its owner to
+ * min(current owner, owner); pass HC_OWNER_NONE to leave the owner alone.
+ * *id receives the key's dense id; *inserted (may be NULL) is true when this
+ * call inserted the key. The key is copied.
+ *
+ * Thread-safe and lock-free with respect to other upserts, finds and reads.
+ * Returns HC_OK; HC_ERR_FULL when the set reached its capacity (nothing was
+ * inserted: stop all users, call hc_hset_grow, retry); HC_ERR_LIMIT when len
+ * exceeds HC_HSET_KEY_MAX; HC_ERR_NOMEM when the key arena cannot grow.
+ */
+HC_API HC_NODISCARD hc_status hc_hset_upsert(hc_hset *set, const void *key,
+                                             size_t len, uint64_t owner,
+                                             uint32_t *id, bool *inserted);
+
+/* As hc_hset_upsert with fp == hc_fingerprint(key, len) already computed. */
+HC_API HC_NODISCARD hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp,
+                                                const void *key, size_t len,
+                                                uint64_t owner, uint32_t *id,
+                                                bool *inserted);
+
+/* Hints the cache that fp will be probed soon (batched lookups). */
+HC_API void hc_hset_prefetch(const hc_hset *set, hc_fp fp);
+
+/*
+ * Finds a key. Returns HC_OK with *id set, or HC_ERR_NOTFOUND. Thread-safe;
+ * concurrent with upserts it sees every key whose upsert returned before the
+ * find began.
+ */
+HC_API HC_NODISCARD hc_status hc_hset_find(const hc_hset *set,
+                                           const void *key, size_t len,
+                                           uint32_t *id);
+
+/* Lowers the owner of id to min(current, owner). Thread-safe, lock-free. */
+HC_API void hc_hset_claim(hc_hset *set, uint32_t id, uint64_t owner);
+
+/* The current owner of id (HC_OWNER_NONE if never claimed). Thread-safe. */
+HC_API uint64_t hc_hset_owner(const hc_hset *set, uint32_t id);
+
+/* The key bytes of id, borrowed until hc_hset_destroy. Thread-safe for any
+ * id returned by a completed upsert. */
+HC_API hc_str hc_hset_key(const hc_hset *set, uint32_t id);
+
+/* Number of keys. Exact once no upsert is running. */
+HC_API size_t hc_hset_size(const hc_hset *set);
+
+/* Number of keys the set holds before upsert returns HC_ERR_FULL. */
+HC_API size_t hc_hset_capacity(const hc_hset *set);
+
+/* Bytes of memory held: table, per-key entries, key arena. */
+HC_API size_t hc_hset_memory(const hc_hset *set);
+
+/*
+ * Grows the set so that it holds at least min_keys (at least doubling).
+ * Ids, owners and key bytes are preserved. NOT thread-safe: no other call
+ * on this set may run concurrently. Returns HC_OK, HC_ERR_NOMEM, HC_ERR_ARG.
+ */
+HC_API HC_NODISCARD hc_status hc_hset_grow(hc_hset *set, size_t min_keys);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HEADCOUNT_HSET_H */

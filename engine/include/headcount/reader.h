@@ -1,0 +1,78 @@
+/*
+ * Readers: load the real export formats into a census. The format is
+ * detected from content; gzip is detected from its magic bytes; "-" is
+ * standard input. Large files are memory-mapped and parsed by several
+ * threads, split at record boundaries. Formats: docs/formats.md.
+ */
+#ifndef HEADCOUNT_READER_H
+#define HEADCOUNT_READER_H
+
+#include <stdbool.h>
+#include "headcount/census.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum hc_format {
+    HC_FORMAT_UNKNOWN = 0,
+    HC_FORMAT_GHES_CSV,   /* GHES all_users.csv report */
+    HC_FORMAT_GHES_JSON,  /* headcount's plaintext GHES JSON export */
+    HC_FORMAT_GHEC_JSON,  /* consumed-licenses REST JSON (pages) */
+    HC_FORMAT_GHEC_CSV,   /* consumed-licenses CSV report */
+    HC_FORMAT_RECORDS,    /* NDJSON accounts */
+} hc_format;
+
+HC_API const char *hc_format_name(hc_format format); /* never NULL */
+
+/* Which command-line flag named the input; restricts detection. */
+typedef enum hc_input_role {
+    HC_INPUT_GHES = 0, /* --ghes [HOST=]PATH: GHES CSV or GHES JSON */
+    HC_INPUT_GHEC,     /* --ghec PATH: consumed-licenses JSON or CSV */
+    HC_INPUT_RECORDS,  /* --records PATH: NDJSON */
+} hc_input_role;
+
+typedef struct hc_input {
+    hc_input_role role;
+    const char *path;  /* "-" for standard input */
+    const char *host;  /* GHES host from HOST=PATH, or NULL */
+} hc_input;
+
+typedef struct hc_load_options {
+    unsigned threads;     /* 0 = all online cores */
+    bool skip_malformed;  /* row-level errors become rejected rows */
+} hc_load_options;
+
+typedef struct hc_load_stats {
+    hc_format format;
+    uint64_t bytes;     /* uncompressed bytes read */
+    uint64_t records;   /* rows / records parsed */
+    uint64_t accounts;  /* accounts added to the census */
+    uint64_t rejected;  /* rows skipped under skip_malformed */
+} hc_load_stats;
+
+/*
+ * Reads one input into census. On failure nothing more is added from this
+ * input, diag says file:line:column and what was expected, and the status
+ * is HC_ERR_DATA / HC_ERR_LIMIT / HC_ERR_ENCRYPTED (exit 65),
+ * HC_ERR_NOINPUT (66), HC_ERR_IO (74), HC_ERR_ARG (64, e.g. a CSV report
+ * without HOST=) or HC_ERR_NOMEM. stats and diag may be NULL.
+ */
+HC_API HC_NODISCARD hc_status hc_census_load(hc_census *census,
+                                             const hc_input *input,
+                                             const hc_load_options *options,
+                                             hc_load_stats *stats,
+                                             hc_diag *diag);
+
+/*
+ * Loads a whole file (or "-") into memory, decompressing gzip. Bounded by
+ * max_bytes (HC_ERR_LIMIT beyond). *out is malloc'ed: free() it.
+ */
+HC_API HC_NODISCARD hc_status hc_file_slurp(const char *path, size_t max_bytes,
+                                            char **out, size_t *out_len,
+                                            hc_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HEADCOUNT_READER_H */

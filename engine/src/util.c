@@ -1,0 +1,141 @@
+/*
+ * Status strings, exit-code mapping, diagnostics, bounded buffers and the
+ * thread-count policy: the small pieces every other module leans on.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#ifndef HC_VERSION_STRING
+#define HC_VERSION_STRING "0.0.0"
+#endif
+
+const char *hc_version(void) { return HC_VERSION_STRING; }
+
+const char *hc_status_str(hc_status status)
+{
+    switch (status) {
+    case HC_OK: return "ok";
+    case HC_ERR_NOMEM: return "out of memory";
+    case HC_ERR_ARG: return "invalid argument";
+    case HC_ERR_DATA: return "malformed input";
+    case HC_ERR_LIMIT: return "input exceeds a size limit";
+    case HC_ERR_ENCRYPTED: return "encrypted license export";
+    case HC_ERR_NOINPUT: return "cannot open input";
+    case HC_ERR_IO: return "input/output error";
+    case HC_ERR_FULL: return "table is full";
+    case HC_ERR_NOTFOUND: return "not found";
+    case HC_ERR_INTERNAL: return "internal error";
+    case HC_STATUS_COUNT_: break;
+    }
+    return "unknown status";
+}
+
+int hc_status_exit_code(hc_status status)
+{
+    switch (status) {
+    case HC_OK: return 0;
+    case HC_ERR_ARG: return 64;
+    case HC_ERR_DATA:
+    case HC_ERR_LIMIT:
+    case HC_ERR_ENCRYPTED: return 65;
+    case HC_ERR_NOINPUT: return 66;
+    case HC_ERR_IO: return 74;
+    case HC_ERR_NOTFOUND: return 1;
+    case HC_ERR_NOMEM:
+    case HC_ERR_FULL:
+    case HC_ERR_INTERNAL:
+    case HC_STATUS_COUNT_: break;
+    }
+    return 70;
+}
+
+void hc_diag_format(const hc_diag *diag, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return;
+    if (diag->line && diag->column)
+        snprintf(buf, cap, "%s:%llu:%llu: %s", diag->file,
+                 (unsigned long long)diag->line,
+                 (unsigned long long)diag->column, diag->message);
+    else if (diag->line)
+        snprintf(buf, cap, "%s:%llu: %s", diag->file,
+                 (unsigned long long)diag->line, diag->message);
+    else
+        snprintf(buf, cap, "%s: %s", diag->file, diag->message);
+}
+
+void hc__diag_set(hc_diag *diag, const char *file, uint64_t line,
+                  uint64_t column, const char *fmt, ...)
+{
+    if (!diag)
+        return;
+    snprintf(diag->file, sizeof diag->file, "%s", file ? file : "");
+    diag->line = line;
+    diag->column = column;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(diag->message, sizeof diag->message, fmt, ap);
+    va_end(ap);
+}
+
+void hc__buf_init(hc__buf *b, size_t limit)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->limit = limit;
+}
+
+void hc__buf_fini(hc__buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+hc_status hc__buf_reserve(hc__buf *b, size_t extra)
+{
+    if (extra > b->limit || b->len > b->limit - extra)
+        return HC_ERR_LIMIT;
+    size_t need = b->len + extra;
+    if (need <= b->cap)
+        return HC_OK;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    if (cap > b->limit)
+        cap = b->limit;
+    char *p = realloc(b->data, cap);
+    if (!p)
+        return HC_ERR_NOMEM;
+    b->data = p;
+    b->cap = cap;
+    return HC_OK;
+}
+
+hc_status hc__buf_append(hc__buf *b, const void *p, size_t n)
+{
+    hc_status rc = hc__buf_reserve(b, n);
+    if (rc != HC_OK)
+        return rc;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return HC_OK;
+}
+
+unsigned hc__cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1u : (unsigned)n;
+}
+
+unsigned hc__threads_resolve(unsigned requested)
+{
+    unsigned n = requested ? requested : hc__cpu_count();
+    return n > 256 ? 256 : n;
+}

@@ -1,0 +1,90 @@
+/*
+ * Internal helpers shared by every engine module: error propagation macros,
+ * bounded growable buffers and small inline utilities. Nothing here is part
+ * of the public API.
+ */
+#ifndef HC_UTIL_H
+#define HC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "headcount/common.h"
+
+/*
+ * HC_TRY(expr): evaluate an hc_status expression; on failure store it in the
+ * function's `rc` and jump to its single `done:` cleanup label.
+ * HC_FAIL_IF(cond, status): the same for a condition.
+ * In debug builds (HC_DEBUG_TRACE) each failure prints file:line to stderr.
+ */
+#ifdef HC_DEBUG_TRACE
+#include <stdio.h>
+#define HC_TRACE_(st) \
+    fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, hc_status_str(st))
+#else
+#define HC_TRACE_(st) ((void)0)
+#endif
+
+#define HC_TRY(expr)                 \
+    do {                             \
+        hc_status hc_try_ = (expr);  \
+        if (hc_try_ != HC_OK) {      \
+            HC_TRACE_(hc_try_);      \
+            rc = hc_try_;            \
+            goto done;               \
+        }                            \
+    } while (0)
+
+#define HC_FAIL_IF(cond, status)     \
+    do {                             \
+        if (cond) {                  \
+            HC_TRACE_(status);       \
+            rc = (status);           \
+            goto done;               \
+        }                            \
+    } while (0)
+
+#define HC_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define HC_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define HC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define HC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define HC_LIKELY(x) (x)
+#define HC_UNLIKELY(x) (x)
+#endif
+
+/*
+ * hc__buf: a growable byte buffer with a hard cap. Appending beyond cap is
+ * HC_ERR_LIMIT, never an unbounded allocation. Owned by whoever init'ed it;
+ * release with hc__buf_fini.
+ */
+typedef struct hc__buf {
+    char *data;
+    size_t len;
+    size_t cap;   /* allocated */
+    size_t limit; /* never grows beyond this */
+} hc__buf;
+
+void hc__buf_init(hc__buf *b, size_t limit);
+void hc__buf_fini(hc__buf *b);
+hc_status hc__buf_reserve(hc__buf *b, size_t extra);
+hc_status hc__buf_append(hc__buf *b, const void *p, size_t n);
+static inline void hc__buf_clear(hc__buf *b) { b->len = 0; }
+
+/* Fills diag (may be NULL) with file/line/column and a printf message. */
+void hc__diag_set(hc_diag *diag, const char *file, uint64_t line,
+                  uint64_t column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Number of online cores, at least 1. */
+unsigned hc__cpu_count(void);
+
+/* Resolves a thread-count request: 0 means all cores; capped at 256. */
+unsigned hc__threads_resolve(unsigned requested);
+
+#endif /* HC_UTIL_H */

@@ -1,0 +1,114 @@
+/*
+ * Entry point of the headcount command: global options (--version, --help),
+ * `help COMMAND`, and dispatch to the subcommands. Unknown commands and
+ * options exit 64 with a one-line hint, as sysexits(3) prescribes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "headcount/headcount.h"
+#include "cli.h"
+
+const cli_command cli_commands[] = {
+    {"count", cli_count_main, "count seats across GHES and GHEC exports",
+     cli_count_usage},
+    {"explain", cli_explain_main,
+     "show the person an email, login or host:id belongs to, and why",
+     cli_explain_usage},
+    {"savings", cli_savings_main,
+     "list seats paid twice for one person, with the fix", cli_savings_usage},
+    {"diff", cli_diff_main, "compare two reports", cli_diff_usage},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const cli_command *find_command(const char *name)
+{
+    for (const cli_command *c = cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "usage: headcount COMMAND [OPTIONS]\n"
+               "       headcount help COMMAND\n"
+               "       headcount --version\n\n"
+               "Counts GitHub Enterprise seats the way license sync does,\n"
+               "across GHES instances and GHEC, and explains every grouping.\n\n"
+               "Commands:\n");
+    for (const cli_command *c = cli_commands; c->name; c++)
+        fprintf(f, "  %-9s %s\n", c->name, c->summary);
+    fprintf(f, "\nExit codes: 0 ok, 64 usage, 65 bad data, 66 no input, "
+               "69 unavailable,\n70 internal, 74 I/O, 75 busy/temporary, "
+               "76 protocol, 77 permission, 78 config.\n");
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("headcount: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "headcount %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see 'headcount help %s')\n", cmd);
+    va_end(ap);
+    return CLI_EX_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "headcount: missing command (see 'headcount --help')\n");
+        return CLI_EX_USAGE;
+    }
+    const char *arg = argv[1];
+    if (strcmp(arg, "--version") == 0 || strcmp(arg, "version") == 0) {
+        printf("headcount %s (norm_v1, rules_v1)\n", hc_version());
+        return CLI_EX_OK;
+    }
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+        print_help(stdout);
+        return CLI_EX_OK;
+    }
+    if (strcmp(arg, "help") == 0) {
+        if (argc < 3) {
+            print_help(stdout);
+            return CLI_EX_OK;
+        }
+        const cli_command *c = find_command(argv[2]);
+        if (!c) {
+            fprintf(stderr, "headcount: unknown command '%s' "
+                            "(see 'headcount --help')\n", argv[2]);
+            return CLI_EX_USAGE;
+        }
+        fputs(c->usage, stdout);
+        return CLI_EX_OK;
+    }
+    const cli_command *c = find_command(arg);
+    if (!c) {
+        if (arg[0] == '-')
+            fprintf(stderr, "headcount: unknown option '%s' "
+                            "(see 'headcount --help')\n", arg);
+        else
+            fprintf(stderr, "headcount: unknown command '%s' "
+                            "(see 'headcount --help')\n", arg);
+        return CLI_EX_USAGE;
+    }
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(c->usage, stdout);
+            return CLI_EX_OK;
+        }
+    return c->run(argc - 1, argv + 1);
+}
