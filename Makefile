@@ -9,6 +9,7 @@ EXAMPLE_ARGS := \
 	--verified-domains @examples/verified-domains.txt \
 	--ghes ghe-1.corp.example=examples/ghe-1.all_users.csv \
 	--ghes ghe-2.corp.example=examples/ghe-2.all_users.csv \
+	--ghes examples/ghe-3.json \
 	--ghec examples/consumed-licenses.json
 
 deps:

@@ -175,6 +175,7 @@ typedef struct hc_account_info {
     uint64_t ghes_id;      /* GHES only */
     hc_str login;
     hc_str key;            /* GHES: normalized primary email, may be empty */
+    hc_str saml_name_id;   /* GHEC: SAML NameID as given, may be empty */
     hc_exclusion exclusion;
     size_t person;         /* index into persons; SIZE_MAX when excluded */
     hc_join_rule rule;     /* how it joined its person */

@@ -1,0 +1,393 @@
+/*
+ * The census's input side: sources, per-thread writers, and the normalizing
+ * of every email as it arrives. Writers run concurrently; they share only
+ * the key set (lock-free) and, around growth of that set, a reader-writer
+ * lock that each writer takes in shared mode once per batch of accounts,
+ * never per key.
+ */
+#include <stdlib.h>
+
+#include "census_internal.h"
+#include "headcount/norm.h"
+
+/* Accounts per shared-lock hold: amortizes the lock to nothing. */
+#define WRITER_BATCH 1024u
+#define DEFAULT_EXPECTED_KEYS ((size_t)1 << 16)
+
+static const char *const system_logins[] = {"ghost", "scim-admin"};
+
+hc_status hc_census_create(const hc_census_options *options, hc_census **out)
+{
+    hc_status rc = HC_OK;
+    hc_census *c = calloc(1, sizeof *c);
+    HC_FAIL_IF(!c, HC_ERR_NOMEM);
+    if (options)
+        c->opt = *options;
+    c->threads = hc__threads_resolve(c->opt.threads);
+    size_t expect = c->opt.expected_keys ? c->opt.expected_keys
+                                         : DEFAULT_EXPECTED_KEYS;
+    if (expect > HC_HSET_MAX_KEYS / 2)
+        expect = HC_HSET_MAX_KEYS / 2;
+    HC_TRY(hc_hset_create(expect, &c->keys));
+
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    /* A writer waiting to grow the set must not starve behind readers
+     * that keep re-acquiring the shared lock batch after batch. */
+    pthread_rwlockattr_setkind_np(&attr,
+                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&c->grow_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    pthread_mutex_init(&c->mu, NULL);
+    *out = c;
+    c = NULL;
+done:
+    if (c) {
+        hc_hset_destroy(c->keys);
+        free(c);
+    }
+    return rc;
+}
+
+static void segment_free(hc__segment *s)
+{
+    if (!s)
+        return;
+    hc__buf_fini(&s->ghes);
+    hc__buf_fini(&s->ghec);
+    hc__buf_fini(&s->arena);
+    hc__buf_fini(&s->keys);
+}
+
+void hc_census_destroy(hc_census *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_segs; i++) {
+        segment_free(c->segs[i]);
+        free(c->segs[i]);
+    }
+    free(c->segs);
+    for (size_t i = 0; i < c->n_sources; i++)
+        free(c->sources[i].name);
+    free(c->sources);
+    hc_hset_destroy(c->keys);
+    pthread_rwlock_destroy(&c->grow_lock);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+hc_status hc_census_source(hc_census *c, hc_source_kind kind,
+                           const void *name, size_t len, uint32_t *id)
+{
+    hc_status rc = HC_OK;
+    if (!c || (!name && len) || !id || len > 1024 ||
+        (kind != HC_SOURCE_GHES && kind != HC_SOURCE_GHEC))
+        return HC_ERR_ARG;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->n_sources; i++) {
+        const hc__source *s = &c->sources[i];
+        if (s->kind == kind && s->len == len &&
+            (len == 0 || memcmp(s->name, name, len) == 0)) {
+            *id = (uint32_t)i;
+            goto done;
+        }
+    }
+    HC_FAIL_IF(c->n_sources >= HC__MAX_SOURCES, HC_ERR_LIMIT);
+    if (c->n_sources == c->cap_sources) {
+        size_t cap = c->cap_sources ? c->cap_sources * 2 : 8;
+        hc__source *p = realloc(c->sources, cap * sizeof *p);
+        HC_FAIL_IF(!p, HC_ERR_NOMEM);
+        c->sources = p;
+        c->cap_sources = cap;
+    }
+    hc__source *s = &c->sources[c->n_sources];
+    s->name = malloc(len + 1);
+    HC_FAIL_IF(!s->name, HC_ERR_NOMEM);
+    if (len)
+        memcpy(s->name, name, len);
+    s->name[len] = '\0';
+    s->len = len;
+    s->kind = kind;
+    hc_atomic_store_u64(&s->rejected, 0, HC_RELAXED);
+    *id = (uint32_t)c->n_sources++;
+done:
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+void hc_census_source_reject(hc_census *c, uint32_t source, uint64_t n)
+{
+    /* The source array only grows under c->mu; reading the pointer needs
+     * the same lock because a concurrent hc_census_source may move it. */
+    pthread_mutex_lock(&c->mu);
+    if (source < c->n_sources)
+        hc_atomic_fetch_add_u64(&c->sources[source].rejected, n, HC_RELAXED);
+    pthread_mutex_unlock(&c->mu);
+}
+
+hc_status hc_census_writer_create(hc_census *c, hc_census_writer **out)
+{
+    hc_status rc = HC_OK;
+    hc_census_writer *w = NULL;
+    if (!c || !out)
+        return HC_ERR_ARG;
+    pthread_mutex_lock(&c->mu);
+    HC_FAIL_IF(c->n_segs >= HC__MAX_SEGMENTS, HC_ERR_LIMIT);
+    if (c->n_segs == c->cap_segs) {
+        size_t cap = c->cap_segs ? c->cap_segs * 2 : 8;
+        hc__segment **p = realloc(c->segs, cap * sizeof *p);
+        HC_FAIL_IF(!p, HC_ERR_NOMEM);
+        c->segs = p;
+        c->cap_segs = cap;
+    }
+    w = calloc(1, sizeof *w);
+    HC_FAIL_IF(!w, HC_ERR_NOMEM);
+    w->census = c;
+    w->seg_index = (uint16_t)c->n_segs;
+    w->checked_source[0] = w->checked_source[1] = HC__NONE;
+    c->segs[c->n_segs++] = NULL;
+    c->open_writers++;
+    hc__buf_init(&w->seg.ghes, HC__RECORDS_LIMIT);
+    hc__buf_init(&w->seg.ghec, HC__RECORDS_LIMIT);
+    hc__buf_init(&w->seg.arena, HC__ARENA_LIMIT);
+    hc__buf_init(&w->seg.keys, (size_t)UINT32_MAX * sizeof(uint32_t));
+    *out = w;
+done:
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+static void writer_unlock(hc_census_writer *w)
+{
+    if (w->holds_lock) {
+        pthread_rwlock_unlock(&w->census->grow_lock);
+        w->holds_lock = false;
+    }
+}
+
+/* Starts or continues a batch: the shared lock is held across up to
+ * WRITER_BATCH accounts so growth can only happen between batches. */
+static void writer_batch_tick(hc_census_writer *w)
+{
+    if (w->holds_lock && ++w->batch < WRITER_BATCH)
+        return;
+    writer_unlock(w);
+    pthread_rwlock_rdlock(&w->census->grow_lock);
+    w->holds_lock = true;
+    w->batch = 0;
+}
+
+/* Inserts a normalized key, growing the shared set when it is full. */
+static hc_status writer_key(hc_census_writer *w, const char *key, size_t len,
+                            uint32_t *id)
+{
+    hc_census *c = w->census;
+    for (;;) {
+        hc_status rc = hc_hset_upsert(c->keys, key, len, HC_OWNER_NONE, id,
+                                      NULL);
+        if (rc != HC_ERR_FULL)
+            return rc;
+        size_t want = hc_hset_capacity(c->keys) * 2;
+        writer_unlock(w);
+        pthread_rwlock_wrlock(&c->grow_lock);
+        /* Another writer may have grown it while we waited. */
+        if (hc_hset_size(c->keys) >= hc_hset_capacity(c->keys))
+            rc = hc_hset_grow(c->keys, want);
+        pthread_rwlock_unlock(&c->grow_lock);
+        if (rc != HC_OK && rc != HC_ERR_FULL)
+            return rc;
+        pthread_rwlock_rdlock(&c->grow_lock);
+        w->holds_lock = true;
+        w->batch = 0;
+    }
+}
+
+static hc_status arena_str(hc__buf *arena, hc_str s, uint32_t *off)
+{
+    if (s.len > HC_RECORD_MAX)
+        return HC_ERR_LIMIT;
+    uint32_t len = (uint32_t)s.len;
+    size_t at = arena->len;
+    hc_status rc = hc__buf_reserve(arena, sizeof len + s.len);
+    if (rc != HC_OK)
+        return rc;
+    hc__buf_append(arena, &len, sizeof len);
+    hc__buf_append(arena, s.ptr, s.len);
+    *off = (uint32_t)at;
+    return HC_OK;
+}
+
+/* Normalizes s and appends its key id; keyless values append HC__NOKEY
+ * only when keep_empty (the GHES primary slot), else nothing. */
+static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
+                          uint16_t *count)
+{
+    char key[HC_KEY_MAX + 1];
+    size_t klen = 0;
+    uint32_t id = HC__NOKEY;
+    hc_status rc = HC_OK;
+    if (s.len && s.len <= HC_EMAIL_MAX) {
+        rc = hc_email_normalize(s.ptr, s.len, key, &klen);
+        if (rc != HC_OK)
+            return rc;
+        if (klen) {
+            rc = writer_key(w, key, klen, &id);
+            if (rc != HC_OK)
+                return rc;
+        }
+    }
+    if (id == HC__NOKEY && !keep_empty)
+        return HC_OK;
+    if (*count >= HC__KEYS_PER_ACCOUNT)
+        return HC_ERR_LIMIT;
+    rc = hc__buf_append(&w->seg.keys, &id, sizeof id);
+    if (rc == HC_OK)
+        (*count)++;
+    return rc;
+}
+
+static bool is_system_login(hc_str login)
+{
+    for (size_t i = 0; i < HC_ARRAY_LEN(system_logins); i++) {
+        const char *s = system_logins[i];
+        size_t n = strlen(s);
+        if (login.len != n)
+            continue;
+        size_t j = 0;
+        while (j < n && (login.ptr[j] | 0x20) == s[j])
+            j++;
+        if (j == n)
+            return true;
+    }
+    return false;
+}
+
+/* Validates a source id, remembering the last good one per kind so that
+ * the shared mutex is taken only when a writer switches sources. */
+static bool source_is(hc_census_writer *w, uint32_t source,
+                      hc_source_kind kind)
+{
+    if (w->checked_source[kind] == source)
+        return true;
+    hc_census *c = w->census;
+    pthread_mutex_lock(&c->mu);
+    bool ok = source < c->n_sources && c->sources[source].kind == kind;
+    pthread_mutex_unlock(&c->mu);
+    if (ok)
+        w->checked_source[kind] = source;
+    return ok;
+}
+
+/* Content hash of a row, for choosing among repeated rows. */
+static uint64_t row_hash(hc_str login, hc_str primary, const hc_str *emails,
+                         size_t n_emails, bool suspended)
+{
+    hc_fp h = hc_fingerprint(login.ptr, login.len);
+    hc_fp p = hc_fingerprint(primary.ptr, primary.len);
+    uint64_t x = h.lo ^ (p.lo * 0x9E3779B97F4A7C15ull) ^ (suspended ? 1 : 0);
+    for (size_t i = 0; i < n_emails; i++)
+        x = (x * 0x100000001B3ull) ^ hc_fingerprint(emails[i].ptr,
+                                                    emails[i].len).lo;
+    return x;
+}
+
+hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
+{
+    hc_status rc = HC_OK;
+    if (!w || !a || (a->n_emails && !a->emails))
+        return HC_ERR_ARG;
+    if (!source_is(w, a->source, HC_SOURCE_GHES))
+        return HC_ERR_ARG;
+    if (a->n_emails >= HC__KEYS_PER_ACCOUNT)
+        return HC_ERR_LIMIT;
+    hc__segment *s = &w->seg;
+    size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
+    writer_batch_tick(w);
+
+    hc__ghes_rec rec = {0};
+    rec.id = a->id;
+    rec.source = a->source;
+    rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
+    if (a->suspended)
+        rec.flags |= HC__F_SUSPENDED;
+    if (is_system_login(a->login))
+        rec.flags |= HC__F_SYSTEM;
+    HC_TRY(arena_str(&s->arena, a->login, &rec.login));
+    HC_TRY(push_key(w, a->primary_email, true, &rec.n_keys));
+    for (size_t i = 0; i < a->n_emails; i++)
+        HC_TRY(push_key(w, a->emails[i], false, &rec.n_keys));
+    rec.rank = row_hash(a->login, a->primary_email, a->emails, a->n_emails,
+                        a->suspended) >> 1;
+    if (rec.flags & (HC__F_SUSPENDED | HC__F_SYSTEM))
+        rec.rank |= (uint64_t)1 << 63;
+    HC_TRY(hc__buf_append(&s->ghes, &rec, sizeof rec));
+done:
+    if (rc != HC_OK) { /* leave the segment as it was */
+        s->keys.len = keys_mark;
+        s->arena.len = arena_mark;
+    }
+    return rc;
+}
+
+hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
+{
+    hc_status rc = HC_OK;
+    if (!w || !a || (a->n_identity_values && !a->identity_values) ||
+        (a->n_verified_emails && !a->verified_emails))
+        return HC_ERR_ARG;
+    if (!source_is(w, a->source, HC_SOURCE_GHEC))
+        return HC_ERR_ARG;
+    if (a->n_identity_values + a->n_verified_emails + 1 >=
+        HC__KEYS_PER_ACCOUNT)
+        return HC_ERR_LIMIT;
+    hc__segment *s = &w->seg;
+    size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
+    writer_batch_tick(w);
+
+    hc__ghec_rec rec = {0};
+    rec.source = a->source;
+    rec.saml = HC__NONE;
+    rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
+    if (a->licensed)
+        rec.flags |= HC__F_LICENSED;
+    HC_TRY(arena_str(&s->arena, a->login, &rec.login));
+    if (a->saml_name_id.len) {
+        HC_TRY(arena_str(&s->arena, a->saml_name_id, &rec.saml));
+        HC_TRY(push_key(w, a->saml_name_id, false, &rec.n_identity));
+    }
+    for (size_t i = 0; i < a->n_identity_values; i++)
+        HC_TRY(push_key(w, a->identity_values[i], false, &rec.n_identity));
+    for (size_t i = 0; i < a->n_verified_emails; i++)
+        HC_TRY(push_key(w, a->verified_emails[i], false, &rec.n_verified));
+    HC_TRY(hc__buf_append(&s->ghec, &rec, sizeof rec));
+done:
+    if (rc != HC_OK) {
+        s->keys.len = keys_mark;
+        s->arena.len = arena_mark;
+    }
+    return rc;
+}
+
+hc_status hc_census_writer_finish(hc_census_writer *w)
+{
+    if (!w)
+        return HC_OK;
+    hc_census *c = w->census;
+    writer_unlock(w);
+    hc_status rc = HC_OK;
+    hc__segment *seg = malloc(sizeof *seg);
+    pthread_mutex_lock(&c->mu);
+    if (seg) {
+        *seg = w->seg;
+        c->segs[w->seg_index] = seg;
+    } else {
+        /* Keep the census consistent: an empty segment stands in. */
+        segment_free(&w->seg);
+        rc = HC_ERR_NOMEM;
+    }
+    c->open_writers--;
+    pthread_mutex_unlock(&c->mu);
+    free(w);
+    return rc;
+}

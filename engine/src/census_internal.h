@@ -1,0 +1,169 @@
+/*
+ * Internal layout of the census and its results, shared by census.c (adding
+ * accounts), census_run.c (counting) and census_query.c (result accessors).
+ *
+ * Accounts are stored as fixed-size records in per-writer segments; strings
+ * (logins, SAML NameIDs) live in the segment's byte arena and are referenced
+ * by offset; normalized email keys live once in the census-wide key set
+ * (hc_hset) and records hold their dense ids.
+ */
+#ifndef HC_CENSUS_INTERNAL_H
+#define HC_CENSUS_INTERNAL_H
+
+#include <pthread.h>
+
+#include "headcount/census.h"
+#include "headcount/hset.h"
+#include "atomic.h"
+#include "util.h"
+
+#define HC__NOKEY UINT32_MAX
+#define HC__NONE UINT32_MAX
+#define HC__MAX_SOURCES 65535u
+#define HC__MAX_SEGMENTS 65535u
+/* Per-writer caps: offsets are 32-bit. */
+#define HC__ARENA_LIMIT ((size_t)UINT32_MAX)
+#define HC__RECORDS_LIMIT ((size_t)1 << 34)
+#define HC__KEYS_PER_ACCOUNT 4096u
+
+enum {
+    HC__F_SUSPENDED = 1u << 0,
+    HC__F_SYSTEM = 1u << 1,
+    HC__F_LICENSED = 1u << 2,
+};
+
+/* A GHES account row. `rank` orders repeated rows of one (host, id): the
+ * top bit is set for rows that cannot consume a seat, the rest is a hash of
+ * the row's content, so the chosen row never depends on input order. */
+typedef struct hc__ghes_rec {
+    uint64_t id;
+    uint64_t rank;
+    uint32_t source;
+    uint32_t login;   /* arena offset of a length-prefixed string */
+    uint32_t keys;    /* offset into the segment's key-id array */
+    uint16_t n_keys;  /* keys[0] is the primary (or HC__NOKEY) */
+    uint8_t flags;
+    uint8_t pad_;
+} hc__ghes_rec;
+
+/* A GHEC account row: keys are n_identity identity values followed by
+ * n_verified verified emails (keyless values are dropped). */
+typedef struct hc__ghec_rec {
+    uint32_t source;
+    uint32_t login;
+    uint32_t saml;    /* arena offset, or HC__NONE */
+    uint32_t keys;
+    uint16_t n_identity;
+    uint16_t n_verified;
+    uint8_t flags;
+    uint8_t pad_[3];
+} hc__ghec_rec;
+
+/* A writer's storage; once finished it becomes an immutable segment. */
+typedef struct hc__segment {
+    hc__buf ghes;   /* hc__ghes_rec[] */
+    hc__buf ghec;   /* hc__ghec_rec[] */
+    hc__buf arena;  /* length-prefixed strings */
+    hc__buf keys;   /* uint32_t key ids */
+} hc__segment;
+
+typedef struct hc__source {
+    char *name;
+    size_t len;
+    hc_source_kind kind;
+    hc_atomic_u64 rejected;
+} hc__source;
+
+struct hc_census {
+    hc_census_options opt;
+    unsigned threads;
+    hc_hset *keys;              /* normalized email -> dense key id */
+    pthread_rwlock_t grow_lock; /* writers share it; growth takes it alone */
+    pthread_mutex_t mu;         /* sources and segments */
+    hc__source *sources;
+    size_t n_sources, cap_sources;
+    hc__segment **segs;         /* NULL while the writer is open */
+    size_t n_segs, cap_segs;
+    size_t open_writers;
+};
+
+struct hc_census_writer {
+    hc_census *census;
+    uint16_t seg_index;
+    hc__segment seg;
+    bool holds_lock;  /* shared grow_lock held for the current batch */
+    unsigned batch;
+    uint32_t checked_source[2]; /* last validated source id per kind */
+};
+
+/* One account of a result. keys points at n_a + n_b key ids: GHES primary
+ * (n_a is 0 or 1) then other emails; GHEC identity values then verified. */
+typedef struct hc__acct {
+    const uint32_t *keys;
+    uint32_t rec;
+    uint16_t seg;
+    uint8_t kind;      /* hc_account_kind */
+    uint8_t exclusion; /* hc_exclusion */
+    uint8_t rule;      /* hc_join_rule */
+    uint16_t n_a, n_b;
+    uint32_t person;   /* HC__NONE when excluded */
+    uint32_t join_key;
+    uint32_t group;    /* extended component root (account index) */
+} hc__acct;
+
+typedef struct hc__person {
+    uint32_t first;    /* index into person_accts */
+    uint32_t n;
+    uint32_t group;    /* extended person index */
+    uint32_t group_size;
+    bool vd;           /* has an email on a verified domain */
+} hc__person;
+
+struct hc_result {
+    const hc_census *census;
+    hc_summary sum;
+    hc__acct *accts;
+    size_t n_accts;
+    size_t n_ghec;     /* accts[0..n_ghec) are GHEC */
+    uint32_t *merged_keys; /* key arrays of merged GHEC accounts */
+    hc__person *persons;
+    size_t n_persons;
+    uint32_t *person_accts;
+    uint64_t *src_accounts, *src_eligible;
+};
+
+/* A length-prefixed string from a segment arena. */
+static inline hc_str hc__seg_str(const hc__segment *s, uint32_t off)
+{
+    hc_str out = {NULL, 0};
+    if (off == HC__NONE)
+        return out;
+    uint32_t len;
+    memcpy(&len, s->arena.data + off, sizeof len);
+    out.ptr = s->arena.data + off + sizeof len;
+    out.len = len;
+    return out;
+}
+
+static inline const hc__ghes_rec *hc__ghes_at(const hc__segment *s,
+                                              uint32_t i)
+{
+    return (const hc__ghes_rec *)(const void *)s->ghes.data + i;
+}
+
+static inline const hc__ghec_rec *hc__ghec_at(const hc__segment *s,
+                                              uint32_t i)
+{
+    return (const hc__ghec_rec *)(const void *)s->ghec.data + i;
+}
+
+static inline const uint32_t *hc__keys_at(const hc__segment *s, uint32_t off)
+{
+    return (const uint32_t *)(const void *)s->keys.data + off;
+}
+
+/* The account's login / source name. */
+hc_str hc__acct_login(const hc_result *r, const hc__acct *a);
+hc_str hc__acct_source(const hc_result *r, const hc__acct *a);
+
+#endif /* HC_CENSUS_INTERNAL_H */

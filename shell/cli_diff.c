@@ -1,0 +1,148 @@
+/*
+ * `headcount diff OLD NEW`: persons added, removed and changed between two
+ * reports. A person is identified by its GHEC login, else by its smallest
+ * host:id; it "changed" when its set of accounts differs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_inputs.h"
+#include "cli_output.h"
+
+static int cmp_str(hc_str a, hc_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+static bool same_ids(const hc_report_person_info *a, const hc_report_person_info *b)
+{
+    if (a->n_ids != b->n_ids)
+        return false;
+    for (uint64_t i = 0; i < a->n_ids; i++)
+        if (cmp_str(a->ids[i], b->ids[i]) != 0)
+            return false;
+    return true;
+}
+
+static void emit(bool json, bool *first, const char *what,
+                 const hc_report_person_info *p)
+{
+    if (json) {
+        printf("%s{\"change\":\"%s\",\"person\":", *first ? "" : ",", what);
+        cli_json_str(stdout, p->id);
+        printf(",\"accounts\":[");
+        for (uint64_t i = 0; i < p->n_ids; i++) {
+            if (i)
+                putchar(',');
+            cli_json_str(stdout, p->ids[i]);
+        }
+        printf("]}");
+    } else {
+        printf("%c ", what[0] == 'a' ? '+' : what[0] == 'r' ? '-' : '~');
+        cli_print_str(stdout, p->id);
+        printf(" (");
+        for (uint64_t i = 0; i < p->n_ids; i++) {
+            if (i)
+                printf(", ");
+            cli_print_str(stdout, p->ids[i]);
+        }
+        printf(")\n");
+    }
+    *first = false;
+}
+
+static int read_report(const char *path, hc_report **out)
+{
+    hc_diag diag;
+    memset(&diag, 0, sizeof diag);
+    hc_status st = hc_report_read(path, out, &diag);
+    if (st == HC_OK)
+        return 0;
+    char msg[1200];
+    if (!diag.file[0])
+        snprintf(diag.file, sizeof diag.file, "%s", path);
+    if (!diag.message[0])
+        snprintf(diag.message, sizeof diag.message, "%s", hc_status_str(st));
+    hc_diag_format(&diag, msg, sizeof msg);
+    fprintf(stderr, "headcount: %s\n", msg);
+    int code = hc_status_exit_code(st);
+    return code > 1 ? code : CLI_EX_SOFTWARE;
+}
+
+int cli_diff_main(int argc, char **argv)
+{
+    bool json = false;
+    const char *paths[2] = {NULL, NULL};
+    size_t np = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error("diff", "unknown option '%s'", argv[i]);
+        else if (np == 2)
+            return cli_usage_error("diff", "exactly two reports");
+        else
+            paths[np++] = argv[i];
+    }
+    if (np != 2)
+        return cli_usage_error("diff", "exactly two reports: OLD NEW");
+    hc_report *old = NULL, *new = NULL;
+    int code = read_report(paths[0], &old);
+    if (code == 0)
+        code = read_report(paths[1], &new);
+    if (code) {
+        hc_report_destroy(old);
+        return code;
+    }
+    size_t no = hc_report_person_count(old), nn = hc_report_person_count(new);
+    size_t i = 0, j = 0, added = 0, removed = 0, changed = 0;
+    bool first = true;
+    if (json)
+        printf("{\"changes\":[");
+    while (i < no || j < nn) {
+        hc_report_person_info a, b;
+        int c;
+        if (i < no)
+            hc_report_person(old, i, &a);
+        if (j < nn)
+            hc_report_person(new, j, &b);
+        if (i >= no)
+            c = 1;
+        else if (j >= nn)
+            c = -1;
+        else
+            c = cmp_str(a.id, b.id);
+        if (c < 0) {
+            emit(json, &first, "removed", &a);
+            removed++;
+            i++;
+        } else if (c > 0) {
+            emit(json, &first, "added", &b);
+            added++;
+            j++;
+        } else {
+            if (!same_ids(&a, &b)) {
+                emit(json, &first, "changed", &b);
+                changed++;
+            }
+            i++;
+            j++;
+        }
+    }
+    long long so = (long long)hc_report_total_seats(old);
+    long long sn = (long long)hc_report_total_seats(new);
+    if (json)
+        printf("],\"added\":%zu,\"removed\":%zu,\"changed\":%zu,"
+               "\"old_seats\":%lld,\"new_seats\":%lld,\"seat_change\":%lld}\n",
+               added, removed, changed, so, sn, sn - so);
+    else
+        printf("%zu added, %zu removed, %zu changed; seats %lld -> %lld "
+               "(%+lld)\n",
+               added, removed, changed, so, sn, sn - so);
+    hc_report_destroy(old);
+    hc_report_destroy(new);
+    return added || removed || changed || so != sn ? 1 : 0;
+}

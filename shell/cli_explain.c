@@ -1,0 +1,437 @@
+/*
+ * `headcount explain`, `headcount savings` and `headcount diff`: the
+ * commands that answer "why": which person an account belongs to and by
+ * which rule, which seats are paid twice for one person and what to change
+ * so license sync merges them, and how two reports differ.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_inputs.h"
+#include "cli_output.h"
+
+const char cli_explain_usage[] =
+    "usage: headcount explain [input options] [--json] QUERY\n\n"
+    "Shows the person that QUERY belongs to: an email address, a GHEC\n"
+    "login, or HOST:ID of a GHES account; every account of that person;\n"
+    "and the rule and key that joined each one. Input options are those\n"
+    "of 'headcount count'.\n";
+
+const char cli_savings_usage[] =
+    "usage: headcount savings [input options] [--json | --csv]\n\n"
+    "Lists the persons GitHub bills more than once: groups of accounts\n"
+    "that share an email (policy extended) but that license sync does not\n"
+    "merge (policy github), the seats each group costs, and the fix: which\n"
+    "primary email to change on which GHES host. Input options are those\n"
+    "of 'headcount count'.\n";
+
+const char cli_diff_usage[] =
+    "usage: headcount diff [--json] OLD.json NEW.json\n\n"
+    "Compares two reports written by 'headcount count --report' (or\n"
+    "GitHub's consumed-licenses JSON): persons added, removed and changed,\n"
+    "and the change in seats. Exits 0 when they are the same, 1 when they\n"
+    "differ.\n";
+
+/* ---- small JSON output helpers over stdout ---------------------------- */
+
+static void jstr(hc_str s) { cli_json_str(stdout, s); }
+
+static hc_str cstr(const char *s)
+{
+    hc_str out = {s, strlen(s)};
+    return out;
+}
+
+static void print_account_id(FILE *f, const hc_account_info *a)
+{
+    if (a->kind == HC_ACCOUNT_GHES) {
+        cli_print_str(f, a->source);
+        fprintf(f, ":%llu", (unsigned long long)a->ghes_id);
+    } else {
+        fputs("GHEC ", f);
+        cli_print_str(f, a->login);
+    }
+}
+
+static void json_account(const hc_result *r, size_t i)
+{
+    hc_account_info a;
+    hc_result_account(r, i, &a);
+    printf("{\"kind\":\"%s\",\"source\":",
+           a.kind == HC_ACCOUNT_GHES ? "ghes" : "ghec");
+    jstr(a.source);
+    if (a.kind == HC_ACCOUNT_GHES)
+        printf(",\"id\":%llu", (unsigned long long)a.ghes_id);
+    printf(",\"login\":");
+    jstr(a.login);
+    printf(",\"counted\":%s,\"excluded\":\"%s\",\"rule\":\"%s\",\"key\":",
+           a.person != SIZE_MAX ? "true" : "false",
+           hc_exclusion_name(a.exclusion), hc_join_rule_name(a.rule));
+    if (a.join_key.len)
+        jstr(a.join_key);
+    else
+        printf("null");
+    printf(",\"emails\":[");
+    for (size_t j = 0; j < a.n_keys; j++) {
+        hc_key_role role;
+        hc_str k = hc_result_account_key(r, i, j, &role);
+        static const char *const roles[] = {"primary", "email", "identity",
+                                            "verified"};
+        printf("%s{\"role\":\"%s\",\"key\":", j ? "," : "", roles[role]);
+        jstr(k);
+        putchar('}');
+    }
+    printf("]}");
+}
+
+static const char *rule_text(hc_join_rule rule)
+{
+    switch (rule) {
+    case HC_JOIN_SELF: return "founds this person";
+    case HC_JOIN_IDENTITY:
+        return "primary email equals the GHEC account's SAML/SCIM identity";
+    case HC_JOIN_VERIFIED_EMAIL:
+        return "primary email equals a verified email of the GHEC account";
+    case HC_JOIN_SAME_PRIMARY:
+        return "same primary email as another GHES account, no GHEC match";
+    case HC_JOIN_SHARED_EMAIL: return "shares an email (policy extended)";
+    }
+    return "";
+}
+
+static void print_account(const hc_result *r, size_t i)
+{
+    hc_account_info a;
+    hc_result_account(r, i, &a);
+    fputs("  - ", stdout);
+    print_account_id(stdout, &a);
+    fputs(" login ", stdout);
+    cli_print_str(stdout, a.login);
+    if (a.kind == HC_ACCOUNT_GHES) {
+        fputs(" primary ", stdout);
+        if (a.key.len)
+            cli_print_str(stdout, a.key);
+        else
+            fputs("(no valid email)", stdout);
+    }
+    putchar('\n');
+    if (a.person == SIZE_MAX) {
+        printf("      not counted: %s\n", hc_exclusion_name(a.exclusion));
+        return;
+    }
+    printf("      %s: %s", hc_join_rule_name(a.rule), rule_text(a.rule));
+    if (a.join_key.len) {
+        fputs(" (key ", stdout);
+        cli_print_str(stdout, a.join_key);
+        putchar(')');
+    }
+    putchar('\n');
+}
+
+int cli_explain_main(int argc, char **argv)
+{
+    cli_inputs in;
+    cli_inputs_init(&in);
+    bool json = false;
+    const char *query = NULL;
+    int code = 0;
+    hc_census *c = NULL;
+    hc_domains *d = NULL;
+    hc_result *r = NULL;
+    for (int i = 1; i < argc; i++) {
+        int k = cli_inputs_parse(&in, "explain", argc, argv, &i);
+        if (k < 0) {
+            code = CLI_EX_USAGE;
+            goto done;
+        }
+        if (k > 0)
+            continue;
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            code = cli_usage_error("explain", "unknown option '%s'", argv[i]);
+            goto done;
+        } else if (query) {
+            code = cli_usage_error("explain", "one QUERY only");
+            goto done;
+        } else
+            query = argv[i];
+    }
+    if (!query) {
+        code = cli_usage_error("explain", "missing QUERY");
+        goto done;
+    }
+    if ((code = cli_inputs_run(&in, "explain", &c, &d, &r)) != 0)
+        goto done;
+    size_t acct;
+    hc_status st = hc_result_find(r, query, strlen(query), &acct);
+    if (st == HC_ERR_NOTFOUND) {
+        cli_errorf("no account matches '%s'", query);
+        code = 1;
+        goto done;
+    } else if (st != HC_OK) {
+        code = cli_fail(st, "explain");
+        goto done;
+    }
+    hc_account_info a;
+    hc_result_account(r, acct, &a);
+    hc_summary sum;
+    hc_result_summary(r, &sum);
+    if (json) {
+        printf("{\"query\":");
+        jstr(cstr(query));
+        printf(",\"policy\":\"%s\",\"account\":", hc_policy_name(sum.policy));
+        json_account(r, acct);
+        if (a.person == SIZE_MAX) {
+            printf(",\"person\":null}\n");
+            goto done;
+        }
+        hc_person_info p;
+        hc_result_person(r, a.person, &p);
+        printf(",\"person\":{\"index\":%zu,\"seats\":1,"
+               "\"has_verified_domain_email\":%s,\"same_person_seats\":%zu,"
+               "\"accounts\":[",
+               a.person, p.has_verified_domain_email ? "true" : "false",
+               p.group_size);
+        for (size_t j = 0; j < p.n_accounts; j++) {
+            if (j)
+                putchar(',');
+            json_account(r, hc_result_person_account(r, a.person, j));
+        }
+        printf("]}}\n");
+        goto done;
+    }
+    printf("Query '");
+    cli_print_str(stdout, cstr(query));
+    printf("' is account ");
+    print_account_id(stdout, &a);
+    printf(" (policy %s)\n", hc_policy_name(sum.policy));
+    if (a.person == SIZE_MAX) {
+        printf("This account consumes no seat: %s.\n",
+               hc_exclusion_name(a.exclusion));
+        print_account(r, acct);
+        goto done;
+    }
+    hc_person_info p;
+    hc_result_person(r, a.person, &p);
+    printf("Person #%zu: 1 seat, %zu account%s%s\n", a.person + 1,
+           p.n_accounts, p.n_accounts == 1 ? "" : "s",
+           p.has_verified_domain_email ? "" : ", no email on a verified domain");
+    for (size_t j = 0; j < p.n_accounts; j++)
+        print_account(r, hc_result_person_account(r, a.person, j));
+    if (p.group_size > 1)
+        printf("This person shares emails with %zu other billed person%s: "
+               "see 'headcount savings'.\n",
+               p.group_size - 1, p.group_size == 2 ? "" : "s");
+done:
+    hc_result_destroy(r);
+    hc_census_destroy(c);
+    hc_domains_destroy(d);
+    cli_inputs_fini(&in);
+    return code;
+}
+
+/* ---- savings ------------------------------------------------------------ */
+
+typedef struct fix {
+    size_t account; /* GHES account whose primary email should change */
+    hc_str to;      /* the email that would join it to the target */
+} fix;
+
+/* The email that joins an account to person target under policy github:
+ * its GHEC identity (SAML NameID first) or verified email, or the primary
+ * email of its first GHES account. */
+static hc_str target_email(const hc_result *r, size_t target)
+{
+    size_t first = hc_result_person_account(r, target, 0);
+    hc_account_info a;
+    hc_result_account(r, first, &a);
+    hc_str none = {"", 0};
+    if (a.kind == HC_ACCOUNT_GHES)
+        return a.key;
+    return a.n_keys ? hc_result_account_key(r, first, 0, NULL) : none;
+}
+
+static int cmp_group(const void *pa, const void *pb, void *ctx)
+{
+    const size_t *a = pa, *b = pb;
+    const hc_result *r = ctx;
+    hc_person_info x, y;
+    hc_result_person(r, *a, &x);
+    hc_result_person(r, *b, &y);
+    if (x.group != y.group)
+        return x.group < y.group ? -1 : 1;
+    return (*a > *b) - (*a < *b);
+}
+
+int cli_savings_main(int argc, char **argv)
+{
+    cli_inputs in;
+    cli_inputs_init(&in);
+    bool json = false, csv = false;
+    int code = 0;
+    hc_census *c = NULL;
+    hc_domains *d = NULL;
+    hc_result *r = NULL;
+    size_t *order = NULL;
+    for (int i = 1; i < argc; i++) {
+        int k = cli_inputs_parse(&in, "savings", argc, argv, &i);
+        if (k < 0) {
+            code = CLI_EX_USAGE;
+            goto done;
+        }
+        if (k > 0)
+            continue;
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (strcmp(argv[i], "--csv") == 0)
+            csv = true;
+        else {
+            code = cli_usage_error("savings", "unknown option '%s'", argv[i]);
+            goto done;
+        }
+    }
+    if (json && csv) {
+        code = cli_usage_error("savings", "--json and --csv exclude each other");
+        goto done;
+    }
+    if (in.policy != HC_POLICY_GITHUB) {
+        code = cli_usage_error("savings", "savings compares policy github "
+                                          "with extended; drop --policy");
+        goto done;
+    }
+    if ((code = cli_inputs_run(&in, "savings", &c, &d, &r)) != 0)
+        goto done;
+
+    /* Persons whose group holds more than one billed person, grouped. */
+    size_t np = hc_result_person_count(r), n = 0;
+    order = malloc((np + 1) * sizeof *order);
+    if (!order) {
+        code = cli_fail(HC_ERR_NOMEM, "savings");
+        goto done;
+    }
+    for (size_t p = 0; p < np; p++) {
+        hc_person_info pi;
+        hc_result_person(r, p, &pi);
+        if (pi.group_size > 1)
+            order[n++] = p;
+    }
+    qsort_r(order, n, sizeof *order, cmp_group, r);
+
+    hc_summary sum;
+    hc_result_summary(r, &sum);
+    if (json)
+        printf("{\"potential_savings\":%llu,\"github_seats\":%llu,"
+               "\"extended_seats\":%llu,\"groups\":[",
+               (unsigned long long)sum.potential_savings,
+               (unsigned long long)sum.github_seats,
+               (unsigned long long)sum.extended_seats);
+    else if (csv)
+        printf("group,seats,saving,host,id,login,current_primary_email,"
+               "change_primary_email_to,joins\n");
+    else
+        printf("Potential savings: %llu seat%s (github %llu, extended %llu)\n",
+               (unsigned long long)sum.potential_savings,
+               sum.potential_savings == 1 ? "" : "s",
+               (unsigned long long)sum.github_seats,
+               (unsigned long long)sum.extended_seats);
+
+    size_t groups = 0;
+    for (size_t i = 0; i < n;) {
+        hc_person_info head;
+        hc_result_person(r, order[i], &head);
+        size_t j = i;
+        while (j < n) {
+            hc_person_info pj;
+            hc_result_person(r, order[j], &pj);
+            if (pj.group != head.group)
+                break;
+            j++;
+        }
+        /* The first person in order is the target: a GHEC account sorts
+         * first, else the GHES account with the smallest host:id. */
+        size_t target = order[i];
+        hc_str to = target_email(r, target);
+        hc_account_info ta;
+        hc_result_account(r, hc_result_person_account(r, target, 0), &ta);
+        groups++;
+        if (json) {
+            printf("%s{\"seats\":%zu,\"saving\":%zu,\"keep\":", groups > 1 ? "," : "",
+                   j - i, j - i - 1);
+            json_account(r, hc_result_person_account(r, target, 0));
+            printf(",\"fixes\":[");
+        } else if (!csv) {
+            printf("\nGroup %zu: %zu seats for one person (saving %zu). Keep ",
+                   groups, j - i, j - i - 1);
+            print_account_id(stdout, &ta);
+            putchar('\n');
+        }
+        size_t nfix = 0;
+        for (size_t x = i + 1; x < j; x++) {
+            hc_person_info px;
+            hc_result_person(r, order[x], &px);
+            for (size_t y = 0; y < px.n_accounts; y++) {
+                size_t ai = hc_result_person_account(r, order[x], y);
+                hc_account_info a;
+                hc_result_account(r, ai, &a);
+                if (a.kind != HC_ACCOUNT_GHES) {
+                    if (!json && !csv) {
+                        printf("  - second GHEC account ");
+                        cli_print_str(stdout, a.login);
+                        printf(": one person holds two GHEC accounts; "
+                               "remove one from the enterprise\n");
+                    }
+                    continue;
+                }
+                if (json) {
+                    printf("%s{\"account\":", nfix++ ? "," : "");
+                    json_account(r, ai);
+                    printf(",\"change_primary_email_to\":");
+                    jstr(to);
+                    putchar('}');
+                } else if (csv) {
+                    printf("%zu,%zu,%zu,", groups, j - i, j - i - 1);
+                    cli_print_str(stdout, a.source);
+                    printf(",%llu,", (unsigned long long)a.ghes_id);
+                    cli_print_str(stdout, a.login);
+                    putchar(',');
+                    cli_print_str(stdout, a.key);
+                    putchar(',');
+                    cli_print_str(stdout, to);
+                    putchar(',');
+                    print_account_id(stdout, &ta);
+                    putchar('\n');
+                } else {
+                    printf("  - on ");
+                    cli_print_str(stdout, a.source);
+                    printf(" change the primary email of ");
+                    cli_print_str(stdout, a.login);
+                    printf(" (id %llu) from ", (unsigned long long)a.ghes_id);
+                    if (a.key.len)
+                        cli_print_str(stdout, a.key);
+                    else
+                        printf("(none)");
+                    printf(" to ");
+                    cli_print_str(stdout, to);
+                    putchar('\n');
+                }
+            }
+        }
+        if (json)
+            printf("]}");
+        i = j;
+    }
+    if (json)
+        printf("]}\n");
+    else if (!csv && groups == 0)
+        printf("No seat is paid twice for one person.\n");
+done:
+    free(order);
+    hc_result_destroy(r);
+    hc_census_destroy(c);
+    hc_domains_destroy(d);
+    cli_inputs_fini(&in);
+    return code;
+}

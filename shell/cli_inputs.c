@@ -1,0 +1,231 @@
+/*
+ * Parsing of the input options every counting command shares, and loading
+ * the inputs into a census. Inputs are read one after another, each with
+ * all threads; a data error in any input stops the command before anything
+ * is written.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_inputs.h"
+
+void cli_inputs_init(cli_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    in->policy = HC_POLICY_GITHUB;
+}
+
+void cli_inputs_fini(cli_inputs *in)
+{
+    for (size_t i = 0; i < in->n; i++)
+        free(in->hosts[i]);
+    in->n = 0;
+}
+
+int cli_fail(hc_status st, const char *what)
+{
+    cli_errorf("%s: %s", what, hc_status_str(st));
+    int code = hc_status_exit_code(st);
+    return code ? code : CLI_EX_SOFTWARE;
+}
+
+/* "HOST=PATH" when the part before '=' looks like a host (no '/'). */
+static int add_input(cli_inputs *in, const char *cmd, hc_input_role role,
+                     const char *arg)
+{
+    if (in->n >= CLI_MAX_INPUTS) {
+        cli_usage_error(cmd, "too many inputs (at most %d)", CLI_MAX_INPUTS);
+        return -1;
+    }
+    hc_input *it = &in->items[in->n];
+    it->role = role;
+    it->path = arg;
+    it->host = NULL;
+    const char *eq = strchr(arg, '=');
+    if (role == HC_INPUT_GHES && eq && eq != arg &&
+        memchr(arg, '/', (size_t)(eq - arg)) == NULL) {
+        size_t n = (size_t)(eq - arg);
+        char *host = malloc(n + 1);
+        if (!host) {
+            cli_errorf("out of memory");
+            return -1;
+        }
+        memcpy(host, arg, n);
+        host[n] = '\0';
+        in->hosts[in->n] = host;
+        it->host = host;
+        it->path = eq + 1;
+    }
+    if (!*it->path) {
+        free(in->hosts[in->n]);
+        in->hosts[in->n] = NULL;
+        cli_usage_error(cmd, "empty path in '%s'", arg);
+        return -1;
+    }
+    in->n++;
+    return 1;
+}
+
+int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
+                     int *i)
+{
+    const char *opt = argv[*i];
+    static const char *const valued[] = {"--ghes", "--ghec", "--records",
+                                         "--policy", "--threads",
+                                         "--verified-domains"};
+    size_t which = (sizeof valued / sizeof valued[0]);
+    for (size_t k = 0; k < (sizeof valued / sizeof valued[0]); k++)
+        if (strcmp(opt, valued[k]) == 0)
+            which = k;
+    if (which == (sizeof valued / sizeof valued[0])) {
+        if (strcmp(opt, "--skip-malformed") == 0) {
+            in->skip_malformed = true;
+            return 1;
+        }
+        if (strcmp(opt, "--quiet") == 0 || strcmp(opt, "-q") == 0) {
+            in->quiet = true;
+            return 1;
+        }
+        return 0;
+    }
+    if (*i + 1 >= argc) {
+        cli_usage_error(cmd, "option %s needs a value", opt);
+        return -1;
+    }
+    const char *val = argv[++*i];
+    switch (which) {
+    case 0: return add_input(in, cmd, HC_INPUT_GHES, val);
+    case 1: return add_input(in, cmd, HC_INPUT_GHEC, val);
+    case 2: return add_input(in, cmd, HC_INPUT_RECORDS, val);
+    case 3:
+        if (strcmp(val, "github") == 0)
+            in->policy = HC_POLICY_GITHUB;
+        else if (strcmp(val, "extended") == 0)
+            in->policy = HC_POLICY_EXTENDED;
+        else {
+            cli_usage_error(cmd, "--policy must be 'github' or 'extended'");
+            return -1;
+        }
+        return 1;
+    case 4: {
+        char *end = NULL;
+        errno = 0;
+        unsigned long n = strtoul(val, &end, 10);
+        if (errno || !*val || *end || n > 256 || val[0] == '-') {
+            cli_usage_error(cmd, "--threads takes a number from 0 to 256");
+            return -1;
+        }
+        in->threads = (unsigned)n;
+        return 1;
+    }
+    default: in->verified_domains = val; return 1;
+    }
+}
+
+static int load_domains(const char *spec, hc_domains **out)
+{
+    hc_domains *d = NULL;
+    hc_status st = hc_domains_create(&d);
+    if (st != HC_OK)
+        return cli_fail(st, "verified domains");
+    char *text = NULL;
+    size_t len = 0;
+    const char *name = "--verified-domains";
+    if (spec[0] == '@') {
+        hc_diag diag;
+        name = spec + 1;
+        st = hc_file_slurp(spec + 1, (size_t)16 << 20, &text, &len, &diag);
+        if (st != HC_OK) {
+            char msg[1200];
+            hc_diag_format(&diag, msg, sizeof msg);
+            cli_errorf("%s", msg);
+            hc_domains_destroy(d);
+            return hc_status_exit_code(st);
+        }
+    }
+    size_t bad = 0;
+    st = text ? hc_domains_add_list(d, text, len, &bad)
+              : hc_domains_add_list(d, spec, strlen(spec), &bad);
+    free(text);
+    if (st != HC_OK) {
+        if (st == HC_ERR_DATA)
+            cli_errorf("%s: entry %zu is not a valid domain", name, bad);
+        else
+            cli_errorf("%s: %s", name, hc_status_str(st));
+        hc_domains_destroy(d);
+        return st == HC_ERR_DATA && spec[0] != '@' ? CLI_EX_USAGE
+                                                   : hc_status_exit_code(st);
+    }
+    *out = d;
+    return 0;
+}
+
+int cli_inputs_run(const cli_inputs *in, const char *cmd, hc_census **census,
+                   hc_domains **domains, hc_result **result)
+{
+    hc_census *c = NULL;
+    hc_domains *d = NULL;
+    hc_result *r = NULL;
+    int code = 0;
+    hc_status st;
+    if (in->n == 0)
+        return cli_usage_error(cmd, "no input: give --ghes, --ghec or "
+                                    "--records");
+    if (in->verified_domains && (code = load_domains(in->verified_domains,
+                                                     &d)) != 0)
+        return code;
+    hc_census_options copt = {0};
+    copt.threads = in->threads;
+    copt.verified_domains = d;
+    st = hc_census_create(&copt, &c);
+    if (st != HC_OK) {
+        code = cli_fail(st, "census");
+        goto done;
+    }
+    bool progress = !in->quiet && isatty(STDERR_FILENO);
+    hc_load_options lopt = {in->threads, in->skip_malformed};
+    for (size_t i = 0; i < in->n; i++) {
+        hc_diag diag;
+        hc_load_stats stats;
+        memset(&diag, 0, sizeof diag);
+        if (progress)
+            fprintf(stderr, "headcount: reading %s\n", in->items[i].path);
+        st = hc_census_load(c, &in->items[i], &lopt, &stats, &diag);
+        if (st != HC_OK) {
+            char msg[1200];
+            if (!diag.file[0])
+                snprintf(diag.file, sizeof diag.file, "%s",
+                         in->items[i].path);
+            if (!diag.message[0])
+                snprintf(diag.message, sizeof diag.message, "%s",
+                         hc_status_str(st));
+            hc_diag_format(&diag, msg, sizeof msg);
+            fprintf(stderr, "headcount: %s\n", msg);
+            code = hc_status_exit_code(st);
+            if (code == 0 || code == 1)
+                code = CLI_EX_SOFTWARE;
+            goto done;
+        }
+        if (!in->quiet && stats.rejected)
+            fprintf(stderr, "headcount: %s: skipped %llu malformed rows\n",
+                    in->items[i].path, (unsigned long long)stats.rejected);
+    }
+    st = hc_census_run(c, in->policy, &r);
+    if (st != HC_OK) {
+        code = cli_fail(st, "count");
+        goto done;
+    }
+    *census = c;
+    *domains = d;
+    *result = r;
+    return 0;
+done:
+    hc_result_destroy(r);
+    hc_census_destroy(c);
+    hc_domains_destroy(d);
+    return code;
+}

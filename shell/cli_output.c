@@ -1,0 +1,195 @@
+/*
+ * The human summary, atomic report files and the pseudonymization key.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_output.h"
+
+void cli_print_str(FILE *f, hc_str s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char ch = (unsigned char)s.ptr[i];
+        if (ch < 0x20 || ch == 0x7f)
+            fprintf(f, "\\x%02x", ch);
+        else
+            fputc(ch, f);
+    }
+}
+
+void cli_json_str(FILE *f, hc_str s)
+{
+    if (hc_json_write_string(hc_write_file, f, s.ptr, s.len) != HC_OK)
+        fputs("null", f); /* only on a write error, caught by fflush */
+}
+
+void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms)
+{
+    hc_summary s;
+    hc_result_summary(r, &s);
+    fprintf(f, "Seats consumed: %llu (policy %s, rules_v1, norm_v1)\n",
+            (unsigned long long)s.total_seats_consumed,
+            hc_policy_name(s.policy));
+    fprintf(f, "  GHEC licensed accounts:        %llu\n",
+            (unsigned long long)s.ghec_accounts);
+    fprintf(f, "  GHES accounts consuming seats: %llu "
+               "(%llu matched to GHEC)\n",
+            (unsigned long long)s.ghes_accounts,
+            (unsigned long long)s.ghes_accounts_matched);
+    fprintf(f, "  Persons with GHES accounts only: %llu "
+               "(%llu without a valid email)\n",
+            (unsigned long long)s.ghes_only_persons,
+            (unsigned long long)s.keyless_accounts);
+    fprintf(f, "  Not counted: %llu suspended, %llu system, "
+               "%llu repeated rows\n",
+            (unsigned long long)s.suspended_accounts,
+            (unsigned long long)s.system_accounts,
+            (unsigned long long)s.duplicate_rows);
+    if (s.verified_domains_given)
+        fprintf(f, "  Persons without a verified-domain email: %llu\n",
+                (unsigned long long)s.persons_without_verified_domain_email);
+    fprintf(f, "  Potential savings: %llu seat%s "
+               "(github %llu, extended %llu; see 'headcount savings')\n",
+            (unsigned long long)s.potential_savings,
+            s.potential_savings == 1 ? "" : "s",
+            (unsigned long long)s.github_seats,
+            (unsigned long long)s.extended_seats);
+    if (s.rejected_rows)
+        fprintf(f, "  Rejected rows (--skip-malformed): %llu\n",
+                (unsigned long long)s.rejected_rows);
+    size_t n = hc_result_source_count(r);
+    for (size_t i = 0; i < n; i++) {
+        hc_source_info si;
+        hc_result_source(r, i, &si);
+        fprintf(f, "  source %s ", si.kind == HC_SOURCE_GHES ? "ghes" : "ghec");
+        cli_print_str(f, si.name);
+        fprintf(f, ": %llu accounts, %llu eligible\n",
+                (unsigned long long)si.accounts,
+                (unsigned long long)si.eligible);
+    }
+    fprintf(f, "  Elapsed: %llu ms\n", (unsigned long long)elapsed_ms);
+}
+
+int cli_write_report(const hc_result *r, const char *path,
+                     const hc_report_options *o)
+{
+    size_t n = strlen(path);
+    bool csv = n >= 4 && strcmp(path + n - 4, ".csv") == 0;
+    char *tmp = malloc(n + 16);
+    char *dircopy = strdup(path);
+    int code = 0, fd = -1;
+    FILE *f = NULL;
+    if (!tmp || !dircopy) {
+        cli_errorf("out of memory");
+        code = CLI_EX_SOFTWARE;
+        goto done;
+    }
+    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        cli_errorf("%s: cannot create: %s", path, strerror(errno));
+        code = CLI_EX_IOERR; /* nothing was created */
+        free(tmp);
+        tmp = NULL;
+        goto done;
+    }
+    f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        code = CLI_EX_IOERR;
+        goto done;
+    }
+    hc_status st = csv ? hc_report_write_csv(r, o, hc_write_file, f)
+                       : hc_report_write_json(r, o, hc_write_file, f);
+    if (st == HC_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        st = HC_ERR_IO;
+    if (fclose(f) != 0 && st == HC_OK)
+        st = HC_ERR_IO;
+    f = NULL;
+    if (st != HC_OK) {
+        cli_errorf("%s: cannot write report: %s", path, hc_status_str(st));
+        code = hc_status_exit_code(st);
+        goto done;
+    }
+    if (rename(tmp, path) != 0) {
+        cli_errorf("%s: cannot rename into place: %s", path, strerror(errno));
+        code = CLI_EX_IOERR;
+        goto done;
+    }
+    free(tmp);
+    tmp = NULL;
+    int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd); /* the rename itself must survive a crash */
+        close(dfd);
+    }
+done:
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
+    free(dircopy);
+    return code;
+}
+
+int cli_secret_load(const char *path, cli_secret *out)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        cli_errorf("%s: cannot open key file: %s", path, strerror(errno));
+        return errno == EACCES ? CLI_EX_NOPERM : CLI_EX_NOINPUT;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        cli_errorf("%s: not a regular file", path);
+        return CLI_EX_NOINPUT;
+    }
+    if (st.st_mode & 077) {
+        close(fd);
+        cli_errorf("%s: key file is readable by group or others "
+                   "(chmod 600 it)", path);
+        return CLI_EX_NOPERM;
+    }
+    unsigned char *buf = malloc(4097);
+    if (!buf) {
+        close(fd);
+        return CLI_EX_SOFTWARE;
+    }
+    ssize_t got = 0, k;
+    while (got < 4097 && (k = read(fd, buf + got, (size_t)(4097 - got))) > 0)
+        got += k;
+    close(fd);
+    if (got > 4096 || got <= 0) {
+        memset(buf, 0, 4097);
+        free(buf);
+        cli_errorf("%s: key file must hold 1 to 4096 bytes", path);
+        return CLI_EX_DATAERR;
+    }
+    if (buf[got - 1] == '\n')
+        got--;
+    if (got > 0 && buf[got - 1] == '\r')
+        got--;
+    out->data = buf;
+    out->len = (size_t)got;
+    out->cap = 4097;
+    return 0;
+}
+
+void cli_secret_wipe(cli_secret *s)
+{
+    if (s->data) {
+        volatile unsigned char *p = s->data;
+        for (size_t i = 0; i < s->cap; i++)
+            p[i] = 0;
+        free(s->data);
+    }
+    s->data = NULL;
+    s->len = s->cap = 0;
+}

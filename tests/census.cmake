@@ -1,0 +1,1 @@
+hc_unit_test(test_census SOURCES test_census.c LABELS "fast;concurrency")

@@ -1,0 +1,627 @@
+/*
+ * Tests of the census (rules_v1): one test per rule on hand-made accounts,
+ * and a seeded randomized differential test against a deliberately simple
+ * single-threaded reference written below, across thread counts and input
+ * orders.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "headcount/headcount.h"
+
+static hc_str S(const char *s)
+{
+    hc_str out = {s, s ? strlen(s) : 0};
+    return out;
+}
+
+/* ---- a tiny builder over the public API -------------------------------- */
+
+typedef struct tb {
+    hc_census *c;
+    hc_census_writer *w;
+    hc_domains *d;
+} tb;
+
+static void tb_init(tb *t, unsigned threads, const char *domains)
+{
+    hc_census_options o = {0};
+    o.threads = threads;
+    t->d = NULL;
+    if (domains) {
+        assert_int_equal(hc_domains_create(&t->d), HC_OK);
+        size_t bad = 0;
+        assert_int_equal(hc_domains_add_list(t->d, domains, strlen(domains),
+                                             &bad), HC_OK);
+    }
+    o.verified_domains = t->d;
+    assert_int_equal(hc_census_create(&o, &t->c), HC_OK);
+    assert_int_equal(hc_census_writer_create(t->c, &t->w), HC_OK);
+}
+
+static void tb_ghes(tb *t, const char *host, uint64_t id, const char *login,
+                    const char *primary, bool suspended, const char *other)
+{
+    uint32_t src;
+    assert_int_equal(hc_census_source(t->c, HC_SOURCE_GHES, host,
+                                      strlen(host), &src), HC_OK);
+    hc_str emails[1] = {S(other)};
+    hc_ghes_account a = {src, id, S(login), S(primary), emails,
+                         other ? 1u : 0u, suspended};
+    assert_int_equal(hc_census_add_ghes(t->w, &a), HC_OK);
+}
+
+static void tb_ghec(tb *t, const char *login, const char *saml,
+                    const char *verified, bool licensed)
+{
+    uint32_t src;
+    assert_int_equal(hc_census_source(t->c, HC_SOURCE_GHEC, "ghec", 4, &src),
+                     HC_OK);
+    hc_str ver[1] = {S(verified)};
+    hc_ghec_account a = {src, S(login), S(saml), NULL, 0, ver,
+                         verified ? 1u : 0u, licensed};
+    assert_int_equal(hc_census_add_ghec(t->w, &a), HC_OK);
+}
+
+static hc_result *tb_run(tb *t, hc_policy policy)
+{
+    hc_result *r = NULL;
+    assert_int_equal(hc_census_writer_finish(t->w), HC_OK);
+    t->w = NULL;
+    assert_int_equal(hc_census_run(t->c, policy, &r), HC_OK);
+    return r;
+}
+
+static void tb_fini(tb *t, hc_result *r)
+{
+    hc_result_destroy(r);
+    assert_int_equal(hc_census_writer_finish(t->w), HC_OK);
+    hc_census_destroy(t->c);
+    hc_domains_destroy(t->d);
+}
+
+static hc_summary summary_of(const hc_result *r)
+{
+    hc_summary s;
+    hc_result_summary(r, &s);
+    return s;
+}
+
+/* ---- one test per rule --------------------------------------------------- */
+
+/* A GHES primary email equal to a GHEC SAML NameID joins that account. */
+static void rule_identity_match(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 1, NULL);
+    tb_ghec(&t, "alice-corp", "Alice@Corp.example", NULL, true);
+    tb_ghes(&t, "ghe-1", 2, "alice", " alice@corp.EXAMPLE ", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    hc_summary s = summary_of(r);
+    assert_int_equal(s.total_seats_consumed, 1);
+    assert_int_equal(s.ghes_accounts_matched, 1);
+    size_t acct;
+    assert_int_equal(hc_result_find(r, "ghe-1:2", 7, &acct), HC_OK);
+    hc_account_info a;
+    hc_result_account(r, acct, &a);
+    assert_int_equal(a.rule, HC_JOIN_IDENTITY);
+    assert_int_equal(a.person, 0);
+    assert_string_equal(a.join_key.ptr, "alice@corp.example");
+    tb_fini(&t, r);
+}
+
+/* Without an identity match, a verified email joins. */
+static void rule_verified_match(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 1, NULL);
+    tb_ghec(&t, "bob-corp", NULL, "bob@corp.example", true);
+    tb_ghes(&t, "ghe-1", 3, "bob", "bob@corp.example", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    assert_int_equal(summary_of(r).total_seats_consumed, 1);
+    hc_account_info a;
+    hc_result_account(r, 1, &a);
+    assert_int_equal(a.kind, HC_ACCOUNT_GHES);
+    assert_int_equal(a.rule, HC_JOIN_VERIFIED_EMAIL);
+    tb_fini(&t, r);
+}
+
+/* Identity beats verified email, whatever the logins' order. */
+static void rule_identity_before_verified(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 2, NULL);
+    tb_ghec(&t, "aaa-verified", NULL, "x@corp.example", true);
+    tb_ghec(&t, "zzz-identity", "x@corp.example", NULL, true);
+    tb_ghes(&t, "ghe-1", 9, "x", "x@corp.example", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    assert_int_equal(summary_of(r).total_seats_consumed, 2);
+    size_t acct;
+    assert_int_equal(hc_result_find(r, "ghe-1:9", 7, &acct), HC_OK);
+    hc_account_info a;
+    hc_result_account(r, acct, &a);
+    assert_int_equal(a.rule, HC_JOIN_IDENTITY);
+    assert_int_equal(a.person, 1); /* zzz-identity is person 1 */
+    tb_fini(&t, r);
+}
+
+/* Ties within a class go to the lowest login in byte order. */
+static void rule_lowest_login_wins(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 4, NULL);
+    tb_ghec(&t, "mmm", NULL, "x@corp.example", true);
+    tb_ghec(&t, "Bbb", NULL, "x@corp.example", true);
+    tb_ghec(&t, "bbb", NULL, "x@corp.example", true);
+    tb_ghes(&t, "ghe-1", 9, "x", "x@corp.example", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    assert_int_equal(summary_of(r).total_seats_consumed, 3);
+    size_t acct;
+    assert_int_equal(hc_result_find(r, "ghe-1:9", 7, &acct), HC_OK);
+    hc_account_info a, g;
+    hc_result_account(r, acct, &a);
+    hc_result_account(r, hc_result_person_account(r, a.person, 0), &g);
+    assert_int_equal(g.login.len, 3);
+    assert_memory_equal(g.login.ptr, "Bbb", 3);
+    tb_fini(&t, r);
+}
+
+/* Unmatched GHES accounts with the same key are one person; keyless ones
+ * are one person each; suspended and system accounts consume nothing. */
+static void rule_ghes_only(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 1, NULL);
+    tb_ghes(&t, "ghe-1", 5, "frank", "frank@mail.example", false, NULL);
+    tb_ghes(&t, "ghe-2", 12, "frank", "FRANK@mail.example", false, NULL);
+    tb_ghes(&t, "ghe-1", 9, "bot", "", false, NULL);
+    tb_ghes(&t, "ghe-2", 9, "bot2", "not an email", false, NULL);
+    tb_ghes(&t, "ghe-1", 6, "grace", "grace@corp.example", true, NULL);
+    tb_ghes(&t, "ghe-1", 7, "ghost", "", false, NULL);
+    tb_ghes(&t, "ghe-2", 15, "scim-admin", "scim@corp.example", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    hc_summary s = summary_of(r);
+    assert_int_equal(s.total_seats_consumed, 3);
+    assert_int_equal(s.keyless_accounts, 2);
+    assert_int_equal(s.suspended_accounts, 1);
+    assert_int_equal(s.system_accounts, 2);
+    assert_int_equal(s.ghes_accounts, 4);
+    assert_int_equal(s.ghes_only_persons, 3);
+    tb_fini(&t, r);
+}
+
+/* Repeated rows of one (host, id) are one account; an eligible row wins
+ * over a suspended one in any order. */
+static void rule_repeated_rows(void **state)
+{
+    (void)state;
+    for (int order = 0; order < 2; order++) {
+        tb t;
+        tb_init(&t, 1, NULL);
+        if (order)
+            tb_ghes(&t, "ghe-1", 5, "u", "u@x.example", true, NULL);
+        tb_ghes(&t, "ghe-1", 5, "u", "u@x.example", false, NULL);
+        tb_ghes(&t, "ghe-1", 5, "u", "u@x.example", false, NULL);
+        if (!order)
+            tb_ghes(&t, "ghe-1", 5, "u", "u@x.example", true, NULL);
+        hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+        hc_summary s = summary_of(r);
+        assert_int_equal(s.total_seats_consumed, 1);
+        assert_int_equal(s.duplicate_rows, 2);
+        assert_int_equal(s.ghes_accounts, 1);
+        tb_fini(&t, r);
+    }
+}
+
+/* GHEC rows without a license consume nothing; repeated logins merge. */
+static void rule_ghec_rows(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 1, NULL);
+    tb_ghec(&t, "dup", NULL, "a@corp.example", true);
+    tb_ghec(&t, "dup", NULL, "b@corp.example", true);
+    tb_ghec(&t, "server-only", NULL, NULL, false);
+    tb_ghes(&t, "h", 1, "b", "b@corp.example", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    hc_summary s = summary_of(r);
+    assert_int_equal(s.total_seats_consumed, 1);
+    assert_int_equal(s.ghec_accounts, 1);
+    assert_int_equal(s.ghes_accounts_matched, 1);
+    tb_fini(&t, r);
+}
+
+/* Extended joins through other emails and between GHEC accounts; the
+ * difference is the potential saving. */
+static void rule_extended(void **state)
+{
+    (void)state;
+    for (int pol = 0; pol < 2; pol++) {
+        tb t;
+        tb_init(&t, 2, "corp.example");
+        tb_ghec(&t, "judy-personal", NULL, "judy@corp.example", true);
+        tb_ghec(&t, "judy-corp", "judy@corp.example", NULL, true);
+        tb_ghes(&t, "ghe-2", 13, "judy", "judy@contractor.example", false,
+                NULL);
+        tb_ghes(&t, "ghe-3", 21, "judy", "judy@contractor.example", false,
+                "judy@corp.example");
+        tb_ghes(&t, "ghe-3", 22, "zed", "zed@else.example", false, NULL);
+        hc_result *r = tb_run(&t, pol ? HC_POLICY_EXTENDED : HC_POLICY_GITHUB);
+        hc_summary s = summary_of(r);
+        assert_int_equal(s.github_seats, 4);
+        assert_int_equal(s.extended_seats, 2);
+        assert_int_equal(s.potential_savings, 2);
+        assert_int_equal(s.total_seats_consumed, pol ? 2 : 4);
+        assert_int_equal(s.persons_without_verified_domain_email, 1);
+        if (!pol) {
+            hc_person_info p;
+            hc_result_person(r, 0, &p);
+            assert_int_equal(p.group_size, 3);
+        }
+        tb_fini(&t, r);
+    }
+}
+
+/* IDN: a Unicode domain and its A-label form are one key. */
+static void rule_idn(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 1, NULL);
+    tb_ghec(&t, "erin", "erin@b\xc3\xbc" "cher.example", NULL, true);
+    tb_ghes(&t, "h", 8, "erin", "erin@xn--bcher-kva.example", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    assert_int_equal(summary_of(r).total_seats_consumed, 1);
+    tb_fini(&t, r);
+}
+
+/* No provider rules: +tags and dots are distinct addresses. */
+static void rule_no_provider_rules(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 1, NULL);
+    tb_ghes(&t, "h", 1, "a", "john.doe@gmail.com", false, NULL);
+    tb_ghes(&t, "h", 2, "b", "johndoe@gmail.com", false, NULL);
+    tb_ghes(&t, "h", 3, "c", "john.doe+work@gmail.com", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    assert_int_equal(summary_of(r).total_seats_consumed, 3);
+    tb_fini(&t, r);
+}
+
+/* ---- randomized differential test against a reference ------------------ */
+
+#define R_HOSTS 3
+#define R_POOL 48
+#define R_MAX 400
+
+typedef struct racct {
+    int ghec; /* 1 = GHEC */
+    int host;
+    uint64_t id;
+    char login[24];
+    char primary[64];
+    char other[64];
+    char saml[64];
+    char verified[64];
+    int suspended, licensed;
+} racct;
+
+static uint64_t rng_state;
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state % n);
+}
+
+static const char *const hosts[R_HOSTS] = {"ghe-b", "ghe-a", "ghe-c"};
+
+/* An address from a small pool, in a random case/whitespace variant. */
+static void pool_email(char *out, size_t cap)
+{
+    uint32_t p = rnd(R_POOL);
+    if (p == 0) {
+        out[0] = '\0';
+        return;
+    }
+    if (p == 1) {
+        snprintf(out, cap, "not-an-email");
+        return;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "user%u@%s", p, p % 3 ? "corp.example"
+                                                    : "mail.example");
+    size_t n = strlen(buf), o = 0;
+    if (rnd(4) == 0)
+        out[o++] = ' ';
+    for (size_t i = 0; i < n && o + 2 < cap; i++)
+        out[o++] = rnd(3) == 0 && buf[i] >= 'a' && buf[i] <= 'z'
+                       ? (char)(buf[i] - 32) : buf[i];
+    if (rnd(4) == 0)
+        out[o++] = '\t';
+    out[o] = '\0';
+}
+
+static int gen(racct *a)
+{
+    int n = 0;
+    int n_ghec = 10 + (int)rnd(30);
+    for (int i = 0; i < n_ghec; i++, n++) {
+        racct *x = &a[n];
+        memset(x, 0, sizeof *x);
+        x->ghec = 1;
+        snprintf(x->login, sizeof x->login, "gh%u", rnd(40));
+        if (rnd(2))
+            pool_email(x->saml, sizeof x->saml);
+        if (rnd(3))
+            pool_email(x->verified, sizeof x->verified);
+        x->licensed = rnd(10) != 0;
+    }
+    int n_ghes = 50 + (int)rnd(200);
+    for (int i = 0; i < n_ghes; i++, n++) {
+        racct *x = &a[n];
+        memset(x, 0, sizeof *x);
+        x->host = (int)rnd(R_HOSTS);
+        x->id = rnd(120);
+        /* Content is a function of (host, id), so repeated rows are
+         * identical, as a paginated export repeats them. */
+        uint64_t save = rng_state;
+        rng_state = 0x9E3779B97F4A7C15ull * (x->id + 1) + (uint64_t)x->host;
+        for (int k = 0; k < 3; k++)
+            rnd(2);
+        snprintf(x->login, sizeof x->login, "%s", rnd(25) ? "u" : "ghost");
+        pool_email(x->primary, sizeof x->primary);
+        if (rnd(3) == 0)
+            pool_email(x->other, sizeof x->other);
+        x->suspended = rnd(12) == 0;
+        rng_state = save;
+    }
+    return n;
+}
+
+/* The reference: maps by linear search, no cleverness. */
+typedef struct ref_out {
+    uint64_t github, extended;
+} ref_out;
+
+static int key_of(const char *s, char *out)
+{
+    size_t len = 0;
+    assert_int_equal(hc_email_normalize(s, strlen(s), out, &len), HC_OK);
+    return len > 0;
+}
+
+static int ref_find(int *p, int x)
+{
+    while (p[x] != x)
+        x = p[x];
+    return x;
+}
+
+static ref_out reference(const racct *a, int n)
+{
+    ref_out out = {0, 0};
+    /* GHEC accounts: distinct licensed logins, keys merged. */
+    static char logins[R_MAX][24];
+    static char idk[R_MAX][8][HC_KEY_MAX + 1], vek[R_MAX][8][HC_KEY_MAX + 1];
+    static int nid[R_MAX], nve[R_MAX], lic[R_MAX];
+    int ng = 0;
+    for (int i = 0; i < n; i++) {
+        if (!a[i].ghec)
+            continue;
+        int g = -1;
+        for (int j = 0; j < ng; j++)
+            if (strcmp(logins[j], a[i].login) == 0)
+                g = j;
+        if (g < 0) {
+            g = ng++;
+            snprintf(logins[g], sizeof logins[g], "%s", a[i].login);
+            nid[g] = nve[g] = lic[g] = 0;
+        }
+        lic[g] |= a[i].licensed;
+        char k[HC_KEY_MAX + 1];
+        if (key_of(a[i].saml, k) && nid[g] < 8)
+            strcpy(idk[g][nid[g]++], k);
+        if (key_of(a[i].verified, k) && nve[g] < 8)
+            strcpy(vek[g][nve[g]++], k);
+    }
+    /* GHES accounts: distinct (host, id), eligible ones only. */
+    static int gh[R_MAX];
+    int ns = 0;
+    for (int i = 0; i < n; i++) {
+        if (a[i].ghec || a[i].suspended || strcmp(a[i].login, "ghost") == 0)
+            continue;
+        int seen = 0;
+        for (int j = 0; j < ns; j++)
+            if (a[gh[j]].host == a[i].host && a[gh[j]].id == a[i].id)
+                seen = 1;
+        if (!seen)
+            gh[ns++] = i;
+    }
+    /* github */
+    static char groups[R_MAX][HC_KEY_MAX + 1];
+    int ngroups = 0, keyless = 0, licensed = 0;
+    for (int g = 0; g < ng; g++)
+        licensed += lic[g];
+    for (int s = 0; s < ns; s++) {
+        char k[HC_KEY_MAX + 1];
+        if (!key_of(a[gh[s]].primary, k)) {
+            keyless++;
+            continue;
+        }
+        int matched = 0;
+        for (int g = 0; g < ng && !matched; g++) {
+            if (!lic[g])
+                continue;
+            for (int j = 0; j < nid[g]; j++)
+                matched |= strcmp(idk[g][j], k) == 0;
+            for (int j = 0; j < nve[g]; j++)
+                matched |= strcmp(vek[g][j], k) == 0;
+        }
+        if (matched)
+            continue;
+        int seen = 0;
+        for (int j = 0; j < ngroups; j++)
+            seen |= strcmp(groups[j], k) == 0;
+        if (!seen)
+            strcpy(groups[ngroups++], k);
+    }
+    out.github = (uint64_t)(licensed + ngroups + keyless);
+
+    /* extended: nodes are licensed GHEC accounts then eligible GHES. */
+    static int parent[2 * R_MAX];
+    static char nk[2 * R_MAX][18][HC_KEY_MAX + 1];
+    static int nkc[2 * R_MAX];
+    int nn = 0;
+    for (int g = 0; g < ng; g++) {
+        if (!lic[g])
+            continue;
+        nkc[nn] = 0;
+        for (int j = 0; j < nid[g]; j++)
+            strcpy(nk[nn][nkc[nn]++], idk[g][j]);
+        for (int j = 0; j < nve[g]; j++)
+            strcpy(nk[nn][nkc[nn]++], vek[g][j]);
+        nn++;
+    }
+    for (int s = 0; s < ns; s++) {
+        nkc[nn] = 0;
+        char k[HC_KEY_MAX + 1];
+        if (key_of(a[gh[s]].primary, k))
+            strcpy(nk[nn][nkc[nn]++], k);
+        if (key_of(a[gh[s]].other, k))
+            strcpy(nk[nn][nkc[nn]++], k);
+        nn++;
+    }
+    for (int i = 0; i < nn; i++)
+        parent[i] = i;
+    for (int i = 0; i < nn; i++)
+        for (int j = i + 1; j < nn; j++)
+            for (int x = 0; x < nkc[i]; x++)
+                for (int y = 0; y < nkc[j]; y++)
+                    if (strcmp(nk[i][x], nk[j][y]) == 0)
+                        parent[ref_find(parent, i)] = ref_find(parent, j);
+    for (int i = 0; i < nn; i++)
+        out.extended += ref_find(parent, i) == i;
+    return out;
+}
+
+/* Runs the census over a in the given order; returns a digest of the
+ * person partition (accounts by host:id / login) plus the summary. */
+static uint64_t census_digest(const racct *a, const int *order, int n,
+                              unsigned threads, hc_policy policy,
+                              hc_summary *sum)
+{
+    tb t;
+    tb_init(&t, threads, "corp.example");
+    for (int k = 0; k < n; k++) {
+        const racct *x = &a[order[k]];
+        if (x->ghec)
+            tb_ghec(&t, x->login, x->saml[0] ? x->saml : NULL,
+                    x->verified[0] ? x->verified : NULL, x->licensed);
+        else
+            tb_ghes(&t, hosts[x->host], x->id, x->login, x->primary,
+                    x->suspended, x->other[0] ? x->other : NULL);
+    }
+    hc_result *r = tb_run(&t, policy);
+    hc_result_summary(r, sum);
+    /* Digest: for each account in canonical order, its identity and its
+     * person's first account; both are order-independent. */
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < hc_result_account_count(r); i++) {
+        hc_account_info ai;
+        hc_result_account(r, i, &ai);
+        uint64_t first = ai.person == SIZE_MAX
+                             ? UINT64_MAX
+                             : hc_result_person_account(r, ai.person, 0);
+        uint64_t v[4] = {ai.kind, ai.ghes_id, first, ai.rule};
+        for (int j = 0; j < 4; j++)
+            h = (h ^ v[j]) * 1099511628211ull;
+        for (size_t j = 0; j < ai.login.len; j++)
+            h = (h ^ (uint8_t)ai.login.ptr[j]) * 1099511628211ull;
+        for (size_t j = 0; j < ai.source.len; j++)
+            h = (h ^ (uint8_t)ai.source.ptr[j]) * 1099511628211ull;
+    }
+    tb_fini(&t, r);
+    return h;
+}
+
+static void differential(void **state)
+{
+    (void)state;
+    static racct accts[R_MAX];
+    static int order[R_MAX];
+    const char *env = getenv("HC_TEST_SEED");
+    uint64_t base = env ? strtoull(env, NULL, 10) : 20261128u;
+    for (int round = 0; round < 40; round++) {
+        uint64_t seed = base + (uint64_t)round;
+        rng_state = seed * 0x2545F4914F6CDD1Dull | 1;
+        int n = gen(accts);
+        ref_out want = reference(accts, n);
+        for (int pol = 0; pol < 2; pol++) {
+            uint64_t first_digest = 0;
+            for (int variant = 0; variant < 4; variant++) {
+                for (int i = 0; i < n; i++)
+                    order[i] = i;
+                if (variant & 1) /* shuffled input order */
+                    for (int i = n - 1; i > 0; i--) {
+                        int j = (int)rnd((uint32_t)i + 1);
+                        int tmp = order[i];
+                        order[i] = order[j];
+                        order[j] = tmp;
+                    }
+                unsigned threads = variant & 2 ? 4 : 1;
+                hc_summary s;
+                uint64_t d = census_digest(accts, order, n, threads,
+                                           pol ? HC_POLICY_EXTENDED
+                                               : HC_POLICY_GITHUB, &s);
+                if (s.github_seats != want.github ||
+                    s.extended_seats != want.extended)
+                    fail_msg("seed %llu variant %d: github %llu want %llu, "
+                             "extended %llu want %llu",
+                             (unsigned long long)seed, variant,
+                             (unsigned long long)s.github_seats,
+                             (unsigned long long)want.github,
+                             (unsigned long long)s.extended_seats,
+                             (unsigned long long)want.extended);
+                if (variant == 0)
+                    first_digest = d;
+                else if (d != first_digest)
+                    fail_msg("seed %llu: partition differs for variant %d "
+                             "(threads/order)", (unsigned long long)seed,
+                             variant);
+            }
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rule_identity_match),
+        cmocka_unit_test(rule_verified_match),
+        cmocka_unit_test(rule_identity_before_verified),
+        cmocka_unit_test(rule_lowest_login_wins),
+        cmocka_unit_test(rule_ghes_only),
+        cmocka_unit_test(rule_repeated_rows),
+        cmocka_unit_test(rule_ghec_rows),
+        cmocka_unit_test(rule_extended),
+        cmocka_unit_test(rule_idn),
+        cmocka_unit_test(rule_no_provider_rules),
+        cmocka_unit_test(differential),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
