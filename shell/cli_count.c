@@ -92,7 +92,8 @@ int cli_count_main(int argc, char **argv)
         goto done;
 
     uint64_t t0 = now_ms();
-    if ((code = cli_inputs_run(&in, "count", &c, &d, &r)) != 0)
+    if ((code = cli_inputs_run(&in, "count", report ? HC_RUN_PERSONS : 0u, &c,
+                               &d, &r)) != 0)
         goto done;
     if (report) {
         hc_report_options ro = {0};

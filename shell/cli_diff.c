@@ -17,7 +17,8 @@ static int cmp_str(hc_str a, hc_str b)
     return c ? c : (a.len > b.len) - (a.len < b.len);
 }
 
-static bool same_ids(const hc_report_person_info *a, const hc_report_person_info *b)
+static bool same_ids(const hc_report_person_info *a,
+                     const hc_report_person_info *b)
 {
     if (a->n_ids != b->n_ids)
         return false;

@@ -36,7 +36,10 @@ const char cli_diff_usage[] =
 
 /* ---- small JSON output helpers over stdout ---------------------------- */
 
-static void jstr(hc_str s) { cli_json_str(stdout, s); }
+static void jstr(hc_str s)
+{
+    cli_json_str(stdout, s);
+}
 
 static hc_str cstr(const char *s)
 {
@@ -163,7 +166,8 @@ int cli_explain_main(int argc, char **argv)
         code = cli_usage_error("explain", "missing QUERY");
         goto done;
     }
-    if ((code = cli_inputs_run(&in, "explain", &c, &d, &r)) != 0)
+    if ((code = cli_inputs_run(&in, "explain", HC_RUN_PERSONS, &c, &d, &r)) !=
+        0)
         goto done;
     size_t acct;
     hc_status st = hc_result_find(r, query, strlen(query), &acct);
@@ -216,9 +220,10 @@ int cli_explain_main(int argc, char **argv)
     }
     hc_person_info p;
     hc_result_person(r, a.person, &p);
-    printf("Person #%zu: 1 seat, %zu account%s%s\n", a.person + 1,
-           p.n_accounts, p.n_accounts == 1 ? "" : "s",
-           p.has_verified_domain_email ? "" : ", no email on a verified domain");
+    printf("Person #%zu: 1 seat, %zu account%s%s\n", a.person + 1, p.n_accounts,
+           p.n_accounts == 1 ? "" : "s",
+           p.has_verified_domain_email ? ""
+                                       : ", no email on a verified domain");
     for (size_t j = 0; j < p.n_accounts; j++)
         print_account(r, hc_result_person_account(r, a.person, j));
     if (p.group_size > 1)
@@ -294,7 +299,8 @@ int cli_savings_main(int argc, char **argv)
         }
     }
     if (json && csv) {
-        code = cli_usage_error("savings", "--json and --csv exclude each other");
+        code =
+            cli_usage_error("savings", "--json and --csv exclude each other");
         goto done;
     }
     if (in.policy != HC_POLICY_GITHUB) {
@@ -302,7 +308,8 @@ int cli_savings_main(int argc, char **argv)
                                           "with extended; drop --policy");
         goto done;
     }
-    if ((code = cli_inputs_run(&in, "savings", &c, &d, &r)) != 0)
+    if ((code = cli_inputs_run(&in, "savings", HC_RUN_PERSONS, &c, &d, &r)) !=
+        0)
         goto done;
 
     /* Persons whose group holds more than one billed person, grouped. */
@@ -358,8 +365,8 @@ int cli_savings_main(int argc, char **argv)
         hc_result_account(r, hc_result_person_account(r, target, 0), &ta);
         groups++;
         if (json) {
-            printf("%s{\"seats\":%zu,\"saving\":%zu,\"keep\":", groups > 1 ? "," : "",
-                   j - i, j - i - 1);
+            printf("%s{\"seats\":%zu,\"saving\":%zu,\"keep\":",
+                   groups > 1 ? "," : "", j - i, j - i - 1);
             json_account(r, hc_result_person_account(r, target, 0));
             printf(",\"fixes\":[");
         } else if (!csv) {
@@ -393,15 +400,17 @@ int cli_savings_main(int argc, char **argv)
                     putchar('}');
                 } else if (csv) {
                     printf("%zu,%zu,%zu,", groups, j - i, j - i - 1);
-                    cli_print_str(stdout, a.source);
+                    cli_csv_field(stdout, a.source);
                     printf(",%llu,", (unsigned long long)a.ghes_id);
-                    cli_print_str(stdout, a.login);
+                    cli_csv_field(stdout, a.login);
                     putchar(',');
-                    cli_print_str(stdout, a.key);
+                    cli_csv_field(stdout, a.key);
                     putchar(',');
-                    cli_print_str(stdout, to);
+                    cli_csv_field(stdout, to);
                     putchar(',');
-                    print_account_id(stdout, &ta);
+                    cli_csv_field(stdout, ta.kind == HC_ACCOUNT_GHEC
+                                              ? ta.login
+                                              : ta.source);
                     putchar('\n');
                 } else {
                     printf("  - on ");

@@ -74,9 +74,9 @@ int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
                      int *i)
 {
     const char *opt = argv[*i];
-    static const char *const valued[] = {"--ghes", "--ghec", "--records",
-                                         "--policy", "--threads",
-                                         "--verified-domains"};
+    static const char *const valued[] = {"--ghes",    "--ghec",
+                                         "--records", "--policy",
+                                         "--threads", "--verified-domains"};
     size_t which = (sizeof valued / sizeof valued[0]);
     for (size_t k = 0; k < (sizeof valued / sizeof valued[0]); k++)
         if (strcmp(opt, valued[k]) == 0)
@@ -164,8 +164,8 @@ static int load_domains(const char *spec, hc_domains **out)
     return 0;
 }
 
-int cli_inputs_run(const cli_inputs *in, const char *cmd, hc_census **census,
-                   hc_domains **domains, hc_result **result)
+int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
+                   hc_census **census, hc_domains **domains, hc_result **result)
 {
     hc_census *c = NULL;
     hc_domains *d = NULL;
@@ -175,8 +175,8 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, hc_census **census,
     if (in->n == 0)
         return cli_usage_error(cmd, "no input: give --ghes, --ghec or "
                                     "--records");
-    if (in->verified_domains && (code = load_domains(in->verified_domains,
-                                                     &d)) != 0)
+    if (in->verified_domains &&
+        (code = load_domains(in->verified_domains, &d)) != 0)
         return code;
     hc_census_options copt = {0};
     copt.threads = in->threads;
@@ -198,8 +198,7 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, hc_census **census,
         if (st != HC_OK) {
             char msg[1200];
             if (!diag.file[0])
-                snprintf(diag.file, sizeof diag.file, "%s",
-                         in->items[i].path);
+                snprintf(diag.file, sizeof diag.file, "%s", in->items[i].path);
             if (!diag.message[0])
                 snprintf(diag.message, sizeof diag.message, "%s",
                          hc_status_str(st));
@@ -214,7 +213,7 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, hc_census **census,
             fprintf(stderr, "headcount: %s: skipped %llu malformed rows\n",
                     in->items[i].path, (unsigned long long)stats.rejected);
     }
-    st = hc_census_run(c, in->policy, &r);
+    st = hc_census_run_ex(c, in->policy, run_flags, &r);
     if (st != HC_OK) {
         code = cli_fail(st, "count");
         goto done;

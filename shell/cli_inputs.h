@@ -40,8 +40,9 @@ int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
  * prints the diagnostic and returns the exit code (never 0); on success
  * returns 0 and the caller owns *census, *domains and *result.
  */
-int cli_inputs_run(const cli_inputs *in, const char *cmd, hc_census **census,
-                   hc_domains **domains, hc_result **result);
+int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
+                   hc_census **census, hc_domains **domains,
+                   hc_result **result);
 
 /* Exit code for a status, printing "headcount: what: status" first. */
 int cli_fail(hc_status st, const char *what);

@@ -19,6 +19,12 @@ const cli_command cli_commands[] = {
     {"savings", cli_savings_main,
      "list seats paid twice for one person, with the fix", cli_savings_usage},
     {"diff", cli_diff_main, "compare two reports", cli_diff_usage},
+    {"sync", cli_sync_main, "fetch, count, save and upload once (--config)",
+     cli_sync_usage},
+    {"daemon", cli_daemon_main, "run sync weekly and on SIGUSR1 (--config)",
+     cli_daemon_usage},
+    {"status", cli_status_main, "show the last sync runs and the next one",
+     cli_status_usage},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -32,12 +38,13 @@ static const cli_command *find_command(const char *name)
 
 static void print_help(FILE *f)
 {
-    fprintf(f, "usage: headcount COMMAND [OPTIONS]\n"
-               "       headcount help COMMAND\n"
-               "       headcount --version\n\n"
-               "Counts GitHub Enterprise seats the way license sync does,\n"
-               "across GHES instances and GHEC, and explains every grouping.\n\n"
-               "Commands:\n");
+    fprintf(f,
+            "usage: headcount COMMAND [OPTIONS]\n"
+            "       headcount help COMMAND\n"
+            "       headcount --version\n\n"
+            "Counts GitHub Enterprise seats the way license sync does,\n"
+            "across GHES instances and GHEC, and explains every grouping.\n\n"
+            "Commands:\n");
     for (const cli_command *c = cli_commands; c->name; c++)
         fprintf(f, "  %-9s %s\n", c->name, c->summary);
     fprintf(f, "\nExit codes: 0 ok, 64 usage, 65 bad data, 66 no input, "
@@ -69,7 +76,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "headcount: missing command (see 'headcount --help')\n");
+        fprintf(stderr,
+                "headcount: missing command (see 'headcount --help')\n");
         return CLI_EX_USAGE;
     }
     const char *arg = argv[1];
@@ -88,8 +96,10 @@ int main(int argc, char **argv)
         }
         const cli_command *c = find_command(argv[2]);
         if (!c) {
-            fprintf(stderr, "headcount: unknown command '%s' "
-                            "(see 'headcount --help')\n", argv[2]);
+            fprintf(stderr,
+                    "headcount: unknown command '%s' "
+                    "(see 'headcount --help')\n",
+                    argv[2]);
             return CLI_EX_USAGE;
         }
         fputs(c->usage, stdout);
@@ -98,11 +108,15 @@ int main(int argc, char **argv)
     const cli_command *c = find_command(arg);
     if (!c) {
         if (arg[0] == '-')
-            fprintf(stderr, "headcount: unknown option '%s' "
-                            "(see 'headcount --help')\n", arg);
+            fprintf(stderr,
+                    "headcount: unknown option '%s' "
+                    "(see 'headcount --help')\n",
+                    arg);
         else
-            fprintf(stderr, "headcount: unknown command '%s' "
-                            "(see 'headcount --help')\n", arg);
+            fprintf(stderr,
+                    "headcount: unknown command '%s' "
+                    "(see 'headcount --help')\n",
+                    arg);
         return CLI_EX_USAGE;
     }
     for (int i = 2; i < argc; i++)

@@ -23,6 +23,26 @@ void cli_print_str(FILE *f, hc_str s)
     }
 }
 
+void cli_csv_field(FILE *f, hc_str s)
+{
+    bool quote = false;
+    for (size_t i = 0; i < s.len; i++)
+        if (s.ptr[i] == ',' || s.ptr[i] == '"' || s.ptr[i] == '\n' ||
+            s.ptr[i] == '\r')
+            quote = true;
+    if (!quote) {
+        fwrite(s.ptr, 1, s.len, f);
+        return;
+    }
+    fputc('"', f);
+    for (size_t i = 0; i < s.len; i++) {
+        if (s.ptr[i] == '"')
+            fputc('"', f);
+        fputc(s.ptr[i], f);
+    }
+    fputc('"', f);
+}
+
 void cli_json_str(FILE *f, hc_str s)
 {
     if (hc_json_write_string(hc_write_file, f, s.ptr, s.len) != HC_OK)
@@ -38,24 +58,28 @@ void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms)
             hc_policy_name(s.policy));
     fprintf(f, "  GHEC licensed accounts:        %llu\n",
             (unsigned long long)s.ghec_accounts);
-    fprintf(f, "  GHES accounts consuming seats: %llu "
-               "(%llu matched to GHEC)\n",
+    fprintf(f,
+            "  GHES accounts consuming seats: %llu "
+            "(%llu matched to GHEC)\n",
             (unsigned long long)s.ghes_accounts,
             (unsigned long long)s.ghes_accounts_matched);
-    fprintf(f, "  Persons with GHES accounts only: %llu "
-               "(%llu without a valid email)\n",
+    fprintf(f,
+            "  Persons with GHES accounts only: %llu "
+            "(%llu without a valid email)\n",
             (unsigned long long)s.ghes_only_persons,
             (unsigned long long)s.keyless_accounts);
-    fprintf(f, "  Not counted: %llu suspended, %llu system, "
-               "%llu repeated rows\n",
+    fprintf(f,
+            "  Not counted: %llu suspended, %llu system, "
+            "%llu repeated rows\n",
             (unsigned long long)s.suspended_accounts,
             (unsigned long long)s.system_accounts,
             (unsigned long long)s.duplicate_rows);
     if (s.verified_domains_given)
         fprintf(f, "  Persons without a verified-domain email: %llu\n",
                 (unsigned long long)s.persons_without_verified_domain_email);
-    fprintf(f, "  Potential savings: %llu seat%s "
-               "(github %llu, extended %llu; see 'headcount savings')\n",
+    fprintf(f,
+            "  Potential savings: %llu seat%s "
+            "(github %llu, extended %llu; see 'headcount savings')\n",
             (unsigned long long)s.potential_savings,
             s.potential_savings == 1 ? "" : "s",
             (unsigned long long)s.github_seats,
@@ -154,7 +178,8 @@ int cli_secret_load(const char *path, cli_secret *out)
     if (st.st_mode & 077) {
         close(fd);
         cli_errorf("%s: key file is readable by group or others "
-                   "(chmod 600 it)", path);
+                   "(chmod 600 it)",
+                   path);
         return CLI_EX_NOPERM;
     }
     unsigned char *buf = malloc(4097);

@@ -41,6 +41,9 @@ void cli_secret_wipe(cli_secret *s);
  * the terminal. */
 void cli_print_str(FILE *f, hc_str s);
 
+/* Writes s to f as one RFC 4180 CSV field (quoted when needed). */
+void cli_csv_field(FILE *f, hc_str s);
+
 /* Writes s to f as a JSON string literal; write errors surface at the
  * final fflush of f. */
 void cli_json_str(FILE *f, hc_str s);

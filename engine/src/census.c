@@ -24,8 +24,8 @@ hc_status hc_census_create(const hc_census_options *options, hc_census **out)
     if (options)
         c->opt = *options;
     c->threads = hc__threads_resolve(c->opt.threads);
-    size_t expect = c->opt.expected_keys ? c->opt.expected_keys
-                                         : DEFAULT_EXPECTED_KEYS;
+    size_t expect =
+        c->opt.expected_keys ? c->opt.expected_keys : DEFAULT_EXPECTED_KEYS;
     if (expect > HC_HSET_MAX_KEYS / 2)
         expect = HC_HSET_MAX_KEYS / 2;
     HC_TRY(hc_hset_create(expect, &c->keys));
@@ -77,8 +77,8 @@ void hc_census_destroy(hc_census *c)
     free(c);
 }
 
-hc_status hc_census_source(hc_census *c, hc_source_kind kind,
-                           const void *name, size_t len, uint32_t *id)
+hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
+                           size_t len, uint32_t *id)
 {
     hc_status rc = HC_OK;
     if (!c || (!name && len) || !id || len > 1024 ||
@@ -184,8 +184,8 @@ static hc_status writer_key(hc_census_writer *w, const char *key, size_t len,
 {
     hc_census *c = w->census;
     for (;;) {
-        hc_status rc = hc_hset_upsert(c->keys, key, len, HC_OWNER_NONE, id,
-                                      NULL);
+        hc_status rc =
+            hc_hset_upsert(c->keys, key, len, HC_OWNER_NONE, id, NULL);
         if (rc != HC_ERR_FULL)
             return rc;
         size_t want = hc_hset_capacity(c->keys) * 2;
@@ -265,8 +265,7 @@ static bool is_system_login(hc_str login)
 
 /* Validates a source id, remembering the last good one per kind so that
  * the shared mutex is taken only when a writer switches sources. */
-static bool source_is(hc_census_writer *w, uint32_t source,
-                      hc_source_kind kind)
+static bool source_is(hc_census_writer *w, uint32_t source, hc_source_kind kind)
 {
     if (w->checked_source[kind] == source)
         return true;
@@ -287,8 +286,8 @@ static uint64_t row_hash(hc_str login, hc_str primary, const hc_str *emails,
     hc_fp p = hc_fingerprint(primary.ptr, primary.len);
     uint64_t x = h.lo ^ (p.lo * 0x9E3779B97F4A7C15ull) ^ (suspended ? 1 : 0);
     for (size_t i = 0; i < n_emails; i++)
-        x = (x * 0x100000001B3ull) ^ hc_fingerprint(emails[i].ptr,
-                                                    emails[i].len).lo;
+        x = (x * 0x100000001B3ull) ^
+            hc_fingerprint(emails[i].ptr, emails[i].len).lo;
     return x;
 }
 
@@ -318,7 +317,8 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     for (size_t i = 0; i < a->n_emails; i++)
         HC_TRY(push_key(w, a->emails[i], false, &rec.n_keys));
     rec.rank = row_hash(a->login, a->primary_email, a->emails, a->n_emails,
-                        a->suspended) >> 1;
+                        a->suspended) >>
+               1;
     if (rec.flags & (HC__F_SUSPENDED | HC__F_SYSTEM))
         rec.rank |= (uint64_t)1 << 63;
     HC_TRY(hc__buf_append(&s->ghes, &rec, sizeof rec));
@@ -338,8 +338,7 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
         return HC_ERR_ARG;
     if (!source_is(w, a->source, HC_SOURCE_GHEC))
         return HC_ERR_ARG;
-    if (a->n_identity_values + a->n_verified_emails + 1 >=
-        HC__KEYS_PER_ACCOUNT)
+    if (a->n_identity_values + a->n_verified_emails + 1 >= HC__KEYS_PER_ACCOUNT)
         return HC_ERR_LIMIT;
     hc__segment *s = &w->seg;
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;

@@ -39,9 +39,9 @@ typedef struct hc__ghes_rec {
     uint64_t id;
     uint64_t rank;
     uint32_t source;
-    uint32_t login;   /* arena offset of a length-prefixed string */
-    uint32_t keys;    /* offset into the segment's key-id array */
-    uint16_t n_keys;  /* keys[0] is the primary (or HC__NOKEY) */
+    uint32_t login;  /* arena offset of a length-prefixed string */
+    uint32_t keys;   /* offset into the segment's key-id array */
+    uint16_t n_keys; /* keys[0] is the primary (or HC__NOKEY) */
     uint8_t flags;
     uint8_t pad_;
 } hc__ghes_rec;
@@ -51,7 +51,7 @@ typedef struct hc__ghes_rec {
 typedef struct hc__ghec_rec {
     uint32_t source;
     uint32_t login;
-    uint32_t saml;    /* arena offset, or HC__NONE */
+    uint32_t saml; /* arena offset, or HC__NONE */
     uint32_t keys;
     uint16_t n_identity;
     uint16_t n_verified;
@@ -61,10 +61,10 @@ typedef struct hc__ghec_rec {
 
 /* A writer's storage; once finished it becomes an immutable segment. */
 typedef struct hc__segment {
-    hc__buf ghes;   /* hc__ghes_rec[] */
-    hc__buf ghec;   /* hc__ghec_rec[] */
-    hc__buf arena;  /* length-prefixed strings */
-    hc__buf keys;   /* uint32_t key ids */
+    hc__buf ghes;  /* hc__ghes_rec[] */
+    hc__buf ghec;  /* hc__ghec_rec[] */
+    hc__buf arena; /* length-prefixed strings */
+    hc__buf keys;  /* uint32_t key ids */
 } hc__segment;
 
 typedef struct hc__source {
@@ -82,7 +82,7 @@ struct hc_census {
     pthread_mutex_t mu;         /* sources and segments */
     hc__source *sources;
     size_t n_sources, cap_sources;
-    hc__segment **segs;         /* NULL while the writer is open */
+    hc__segment **segs; /* NULL while the writer is open */
     size_t n_segs, cap_segs;
     size_t open_writers;
 };
@@ -91,7 +91,7 @@ struct hc_census_writer {
     hc_census *census;
     uint16_t seg_index;
     hc__segment seg;
-    bool holds_lock;  /* shared grow_lock held for the current batch */
+    bool holds_lock; /* shared grow_lock held for the current batch */
     unsigned batch;
     uint32_t checked_source[2]; /* last validated source id per kind */
 };
@@ -106,17 +106,17 @@ typedef struct hc__acct {
     uint8_t exclusion; /* hc_exclusion */
     uint8_t rule;      /* hc_join_rule */
     uint16_t n_a, n_b;
-    uint32_t person;   /* HC__NONE when excluded */
+    uint32_t person; /* HC__NONE when excluded */
     uint32_t join_key;
-    uint32_t group;    /* extended component root (account index) */
+    uint32_t group; /* extended component root (account index) */
 } hc__acct;
 
 typedef struct hc__person {
-    uint32_t first;    /* index into person_accts */
+    uint32_t first; /* index into person_accts */
     uint32_t n;
-    uint32_t group;    /* extended person index */
+    uint32_t group; /* extended person index */
     uint32_t group_size;
-    bool vd;           /* has an email on a verified domain */
+    bool vd; /* has an email on a verified domain */
 } hc__person;
 
 struct hc_result {
@@ -124,7 +124,7 @@ struct hc_result {
     hc_summary sum;
     hc__acct *accts;
     size_t n_accts;
-    size_t n_ghec;     /* accts[0..n_ghec) are GHEC */
+    size_t n_ghec;         /* accts[0..n_ghec) are GHEC */
     uint32_t *merged_keys; /* key arrays of merged GHEC accounts */
     hc__person *persons;
     size_t n_persons;
@@ -145,14 +145,12 @@ static inline hc_str hc__seg_str(const hc__segment *s, uint32_t off)
     return out;
 }
 
-static inline const hc__ghes_rec *hc__ghes_at(const hc__segment *s,
-                                              uint32_t i)
+static inline const hc__ghes_rec *hc__ghes_at(const hc__segment *s, uint32_t i)
 {
     return (const hc__ghes_rec *)(const void *)s->ghes.data + i;
 }
 
-static inline const hc__ghec_rec *hc__ghec_at(const hc__segment *s,
-                                              uint32_t i)
+static inline const hc__ghec_rec *hc__ghec_at(const hc__segment *s, uint32_t i)
 {
     return (const hc__ghec_rec *)(const void *)s->ghec.data + i;
 }

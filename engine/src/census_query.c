@@ -35,7 +35,10 @@ const char *hc_exclusion_name(hc_exclusion reason)
     return "unknown";
 }
 
-void hc_result_summary(const hc_result *r, hc_summary *out) { *out = r->sum; }
+void hc_result_summary(const hc_result *r, hc_summary *out)
+{
+    *out = r->sum;
+}
 
 size_t hc_result_source_count(const hc_result *r)
 {
@@ -53,7 +56,10 @@ void hc_result_source(const hc_result *r, size_t i, hc_source_info *out)
     out->rejected = hc_atomic_load_u64(&s->rejected, HC_RELAXED);
 }
 
-size_t hc_result_account_count(const hc_result *r) { return r->n_accts; }
+size_t hc_result_account_count(const hc_result *r)
+{
+    return r->n_accts;
+}
 
 static uint32_t acct_source(const hc_result *r, const hc__acct *a)
 {
@@ -117,7 +123,10 @@ hc_str hc_result_account_key(const hc_result *r, size_t i, size_t j,
     return key_str(r, a->keys[j]);
 }
 
-size_t hc_result_person_count(const hc_result *r) { return r->n_persons; }
+size_t hc_result_person_count(const hc_result *r)
+{
+    return r->n_persons;
+}
 
 void hc_result_person(const hc_result *r, size_t p, hc_person_info *out)
 {
@@ -215,8 +224,9 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
                 break;
             }
         uint64_t ghes_id = 0;
-        bool host_id = colon && parse_id(colon + 1, len - (size_t)(colon + 1 - q),
-                                         &ghes_id);
+        bool host_id =
+            colon &&
+            parse_id(colon + 1, len - (size_t)(colon + 1 - q), &ghes_id);
         for (size_t i = 0; i < r->n_accts; i++) {
             const hc__acct *a = &r->accts[i];
             if (host_id && a->kind == HC_ACCOUNT_GHES) {

@@ -123,10 +123,10 @@ typedef struct run {
     hc_census *c;
     hc_result *r;
     hc_policy policy;
-    uint32_t *srank;        /* source id -> rank */
-    hc_atomic_u32 *anchor;  /* key id -> smallest eligible account index */
-    uint32_t *keyperson;    /* key id -> github person (phase 3) */
-    uint8_t *key_vd;        /* key id -> on a verified domain */
+    uint32_t *srank;       /* source id -> rank */
+    hc_atomic_u32 *anchor; /* key id -> smallest eligible account index */
+    uint32_t *keyperson;   /* key id -> github person (phase 3) */
+    uint8_t *key_vd;       /* key id -> on a verified domain */
     hc_uf *uf;
     size_t n_keys;
 } run;
@@ -136,7 +136,7 @@ static bool acct_eligible(const hc__acct *a)
     return a->exclusion == HC_EXCLUDE_NONE;
 }
 
-static hc_status build_accounts(run *st)
+static hc_status build_accounts(run *st, bool with_ghes)
 {
     hc_status rc = HC_OK;
     hc_census *c = st->c;
@@ -150,7 +150,8 @@ static hc_status build_accounts(run *st)
         const hc__segment *s = c->segs[i];
         if (!s)
             continue;
-        n_ghes += s->ghes.len / sizeof(hc__ghes_rec);
+        if (with_ghes)
+            n_ghes += s->ghes.len / sizeof(hc__ghes_rec);
         n_ghec += s->ghec.len / sizeof(hc__ghec_rec);
         n_ghec_keys += s->keys.len / sizeof(uint32_t);
     }
@@ -175,7 +176,8 @@ static hc_status build_accounts(run *st)
         const hc__segment *s = c->segs[i];
         if (!s)
             continue;
-        uint32_t ng = (uint32_t)(s->ghes.len / sizeof(hc__ghes_rec));
+        uint32_t ng =
+            with_ghes ? (uint32_t)(s->ghes.len / sizeof(hc__ghes_rec)) : 0;
         for (uint32_t j = 0; j < ng; j++) {
             const hc__ghes_rec *g = hc__ghes_at(s, j);
             gs[gi++] = (ghes_sort){g->id, g->rank, st->srank[g->source], j,
@@ -193,8 +195,8 @@ static hc_status build_accounts(run *st)
     qsort(cs, n_ghec, sizeof *cs, cmp_ghec);
 
     /* GHEC: one account per login; repeated rows merge their keys. */
-    r->merged_keys = malloc((n_ghec_keys ? n_ghec_keys : 1) *
-                            sizeof *r->merged_keys);
+    r->merged_keys =
+        malloc((n_ghec_keys ? n_ghec_keys : 1) * sizeof *r->merged_keys);
     HC_FAIL_IF(!r->merged_keys, HC_ERR_NOMEM);
     size_t mk = 0, na = 0;
     for (size_t i = 0; i < n_ghec;) {
@@ -208,8 +210,7 @@ static hc_status build_accounts(run *st)
         a->rec = cs[i].rec;
         a->person = a->group = HC__NONE;
         a->join_key = HC__NOKEY;
-        a->exclusion = cs[i].licensed ? HC_EXCLUDE_NONE
-                                      : HC_EXCLUDE_UNLICENSED;
+        a->exclusion = cs[i].licensed ? HC_EXCLUDE_NONE : HC_EXCLUDE_UNLICENSED;
         /* Identity values of every row, then verified emails. */
         uint32_t *k = r->merged_keys + mk;
         size_t nid = 0, nver = 0;
@@ -262,8 +263,7 @@ static hc_status build_accounts(run *st)
         a->keys = has_primary ? gk : gk + 1;
         a->n_a = has_primary ? 1 : 0;
         a->n_b = (uint16_t)(g->n_keys ? g->n_keys - 1 : 0);
-        if (i > 0 && gs[i].srank == gs[i - 1].srank &&
-            gs[i].id == gs[i - 1].id)
+        if (i > 0 && gs[i].srank == gs[i - 1].srank && gs[i].id == gs[i - 1].id)
             a->exclusion = HC_EXCLUDE_DUPLICATE;
         else if (g->flags & HC__F_SYSTEM)
             a->exclusion = HC_EXCLUDE_SYSTEM;
@@ -392,8 +392,8 @@ static hc_status union_range(void *ctx, unsigned t, size_t b, size_t e)
         if (!acct_eligible(a))
             continue;
         for (size_t j = 0; j < (size_t)a->n_a + a->n_b; j++) {
-            uint32_t anc = hc_atomic_load_u32(&st->anchor[a->keys[j]],
-                                              HC_RELAXED);
+            uint32_t anc =
+                hc_atomic_load_u32(&st->anchor[a->keys[j]], HC_RELAXED);
             if (anc != i)
                 hc_uf_union(st->uf, (uint32_t)i, anc);
         }
@@ -450,8 +450,8 @@ static void extended_persons(run *st)
         a->rule = HC_JOIN_SHARED_EMAIL;
         a->join_key = a->n_a + a->n_b ? a->keys[0] : HC__NOKEY;
         for (size_t j = 0; j < (size_t)a->n_a + a->n_b; j++) {
-            uint32_t anc = hc_atomic_load_u32(&st->anchor[a->keys[j]],
-                                              HC_RELAXED);
+            uint32_t anc =
+                hc_atomic_load_u32(&st->anchor[a->keys[j]], HC_RELAXED);
             if (anc != i) {
                 a->join_key = a->keys[j];
                 break;
@@ -469,8 +469,8 @@ static hc_status vd_range(void *ctx, unsigned t, size_t b, size_t e)
     (void)t;
     for (size_t k = b; k < e; k++) {
         hc_str key = hc_hset_key(st->c->keys, (uint32_t)k);
-        st->key_vd[k] = hc_domains_match_key(st->c->opt.verified_domains,
-                                             key.ptr, key.len);
+        st->key_vd[k] =
+            hc_domains_match_key(st->c->opt.verified_domains, key.ptr, key.len);
     }
     return HC_OK;
 }
@@ -569,7 +569,490 @@ static hc_status summarize(run *st, uint64_t github_seats, uint32_t n_groups)
     return HC_OK;
 }
 
+/* ---- summary-only path ---------------------------------------------------
+ *
+ * The same rules as phases 2-5, computed per key instead of per account, so
+ * that no ordering of the GHES accounts is needed:
+ *   - repeated (host, id) rows: per source, an array indexed by id (or a
+ *     hash set when ids are sparse) keeps the minimum row rank; the first
+ *     row to claim that rank's "taken" bit represents the account;
+ *   - policy github: a key's owner is the first GHEC account (canonical
+ *     order) holding it as an identity value, else as a verified email; an
+ *     unmatched primary key marks its key "grouped", and the groups are the
+ *     keys so marked;
+ *   - policy extended: a union-find over keys joins the keys of each
+ *     account; persons are the key components plus the accounts without
+ *     any key.
+ * tests/test_census.c checks that this path and the full one agree on
+ * every summary field.
+ */
+
+enum {
+    KF_GROUP = 1u << 0,     /* primary key of an unmatched GHES account */
+    KF_GROUP_VD = 1u << 1,  /* ... one of whose accounts has a vd email */
+    KF_USED = 1u << 2,      /* held by an eligible account */
+    KF_ROOT_GHEC = 1u << 3, /* (on roots) the component has a GHEC account */
+    KF_ROOT_VD = 1u << 4,   /* (on roots) the component has a vd email */
+};
+
+typedef struct src_ids {
+    uint64_t min, max, n;
+    hc_atomic_u64 *best;  /* dense: rank minimum per id - min */
+    hc_atomic_u64 *taken; /* bitmap over the same index */
+    hc_hset *sparse;      /* sparse ids: id -> dense index, owner = rank */
+} src_ids;
+
+typedef struct fast_counts {
+    uint64_t ghes_total, eligible, matched, keyless, keyless_novd;
+    uint64_t standalone_ghes, suspended, system, duplicates;
+    uint64_t *src_accounts, *src_eligible;
+} fast_counts;
+
+typedef struct fast {
+    run *st;
+    size_t n_recs;
+    size_t *seg_base; /* first global record index of each segment */
+    src_ids *ids;
+    uint32_t *key_owner; /* GHEC account index or HC__NONE */
+    hc_atomic_u8 *kf;
+    uint8_t *key_vd; /* NULL without verified domains */
+    hc_atomic_u8 *ghec_vd;
+    hc_uf *kuf;
+    fast_counts *per_thread;
+    unsigned threads;
+} fast;
+
+/* Global record index -> (segment, record). */
+static void fast_locate(const fast *f, size_t g, size_t *seg, uint32_t *rec)
+{
+    size_t lo = 0, hi = f->st->c->n_segs;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (f->seg_base[mid] <= g)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *seg = lo;
+    *rec = (uint32_t)(g - f->seg_base[lo]);
+}
+
+/* Runs the statements that follow on each GHES record g (in segment seg)
+ * of the global range [b, e); `continue` moves to the next record. */
+#define FOR_RECORDS(f, b, e, ...)                                        \
+    do {                                                                 \
+        size_t seg_;                                                     \
+        uint32_t rec_;                                                   \
+        fast_locate((f), (b), &seg_, &rec_);                             \
+        for (size_t g_ = (b); g_ < (e); g_++, rec_++) {                  \
+            const hc__segment *s_ = (f)->st->c->segs[seg_];              \
+            while (!s_ || rec_ >= s_->ghes.len / sizeof(hc__ghes_rec)) { \
+                seg_++;                                                  \
+                rec_ = 0;                                                \
+                s_ = (f)->st->c->segs[seg_];                             \
+            }                                                            \
+            const hc__segment *seg = s_;                                 \
+            const hc__ghes_rec *g = hc__ghes_at(s_, rec_);               \
+            __VA_ARGS__                                                  \
+        }                                                                \
+    } while (0)
+
+static hc_status range_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    fast *f = ctx;
+    uint64_t *mm = (uint64_t *)f->per_thread[t].src_accounts; /* scratch */
+    size_t ns = f->st->c->n_sources;
+    FOR_RECORDS(f, b, e, {
+        (void)seg;
+        uint64_t *lo = &mm[2 * g->source], *hi = &mm[2 * g->source + 1];
+        if (g->id < *lo)
+            *lo = g->id;
+        if (g->id > *hi)
+            *hi = g->id;
+        mm[2 * ns + g->source]++;
+    });
+    return HC_OK;
+}
+
+static hc_status rank_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    fast *f = ctx;
+    (void)t;
+    FOR_RECORDS(f, b, e, {
+        (void)seg;
+        src_ids *si = &f->ids[g->source];
+        if (si->best) {
+            hc_atomic_fetch_min_u64(&si->best[g->id - si->min], g->rank,
+                                    HC_RELAXED);
+        } else {
+            uint32_t id;
+            hc_status rc = hc_hset_upsert(si->sparse, &g->id, sizeof g->id,
+                                          g->rank, &id, NULL);
+            if (rc != HC_OK)
+                return rc;
+        }
+    });
+    return HC_OK;
+}
+
+static bool any_vd(const fast *f, const uint32_t *keys, size_t n)
+{
+    if (!f->key_vd)
+        return false;
+    for (size_t j = 0; j < n; j++)
+        if (keys[j] != HC__NOKEY && f->key_vd[keys[j]])
+            return true;
+    return false;
+}
+
+/* Joins an account's keys in the key union-find and marks them used.
+ * Returns the number of valid keys. */
+static size_t join_keys(fast *f, const uint32_t *keys, size_t n)
+{
+    uint32_t first = HC__NOKEY;
+    size_t valid = 0;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t k = keys[j];
+        if (k == HC__NOKEY)
+            continue;
+        valid++;
+        hc_atomic_fetch_or_u8(&f->kf[k], KF_USED, HC_RELAXED);
+        if (first == HC__NOKEY)
+            first = k;
+        else if (k != first)
+            hc_uf_union(f->kuf, first, k);
+    }
+    return valid;
+}
+
+static hc_status classify_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    fast *f = ctx;
+    fast_counts *fc = &f->per_thread[t];
+    FOR_RECORDS(f, b, e, {
+        src_ids *si = &f->ids[g->source];
+        uint64_t best, bit;
+        if (si->best) {
+            bit = g->id - si->min;
+            best = hc_atomic_load_u64(&si->best[bit], HC_RELAXED);
+        } else {
+            uint32_t id;
+            if (hc_hset_find(si->sparse, &g->id, sizeof g->id, &id) != HC_OK)
+                return HC_ERR_INTERNAL;
+            bit = id;
+            best = hc_hset_owner(si->sparse, id);
+        }
+        /* Equal ranks mean equal content: any one of them may represent
+         * the account, so the first to set the bit does. */
+        if (g->rank != best ||
+            (hc_atomic_fetch_or_u64(&si->taken[bit / 64],
+                                    (uint64_t)1 << (bit % 64), HC_RELAXED) &
+             ((uint64_t)1 << (bit % 64)))) {
+            fc->duplicates++;
+            continue;
+        }
+        fc->ghes_total++;
+        fc->src_accounts[g->source]++;
+        if (g->flags & HC__F_SYSTEM) {
+            fc->system++;
+            continue;
+        }
+        if (g->flags & HC__F_SUSPENDED) {
+            fc->suspended++;
+            continue;
+        }
+        fc->eligible++;
+        fc->src_eligible[g->source]++;
+        const uint32_t *keys = hc__keys_at(seg, g->keys);
+        size_t nk = g->n_keys;
+        bool vd = any_vd(f, keys, nk);
+        if (join_keys(f, keys, nk) == 0)
+            fc->standalone_ghes++;
+        uint32_t primary = nk ? keys[0] : HC__NOKEY;
+        if (primary == HC__NOKEY) {
+            fc->keyless++;
+            fc->keyless_novd += !vd;
+            continue;
+        }
+        uint32_t owner = f->key_owner[primary];
+        if (owner != HC__NONE) {
+            fc->matched++;
+            if (vd)
+                hc_atomic_fetch_or_u8(&f->ghec_vd[owner], 1, HC_RELAXED);
+        } else {
+            hc_atomic_fetch_or_u8(&f->kf[primary],
+                                  (uint8_t)(KF_GROUP | (vd ? KF_GROUP_VD : 0)),
+                                  HC_RELAXED);
+        }
+    });
+    return HC_OK;
+}
+
+typedef struct key_counts {
+    uint64_t groups, groups_novd, comps, comps_noghec, comps_novd;
+} key_counts;
+
+static hc_status root_mark_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    fast *f = ctx;
+    (void)t;
+    for (size_t k = b; k < e; k++) {
+        if (!(hc_atomic_load_u8(&f->kf[k], HC_RELAXED) & KF_USED))
+            continue;
+        if (f->key_vd && f->key_vd[k]) {
+            uint32_t r = hc_uf_find(f->kuf, (uint32_t)k);
+            hc_atomic_fetch_or_u8(&f->kf[r], KF_ROOT_VD, HC_RELAXED);
+        }
+    }
+    return HC_OK;
+}
+
+static hc_status key_count_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    fast *f = ctx;
+    key_counts *kc = (key_counts *)(void *)f->per_thread[t].src_accounts;
+    for (size_t k = b; k < e; k++) {
+        uint8_t fl = hc_atomic_load_u8(&f->kf[k], HC_RELAXED);
+        if (fl & KF_GROUP) {
+            kc->groups++;
+            kc->groups_novd += !(fl & KF_GROUP_VD);
+        }
+        if ((fl & KF_USED) && hc_uf_find(f->kuf, (uint32_t)k) == k) {
+            kc->comps++;
+            kc->comps_noghec += !(fl & KF_ROOT_GHEC);
+            kc->comps_novd += !(fl & KF_ROOT_VD);
+        }
+    }
+    return HC_OK;
+}
+
+static void fast_free(fast *f)
+{
+    hc_census *c = f->st->c;
+    if (f->ids)
+        for (size_t i = 0; i < c->n_sources; i++) {
+            free(f->ids[i].best);
+            free(f->ids[i].taken);
+            hc_hset_destroy(f->ids[i].sparse);
+        }
+    free(f->ids);
+    free(f->seg_base);
+    free(f->key_owner);
+    free(f->kf);
+    free(f->ghec_vd);
+    hc_uf_destroy(f->kuf);
+    if (f->per_thread)
+        for (unsigned t = 0; t < f->threads; t++) {
+            free(f->per_thread[t].src_accounts);
+            free(f->per_thread[t].src_eligible);
+        }
+    free(f->per_thread);
+}
+
+static hc_status summary_fast(run *st)
+{
+    hc_status rc = HC_OK;
+    hc_census *c = st->c;
+    hc_result *r = st->r;
+    hc_summary *sum = &r->sum;
+    size_t ns = c->n_sources, nk = st->n_keys;
+    fast f = {0};
+    f.st = st;
+    f.threads = c->threads;
+    f.key_vd = st->key_vd;
+
+    f.seg_base = calloc(c->n_segs + 1, sizeof *f.seg_base);
+    f.ids = calloc(ns + 1, sizeof *f.ids);
+    f.per_thread = calloc(f.threads, sizeof *f.per_thread);
+    f.key_owner = malloc((nk + 1) * sizeof *f.key_owner);
+    f.kf = calloc(nk + 1, sizeof *f.kf);
+    f.ghec_vd = calloc(r->n_ghec + 1, sizeof *f.ghec_vd);
+    HC_FAIL_IF(!f.seg_base || !f.ids || !f.per_thread || !f.key_owner ||
+                   !f.kf || !f.ghec_vd,
+               HC_ERR_NOMEM);
+    for (unsigned t = 0; t < f.threads; t++) {
+        /* Sized for the scratch uses of range_pass and key_count_pass. */
+        size_t words = HC_MAX(3 * ns + 1, sizeof(key_counts) / 8 + 1);
+        f.per_thread[t].src_accounts = calloc(words, sizeof(uint64_t));
+        f.per_thread[t].src_eligible = calloc(ns + 1, sizeof(uint64_t));
+        HC_FAIL_IF(!f.per_thread[t].src_accounts ||
+                       !f.per_thread[t].src_eligible,
+                   HC_ERR_NOMEM);
+    }
+    for (size_t i = 0; i < c->n_segs; i++) {
+        f.seg_base[i] = f.n_recs;
+        if (c->segs[i])
+            f.n_recs += c->segs[i]->ghes.len / sizeof(hc__ghes_rec);
+    }
+    HC_TRY(hc_uf_create(nk, &f.kuf));
+
+    /* Key owners, as the claims of phase 2 would leave them. */
+    memset(f.key_owner, 0xff, (nk + 1) * sizeof *f.key_owner);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < r->n_ghec; i++) {
+            const hc__acct *a = &r->accts[i];
+            if (!acct_eligible(a))
+                continue;
+            size_t from = pass ? a->n_a : 0;
+            size_t to = pass ? (size_t)a->n_a + a->n_b : a->n_a;
+            for (size_t j = from; j < to; j++)
+                if (f.key_owner[a->keys[j]] == HC__NONE)
+                    f.key_owner[a->keys[j]] = (uint32_t)i;
+        }
+
+    /* Id ranges per source, then dense or sparse rank tables. */
+    for (unsigned t = 0; t < f.threads; t++)
+        for (size_t i = 0; i < ns; i++)
+            f.per_thread[t].src_accounts[2 * i] = UINT64_MAX;
+    HC_TRY(hc__par_for(f.threads, f.n_recs, range_pass, &f));
+    for (size_t i = 0; i < ns; i++) {
+        src_ids *si = &f.ids[i];
+        si->min = UINT64_MAX;
+        for (unsigned t = 0; t < f.threads; t++) {
+            uint64_t *mm = f.per_thread[t].src_accounts;
+            si->min = HC_MIN(si->min, mm[2 * i]);
+            si->max = HC_MAX(si->max, mm[2 * i + 1]);
+            si->n += mm[2 * ns + i];
+        }
+        if (si->n == 0)
+            continue;
+        uint64_t span = si->max - si->min;
+        size_t slots;
+        if (span < 4 * si->n + 65536) {
+            slots = (size_t)span + 1;
+            si->best = malloc(slots * sizeof *si->best);
+            HC_FAIL_IF(!si->best, HC_ERR_NOMEM);
+            for (size_t x = 0; x < slots; x++)
+                hc_atomic_store_u64(&si->best[x], UINT64_MAX, HC_RELAXED);
+        } else {
+            slots = (size_t)si->n;
+            HC_TRY(hc_hset_create(slots, &si->sparse));
+        }
+        si->taken = calloc(slots / 64 + 1, sizeof *si->taken);
+        HC_FAIL_IF(!si->taken, HC_ERR_NOMEM);
+    }
+    for (unsigned t = 0; t < f.threads; t++)
+        memset(f.per_thread[t].src_accounts, 0,
+               HC_MAX(3 * ns + 1, sizeof(key_counts) / 8 + 1) *
+                   sizeof(uint64_t));
+    HC_TRY(hc__par_for(f.threads, f.n_recs, rank_pass, &f));
+    HC_TRY(hc__par_for(f.threads, f.n_recs, classify_pass, &f));
+
+    /* GHEC accounts: persons of their own under both policies. */
+    uint64_t ghec = 0, ghec_novd = 0, standalone_ghec = 0;
+    r->src_accounts = calloc(ns + 1, sizeof *r->src_accounts);
+    r->src_eligible = calloc(ns + 1, sizeof *r->src_eligible);
+    HC_FAIL_IF(!r->src_accounts || !r->src_eligible, HC_ERR_NOMEM);
+    for (size_t i = 0; i < r->n_ghec; i++) {
+        const hc__acct *a = &r->accts[i];
+        uint32_t src = hc__ghec_at(c->segs[a->seg], a->rec)->source;
+        if (a->exclusion == HC_EXCLUDE_DUPLICATE) {
+            sum->duplicate_rows++;
+            continue;
+        }
+        r->src_accounts[src]++;
+        if (!acct_eligible(a))
+            continue;
+        r->src_eligible[src]++;
+        ghec++;
+        size_t n = (size_t)a->n_a + a->n_b;
+        bool vd = any_vd(&f, a->keys, n) ||
+                  hc_atomic_load_u8(&f.ghec_vd[i], HC_RELAXED);
+        ghec_novd += !vd;
+        if (join_keys(&f, a->keys, n) == 0)
+            standalone_ghec++;
+    }
+    for (size_t i = 0; i < r->n_ghec; i++) {
+        const hc__acct *a = &r->accts[i];
+        if (acct_eligible(a) && a->n_a + a->n_b) {
+            uint32_t root = hc_uf_find(f.kuf, a->keys[0]);
+            hc_atomic_fetch_or_u8(&f.kf[root], KF_ROOT_GHEC, HC_RELAXED);
+        }
+    }
+    HC_TRY(hc__par_for(f.threads, nk, root_mark_pass, &f));
+    for (unsigned t = 0; t < f.threads; t++)
+        memset(f.per_thread[t].src_accounts, 0, sizeof(key_counts));
+    HC_TRY(hc__par_for(f.threads, nk, key_count_pass, &f));
+
+    fast_counts tot = {0};
+    key_counts kc = {0};
+    for (unsigned t = 0; t < f.threads; t++) {
+        fast_counts *p = &f.per_thread[t];
+        key_counts *k = (key_counts *)(void *)p->src_accounts;
+        tot.ghes_total += p->ghes_total;
+        tot.eligible += p->eligible;
+        tot.matched += p->matched;
+        tot.keyless += p->keyless;
+        tot.keyless_novd += p->keyless_novd;
+        tot.standalone_ghes += p->standalone_ghes;
+        tot.suspended += p->suspended;
+        tot.system += p->system;
+        tot.duplicates += p->duplicates;
+        kc.groups += k->groups;
+        kc.groups_novd += k->groups_novd;
+        kc.comps += k->comps;
+        kc.comps_noghec += k->comps_noghec;
+        kc.comps_novd += k->comps_novd;
+        for (size_t i = 0; i < ns; i++)
+            r->src_eligible[i] += p->src_eligible[i];
+    }
+    /* src_accounts per thread was reused as scratch: recount from
+     * eligible + excluded would need another array, so count again. */
+    for (size_t i = 0; i < ns; i++)
+        if (c->sources[i].kind == HC_SOURCE_GHES)
+            r->src_accounts[i] = 0;
+    for (size_t i = 0; i < ns; i++) {
+        src_ids *si = &f.ids[i];
+        if (!si->taken)
+            continue;
+        size_t slots = si->best ? (size_t)(si->max - si->min) + 1
+                                : hc_hset_size(si->sparse);
+        for (size_t w = 0; w <= slots / 64; w++)
+            r->src_accounts[i] += (uint64_t)__builtin_popcountll(
+                hc_atomic_load_u64(&si->taken[w], HC_RELAXED));
+    }
+
+    sum->policy = st->policy;
+    sum->ghec_accounts = ghec;
+    sum->ghes_accounts = tot.eligible;
+    sum->ghes_accounts_total = tot.ghes_total;
+    sum->ghes_accounts_matched = tot.matched;
+    sum->keyless_accounts = tot.keyless;
+    sum->suspended_accounts = tot.suspended;
+    sum->system_accounts = tot.system;
+    sum->duplicate_rows += tot.duplicates;
+    sum->github_seats = ghec + kc.groups + tot.keyless;
+    sum->extended_seats = kc.comps + tot.standalone_ghes + standalone_ghec;
+    sum->potential_savings = sum->github_seats - sum->extended_seats;
+    sum->verified_domains_given = c->opt.verified_domains != NULL;
+    if (st->policy == HC_POLICY_GITHUB) {
+        sum->total_seats_consumed = sum->github_seats;
+        sum->ghes_only_persons = kc.groups + tot.keyless;
+        sum->persons_without_verified_domain_email =
+            ghec_novd + kc.groups_novd + tot.keyless_novd;
+    } else {
+        sum->total_seats_consumed = sum->extended_seats;
+        sum->ghes_only_persons = kc.comps_noghec + tot.standalone_ghes;
+        sum->persons_without_verified_domain_email =
+            kc.comps_novd + tot.standalone_ghes + standalone_ghec;
+    }
+    if (!sum->verified_domains_given)
+        sum->persons_without_verified_domain_email = 0;
+    for (size_t i = 0; i < ns; i++)
+        sum->rejected_rows +=
+            hc_atomic_load_u64(&c->sources[i].rejected, HC_RELAXED);
+done:
+    fast_free(&f);
+    return rc;
+}
+
 hc_status hc_census_run(hc_census *c, hc_policy policy, hc_result **out)
+{
+    return hc_census_run_ex(c, policy, HC_RUN_PERSONS, out);
+}
+
+hc_status hc_census_run_ex(hc_census *c, hc_policy policy, unsigned flags,
+                           hc_result **out)
 {
     hc_status rc = HC_OK;
     run st = {0};
@@ -589,9 +1072,23 @@ hc_status hc_census_run(hc_census *c, hc_policy policy, hc_result **out)
     HC_FAIL_IF(!st.r, HC_ERR_NOMEM);
     st.r->census = c;
     st.n_keys = hc_hset_size(c->keys);
-    HC_TRY(build_accounts(&st));
-    hc_result *r = st.r;
     unsigned T = c->threads;
+    if (c->opt.verified_domains) {
+        st.key_vd = calloc(st.n_keys + 1, 1);
+        HC_FAIL_IF(!st.key_vd, HC_ERR_NOMEM);
+        HC_TRY(hc__par_for(T, st.n_keys, vd_range, &st));
+    }
+    HC_TRY(build_accounts(&st, (flags & HC_RUN_PERSONS) != 0));
+    hc_result *r = st.r;
+    if (!(flags & HC_RUN_PERSONS)) {
+        HC_TRY(summary_fast(&st));
+        /* Only the summary is served: no accounts, no persons. */
+        r->n_accts = 0;
+        r->n_persons = 0;
+        *out = st.r;
+        st.r = NULL;
+        goto done;
+    }
 
     /* Owners persist in the key set across runs; claims are idempotent
      * (a minimum over the same offers), so a second run sees the same. */
@@ -617,11 +1114,6 @@ hc_status hc_census_run(hc_census *c, hc_policy policy, hc_result **out)
     if (policy == HC_POLICY_EXTENDED)
         extended_persons(&st);
 
-    if (c->opt.verified_domains) {
-        st.key_vd = calloc(st.n_keys + 1, 1);
-        HC_FAIL_IF(!st.key_vd, HC_ERR_NOMEM);
-        HC_TRY(hc__par_for(T, st.n_keys, vd_range, &st));
-    }
     HC_TRY(build_persons(&st, n_groups));
     HC_TRY(summarize(&st, github_seats, n_groups));
     *out = st.r;

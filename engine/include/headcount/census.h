@@ -48,15 +48,15 @@ typedef enum hc_join_rule {
     HC_JOIN_SHARED_EMAIL,   /* extended: shares some email with the person */
 } hc_join_rule;
 
-HC_API const char *hc_policy_name(hc_policy policy);        /* "github" */
-HC_API const char *hc_join_rule_name(hc_join_rule rule);    /* never NULL */
-HC_API const char *hc_exclusion_name(hc_exclusion reason);  /* never NULL */
+HC_API const char *hc_policy_name(hc_policy policy);       /* "github" */
+HC_API const char *hc_join_rule_name(hc_join_rule rule);   /* never NULL */
+HC_API const char *hc_exclusion_name(hc_exclusion reason); /* never NULL */
 
 /* A GHES account as a reader found it. All strings are borrowed for the
  * duration of the add call and copied. */
 typedef struct hc_ghes_account {
-    uint32_t source;      /* from hc_census_source; kind HC_SOURCE_GHES */
-    uint64_t id;          /* the GHES user id */
+    uint32_t source; /* from hc_census_source; kind HC_SOURCE_GHES */
+    uint64_t id;     /* the GHES user id */
     hc_str login;
     hc_str primary_email; /* the only matching key under policy github */
     const hc_str *emails; /* other emails (used by policy extended) */
@@ -66,22 +66,22 @@ typedef struct hc_ghes_account {
 
 /* A GHEC account (a consumed-licenses row). Strings are borrowed and copied. */
 typedef struct hc_ghec_account {
-    uint32_t source;              /* kind HC_SOURCE_GHEC */
-    hc_str login;                 /* github_com_login; empty if none */
-    hc_str saml_name_id;          /* also an identity value; may be empty */
+    uint32_t source;               /* kind HC_SOURCE_GHEC */
+    hc_str login;                  /* github_com_login; empty if none */
+    hc_str saml_name_id;           /* also an identity value; may be empty */
     const hc_str *identity_values; /* SCIM / SAML attributes */
     size_t n_identity_values;
     const hc_str *verified_emails;
     size_t n_verified_emails;
-    bool licensed;                /* github_com_user: true / licensed */
+    bool licensed; /* github_com_user: true / licensed */
 } hc_ghec_account;
 
 typedef struct hc_census hc_census;
 typedef struct hc_census_writer hc_census_writer;
 
 typedef struct hc_census_options {
-    unsigned threads;        /* for hc_census_run; 0 = all online cores */
-    size_t expected_keys;    /* sizing hint for the key table; 0 = default */
+    unsigned threads;     /* for hc_census_run; 0 = all online cores */
+    size_t expected_keys; /* sizing hint for the key table; 0 = default */
     const hc_domains *verified_domains; /* borrowed; may be NULL */
 } hc_census_options;
 
@@ -121,13 +121,27 @@ HC_API HC_NODISCARD hc_status hc_census_writer_finish(hc_census_writer *w);
 
 typedef struct hc_result hc_result;
 
+/* Flags of hc_census_run_ex. */
+enum {
+    /* Materialize accounts and persons (for reports, explain, savings).
+     * Without it only the summary and the per-source counts are computed,
+     * on a faster path that needs no ordering of all accounts; the account
+     * and person accessors then report 0 accounts and 0 persons. */
+    HC_RUN_PERSONS = 1u << 0,
+};
+
 /*
  * Counts persons under policy. May be called more than once (each result
- * is independent; free each with hc_result_destroy). Returns HC_OK,
- * HC_ERR_NOMEM, HC_ERR_ARG (a writer still open).
+ * is independent; free each with hc_result_destroy). The summary is the
+ * same with and without HC_RUN_PERSONS. Returns HC_OK, HC_ERR_NOMEM,
+ * HC_ERR_LIMIT, or HC_ERR_ARG (a writer still open, unknown policy).
  */
-HC_API HC_NODISCARD hc_status hc_census_run(hc_census *census,
-                                            hc_policy policy,
+HC_API HC_NODISCARD hc_status hc_census_run_ex(hc_census *census,
+                                               hc_policy policy, unsigned flags,
+                                               hc_result **out);
+
+/* hc_census_run_ex with HC_RUN_PERSONS. */
+HC_API HC_NODISCARD hc_status hc_census_run(hc_census *census, hc_policy policy,
                                             hc_result **out);
 HC_API void hc_result_destroy(hc_result *result); /* NULL is a no-op */
 
@@ -171,16 +185,16 @@ HC_API void hc_result_source(const hc_result *result, size_t i,
  */
 typedef struct hc_account_info {
     hc_account_kind kind;
-    hc_str source;         /* GHES host or GHEC source name */
-    uint64_t ghes_id;      /* GHES only */
+    hc_str source;    /* GHES host or GHEC source name */
+    uint64_t ghes_id; /* GHES only */
     hc_str login;
-    hc_str key;            /* GHES: normalized primary email, may be empty */
-    hc_str saml_name_id;   /* GHEC: SAML NameID as given, may be empty */
+    hc_str key;          /* GHES: normalized primary email, may be empty */
+    hc_str saml_name_id; /* GHEC: SAML NameID as given, may be empty */
     hc_exclusion exclusion;
-    size_t person;         /* index into persons; SIZE_MAX when excluded */
-    hc_join_rule rule;     /* how it joined its person */
-    hc_str join_key;       /* the key that joined it (empty for SELF) */
-    size_t n_keys;         /* all normalized keys, see hc_result_account_key */
+    size_t person;     /* index into persons; SIZE_MAX when excluded */
+    hc_join_rule rule; /* how it joined its person */
+    hc_str join_key;   /* the key that joined it (empty for SELF) */
+    size_t n_keys;     /* all normalized keys, see hc_result_account_key */
 } hc_account_info;
 
 HC_API size_t hc_result_account_count(const hc_result *result);
@@ -195,15 +209,15 @@ typedef enum hc_key_role {
 } hc_key_role;
 
 /* The j-th normalized key of account i (j < n_keys); borrowed. */
-HC_API hc_str hc_result_account_key(const hc_result *result, size_t i,
-                                    size_t j, hc_key_role *role);
+HC_API hc_str hc_result_account_key(const hc_result *result, size_t i, size_t j,
+                                    hc_key_role *role);
 
 /* Persons in deterministic order (GHEC login, else smallest host:id). */
 typedef struct hc_person_info {
     size_t n_accounts;
-    bool has_ghec;               /* first account is the GHEC account */
+    bool has_ghec; /* first account is the GHEC account */
     bool has_verified_domain_email;
-    size_t group;  /* policy github: index of the person under policy
+    size_t group;      /* policy github: index of the person under policy
                       extended that contains it (its "real person") */
     size_t group_size; /* github persons in that group (>1: savings) */
 } hc_person_info;
