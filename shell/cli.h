@@ -48,10 +48,16 @@ int cli_count_main(int argc, char **argv);
 int cli_explain_main(int argc, char **argv);
 int cli_savings_main(int argc, char **argv);
 int cli_diff_main(int argc, char **argv);
+int cli_sync_main(int argc, char **argv);
+int cli_daemon_main(int argc, char **argv);
+int cli_status_main(int argc, char **argv);
 
 extern const char cli_count_usage[];
 extern const char cli_explain_usage[];
 extern const char cli_savings_usage[];
 extern const char cli_diff_usage[];
+extern const char cli_sync_usage[];
+extern const char cli_daemon_usage[];
+extern const char cli_status_usage[];
 
 #endif /* CLI_H */

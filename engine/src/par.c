@@ -40,8 +40,8 @@ hc_status hc__par_for(unsigned threads, size_t n, hc__par_fn fn, void *ctx)
         goto done;
     }
     for (unsigned t = 0; t < threads; t++) {
-        jobs[t] = (par_job){fn, ctx, t, n * t / threads,
-                            n * (t + 1) / threads, HC_OK};
+        jobs[t] = (par_job){
+            fn, ctx, t, n * t / threads, n * (t + 1) / threads, HC_OK};
     }
     for (unsigned t = 0; t + 1 < threads; t++) {
         if (pthread_create(&tids[t], NULL, par_main, &jobs[t]) == 0)

@@ -13,7 +13,10 @@
 #define HC_VERSION_STRING "0.0.0"
 #endif
 
-const char *hc_version(void) { return HC_VERSION_STRING; }
+const char *hc_version(void)
+{
+    return HC_VERSION_STRING;
+}
 
 const char *hc_status_str(hc_status status)
 {

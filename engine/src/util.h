@@ -27,23 +27,23 @@
 #define HC_TRACE_(st) ((void)0)
 #endif
 
-#define HC_TRY(expr)                 \
-    do {                             \
-        hc_status hc_try_ = (expr);  \
-        if (hc_try_ != HC_OK) {      \
-            HC_TRACE_(hc_try_);      \
-            rc = hc_try_;            \
-            goto done;               \
-        }                            \
+#define HC_TRY(expr)                \
+    do {                            \
+        hc_status hc_try_ = (expr); \
+        if (hc_try_ != HC_OK) {     \
+            HC_TRACE_(hc_try_);     \
+            rc = hc_try_;           \
+            goto done;              \
+        }                           \
     } while (0)
 
-#define HC_FAIL_IF(cond, status)     \
-    do {                             \
-        if (cond) {                  \
-            HC_TRACE_(status);       \
-            rc = (status);           \
-            goto done;               \
-        }                            \
+#define HC_FAIL_IF(cond, status) \
+    do {                         \
+        if (cond) {              \
+            HC_TRACE_(status);   \
+            rc = (status);       \
+            goto done;           \
+        }                        \
     } while (0)
 
 #define HC_MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -74,7 +74,10 @@ void hc__buf_init(hc__buf *b, size_t limit);
 void hc__buf_fini(hc__buf *b);
 hc_status hc__buf_reserve(hc__buf *b, size_t extra);
 hc_status hc__buf_append(hc__buf *b, const void *p, size_t n);
-static inline void hc__buf_clear(hc__buf *b) { b->len = 0; }
+static inline void hc__buf_clear(hc__buf *b)
+{
+    b->len = 0;
+}
 
 /* Fills diag (may be NULL) with file/line/column and a printf message. */
 void hc__diag_set(hc_diag *diag, const char *file, uint64_t line,

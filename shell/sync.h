@@ -1,0 +1,138 @@
+/*
+ * The pieces of the sync shell that call each other across files: fetching
+ * sources, the outbox and upload, one complete sync run (shared by `sync`
+ * and `daemon`), and the signal flags. The command entry points themselves
+ * are declared in cli.h.
+ */
+#ifndef SYNC_H
+#define SYNC_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "sync_config.h"
+#include "sync_http.h"
+#include "sync_secret.h"
+#include "sync_state.h"
+#include "sync_util.h"
+
+/* Largest GHES report or GHEC page set fetched (written to disk). */
+#define SYNC_FETCH_MAX ((uint64_t)4 << 30)
+/* Largest single GHEC page. */
+#define SYNC_PAGE_MAX ((uint64_t)64 << 20)
+/* Most GHEC pages followed (100 users each). */
+#define SYNC_PAGES_MAX 200000u
+
+/* Every secret one run needs, read once at its start; wiped at its end. */
+typedef struct sync_secrets {
+    sync_secret *ghes_tokens; /* one per [ghes], empty for file sources */
+    sync_secret ghec_token;
+    sync_secret upload_token;
+    sync_secret upload_url; /* from url_file */
+    sync_secret hmac_key;
+    sync_secret pseudo_key;
+} sync_secrets;
+
+/* Reads the secrets cfg names; 77 for a file others can read. */
+int sync_secrets_read(const sync_config *cfg, sync_secrets *s, sync_err *err);
+void sync_secrets_wipe(const sync_config *cfg, sync_secrets *s);
+
+/* A source ready to count: a local export or a fetched copy. */
+typedef struct sync_fetched {
+    char path[PATH_MAX];
+    bool remote;         /* fetched over HTTP: malformed content is 76 */
+    char server_id[128]; /* from a GHES JSON export, "" when unknown */
+} sync_fetched;
+
+/*
+ * Fetches one source into the state directory's fetch/ area (atomically:
+ * a failed fetch leaves the previous copy alone), or points at its local
+ * file. h is the run's curl handle. Exit codes as sync_http_send, plus 77
+ * (401/403), 69 (404), 75 (a GHES report still generating after
+ * poll_max_wait), 76 (HTML or non-JSON where data was expected, a
+ * pagination link to another host).
+ */
+int sync_fetch_ghes(const sync_config *cfg, const sync_ghes_conf *g,
+                    const sync_secret *token, sync_state *st, CURL *h,
+                    sync_fetched *out, sync_err *err);
+int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
+                    sync_state *st, CURL *h, sync_fetched *out, sync_err *err);
+
+/* The pending report of the outbox: outbox/SEQ-KEY.json. */
+typedef struct sync_outbox_entry {
+    bool present;
+    uint64_t seq;  /* the run that produced it */
+    char key[40];  /* its Idempotency-Key (UUIDv4) */
+    char rel[320]; /* path relative to the state directory */
+} sync_outbox_entry;
+
+/*
+ * Finds the newest pending report. With prune, removes older entries (a
+ * newer report of the same enterprise supersedes them). *n_pending (may
+ * be NULL) receives how many entries there were.
+ */
+int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
+                       size_t *n_pending, sync_err *err);
+
+/*
+ * Puts the report produced by write (called with a FILE * to fill) into
+ * the outbox as run seq. When the newest pending entry holds the same
+ * bytes, that entry and its key are kept (it is the same report, and a
+ * receiver must see one key for it); otherwise a new key is drawn, the
+ * entry is written atomically under it, and older entries are removed.
+ */
+int sync_outbox_put(sync_state *st, uint64_t seq,
+                    int (*write)(FILE *f, void *ctx, sync_err *err), void *ctx,
+                    sync_outbox_entry *out, sync_err *err);
+
+/*
+ * Uploads the outbox entry with its Idempotency-Key, retrying as
+ * sync_http_send does; on 2xx removes it from the outbox. Exit codes as
+ * sync_http_send and sync_http_status_fail.
+ */
+int sync_upload_deliver(const sync_config *cfg, const sync_secrets *sec,
+                        sync_state *st, CURL *h, const sync_outbox_entry *entry,
+                        sync_err *err);
+
+/* Draws a random UUIDv4 (lowercase, 36 characters) into out[37]. */
+int sync_uuid4(char out[37], sync_err *err);
+
+/* What one run did, for the caller's summary line. */
+typedef struct sync_run_result {
+    sync_run_rec rec;
+    char report_path[PATH_MAX]; /* "" when no report was written */
+} sync_run_result;
+
+/*
+ * One complete sync: lock, read secrets, fetch every source, count,
+ * write report.json and summary.json, put the report in the outbox and
+ * upload it (or the pending one when this run produced none), record the
+ * run and each source's last_sync. Returns the exit code of the first
+ * failure (0 on success).
+ */
+int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err);
+
+/* Parses the arguments of sync, daemon and status: `--config FILE` (or
+ * --config=FILE) and, when json is not NULL, `--json`. Returns 0 or 64
+ * after printing a usage error. */
+int sync_parse_config_arg(const char *cmd, int argc, char **argv,
+                          const char **config, bool *json);
+
+/*
+ * Signal handling. Handlers only set these flags (and sync_stop) and
+ * write one byte to the wake pipe; all work happens in the main loop.
+ * SIGTERM and SIGINT set sync_stop; SIGHUP and SIGUSR1 are only handled
+ * for the daemon (with_daemon_signals).
+ */
+extern volatile sig_atomic_t sync_got_hup;
+extern volatile sig_atomic_t sync_got_usr1;
+
+/* Installs the handlers; wake_fd is the write end of the self-pipe (or
+ * -1). SIGPIPE is ignored. Returns 0 or 70. */
+int sync_signals_install(int wake_fd, bool with_daemon_signals, sync_err *err);
+
+#endif /* SYNC_H */

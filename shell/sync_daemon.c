@@ -1,0 +1,175 @@
+/*
+ * `headcount daemon`: runs a sync every week at `[schedule] weekly` (local
+ * time) plus a random delay in [0, jitter), and at once on SIGUSR1. SIGHUP
+ * reloads the config (a broken new config is logged and the old one kept);
+ * SIGTERM or SIGINT aborts a transfer in flight through the libcurl
+ * progress callback and ends the daemon with exit 0. Signal handlers only
+ * set flags and write a byte to a self-pipe, which wakes the poll() that
+ * the daemon sleeps in. The next planned run is published in
+ * state/daemon.json for `status`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sync.h"
+
+static time_t schedule_next(const sync_config *cfg, time_t now)
+{
+    time_t slot = sync_weekly_next(&cfg->weekly, now);
+    uint64_t j = cfg->jitter_ms ? sync_random_u64() % cfg->jitter_ms : 0;
+    return slot + (time_t)(j / 1000);
+}
+
+typedef struct daemon_info {
+    time_t started;
+    time_t next;
+} daemon_info;
+
+static int write_daemon_json(FILE *f, void *ud, sync_err *err)
+{
+    const daemon_info *d = ud;
+    char started[32], next[32];
+    (void)err;
+    sync_time_rfc3339(d->started, started);
+    sync_time_rfc3339(d->next, next);
+    fprintf(f, "[\n{\"pid\":%ld,\"started\":\"%s\",\"next_run\":\"%s\"}\n]\n",
+            (long)getpid(), started, next);
+    return 0;
+}
+
+/* Publishes (or with remove, withdraws) state/daemon.json. Failures are
+ * logged only: status output is not worth stopping the daemon for. */
+static void publish(const sync_config *cfg, const daemon_info *d, bool remove)
+{
+    sync_state st;
+    sync_err e;
+    int rc = sync_state_open(cfg->state_dir, true, &st, &e);
+    if (!rc) {
+        rc = remove ? sync_state_remove(&st, "daemon.json", &e)
+                    : sync_state_write(&st, "daemon.json", write_daemon_json,
+                                       (void *)d, &e);
+        sync_state_close(&st);
+    }
+    if (rc)
+        sync_log("warning", "%s", e.msg);
+}
+
+static void drain(int fd)
+{
+    char buf[64];
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+}
+
+const char cli_daemon_usage[] =
+    "usage: headcount daemon --config FILE\n"
+    "\n"
+    "Stays in the foreground and runs `headcount sync` every week at\n"
+    "[schedule] weekly (local time) plus a random delay below [schedule]\n"
+    "jitter. Signals: SIGUSR1 syncs now, SIGHUP reloads the config (a bad\n"
+    "config is logged and the old one kept), SIGTERM/SIGINT stop cleanly\n"
+    "(exit 0), aborting a transfer in flight. Logs go to stderr.\n"
+    "\n"
+    "  --config FILE   the INI configuration (docs/config.md)\n";
+
+int cli_daemon_main(int argc, char **argv)
+{
+    const char *path;
+    sync_config *cfg = NULL;
+    sync_err err = {{0}};
+    sync_run_result *res = NULL;
+    int fds[2] = {-1, -1};
+    int rc = sync_parse_config_arg("daemon", argc, argv, &path, NULL);
+    if (rc)
+        return rc;
+    if ((rc = sync_config_load(path, &cfg, &err)) != 0) {
+        cli_errorf("%s", err.msg);
+        return rc;
+    }
+    res = calloc(1, sizeof *res);
+    if (!res) {
+        rc = sync_fail(&err, CLI_EX_SOFTWARE, "out of memory");
+        goto done;
+    }
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+        rc = sync_fail(&err, CLI_EX_SOFTWARE, "pipe: %s", strerror(errno));
+        goto done;
+    }
+    SYNC_TRY(sync_http_global_init(&err));
+    SYNC_TRY(sync_signals_install(fds[1], true, &err));
+
+    daemon_info info = {.started = time(NULL)};
+    info.next = schedule_next(cfg, info.started);
+    publish(cfg, &info, false);
+    char when[32];
+    sync_time_rfc3339(info.next, when);
+    sync_log("info", "daemon started (config %s); next sync at %s", cfg->path,
+             when);
+
+    while (!sync_stop) {
+        if (sync_got_hup) {
+            sync_got_hup = 0;
+            sync_config *fresh = NULL;
+            sync_err e;
+            if (sync_config_load(path, &fresh, &e) != 0) {
+                sync_log("error", "reload failed, keeping the old config: %s",
+                         e.msg);
+            } else {
+                sync_config_free(cfg);
+                cfg = fresh;
+                info.next = schedule_next(cfg, time(NULL));
+                publish(cfg, &info, false);
+                sync_time_rfc3339(info.next, when);
+                sync_log("info", "config reloaded; next sync at %s", when);
+            }
+        }
+        bool requested = sync_got_usr1;
+        bool due = time(NULL) >= info.next;
+        if (requested || due) {
+            sync_got_usr1 = 0;
+            sync_log("info", "sync %s",
+                     requested ? "requested (SIGUSR1)" : "scheduled");
+            sync_err e;
+            (void)sync_run_once(cfg, res, &e);
+            if (due && !requested) {
+                info.next = schedule_next(cfg, time(NULL));
+                sync_time_rfc3339(info.next, when);
+                sync_log("info", "next sync at %s", when);
+            }
+            if (!sync_stop)
+                publish(cfg, &info, false);
+            continue;
+        }
+        time_t now = time(NULL);
+        /* Wake at least once a minute: the wall clock may jump (suspend,
+         * NTP) and the schedule is in wall-clock time. */
+        int64_t ms = (int64_t)(info.next - now) * 1000;
+        if (ms > 60000)
+            ms = 60000;
+        if (ms < 0)
+            ms = 0;
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        if (poll(&p, 1, (int)ms) > 0)
+            drain(fds[0]);
+    }
+    publish(cfg, &info, true);
+    sync_log("info", "daemon stopped");
+    rc = 0;
+done:
+    if (rc && err.msg[0])
+        cli_errorf("%s", err.msg);
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    free(res);
+    sync_config_free(cfg);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,333 @@
+/*
+ * Fetching the sources of a sync. GHES: the "all users" report at
+ * /stafftools/reports/all_users.csv with basic auth; the instance answers
+ * 202 while it generates the report, so we poll with doubling waits up to
+ * poll_max_wait. GHEC: the consumed-licenses REST endpoint, 100 users a
+ * page, following rel="next" links only on the API's own origin; pages are
+ * stored one after another, which the engine's GHEC JSON reader accepts.
+ * Everything lands in state/fetch/ through a temporary file, so a failed
+ * fetch never replaces the last good copy.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sync.h"
+
+/* Sink rewinding between attempts: the file is cut back to `start` so a
+ * retried page or report never appends to a partial one. */
+typedef struct rewind_ctx {
+    FILE *f;
+    off_t start;
+} rewind_ctx;
+
+static int rewind_sink(void *ud, sync_http_req *req, sync_err *err)
+{
+    rewind_ctx *r = ud;
+    (void)req;
+    if (fflush(r->f) != 0 || ftruncate(fileno(r->f), r->start) != 0 ||
+        fseeko(r->f, r->start, SEEK_SET) != 0)
+        return sync_fail(err, CLI_EX_IOERR, "cannot truncate fetch file: %s",
+                         strerror(errno));
+    return 0;
+}
+
+/* Joins base (trailing slashes dropped) and suffix into out. */
+static bool url_join(const char *base, const char *suffix, char *out,
+                     size_t cap)
+{
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    int w = snprintf(out, cap, "%.*s%s", (int)n, base, suffix);
+    return w >= 0 && (size_t)w < cap;
+}
+
+/*
+ * server_id of a GHES JSON export, read from the first 64 KiB: the value
+ * of the first "server_id" key, when it is a short string or number of
+ * printable ASCII. It only labels `status` output, so a miss is harmless.
+ */
+static void scan_server_id(const char *path, char *out, size_t cap)
+{
+    char buf[65536];
+    out[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    size_t i = 0;
+    while (i < n && isspace((unsigned char)buf[i]))
+        i++;
+    if (i >= n || buf[i] != '{')
+        return; /* not a JSON export (e.g. a CSV report) */
+    const char *k = strstr(buf, "\"server_id\"");
+    if (!k)
+        return;
+    k += 11;
+    while (isspace((unsigned char)*k))
+        k++;
+    if (*k++ != ':')
+        return;
+    while (isspace((unsigned char)*k))
+        k++;
+    bool quoted = *k == '"';
+    if (quoted)
+        k++;
+    size_t m = 0;
+    while (k[m] && m + 1 < cap &&
+           (quoted ? k[m] != '"' : isdigit((unsigned char)k[m]))) {
+        if ((unsigned char)k[m] < 0x20 || (unsigned char)k[m] >= 0x7f ||
+            k[m] == '\\')
+            return;
+        m++;
+    }
+    if (m == 0 || (quoted && k[m] != '"'))
+        return;
+    memcpy(out, k, m);
+    out[m] = '\0';
+}
+
+int sync_fetch_ghes(const sync_config *cfg, const sync_ghes_conf *g,
+                    const sync_secret *token, sync_state *st, CURL *h,
+                    sync_fetched *out, sync_err *err)
+{
+    int rc = 0;
+    FILE *f = NULL;
+    char rel[320], url[4096], what[320], shown[512];
+    sync_http_resp *resp = NULL;
+    memset(out, 0, sizeof *out);
+    if (g->file.s) {
+        snprintf(out->path, sizeof out->path, "%s", g->file.s);
+        scan_server_id(g->file.s, out->server_id, sizeof out->server_id);
+        return 0;
+    }
+    snprintf(what, sizeof what, "GHES %s", g->host);
+    snprintf(rel, sizeof rel, "fetch/ghes-%s.csv", g->host);
+    if (!url_join(g->url.s, "/stafftools/reports/all_users.csv", url,
+                  sizeof url))
+        return sync_fail(err, CLI_EX_CONFIG, "%s: url too long", what);
+    resp = malloc(sizeof *resp);
+    if (!resp)
+        return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+    SYNC_TRY(sync_state_tmp_open(st, rel, &f, err));
+    sync_http_redact(url, shown, sizeof shown);
+    sync_log("info", "%s: fetching %s", what, shown);
+
+    rewind_ctx rw = {f, 0};
+    sync_http_req req = {
+        .method = "GET",
+        .url = url,
+        .ca_file = g->ca_file.s,
+        .allow_insecure = g->allow_insecure,
+        .username = g->user.s,
+        .password = token->data,
+        .sink = f,
+        .sink_limit = SYNC_FETCH_MAX,
+    };
+    uint64_t start = sync_now_ms();
+    uint64_t wait = 1000;
+    for (;;) {
+        SYNC_TRY(sync_http_send(h, &cfg->http, &req, rewind_sink, &rw, resp,
+                                what, err));
+        if (resp->status != 202)
+            break;
+        uint64_t waited = sync_now_ms() - start;
+        if (waited + wait > cfg->http.poll_max_wait_ms) {
+            rc = sync_fail(err, CLI_EX_TEMPFAIL,
+                           "%s: the all_users report is still being "
+                           "generated after %llu s (HTTP 202); try again "
+                           "later or raise poll_max_wait",
+                           what, (unsigned long long)(waited / 1000));
+            goto done;
+        }
+        sync_log("info",
+                 "%s: report is being generated (HTTP 202); asking again "
+                 "in %llu s",
+                 what, (unsigned long long)(wait / 1000));
+        if (!sync_sleep_ms(wait)) {
+            rc = sync_fail(err, CLI_EX_TEMPFAIL, "%s: interrupted", what);
+            goto done;
+        }
+        wait = wait * 2 > 30000 ? 30000 : wait * 2;
+    }
+    if (resp->status != 200) {
+        rc = sync_http_status_fail(resp->status, what, err);
+        goto done;
+    }
+    if (strncasecmp(resp->content_type, "text/html", 9) == 0) {
+        rc = sync_fail(err, CLI_EX_PROTOCOL,
+                       "%s: got an HTML page instead of the CSV report (is "
+                       "url the instance's address, and is the user a site "
+                       "administrator?)",
+                       what);
+        goto done;
+    }
+    rc = sync_state_tmp_commit(st, rel, f, err);
+    f = NULL;
+    if (rc)
+        goto done;
+    sync_state_path(st, rel, out->path, sizeof out->path);
+    out->remote = true;
+    sync_log("info", "%s: fetched %llu bytes", what,
+             (unsigned long long)resp->body_bytes);
+done:
+    if (f)
+        sync_state_tmp_abort(st, rel, f);
+    free(resp);
+    return rc;
+}
+
+/* The first non-space byte of the page just written at [start, end). */
+static int page_first_byte(FILE *f, off_t start, off_t end)
+{
+    char buf[256];
+    int fd = fileno(f);
+    while (start < end) {
+        size_t want = (size_t)(end - start) < sizeof buf ? (size_t)(end - start)
+                                                         : sizeof buf;
+        ssize_t r = pread(fd, buf, want, start);
+        if (r <= 0)
+            return -1;
+        for (ssize_t i = 0; i < r; i++)
+            if (!isspace((unsigned char)buf[i]))
+                return (unsigned char)buf[i];
+        start += r;
+    }
+    return -1;
+}
+
+int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
+                    sync_state *st, CURL *h, sync_fetched *out, sync_err *err)
+{
+    const sync_ghec_conf *g = &cfg->ghec;
+    int rc = 0;
+    FILE *f = NULL;
+    const char *rel = "fetch/ghec.json";
+    char *first = NULL, *url = NULL, *auth = NULL, *esc = NULL;
+    char shown[512], what[300];
+    struct curl_slist *headers = NULL;
+    sync_http_resp *resp = NULL;
+    uint64_t total = 0;
+    memset(out, 0, sizeof *out);
+    if (g->file.s) {
+        snprintf(out->path, sizeof out->path, "%s", g->file.s);
+        return 0;
+    }
+    snprintf(what, sizeof what, "GHEC %s", g->enterprise.s);
+    const size_t url_cap = 16384;
+    first = malloc(url_cap);
+    url = malloc(url_cap);
+    resp = malloc(sizeof *resp);
+    size_t auth_len = token->len + 32;
+    auth = malloc(auth_len);
+    esc = curl_easy_escape(h, g->enterprise.s, 0);
+    if (!first || !url || !resp || !auth || !esc) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+        goto done;
+    }
+    char suffix[512];
+    snprintf(suffix, sizeof suffix,
+             "/enterprises/%s/consumed-licenses?per_page=100", esc);
+    if (!url_join(g->api_url.s, suffix, first, url_cap)) {
+        rc = sync_fail(err, CLI_EX_CONFIG, "%s: api_url too long", what);
+        goto done;
+    }
+    snprintf(url, url_cap, "%s", first);
+    snprintf(auth, auth_len, "Authorization: Bearer %s", token->data);
+    SYNC_TRY(sync_http_header_add(&headers, auth, err));
+    SYNC_TRY(sync_http_header_add(&headers,
+                                  "Accept: application/vnd.github+json", err));
+    SYNC_TRY(sync_http_header_add(&headers, "X-GitHub-Api-Version: 2022-11-28",
+                                  err));
+    SYNC_TRY(sync_state_tmp_open(st, rel, &f, err));
+    sync_http_redact(first, shown, sizeof shown);
+    sync_log("info", "%s: fetching %s", what, shown);
+
+    unsigned pages = 0;
+    for (;;) {
+        if (++pages > SYNC_PAGES_MAX) {
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: more than %u pages; stopping", what,
+                           SYNC_PAGES_MAX);
+            goto done;
+        }
+        off_t start = ftello(f);
+        rewind_ctx rw = {f, start};
+        uint64_t left = SYNC_FETCH_MAX - total;
+        sync_http_req req = {
+            .method = "GET",
+            .url = url,
+            .ca_file = g->ca_file.s,
+            .allow_insecure = g->allow_insecure,
+            .headers = headers,
+            .sink = f,
+            .sink_limit = left < SYNC_PAGE_MAX ? left : SYNC_PAGE_MAX,
+        };
+        SYNC_TRY(sync_http_send(h, &cfg->http, &req, rewind_sink, &rw, resp,
+                                what, err));
+        if (resp->status != 200) {
+            rc = sync_http_status_fail(resp->status, what, err);
+            goto done;
+        }
+        off_t end = ftello(f);
+        int c0 = page_first_byte(f, start, end);
+        if (c0 != '{' && c0 != '[') {
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: page %u is not JSON (content type '%s')", what,
+                           pages, resp->content_type);
+            goto done;
+        }
+        total += resp->body_bytes;
+        /* Pages are separated by a newline; the reader takes them one
+         * after another. */
+        if (fputc('\n', f) == EOF) {
+            rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot write %s: %s", what,
+                           rel, strerror(errno));
+            goto done;
+        }
+        if (resp->link_truncated) {
+            rc = sync_fail(err, CLI_EX_PROTOCOL, "%s: Link header too long",
+                           what);
+            goto done;
+        }
+        if (!sync_link_next(resp->link, strlen(resp->link), url, url_cap))
+            break;
+        if (!sync_http_same_origin(first, url)) {
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: the next-page link points to another host or "
+                           "scheme; refusing to follow it",
+                           what);
+            goto done;
+        }
+    }
+    rc = sync_state_tmp_commit(st, rel, f, err);
+    f = NULL;
+    if (rc)
+        goto done;
+    sync_state_path(st, rel, out->path, sizeof out->path);
+    out->remote = true;
+    sync_log("info", "%s: fetched %u page%s, %llu bytes", what, pages,
+             pages == 1 ? "" : "s", (unsigned long long)total);
+done:
+    if (f)
+        sync_state_tmp_abort(st, rel, f);
+    if (auth) {
+        sync_secret_cleanse(auth, auth_len);
+        free(auth);
+    }
+    sync_http_headers_free(headers);
+    curl_free(esc);
+    free(first);
+    free(url);
+    free(resp);
+    return rc;
+}

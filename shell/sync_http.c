@@ -1,0 +1,575 @@
+/*
+ * The transport of the sync shell. Every request goes through
+ * sync_http_send, which sets the same policy on the easy handle each time
+ * (curl_easy_reset keeps the connection cache): verification of peer and
+ * host name, https only (http only for an explicitly allowed loopback
+ * URL), redirects limited to the original scheme, connect and low-speed
+ * timeouts, a byte cap on every response, and a progress callback that
+ * aborts when a stop was requested. Retries follow AWS's "full jitter"
+ * scheme so that many clients failing at once do not retry in step.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "headcount/common.h"
+#include "cli.h"
+#include "sync_http.h"
+#include "sync_secret.h"
+
+/* Discarded response bodies (errors, upload acknowledgements) are capped
+ * too: a server streaming forever must not keep a run alive. */
+#define DISCARD_LIMIT ((uint64_t)16 << 20)
+
+void sync_http_conf_default(sync_http_conf *conf)
+{
+    conf->connect_timeout_ms = 30000;
+    conf->low_speed_limit = 1024;
+    conf->low_speed_time_ms = 60000;
+    conf->poll_max_wait_ms = 30ull * 60000;
+    conf->retry_deadline_ms = 15ull * 60000;
+    conf->retry_base_ms = 1000;
+    conf->retry_max_delay_ms = 60000;
+    conf->max_attempts = 8;
+}
+
+int sync_http_global_init(sync_err *err)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return sync_fail(err, CLI_EX_SOFTWARE, "libcurl failed to initialize");
+    return 0;
+}
+
+typedef struct url_parts {
+    char *scheme, *host, *port, *user, *password;
+} url_parts;
+
+static void url_parts_free(url_parts *u)
+{
+    curl_free(u->scheme);
+    curl_free(u->host);
+    curl_free(u->port);
+    curl_free(u->user);
+    curl_free(u->password);
+    memset(u, 0, sizeof *u);
+}
+
+/* Splits url; false when it does not parse as an absolute URL. The port is
+ * filled in from the scheme's default so that ":443" equals no port. */
+static bool url_split(const char *url, url_parts *u)
+{
+    memset(u, 0, sizeof *u);
+    CURLU *h = curl_url();
+    bool ok = false;
+    if (!h)
+        return false;
+    if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) !=
+        CURLUE_OK)
+        goto done;
+    if (curl_url_get(h, CURLUPART_SCHEME, &u->scheme, 0) != CURLUE_OK ||
+        curl_url_get(h, CURLUPART_HOST, &u->host, 0) != CURLUE_OK ||
+        curl_url_get(h, CURLUPART_PORT, &u->port, CURLU_DEFAULT_PORT) !=
+            CURLUE_OK)
+        goto done;
+    /* Absent parts are not errors here. */
+    (void)curl_url_get(h, CURLUPART_USER, &u->user, 0);
+    (void)curl_url_get(h, CURLUPART_PASSWORD, &u->password, 0);
+    ok = true;
+done:
+    curl_url_cleanup(h);
+    if (!ok)
+        url_parts_free(u);
+    return ok;
+}
+
+int sync_http_check_url(const char *url, bool allow_insecure, const char *what,
+                        sync_err *err)
+{
+    url_parts u;
+    int rc = 0;
+    if (!url_split(url, &u))
+        return sync_fail(err, CLI_EX_CONFIG,
+                         "%s is not an absolute http(s) URL", what);
+    if (u.user || u.password) {
+        rc = sync_fail(err, CLI_EX_CONFIG,
+                       "%s must not hold a user name or password; use "
+                       "user and token_file",
+                       what);
+    } else if (strcasecmp(u.scheme, "https") == 0) {
+        rc = 0;
+    } else if (strcasecmp(u.scheme, "http") == 0) {
+        if (!sync_host_is_loopback(u.host))
+            rc = sync_fail(err, CLI_EX_CONFIG,
+                           "%s uses http:// to a host that is not loopback; "
+                           "only https:// is allowed",
+                           what);
+        else if (!allow_insecure)
+            rc = sync_fail(err, CLI_EX_CONFIG,
+                           "%s uses http://; set "
+                           "allow_insecure_loopback_http = true (tests only) "
+                           "or use https://",
+                           what);
+    } else {
+        rc = sync_fail(err, CLI_EX_CONFIG, "%s has scheme '%s'; use https://",
+                       what, u.scheme);
+    }
+    url_parts_free(&u);
+    return rc;
+}
+
+bool sync_http_same_origin(const char *a, const char *b)
+{
+    url_parts x, y;
+    bool same = false;
+    if (!url_split(a, &x))
+        return false;
+    if (url_split(b, &y)) {
+        same = strcasecmp(x.scheme, y.scheme) == 0 &&
+               strcasecmp(x.host, y.host) == 0 && strcmp(x.port, y.port) == 0;
+        url_parts_free(&y);
+    }
+    url_parts_free(&x);
+    return same;
+}
+
+void sync_http_redact(const char *url, char *out, size_t cap)
+{
+    CURLU *h = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+    if (h &&
+        curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
+            CURLUE_OK &&
+        curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+        (void)curl_url_get(h, CURLUPART_PORT, &port, 0);
+        snprintf(out, cap, "%s://%s%s%s%s", scheme, host, port ? ":" : "",
+                 port ? port : "", path);
+    } else {
+        snprintf(out, cap, "(url)");
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(path);
+    curl_url_cleanup(h);
+}
+
+int sync_http_header_add(struct curl_slist **list, const char *line,
+                         sync_err *err)
+{
+    struct curl_slist *l = curl_slist_append(*list, line);
+    if (!l)
+        return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+    *list = l;
+    return 0;
+}
+
+void sync_http_headers_free(struct curl_slist *list)
+{
+    for (struct curl_slist *p = list; p; p = p->next)
+        sync_secret_cleanse(p->data, strlen(p->data));
+    curl_slist_free_all(list);
+}
+
+/* Per-attempt transfer state shared with the callbacks. */
+typedef struct xfer {
+    sync_http_req *req;
+    sync_http_resp *resp;
+    uint64_t limit;
+    bool too_big;
+    bool write_failed;
+    int write_errno;
+    bool read_failed;
+} xfer;
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = size * n;
+    if (x->resp->body_bytes + len > x->limit) {
+        x->too_big = true;
+        return 0;
+    }
+    x->resp->body_bytes += len;
+    if (x->req->sink && len > 0 && fwrite(data, 1, len, x->req->sink) != len) {
+        x->write_failed = true;
+        x->write_errno = errno;
+        return 0;
+    }
+    return len;
+}
+
+static size_t on_read(char *buf, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t got = fread(buf, 1, size * n, x->req->body);
+    if (got == 0 && ferror(x->req->body)) {
+        x->read_failed = true;
+        return CURL_READFUNC_ABORT;
+    }
+    return got;
+}
+
+/* libcurl rewinds the body itself when it resends a request on a fresh
+ * connection (a reused one died). */
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+    xfer *x = ud;
+    if (fseeko(x->req->body, (off_t)offset, origin) != 0)
+        return CURL_SEEKFUNC_CANTSEEK;
+    clearerr(x->req->body);
+    return CURL_SEEKFUNC_OK;
+}
+
+/* Copies the header value (after "name:") trimmed into out. */
+static void header_value(const char *line, size_t len, size_t name_len,
+                         char *out, size_t cap)
+{
+    const char *v = line + name_len + 1;
+    const char *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+                       end[-1] == '\t'))
+        end--;
+    size_t n = (size_t)(end - v);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, v, n);
+    out[n] = '\0';
+}
+
+static bool header_is(const char *line, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    sync_http_resp *r = x->resp;
+    size_t len = size * n;
+    if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        /* A new response (after a redirect or 100 Continue): forget the
+         * headers of the previous one. */
+        r->retry_after[0] = '\0';
+        r->link[0] = '\0';
+        r->link_truncated = false;
+        r->content_type[0] = '\0';
+        r->rate_limited = false;
+    } else if (header_is(line, len, "retry-after")) {
+        header_value(line, len, 11, r->retry_after, sizeof r->retry_after);
+    } else if (header_is(line, len, "content-type")) {
+        header_value(line, len, 12, r->content_type, sizeof r->content_type);
+    } else if (header_is(line, len, "x-ratelimit-remaining")) {
+        char v[32];
+        header_value(line, len, 21, v, sizeof v);
+        r->rate_limited = strcmp(v, "0") == 0;
+    } else if (header_is(line, len, "link")) {
+        /* Several Link lines are one list (RFC 9110 5.3). */
+        char v[sizeof r->link];
+        header_value(line, len, 4, v, sizeof v);
+        size_t have = strlen(r->link);
+        size_t need = strlen(v) + (have ? 2 : 0);
+        if (have + need + 1 > sizeof r->link) {
+            r->link_truncated = true;
+        } else {
+            if (have)
+                memcpy(r->link + have, ", ", 2);
+            memcpy(r->link + have + (have ? 2 : 0), v, strlen(v) + 1);
+        }
+    }
+    return len;
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)ud;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return sync_stop ? 1 : 0;
+}
+
+static bool is_tls_error(CURLcode c)
+{
+    switch (c) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_USE_SSL_FAILED: return true;
+    default: return false;
+    }
+}
+
+static bool is_transient(CURLcode c)
+{
+    switch (c) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SEND_FAIL_REWIND:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_QUIC_CONNECT_ERROR: return true;
+    default: return false;
+    }
+}
+
+static bool status_is_retryable(const sync_http_resp *r)
+{
+    switch (r->status) {
+    case 408:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504: return true;
+    case 403:
+        /* GitHub answers rate limits with 403 and either Retry-After or
+         * x-ratelimit-remaining: 0; a real permission error has neither. */
+        return r->retry_after[0] != '\0' || r->rate_limited;
+    default: return false;
+    }
+}
+
+/* Sets every option of one attempt on h. Returns a CURLcode. */
+static CURLcode configure(CURL *h, const sync_http_conf *conf,
+                          sync_http_req *req, xfer *x, char *errbuf,
+                          const char *protocol)
+{
+    CURLcode c = CURLE_OK;
+#define SET(opt, val)                                 \
+    do {                                              \
+        if ((c = curl_easy_setopt(h, opt, val)) != 0) \
+            return c;                                 \
+    } while (0)
+    SET(CURLOPT_URL, req->url);
+    SET(CURLOPT_ERRORBUFFER, errbuf);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_PROTOCOLS_STR, protocol);
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, protocol);
+    SET(CURLOPT_FOLLOWLOCATION, 1L);
+    SET(CURLOPT_MAXREDIRS, 5L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (req->ca_file)
+        SET(CURLOPT_CAINFO, req->ca_file);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)conf->connect_timeout_ms);
+    SET(CURLOPT_LOW_SPEED_LIMIT, (long)conf->low_speed_limit);
+    /* libcurl counts the low-speed window in whole seconds. */
+    SET(CURLOPT_LOW_SPEED_TIME, (long)((conf->low_speed_time_ms + 999) / 1000));
+    if (req->timeout_ms)
+        SET(CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
+    char ua[64];
+    snprintf(ua, sizeof ua, "headcount/%s", hc_version());
+    SET(CURLOPT_USERAGENT, ua);
+    SET(CURLOPT_ACCEPT_ENCODING, "");
+    SET(CURLOPT_HTTPHEADER, req->headers);
+    if (req->username) {
+        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        SET(CURLOPT_USERNAME, req->username);
+        SET(CURLOPT_PASSWORD, req->password ? req->password : "");
+    }
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, x);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, x);
+    SET(CURLOPT_NOPROGRESS, 0L);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_XFERINFODATA, x);
+    if (strcmp(req->method, "POST") == 0) {
+        SET(CURLOPT_POST, 1L);
+        SET(CURLOPT_READFUNCTION, on_read);
+        SET(CURLOPT_READDATA, x);
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        SET(CURLOPT_SEEKFUNCTION, on_seek);
+        SET(CURLOPT_SEEKDATA, x);
+    } else if (strcmp(req->method, "PUT") == 0) {
+        SET(CURLOPT_UPLOAD, 1L);
+        SET(CURLOPT_READFUNCTION, on_read);
+        SET(CURLOPT_READDATA, x);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
+        SET(CURLOPT_SEEKFUNCTION, on_seek);
+        SET(CURLOPT_SEEKDATA, x);
+    } else {
+        SET(CURLOPT_HTTPGET, 1L);
+    }
+#undef SET
+    return c;
+}
+
+int sync_http_status_fail(long status, const char *what, sync_err *err)
+{
+    if (status == 401 || status == 403)
+        return sync_fail(err, CLI_EX_NOPERM,
+                         "%s: HTTP %ld: the server refused the credentials "
+                         "(check the token and its scopes)",
+                         what, status);
+    if (status == 404)
+        return sync_fail(err, CLI_EX_UNAVAILABLE,
+                         "%s: HTTP 404: not found (check the URL, host or "
+                         "enterprise name)",
+                         what);
+    if (status == 408 || status == 429 ||
+        (status >= 500 && status <= 599 && status != 501 && status != 505))
+        return sync_fail(err, CLI_EX_TEMPFAIL,
+                         "%s: HTTP %ld: server busy or failing; giving up "
+                         "after retries",
+                         what, status);
+    if ((status >= 300 && status <= 499))
+        return sync_fail(err, CLI_EX_PROTOCOL, "%s: unexpected HTTP %ld", what,
+                         status);
+    return sync_fail(err, CLI_EX_UNAVAILABLE, "%s: HTTP %ld", what, status);
+}
+
+int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
+                   sync_http_prepare_fn prepare, void *ctx,
+                   sync_http_resp *resp, const char *what, sync_err *err)
+{
+    url_parts u;
+    char errbuf[CURL_ERROR_SIZE];
+    char protocol[8];
+    int rc = 0;
+    uint64_t start = sync_now_ms();
+
+    if (!url_split(req->url, &u))
+        return sync_fail(err, CLI_EX_CONFIG, "%s: malformed URL", what);
+    /* The scheme was checked against the policy when the URL was
+     * configured (sync_http_check_url) or derived (same origin), so it is
+     * "https", or "http" for an allowed loopback URL. Redirects may only
+     * keep it. */
+    snprintf(protocol, sizeof protocol, "%s",
+             strcasecmp(u.scheme, "http") == 0 && req->allow_insecure &&
+                     sync_host_is_loopback(u.host)
+                 ? "http"
+                 : "https");
+    url_parts_free(&u);
+
+    memset(resp, 0, sizeof *resp);
+    for (unsigned attempt = 0;; attempt++) {
+        xfer x = {.req = req, .resp = resp};
+        x.limit = req->sink ? req->sink_limit : DISCARD_LIMIT;
+        if (prepare)
+            SYNC_TRY(prepare(ctx, req, err));
+        resp->status = 0;
+        resp->body_bytes = 0;
+        resp->retry_after[0] = '\0';
+        resp->link[0] = '\0';
+        resp->link_truncated = false;
+        resp->content_type[0] = '\0';
+        resp->rate_limited = false;
+        resp->attempts = attempt + 1;
+        errbuf[0] = '\0';
+
+        curl_easy_reset(h);
+        CURLcode c = configure(h, conf, req, &x, errbuf, protocol);
+        if (c == CURLE_OK)
+            c = curl_easy_perform(h);
+        if (req->sink && fflush(req->sink) != 0) {
+            rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot write response: %s",
+                           what, strerror(errno));
+            goto done;
+        }
+        if (c == CURLE_OK)
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+
+        const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(c);
+        bool retry = false;
+        if (c == CURLE_ABORTED_BY_CALLBACK || sync_stop) {
+            rc = sync_fail(err, CLI_EX_TEMPFAIL, "%s: interrupted", what);
+            goto done;
+        } else if (c == CURLE_WRITE_ERROR && x.too_big) {
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: response larger than %llu bytes", what,
+                           (unsigned long long)x.limit);
+            goto done;
+        } else if (c == CURLE_WRITE_ERROR && x.write_failed) {
+            rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot write response: %s",
+                           what, strerror(x.write_errno));
+            goto done;
+        } else if (c == CURLE_READ_ERROR || x.read_failed) {
+            rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot read request body",
+                           what);
+            goto done;
+        } else if (is_tls_error(c)) {
+            rc = sync_fail(err, CLI_EX_UNAVAILABLE, "%s: TLS failure: %s", what,
+                           detail);
+            goto done;
+        } else if (c == CURLE_UNSUPPORTED_PROTOCOL ||
+                   c == CURLE_TOO_MANY_REDIRECTS) {
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: refused redirect (only %s:// to at most 5 "
+                           "hops is followed): %s",
+                           what, protocol, detail);
+            goto done;
+        } else if (c == CURLE_URL_MALFORMAT) {
+            rc = sync_fail(err, CLI_EX_CONFIG, "%s: malformed URL", what);
+            goto done;
+        } else if (c == CURLE_OUT_OF_MEMORY) {
+            rc = sync_fail(err, CLI_EX_SOFTWARE, "%s: out of memory", what);
+            goto done;
+        } else if (is_transient(c)) {
+            retry = true;
+            sync_fail(err, CLI_EX_TEMPFAIL, "%s: %s", what, detail);
+        } else if (c != CURLE_OK) {
+            rc = sync_fail(err, CLI_EX_UNAVAILABLE, "%s: %s", what, detail);
+            goto done;
+        } else if (status_is_retryable(resp)) {
+            retry = true;
+            sync_fail(err, CLI_EX_TEMPFAIL, "%s: HTTP %ld", what, resp->status);
+        }
+        if (!retry) {
+            rc = 0;
+            goto done;
+        }
+
+        uint64_t delay =
+            sync_backoff_ms(attempt, conf->retry_base_ms,
+                            conf->retry_max_delay_ms, sync_random_u64());
+        uint64_t after;
+        if (resp->retry_after[0] &&
+            sync_retry_after_parse(resp->retry_after, time(NULL), &after))
+            delay = after;
+        uint64_t elapsed = sync_now_ms() - start;
+        if (attempt + 1 >= conf->max_attempts ||
+            elapsed + delay > conf->retry_deadline_ms) {
+            char last[sizeof err->msg];
+            snprintf(last, sizeof last, "%s", err->msg);
+            rc = sync_fail(err, CLI_EX_TEMPFAIL,
+                           "%s (giving up after %u attempts)", last,
+                           attempt + 1);
+            goto done;
+        }
+        sync_log("warning", "%s; retrying in %llu ms", err->msg,
+                 (unsigned long long)delay);
+        if (!sync_sleep_ms(delay)) {
+            rc = sync_fail(err, CLI_EX_TEMPFAIL, "%s: interrupted", what);
+            goto done;
+        }
+    }
+done:
+    return rc;
+}

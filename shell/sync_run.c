@@ -1,0 +1,510 @@
+/*
+ * `headcount sync`: one complete run, shared with the daemon. The order of
+ * a run is fixed: lock the state directory (one run at a time), read the
+ * secrets (refusing files others can read), fetch every source, count
+ * with the engine only when every source was fetched (a count missing an
+ * instance would be low and misleading), write report.json and
+ * summary.json atomically, put the report in the outbox and deliver the
+ * newest outbox entry (also when this run produced no report, so that a
+ * pending one is not stuck behind a source outage), then record the run
+ * and each source's last_sync. The exit code is that of the first failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "headcount/headcount.h"
+#include "cli.h"
+#include "sync.h"
+
+volatile sig_atomic_t sync_got_hup = 0;
+volatile sig_atomic_t sync_got_usr1 = 0;
+static int wake_fd = -1;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGTERM || sig == SIGINT)
+        sync_stop = 1;
+    else if (sig == SIGHUP)
+        sync_got_hup = 1;
+    else if (sig == SIGUSR1)
+        sync_got_usr1 = 1;
+    if (wake_fd >= 0) {
+        /* A full pipe already holds a wake-up; the flag carries the rest. */
+        ssize_t r = write(wake_fd, "x", 1);
+        (void)r;
+    }
+    errno = saved;
+}
+
+int sync_signals_install(int fd, bool with_daemon_signals, sync_err *err)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    wake_fd = fd;
+    int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+    size_t n = with_daemon_signals ? 4 : 2;
+    for (size_t i = 0; i < n; i++) {
+        /* SA_RESTART spares file I/O from EINTR; poll() and nanosleep()
+         * still return early, which is what wakes the loops. A second
+         * SIGTERM/SIGINT kills at once (SA_RESETHAND): every state file
+         * is crash-safe. */
+        sa.sa_flags = SA_RESTART | (i < 2 ? SA_RESETHAND : 0);
+        if (sigaction(sigs[i], &sa, NULL) != 0)
+            return sync_fail(err, CLI_EX_SOFTWARE, "sigaction: %s",
+                             strerror(errno));
+    }
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+int sync_secrets_read(const sync_config *cfg, sync_secrets *s, sync_err *err)
+{
+    int rc = 0;
+    char what[320];
+    memset(s, 0, sizeof *s);
+    s->ghes_tokens =
+        calloc(cfg->n_ghes ? cfg->n_ghes : 1, sizeof *s->ghes_tokens);
+    if (!s->ghes_tokens)
+        return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+    for (size_t i = 0; i < cfg->n_ghes; i++) {
+        const sync_ghes_conf *g = &cfg->ghes[i];
+        if (!g->token_file.s)
+            continue;
+        snprintf(what, sizeof what, "token_file of [ghes \"%s\"]", g->host);
+        SYNC_TRY(sync_secret_read(g->token_file.s, what, SYNC_SECRET_TOKEN,
+                                  &s->ghes_tokens[i], err));
+    }
+    if (cfg->ghec.token_file.s)
+        SYNC_TRY(sync_secret_read(cfg->ghec.token_file.s,
+                                  "token_file of [ghec]", SYNC_SECRET_TOKEN,
+                                  &s->ghec_token, err));
+    const sync_upload_conf *u = &cfg->upload;
+    if (u->present && u->token_file.s)
+        SYNC_TRY(sync_secret_read(u->token_file.s, "token_file of [upload]",
+                                  SYNC_SECRET_TOKEN, &s->upload_token, err));
+    if (u->present && u->url_file.s)
+        SYNC_TRY(sync_secret_read(u->url_file.s, "url_file of [upload]",
+                                  SYNC_SECRET_TOKEN, &s->upload_url, err));
+    if (u->present && u->hmac_key_file.s)
+        SYNC_TRY(sync_secret_read(u->hmac_key_file.s,
+                                  "hmac_key_file of [upload]", SYNC_SECRET_KEY,
+                                  &s->hmac_key, err));
+    if (u->present && u->pseudonymize_key_file.s)
+        SYNC_TRY(sync_secret_read(u->pseudonymize_key_file.s,
+                                  "pseudonymize_key_file of [upload]",
+                                  SYNC_SECRET_KEY, &s->pseudo_key, err));
+done:
+    return rc;
+}
+
+void sync_secrets_wipe(const sync_config *cfg, sync_secrets *s)
+{
+    if (s->ghes_tokens)
+        for (size_t i = 0; i < cfg->n_ghes; i++)
+            sync_secret_wipe(&s->ghes_tokens[i]);
+    free(s->ghes_tokens);
+    s->ghes_tokens = NULL;
+    sync_secret_wipe(&s->ghec_token);
+    sync_secret_wipe(&s->upload_token);
+    sync_secret_wipe(&s->upload_url);
+    sync_secret_wipe(&s->hmac_key);
+    sync_secret_wipe(&s->pseudo_key);
+}
+
+/* ---- counting ---- */
+
+typedef struct report_ctx {
+    const hc_result *result;
+    const sync_secret *key; /* pseudonymization key, or NULL */
+    uint64_t elapsed_ms;
+} report_ctx;
+
+static int write_report(FILE *f, void *ud, sync_err *err)
+{
+    report_ctx *r = ud;
+    hc_report_options o = {0};
+    if (r->key && r->key->data) {
+        o.hmac_key = (const unsigned char *)r->key->data;
+        o.hmac_key_len = r->key->len;
+    }
+    hc_status st = hc_report_write_json(r->result, &o, hc_write_file, f);
+    if (st != HC_OK)
+        return sync_fail(err, hc_status_exit_code(st),
+                         "cannot write the report: %s", hc_status_str(st));
+    return 0;
+}
+
+static int write_summary(FILE *f, void *ud, sync_err *err)
+{
+    report_ctx *r = ud;
+    hc_status st =
+        hc_summary_write_json(r->result, r->elapsed_ms, hc_write_file, f);
+    if (st == HC_OK && fputc('\n', f) == EOF)
+        st = HC_ERR_IO;
+    if (st != HC_OK)
+        return sync_fail(err, hc_status_exit_code(st),
+                         "cannot write the summary: %s", hc_status_str(st));
+    return 0;
+}
+
+/* One source of this run, in config order: GHES instances, then GHEC. */
+typedef struct run_source {
+    sync_source_rec rec;
+    sync_fetched fetched;
+    bool fetched_ok;
+} run_source;
+
+/* Loads every fetched source and counts; fills the sources' account
+ * numbers. The result borrows from the census: the caller destroys the
+ * result first, then *census_out. */
+static int count(const sync_config *cfg, run_source *src, size_t n_src,
+                 hc_census **census_out, hc_result **out, uint64_t *elapsed_ms,
+                 sync_err *err)
+{
+    int rc = 0;
+    hc_census *census = NULL;
+    uint64_t t0 = sync_now_ms();
+    hc_census_options co = {.threads = cfg->threads,
+                            .verified_domains = cfg->domains};
+    hc_status st = hc_census_create(&co, &census);
+    if (st != HC_OK) {
+        rc = sync_fail(err, hc_status_exit_code(st), "census: %s",
+                       hc_status_str(st));
+        goto done;
+    }
+    for (size_t i = 0; i < n_src; i++) {
+        run_source *s = &src[i];
+        bool ghes = strcmp(s->rec.kind, "ghes") == 0;
+        hc_input in = {.role = ghes ? HC_INPUT_GHES : HC_INPUT_GHEC,
+                       .path = s->fetched.path,
+                       .host = ghes ? s->rec.name : NULL};
+        hc_load_options lo = {.threads = cfg->threads};
+        hc_load_stats stats;
+        hc_diag diag;
+        memset(&stats, 0, sizeof stats);
+        memset(&diag, 0, sizeof diag);
+        st = hc_census_load(census, &in, &lo, &stats, &diag);
+        if (st != HC_OK) {
+            char where[1200];
+            int code = hc_status_exit_code(st);
+            if (diag.file[0] || diag.message[0])
+                hc_diag_format(&diag, where, sizeof where);
+            else
+                snprintf(where, sizeof where, "%.900s: %s", s->fetched.path,
+                         hc_status_str(st));
+            /* Bad bytes from a server are a protocol failure (76), bad
+             * bytes in a local export a data error (65). */
+            if (s->fetched.remote && code == CLI_EX_DATAERR)
+                code = CLI_EX_PROTOCOL;
+            rc = sync_fail(err, code, "%s %s: %s", ghes ? "GHES" : "GHEC",
+                           s->rec.name, where);
+            s->rec.success = false;
+            sync_strlcpy(s->rec.error, err->msg, sizeof s->rec.error);
+            goto done;
+        }
+        s->rec.has_accounts = true;
+        s->rec.accounts = stats.accounts;
+    }
+    st = hc_census_run(census, cfg->policy, out);
+    if (st != HC_OK) {
+        rc = sync_fail(err, hc_status_exit_code(st), "count: %s",
+                       hc_status_str(st));
+        goto done;
+    }
+    *elapsed_ms = sync_now_ms() - t0;
+done:
+    *census_out = census;
+    return rc;
+}
+
+/* Keeps the first failure: its code is the run's exit code. */
+static void note_failure(int *first_rc, sync_err *first, int rc,
+                         const sync_err *e)
+{
+    sync_log("error", "%s", e->msg);
+    if (!*first_rc) {
+        *first_rc = rc;
+        *first = *e;
+    }
+}
+
+static uint64_t next_run_id(const sync_run_rec *runs, size_t n,
+                            const sync_outbox_entry *pending)
+{
+    uint64_t id = 0;
+    for (size_t i = 0; i < n; i++)
+        if (runs[i].id > id)
+            id = runs[i].id;
+    if (pending->present && pending->seq > id)
+        id = pending->seq;
+    return id + 1;
+}
+
+int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
+{
+    int rc = 0, first_rc = 0;
+    sync_err first, e;
+    sync_state st = {.dir = NULL, .dirfd = -1, .lockfd = -1};
+    sync_secrets sec;
+    sync_run_rec *runs = NULL;
+    size_t n_runs = 0;
+    run_source *src = NULL;
+    size_t n_src = cfg->n_ghes + (cfg->ghec.present ? 1 : 0);
+    CURL *h = NULL;
+    hc_census *census = NULL;
+    hc_result *result = NULL;
+    bool recorded = false;
+    memset(&sec, 0, sizeof sec);
+    memset(res, 0, sizeof *res);
+    memset(&first, 0, sizeof first);
+    sync_run_rec *rec = &res->rec;
+    sync_time_rfc3339(time(NULL), rec->started);
+    sync_strlcpy(rec->upload, cfg->upload.present ? "none" : "disabled",
+                 sizeof rec->upload);
+
+    SYNC_TRY(sync_state_open(cfg->state_dir, true, &st, err));
+    SYNC_TRY(sync_state_lock(&st, err));
+    sync_state_clean_tmp(&st);
+    sync_outbox_entry pending;
+    SYNC_TRY(sync_outbox_newest(&st, false, &pending, NULL, err));
+    rc = sync_runs_load(&st, &runs, &n_runs, &e);
+    if (rc) {
+        sync_log("warning", "%s", e.msg);
+        rc = 0;
+    }
+    rec->id = next_run_id(runs, n_runs, &pending);
+    sync_log("info", "sync run %llu started (state %s)",
+             (unsigned long long)rec->id, st.dir);
+
+    src = calloc(n_src ? n_src : 1, sizeof *src);
+    if (!src) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < cfg->n_ghes; i++) {
+        snprintf(src[i].rec.kind, sizeof src[i].rec.kind, "ghes");
+        sync_strlcpy(src[i].rec.name, cfg->ghes[i].host,
+                     sizeof src[i].rec.name);
+    }
+    if (cfg->ghec.present) {
+        run_source *s = &src[cfg->n_ghes];
+        snprintf(s->rec.kind, sizeof s->rec.kind, "ghec");
+        sync_strlcpy(s->rec.name,
+                     cfg->ghec.enterprise.s ? cfg->ghec.enterprise.s
+                                            : cfg->ghec.file.s,
+                     sizeof s->rec.name);
+    }
+
+    int r = sync_secrets_read(cfg, &sec, &e);
+    if (r) {
+        note_failure(&first_rc, &first, r, &e);
+        goto record;
+    }
+    h = curl_easy_init();
+    if (!h) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "libcurl: cannot create handle");
+        goto done;
+    }
+
+    bool all_fetched = true;
+    for (size_t i = 0; i < n_src && !sync_stop; i++) {
+        run_source *s = &src[i];
+        sync_time_rfc3339(time(NULL), s->rec.date);
+        if (i < cfg->n_ghes)
+            r = sync_fetch_ghes(cfg, &cfg->ghes[i], &sec.ghes_tokens[i], &st, h,
+                                &s->fetched, &e);
+        else
+            r = sync_fetch_ghec(cfg, &sec.ghec_token, &st, h, &s->fetched, &e);
+        s->rec.success = r == 0;
+        s->fetched_ok = r == 0;
+        sync_strlcpy(s->rec.server_id, s->fetched.server_id,
+                     sizeof s->rec.server_id);
+        if (r) {
+            sync_strlcpy(s->rec.error, e.msg, sizeof s->rec.error);
+            note_failure(&first_rc, &first, r, &e);
+            all_fetched = false;
+        }
+    }
+    if (sync_stop) {
+        sync_fail(&e, CLI_EX_TEMPFAIL, "interrupted by a stop request");
+        note_failure(&first_rc, &first, CLI_EX_TEMPFAIL, &e);
+        goto record;
+    }
+
+    if (all_fetched) {
+        report_ctx rctx = {0};
+        r = count(cfg, src, n_src, &census, &result, &rctx.elapsed_ms, &e);
+        if (r) {
+            note_failure(&first_rc, &first, r, &e);
+        } else {
+            hc_summary sum;
+            hc_result_summary(result, &sum);
+            rec->has_seats = true;
+            rec->seats = sum.total_seats_consumed;
+            rctx.result = result;
+            r = sync_state_write(&st, "report.json", write_report, &rctx, &e);
+            if (!r)
+                r = sync_state_write(&st, "summary.json", write_summary, &rctx,
+                                     &e);
+            if (r) {
+                note_failure(&first_rc, &first, r, &e);
+            } else {
+                sync_state_path(&st, "report.json", res->report_path,
+                                sizeof res->report_path);
+                sync_log("info", "counted %llu seats (policy %s); report %s",
+                         (unsigned long long)rec->seats,
+                         hc_policy_name(cfg->policy), res->report_path);
+            }
+            if (!r && cfg->upload.present) {
+                rctx.key = &sec.pseudo_key;
+                r = sync_outbox_put(&st, rec->id, write_report, &rctx, &pending,
+                                    &e);
+                if (r)
+                    note_failure(&first_rc, &first, r, &e);
+            }
+        }
+    }
+
+    if (cfg->upload.present) {
+        r = sync_outbox_newest(&st, true, &pending, NULL, &e);
+        if (!r && pending.present && !sync_stop) {
+            sync_strlcpy(rec->key, pending.key, sizeof rec->key);
+            r = sync_upload_deliver(cfg, &sec, &st, h, &pending, &e);
+            sync_strlcpy(rec->upload, r ? "pending" : "delivered",
+                         sizeof rec->upload);
+        }
+        if (r)
+            note_failure(&first_rc, &first, r, &e);
+    }
+
+record:
+    recorded = true;
+    sync_time_rfc3339(time(NULL), rec->finished);
+    rec->exit_code = first_rc;
+    sync_strlcpy(rec->error, first_rc ? first.msg : "", sizeof rec->error);
+    {
+        sync_source_rec *recs = calloc(n_src ? n_src : 1, sizeof *recs);
+        if (!recs) {
+            rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < n_src; i++) {
+            recs[i] = src[i].rec;
+            if (!recs[i].date[0]) {
+                /* Never reached (secrets or stop): say so per source. */
+                sync_time_rfc3339(time(NULL), recs[i].date);
+                sync_strlcpy(recs[i].error,
+                             first_rc ? first.msg : "not attempted",
+                             sizeof recs[i].error);
+            }
+        }
+        r = sync_sources_save(&st, recs, n_src, &e);
+        free(recs);
+        if (r)
+            note_failure(&first_rc, &first, r, &e);
+    }
+    r = sync_runs_append(&st, rec, &e);
+    if (r)
+        note_failure(&first_rc, &first, r, &e);
+    rc = first_rc;
+    if (rc)
+        *err = first;
+    sync_log(rc ? "error" : "info", "sync run %llu %s (exit %d)",
+             (unsigned long long)rec->id, rc ? "failed" : "succeeded", rc);
+done:
+    /* Failures before the run could be recorded (no state directory, the
+     * lock held elsewhere) still belong in the log. */
+    if (rc && !recorded)
+        sync_log("error", "%s", err->msg);
+    hc_result_destroy(result);
+    hc_census_destroy(census);
+    if (h)
+        curl_easy_cleanup(h);
+    sync_secrets_wipe(cfg, &sec);
+    free(src);
+    free(runs);
+    sync_state_close(&st);
+    return rc;
+}
+
+const char cli_sync_usage[] =
+    "usage: headcount sync --config FILE\n"
+    "\n"
+    "Runs one sync: fetches every source in the config (GHES all_users.csv,\n"
+    "GHEC consumed-licenses, or local exports), counts seats, writes\n"
+    "report.json and summary.json into the state directory, uploads the\n"
+    "report when [upload] is configured, and records the run.\n"
+    "\n"
+    "  --config FILE   the INI configuration (docs/config.md)\n"
+    "\n"
+    "Exit codes: 0 ok, 64 usage, 65 bad local export, 66 missing file,\n"
+    "69 server unavailable / TLS failure / 404, 70 internal, 74 I/O,\n"
+    "75 temporary failure or another sync running, 76 protocol error,\n"
+    "77 permission (token file mode, HTTP 401/403), 78 config error.\n";
+
+int sync_parse_config_arg(const char *cmd, int argc, char **argv,
+                          const char **config, bool *json)
+{
+    *config = NULL;
+    if (json)
+        *json = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            *config = argv[++i];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            *config = argv[i] + 9;
+        else if (json && strcmp(argv[i], "--json") == 0)
+            *json = true;
+        else
+            return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+    }
+    if (!*config || !**config)
+        return cli_usage_error(cmd, "--config FILE is required");
+    return 0;
+}
+
+int cli_sync_main(int argc, char **argv)
+{
+    const char *path;
+    sync_config *cfg = NULL;
+    sync_err err = {{0}};
+    sync_run_result *res = NULL;
+    int rc = sync_parse_config_arg("sync", argc, argv, &path, NULL);
+    if (rc)
+        return rc;
+    if ((rc = sync_config_load(path, &cfg, &err)) != 0) {
+        cli_errorf("%s", err.msg);
+        return rc;
+    }
+    res = calloc(1, sizeof *res);
+    if (!res) {
+        rc = CLI_EX_SOFTWARE;
+        goto done;
+    }
+    SYNC_TRY(sync_http_global_init(&err));
+    SYNC_TRY(sync_signals_install(-1, false, &err));
+    rc = sync_run_once(cfg, res, &err);
+    if (res->rec.has_seats)
+        printf("total_seats_consumed %llu\n",
+               (unsigned long long)res->rec.seats);
+    if (res->report_path[0])
+        printf("report %s\n", res->report_path);
+    if (cfg->upload.present)
+        printf("upload %s%s%s\n", res->rec.upload,
+               res->rec.key[0] ? " idempotency_key " : "", res->rec.key);
+    fflush(stdout);
+done:
+    if (rc && err.msg[0])
+        cli_errorf("%s", err.msg);
+    free(res);
+    sync_config_free(cfg);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,553 @@
+/*
+ * State directory operations. All writers of the directory hold state/lock
+ * (except the daemon's own daemon.json, which uses a temporary name no run
+ * shares), so the only concurrency left is readers (`status`) against
+ * renames, which are atomic. Temporary files carry their writer's pid so
+ * that a later run can tell the leftovers of a killed run from a live
+ * writer's file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sync_state.h"
+
+static int io_fail(sync_err *err, const char *what, const char *path)
+{
+    int e = errno;
+    return sync_fail(err,
+                     e == EACCES || e == EPERM ? CLI_EX_NOPERM : CLI_EX_IOERR,
+                     "%s %s: %s", what, path, strerror(e));
+}
+
+void sync_state_path(const sync_state *st, const char *rel, char *out,
+                     size_t cap)
+{
+    snprintf(out, cap, "%s/%s", st->dir, rel);
+}
+
+static int mkdir_p(const char *path, sync_err *err)
+{
+    char buf[PATH_MAX];
+    int n = snprintf(buf, sizeof buf, "%s", path);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return sync_fail(err, CLI_EX_CONFIG, "state dir path too long");
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return io_fail(err, "cannot create state directory", buf);
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+        return io_fail(err, "cannot create state directory", buf);
+    return 0;
+}
+
+int sync_state_open(const char *dir, bool create, sync_state *st, sync_err *err)
+{
+    int rc = 0;
+    st->dir = NULL;
+    st->dirfd = -1;
+    st->lockfd = -1;
+    if (create)
+        SYNC_TRY(mkdir_p(dir, err));
+    st->dir = strdup(dir);
+    if (!st->dir) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+        goto done;
+    }
+    st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (st->dirfd < 0) {
+        rc = errno == ENOENT
+                 ? sync_fail(err, CLI_EX_NOINPUT,
+                             "state directory %s does not exist (no sync "
+                             "has run yet)",
+                             dir)
+                 : io_fail(err, "cannot open state directory", dir);
+        goto done;
+    }
+    if (create) {
+        static const char *const subs[] = {"fetch", "outbox"};
+        for (size_t i = 0; i < 2; i++)
+            if (mkdirat(st->dirfd, subs[i], 0700) != 0 && errno != EEXIST) {
+                rc = io_fail(err, "cannot create", subs[i]);
+                goto done;
+            }
+    }
+done:
+    if (rc)
+        sync_state_close(st);
+    return rc;
+}
+
+void sync_state_close(sync_state *st)
+{
+    if (st->lockfd >= 0)
+        close(st->lockfd); /* releases the flock */
+    if (st->dirfd >= 0)
+        close(st->dirfd);
+    free(st->dir);
+    st->dir = NULL;
+    st->dirfd = -1;
+    st->lockfd = -1;
+}
+
+int sync_state_lock(sync_state *st, sync_err *err)
+{
+    int fd = openat(st->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return io_fail(err, "cannot open lock file in", st->dir);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return sync_fail(err, CLI_EX_TEMPFAIL,
+                             "another sync is running (%s/lock is held); "
+                             "try again later",
+                             st->dir);
+        errno = e;
+        return io_fail(err, "cannot lock", st->dir);
+    }
+    st->lockfd = fd;
+    return 0;
+}
+
+/* True for ".NAME.PID.tmp" whose PID no longer runs. */
+static bool is_stale_tmp(const char *name)
+{
+    size_t n = strlen(name);
+    if (name[0] != '.' || n < 6 || strcmp(name + n - 4, ".tmp") != 0)
+        return false;
+    const char *end = name + n - 4;
+    const char *p = end;
+    while (p > name && p[-1] >= '0' && p[-1] <= '9')
+        p--;
+    if (p == end || p[-1] != '.')
+        return false;
+    long pid = strtol(p, NULL, 10);
+    if (pid <= 0)
+        return false;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+void sync_state_clean_tmp(sync_state *st)
+{
+    static const char *const subs[] = {".", "fetch", "outbox"};
+    for (size_t i = 0; i < 3; i++) {
+        int fd = openat(st->dirfd, subs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+            close(fd);
+            continue;
+        }
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            if (is_stale_tmp(e->d_name))
+                (void)unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
+    }
+}
+
+/* Splits rel into its directory ("." when none) and base name. */
+static void split_rel(const char *rel, char *dir, size_t dcap,
+                      const char **base)
+{
+    const char *slash = strrchr(rel, '/');
+    if (slash) {
+        snprintf(dir, dcap, "%.*s", (int)(slash - rel), rel);
+        *base = slash + 1;
+    } else {
+        snprintf(dir, dcap, ".");
+        *base = rel;
+    }
+}
+
+static void tmp_name(const char *rel, char *out, size_t cap)
+{
+    char dir[PATH_MAX];
+    const char *base;
+    split_rel(rel, dir, sizeof dir, &base);
+    int n = snprintf(out, cap, "%s/.%s.%ld.tmp", dir, base, (long)getpid());
+    if (n < 0 || (size_t)n >= cap)
+        out[0] = '\0'; /* names are short and internal; never truncate */
+}
+
+static int fsync_dir(sync_state *st, const char *rel, sync_err *err)
+{
+    char dir[PATH_MAX];
+    const char *base;
+    split_rel(rel, dir, sizeof dir, &base);
+    int fd = openat(st->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return io_fail(err, "cannot open directory", dir);
+    int r = fsync(fd);
+    int e = errno;
+    close(fd);
+    if (r != 0) {
+        errno = e;
+        return io_fail(err, "cannot fsync directory", dir);
+    }
+    return 0;
+}
+
+int sync_state_tmp_open(sync_state *st, const char *rel, FILE **f,
+                        sync_err *err)
+{
+    char tmp[PATH_MAX];
+    tmp_name(rel, tmp, sizeof tmp);
+    *f = NULL;
+    int fd =
+        openat(st->dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return io_fail(err, "cannot create", tmp);
+    *f = fdopen(fd, "w+");
+    if (!*f) {
+        close(fd);
+        (void)unlinkat(st->dirfd, tmp, 0);
+        return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+    }
+    return 0;
+}
+
+int sync_state_tmp_commit(sync_state *st, const char *rel, FILE *f,
+                          sync_err *err)
+{
+    char tmp[PATH_MAX];
+    int rc = 0;
+    tmp_name(rel, tmp, sizeof tmp);
+    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
+        rc = io_fail(err, "cannot write", rel);
+        fclose(f);
+        (void)unlinkat(st->dirfd, tmp, 0);
+        return rc;
+    }
+    if (fclose(f) != 0) {
+        rc = io_fail(err, "cannot write", rel);
+        (void)unlinkat(st->dirfd, tmp, 0);
+        return rc;
+    }
+    if (renameat(st->dirfd, tmp, st->dirfd, rel) != 0) {
+        rc = io_fail(err, "cannot rename into place:", rel);
+        (void)unlinkat(st->dirfd, tmp, 0);
+        return rc;
+    }
+    return fsync_dir(st, rel, err);
+}
+
+void sync_state_tmp_abort(sync_state *st, const char *rel, FILE *f)
+{
+    char tmp[PATH_MAX];
+    tmp_name(rel, tmp, sizeof tmp);
+    if (f)
+        fclose(f);
+    (void)unlinkat(st->dirfd, tmp, 0);
+}
+
+int sync_state_write(sync_state *st, const char *rel, sync_write_fn fn,
+                     void *ctx, sync_err *err)
+{
+    FILE *f;
+    int rc = sync_state_tmp_open(st, rel, &f, err);
+    if (rc)
+        return rc;
+    rc = fn(f, ctx, err);
+    if (rc) {
+        sync_state_tmp_abort(st, rel, f);
+        return rc;
+    }
+    return sync_state_tmp_commit(st, rel, f, err);
+}
+
+int sync_state_read(sync_state *st, const char *rel, size_t max, char **out,
+                    size_t *len, sync_err *err)
+{
+    int rc = 0;
+    char *buf = NULL;
+    size_t n = 0;
+    *out = NULL;
+    *len = 0;
+    int fd = openat(st->dirfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return sync_fail(err, CLI_EX_NOINPUT, "%s/%s does not exist",
+                             st->dir, rel);
+        return io_fail(err, "cannot open", rel);
+    }
+    buf = malloc(max + 1);
+    if (!buf) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+        goto done;
+    }
+    for (;;) {
+        ssize_t r = read(fd, buf + n, max + 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = io_fail(err, "cannot read", rel);
+            goto done;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > max) {
+            rc = sync_fail(err, CLI_EX_IOERR, "%s/%s is larger than %zu bytes",
+                           st->dir, rel, max);
+            goto done;
+        }
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    buf = NULL;
+done:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+int sync_state_remove(sync_state *st, const char *rel, sync_err *err)
+{
+    if (unlinkat(st->dirfd, rel, 0) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        return io_fail(err, "cannot remove", rel);
+    }
+    return fsync_dir(st, rel, err);
+}
+
+const char *sync_status_word(bool success)
+{
+    return success ? "success" : "failed";
+}
+
+/* ---- runs.json ---- */
+
+#define STATE_FILE_MAX ((size_t)4 << 20)
+
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
+                   sync_err *err)
+{
+    char *buf = NULL;
+    size_t len;
+    sync_jobj *objs = NULL;
+    size_t nobj = 0;
+    int rc = sync_state_read(st, "runs.json", STATE_FILE_MAX, &buf, &len, err);
+    *runs = NULL;
+    *n = 0;
+    if (rc == CLI_EX_NOINPUT)
+        return 0;
+    if (rc)
+        return rc;
+    if (!sync_jobjs_parse(buf, len, &objs, &nobj)) {
+        rc = sync_fail(err, CLI_EX_IOERR,
+                       "%s/runs.json is corrupt (remove it to start a new "
+                       "history)",
+                       st->dir);
+        goto done;
+    }
+    *runs = calloc(nobj ? nobj : 1, sizeof **runs);
+    if (!*runs) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nobj; i++) {
+        sync_run_rec *r = &(*runs)[i];
+        const sync_jobj *o = &objs[i];
+        const char *v;
+        uint64_t x;
+        if ((v = sync_jobj_get(o, "id")) && sync_parse_u64(v, &x))
+            r->id = x;
+        copy_field(r->started, sizeof r->started, sync_jobj_get(o, "started"));
+        copy_field(r->finished, sizeof r->finished,
+                   sync_jobj_get(o, "finished"));
+        if ((v = sync_jobj_get(o, "exit_code")) && sync_parse_u64(v, &x) &&
+            x < 256)
+            r->exit_code = (int)x;
+        if ((v = sync_jobj_get(o, "total_seats_consumed")) &&
+            sync_parse_u64(v, &x)) {
+            r->has_seats = true;
+            r->seats = x;
+        }
+        copy_field(r->upload, sizeof r->upload, sync_jobj_get(o, "upload"));
+        copy_field(r->key, sizeof r->key, sync_jobj_get(o, "idempotency_key"));
+        copy_field(r->error, sizeof r->error, sync_jobj_get(o, "error"));
+    }
+    *n = nobj;
+done:
+    sync_jobjs_free(objs, nobj);
+    free(buf);
+    return rc;
+}
+
+typedef struct runs_out {
+    const sync_run_rec *runs;
+    size_t n;
+} runs_out;
+
+static int write_runs(FILE *f, void *ctx, sync_err *err)
+{
+    const runs_out *ro = ctx;
+    (void)err;
+    fputs("[\n", f);
+    for (size_t i = 0; i < ro->n; i++) {
+        const sync_run_rec *r = &ro->runs[i];
+        fprintf(f, "{\"id\":%llu,\"started\":", (unsigned long long)r->id);
+        sync_json_string(f, r->started);
+        fputs(",\"finished\":", f);
+        sync_json_string(f, r->finished);
+        fprintf(f, ",\"status\":\"%s\",\"exit_code\":%d",
+                sync_status_word(r->exit_code == 0), r->exit_code);
+        fputs(",\"total_seats_consumed\":", f);
+        if (r->has_seats)
+            fprintf(f, "%llu", (unsigned long long)r->seats);
+        else
+            fputs("null", f);
+        fputs(",\"upload\":", f);
+        sync_json_string(f, r->upload);
+        fputs(",\"idempotency_key\":", f);
+        sync_json_string_or_null(f, r->key[0] ? r->key : NULL);
+        fputs(",\"error\":", f);
+        sync_json_string_or_null(f, r->error[0] ? r->error : NULL);
+        fputs(i + 1 < ro->n ? "},\n" : "}\n", f);
+    }
+    fputs("]\n", f);
+    return 0;
+}
+
+int sync_runs_append(sync_state *st, const sync_run_rec *rec, sync_err *err)
+{
+    sync_run_rec *runs = NULL;
+    size_t n = 0;
+    int rc = sync_runs_load(st, &runs, &n, err);
+    if (rc) {
+        /* A corrupt history must not block recording new runs. */
+        sync_log("warning", "%s; starting a new run history", err->msg);
+        free(runs);
+        runs = NULL;
+        n = 0;
+    }
+    sync_run_rec *all = realloc(runs, (n + 1) * sizeof *all);
+    if (!all) {
+        free(runs);
+        return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+    }
+    all[n++] = *rec;
+    runs_out ro = {all, n};
+    if (n > SYNC_RUNS_KEEP) {
+        ro.runs = all + (n - SYNC_RUNS_KEEP);
+        ro.n = SYNC_RUNS_KEEP;
+    }
+    rc = sync_state_write(st, "runs.json", write_runs, &ro, err);
+    free(all);
+    return rc;
+}
+
+/* ---- sources.json ---- */
+
+int sync_sources_load(sync_state *st, sync_source_rec **recs, size_t *n,
+                      sync_err *err)
+{
+    char *buf = NULL;
+    size_t len;
+    sync_jobj *objs = NULL;
+    size_t nobj = 0;
+    int rc =
+        sync_state_read(st, "sources.json", STATE_FILE_MAX, &buf, &len, err);
+    *recs = NULL;
+    *n = 0;
+    if (rc == CLI_EX_NOINPUT)
+        return 0;
+    if (rc)
+        return rc;
+    if (!sync_jobjs_parse(buf, len, &objs, &nobj)) {
+        rc =
+            sync_fail(err, CLI_EX_IOERR, "%s/sources.json is corrupt", st->dir);
+        goto done;
+    }
+    *recs = calloc(nobj ? nobj : 1, sizeof **recs);
+    if (!*recs) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nobj; i++) {
+        sync_source_rec *r = &(*recs)[i];
+        const sync_jobj *o = &objs[i];
+        const char *v;
+        uint64_t x;
+        copy_field(r->kind, sizeof r->kind, sync_jobj_get(o, "kind"));
+        copy_field(r->name, sizeof r->name, sync_jobj_get(o, "name"));
+        copy_field(r->server_id, sizeof r->server_id,
+                   sync_jobj_get(o, "server_id"));
+        copy_field(r->date, sizeof r->date, sync_jobj_get(o, "date"));
+        v = sync_jobj_get(o, "status");
+        r->success = v && strcmp(v, "success") == 0;
+        copy_field(r->error, sizeof r->error, sync_jobj_get(o, "error"));
+        if ((v = sync_jobj_get(o, "accounts")) && sync_parse_u64(v, &x)) {
+            r->has_accounts = true;
+            r->accounts = x;
+        }
+    }
+    *n = nobj;
+done:
+    sync_jobjs_free(objs, nobj);
+    free(buf);
+    return rc;
+}
+
+typedef struct sources_out {
+    const sync_source_rec *recs;
+    size_t n;
+} sources_out;
+
+static int write_sources(FILE *f, void *ctx, sync_err *err)
+{
+    const sources_out *so = ctx;
+    (void)err;
+    fputs("[\n", f);
+    for (size_t i = 0; i < so->n; i++) {
+        const sync_source_rec *r = &so->recs[i];
+        fputs("{\"kind\":", f);
+        sync_json_string(f, r->kind);
+        fputs(",\"name\":", f);
+        sync_json_string(f, r->name);
+        fputs(",\"server_id\":", f);
+        sync_json_string_or_null(f, r->server_id[0] ? r->server_id : NULL);
+        fputs(",\"date\":", f);
+        sync_json_string_or_null(f, r->date[0] ? r->date : NULL);
+        fprintf(f,
+                ",\"status\":\"%s\",\"error\":", sync_status_word(r->success));
+        sync_json_string_or_null(f, r->error[0] ? r->error : NULL);
+        fputs(",\"accounts\":", f);
+        if (r->has_accounts)
+            fprintf(f, "%llu", (unsigned long long)r->accounts);
+        else
+            fputs("null", f);
+        fputs(i + 1 < so->n ? "},\n" : "}\n", f);
+    }
+    fputs("]\n", f);
+    return 0;
+}
+
+int sync_sources_save(sync_state *st, const sync_source_rec *recs, size_t n,
+                      sync_err *err)
+{
+    sources_out so = {recs, n};
+    return sync_state_write(st, "sources.json", write_sources, &so, err);
+}

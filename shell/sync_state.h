@@ -1,0 +1,115 @@
+/*
+ * The state directory of the sync shell (layout in docs/operations.md):
+ * the lock that keeps runs one at a time, atomic file replacement (temp +
+ * fsync + rename + fsync of the directory, so a crash leaves the old file
+ * or the new one, never a torn one), the bounded run history (runs.json)
+ * and the per-source last_sync records (sources.json). Files are private
+ * (0600 in a 0700 directory): reports hold email addresses.
+ */
+#ifndef SYNC_STATE_H
+#define SYNC_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sync_util.h"
+
+/* Runs kept in runs.json; older ones are dropped. */
+#define SYNC_RUNS_KEEP 20
+
+typedef struct sync_state {
+    char *dir;  /* owned */
+    int dirfd;  /* the state directory; -1 when closed */
+    int lockfd; /* state/lock while held; else -1 */
+} sync_state;
+
+/*
+ * Opens the state directory; with create, makes it (mode 0700, parents
+ * too) and its fetch/ and outbox/ subdirectories. Without create, a
+ * missing directory is 66. Other failures: 74 (77 on EACCES).
+ */
+int sync_state_open(const char *dir, bool create, sync_state *st,
+                    sync_err *err);
+void sync_state_close(sync_state *st); /* releases the lock too */
+
+/* Takes the run lock (flock LOCK_EX|LOCK_NB on state/lock); 75 when
+ * another process holds it. */
+int sync_state_lock(sync_state *st, sync_err *err);
+
+/* Removes temporary files left by killed runs (those whose writer is no
+ * longer alive). */
+void sync_state_clean_tmp(sync_state *st);
+
+/*
+ * Atomic replacement of the file at rel (relative to the state directory,
+ * at most one subdirectory deep): sync_state_tmp_open creates a private
+ * temporary beside it; sync_state_tmp_commit flushes, fsyncs, renames it
+ * over rel and fsyncs the directory; sync_state_tmp_abort removes it.
+ * Commit and abort always close f.
+ */
+int sync_state_tmp_open(sync_state *st, const char *rel, FILE **f,
+                        sync_err *err);
+int sync_state_tmp_commit(sync_state *st, const char *rel, FILE *f,
+                          sync_err *err);
+void sync_state_tmp_abort(sync_state *st, const char *rel, FILE *f);
+
+/* Writes rel atomically with fn producing the contents. */
+typedef int (*sync_write_fn)(FILE *f, void *ctx, sync_err *err);
+int sync_state_write(sync_state *st, const char *rel, sync_write_fn fn,
+                     void *ctx, sync_err *err);
+
+/* Reads rel whole (at most max bytes, else 74). 66 when it does not
+ * exist. *out is malloc'ed and NUL-terminated. */
+int sync_state_read(sync_state *st, const char *rel, size_t max, char **out,
+                    size_t *len, sync_err *err);
+
+/* Removes rel and fsyncs its directory; a missing file is fine. */
+int sync_state_remove(sync_state *st, const char *rel, sync_err *err);
+
+/* Full path of rel inside the state directory into out. */
+void sync_state_path(const sync_state *st, const char *rel, char *out,
+                     size_t cap);
+
+/* One run, as recorded in runs.json. */
+typedef struct sync_run_rec {
+    uint64_t id;      /* increasing */
+    char started[32]; /* RFC 3339 UTC */
+    char finished[32];
+    int exit_code; /* 0 = success */
+    bool has_seats;
+    uint64_t seats;  /* total_seats_consumed of the report */
+    char upload[16]; /* delivered, pending, disabled, none */
+    char key[40];    /* Idempotency-Key of the report, "" if none */
+    char error[512]; /* first failure, "" on success */
+} sync_run_rec;
+
+/* Loads runs.json (oldest first); a missing file is an empty history.
+ * *runs is malloc'ed. A corrupt file is 74. */
+int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
+                   sync_err *err);
+
+/* Appends rec and keeps the newest SYNC_RUNS_KEEP runs. */
+int sync_runs_append(sync_state *st, const sync_run_rec *rec, sync_err *err);
+
+/* The last_sync record of one source (sources.json). */
+typedef struct sync_source_rec {
+    char kind[8];        /* "ghes" or "ghec" */
+    char name[256];      /* GHES host or GHEC enterprise / file */
+    char server_id[128]; /* "" when unknown */
+    char date[32];       /* RFC 3339 UTC of the last attempt */
+    bool success;
+    char error[512]; /* "" on success */
+    bool has_accounts;
+    uint64_t accounts; /* accounts read from it */
+} sync_source_rec;
+
+int sync_sources_load(sync_state *st, sync_source_rec **recs, size_t *n,
+                      sync_err *err);
+int sync_sources_save(sync_state *st, const sync_source_rec *recs, size_t n,
+                      sync_err *err);
+
+/* A status string for JSON: "success" or "failed". */
+const char *sync_status_word(bool success);
+
+#endif /* SYNC_STATE_H */

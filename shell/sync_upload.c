@@ -1,0 +1,426 @@
+/*
+ * The outbox and the upload of reports. A report is written into
+ * state/outbox/SEQ-KEY.json (atomically) before the first upload attempt,
+ * so its Idempotency-Key exists on disk before any byte leaves the machine
+ * and every retry, in this run or a later one, reuses it. A 2xx removes
+ * the entry; anything else leaves it for the next run. Only the newest
+ * report of the enterprise matters, so a newer report supersedes (removes)
+ * older pending ones; a report identical to the pending one keeps the
+ * pending entry and its key. The request may be gzip-compressed (the
+ * compressed copy is a temporary file, not memory) and signed with
+ * HMAC-SHA256 over "timestamp.body" of the bytes actually sent.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <zlib.h>
+
+#include "cli.h"
+#include "sync.h"
+
+int sync_uuid4(char out[37], sync_err *err)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, (int)sizeof b) != 1)
+        return sync_fail(err, CLI_EX_SOFTWARE,
+                         "the random number generator failed");
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+             b[11], b[12], b[13], b[14], b[15]);
+    return 0;
+}
+
+/* "SEQ-KEY.json" with SEQ decimal and KEY a lowercase UUID. */
+static bool parse_entry_name(const char *name, uint64_t *seq, char key[40])
+{
+    const char *dash = strchr(name, '-');
+    if (!dash || dash == name || dash - name > 20)
+        return false;
+    char num[24];
+    memcpy(num, name, (size_t)(dash - name));
+    num[dash - name] = '\0';
+    if (!sync_parse_u64(num, seq))
+        return false;
+    const char *k = dash + 1;
+    if (strlen(k) != 36 + 5 || strcmp(k + 36, ".json") != 0)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
+        if (hyphen ? k[i] != '-'
+                   : !((k[i] >= '0' && k[i] <= '9') ||
+                       (k[i] >= 'a' && k[i] <= 'f')))
+            return false;
+    }
+    memcpy(key, k, 36);
+    key[36] = '\0';
+    return true;
+}
+
+int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
+                       size_t *n_pending, sync_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (n_pending)
+        *n_pending = 0;
+    for (int pass = 0; pass < (prune ? 2 : 1); pass++) {
+        int fd =
+            openat(st->dirfd, "outbox", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT)
+                return 0;
+            return sync_fail(err, CLI_EX_IOERR, "cannot open %s/outbox: %s",
+                             st->dir, strerror(errno));
+        }
+        DIR *d = fdopendir(fd);
+        if (!d) {
+            close(fd);
+            return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+        }
+        bool removed = false;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            uint64_t seq;
+            char key[40];
+            if (!parse_entry_name(e->d_name, &seq, key))
+                continue;
+            if (pass == 0) {
+                if (n_pending)
+                    (*n_pending)++;
+                if (!out->present || seq > out->seq) {
+                    out->present = true;
+                    out->seq = seq;
+                    memcpy(out->key, key, sizeof out->key);
+                    snprintf(out->rel, sizeof out->rel, "outbox/%s", e->d_name);
+                }
+            } else if (seq < out->seq) {
+                if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
+                    removed = true;
+                    sync_log("info",
+                             "outbox: dropped report %s (superseded by "
+                             "report %s)",
+                             key, out->key);
+                }
+            }
+        }
+        if (removed)
+            (void)fsync(dirfd(d));
+        closedir(d);
+    }
+    return 0;
+}
+
+/* True when the file rel holds exactly the bytes of f (rewound first). */
+static bool same_bytes(sync_state *st, const char *rel, FILE *f)
+{
+    char a[16384], b[16384];
+    bool same = false;
+    int fd = openat(st->dirfd, rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    FILE *g = fdopen(fd, "rb");
+    if (!g) {
+        close(fd);
+        return false;
+    }
+    if (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0)
+        goto done;
+    for (;;) {
+        size_t na = fread(a, 1, sizeof a, g);
+        size_t nb = fread(b, 1, sizeof b, f);
+        if (na != nb || memcmp(a, b, na) != 0)
+            goto done;
+        if (na == 0) {
+            same = !ferror(f) && !ferror(g);
+            goto done;
+        }
+    }
+done:
+    fclose(g);
+    (void)fseeko(f, 0, SEEK_END);
+    return same;
+}
+
+int sync_outbox_put(sync_state *st, uint64_t seq,
+                    int (*write)(FILE *f, void *ctx, sync_err *err), void *ctx,
+                    sync_outbox_entry *out, sync_err *err)
+{
+    int rc = 0;
+    FILE *f = NULL;
+    sync_outbox_entry old;
+    char rel[320];
+    memset(out, 0, sizeof *out);
+    SYNC_TRY(sync_outbox_newest(st, false, &old, NULL, err));
+    if (old.present && seq <= old.seq)
+        seq = old.seq + 1;
+    char key[37];
+    SYNC_TRY(sync_uuid4(key, err));
+    snprintf(rel, sizeof rel, "outbox/%llu-%s.json", (unsigned long long)seq,
+             key);
+    SYNC_TRY(sync_state_tmp_open(st, rel, &f, err));
+    SYNC_TRY(write(f, ctx, err));
+    if (old.present && same_bytes(st, old.rel, f)) {
+        sync_log("info",
+                 "outbox: report unchanged since the pending one; keeping "
+                 "its Idempotency-Key %s",
+                 old.key);
+        *out = old;
+        goto done;
+    }
+    rc = sync_state_tmp_commit(st, rel, f, err);
+    f = NULL;
+    if (rc)
+        goto done;
+    out->present = true;
+    out->seq = seq;
+    snprintf(out->key, sizeof out->key, "%s", key);
+    snprintf(out->rel, sizeof out->rel, "%s", rel);
+    /* The new entry is durable; now the older ones may go. */
+    sync_outbox_entry newest;
+    SYNC_TRY(sync_outbox_newest(st, true, &newest, NULL, err));
+done:
+    if (f)
+        sync_state_tmp_abort(st, rel, f);
+    return rc;
+}
+
+/* Compresses src into dst (both positioned at 0) as one gzip member. */
+static int gzip_file(FILE *src, FILE *dst, sync_err *err)
+{
+    z_stream z;
+    unsigned char in[65536], outb[65536];
+    int rc = 0;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return sync_fail(err, CLI_EX_SOFTWARE, "zlib failed to initialize");
+    int flush;
+    do {
+        size_t n = fread(in, 1, sizeof in, src);
+        if (ferror(src)) {
+            rc = sync_fail(err, CLI_EX_IOERR, "cannot read the report: %s",
+                           strerror(errno));
+            goto done;
+        }
+        flush = feof(src) ? Z_FINISH : Z_NO_FLUSH;
+        z.next_in = in;
+        z.avail_in = (uInt)n;
+        do {
+            z.next_out = outb;
+            z.avail_out = sizeof outb;
+            int zr = deflate(&z, flush);
+            if (zr == Z_STREAM_ERROR) {
+                rc = sync_fail(err, CLI_EX_SOFTWARE, "zlib failed");
+                goto done;
+            }
+            size_t have = sizeof outb - z.avail_out;
+            if (fwrite(outb, 1, have, dst) != have) {
+                rc = sync_fail(err, CLI_EX_IOERR,
+                               "cannot write the compressed report: %s",
+                               strerror(errno));
+                goto done;
+            }
+        } while (z.avail_out == 0);
+    } while (flush != Z_FINISH);
+    if (fflush(dst) != 0)
+        rc = sync_fail(err, CLI_EX_IOERR,
+                       "cannot write the compressed report: %s",
+                       strerror(errno));
+done:
+    deflateEnd(&z);
+    return rc;
+}
+
+typedef struct upload_ctx {
+    const sync_config *cfg;
+    const sync_secrets *sec;
+    const char *key;
+    FILE *body;
+    struct curl_slist *headers;
+} upload_ctx;
+
+/* hex HMAC-SHA256(key, ts "." body) into hex[65]; body is rewound. */
+static int sign_body(const sync_secret *key, const char *ts, FILE *body,
+                     char hex[65], sync_err *err)
+{
+    int rc = 0;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    unsigned char md[32], buf[65536];
+    size_t mdlen = 0;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (!ctx ||
+        !EVP_MAC_init(ctx, (const unsigned char *)key->data, key->len,
+                      params) ||
+        !EVP_MAC_update(ctx, (const unsigned char *)ts, strlen(ts)) ||
+        !EVP_MAC_update(ctx, (const unsigned char *)".", 1)) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "HMAC-SHA256 is unavailable");
+        goto done;
+    }
+    rewind(body);
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, body)) > 0)
+        if (!EVP_MAC_update(ctx, buf, n)) {
+            rc = sync_fail(err, CLI_EX_SOFTWARE, "HMAC-SHA256 failed");
+            goto done;
+        }
+    if (ferror(body)) {
+        rc = sync_fail(err, CLI_EX_IOERR, "cannot read the report: %s",
+                       strerror(errno));
+        goto done;
+    }
+    if (!EVP_MAC_final(ctx, md, &mdlen, sizeof md) || mdlen != 32) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "HMAC-SHA256 failed");
+        goto done;
+    }
+    for (size_t i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+done:
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return rc;
+}
+
+/* Runs before every attempt: rewinds the body and builds fresh headers
+ * (the signature covers a new timestamp each time). */
+static int upload_prepare(void *ud, sync_http_req *req, sync_err *err)
+{
+    upload_ctx *u = ud;
+    int rc = 0;
+    char line[256];
+    char *auth = NULL;
+    size_t auth_len = 0;
+    sync_http_headers_free(u->headers);
+    u->headers = NULL;
+    req->headers = NULL;
+    SYNC_TRY(sync_http_header_add(&u->headers, "Content-Type: application/json",
+                                  err));
+    if (u->cfg->upload.gzip)
+        SYNC_TRY(
+            sync_http_header_add(&u->headers, "Content-Encoding: gzip", err));
+    snprintf(line, sizeof line, "Idempotency-Key: %s", u->key);
+    SYNC_TRY(sync_http_header_add(&u->headers, line, err));
+    /* No "100 Continue" round trip: the body is small and retried whole. */
+    SYNC_TRY(sync_http_header_add(&u->headers, "Expect:", err));
+    if (u->sec->upload_token.data) {
+        auth_len = u->sec->upload_token.len + 32;
+        auth = malloc(auth_len);
+        if (!auth) {
+            rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+            goto done;
+        }
+        snprintf(auth, auth_len, "Authorization: Bearer %s",
+                 u->sec->upload_token.data);
+        SYNC_TRY(sync_http_header_add(&u->headers, auth, err));
+    }
+    if (u->sec->hmac_key.data) {
+        char ts[32], hex[65];
+        snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
+        SYNC_TRY(sign_body(&u->sec->hmac_key, ts, u->body, hex, err));
+        snprintf(line, sizeof line, "X-Headcount-Timestamp: %s", ts);
+        SYNC_TRY(sync_http_header_add(&u->headers, line, err));
+        snprintf(line, sizeof line, "X-Headcount-Signature-256: sha256=%s",
+                 hex);
+        SYNC_TRY(sync_http_header_add(&u->headers, line, err));
+    }
+    if (fseeko(u->body, 0, SEEK_SET) != 0) {
+        rc = sync_fail(err, CLI_EX_IOERR, "cannot rewind the report: %s",
+                       strerror(errno));
+        goto done;
+    }
+    clearerr(u->body);
+    req->headers = u->headers;
+done:
+    if (auth) {
+        sync_secret_cleanse(auth, auth_len);
+        free(auth);
+    }
+    return rc;
+}
+
+int sync_upload_deliver(const sync_config *cfg, const sync_secrets *sec,
+                        sync_state *st, CURL *h, const sync_outbox_entry *entry,
+                        sync_err *err)
+{
+    int rc = 0;
+    FILE *plain = NULL, *gz = NULL;
+    char gz_rel[400], shown[512], what[96];
+    upload_ctx u = {.cfg = cfg, .sec = sec, .key = entry->key};
+    sync_http_resp *resp = malloc(sizeof *resp);
+    const char *url =
+        cfg->upload.url.s ? cfg->upload.url.s : sec->upload_url.data;
+    snprintf(gz_rel, sizeof gz_rel, "%s.gz", entry->rel);
+    snprintf(what, sizeof what, "upload of report %s", entry->key);
+    if (!resp) {
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+        goto done;
+    }
+    if (!cfg->upload.url.s)
+        SYNC_TRY(sync_http_check_url(url, cfg->upload.allow_insecure,
+                                     "[upload] url_file's URL", err));
+    int fd = openat(st->dirfd, entry->rel, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || !(plain = fdopen(fd, "rb"))) {
+        rc = sync_fail(err, CLI_EX_IOERR, "cannot open %s/%s: %s", st->dir,
+                       entry->rel, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        goto done;
+    }
+    u.body = plain;
+    if (cfg->upload.gzip) {
+        SYNC_TRY(sync_state_tmp_open(st, gz_rel, &gz, err));
+        SYNC_TRY(gzip_file(plain, gz, err));
+        u.body = gz;
+    }
+    if (fseeko(u.body, 0, SEEK_END) != 0) {
+        rc = sync_fail(err, CLI_EX_IOERR, "cannot size the report: %s",
+                       strerror(errno));
+        goto done;
+    }
+    off_t len = ftello(u.body);
+    sync_http_redact(url, shown, sizeof shown);
+    sync_log("info", "%s: %s %s (%lld bytes%s)", what,
+             cfg->upload.put ? "PUT" : "POST", shown, (long long)len,
+             cfg->upload.gzip ? ", gzip" : "");
+    sync_http_req req = {
+        .method = cfg->upload.put ? "PUT" : "POST",
+        .url = url,
+        .ca_file = cfg->upload.ca_file.s,
+        .allow_insecure = cfg->upload.allow_insecure,
+        .timeout_ms = cfg->upload.timeout_ms,
+        .body = u.body,
+        .body_len = (uint64_t)len,
+    };
+    SYNC_TRY(sync_http_send(h, &cfg->http, &req, upload_prepare, &u, resp, what,
+                            err));
+    if (resp->status < 200 || resp->status > 299) {
+        rc = sync_http_status_fail(resp->status, what, err);
+        goto done;
+    }
+    SYNC_TRY(sync_state_remove(st, entry->rel, err));
+    sync_log("info", "%s: delivered (HTTP %ld, %u attempt%s)", what,
+             resp->status, resp->attempts, resp->attempts == 1 ? "" : "s");
+done:
+    sync_http_headers_free(u.headers);
+    if (gz)
+        sync_state_tmp_abort(st, gz_rel, gz);
+    if (plain)
+        fclose(plain);
+    free(resp);
+    return rc;
+}

@@ -1,0 +1,159 @@
+/*
+ * Small helpers shared by the sync shell (sync, daemon, status): the error
+ * record every sync function fills, the cleanup macros, log lines with
+ * RFC 3339 timestamps, and pure parsers (durations, weekly schedules,
+ * Retry-After, Link headers, loopback hosts, a strict reader for the flat
+ * JSON state files). Nothing here touches the network; the parsers are
+ * unit-tested in tests/sync/test_sync_util.c.
+ */
+#ifndef SYNC_UTIL_H
+#define SYNC_UTIL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/*
+ * Every sync function returns a sysexits code (CLI_EX_*, 0 = success) and,
+ * on failure, leaves a one-line message in a sync_err. Messages never hold
+ * secrets: they name files and hosts, never token contents or URL queries.
+ */
+typedef struct sync_err {
+    char msg[1024];
+} sync_err;
+
+/* Formats err->msg (err may be NULL) and returns code. */
+int sync_fail(sync_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* SYNC_TRY(expr): evaluate an exit-code expression; on failure store it in
+ * the function's `rc` and jump to its single `done:` label. */
+#define SYNC_TRY(expr)          \
+    do {                        \
+        int sync_try_ = (expr); \
+        if (sync_try_ != 0) {   \
+            rc = sync_try_;     \
+            goto done;          \
+        }                       \
+    } while (0)
+
+/*
+ * Stop and wake-up flags set by the signal handlers of `sync` and `daemon`
+ * (only ever written from handlers and read elsewhere; sig_atomic_t is the
+ * type the C standard allows for that). A set sync_stop aborts transfers
+ * through the libcurl progress callback and cuts retry sleeps short.
+ */
+extern volatile sig_atomic_t sync_stop;
+
+/* Sleeps ms milliseconds in short slices; returns false when sync_stop was
+ * set before or during the sleep. */
+bool sync_sleep_ms(uint64_t ms);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t sync_now_ms(void);
+
+/* Writes one log line "RFC3339 headcount[pid]: LEVEL: message" to stderr.
+ * level is "info", "warning" or "error". */
+void sync_log(const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Formats t as RFC 3339 UTC ("2024-05-06T03:30:00Z"); out holds 32 bytes. */
+void sync_time_rfc3339(time_t t, char out[32]);
+
+/* Parses what sync_time_rfc3339 writes. Returns false on anything else. */
+bool sync_time_parse_rfc3339(const char *s, time_t *out);
+
+/*
+ * Parses a duration: one or more NUMBER UNIT groups with unit ms, s, m, h
+ * or d ("90s", "1h30m", "250ms"); a bare number means seconds. The total
+ * must not exceed 400 days. Returns false when s is anything else.
+ */
+bool sync_duration_parse(const char *s, uint64_t *ms);
+
+/*
+ * Weekly schedule "DAY HH:MM" with DAY one of Mon..Sun (any case, or the
+ * full English name). wday is 0 = Sunday .. 6 = Saturday as in struct tm.
+ */
+typedef struct sync_weekly {
+    int wday;
+    int hour;
+    int minute;
+} sync_weekly;
+
+bool sync_weekly_parse(const char *s, sync_weekly *out);
+
+/* The first local time strictly after `after` that falls on the schedule. */
+time_t sync_weekly_next(const sync_weekly *w, time_t after);
+
+/*
+ * Retry-After value: delay-seconds or an HTTP-date (IMF-fixdate, RFC 850 or
+ * asctime form), relative to now. A date in the past gives 0. Returns false
+ * when the value is neither. The result is capped at one day.
+ */
+bool sync_retry_after_parse(const char *value, time_t now, uint64_t *delay_ms);
+
+/*
+ * Full-jitter exponential backoff: a uniformly random delay in
+ * [0, min(cap_ms, base_ms * 2^attempt)]. rnd is a uniformly random 64-bit
+ * value supplied by the caller (sync_random_u64 at run time, fixed in tests).
+ */
+uint64_t sync_backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t cap_ms,
+                         uint64_t rnd);
+
+/* A random 64-bit value from OpenSSL's CSPRNG; 0 if it ever fails. */
+uint64_t sync_random_u64(void);
+
+/*
+ * Finds the target of the rel="next" link in an HTTP Link header value (RFC
+ * 8288: comma-separated `<URI>; param=value` entries, rel possibly quoted
+ * and holding several space-separated relation types, parameters in any
+ * order and case). Copies the URI into out (NUL-terminated) and returns
+ * true; returns false when there is no next link, the header is malformed
+ * or the URI does not fit in cap bytes.
+ */
+bool sync_link_next(const char *value, size_t len, char *out, size_t cap);
+
+/* True for "localhost", 127.0.0.0/8 and ::1 (bracketed or not). */
+bool sync_host_is_loopback(const char *host);
+
+/* Writes s as a JSON string literal; invalid UTF-8 becomes U+FFFD. */
+void sync_json_string(FILE *f, const char *s);
+
+/* Writes s, or the literal null when s is NULL. */
+void sync_json_string_or_null(FILE *f, const char *s);
+
+/*
+ * The state files (runs.json, sources.json, outbox metadata) are JSON arrays
+ * of flat objects whose values are strings, integers, booleans or null.
+ * sync_jobjs_parse reads exactly that shape (anything else is a failure)
+ * into a list of objects; values keep their decoded string form (numbers
+ * and booleans as their literal text, null as a NULL value).
+ */
+typedef struct sync_jfield {
+    char *key;
+    char *value; /* NULL for null */
+} sync_jfield;
+
+typedef struct sync_jobj {
+    sync_jfield *fields;
+    size_t n;
+} sync_jobj;
+
+/* Parses buf. On success *out (free with sync_jobjs_free) has *n objects. */
+bool sync_jobjs_parse(const char *buf, size_t len, sync_jobj **out, size_t *n);
+void sync_jobjs_free(sync_jobj *objs, size_t n);
+
+/* The value of key in o: NULL when absent or null. */
+const char *sync_jobj_get(const sync_jobj *o, const char *key);
+
+/* Copies src into dst (cap bytes), truncating; dst is always terminated
+ * (cap > 0). */
+void sync_strlcpy(char *dst, const char *src, size_t cap);
+
+/* Parses a decimal uint64 (the whole string). */
+bool sync_parse_u64(const char *s, uint64_t *out);
+
+#endif /* SYNC_UTIL_H */

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Test double for `headcount sync`: one HTTPS server on 127.0.0.1 that
+plays a GHES instance (all_users.csv with basic auth, 202 while
+"generating"), the GHEC consumed-licenses API (bearer token, pages linked
+with Link headers) and the upload receiver (records every request,
+dedupes by Idempotency-Key, verifies the HMAC signature).
+
+Standard library only. Usage:
+    server.py --dir WORKDIR [--cert PEM --key PEM | --plain-http]
+
+WORKDIR/port receives the ephemeral port once the server listens. The
+test steers the server through WORKDIR/control.json, re-read on every
+request:
+    {"epoch": "...",              # a new value resets the fault counters
+     "ghes_user": "...", "ghes_token": "...",
+     "ghes_csv": {"/ghe1": "path.csv", ...},   # by URL prefix
+     "ghec_token": "...", "ghec_pages": ["page1.json", ...],
+     "upload_token": "...", "hmac_key": "...",
+     "offsite": false,            # next-page links point to another host
+     "faults": {"ghes": [...], "ghec": [...], "upload": [...]}}
+The n-th request to a route (counted since the epoch changed) takes the
+n-th fault of its list, or behaves normally past the end of the list.
+Faults: "202", "401", "404", "500", "503:SECONDS" / "429:SECONDS" (with
+Retry-After), "reset" (TCP RST), "slow" (headers and a few bytes, then a
+stall), "hang" (read the request, never answer), "redirect_http" (302 to
+the same path over http://), "html" (a 200 login page).
+
+What happened is written to WORKDIR: requests.jsonl (one line per
+request), connections (one line per TCP connection, written before the
+TLS handshake) and accepted.json (the uploads accepted, one per key).
+"""
+import argparse
+import base64
+import gzip
+import hashlib
+import hmac
+import json
+import os
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+GHES_SUFFIX = "/stafftools/reports/all_users.csv"
+
+
+class State:
+    def __init__(self, workdir):
+        self.dir = workdir
+        self.lock = threading.Lock()
+        self.epoch = None
+        self.counters = {}
+        self.accepted = []
+        self.keys = set()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def control(self):
+        try:
+            with open(self.path("control.json"), encoding="utf-8") as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
+
+    def next_fault(self, route, control):
+        with self.lock:
+            if control.get("epoch") != self.epoch:
+                self.epoch = control.get("epoch")
+                self.counters = {}
+            i = self.counters.get(route, 0)
+            self.counters[route] = i + 1
+        faults = control.get("faults", {}).get(route, [])
+        return faults[i] if i < len(faults) else None
+
+    def append(self, name, line):
+        with self.lock:
+            with open(self.path(name), "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+
+    def accept(self, entry):
+        """Records an upload unless its key was accepted before."""
+        with self.lock:
+            if entry["key"] in self.keys:
+                return False
+            self.keys.add(entry["key"])
+            self.accepted.append(entry)
+            tmp = self.path("accepted.json.tmp")
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.accepted, f)
+            os.replace(tmp, self.path("accepted.json"))
+            return True
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "headcount-test/1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def do_GET(self):
+        self.dispatch()
+
+    def do_POST(self):
+        self.dispatch()
+
+    def do_PUT(self):
+        self.dispatch()
+
+    # -- helpers --
+
+    def send(self, status, body=b"", ctype="application/json", headers=()):
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def reset(self):
+        """Closes the TCP connection with an RST, mid-request."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack("ii", 1, 0))
+        raw = self.connection
+        if isinstance(raw, ssl.SSLSocket):
+            raw = socket.socket(fileno=raw.detach())
+        raw.close()
+        self.wfile = open(os.devnull, "wb")
+
+    def base_url(self):
+        scheme = "http" if self.server.plain else "https"
+        return "%s://127.0.0.1:%d" % (scheme, self.server.server_port)
+
+    # -- routing --
+
+    def dispatch(self):
+        st = self.server.state
+        control = st.control()
+        u = urlsplit(self.path)
+        if u.path.endswith(GHES_SUFFIX):
+            route = "ghes"
+        elif "/enterprises/" in u.path:
+            route = "ghec"
+        elif u.path == "/upload":
+            route = "upload"
+        else:
+            route = "other"
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        fault = st.next_fault(route, control)
+        st.append("requests.jsonl", json.dumps({
+            "route": route, "method": self.command, "path": self.path,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "fault": fault, "body_bytes": len(body), "time": time.time()}))
+        if fault and self.apply_fault(fault, route):
+            return
+        if route == "ghes":
+            self.ghes(control, u)
+        elif route == "ghec":
+            self.ghec(control, u)
+        elif route == "upload":
+            self.upload(control, body)
+        else:
+            self.send(404, b'{"message":"Not Found"}')
+
+    def apply_fault(self, fault, route):
+        """Plays a fault; returns True when it answered the request."""
+        kind, _, arg = fault.partition(":")
+        if kind in ("401", "404", "500", "202"):
+            self.send(int(kind), b'{"message":"fault"}')
+        elif kind in ("429", "503"):
+            self.send(int(kind), b'{"message":"busy"}',
+                      headers=[("Retry-After", arg or "1")])
+        elif kind == "reset":
+            self.reset()
+        elif kind == "slow":
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"created_at,id")
+            self.wfile.flush()
+            time.sleep(float(arg or 8))
+        elif kind == "hang":
+            self.close_connection = True
+            time.sleep(float(arg or 30))
+        elif kind == "redirect_http":
+            target = self.base_url().replace("https:", "http:") + self.path
+            self.send(302, b"", headers=[("Location", target)])
+        elif kind == "html":
+            self.send(200, "<html><body>Sign in</body></html>", "text/html")
+        else:
+            self.send(500, "unknown fault " + fault)
+        return True
+
+    def ghes(self, control, u):
+        prefix = u.path[: -len(GHES_SUFFIX)]
+        want = "Basic " + base64.b64encode(
+            ("%s:%s" % (control.get("ghes_user"), control.get("ghes_token"))
+             ).encode()).decode()
+        if self.headers.get("Authorization") != want:
+            self.send(401, b'{"message":"Requires authentication"}')
+            return
+        path = control.get("ghes_csv", {}).get(prefix)
+        if not path:
+            self.send(404, b'{"message":"Not Found"}')
+            return
+        with open(path, "rb") as f:
+            self.send(200, f.read(), "text/csv; charset=utf-8")
+
+    def ghec(self, control, u):
+        if self.headers.get("Authorization") != "Bearer %s" % control.get(
+                "ghec_token"):
+            self.send(401, b'{"message":"Bad credentials"}')
+            return
+        qs = parse_qs(u.query)
+        page = int(qs.get("page", ["1"])[0])
+        pages = control.get("ghec_pages", [])
+        if page < 1 or page > len(pages):
+            self.send(404, b'{"message":"Not Found"}')
+            return
+        with open(pages[page - 1], "rb") as f:
+            data = f.read()
+        links = []
+        base = self.base_url()
+        if control.get("offsite"):
+            base = "https://elsewhere.example:%d" % self.server.server_port
+        if page < len(pages):
+            # Relations in varying order and quoting, as real APIs do.
+            links.append('<%s%s?per_page=100&page=%d>; rel="last"'
+                         % (base, u.path, len(pages)))
+            links.append('<%s%s?per_page=100&page=%d>;rel=next'
+                         % (base, u.path, page + 1))
+        if page > 1:
+            links.append('<%s%s?per_page=100&page=1>; rel="first"'
+                         % (base, u.path))
+        headers = [("Link", ", ".join(links))] if links else []
+        self.send(200, data, "application/json; charset=utf-8", headers)
+
+    def upload(self, control, body):
+        token = control.get("upload_token")
+        if token and self.headers.get("Authorization") != "Bearer " + token:
+            self.send(401, b'{"message":"bad token"}')
+            return
+        key = self.headers.get("Idempotency-Key")
+        if not key:
+            self.send(400, b'{"message":"Idempotency-Key required"}')
+            return
+        sig_ok = None
+        if control.get("hmac_key"):
+            ts = self.headers.get("X-Headcount-Timestamp", "")
+            mac = hmac.new(control["hmac_key"].encode(),
+                           ts.encode() + b"." + body, hashlib.sha256)
+            sig_ok = self.headers.get("X-Headcount-Signature-256") == (
+                "sha256=" + mac.hexdigest())
+            if not sig_ok:
+                self.send(401, b'{"message":"bad signature"}')
+                return
+        gz = self.headers.get("Content-Encoding") == "gzip"
+        try:
+            raw = gzip.decompress(body) if gz else body
+            report = json.loads(raw)
+        except (OSError, ValueError):
+            self.send(400, b'{"message":"bad body"}')
+            return
+        entry = {"key": key, "gzip": gz, "signature_ok": sig_ok,
+                 "method": self.command,
+                 "total_seats_consumed": report.get("total_seats_consumed"),
+                 "body": raw.decode("utf-8")}
+        if self.server.state.accept(entry):
+            self.send(201, b'{"accepted":true}')
+        else:
+            self.send(200, b'{"duplicate":true}')
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, state, ctx):
+        self.state = state
+        self.ctx = ctx
+        self.plain = ctx is None
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    def finish_request(self, request, client_address):
+        self.state.append("connections", str(time.time()))
+        request.settimeout(60)
+        if self.ctx is not None:
+            try:
+                request = self.ctx.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                self.state.append("handshake_failures", repr(e))
+                return
+        try:
+            self.RequestHandlerClass(request, client_address, self)
+        except (ConnectionError, ssl.SSLError, OSError, ValueError):
+            pass
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--plain-http", action="store_true")
+    args = ap.parse_args()
+    ctx = None
+    if not args.plain_http:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.cert, args.key)
+    srv = Server(State(args.dir), ctx)
+    tmp = os.path.join(args.dir, "port.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(str(srv.server_port))
+    os.replace(tmp, os.path.join(args.dir, "port"))
+    try:
+        srv.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

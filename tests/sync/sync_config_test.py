@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Configuration and secrets of `headcount sync`/`status`: usage errors,
+every kind of config error (exit 78 with file:line), token files that
+others can read (exit 77, naming the file and never the token), systemd
+credential paths, and status before any run."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synctest import GHES_TOKEN, check, check_eq, main  # noqa: E402
+
+SOURCE = "[ghec]\nfile = x.json\n"
+
+# (config text, line of the error or None, words the message must hold)
+BAD = [
+    ("[engine]\npolicy = github\nbogus = 1\n" + SOURCE, 3, "unknown key"),
+    (SOURCE + "[enginex]\n", 3, "unknown section"),
+    ("[ghes]\nfile = a.csv\n", 1, "HOST"),
+    ('[ghes "h.example"]\nurl = http://h.example\nuser = a\n'
+     "token_file = t\n", 2, "https"),
+    ('[ghes "h.example"]\nurl = http://127.0.0.1:9\nuser = a\n'
+     "token_file = t\n", 2, "allow_insecure_loopback_http"),
+    ('[ghes "h.example"]\nuser = a\n', 1, "exactly one of url and file"),
+    ('[ghes "h.example"]\nurl = https://h.example\nuser = a\n', 1,
+     "token_file"),
+    ("[engine]\nthreads = lots\n" + SOURCE, 2, "integer"),
+    ("[engine]\npolicy = cheapest\n" + SOURCE, 2, "github or extended"),
+    (SOURCE + "[schedule]\nweekly = Funday 25:00\n", 4, "DAY HH:MM"),
+    (SOURCE + "[http]\nretry_base = 5 parsecs\n", 4, "duration"),
+    ("[ghec]\nfile = a.json\nfile = b.json\n", 3, "duplicate key"),
+    ("policy = github\n" + SOURCE, 1, "outside of any section"),
+    (SOURCE + "this is not ini\n", 3, "syntax error"),
+    ("[engine]\nverified_domains = corp.example, bad..example\n" + SOURCE, 2,
+     "entry 2"),
+    (SOURCE + "[upload]\nurl = https://r.example/" + "x" * 300 + "\n", 4,
+     "longer than"),
+    (SOURCE + "[upload]\nurl = https://r.example/\nmethod = GET\n", 5,
+     "POST or PUT"),
+    ("[engine]\npolicy = github\n", None, "no source configured"),
+    (SOURCE + "[ghec]\nenterprise = a b\n", 4, "slug"),
+]
+
+
+def test_usage_and_missing_config(env):
+    for args in (["sync"], ["sync", "--bogus"], ["status", "--config"],
+                 ["daemon", "extra", "--config", "x"]):
+        r = env.run(*args)
+        env.check_rc(r, 64, "usage: %s" % args)
+    r = env.run("sync", "--config", env.path("missing.ini"))
+    env.check_rc(r, 66, "missing config")
+    r = env.run("help", "sync")
+    env.check_rc(r, 0, "help sync")
+    check("--config FILE" in r.out, "help text", r)
+
+
+def test_config_errors(env):
+    for text, line, words in BAD:
+        cfg = env.write("bad.ini", text, 0o644)
+        for cmd in ("sync", "status"):
+            r = env.run(cmd, "--config", cfg)
+            env.check_rc(r, 78, "%s with %r" % (cmd, text[:60]))
+            where = "%s:%d: " % (cfg, line) if line else "%s: " % cfg
+            check(where in r.err and words in r.err,
+                  "message names %r and says %r" % (where, words), r)
+    # A URL with credentials is refused without echoing them.
+    cfg = env.write("bad.ini", '[ghes "h.example"]\n'
+                    "url = https://admin:hunter2@h.example\n", 0o644)
+    r = env.run("sync", "--config", cfg)
+    env.check_rc(r, 78, "credentials in the URL")
+    check("hunter2" not in r.err, "password not echoed", r)
+
+
+def test_token_permissions(env):
+    env.make_pki()
+    env.tokens()
+    srv = env.server()
+    env.fixture(srv)
+    env.standard_config(srv)
+    token = env.path("ghes.token")
+    os.chmod(token, 0o644)
+    r = env.sync()
+    env.check_rc(r, 77, "world-readable token file")
+    check(token in r.err, "the error names the token file", r)
+    check(GHES_TOKEN not in r.err + r.out, "the token is not shown", r)
+    check_eq(srv.requests(), [], "no request made with a refused token")
+    st = env.status()
+    check_eq(st["runs"][0]["exit_code"], 77, "run recorded as failed")
+    os.chmod(token, 0o640)
+    env.check_rc(env.sync(), 77, "group-readable token file")
+    os.chmod(token, 0o600)
+    env.check_rc(env.sync(), 0, "private token file")
+    # A token file with two words is a config error, not a header.
+    env.write("ghec.token", "two words\n")
+    env.check_rc(env.sync(), 78, "token with a space")
+
+
+def test_credentials_directory(env):
+    env.make_pki()
+    env.tokens()
+    srv = env.server()
+    env.fixture(srv)
+    env.standard_config(srv)
+    creds = env.path("creds")
+    os.mkdir(creds, 0o700)
+    for name in ("ghes.token", "ghec.token", "upload.token", "upload.key"):
+        os.rename(env.path(name), os.path.join(creds, name))
+    with open(env.config) as f:
+        text = f.read()
+    for name in ("ghes.token", "ghec.token", "upload.token", "upload.key"):
+        text = text.replace("= " + name,
+                            "= ${CREDENTIALS_DIRECTORY}/" + name)
+    env.write("headcount.ini", text, 0o644)
+    r = env.run("sync", "--config", env.config,
+                extra_env={"CREDENTIALS_DIRECTORY": creds})
+    env.check_rc(r, 0, "tokens from $CREDENTIALS_DIRECTORY")
+    check_eq(len(srv.accepted()), 1, "uploaded")
+    r = env.run("sync", "--config", env.config,
+                extra_env={"CREDENTIALS_DIRECTORY": ""})
+    env.check_rc(r, 78, "CREDENTIALS_DIRECTORY unset")
+    check("CREDENTIALS_DIRECTORY" in r.err, "says which variable", r)
+
+
+def test_status_before_any_run(env):
+    env.write("x.json", '{"users": []}')
+    env.write("headcount.ini", '[ghes "ghe-1.test"]\nfile = x.csv\n' +
+              SOURCE + "[state]\ndir = state\n[schedule]\n"
+              "weekly = wednesday 12:05\njitter = 0\n", 0o644)
+    st = env.status()
+    check_eq(st["runs"], [], "no runs")
+    check_eq(st["instances"], [{"server_id": None, "hostname": "ghe-1.test",
+                                "last_sync": None}], "instances")
+    check_eq(st["next_run_source"], "schedule", "next run from the schedule")
+    check(st["next_run"].endswith("Z"), "next run is RFC 3339 UTC", st)
+    r = env.run("status", "--config", env.config)
+    env.check_rc(r, 0, "human status")
+    check("Wed 12:05" in r.out and "none yet" in r.out, "human status", r)
+
+
+if __name__ == "__main__":
+    sys.exit(main("config", [test_usage_and_missing_config,
+                             test_config_errors, test_token_permissions,
+                             test_credentials_directory,
+                             test_status_before_any_run]))

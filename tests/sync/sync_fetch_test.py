@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Fetch failures of `headcount sync` and their exit codes: HTTP errors,
+transient errors that succeed on retry, stalls, reports that stay in
+"generating", TLS failures (wrong CA, wrong host name: no retry), refused
+redirects and pagination links, malformed responses, local exports."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synctest import check, check_eq, main  # noqa: E402
+
+
+def setup(env, **kw):
+    env.make_pki()
+    env.tokens()
+    srv = env.server()
+    expected = env.fixture(srv)
+    env.standard_config(srv, **kw)
+    return srv, expected
+
+
+def last_sync(env, host):
+    for i in env.status()["instances"]:
+        if i["hostname"] == host:
+            return i["last_sync"]
+    raise AssertionError(host)
+
+
+def test_http_errors(env):
+    srv, _ = setup(env)
+    cases = [({"ghes": ["401"]}, 77), ({"ghes": ["404"]}, 69),
+             ({"ghec": ["401"]}, 77), ({"ghes": ["html"]}, 76),
+             ({"ghec": ["html"]}, 76), ({"ghes": ["redirect_http"]}, 76)]
+    for faults, code in cases:
+        srv.faults(**faults)
+        route = next(iter(faults))
+        n = len(srv.requests(route))
+        r = env.sync()
+        env.check_rc(r, code, "fault %s" % faults)
+        # One request per source on that route: no retry.
+        check_eq(len(srv.requests(route)) - n, 2 if route == "ghes" else 1,
+                 "requests for %s (no retry)" % faults)
+        check_eq(srv.accepted(), [], "nothing uploaded after a failed fetch")
+        check("headcount: " in r.err, "error on stderr", r)
+    ls = last_sync(env, "ghe-1.test")
+    check_eq(ls["status"], "failed", "last_sync.status after a failure")
+    check("HTTP" in ls["error"] or "redirect" in ls["error"],
+          "last_sync.error says why", ls)
+    # The report of a failed run is not written.
+    check(not os.path.exists(env.path("state", "report.json")),
+          "no report.json after failed runs")
+
+
+def test_transient_then_success(env):
+    srv, expected = setup(env)
+    srv.faults(ghes=["500", "reset", "503:0"], ghec=["500", "429:0"])
+    r = env.sync()
+    env.check_rc(r, 0, "sync after transient fetch failures")
+    check_eq(srv.accepted()[0]["total_seats_consumed"], expected, "count")
+    check_eq(len(srv.requests("ghes")), 5, "GHES requests (3 failures + 2)")
+    check_eq(len(srv.requests("ghec")), 4, "GHEC requests (2 failures + 2)")
+
+
+def test_slow_body_times_out(env):
+    srv, _ = setup(env, http={"max_attempts": "2"})
+    srv.faults(ghes=["slow:6", "slow:6"])
+    r = env.sync(timeout=40)
+    env.check_rc(r, 75, "stalled GHES report")
+    ghe1 = [q for q in srv.requests("ghes") if q["path"].startswith("/ghe1")]
+    check_eq(len(ghe1), 2, "attempts = max_attempts")
+    check("giving up" in r.err, "says it gave up", r)
+
+
+def test_report_still_generating(env):
+    srv, _ = setup(env, http={"poll_max_wait": "2s"})
+    srv.faults(ghes=["202"] * 50)
+    r = env.sync()
+    env.check_rc(r, 75, "report still generating")
+    check("202" in r.err, "mentions 202", r)
+    # Polls at 0 s and 1 s; the next (after 2 s more) would pass 2 s.
+    n = len([q for q in srv.requests("ghes") if q["path"].startswith("/ghe1")])
+    check(2 <= n <= 3, "polls with backoff within poll_max_wait", n)
+
+
+def test_tls_wrong_ca(env):
+    srv, _ = setup(env)
+    with open(env.config) as f:
+        text = f.read()
+    env.write("headcount.ini", text.replace("ca_file = ca.pem",
+                                            "ca_file = wrongca.pem"), 0o644)
+    r = env.sync()
+    env.check_rc(r, 69, "certificate from an unknown CA")
+    check("TLS" in r.err, "says TLS", r)
+    # The first GHES fails; the second and GHEC are still tried once each,
+    # and the pending upload does not exist: 3 connections, no retries.
+    check_eq(srv.connections(), 3, "one connection per source, no retry")
+    check_eq(srv.requests(), [], "no HTTP request passed the handshake")
+
+
+def test_tls_wrong_host(env):
+    env.make_pki()
+    env.tokens()
+    good = env.server()
+    env.fixture(good)
+    bad = env.server("wrong", cert="wronghost")
+    env.standard_config(good)
+    with open(env.config) as f:
+        text = f.read()
+    env.write("headcount.ini", text.replace(
+        "url = %s/ghe1" % good.url, "url = %s/ghe1" % bad.url), 0o644)
+    r = env.sync()
+    env.check_rc(r, 69, "certificate for another host name")
+    check_eq(bad.connections(), 1, "wrong host: one connection, no retry")
+    check_eq(bad.requests(), [], "no request sent to the wrong host")
+
+
+def test_pagination_link_offsite(env):
+    srv, _ = setup(env)
+    srv.set(offsite=True)
+    r = env.sync()
+    env.check_rc(r, 76, "next link to another host")
+    check_eq(len(srv.requests("ghec")), 1, "only the first page fetched")
+
+
+def test_local_exports(env):
+    env.make_pki()
+    srv = env.server()
+    env.fixture(srv)
+    text = ('[ghes "ghe-1.test"]\nfile = ghe-1.test.csv\n'
+            '[ghes "ghe-2.test"]\nfile = ghe-2.test.csv\n'
+            "[ghec]\nfile = page1.json\n[state]\ndir = state\n")
+    env.write("headcount.ini", text, 0o644)
+    r = env.sync()
+    env.check_rc(r, 0, "local exports")
+    # page1 holds alice-gh and erin-gh: gina-gh is missing from this count.
+    check("total_seats_consumed 5\n" in r.out, "count from files", r)
+    check_eq(env.status()["runs"][0]["upload"], "disabled", "no [upload]")
+    env.write("ghe-2.test.csv", "created_at,id\n\"broken\n")
+    r = env.sync()
+    env.check_rc(r, 65, "malformed local export")
+    check("ghe-2.test.csv" in r.err, "names the file", r)
+    os.unlink(env.path("ghe-2.test.csv"))
+    r = env.sync()
+    env.check_rc(r, 66, "missing local export")
+    # A JSON export names its server_id; status reports it.
+    env.write("ghe-2.test.csv", '{"server_id": "srv-42", "host_name": '
+              '"ghe-2.test", "users": [{"id": 1, "login": "x", '
+              '"primary_email": "x@corp.example", "suspended": false}]}')
+    r = env.sync()
+    env.check_rc(r, 0, "GHES JSON export")
+    ids = {i["hostname"]: i["server_id"] for i in env.status()["instances"]}
+    check_eq(ids, {"ghe-1.test": None, "ghe-2.test": "srv-42"}, "server_id")
+
+
+if __name__ == "__main__":
+    sys.exit(main("fetch", [test_http_errors, test_transient_then_success,
+                            test_slow_body_times_out,
+                            test_report_still_generating, test_tls_wrong_ca,
+                            test_tls_wrong_host, test_pagination_link_offsite,
+                            test_local_exports]))

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""End-to-end sync against the test server: GHES (with a 202 first), GHEC
+(paginated), count, upload with gzip + bearer + HMAC signature, and the
+upload's retry and outbox behaviour for each kind of failure."""
+import gzip
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synctest import (GHES_TOKEN, UUID4, check, check_eq, main)  # noqa: E402
+
+
+def setup(env, **kw):
+    env.make_pki()
+    env.tokens()
+    srv = env.server()
+    expected = env.fixture(srv)
+    env.standard_config(srv, **kw)
+    return srv, expected
+
+
+def test_happy_path(env):
+    srv, expected = setup(env)
+    srv.faults(ghes=["202"])
+    r = env.sync()
+    env.check_rc(r, 0, "sync")
+    acc = srv.accepted()
+    check_eq(len(acc), 1, "accepted uploads")
+    check_eq(acc[0]["total_seats_consumed"], expected, "uploaded seat count")
+    check(acc[0]["gzip"] and acc[0]["signature_ok"], "gzip and signature",
+          acc[0])
+    check("total_seats_consumed %d\n" % expected in r.out, "stdout", r)
+    # Both GHES instances polled after the 202, with basic auth.
+    ghes = srv.requests("ghes")
+    check_eq(len(ghes), 3, "GHES requests (202, 200, 200)")
+    check(all(q["headers"]["authorization"].startswith("Basic ")
+              for q in ghes), "basic auth on every GHES request")
+    # GHEC: two pages, with the headers GitHub documents.
+    ghec = srv.requests("ghec")
+    check_eq(len(ghec), 2, "GHEC pages fetched")
+    for q in ghec:
+        h = q["headers"]
+        check_eq(h.get("accept"), "application/vnd.github+json", "Accept")
+        check_eq(h.get("x-github-api-version"), "2022-11-28", "API version")
+        check(h.get("user-agent", "").startswith("headcount/"), "User-Agent")
+    check("per_page=100" in ghec[0]["path"], "per_page", ghec[0]["path"])
+    up = srv.requests("upload")
+    check_eq(len(up), 1, "upload requests")
+    h = up[0]["headers"]
+    check(UUID4.match(h["idempotency-key"]), "UUIDv4 key", h)
+    check_eq(h.get("content-type"), "application/json", "Content-Type")
+    check_eq(h.get("content-encoding"), "gzip", "Content-Encoding")
+    # The state directory has the report, the summary and the history.
+    with open(env.path("state", "report.json")) as f:
+        check_eq(json.load(f)["total_seats_consumed"], expected,
+                 "report.json total")
+    with open(env.path("state", "summary.json")) as f:
+        check_eq(json.load(f)["total_seats_consumed"], expected,
+                 "summary.json total")
+    check_eq(os.listdir(env.path("state", "outbox")), [], "outbox after 2xx")
+    for name in ("report.json", "runs.json", "sources.json"):
+        mode = os.stat(env.path("state", name)).st_mode & 0o777
+        check_eq(oct(mode), oct(0o600), name + " mode")
+    st = env.status()
+    check_eq(st["runs"][0]["status"], "success", "status run")
+    check_eq(st["runs"][0]["total_seats_consumed"], expected, "status seats")
+    check_eq(st["runs"][0]["upload"], "delivered", "status upload")
+    check_eq([i["hostname"] for i in st["instances"]],
+             ["ghe-1.test", "ghe-2.test"], "instances")
+    for i in st["instances"]:
+        check_eq(i["server_id"], None, "server_id of a CSV source")
+        check_eq(i["last_sync"]["status"], "success", "last_sync.status")
+        check_eq(i["last_sync"]["error"], None, "last_sync.error")
+        check(i["last_sync"]["date"].endswith("Z"), "RFC 3339 UTC date")
+    # A second run is a new report: a new key, one more accepted upload.
+    r = env.sync()
+    env.check_rc(r, 0, "second sync")
+    acc = srv.accepted()
+    check_eq(len(acc), 2, "accepted after two runs")
+    check(acc[0]["key"] != acc[1]["key"], "a new key per report")
+    check_eq(len(env.status()["runs"]), 2, "runs recorded")
+
+
+def test_retries_same_key(env):
+    srv, expected = setup(env)
+    srv.faults(upload=["500", "reset", "429:1", "503:1"])
+    r = env.sync()
+    env.check_rc(r, 0, "sync after transient upload failures")
+    up = srv.requests("upload")
+    check_eq(len(up), 5, "upload attempts")
+    keys = {q["headers"]["idempotency-key"] for q in up}
+    check_eq(len(keys), 1, "one Idempotency-Key across retries")
+    acc = srv.accepted()
+    check_eq(len(acc), 1, "accepted uploads")
+    check_eq(acc[0]["key"], keys.pop(), "accepted key")
+    check_eq(acc[0]["total_seats_consumed"], expected, "seat count")
+    # Retry-After: 1 was honoured (the next try came a second later).
+    gap = up[3]["time"] - up[2]["time"]
+    check(gap >= 0.9, "Retry-After honoured", gap)
+
+
+def test_outbox_kept_then_delivered(env):
+    srv, expected = setup(env)
+    srv.faults(upload=["503:0"] * 10)
+    r = env.sync()
+    env.check_rc(r, 75, "sync with the receiver down")
+    check_eq(len(srv.requests("upload")), 4, "attempts = max_attempts")
+    check_eq(srv.accepted(), [], "nothing accepted")
+    pending = os.listdir(env.path("state", "outbox"))
+    check_eq(len(pending), 1, "report waits in the outbox")
+    st = env.status()
+    key = st["outbox"]["idempotency_key"]
+    check(pending[0].endswith(key + ".json"), "outbox entry named by key",
+          pending)
+    check_eq(st["runs"][0]["upload"], "pending", "status upload state")
+    check_eq(st["runs"][0]["exit_code"], 75, "status exit code")
+    # Next run: same data, so the same report and the same key.
+    srv.faults()
+    r = env.sync()
+    env.check_rc(r, 0, "next sync")
+    acc = srv.accepted()
+    check_eq([a["key"] for a in acc], [key], "pending key delivered")
+    check_eq(acc[0]["total_seats_consumed"], expected, "seat count")
+    check_eq(os.listdir(env.path("state", "outbox")), [], "outbox emptied")
+
+
+def test_newer_report_supersedes(env):
+    srv, _ = setup(env)
+    srv.faults(upload=["401"])
+    r = env.sync()
+    env.check_rc(r, 77, "upload refused with 401")
+    check_eq(len(srv.requests("upload")), 1, "401 is not retried")
+    old = env.status()["outbox"]["idempotency_key"]
+    # The data changes: the new report replaces the pending one.
+    env.write("page2.json", json.dumps({"users": []}))
+    srv.faults()
+    r = env.sync()
+    env.check_rc(r, 0, "sync with new data")
+    acc = srv.accepted()
+    check_eq(len(acc), 1, "only the newest report is sent")
+    check(acc[0]["key"] != old, "superseded key never sent")
+    check_eq(acc[0]["total_seats_consumed"], 5, "count without gina-gh")
+    check_eq(os.listdir(env.path("state", "outbox")), [], "outbox emptied")
+
+
+def test_fatal_upload_codes(env):
+    srv, _ = setup(env)
+    for fault, code in (("404", 69), ("401", 77), ("redirect_http", 76)):
+        srv.faults(upload=[fault])
+        n = len(srv.requests("upload"))
+        r = env.sync()
+        env.check_rc(r, code, "upload " + fault)
+        check_eq(len(srv.requests("upload")) - n, 1, fault + " not retried")
+        check("idempotency_key" in r.out, "stdout names the key", r)
+
+
+def test_pseudonymized_plain_upload(env):
+    env.make_pki()
+    env.tokens()
+    srv = env.server()
+    plain = env.server("plain", plain=True)
+    expected = env.fixture(srv)
+    plain.set(upload_token=srv.control["upload_token"],
+              hmac_key=srv.control["hmac_key"])
+    env.write("pseudo.key", "pseudonym key\n")
+    env.standard_config(srv, upload=plain, gzip=False)
+    with open(env.config, "a") as f:
+        f.write("[upload]\npseudonymize_key_file = pseudo.key\n")
+    r = env.sync()
+    env.check_rc(r, 0, "sync to an http:// loopback receiver")
+    acc = plain.accepted()
+    check_eq(len(acc), 1, "accepted")
+    check(not acc[0]["gzip"], "gzip = false honoured")
+    body = acc[0]["body"]
+    check_eq(json.loads(body)["total_seats_consumed"], expected, "count")
+    check("@" not in body, "no email address in a pseudonymized upload")
+    check("hmac-sha256:" in body, "pseudonyms present")
+    # Same pseudonyms as `headcount count --pseudonymize`.
+    out = env.path("count.json")
+    r = env.run("count", "--ghes", "ghe-1.test=" + env.path("ghe-1.test.csv"),
+                "--ghes", "ghe-2.test=" + env.path("ghe-2.test.csv"),
+                "--ghec", env.path("page1.json"), "--ghec",
+                env.path("page2.json"), "--pseudonymize",
+                env.path("pseudo.key"), "--report", out)
+    env.check_rc(r, 0, "count --pseudonymize")
+    with open(out) as f:
+        mine = json.load(f)
+    theirs = json.loads(body)
+    check_eq(sorted(json.dumps(u, sort_keys=True) for u in theirs["users"]),
+             sorted(json.dumps(u, sort_keys=True) for u in mine["users"]),
+             "upload rows equal count --pseudonymize rows")
+    # The local report keeps the addresses (it never leaves the machine).
+    with open(env.path("state", "report.json")) as f:
+        check("@corp.example" in f.read(), "local report not pseudonymized")
+    check(GHES_TOKEN not in body, "no token in the body")
+
+
+if __name__ == "__main__":
+    sys.exit(main("upload", [test_happy_path, test_retries_same_key,
+                             test_outbox_kept_then_delivered,
+                             test_newer_report_supersedes,
+                             test_fatal_upload_codes,
+                             test_pseudonymized_plain_upload]))

@@ -1,0 +1,397 @@
+/*
+ * Unit tests of the sync shell's pure helpers (shell/sync_util.c):
+ * durations, weekly schedules (against a brute-force reference), the
+ * Retry-After and Link header parsers, loopback detection, the backoff
+ * bounds, and the JSON writer/reader round trip (seeded; the seed is
+ * printed on failure).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "sync_util.h"
+
+static uint64_t seed;
+static uint64_t rng_state;
+
+/* splitmix64: small, seeded, good enough for test inputs. */
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void seed_rng(void)
+{
+    const char *s = getenv("HC_TEST_SEED");
+    seed = s ? strtoull(s, NULL, 10) : 20240506u;
+    rng_state = seed;
+}
+
+#define FAIL_SEED(...)                                                       \
+    do {                                                                     \
+        print_error("seed %llu (HC_TEST_SEED): ", (unsigned long long)seed); \
+        print_error(__VA_ARGS__);                                            \
+        fail();                                                              \
+    } while (0)
+
+static void test_duration(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        uint64_t ms;
+    } ok[] = {
+        {"0", 0},           {"90", 90000},
+        {"90s", 90000},     {"250ms", 250},
+        {"5m", 300000},     {"1h", 3600000},
+        {"2d", 172800000},  {"1h30m", 5400000},
+        {"1m1s1ms", 61001}, {"400d", 34560000000ull},
+    };
+    static const char *const bad[] = {
+        "",     "s",    "1x",    "-1s", "1 s",
+        "1.5s", "401d", "1h 2m", "ms",  "9999999999999"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        uint64_t ms = 12345;
+        assert_true(sync_duration_parse(ok[i].in, &ms));
+        assert_int_equal(ms, ok[i].ms);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t ms;
+        if (sync_duration_parse(bad[i], &ms))
+            fail_msg("accepted duration '%s'", bad[i]);
+    }
+}
+
+/* The reference: step minute by minute from `after` until the schedule
+ * matches (UTC, so no DST). */
+static time_t weekly_reference(const sync_weekly *w, time_t after)
+{
+    time_t t = after - after % 60 + 60;
+    for (int i = 0; i < 8 * 1440; i++, t += 60) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        if (tm.tm_wday == w->wday && tm.tm_hour == w->hour &&
+            tm.tm_min == w->minute)
+            return t;
+    }
+    return (time_t)-1;
+}
+
+static void test_weekly(void **state)
+{
+    (void)state;
+    sync_weekly w;
+    assert_true(sync_weekly_parse("Mon 03:30", &w));
+    assert_int_equal(w.wday, 1);
+    assert_int_equal(w.hour, 3);
+    assert_int_equal(w.minute, 30);
+    assert_true(sync_weekly_parse("sunday 00:00", &w));
+    assert_int_equal(w.wday, 0);
+    assert_true(sync_weekly_parse("  SAT\t23:59 ", &w));
+    assert_int_equal(w.wday, 6);
+    static const char *const bad[] = {"Mon",        "Mon 3:30", "Mon 24:00",
+                                      "Mon 03:60",  "Mo 03:30", "Mon03:30",
+                                      "Mon 03:30x", "03:30",    ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (sync_weekly_parse(bad[i], &w))
+            fail_msg("accepted schedule '%s'", bad[i]);
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    /* 2024-05-06 is a Monday. */
+    sync_weekly mon = {.wday = 1, .hour = 3, .minute = 30};
+    time_t slot = 1714966200; /* 2024-05-06T03:30:00Z */
+    assert_int_equal(sync_weekly_next(&mon, slot - 1), slot);
+    assert_int_equal(sync_weekly_next(&mon, slot), slot + 7 * 86400);
+    for (int i = 0; i < 300; i++) {
+        sync_weekly r = {.wday = (int)(rnd() % 7),
+                         .hour = (int)(rnd() % 24),
+                         .minute = (int)(rnd() % 60)};
+        time_t after = (time_t)(1600000000 + rnd() % 400000000);
+        time_t got = sync_weekly_next(&r, after);
+        time_t want = weekly_reference(&r, after);
+        if (got != want)
+            FAIL_SEED("weekly %d %02d:%02d after %lld: got %lld want %lld\n",
+                      r.wday, r.hour, r.minute, (long long)after,
+                      (long long)got, (long long)want);
+    }
+}
+
+static void test_retry_after(void **state)
+{
+    (void)state;
+    uint64_t ms;
+    time_t now = 1445412470; /* 2015-10-21T07:27:50Z */
+    assert_true(sync_retry_after_parse("120", now, &ms));
+    assert_int_equal(ms, 120000);
+    assert_true(sync_retry_after_parse(" 0 ", now, &ms));
+    assert_int_equal(ms, 0);
+    assert_true(
+        sync_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", now, &ms));
+    assert_int_equal(ms, 10000);
+    assert_true(
+        sync_retry_after_parse("Wednesday, 21-Oct-15 07:28:00 GMT", now, &ms));
+    assert_int_equal(ms, 10000);
+    assert_true(sync_retry_after_parse("Wed Oct 21 07:28:00 2015", now, &ms));
+    assert_int_equal(ms, 10000);
+    assert_true(
+        sync_retry_after_parse("Wed, 21 Oct 2015 07:00:00 GMT", now, &ms));
+    assert_int_equal(ms, 0); /* in the past */
+    assert_true(sync_retry_after_parse("99999999", now, &ms));
+    assert_int_equal(ms, 86400000); /* capped at a day */
+    static const char *const bad[] = {"", "soon", "-5", "1.5",
+                                      "Wed, 21 Oct 2015 07:28:00 PST"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (sync_retry_after_parse(bad[i], now, &ms))
+            fail_msg("accepted Retry-After '%s'", bad[i]);
+}
+
+static void test_backoff(void **state)
+{
+    (void)state;
+    assert_int_equal(sync_backoff_ms(0, 1000, 60000, 0), 0);
+    assert_int_equal(sync_backoff_ms(0, 1000, 60000, 1000), 1000);
+    assert_int_equal(sync_backoff_ms(0, 1000, 60000, 1001), 0);
+    assert_int_equal(sync_backoff_ms(3, 1000, 60000, 8000), 8000);
+    assert_int_equal(sync_backoff_ms(10, 1000, 60000, 60000), 60000);
+    for (int i = 0; i < 10000; i++) {
+        unsigned attempt = (unsigned)(rnd() % 80);
+        uint64_t base = 1 + rnd() % 5000, cap = 1 + rnd() % 600000;
+        uint64_t ceiling = cap;
+        if (attempt < 40 && (base << attempt) < cap)
+            ceiling = base << attempt;
+        uint64_t d = sync_backoff_ms(attempt, base, cap, rnd());
+        if (d > ceiling)
+            FAIL_SEED("backoff(%u, %llu, %llu) = %llu > %llu\n", attempt,
+                      (unsigned long long)base, (unsigned long long)cap,
+                      (unsigned long long)d, (unsigned long long)ceiling);
+    }
+}
+
+static void check_link(const char *header, const char *want)
+{
+    char out[256];
+    bool found = sync_link_next(header, strlen(header), out, sizeof out);
+    if (!want && found)
+        fail_msg("'%s': found next '%s', expected none", header, out);
+    if (want && !found)
+        fail_msg("'%s': no next link, expected '%s'", header, want);
+    if (want)
+        assert_string_equal(out, want);
+}
+
+static void test_link(void **state)
+{
+    (void)state;
+    check_link("<https://api.github.com/x?page=2>; rel=\"next\", "
+               "<https://api.github.com/x?page=9>; rel=\"last\"",
+               "https://api.github.com/x?page=2");
+    check_link("<https://h/a?page=9>; rel=\"last\", <https://h/a?page=3>; "
+               "rel=\"next\"",
+               "https://h/a?page=3");
+    check_link("<https://h/a?p=3>;rel=next", "https://h/a?p=3");
+    check_link("<https://h/a?p=3> ; REL = \"prev NEXT\"", "https://h/a?p=3");
+    check_link("<https://h/a,b>; title=\"a, b; c\"; rel=next", "https://h/a,b");
+    check_link("<https://h/1>; rel=\"first\", <https://h/2>; rel=\"prev\"",
+               NULL);
+    check_link("<https://h/1>; rel=last; rel=next", NULL); /* first rel */
+    check_link("", NULL);
+    check_link("https://h/1; rel=next", NULL);
+    check_link("<https://h/1; rel=next", NULL);
+    check_link("<https://h/1>; rel=\"next", NULL);
+    check_link("<https://h/1>, garbage", NULL);
+    check_link("<https://h/with space>; rel=next", NULL);
+    char small[8];
+    const char *h = "<https://h/long>; rel=next";
+    assert_false(sync_link_next(h, strlen(h), small, sizeof small));
+    /* Length-bounded: the bytes after len are not read. */
+    const char *cut = "<https://h/1>; rel=nextXYZ";
+    char out[64];
+    assert_true(sync_link_next(cut, strlen(cut) - 3, out, sizeof out));
+    assert_string_equal(out, "https://h/1");
+}
+
+static void test_loopback(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {
+        "localhost", "LOCALHOST", "127.0.0.1",      "127.1.2.3",
+        "::1",       "[::1]",     "0:0:0:0:0:0:0:1"};
+    static const char *const no[] = {
+        "128.0.0.1",        "10.0.0.1", "::2",  "localhost.example",
+        "127.0.0.1.nip.io", "",         "[::1", "0.0.0.0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!sync_host_is_loopback(yes[i]))
+            fail_msg("'%s' should be loopback", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (sync_host_is_loopback(no[i]))
+            fail_msg("'%s' should not be loopback", no[i]);
+}
+
+/* A random string of valid UTF-8 with quotes, backslashes and controls. */
+static void random_string(char *out, size_t cap)
+{
+    static const char *const pieces[] = {
+        "a",    "Z",    "\"", "\\",       "\n",           "\t",
+        "\x01", "\x7f", "/",  "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+        " ",    "}",    "[",  ","};
+    size_t n = 0, len = (size_t)(rnd() % 20);
+    for (size_t i = 0; i < len; i++) {
+        const char *p = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
+        if (n + strlen(p) + 1 > cap)
+            break;
+        memcpy(out + n, p, strlen(p));
+        n += strlen(p);
+    }
+    out[n] = '\0';
+}
+
+static void test_json_round_trip(void **state)
+{
+    (void)state;
+    enum { OBJS = 20, FIELDS = 5 };
+    for (int round = 0; round < 50; round++) {
+        static char keys[OBJS][FIELDS][64], vals[OBJS][FIELDS][64];
+        static bool null_val[OBJS][FIELDS];
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        size_t nobj = (size_t)(rnd() % OBJS);
+        fputs("[", f);
+        for (size_t i = 0; i < nobj; i++) {
+            fputs(i ? ",\n{" : "{", f);
+            for (int j = 0; j < FIELDS; j++) {
+                snprintf(keys[i][j], sizeof keys[i][j], "k%d", j);
+                random_string(vals[i][j], sizeof vals[i][j]);
+                null_val[i][j] = rnd() % 5 == 0;
+                if (j)
+                    fputc(',', f);
+                sync_json_string(f, keys[i][j]);
+                fputc(':', f);
+                sync_json_string_or_null(f, null_val[i][j] ? NULL : vals[i][j]);
+            }
+            fputs("}", f);
+        }
+        fputs("]\n", f);
+        fclose(f);
+        sync_jobj *objs = NULL;
+        size_t n = 0;
+        if (!sync_jobjs_parse(buf, len, &objs, &n))
+            FAIL_SEED("round %d: did not parse: %s\n", round, buf);
+        assert_int_equal(n, nobj);
+        for (size_t i = 0; i < nobj; i++)
+            for (int j = 0; j < FIELDS; j++) {
+                const char *v = sync_jobj_get(&objs[i], keys[i][j]);
+                if (null_val[i][j])
+                    assert_null(v);
+                else
+                    assert_string_equal(v, vals[i][j]);
+            }
+        sync_jobjs_free(objs, n);
+        free(buf);
+    }
+}
+
+static void test_json_reader_rejects(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "{}",
+        "[",
+        "[{]",
+        "[{\"a\"}]",
+        "[{\"a\":}]",
+        "[{\"a\":1,}]",
+        "[{\"a\":[1]}]",
+        "[{\"a\":{}}]",
+        "[{\"a\":\"\\u0000\"}]",
+        "[{\"a\":\"\\ud800\"}]",
+        "[{\"a\":\"x\ny\"}]",
+        "[{\"a\":tru}]",
+        "[{\"a\":01x}]",
+        "[] []",
+        "[{\"a\":\"\\q\"}]",
+        "[{\"a\":1.}]",
+        "[{\"a\":-}]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sync_jobj *objs = NULL;
+        size_t n = 0;
+        if (sync_jobjs_parse(bad[i], strlen(bad[i]), &objs, &n)) {
+            sync_jobjs_free(objs, n);
+            fail_msg("accepted '%s'", bad[i]);
+        }
+    }
+    const char *ok = " [ {\"n\": -12.5e+3, \"t\": true, \"s\": \"\\u00e9\\"
+                     "ud83d\\ude00\"} ] ";
+    sync_jobj *objs = NULL;
+    size_t n = 0;
+    assert_true(sync_jobjs_parse(ok, strlen(ok), &objs, &n));
+    assert_int_equal(n, 1);
+    assert_string_equal(sync_jobj_get(&objs[0], "n"), "-12.5e+3");
+    assert_string_equal(sync_jobj_get(&objs[0], "t"), "true");
+    assert_string_equal(sync_jobj_get(&objs[0], "s"),
+                        "\xc3\xa9\xf0\x9f\x98\x80");
+    assert_null(sync_jobj_get(&objs[0], "missing"));
+    sync_jobjs_free(objs, n);
+}
+
+static void test_json_writer_repairs_utf8(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    sync_json_string(f, "a\xff"
+                        "b\xc3"
+                        "\xed\xa0\x80"
+                        "\xc0\xaf");
+    fclose(f);
+    assert_string_equal(buf, "\"a\\ufffdb\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+                             "\\ufffd\"");
+    free(buf);
+}
+
+static void test_time(void **state)
+{
+    (void)state;
+    char s[32];
+    time_t t;
+    sync_time_rfc3339(1714966200, s);
+    assert_string_equal(s, "2024-05-06T03:30:00Z");
+    assert_true(sync_time_parse_rfc3339(s, &t));
+    assert_int_equal(t, 1714966200);
+    assert_false(sync_time_parse_rfc3339("2024-05-06 03:30:00", &t));
+    assert_false(sync_time_parse_rfc3339("2024-05-06T03:30:00Zjunk", &t));
+}
+
+int main(void)
+{
+    seed_rng();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_weekly),
+        cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_link),
+        cmocka_unit_test(test_loopback),
+        cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_json_reader_rejects),
+        cmocka_unit_test(test_json_writer_repairs_utf8),
+        cmocka_unit_test(test_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
