@@ -13,8 +13,8 @@
 extern "C" {
 #endif
 
-#define HC_KEY_MAX 254     /* longest normalized email, in octets */
-#define HC_DOMAIN_MAX 253  /* longest normalized domain, in octets */
+#define HC_KEY_MAX 254    /* longest normalized email, in octets */
+#define HC_DOMAIN_MAX 253 /* longest normalized domain, in octets */
 
 /*
  * Normalizes the email at (email, len) under norm_v1:

@@ -1,0 +1,467 @@
+/*
+ * Normalization norm_v1: turns one email address into the key that accounts
+ * are matched on, or into "no key". The domain goes through IDNA2008 /
+ * UTS#46 (libidn2) and the local part through NFC and Unicode lowercase
+ * (libunistring), but almost every real address is plain ASCII, so both
+ * halves have a single-pass ASCII fast path that neither allocates nor calls
+ * a library and that gives exactly the bytes the slow path would give
+ * (docs/internals/norm.md explains why; tests/test_norm.c checks it). No
+ * state is kept between calls, so every function here is thread-safe.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <idn2.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
+
+#include "headcount/norm.h"
+#include "norm_internal.h"
+#include "util.h"
+
+/*
+ * The slow local-part path hands these stack buffers to libunistring, which
+ * only allocates when a result does not fit. 256 octets hold every local part
+ * that can still pass the 64-octet rule after NFC, with room to spare.
+ */
+#define LOCAL_SCRATCH 256
+
+/* Exactly the product's flags: NFC first, UTS#46 non-transitional mapping. */
+#define IDNA_FLAGS (IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)
+
+/* Outcome of the domain shape check. */
+enum shape {
+    SHAPE_INVALID, /* no key */
+    SHAPE_OK,      /* out holds the normalized domain */
+    SHAPE_IDNA     /* only libidn2 can decide: non-ASCII or an "xn--" label */
+};
+
+static inline bool is_ascii_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static inline unsigned char ascii_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
+}
+
+/* Characters allowed in a label after lowercasing: LDH plus underscore. */
+static inline bool is_label_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+}
+
+/*
+ * The fast paths look at eight bytes at a time (SWAR). Each helper takes a
+ * word whose bytes are all ASCII (< 0x80), so no byte's sum can carry into
+ * its neighbour, and returns the high bit of every byte for which the test
+ * holds. They work byte by byte, so the host's byte order does not matter.
+ */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGHS 0x8080808080808080ull
+
+/* Bytes >= k, for 0 < k <= 0x80. */
+static inline uint64_t swar_ge(uint64_t w, unsigned k)
+{
+    return (w + (0x80u - k) * SWAR_ONES) & SWAR_HIGHS;
+}
+
+/* Bytes == k, for k < 0x80. */
+static inline uint64_t swar_eq(uint64_t w, unsigned k)
+{
+    return ~((w ^ (k * SWAR_ONES)) + 0x7Fu * SWAR_ONES) & SWAR_HIGHS;
+}
+
+/* Bytes in [lo, hi], for 0 < lo <= hi < 0x7F. */
+static inline uint64_t swar_in(uint64_t w, unsigned lo, unsigned hi)
+{
+    return swar_ge(w, lo) & ~swar_ge(w, hi + 1);
+}
+
+/* ASCII lowercase of all eight bytes: 0x80 >> 2 is the 0x20 case bit. */
+static inline uint64_t swar_lower(uint64_t w)
+{
+    return w | (swar_in(w, 'A', 'Z') >> 2);
+}
+
+static inline uint64_t load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* Only these two depend on where the first byte of a loaded word lands. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+/* High bits of the bytes at index >= k (0 <= k < 8) of a word. */
+static inline uint64_t swar_from(unsigned k)
+{
+    return SWAR_HIGHS >> (8 * k);
+}
+
+/* Index of the first marked byte of a nonzero mask. */
+static inline unsigned swar_first(uint64_t m)
+{
+    return (unsigned)__builtin_clzll(m) / 8;
+}
+#else
+static inline uint64_t swar_from(unsigned k)
+{
+    return SWAR_HIGHS << (8 * k);
+}
+
+static inline unsigned swar_first(uint64_t m)
+{
+    return (unsigned)__builtin_ctzll(m) / 8;
+}
+#endif
+
+static void trim_ascii_space(const unsigned char **p, size_t *n)
+{
+    if (*n == 0)
+        return;
+    const unsigned char *b = *p;
+    const unsigned char *e = b + *n;
+    while (b < e && is_ascii_space(b[0]))
+        b++;
+    while (e > b && is_ascii_space(e[-1]))
+        e--;
+    *p = b;
+    *n = (size_t)(e - b);
+}
+
+/*
+ * True when (p, n) is valid UTF-8 without C0 controls, DEL or C1 controls.
+ * In valid UTF-8 every 0xC2 is a lead byte, so 0xC2 followed by 0x80..0x9F
+ * is exactly an encoded U+0080..U+009F.
+ */
+static bool text_is_clean(const uint8_t *p, size_t n)
+{
+    if (u8_check(p, n) != NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c < 0x20 || c == 0x7F)
+            return false;
+        if (c == 0xC2 && i + 1 < n && p[i + 1] <= 0x9F)
+            return false;
+    }
+    return true;
+}
+
+static bool has_white_space(const uint8_t *p, size_t n)
+{
+    const uint8_t *e = p + n;
+    while (p < e) {
+        ucs4_t uc;
+        int k = u8_mbtouc_unsafe(&uc, p, (size_t)(e - p));
+        if (uc_is_property_white_space(uc))
+            return true;
+        p += k;
+    }
+    return false;
+}
+
+/*
+ * Checks one lowercased label. A label starting with "xn--" claims to be an
+ * A-label: before libidn2 has seen it, only libidn2 can judge it, so it sends
+ * the domain there; on libidn2's output it is held to the common rules. Any
+ * other label with "--" in positions 3-4 is rejected, as UTS#46
+ * CheckHyphens (and so libidn2) does.
+ */
+static bool label_is_valid(const char *l, size_t n, bool idna_done,
+                           bool *needs_idna)
+{
+    bool ace =
+        n >= 4 && l[0] == 'x' && l[1] == 'n' && l[2] == '-' && l[3] == '-';
+    if (ace && !idna_done) {
+        *needs_idna = true;
+        return true;
+    }
+    if (n == 0 || n > HC__LABEL_MAX || l[0] == '-' || l[n - 1] == '-')
+        return false;
+    return ace || n < 4 || l[2] != '-' || l[3] != '-';
+}
+
+/*
+ * Lowercases the domain (p, n) into out (HC_DOMAIN_MAX + 1 bytes) and checks
+ * its shape: 1..253 octets, labels of 1..63 octets from [a-z0-9_-], no
+ * hyphen at either end of a label. Before libidn2 (idna_done false) a
+ * non-ASCII byte or an "xn--" label means SHAPE_IDNA. A violation does not
+ * stop the scan, because a later non-ASCII byte still sends the whole domain
+ * to libidn2, whose NFC step may change the ASCII before it ("a=" followed
+ * by U+0338 composes to U+2260). Writes the terminator on SHAPE_OK.
+ */
+static enum shape domain_shape(const unsigned char *p, size_t n, bool idna_done,
+                               char *out)
+{
+    if (n > HC_DOMAIN_MAX) {
+        /* UTS#46 never shortens ASCII, so a long ASCII domain stays long. */
+        if (!idna_done)
+            for (size_t i = 0; i < n; i++)
+                if (p[i] >= 0x80)
+                    return SHAPE_IDNA;
+        return SHAPE_INVALID;
+    }
+    bool bad = n == 0;
+    bool needs_idna = false;
+    size_t start = 0;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = p[i];
+            if (c >= 0x80)
+                return idna_done ? SHAPE_INVALID : SHAPE_IDNA;
+            c = ascii_lower(c);
+            out[i] = (char)c;
+            if (c == '.') {
+                bad |= !label_is_valid(out + start, i - start, idna_done,
+                                       &needs_idna);
+                start = i + 1;
+            } else {
+                bad |= !is_label_char(c);
+            }
+        }
+    }
+    /*
+     * Words of eight; the last one is loaded flush with the end and so
+     * overlaps its predecessor. Rewriting the overlap is harmless, and its
+     * dots are masked out so that each label is checked once.
+     */
+    for (size_t i = 0; n >= 8 && i < n; i += 8) {
+        size_t at = i + 8 <= n ? i : n - 8;
+        uint64_t w = load64(p + at);
+        if (w & SWAR_HIGHS)
+            return idna_done ? SHAPE_INVALID : SHAPE_IDNA;
+        w = swar_lower(w);
+        memcpy(out + at, &w, sizeof w);
+        uint64_t dots = swar_eq(w, '.') & swar_from((unsigned)(i - at));
+        uint64_t good = swar_in(w, 'a', 'z') | swar_in(w, '0', '9') |
+                        swar_eq(w, '-') | swar_eq(w, '_') | swar_eq(w, '.');
+        bad |= (~good & SWAR_HIGHS) != 0;
+        for (; dots != 0; dots &= dots - 1) {
+            size_t j = at + swar_first(dots);
+            bad |=
+                !label_is_valid(out + start, j - start, idna_done, &needs_idna);
+            start = j + 1;
+        }
+    }
+    bad |= !label_is_valid(out + start, n - start, idna_done, &needs_idna);
+    if (needs_idna)
+        return SHAPE_IDNA;
+    if (bad)
+        return SHAPE_INVALID;
+    out[n] = '\0';
+    return SHAPE_OK;
+}
+
+/*
+ * The slow domain path: libidn2 to A-labels, then the same shape check as
+ * the fast path on its (ASCII) output. n <= HC_EMAIL_MAX.
+ */
+static hc_status domain_idna(const uint8_t *p, size_t n, char *out,
+                             size_t *out_len)
+{
+    hc_status rc = HC_OK;
+    uint8_t *ace = NULL;
+    /* libidn2 wants a terminated string; the input is not. */
+    char z[HC_EMAIL_MAX + 1];
+
+    *out_len = 0;
+    if (n == 0 || n > HC_EMAIL_MAX || !text_is_clean(p, n))
+        goto done;
+    memcpy(z, p, n);
+    z[n] = '\0';
+    int ir = idn2_lookup_u8((const uint8_t *)z, &ace, IDNA_FLAGS);
+    HC_FAIL_IF(ir == IDN2_MALLOC, HC_ERR_NOMEM);
+    if (ir != IDN2_OK)
+        goto done;
+    size_t m = strlen((const char *)ace);
+    if (domain_shape(ace, m, true, out) == SHAPE_OK)
+        *out_len = m;
+done:
+    idn2_free(ace);
+    return rc;
+}
+
+/* Step 3 on an already trimmed domain. */
+static hc_status domain_normalize(const unsigned char *p, size_t n, char *out,
+                                  size_t *out_len)
+{
+    *out_len = 0;
+    if (n > 0 && p[n - 1] == '.')
+        n--;
+    switch (domain_shape(p, n, false, out)) {
+    case SHAPE_OK: *out_len = n; return HC_OK;
+    case SHAPE_INVALID: return HC_OK;
+    case SHAPE_IDNA: break;
+    }
+    return domain_idna(p, n, out, out_len);
+}
+
+/*
+ * Shared front of the two domain entry points: length cap, trim, and the
+ * empty-string convention for no key.
+ */
+static hc_status domain_entry(const void *domain, size_t len, bool force_idna,
+                              char *out, size_t *out_len)
+{
+    const unsigned char *p = domain;
+    hc_status rc = HC_OK;
+
+    *out_len = 0;
+    if (len <= HC_EMAIL_MAX) {
+        trim_ascii_space(&p, &len);
+        if (!force_idna) {
+            rc = domain_normalize(p, len, out, out_len);
+        } else {
+            if (len > 0 && p[len - 1] == '.')
+                len--;
+            rc = domain_idna(p, len, out, out_len);
+        }
+    }
+    if (*out_len == 0)
+        out[0] = '\0';
+    return rc;
+}
+
+hc_status hc__domain_normalize_idna(const void *domain, size_t len, char *out,
+                                    size_t *out_len)
+{
+    return domain_entry(domain, len, true, out, out_len);
+}
+
+hc_status hc_domain_normalize(const void *domain, size_t len, char *out,
+                              size_t *out_len)
+{
+    return domain_entry(domain, len, false, out, out_len);
+}
+
+hc_status hc__local_normalize_unicode(const void *local, size_t len, char *out,
+                                      size_t *out_len)
+{
+    hc_status rc = HC_OK;
+    const uint8_t *p = local;
+    uint8_t nfc_buf[LOCAL_SCRATCH];
+    uint8_t low_buf[LOCAL_SCRATCH];
+    uint8_t *nfc = NULL;
+    uint8_t *low = NULL;
+    size_t nfc_len = sizeof nfc_buf;
+    size_t low_len = sizeof low_buf;
+
+    *out_len = 0;
+    if (len == 0 || len > HC_EMAIL_MAX || !text_is_clean(p, len))
+        goto done;
+    nfc = u8_normalize(UNINORM_NFC, p, len, nfc_buf, &nfc_len);
+    if (nfc == NULL) {
+        HC_FAIL_IF(errno == ENOMEM, HC_ERR_NOMEM);
+        goto done; /* cannot happen on checked UTF-8; still no key */
+    }
+    /*
+     * Lowercasing can undo NFC: "H" + U+0331 has no precomposed form but
+     * "h" + U+0331 composes to U+1E96, and U+0130 becomes i + U+0307, which
+     * must be reordered with a following U+0316. So the lowercase result is
+     * normalized to NFC again; that makes every key a fixed point.
+     */
+    low = u8_tolower(nfc, nfc_len, NULL, UNINORM_NFC, low_buf, &low_len);
+    if (low == NULL) {
+        HC_FAIL_IF(errno == ENOMEM, HC_ERR_NOMEM);
+        goto done;
+    }
+    if (low_len == 0 || low_len > HC__LOCAL_MAX ||
+        has_white_space(low, low_len))
+        goto done;
+    memcpy(out, low, low_len);
+    *out_len = low_len;
+done:
+    if (nfc != nfc_buf)
+        free(nfc);
+    if (low != low_buf)
+        free(low);
+    return rc;
+}
+
+/*
+ * The ASCII local-part path. Returns the length written to out, 0 for no
+ * key, or HC__LOCAL_MAX + 1 when the local part holds a non-ASCII byte and
+ * must take the Unicode path. A control character or a space settles "no
+ * key" at once: NFC never composes them away, so the slow path would agree.
+ * A long ASCII prefix does not: U+212A KELVIN SIGN later on becomes "k" and
+ * shortens the result.
+ */
+static size_t local_ascii(const unsigned char *p, size_t n, char *out)
+{
+    if (n > HC__LOCAL_MAX) {
+        for (size_t i = 0; i < n; i++)
+            if (p[i] >= 0x80)
+                return HC__LOCAL_MAX + 1;
+        return 0;
+    }
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = p[i];
+            if (c >= 0x80)
+                return HC__LOCAL_MAX + 1;
+            if (c <= 0x20 || c == 0x7F)
+                return 0;
+            out[i] = (char)ascii_lower(c);
+        }
+    }
+    /* As in domain_shape, the last word overlaps its predecessor. */
+    for (size_t i = 0; n >= 8 && i < n; i += 8) {
+        size_t at = i + 8 <= n ? i : n - 8;
+        uint64_t w = load64(p + at);
+        if (w & SWAR_HIGHS)
+            return HC__LOCAL_MAX + 1;
+        if ((~swar_ge(w, 0x21) | swar_eq(w, 0x7F)) & SWAR_HIGHS)
+            return 0;
+        w = swar_lower(w);
+        memcpy(out + at, &w, sizeof w);
+    }
+    return n;
+}
+
+hc_status hc_email_normalize(const void *email, size_t len, char *out,
+                             size_t *out_len)
+{
+    hc_status rc = HC_OK;
+    const unsigned char *p = email;
+    char dom[HC_DOMAIN_MAX + 1];
+    size_t local_len = 0;
+    size_t dom_len = 0;
+
+    *out_len = 0;
+    out[0] = '\0';
+    if (len > HC_EMAIL_MAX)
+        goto done;
+    trim_ascii_space(&p, &len);
+    const unsigned char *at = len ? memrchr(p, '@', len) : NULL;
+    if (at == NULL)
+        goto done;
+    size_t ln = (size_t)(at - p);
+    size_t dn = len - ln - 1;
+    if (ln == 0 || dn == 0)
+        goto done;
+
+    local_len = local_ascii(p, ln, out);
+    if (local_len > HC__LOCAL_MAX)
+        HC_TRY(hc__local_normalize_unicode(p, ln, out, &local_len));
+    if (local_len == 0)
+        goto done;
+
+    HC_TRY(domain_normalize(at + 1, dn, dom, &dom_len));
+    if (dom_len == 0 || local_len + 1 + dom_len > HC_KEY_MAX)
+        goto done;
+    out[local_len] = '@';
+    memcpy(out + local_len + 1, dom, dom_len + 1);
+    *out_len = local_len + 1 + dom_len;
+done:
+    if (*out_len == 0)
+        out[0] = '\0';
+    return rc;
+}

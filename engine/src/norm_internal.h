@@ -1,0 +1,38 @@
+/*
+ * Internal entry points of the norm_v1 module. They force the Unicode /
+ * IDNA slow paths so that tests can check that the ASCII fast paths of
+ * hc_email_normalize and hc_domain_normalize agree with them byte for byte.
+ * Nothing outside engine/src/norm*.c and the tests uses them.
+ */
+#ifndef HC_NORM_INTERNAL_H
+#define HC_NORM_INTERNAL_H
+
+#include <stddef.h>
+
+#include "headcount/common.h"
+
+/* Longest normalized local part, in octets (RFC 5321 section 4.5.3.1.1). */
+#define HC__LOCAL_MAX 64
+
+/* Longest label of a normalized domain, in octets (RFC 1035). */
+#define HC__LABEL_MAX 63
+
+/*
+ * hc_domain_normalize, except that the domain always goes through libidn2
+ * (IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) and the shape check, even when it
+ * is plain ASCII. Same contract: out holds HC_DOMAIN_MAX + 1 bytes, *out_len
+ * is 0 for no key, returns HC_OK or HC_ERR_NOMEM.
+ */
+hc_status hc__domain_normalize_idna(const void *domain, size_t len, char *out,
+                                    size_t *out_len);
+
+/*
+ * Normalizes a local part (already trimmed and split off its domain) through
+ * libunistring: UTF-8 and control check, NFC, lowercase, then the local-part
+ * rules (<= 64 octets, no White_Space). out holds HC__LOCAL_MAX bytes (no terminator is
+ * written); *out_len is 0 for no key. Returns HC_OK or HC_ERR_NOMEM.
+ */
+hc_status hc__local_normalize_unicode(const void *local, size_t len, char *out,
+                                      size_t *out_len);
+
+#endif /* HC_NORM_INTERNAL_H */
