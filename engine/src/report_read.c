@@ -1,0 +1,793 @@
+/*
+ * Reading a report back, for `headcount diff`: a report written by
+ * hc_report_write_json, or GitHub's own consumed-licenses JSON (one page
+ * object, a JSON array of pages, or pages one after another). Each users[]
+ * entry becomes a person identified by its GHEC login and GHES host:id
+ * values; everything else in the file is validated and skipped. The parser
+ * is a small strict recursive-descent JSON reader written for this shape
+ * (RFC 8259 grammar, strings must be valid UTF-8, nesting at most
+ * REPORT_DEPTH_MAX, file at most REPORT_FILE_MAX bytes), so that a damaged
+ * report is a data error with its line and column, never a crash.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "headcount/reader.h"
+#include "headcount/report.h"
+#include "report_json.h"
+#include "util.h"
+
+#define REPORT_FILE_MAX ((size_t)1 << 30) /* bytes, after gunzip */
+#define REPORT_DEPTH_MAX 64               /* nested arrays and objects */
+
+/* One id of a person while parsing: an offset into the string arena, so
+ * that the arena may move as it grows. */
+typedef struct id_ent {
+    size_t off;
+    size_t len;
+    bool login; /* GHEC login (sorts first), else GHES host:id */
+} id_ent;
+
+typedef struct person_ent {
+    size_t first; /* into ids */
+    size_t n;
+    size_t seq; /* order in the file: the last tie-break */
+} person_ent;
+
+struct hc_report {
+    char *arena; /* every string, owned */
+    hc_str *ids; /* all persons' ids, owned */
+    hc_report_person_info *persons;
+    size_t n_persons;
+    uint64_t total;
+};
+
+typedef struct jp {
+    const char *file;
+    hc_diag *diag;
+    const unsigned char *p;
+    const unsigned char *end;
+    const unsigned char *line_start;
+    uint64_t line;
+    unsigned depth;
+    hc__buf key;   /* the object key being dispatched */
+    hc__buf str;   /* a decoded string value */
+    hc__buf arena; /* strings kept for the report */
+    id_ent *ids;
+    size_t n_ids;
+    size_t cap_ids;
+    person_ent *persons;
+    size_t n_persons;
+    size_t cap_persons;
+    bool have_total;
+    uint64_t total;
+    bool saw_users;
+} jp;
+
+static hc_status jp_fail(jp *j, hc_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static hc_status jp_fail(jp *j, hc_status st, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    hc__diag_set(j->diag, j->file, j->line,
+                 (uint64_t)(j->p - j->line_start) + 1, "%s", msg);
+    return st;
+}
+
+static inline int peek(const jp *j)
+{
+    return j->p < j->end ? *j->p : -1;
+}
+
+static void ws(jp *j)
+{
+    while (j->p < j->end) {
+        unsigned char c = *j->p;
+        if (c == '\n') {
+            j->line++;
+            j->line_start = j->p + 1;
+        } else if (c != ' ' && c != '\t' && c != '\r') {
+            break;
+        }
+        j->p++;
+    }
+}
+
+/* Array growth for the parser's tables; pp points at any object pointer. */
+static hc_status grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+    void *p;
+    if (need <= *cap)
+        return HC_OK;
+    if (need > REPORT_FILE_MAX)
+        return HC_ERR_LIMIT; /* more entries than the file has bytes */
+    size_t cap2 = *cap ? *cap : 64;
+    while (cap2 < need)
+        cap2 *= 2;
+    memcpy(&p, pp, sizeof p);
+    void *q = realloc(p, cap2 * size);
+    if (!q)
+        return HC_ERR_NOMEM;
+    memcpy(pp, &q, sizeof q);
+    *cap = cap2;
+    return HC_OK;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads the 4 hex digits after "\u" at j->p. */
+static hc_status read_u4(jp *j, unsigned *out)
+{
+    unsigned v = 0;
+    if (j->end - j->p < 4)
+        return jp_fail(j, HC_ERR_DATA, "expected 4 hex digits after \\u");
+    for (int i = 0; i < 4; i++) {
+        int h = hexval(j->p[i]);
+        if (h < 0)
+            return jp_fail(j, HC_ERR_DATA, "expected 4 hex digits after \\u");
+        v = v << 4 | (unsigned)h;
+    }
+    j->p += 4;
+    *out = v;
+    return HC_OK;
+}
+
+static hc_status put_utf8(hc__buf *out, unsigned cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | cp >> 6);
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | cp >> 12);
+        b[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (char)(0xF0 | cp >> 18);
+        b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+        b[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return hc__buf_append(out, b, n);
+}
+
+/*
+ * Parses the string literal at j->p (which is '"'), appending its decoded
+ * bytes to out (NULL: validate only).
+ */
+static hc_status parse_string(jp *j, hc__buf *out)
+{
+    hc_status rc = HC_OK;
+    j->p++;
+    for (;;) {
+        const unsigned char *run = j->p;
+        while (j->p < j->end && *j->p >= 0x20 && *j->p < 0x80 && *j->p != '"' &&
+               *j->p != '\\')
+            j->p++;
+        if (out && j->p > run) {
+            rc = hc__buf_append(out, run, (size_t)(j->p - run));
+            if (rc != HC_OK)
+                return jp_fail(j, rc, "string longer than %zu bytes",
+                               out->limit);
+        }
+        if (j->p == j->end)
+            return jp_fail(j, HC_ERR_DATA, "unterminated string");
+        unsigned char c = *j->p;
+        if (c == '"') {
+            j->p++;
+            return HC_OK;
+        }
+        if (c < 0x20)
+            return jp_fail(j, HC_ERR_DATA,
+                           "control character U+%04X in a string (it must "
+                           "be escaped)",
+                           (unsigned)c);
+        if (c >= 0x80) {
+            size_t bad = 0;
+            size_t len = hc__utf8_seq(j->p, (size_t)(j->end - j->p), &bad);
+            if (!len)
+                return jp_fail(j, HC_ERR_DATA, "invalid UTF-8 in a string");
+            if (out && (rc = hc__buf_append(out, j->p, len)) != HC_OK)
+                return jp_fail(j, rc, "string longer than %zu bytes",
+                               out->limit);
+            j->p += len;
+            continue;
+        }
+        /* A backslash escape. */
+        j->p++;
+        int e = peek(j);
+        unsigned cp;
+        switch (e) {
+        case '"': cp = '"'; break;
+        case '\\': cp = '\\'; break;
+        case '/': cp = '/'; break;
+        case 'b': cp = '\b'; break;
+        case 'f': cp = '\f'; break;
+        case 'n': cp = '\n'; break;
+        case 'r': cp = '\r'; break;
+        case 't': cp = '\t'; break;
+        case 'u':
+            j->p++;
+            if ((rc = read_u4(j, &cp)) != HC_OK)
+                return rc;
+            if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                j->p -= 6;
+                return jp_fail(j, HC_ERR_DATA, "unpaired low surrogate");
+            }
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned lo;
+                if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u')
+                    return jp_fail(j, HC_ERR_DATA,
+                                   "expected a low surrogate \\uDC00-\\uDFFF");
+                j->p += 2;
+                if ((rc = read_u4(j, &lo)) != HC_OK)
+                    return rc;
+                if (lo < 0xDC00 || lo > 0xDFFF) {
+                    j->p -= 6;
+                    return jp_fail(j, HC_ERR_DATA,
+                                   "expected a low surrogate \\uDC00-\\uDFFF");
+                }
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            j->p--; /* the increment below steps past the last digit */
+            break;
+        default: return jp_fail(j, HC_ERR_DATA, "invalid escape in a string");
+        }
+        j->p++;
+        if (out && (rc = put_utf8(out, cp)) != HC_OK)
+            return jp_fail(j, rc, "string longer than %zu bytes", out->limit);
+    }
+}
+
+static hc_status skip_number(jp *j)
+{
+    if (peek(j) == '-')
+        j->p++;
+    if (peek(j) == '0') {
+        j->p++;
+    } else if (peek(j) >= '1' && peek(j) <= '9') {
+        while (peek(j) >= '0' && peek(j) <= '9')
+            j->p++;
+    } else {
+        return jp_fail(j, HC_ERR_DATA, "expected a digit");
+    }
+    if (peek(j) == '.') {
+        j->p++;
+        if (!(peek(j) >= '0' && peek(j) <= '9'))
+            return jp_fail(j, HC_ERR_DATA, "expected a digit after '.'");
+        while (peek(j) >= '0' && peek(j) <= '9')
+            j->p++;
+    }
+    if (peek(j) == 'e' || peek(j) == 'E') {
+        j->p++;
+        if (peek(j) == '+' || peek(j) == '-')
+            j->p++;
+        if (!(peek(j) >= '0' && peek(j) <= '9'))
+            return jp_fail(j, HC_ERR_DATA, "expected a digit in exponent");
+        while (peek(j) >= '0' && peek(j) <= '9')
+            j->p++;
+    }
+    return HC_OK;
+}
+
+static hc_status skip_literal(jp *j, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(j->end - j->p) < n || memcmp(j->p, word, n) != 0)
+        return jp_fail(j, HC_ERR_DATA, "expected a JSON value");
+    j->p += n;
+    return HC_OK;
+}
+
+static bool at_null(const jp *j)
+{
+    return j->end - j->p >= 4 && memcmp(j->p, "null", 4) == 0;
+}
+
+typedef hc_status (*member_fn)(jp *j, const char *key, size_t klen);
+typedef hc_status (*elem_fn)(jp *j);
+
+static hc_status skip_value(jp *j);
+
+static hc_status enter(jp *j)
+{
+    if (++j->depth > REPORT_DEPTH_MAX)
+        return jp_fail(j, HC_ERR_LIMIT, "nesting deeper than %d levels",
+                       REPORT_DEPTH_MAX);
+    j->p++;
+    ws(j);
+    return HC_OK;
+}
+
+/* Parses the object at j->p ('{'); fn (NULL: skip) parses each member's
+ * value and must use key before parsing anything itself. */
+static hc_status parse_object(jp *j, member_fn fn)
+{
+    hc_status rc = enter(j);
+    if (rc != HC_OK)
+        return rc;
+    if (peek(j) == '}') {
+        j->p++;
+        j->depth--;
+        return HC_OK;
+    }
+    for (;;) {
+        if (peek(j) != '"')
+            return jp_fail(j, HC_ERR_DATA, "expected a string (object key)");
+        hc__buf_clear(&j->key);
+        if ((rc = parse_string(j, &j->key)) != HC_OK)
+            return rc;
+        ws(j);
+        if (peek(j) != ':')
+            return jp_fail(j, HC_ERR_DATA, "expected ':'");
+        j->p++;
+        ws(j);
+        rc = fn ? fn(j, j->key.data, j->key.len) : skip_value(j);
+        if (rc != HC_OK)
+            return rc;
+        ws(j);
+        if (peek(j) == ',') {
+            j->p++;
+            ws(j);
+            continue;
+        }
+        if (peek(j) == '}')
+            break;
+        return jp_fail(j, HC_ERR_DATA, "expected ',' or '}'");
+    }
+    j->p++;
+    j->depth--;
+    return HC_OK;
+}
+
+/* Parses the array at j->p ('['); fn (NULL: skip) parses each element. */
+static hc_status parse_array(jp *j, elem_fn fn)
+{
+    hc_status rc = enter(j);
+    if (rc != HC_OK)
+        return rc;
+    if (peek(j) == ']') {
+        j->p++;
+        j->depth--;
+        return HC_OK;
+    }
+    for (;;) {
+        rc = fn ? fn(j) : skip_value(j);
+        if (rc != HC_OK)
+            return rc;
+        ws(j);
+        if (peek(j) == ',') {
+            j->p++;
+            ws(j);
+            continue;
+        }
+        if (peek(j) == ']')
+            break;
+        return jp_fail(j, HC_ERR_DATA, "expected ',' or ']'");
+    }
+    j->p++;
+    j->depth--;
+    return HC_OK;
+}
+
+static hc_status skip_value(jp *j)
+{
+    switch (peek(j)) {
+    case '{': return parse_object(j, NULL);
+    case '[': return parse_array(j, NULL);
+    case '"': return parse_string(j, NULL);
+    case 't': return skip_literal(j, "true");
+    case 'f': return skip_literal(j, "false");
+    case 'n': return skip_literal(j, "null");
+    case -1: return jp_fail(j, HC_ERR_DATA, "unexpected end of file");
+    default:
+        if (peek(j) == '-' || (peek(j) >= '0' && peek(j) <= '9'))
+            return skip_number(j);
+        return jp_fail(j, HC_ERR_DATA, "expected a JSON value");
+    }
+}
+
+static bool key_is(const char *key, size_t klen, const char *name)
+{
+    return klen == strlen(name) && memcmp(key, name, klen) == 0;
+}
+
+/* Parses a string value into the arena as one id of the current person. */
+static hc_status push_id(jp *j, bool login)
+{
+    hc_status rc = HC_OK;
+    hc__buf_clear(&j->str);
+    if ((rc = parse_string(j, &j->str)) != HC_OK)
+        return rc;
+    if (j->str.len == 0)
+        return HC_OK; /* an empty login or id names nothing */
+    size_t off = j->arena.len;
+    if ((rc = hc__buf_append(&j->arena, j->str.data, j->str.len)) != HC_OK)
+        return jp_fail(j, rc, "report strings exceed %zu bytes",
+                       j->arena.limit);
+    rc = grow(&j->ids, &j->cap_ids, j->n_ids + 1, sizeof *j->ids);
+    if (rc != HC_OK)
+        return jp_fail(j, rc, "too many ids");
+    j->ids[j->n_ids].off = off;
+    j->ids[j->n_ids].len = j->str.len;
+    j->ids[j->n_ids].login = login;
+    j->n_ids++;
+    return HC_OK;
+}
+
+static hc_status server_id_elem(jp *j)
+{
+    if (peek(j) != '"')
+        return jp_fail(j, HC_ERR_DATA, "expected a \"host:id\" string");
+    return push_id(j, false);
+}
+
+static hc_status login_elem(jp *j)
+{
+    if (peek(j) != '"')
+        return jp_fail(j, HC_ERR_DATA, "expected a login string");
+    return push_id(j, true);
+}
+
+static hc_status user_member(jp *j, const char *key, size_t klen)
+{
+    if (key_is(key, klen, "github_com_login")) {
+        if (at_null(j))
+            return skip_literal(j, "null");
+        if (peek(j) != '"')
+            return jp_fail(j, HC_ERR_DATA,
+                           "expected a string or null for github_com_login");
+        return push_id(j, true);
+    }
+    bool ids = key_is(key, klen, "enterprise_server_user_ids");
+    bool logins = key_is(key, klen, "headcount_github_com_logins");
+    if (ids || logins) {
+        if (at_null(j))
+            return skip_literal(j, "null");
+        if (peek(j) != '[')
+            return jp_fail(j, HC_ERR_DATA, "expected an array of strings");
+        return parse_array(j, ids ? server_id_elem : login_elem);
+    }
+    return skip_value(j);
+}
+
+/* Splits "host:id" at its last ':' into host and a numeric id. */
+static void split_server_id(const char *s, size_t n, size_t *host_len,
+                            bool *numeric, uint64_t *id)
+{
+    size_t colon = n;
+    while (colon > 0 && s[colon - 1] != ':')
+        colon--;
+    *numeric = false;
+    *id = 0;
+    if (colon == 0 || colon == n || n - colon > 20) {
+        *host_len = n;
+        return;
+    }
+    uint64_t v = 0;
+    for (size_t i = colon; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10) {
+            *host_len = n;
+            return;
+        }
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *host_len = colon - 1;
+    *numeric = true;
+    *id = v;
+}
+
+static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t n = HC_MIN(an, bn);
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c;
+    return (an > bn) - (an < bn);
+}
+
+typedef struct sort_ent {
+    const char *ptr;
+    size_t len;
+    bool login;
+} sort_ent;
+
+/* Logins first, by bytes; then host:id by host, then numeric id (the
+ * canonical account order), ids that are not numbers after those. */
+static int cmp_ids(const void *pa, const void *pb)
+{
+    const sort_ent *a = pa, *b = pb;
+    if (a->login != b->login)
+        return a->login ? -1 : 1;
+    if (!a->login) {
+        size_t ah, bh;
+        bool an, bn;
+        uint64_t ai, bi;
+        split_server_id(a->ptr, a->len, &ah, &an, &ai);
+        split_server_id(b->ptr, b->len, &bh, &bn, &bi);
+        int c = cmp_bytes(a->ptr, ah, b->ptr, bh);
+        if (c)
+            return c;
+        if (an != bn)
+            return an ? -1 : 1;
+        if (ai != bi)
+            return ai < bi ? -1 : 1;
+    }
+    return cmp_bytes(a->ptr, a->len, b->ptr, b->len);
+}
+
+static hc_status user_elem(jp *j)
+{
+    hc_status rc = HC_OK;
+    sort_ent *tmp = NULL;
+
+    if (peek(j) != '{')
+        return jp_fail(j, HC_ERR_DATA, "expected a user object");
+    size_t first = j->n_ids;
+    HC_TRY(parse_object(j, user_member));
+
+    /* Sort and deduplicate this person's ids in place. */
+    size_t n = j->n_ids - first;
+    if (n > 1) {
+        tmp = malloc(n * sizeof *tmp);
+        HC_FAIL_IF(!tmp, HC_ERR_NOMEM);
+        for (size_t i = 0; i < n; i++) {
+            tmp[i].ptr = j->arena.data + j->ids[first + i].off;
+            tmp[i].len = j->ids[first + i].len;
+            tmp[i].login = j->ids[first + i].login;
+        }
+        qsort(tmp, n, sizeof *tmp, cmp_ids);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (k && cmp_ids(&tmp[k - 1], &tmp[i]) == 0)
+                continue;
+            tmp[k++] = tmp[i];
+        }
+        for (size_t i = 0; i < k; i++) {
+            j->ids[first + i].off = (size_t)(tmp[i].ptr - j->arena.data);
+            j->ids[first + i].len = tmp[i].len;
+            j->ids[first + i].login = tmp[i].login;
+        }
+        j->n_ids = first + k;
+    }
+    rc = grow(&j->persons, &j->cap_persons, j->n_persons + 1,
+              sizeof *j->persons);
+    if (rc != HC_OK) {
+        rc = jp_fail(j, rc, "too many users");
+        goto done;
+    }
+    j->persons[j->n_persons].first = first;
+    j->persons[j->n_persons].n = j->n_ids - first;
+    j->persons[j->n_persons].seq = j->n_persons;
+    j->n_persons++;
+done:
+    free(tmp);
+    return rc;
+}
+
+static hc_status page_member(jp *j, const char *key, size_t klen)
+{
+    if (key_is(key, klen, "users")) {
+        if (peek(j) != '[')
+            return jp_fail(j, HC_ERR_DATA, "expected an array of users");
+        j->saw_users = true;
+        return parse_array(j, user_elem);
+    }
+    if (key_is(key, klen, "total_seats_consumed")) {
+        if (at_null(j))
+            return skip_literal(j, "null");
+        uint64_t v = 0;
+        const unsigned char *s = j->p;
+        while (peek(j) >= '0' && peek(j) <= '9') {
+            unsigned d = (unsigned)(*j->p - '0');
+            if (v > (UINT64_MAX - d) / 10)
+                return jp_fail(j, HC_ERR_DATA,
+                               "total_seats_consumed is "
+                               "too large");
+            v = v * 10 + d;
+            j->p++;
+        }
+        int c = peek(j);
+        if (j->p == s || (j->p - s > 1 && *s == '0') || c == '.' || c == 'e' ||
+            c == 'E')
+            return jp_fail(j, HC_ERR_DATA,
+                           "expected a non-negative integer "
+                           "for total_seats_consumed");
+        /* Every page of GitHub's API repeats the same total. */
+        if (!j->have_total) {
+            j->have_total = true;
+            j->total = v;
+        }
+        return HC_OK;
+    }
+    return skip_value(j);
+}
+
+static hc_status page_elem(jp *j)
+{
+    if (peek(j) != '{')
+        return jp_fail(j, HC_ERR_DATA, "expected a page object");
+    return parse_object(j, page_member);
+}
+
+static hc_status parse_report(jp *j)
+{
+    hc_status rc = HC_OK;
+    if (j->end - j->p >= 3 && memcmp(j->p, "\xEF\xBB\xBF", 3) == 0)
+        j->p += 3;
+    ws(j);
+    if (j->p == j->end)
+        return jp_fail(j, HC_ERR_DATA, "empty file: expected a report");
+    while (j->p < j->end) {
+        if (peek(j) == '{')
+            rc = parse_object(j, page_member);
+        else if (peek(j) == '[')
+            rc = parse_array(j, page_elem);
+        else
+            rc = jp_fail(j, HC_ERR_DATA,
+                         "expected a report object or an array of pages");
+        if (rc != HC_OK)
+            return rc;
+        ws(j);
+    }
+    if (!j->saw_users)
+        return jp_fail(j, HC_ERR_DATA,
+                       "no \"users\" array: not a consumed-licenses report");
+    return HC_OK;
+}
+
+/* qsort is not stable; persons with equal ids (the same login listed
+ * twice, or no id at all) keep their file order through this last key. */
+typedef struct seq_person {
+    hc_report_person_info p;
+    size_t seq;
+} seq_person;
+
+static int cmp_seq_persons(const void *pa, const void *pb)
+{
+    const seq_person *a = pa, *b = pb;
+    int c = cmp_bytes(a->p.id.ptr, a->p.id.len, b->p.id.ptr, b->p.id.len);
+    if (c)
+        return c;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static hc_status build_report(jp *j, hc_report *r)
+{
+    hc_status rc = HC_OK;
+    seq_person *tmp = NULL;
+
+    r->total = j->have_total ? j->total : j->n_persons;
+    r->arena = j->arena.data; /* final: pointers into it are stable now */
+    j->arena.data = NULL;
+    j->arena.len = j->arena.cap = 0;
+    if (j->n_ids) {
+        r->ids = malloc(j->n_ids * sizeof *r->ids);
+        HC_FAIL_IF(!r->ids, HC_ERR_NOMEM);
+        for (size_t i = 0; i < j->n_ids; i++) {
+            r->ids[i].ptr = r->arena + j->ids[i].off;
+            r->ids[i].len = j->ids[i].len;
+        }
+    }
+    if (j->n_persons) {
+        tmp = malloc(j->n_persons * sizeof *tmp);
+        HC_FAIL_IF(!tmp, HC_ERR_NOMEM);
+        r->persons = malloc(j->n_persons * sizeof *r->persons);
+        HC_FAIL_IF(!r->persons, HC_ERR_NOMEM);
+    }
+    for (size_t i = 0; i < j->n_persons; i++) {
+        const person_ent *pe = &j->persons[i];
+        hc_report_person_info *p = &tmp[i].p;
+        p->n_ids = pe->n;
+        p->ids = pe->n ? r->ids + pe->first : NULL;
+        p->id.ptr = pe->n ? p->ids[0].ptr : "";
+        p->id.len = pe->n ? p->ids[0].len : 0;
+        tmp[i].seq = pe->seq;
+    }
+    if (j->n_persons > 1)
+        qsort(tmp, j->n_persons, sizeof *tmp, cmp_seq_persons);
+    for (size_t i = 0; i < j->n_persons; i++)
+        r->persons[i] = tmp[i].p;
+    r->n_persons = j->n_persons;
+done:
+    free(tmp);
+    return rc;
+}
+
+hc_status hc_report_read(const char *path, hc_report **out, hc_diag *diag)
+{
+    hc_status rc = HC_OK;
+    char *text = NULL;
+    size_t len = 0;
+    hc_report *r = NULL;
+    jp j;
+
+    memset(&j, 0, sizeof j);
+    hc__buf_init(&j.key, HC_RECORD_MAX);
+    hc__buf_init(&j.str, HC_RECORD_MAX);
+    hc__buf_init(&j.arena, REPORT_FILE_MAX);
+    HC_FAIL_IF(!path || !out, HC_ERR_ARG);
+    *out = NULL;
+    /* The readers' loader: plain files, gzip (by magic) and "-" alike. */
+    HC_TRY(hc_file_slurp(path, REPORT_FILE_MAX, &text, &len, diag));
+
+    j.file = path;
+    j.diag = diag;
+    j.p = (const unsigned char *)text;
+    j.end = j.p + len;
+    j.line_start = j.p;
+    j.line = 1;
+    HC_TRY(parse_report(&j));
+
+    r = calloc(1, sizeof *r);
+    HC_FAIL_IF(!r, HC_ERR_NOMEM);
+    HC_TRY(build_report(&j, r));
+    *out = r;
+    r = NULL;
+done:
+    hc_report_destroy(r);
+    free(text);
+    hc__buf_fini(&j.key);
+    hc__buf_fini(&j.str);
+    hc__buf_fini(&j.arena);
+    free(j.ids);
+    free(j.persons);
+    return rc;
+}
+
+void hc_report_destroy(hc_report *report)
+{
+    if (!report)
+        return;
+    free(report->arena);
+    free(report->ids);
+    free(report->persons);
+    free(report);
+}
+
+uint64_t hc_report_total_seats(const hc_report *report)
+{
+    return report ? report->total : 0;
+}
+
+size_t hc_report_person_count(const hc_report *report)
+{
+    return report ? report->n_persons : 0;
+}
+
+void hc_report_person(const hc_report *report, size_t i,
+                      hc_report_person_info *out)
+{
+    if (!report || i >= report->n_persons) {
+        out->id.ptr = "";
+        out->id.len = 0;
+        out->n_ids = 0;
+        out->ids = NULL;
+        return;
+    }
+    *out = report->persons[i];
+}
