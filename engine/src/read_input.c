@@ -1,0 +1,317 @@
+/*
+ * Input acquisition for the readers. A regular file is mapped privately and
+ * read-only; the mapping sits at the start of a slightly larger anonymous
+ * reservation so that the HC__PAD bytes simdjson may read past the end are
+ * always mapped (zero pages), without copying the file. Anything that cannot
+ * be mapped (a pipe, a terminal, standard input) is read into a heap buffer
+ * bounded by the caller's limit. Gzip is recognised by its magic bytes, not
+ * by the file name, and inflated with zlib into a bounded heap buffer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "read_input.h"
+#include "util.h"
+
+/* Zero bytes that stand in for the content of an empty input. */
+static const char empty_input[HC__PAD];
+
+void hc__input_close(hc__input_data *in)
+{
+    if (in->map)
+        munmap(in->map, in->map_len);
+    free(in->heap);
+    in->map = NULL;
+    in->heap = NULL;
+    in->data = NULL;
+    in->len = 0;
+}
+
+bool hc__is_gzip(const void *p, size_t len)
+{
+    const unsigned char *s = p;
+    return len >= 2 && s[0] == 0x1f && s[1] == 0x8b;
+}
+
+static hc_status map_file(int fd, size_t size, const char *file,
+                          hc__input_data *in, hc_diag *diag)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t pg = page > 0 ? (size_t)page : 4096;
+    size_t total = (size + HC__PAD + pg - 1) / pg * pg;
+    void *res =
+        mmap(NULL, total, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (res == MAP_FAILED) {
+        hc__diag_set(diag, file, 0, 0, "cannot map input: %s", strerror(errno));
+        return errno == ENOMEM ? HC_ERR_NOMEM : HC_ERR_IO;
+    }
+    /* The file replaces the front of the reservation; the pages after it
+     * stay anonymous zero pages, readable padding for simdjson. */
+    void *m = mmap(res, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
+    if (m == MAP_FAILED) {
+        int err = errno;
+        munmap(res, total);
+        hc__diag_set(diag, file, 0, 0, "cannot map input: %s", strerror(err));
+        return err == ENOMEM ? HC_ERR_NOMEM : HC_ERR_IO;
+    }
+    (void)madvise(m, size, MADV_SEQUENTIAL);
+    in->map = res;
+    in->map_len = total;
+    in->data = res;
+    in->len = size;
+    return HC_OK;
+}
+
+static hc_status read_stream(int fd, size_t max_bytes, const char *file,
+                             hc__input_data *in, hc_diag *diag)
+{
+    hc_status rc = HC_OK;
+    hc__buf b;
+    /* One byte more than allowed tells "exactly max_bytes" from "more". */
+    size_t cap =
+        max_bytes > SIZE_MAX - HC__PAD - 1 ? SIZE_MAX - HC__PAD - 1 : max_bytes;
+    hc__buf_init(&b, cap + 1 + HC__PAD);
+    for (;;) {
+        size_t want = HC_MIN((size_t)1 << 20, cap + 1 - b.len);
+        HC_TRY(hc__buf_reserve(&b, want + HC__PAD));
+        ssize_t n = read(fd, b.data + b.len, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            hc__diag_set(diag, file, 0, 0, "read error: %s", strerror(errno));
+            HC_FAIL_IF(true, HC_ERR_IO);
+        }
+        if (n == 0)
+            break;
+        b.len += (size_t)n;
+        if (b.len > cap) {
+            hc__diag_set(diag, file, 0, 0, "input is larger than %zu bytes",
+                         max_bytes);
+            HC_FAIL_IF(true, HC_ERR_LIMIT);
+        }
+    }
+    if (b.len == 0) {
+        in->data = empty_input;
+        in->len = 0;
+        goto done;
+    }
+    memset(b.data + b.len, 0, HC__PAD);
+    in->heap = b.data;
+    in->data = b.data;
+    in->len = b.len;
+    b.data = NULL;
+done:
+    if (rc == HC_ERR_NOMEM)
+        hc__diag_set(diag, file, 0, 0, "out of memory reading input");
+    hc__buf_fini(&b);
+    return rc;
+}
+
+hc_status hc__gunzip(const char *file, const void *src, size_t len,
+                     size_t max_bytes, char **out, size_t *out_len,
+                     hc_diag *diag)
+{
+    hc_status rc = HC_OK;
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    bool init = false;
+    hc__buf b;
+    hc__buf_init(&b, max_bytes >= SIZE_MAX - HC__PAD ? SIZE_MAX
+                                                     : max_bytes + HC__PAD);
+    const unsigned char *s = src;
+    size_t pos = 0;
+
+    HC_FAIL_IF(inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK, HC_ERR_NOMEM);
+    init = true;
+    for (;;) {
+        /* One gzip member per iteration of the outer loop. */
+        int zr = Z_OK;
+        while (zr != Z_STREAM_END) {
+            if (zs.avail_in == 0) {
+                size_t chunk = HC_MIN(len - pos, (size_t)1 << 30);
+                zs.next_in = (unsigned char *)s + pos;
+                zs.avail_in = (uInt)chunk;
+                pos += chunk;
+            }
+            rc = hc__buf_reserve(&b, HC_MIN((size_t)1 << 20, b.limit - b.len));
+            if (rc == HC_OK && b.cap - b.len <= HC__PAD)
+                rc = HC_ERR_LIMIT;
+            if (rc == HC_ERR_LIMIT) {
+                hc__diag_set(diag, file, 0, 0,
+                             "decompressed input is larger than %zu bytes",
+                             max_bytes);
+                goto done;
+            }
+            HC_TRY(rc);
+            size_t room = HC_MIN(b.cap - b.len - HC__PAD, (size_t)1 << 30);
+            zs.next_out = (unsigned char *)b.data + b.len;
+            zs.avail_out = (uInt)room;
+            zr = inflate(&zs, Z_NO_FLUSH);
+            b.len += room - zs.avail_out;
+            if (zr == Z_MEM_ERROR)
+                HC_FAIL_IF(true, HC_ERR_NOMEM);
+            if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT) {
+                hc__diag_set(diag, file, 0, 0, "corrupt gzip data: %s",
+                             zs.msg ? zs.msg : "invalid stream");
+                HC_FAIL_IF(true, HC_ERR_DATA);
+            }
+            if (zr == Z_BUF_ERROR && zs.avail_in == 0 && pos == len) {
+                hc__diag_set(diag, file, 0, 0,
+                             "truncated gzip data: the compressed stream "
+                             "ends early");
+                HC_FAIL_IF(true, HC_ERR_DATA);
+            }
+        }
+        size_t consumed = pos - zs.avail_in;
+        if (consumed == len)
+            break;
+        if (!hc__is_gzip(s + consumed, len - consumed)) {
+            hc__diag_set(diag, file, 0, 0,
+                         "corrupt gzip data: trailing garbage after the "
+                         "compressed stream at byte %zu",
+                         consumed);
+            HC_FAIL_IF(true, HC_ERR_DATA);
+        }
+        HC_FAIL_IF(inflateReset(&zs) != Z_OK, HC_ERR_INTERNAL);
+    }
+    HC_TRY(hc__buf_reserve(&b, HC__PAD));
+    memset(b.data + b.len, 0, HC__PAD);
+    *out = b.data;
+    *out_len = b.len;
+    b.data = NULL;
+done:
+    if (init)
+        inflateEnd(&zs);
+    if (rc == HC_ERR_NOMEM)
+        hc__diag_set(diag, file, 0, 0, "out of memory inflating gzip data");
+    hc__buf_fini(&b);
+    return rc;
+}
+
+hc_status hc__input_open(const char *path, size_t max_bytes, hc__input_data *in,
+                         hc_diag *diag)
+{
+    hc_status rc = HC_OK;
+    int fd = -1;
+    bool is_stdin = strcmp(path, "-") == 0;
+    memset(in, 0, sizeof *in);
+
+    if (is_stdin) {
+        fd = STDIN_FILENO;
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            hc__diag_set(diag, path, 0, 0, "cannot open: %s", strerror(errno));
+            HC_FAIL_IF(true, errno == ENOMEM ? HC_ERR_NOMEM : HC_ERR_NOINPUT);
+        }
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        hc__diag_set(diag, path, 0, 0, "cannot open: %s", strerror(errno));
+        HC_FAIL_IF(true, HC_ERR_NOINPUT);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        hc__diag_set(diag, path, 0, 0, "cannot open: %s", strerror(EISDIR));
+        HC_FAIL_IF(true, HC_ERR_NOINPUT);
+    }
+    /* Standard input redirected from a file may have been read from
+     * already: map only what starts at offset 0, read the rest. */
+    bool mappable = S_ISREG(st.st_mode) && st.st_size > 0 &&
+                    (!is_stdin || lseek(fd, 0, SEEK_CUR) == 0);
+    if (mappable) {
+        if ((uint64_t)st.st_size > max_bytes) {
+            hc__diag_set(diag, path, 0, 0, "input is larger than %zu bytes",
+                         max_bytes);
+            HC_FAIL_IF(true, HC_ERR_LIMIT);
+        }
+        HC_TRY(map_file(fd, (size_t)st.st_size, path, in, diag));
+    } else {
+        /* Pipes, terminals and files that claim to be empty (procfs) are
+         * read to their end. */
+        HC_TRY(read_stream(fd, max_bytes, path, in, diag));
+    }
+    if (hc__is_gzip(in->data, in->len)) {
+        char *out = NULL;
+        size_t out_len = 0;
+        HC_TRY(hc__gunzip(path, in->data, in->len, max_bytes, &out, &out_len,
+                          diag));
+        hc__input_close(in);
+        in->heap = out;
+        in->data = out;
+        in->len = out_len;
+        in->gzip = true;
+    }
+done:
+    if (fd >= 0 && !is_stdin)
+        close(fd);
+    if (rc != HC_OK)
+        hc__input_close(in);
+    return rc;
+}
+
+static const char *role_expects(hc_input_role role)
+{
+    switch (role) {
+    case HC_INPUT_GHES:
+        return "a GHES all_users.csv report or a GHES JSON export";
+    case HC_INPUT_GHEC: return "a consumed-licenses JSON or CSV report";
+    case HC_INPUT_RECORDS:
+        return "NDJSON account records (one JSON object per line)";
+    }
+    return "a supported format";
+}
+
+hc_status hc__format_detect(const char *file, const char *data, size_t len,
+                            hc_input_role role, hc_format *format,
+                            size_t *start, hc_diag *diag)
+{
+    const unsigned char *s = (const unsigned char *)data;
+    size_t i = 0;
+    *format = HC_FORMAT_UNKNOWN;
+    *start = 0;
+    if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        i = 3;
+    else if (len >= 2 && ((s[0] == 0xff && s[1] == 0xfe) ||
+                          (s[0] == 0xfe && s[1] == 0xff))) {
+        hc__diag_set(diag, file, 1, 1, "input is UTF-16; expected UTF-8 (%s)",
+                     role_expects(role));
+        return HC_ERR_DATA;
+    }
+    *start = i;
+    size_t j = i;
+    uint64_t line = 1;
+    while (j < len &&
+           (s[j] == ' ' || s[j] == '\t' || s[j] == '\r' || s[j] == '\n')) {
+        line += s[j] == '\n';
+        j++;
+    }
+    if (j == len) {
+        hc__diag_set(diag, file, line, 0, "empty input, expected %s",
+                     role_expects(role));
+        return HC_ERR_DATA;
+    }
+    bool json = s[j] == '{' || s[j] == '[';
+    switch (role) {
+    case HC_INPUT_GHES:
+        *format = json ? HC_FORMAT_GHES_JSON : HC_FORMAT_GHES_CSV;
+        return HC_OK;
+    case HC_INPUT_GHEC:
+        *format = json ? HC_FORMAT_GHEC_JSON : HC_FORMAT_GHEC_CSV;
+        return HC_OK;
+    case HC_INPUT_RECORDS:
+        if (s[j] == '{') {
+            *format = HC_FORMAT_RECORDS;
+            return HC_OK;
+        }
+        break;
+    }
+    hc__diag_set(diag, file, line, 0, "expected %s, found '%c'",
+                 role_expects(role), s[j] >= 0x20 && s[j] < 0x7f ? s[j] : '?');
+    return HC_ERR_DATA;
+}

@@ -1,0 +1,1377 @@
+/*
+ * The JSON readers over simdjson On-Demand: the GHES export, the GHEC
+ * consumed-licenses pages and NDJSON account records. This is the engine's
+ * only C++ and it stays behind the C interface in read_json.h: simdjson's
+ * error-code API only, and a catch-all at every entry point so that no
+ * exception (std::bad_alloc from the library) ever reaches C.
+ *
+ * Nothing builds a tree of the document: objects are walked once, in input
+ * order, and fields are matched by name as they come. Values headcount does
+ * not use are still walked, to validate them and to bound the nesting depth
+ * (HC__JSON_DEPTH_MAX) without recursion on input-controlled depth.
+ *
+ * Within one JSON object a type error (an id that is an object, emails that
+ * are not an array) is a row-level error: the object is finished so that
+ * the parse stays in step, then the row is rejected or the job fails. A
+ * syntax error is fatal for a document; for NDJSON records it is localized
+ * to its line, which is rejected under skip_malformed, and the stream
+ * resumes on the next line.
+ */
+#include <simdjson.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <utility>
+
+#include "read_json.h"
+
+using namespace simdjson;
+
+static_assert(SIMDJSON_PADDING <= HC__PAD,
+              "inputs are padded for simdjson by HC__PAD bytes");
+
+namespace
+{
+
+using jtype = ondemand::json_type;
+
+/* simdjson batch for NDJSON: large enough to amortize stage 1, grown (up
+ * to one maximal record) when a record does not fit. */
+constexpr size_t records_batch = size_t(1) << 20;
+constexpr size_t records_batch_max = HC_RECORD_MAX + 4096;
+
+/* First batch for consumed-licenses JSON (REST pages are ~100 KiB). */
+constexpr size_t ghec_batch = size_t(16) << 20;
+
+/* Largest document simdjson indexes at once (32-bit offsets). */
+constexpr size_t json_doc_max = 0xFFFFFFFFu - 64;
+
+const char *syntax_text(error_code e)
+{
+    switch (e) {
+    case UTF8_ERROR: return "invalid UTF-8 in JSON";
+    case UNCLOSED_STRING: return "unterminated JSON string";
+    case UNESCAPED_CHARS:
+        return "control character inside a JSON string must be escaped";
+    case STRING_ERROR: return "invalid escape sequence in a JSON string";
+    case NUMBER_ERROR: return "malformed JSON number";
+    case T_ATOM_ERROR: return "malformed literal, expected 'true'";
+    case F_ATOM_ERROR: return "malformed literal, expected 'false'";
+    case N_ATOM_ERROR: return "malformed literal, expected 'null'";
+    case EMPTY: return "empty input, expected a JSON document";
+    case INCOMPLETE_ARRAY_OR_OBJECT:
+        /* simdjson reports both a truncated value and content after the
+         * last ']' or '}' of a document this way. */
+        return "incomplete JSON value, or content after it: expected a "
+               "complete object or array ending in '}' or ']'";
+    default: return nullptr;
+    }
+}
+
+/*
+ * The offset of the document the stream iterator is on. simdjson reports
+ * the start of its batch for the first document of a batch, which may be
+ * whitespace before it: documents begin at the next significant byte.
+ */
+size_t doc_start(const hc__job *job, size_t off)
+{
+    const char *b = job->base;
+    while (off < job->end && (b[off] == ' ' || b[off] == '\t' ||
+                              b[off] == '\r' || b[off] == '\n'))
+        off++;
+    return off;
+}
+
+/* A borrowed hc_str; never a null pointer, even for an empty value. */
+hc_str str_of(std::string_view v)
+{
+    return hc_str{v.empty() ? "" : v.data(), v.size()};
+}
+
+/* The entries of a list, never a null pointer (consumers may memcpy). */
+const hc_str *list_of(const hc__strvec &sv)
+{
+    static const hc_str none[1] = {{"", 0}};
+    return sv.n ? sv.v : none;
+}
+
+/* True when the whole document has been consumed: the iterator reports
+ * no current location only past the last token. */
+template <typename D> bool at_end(D &doc)
+{
+    const char *p = nullptr;
+    return doc.current_location().get(p) == OUT_OF_BOUNDS;
+}
+
+/* A reusable source-name -> id cache for NDJSON records, so that the
+ * census's source table is not consulted for every record. */
+struct source_cache {
+    struct entry {
+        hc_source_kind kind;
+        uint32_t id;
+        size_t len;
+        char name[120];
+    };
+    entry e[8];
+    unsigned n = 0, next = 0;
+};
+
+class reader
+{
+  public:
+    explicit reader(hc__job *job) : job_(job) {}
+    ~reader()
+    {
+        hc__strvec_fini(&emails_);
+        hc__strvec_fini(&emails2_);
+        hc__strvec_fini(&idents_);
+    }
+
+    hc_status ghes();
+    hc_status ghec();
+    hc_status records();
+
+  private:
+    hc__job *job_;
+    ondemand::parser parser_{};
+    size_t last_off_ = 0; /* last known position, for diagnostics */
+    hc__strvec emails_{}, emails2_{}, idents_{};
+    source_cache sources_{};
+
+    /* Records: a syntax error is not reported at once but left pending,
+     * for the caller to localize to its line. */
+    bool defer_ = false;
+    bool pending_ = false;
+    hc_status pending_st_ = HC_OK;
+    size_t pending_off_ = 0;
+    char pending_msg_[200];
+
+    /* A row-level problem found inside an object. */
+    struct row_issue {
+        bool set = false;
+        hc_status status = HC_OK;
+        size_t off = 0;
+        char msg[200];
+    };
+
+    size_t off_of(const char *p)
+    {
+        if (p < job_->base || p > job_->base + job_->len)
+            return last_off_;
+        return size_t(p - job_->base);
+    }
+    template <typename V> size_t where(V &v)
+    {
+        const char *p = nullptr;
+        if (!v.current_location().get(p))
+            last_off_ = off_of(p);
+        return last_off_;
+    }
+    void note(row_issue &ri, hc_status st, size_t off, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)))
+    {
+        if (ri.set)
+            return;
+        ri.set = true;
+        ri.status = st;
+        ri.off = off;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ri.msg, sizeof ri.msg, fmt, ap);
+        va_end(ap);
+    }
+    hc_status fail_json(hc_status st, size_t off, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)))
+    {
+        char msg[200];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (defer_ && st != HC_ERR_NOMEM) {
+            if (!pending_) {
+                pending_ = true;
+                pending_st_ = st;
+                pending_off_ = off;
+                snprintf(pending_msg_, sizeof pending_msg_, "%s", msg);
+            }
+            return st;
+        }
+        return hc__job_fail(job_, st, off, true, "%s", msg);
+    }
+    hc_status syntax(error_code e, const char *context)
+    {
+        if (e == MEMALLOC)
+            return fail_json(HC_ERR_NOMEM, last_off_,
+                             "out of memory parsing JSON");
+        if (e == CAPACITY)
+            return fail_json(HC_ERR_LIMIT, last_off_,
+                             "JSON document is larger than %zu bytes",
+                             json_doc_max);
+        if (e == DEPTH_ERROR)
+            return too_deep(last_off_);
+        const char *t = syntax_text(e);
+        if (t)
+            return fail_json(HC_ERR_DATA, last_off_, "%s", t);
+        return fail_json(HC_ERR_DATA, last_off_, "malformed JSON: %s", context);
+    }
+    hc_status too_deep(size_t off)
+    {
+        return fail_json(HC_ERR_LIMIT, off,
+                         "JSON nesting is deeper than %d levels",
+                         HC__JSON_DEPTH_MAX);
+    }
+
+    hc_status walk(ondemand::value v, int depth);
+    hc_status object_fields_walk(ondemand::object o, int depth);
+    hc_status string_list(ondemand::value v, int depth, const char *field,
+                          bool objects_ok, hc__strvec *out, row_issue &ri);
+    hc_status opt_string(ondemand::value v, const char *field,
+                         std::string_view &out, row_issue &ri);
+    hc_status opt_bool(ondemand::value v, const char *field, bool &out,
+                       row_issue &ri);
+    hc_status user_id(ondemand::value v, uint64_t &out, row_issue &ri);
+
+    hc_status ghes_scan(ondemand::document &doc, std::string_view &host,
+                        bool &has_users);
+    hc_status ghes_user(ondemand::value v, uint32_t source);
+    hc_status ghec_page(ondemand::object page, int depth);
+    hc_status ghec_user(ondemand::value v, int depth);
+    hc_status ghec_doc(ondemand::document_reference doc, size_t doc_off,
+                       bool first);
+
+    template <typename D>
+    hc_status record(D &doc, size_t off, bool &syntax_error);
+    template <typename D> hc_status record_body(D &doc, size_t off);
+    hc_status record_source(hc_source_kind kind, std::string_view name,
+                            uint32_t &id);
+    hc_status fallback_source(uint32_t &id);
+    hc_status records_lines(size_t &pos, size_t stop_after);
+    hc_status deliver_ghes(const hc_ghes_account &a, size_t off);
+    hc_status deliver_ghec(const hc_ghec_account &a, size_t off);
+    hc_status row_done(const row_issue &ri, uint32_t source);
+};
+
+/* --- generic walking -------------------------------------------------- */
+
+hc_status reader::object_fields_walk(ondemand::object o, int depth)
+{
+    for (auto fr : o) {
+        ondemand::field f;
+        error_code e = std::move(fr).get(f);
+        if (e)
+            return syntax(e, "expected a string key, or ',' or '}' after an "
+                             "object field");
+        hc_status rc = walk(f.value(), depth + 1);
+        if (rc != HC_OK)
+            return rc;
+    }
+    return HC_OK;
+}
+
+/* Validates a value and bounds its depth; `depth` counts the containers
+ * enclosing v. */
+hc_status reader::walk(ondemand::value v, int depth)
+{
+    jtype t;
+    size_t off = where(v);
+    error_code e = v.type().get(t);
+    if (e)
+        return syntax(e, "expected a JSON value");
+    switch (t) {
+    case jtype::object: {
+        if (depth + 1 > HC__JSON_DEPTH_MAX)
+            return too_deep(off);
+        ondemand::object o;
+        if ((e = v.get_object().get(o)))
+            return syntax(e, "expected an object");
+        return object_fields_walk(o, depth);
+    }
+    case jtype::array: {
+        if (depth + 1 > HC__JSON_DEPTH_MAX)
+            return too_deep(off);
+        ondemand::array a;
+        if ((e = v.get_array().get(a)))
+            return syntax(e, "expected an array");
+        for (auto er : a) {
+            ondemand::value ev;
+            if ((e = std::move(er).get(ev)))
+                return syntax(e, "expected a value, or ',' or ']' after an "
+                                 "array element");
+            hc_status rc = walk(ev, depth + 1);
+            if (rc != HC_OK)
+                return rc;
+        }
+        return HC_OK;
+    }
+    case jtype::string: {
+        std::string_view s;
+        if ((e = v.get_string().get(s)))
+            return syntax(e, "expected a string");
+        return HC_OK;
+    }
+    case jtype::number: {
+        ondemand::number n;
+        if ((e = v.get_number().get(n)))
+            return syntax(e, "expected a number");
+        return HC_OK;
+    }
+    case jtype::boolean: {
+        bool b;
+        if ((e = v.get_bool().get(b)))
+            return syntax(e, "expected 'true' or 'false'");
+        return HC_OK;
+    }
+    case jtype::null: {
+        bool isnull = false;
+        if ((e = v.is_null().get(isnull)) || !isnull)
+            return syntax(e ? e : N_ATOM_ERROR, "expected 'null'");
+        return HC_OK;
+    }
+    }
+    return syntax(TAPE_ERROR, "expected a JSON value");
+}
+
+/* --- typed fields ------------------------------------------------------ */
+
+/* A string, or null (empty). Other types are a row issue. */
+hc_status reader::opt_string(ondemand::value v, const char *field,
+                             std::string_view &out, row_issue &ri)
+{
+    jtype t;
+    size_t off = where(v);
+    error_code e = v.type().get(t);
+    if (e)
+        return syntax(e, "expected a JSON value");
+    if (t == jtype::null) {
+        out = std::string_view();
+        return walk(v, 1);
+    }
+    if (t != jtype::string) {
+        note(ri, HC_ERR_DATA, off, "expected a string in field '%s'", field);
+        return walk(v, 1);
+    }
+    if ((e = v.get_string().get(out)))
+        return syntax(e, "expected a string");
+    if (out.size() > HC_EMAIL_MAX)
+        note(ri, HC_ERR_LIMIT, off,
+             "value of field '%s' is longer than %zu bytes", field,
+             HC_EMAIL_MAX);
+    return HC_OK;
+}
+
+/* A boolean, or null (false). */
+hc_status reader::opt_bool(ondemand::value v, const char *field, bool &out,
+                           row_issue &ri)
+{
+    jtype t;
+    size_t off = where(v);
+    error_code e = v.type().get(t);
+    if (e)
+        return syntax(e, "expected a JSON value");
+    if (t == jtype::null) {
+        out = false;
+        return walk(v, 1);
+    }
+    if (t != jtype::boolean) {
+        note(ri, HC_ERR_DATA, off, "expected a boolean in field '%s'", field);
+        return walk(v, 1);
+    }
+    if ((e = v.get_bool().get(out)))
+        return syntax(e, "expected 'true' or 'false'");
+    return HC_OK;
+}
+
+/* A user id: a non-negative integer, or a string of decimal digits. */
+hc_status reader::user_id(ondemand::value v, uint64_t &out, row_issue &ri)
+{
+    jtype t;
+    size_t off = where(v);
+    error_code e = v.type().get(t);
+    if (e)
+        return syntax(e, "expected a JSON value");
+    if (t == jtype::number) {
+        if (!v.get_uint64().get(out))
+            return HC_OK;
+        note(ri, HC_ERR_DATA, off,
+             "expected a non-negative integer in field 'id'");
+        return walk(v, 1);
+    }
+    if (t == jtype::string) {
+        std::string_view s;
+        if ((e = v.get_string().get(s)))
+            return syntax(e, "expected a string");
+        if (!hc__parse_u64(s.data(), s.size(), &out))
+            note(ri, HC_ERR_DATA, off,
+                 "expected a decimal user id in field 'id'");
+        return HC_OK;
+    }
+    note(ri, HC_ERR_DATA, off,
+         "expected a number or a decimal string in field 'id'");
+    return walk(v, 1);
+}
+
+/*
+ * An array of strings (or of objects with an "email" or "address" string
+ * when objects_ok), or null. `depth` counts the containers enclosing v.
+ */
+hc_status reader::string_list(ondemand::value v, int depth, const char *field,
+                              bool objects_ok, hc__strvec *out, row_issue &ri)
+{
+    jtype t;
+    size_t off = where(v);
+    error_code e = v.type().get(t);
+    out->n = 0;
+    if (e)
+        return syntax(e, "expected a JSON value");
+    if (t == jtype::null)
+        return walk(v, depth);
+    if (t != jtype::array) {
+        note(ri, HC_ERR_DATA, off, "expected an array in field '%s'", field);
+        return walk(v, depth);
+    }
+    if (depth + 1 > HC__JSON_DEPTH_MAX)
+        return too_deep(off);
+    ondemand::array a;
+    if ((e = v.get_array().get(a)))
+        return syntax(e, "expected an array");
+    for (auto er : a) {
+        ondemand::value ev;
+        if ((e = std::move(er).get(ev)))
+            return syntax(e, "expected a value, or ',' or ']' after an array "
+                             "element");
+        size_t eoff = where(ev);
+        if ((e = ev.type().get(t)))
+            return syntax(e, "expected a JSON value");
+        std::string_view s;
+        bool have = false;
+        if (t == jtype::string) {
+            if ((e = ev.get_string().get(s)))
+                return syntax(e, "expected a string");
+            have = true;
+        } else if (t == jtype::object && objects_ok) {
+            if (depth + 2 > HC__JSON_DEPTH_MAX)
+                return too_deep(eoff);
+            ondemand::object o;
+            if ((e = ev.get_object().get(o)))
+                return syntax(e, "expected an object");
+            for (auto fr : o) {
+                ondemand::field f;
+                if ((e = std::move(fr).get(f)))
+                    return syntax(e, "expected a string key, or ',' or '}' "
+                                     "after an object field");
+                std::string_view key;
+                if ((e = f.unescaped_key().get(key)))
+                    return syntax(e, "expected a string key");
+                ondemand::value fv = f.value();
+                jtype ft;
+                if ((key == "email" || key == "address") && !have &&
+                    !fv.type().get(ft) && ft == jtype::string) {
+                    if ((e = fv.get_string().get(s)))
+                        return syntax(e, "expected a string");
+                    have = true;
+                    continue;
+                }
+                hc_status rc = walk(fv, depth + 2);
+                if (rc != HC_OK)
+                    return rc;
+            }
+            if (!have)
+                note(ri, HC_ERR_DATA, eoff,
+                     "expected an \"email\" string in each object of field "
+                     "'%s'",
+                     field);
+        } else {
+            note(ri, HC_ERR_DATA, eoff,
+                 "expected an array of strings in field '%s'", field);
+            hc_status rc = walk(ev, depth + 1);
+            if (rc != HC_OK)
+                return rc;
+        }
+        if (!have)
+            continue;
+        if (s.size() > HC_EMAIL_MAX) {
+            note(ri, HC_ERR_LIMIT, eoff,
+                 "email in field '%s' is longer than %zu bytes", field,
+                 HC_EMAIL_MAX);
+            continue;
+        }
+        if (s.empty())
+            continue;
+        hc_status rc = hc__strvec_push(out, s.data(), s.size());
+        if (rc != HC_OK)
+            return hc__job_fail(job_, rc, eoff, false,
+                                "too many values in field '%s'", field);
+    }
+    return HC_OK;
+}
+
+/* --- delivery ---------------------------------------------------------- */
+
+hc_status reader::deliver_ghes(const hc_ghes_account &a, size_t off)
+{
+    hc_status rc = job_->sink->ghes(job_->writer, &a);
+    if (rc != HC_OK)
+        return hc__job_fail(job_, rc, off, false, "cannot add account: %s",
+                            hc_status_str(rc));
+    job_->accounts++;
+    return HC_OK;
+}
+
+hc_status reader::deliver_ghec(const hc_ghec_account &a, size_t off)
+{
+    hc_status rc = job_->sink->ghec(job_->writer, &a);
+    if (rc != HC_OK)
+        return hc__job_fail(job_, rc, off, false, "cannot add account: %s",
+                            hc_status_str(rc));
+    job_->accounts++;
+    return HC_OK;
+}
+
+/* Rejects the row (skip_malformed) or fails the job with its issue. */
+hc_status reader::row_done(const row_issue &ri, uint32_t source)
+{
+    return hc__job_row_error(job_, source, ri.status, ri.off, true, "%s",
+                             ri.msg);
+}
+
+/* --- GHES export ------------------------------------------------------- */
+
+/* First pass: the host name, and whether `users` is there and readable. */
+hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
+                            bool &has_users)
+{
+    ondemand::object top;
+    jtype t;
+    error_code e = doc.type().get(t);
+    if (e)
+        return syntax(e, "expected a JSON object");
+    if (t != jtype::object)
+        return hc__job_fail(job_, HC_ERR_DATA, last_off_, true,
+                            "expected a JSON object with a 'users' array "
+                            "(GHES export)");
+    if ((e = doc.get_object().get(top)))
+        return syntax(e, "expected a JSON object");
+    bool encrypted = false, ghec_like = false;
+    size_t users_off = 0;
+    for (auto fr : top) {
+        ondemand::field f;
+        if ((e = std::move(fr).get(f)))
+            return syntax(e, "expected a string key, or ',' or '}' after an "
+                             "object field");
+        std::string_view key;
+        if ((e = f.unescaped_key().get(key)))
+            return syntax(e, "expected a string key");
+        ondemand::value v = f.value();
+        size_t off = where(v);
+        if (key == "users") {
+            if ((e = v.type().get(t)))
+                return syntax(e, "expected a JSON value");
+            has_users = true;
+            users_off = off;
+            if (t == jtype::string) {
+                encrypted = true;
+            } else if (t != jtype::array) {
+                return hc__job_fail(job_, HC_ERR_DATA, off, true,
+                                    "expected an array in field 'users'");
+            }
+            hc_status rc = walk(v, 1);
+            if (rc != HC_OK)
+                return rc;
+        } else if (key == "host_name" || key == "instance") {
+            if ((e = v.type().get(t)))
+                return syntax(e, "expected a JSON value");
+            if (key == "host_name" && t == jtype::string) {
+                if ((e = v.get_string().get(host)))
+                    return syntax(e, "expected a string");
+                continue;
+            }
+            if (key == "instance" && t == jtype::object) {
+                ondemand::object inst;
+                if ((e = v.get_object().get(inst)))
+                    return syntax(e, "expected an object");
+                for (auto ir : inst) {
+                    ondemand::field inf;
+                    if ((e = std::move(ir).get(inf)))
+                        return syntax(e, "expected a string key, or ',' or "
+                                         "'}' after an object field");
+                    std::string_view ikey;
+                    if ((e = inf.unescaped_key().get(ikey)))
+                        return syntax(e, "expected a string key");
+                    ondemand::value iv = inf.value();
+                    jtype it;
+                    if (ikey == "host_name" && !iv.type().get(it) &&
+                        it == jtype::string) {
+                        if ((e = iv.get_string().get(host)))
+                            return syntax(e, "expected a string");
+                        continue;
+                    }
+                    hc_status rc = walk(iv, 2);
+                    if (rc != HC_OK)
+                        return rc;
+                }
+                continue;
+            }
+            hc_status rc = walk(v, 1);
+            if (rc != HC_OK)
+                return rc;
+        } else {
+            if (key == "total_seats_consumed" || key == "total_seats_purchased")
+                ghec_like = true;
+            hc_status rc = walk(v, 1);
+            if (rc != HC_OK)
+                return rc;
+        }
+    }
+    if (!at_end(doc))
+        return hc__job_fail(job_, HC_ERR_DATA, where(doc), true,
+                            "unexpected content after the JSON document");
+    if (encrypted) {
+        std::string h = job_->host ? std::string(job_->host)
+                                   : std::string(host.empty() ? "HOST" : host);
+        return hc__job_fail(
+            job_, HC_ERR_ENCRYPTED, users_off, true,
+            "this GHES license export is encrypted ('users' is an encoded "
+            "string, not a list); download the all_users.csv report from "
+            "https://%s/stafftools/reports/all_users.csv instead and pass it "
+            "as --ghes %s=PATH",
+            h.c_str(), h.c_str());
+    }
+    if (ghec_like)
+        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
+                            "this is GHEC consumed-licenses JSON, not a GHES "
+                            "export: use --ghec");
+    if (!has_users)
+        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
+                            "missing field 'users' (GHES export)");
+    return HC_OK;
+}
+
+hc_status reader::ghes_user(ondemand::value v, uint32_t source)
+{
+    jtype t;
+    size_t off = where(v);
+    error_code e = v.type().get(t);
+    if (e)
+        return syntax(e, "expected a JSON value");
+    job_->records++;
+    row_issue ri;
+    if (t != jtype::object) {
+        note(ri, HC_ERR_DATA, off, "expected a user object in 'users'");
+        hc_status rc = walk(v, 1);
+        return rc != HC_OK ? rc : row_done(ri, source);
+    }
+    ondemand::object o;
+    if ((e = v.get_object().get(o)))
+        return syntax(e, "expected an object");
+    hc_ghes_account a{};
+    a.source = source;
+    bool have_id = false, have_login = false;
+    std::string_view login, primary;
+    for (auto fr : o) {
+        ondemand::field f;
+        if ((e = std::move(fr).get(f)))
+            return syntax(e, "expected a string key, or ',' or '}' after an "
+                             "object field");
+        std::string_view key;
+        if ((e = f.unescaped_key().get(key)))
+            return syntax(e, "expected a string key");
+        ondemand::value fv = f.value();
+        hc_status rc;
+        if (key == "id") {
+            have_id = true;
+            rc = user_id(fv, a.id, ri);
+        } else if (key == "login") {
+            have_login = true;
+            rc = opt_string(fv, "login", login, ri);
+        } else if (key == "primary_email") {
+            rc = opt_string(fv, "primary_email", primary, ri);
+        } else if (key == "emails") {
+            rc = string_list(fv, 3, "emails", true, &emails_, ri);
+        } else if (key == "suspended") {
+            rc = opt_bool(fv, "suspended", a.suspended, ri);
+        } else {
+            rc = walk(fv, 3);
+        }
+        if (rc != HC_OK)
+            return rc;
+    }
+    if (!have_id)
+        note(ri, HC_ERR_DATA, off, "missing field 'id' in user object");
+    if (!have_login)
+        note(ri, HC_ERR_DATA, off, "missing field 'login' in user object");
+    if (ri.set)
+        return row_done(ri, source);
+    a.login = str_of(login);
+    a.primary_email = str_of(primary);
+    a.emails = list_of(emails_);
+    a.n_emails = emails_.n;
+    hc_status rc = deliver_ghes(a, off);
+    emails_.n = 0;
+    return rc;
+}
+
+hc_status reader::ghes()
+{
+    const char *p = job_->base + job_->begin;
+    size_t n = job_->end - job_->begin;
+    last_off_ = job_->begin;
+    if (n > json_doc_max)
+        return hc__job_fail(job_, HC_ERR_LIMIT, job_->begin, false,
+                            "JSON document is larger than %zu bytes",
+                            json_doc_max);
+    ondemand::document doc;
+    error_code e = parser_.iterate(p, n, n + HC__PAD).get(doc);
+    if (e)
+        return syntax(e, "expected a JSON document");
+    std::string_view host;
+    bool has_users = false;
+    hc_status rc = ghes_scan(doc, host, has_users);
+    if (rc != HC_OK)
+        return rc;
+    if (job_->host)
+        host = job_->host;
+    if (host.empty())
+        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
+                            "missing field 'host_name' in the GHES export; "
+                            "name the instance with --ghes HOST=PATH");
+    /* The host view points into the parser's string buffer, which the
+     * second pass overwrites: copy it first. */
+    std::string host_copy(host);
+    uint32_t source = 0;
+    rc = job_->sink->source(job_->sink->ctx, HC_SOURCE_GHES, host_copy.data(),
+                            host_copy.size(), &source);
+    if (rc != HC_OK)
+        return hc__job_fail(job_, rc, job_->begin, false,
+                            "cannot add source '%s': %s", host_copy.c_str(),
+                            hc_status_str(rc));
+    job_->source = source;
+
+    doc.rewind();
+    ondemand::object top;
+    if ((e = doc.get_object().get(top)))
+        return syntax(e, "expected a JSON object");
+    for (auto fr : top) {
+        ondemand::field f;
+        if ((e = std::move(fr).get(f)))
+            return syntax(e, "expected ',' or '}' after an object field");
+        std::string_view key;
+        if ((e = f.unescaped_key().get(key)))
+            return syntax(e, "expected a string key");
+        if (key != "users")
+            continue;
+        ondemand::array users;
+        if ((e = f.value().get_array().get(users)))
+            return syntax(e, "expected an array in field 'users'");
+        uint64_t count = 0;
+        for (auto ur : users) {
+            ondemand::value uv;
+            if ((e = std::move(ur).get(uv)))
+                return syntax(e, "expected a value, or ',' or ']' after an "
+                                 "array element");
+            if ((++count & 4095) == 0 && hc__job_cancelled(job_))
+                return HC_OK;
+            rc = ghes_user(uv, source);
+            if (rc != HC_OK)
+                return rc;
+        }
+    }
+    return HC_OK;
+}
+
+/* --- GHEC consumed-licenses -------------------------------------------- */
+
+hc_status reader::ghec_user(ondemand::value v, int depth)
+{
+    jtype t;
+    size_t off = where(v);
+    error_code e = v.type().get(t);
+    if (e)
+        return syntax(e, "expected a JSON value");
+    job_->records++;
+    row_issue ri;
+    if (t != jtype::object) {
+        note(ri, HC_ERR_DATA, off, "expected a user object in 'users'");
+        hc_status rc = walk(v, depth);
+        return rc != HC_OK ? rc : row_done(ri, job_->source);
+    }
+    if (depth + 1 > HC__JSON_DEPTH_MAX)
+        return too_deep(off);
+    ondemand::object o;
+    if ((e = v.get_object().get(o)))
+        return syntax(e, "expected an object");
+    hc_ghec_account a{};
+    a.source = job_->source;
+    bool have_user = false;
+    std::string_view login, saml;
+    for (auto fr : o) {
+        ondemand::field f;
+        if ((e = std::move(fr).get(f)))
+            return syntax(e, "expected a string key, or ',' or '}' after an "
+                             "object field");
+        std::string_view key;
+        if ((e = f.unescaped_key().get(key)))
+            return syntax(e, "expected a string key");
+        ondemand::value fv = f.value();
+        hc_status rc;
+        if (key == "github_com_login") {
+            rc = opt_string(fv, "github_com_login", login, ri);
+        } else if (key == "github_com_user") {
+            have_user = true;
+            rc = opt_bool(fv, "github_com_user", a.licensed, ri);
+        } else if (key == "github_com_saml_name_id") {
+            rc = opt_string(fv, "github_com_saml_name_id", saml, ri);
+        } else if (key == "github_com_verified_domain_emails") {
+            rc = string_list(fv, depth + 1, "github_com_verified_domain_emails",
+                             false, &emails_, ri);
+        } else {
+            rc = walk(fv, depth + 1);
+        }
+        if (rc != HC_OK)
+            return rc;
+    }
+    if (!have_user)
+        note(ri, HC_ERR_DATA, off,
+             "missing field 'github_com_user' in user object");
+    if (ri.set)
+        return row_done(ri, job_->source);
+    a.login = str_of(login);
+    a.saml_name_id = str_of(saml);
+    a.verified_emails = list_of(emails_);
+    a.n_verified_emails = emails_.n;
+    hc_status rc = deliver_ghec(a, off);
+    emails_.n = 0;
+    return rc;
+}
+
+/* `depth` counts the containers enclosing the page. */
+hc_status reader::ghec_page(ondemand::object page, int depth)
+{
+    bool has_users = false;
+    error_code e;
+    size_t page_off = last_off_;
+    for (auto fr : page) {
+        ondemand::field f;
+        if ((e = std::move(fr).get(f)))
+            return syntax(e, "expected a string key, or ',' or '}' after an "
+                             "object field");
+        std::string_view key;
+        if ((e = f.unescaped_key().get(key)))
+            return syntax(e, "expected a string key");
+        ondemand::value v = f.value();
+        if (key != "users") {
+            if (key == "host_name" || key == "server_id" || key == "instance")
+                return hc__job_fail(job_, HC_ERR_DATA, where(v), true,
+                                    "this is a GHES JSON export, not "
+                                    "consumed-licenses JSON: use --ghes");
+            hc_status rc = walk(v, depth + 1);
+            if (rc != HC_OK)
+                return rc;
+            continue;
+        }
+        jtype t;
+        size_t off = where(v);
+        if ((e = v.type().get(t)))
+            return syntax(e, "expected a JSON value");
+        if (t != jtype::array)
+            return hc__job_fail(job_, HC_ERR_DATA, off, true,
+                                "expected an array in field 'users'");
+        if (depth + 2 > HC__JSON_DEPTH_MAX)
+            return too_deep(off);
+        has_users = true;
+        ondemand::array users;
+        if ((e = v.get_array().get(users)))
+            return syntax(e, "expected an array");
+        uint64_t count = 0;
+        for (auto ur : users) {
+            ondemand::value uv;
+            if ((e = std::move(ur).get(uv)))
+                return syntax(e, "expected a value, or ',' or ']' after an "
+                                 "array element");
+            if ((++count & 4095) == 0 && hc__job_cancelled(job_))
+                return HC_OK;
+            hc_status rc = ghec_user(uv, depth + 2);
+            if (rc != HC_OK)
+                return rc;
+        }
+    }
+    if (!has_users)
+        return hc__job_fail(job_, HC_ERR_DATA, page_off, false,
+                            "missing field 'users' in a consumed-licenses "
+                            "page");
+    return HC_OK;
+}
+
+/* One consumed-licenses document: a page, or an array of pages. */
+hc_status reader::ghec_doc(ondemand::document_reference doc, size_t doc_off,
+                           bool first)
+{
+    jtype t;
+    error_code e = doc.type().get(t);
+    if (e)
+        return syntax(e, first ? "expected a JSON value"
+                               : "unexpected content after a JSON document, "
+                                 "expected another consumed-licenses page");
+    if (t == jtype::object) {
+        ondemand::object page;
+        if ((e = doc.get_object().get(page)))
+            return syntax(e, "expected an object");
+        return ghec_page(page, 0);
+    }
+    if (t != jtype::array)
+        return hc__job_fail(job_, HC_ERR_DATA, doc_off, true,
+                            "expected a consumed-licenses page object or an "
+                            "array of pages");
+    ondemand::array pages;
+    if ((e = doc.get_array().get(pages)))
+        return syntax(e, "expected an array");
+    for (auto pr : pages) {
+        ondemand::value pv;
+        if ((e = std::move(pr).get(pv)))
+            return syntax(e, "expected a value, or ',' or ']' after an array "
+                             "element");
+        size_t off = where(pv);
+        ondemand::object page;
+        if (pv.type().get(t) || t != jtype::object)
+            return hc__job_fail(job_, HC_ERR_DATA, off, true,
+                                "expected a consumed-licenses page object in "
+                                "the array of pages");
+        if ((e = pv.get_object().get(page)))
+            return syntax(e, "expected an object");
+        hc_status rc = ghec_page(page, 1);
+        if (rc != HC_OK)
+            return rc;
+    }
+    return HC_OK;
+}
+
+hc_status reader::ghec()
+{
+    size_t n = job_->end - job_->begin;
+    last_off_ = job_->begin;
+    if (n > json_doc_max)
+        return hc__job_fail(job_, HC_ERR_LIMIT, job_->begin, false,
+                            "JSON input is larger than %zu bytes",
+                            json_doc_max);
+    /* REST pages are small: start with a modest batch (simdjson's index
+     * takes several times the batch in memory) and grow it to the whole
+     * rest of the input when a document does not fit, as one large page
+     * or one array of all pages will not. */
+    size_t pos = job_->begin;
+    size_t batch = ghec_batch;
+    size_t docs = 0;
+    while (pos < job_->end) {
+        size_t rem = job_->end - pos;
+        size_t b = rem + 64 < batch ? rem + 64 : batch;
+        bool whole = b >= rem + 64;
+        ondemand::document_stream stream;
+        error_code e =
+            parser_.iterate_many(job_->base + pos, rem, b).get(stream);
+        if (e)
+            return syntax(e, "expected a JSON document");
+        bool grow = false;
+        for (auto it = stream.begin(); it != stream.end(); ++it) {
+            last_off_ = doc_start(job_, pos + it.current_index());
+            ondemand::document_reference doc;
+            e = (*it).get(doc);
+            if (e == CAPACITY && !whole) {
+                grow = true;
+                break;
+            }
+            if (e)
+                return syntax(e, "expected a consumed-licenses page");
+            hc_status rc = ghec_doc(doc, last_off_, docs == 0);
+            if (rc != HC_OK)
+                return rc;
+            docs++;
+        }
+        size_t trunc = stream.truncated_bytes();
+        if (!grow && trunc == 0)
+            break;
+        if (!whole) {
+            /* The unparsed rest starts at a document boundary. */
+            pos = job_->end - (trunc <= rem ? trunc : rem);
+            batch = job_->end - pos + 64;
+            continue;
+        }
+        return hc__job_fail(job_, HC_ERR_DATA, job_->end - trunc, true,
+                            "unexpected end of input inside a JSON document "
+                            "(truncated file?)");
+    }
+    if (docs == 0)
+        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
+                            "empty input, expected consumed-licenses JSON");
+    return HC_OK;
+}
+
+/* --- NDJSON records ---------------------------------------------------- */
+
+hc_status reader::record_source(hc_source_kind kind, std::string_view name,
+                                uint32_t &id)
+{
+    source_cache &c = sources_;
+    for (unsigned i = 0; i < c.n; i++) {
+        source_cache::entry &en = c.e[i];
+        if (en.kind == kind && en.len == name.size() &&
+            memcmp(en.name, name.data(), name.size()) == 0) {
+            id = en.id;
+            return HC_OK;
+        }
+    }
+    hc_status rc = job_->sink->source(job_->sink->ctx, kind, name.data(),
+                                      name.size(), &id);
+    if (rc != HC_OK || name.size() > sizeof c.e[0].name)
+        return rc;
+    unsigned slot = c.n < 8 ? c.n++ : (c.next++ & 7);
+    c.e[slot].kind = kind;
+    c.e[slot].id = id;
+    c.e[slot].len = name.size();
+    memcpy(c.e[slot].name, name.data(), name.size());
+    return HC_OK;
+}
+
+hc_status reader::fallback_source(uint32_t &id)
+{
+    if (job_->source == UINT32_MAX) {
+        const char *name = job_->name ? job_->name : "records";
+        hc_status rc = job_->sink->source(job_->sink->ctx, HC_SOURCE_GHES, name,
+                                          strlen(name), &job_->source);
+        if (rc != HC_OK)
+            return hc__job_fail(job_, rc, last_off_, false,
+                                "cannot add source '%s': %s", name,
+                                hc_status_str(rc));
+    }
+    id = job_->source;
+    return HC_OK;
+}
+
+/*
+ * One record. A syntax error (or a nesting limit) sets syntax_error and
+ * leaves the message pending: the caller localizes it to its line. Other
+ * problems are row-level errors at `off`.
+ */
+template <typename D>
+hc_status reader::record(D &doc, size_t off, bool &syntax_error)
+{
+    pending_ = false;
+    syntax_error = false;
+    job_->records++;
+    last_off_ = off;
+    hc_status rc = record_body(doc, off);
+    if (rc != HC_OK && pending_) {
+        syntax_error = true;
+        return HC_OK;
+    }
+    return rc;
+}
+
+template <typename D> hc_status reader::record_body(D &doc, size_t off)
+{
+    row_issue ri;
+    jtype t;
+    error_code e = doc.type().get(t);
+    if (e)
+        return syntax(e, "expected a JSON object");
+    if (t != jtype::object) {
+        uint32_t src;
+        hc_status rc = fallback_source(src);
+        if (rc != HC_OK)
+            return rc;
+        return hc__job_row_error(job_, src, HC_ERR_DATA, off, true,
+                                 "expected a JSON object (one account "
+                                 "record per line)");
+    }
+    ondemand::object o;
+    if ((e = doc.get_object().get(o)))
+        return syntax(e, "expected a JSON object");
+    std::string_view kind, source, login, primary;
+    uint64_t id = 0;
+    bool have_kind = false, have_source = false, have_id = false;
+    bool have_login = false, suspended = false, licensed = false;
+    emails_.n = emails2_.n = idents_.n = 0;
+    for (auto fr : o) {
+        ondemand::field f;
+        if ((e = std::move(fr).get(f)))
+            return syntax(e, "expected a string key, or ',' or '}' after an "
+                             "object field");
+        std::string_view key;
+        if ((e = f.unescaped_key().get(key)))
+            return syntax(e, "expected a string key");
+        ondemand::value fv = f.value();
+        hc_status rc;
+        if (key == "kind") {
+            have_kind = true;
+            rc = opt_string(fv, "kind", kind, ri);
+        } else if (key == "source") {
+            have_source = true;
+            rc = opt_string(fv, "source", source, ri);
+        } else if (key == "id") {
+            have_id = true;
+            rc = user_id(fv, id, ri);
+        } else if (key == "login") {
+            have_login = true;
+            rc = opt_string(fv, "login", login, ri);
+        } else if (key == "primary_email") {
+            rc = opt_string(fv, "primary_email", primary, ri);
+        } else if (key == "emails") {
+            rc = string_list(fv, 1, "emails", true, &emails_, ri);
+        } else if (key == "suspended") {
+            rc = opt_bool(fv, "suspended", suspended, ri);
+        } else if (key == "verified_emails") {
+            rc = string_list(fv, 1, "verified_emails", false, &emails2_, ri);
+        } else if (key == "identity_values") {
+            rc = string_list(fv, 1, "identity_values", false, &idents_, ri);
+        } else if (key == "licensed") {
+            rc = opt_bool(fv, "licensed", licensed, ri);
+        } else {
+            rc = walk(fv, 1);
+        }
+        if (rc != HC_OK)
+            return rc;
+    }
+    hc_source_kind sk = HC_SOURCE_GHES;
+    bool ghes = kind == "ghes", ghec = kind == "ghec";
+    if (!have_kind)
+        note(ri, HC_ERR_DATA, off,
+             "missing field 'kind' (\"ghes\" or \"ghec\")");
+    else if (!ghes && !ghec)
+        note(ri, HC_ERR_DATA, off,
+             "expected \"ghes\" or \"ghec\" in field 'kind'");
+    if (ghes) {
+        if (!have_source || source.empty())
+            note(ri, HC_ERR_DATA, off,
+                 "missing field 'source' (the GHES host) in a ghes record");
+        if (!have_id)
+            note(ri, HC_ERR_DATA, off, "missing field 'id' in a ghes record");
+        if (!have_login)
+            note(ri, HC_ERR_DATA, off,
+                 "missing field 'login' in a ghes record");
+    } else if (ghec) {
+        sk = HC_SOURCE_GHEC;
+        if (!have_source || source.empty())
+            source = "ghec";
+    }
+    uint32_t src;
+    hc_status rc;
+    if ((ghes || ghec) && !source.empty()) {
+        rc = record_source(sk, source, src);
+        if (rc != HC_OK)
+            return hc__job_fail(job_, rc, off, false, "cannot add source: %s",
+                                hc_status_str(rc));
+    } else {
+        rc = fallback_source(src);
+        if (rc != HC_OK)
+            return rc;
+    }
+    if (ri.set)
+        return row_done(ri, src);
+    if (ghes) {
+        hc_ghes_account a{};
+        a.source = src;
+        a.id = id;
+        a.login = str_of(login);
+        a.primary_email = str_of(primary);
+        a.emails = list_of(emails_);
+        a.n_emails = emails_.n;
+        a.suspended = suspended;
+        return deliver_ghes(a, off);
+    }
+    hc_ghec_account a{};
+    a.source = src;
+    a.login = str_of(login);
+    a.verified_emails = list_of(emails2_);
+    a.n_verified_emails = emails2_.n;
+    a.identity_values = list_of(idents_);
+    a.n_identity_values = idents_.n;
+    a.licensed = licensed;
+    return deliver_ghec(a, off);
+}
+
+/*
+ * Slow path after a syntax error: parses line by line from pos, each line
+ * on its own, until a bad line has been handled and the position is past
+ * stop_after; pos is left at the start of the next unparsed line.
+ */
+hc_status reader::records_lines(size_t &pos, size_t stop_after)
+{
+    const char *b = job_->base;
+    bool handled_bad = false;
+    while (pos < job_->end) {
+        if (handled_bad && pos > stop_after)
+            return HC_OK;
+        const char *nl =
+            static_cast<const char *>(memchr(b + pos, '\n', job_->end - pos));
+        size_t stop = nl ? size_t(nl - b) : job_->end;
+        size_t next = nl ? stop + 1 : job_->end;
+        size_t s = pos;
+        while (s < stop && (b[s] == ' ' || b[s] == '\t' || b[s] == '\r'))
+            s++;
+        size_t line_len = stop - s;
+        pos = next;
+        if (line_len == 0)
+            continue;
+        last_off_ = s;
+        if (line_len > HC_RECORD_MAX)
+            return hc__job_fail(job_, HC_ERR_LIMIT, s, false,
+                                "record is longer than %zu bytes",
+                                HC_RECORD_MAX);
+        ondemand::document doc;
+        error_code e =
+            parser_.iterate(b + s, line_len, line_len + HC__PAD).get(doc);
+        bool bad = false;
+        pending_ = false;
+        if (e == MEMALLOC)
+            return hc__job_fail(job_, HC_ERR_NOMEM, s, false,
+                                "out of memory parsing JSON");
+        if (e) {
+            job_->records++;
+            bad = true;
+            syntax(e, "expected one JSON object per line");
+        } else {
+            hc_status rc = record(doc, s, bad);
+            if (rc != HC_OK)
+                return rc;
+            if (!bad && !at_end(doc)) {
+                bad = true;
+                pending_ = true;
+                pending_st_ = HC_ERR_DATA;
+                pending_off_ = where(doc);
+                snprintf(pending_msg_, sizeof pending_msg_,
+                         "unexpected content after the JSON object (one "
+                         "account record per line)");
+            }
+        }
+        if (!bad)
+            continue;
+        uint32_t src;
+        hc_status rc = fallback_source(src);
+        if (rc != HC_OK)
+            return rc;
+        size_t eoff = pending_ && pending_off_ >= s && pending_off_ < stop
+                          ? pending_off_
+                          : s;
+        rc = hc__job_row_error(
+            job_, src, pending_ ? pending_st_ : HC_ERR_DATA, eoff, true, "%s",
+            pending_ ? pending_msg_ : "malformed JSON record");
+        if (rc != HC_OK)
+            return rc;
+        handled_bad = true;
+    }
+    return HC_OK;
+}
+
+hc_status reader::records()
+{
+#ifdef SIMDJSON_THREADS_ENABLED
+    /* The readers parallelize across chunks themselves. */
+    parser_.threaded = false;
+#endif
+    defer_ = true;
+    size_t pos = job_->begin;
+    size_t batch = records_batch;
+    uint64_t count = 0;
+    while (pos < job_->end) {
+        size_t n = job_->end - pos;
+        ondemand::document_stream stream;
+        size_t b = n + 64 < batch ? n + 64 : batch;
+        error_code e = parser_.iterate_many(job_->base + pos, n, b).get(stream);
+        if (e == MEMALLOC)
+            return syntax(e, "");
+        size_t failed_at = SIZE_MAX;
+        bool capacity = false;
+        if (!e) {
+            for (auto it = stream.begin(); it != stream.end(); ++it) {
+                size_t off = doc_start(job_, pos + it.current_index());
+                ondemand::document_reference doc;
+                e = (*it).get(doc);
+                if (e) {
+                    failed_at = off;
+                    capacity = e == CAPACITY;
+                    break;
+                }
+                if ((++count & 4095) == 0 && hc__job_cancelled(job_))
+                    return HC_OK;
+                bool bad = false;
+                hc_status rc = record(doc, off, bad);
+                if (rc != HC_OK)
+                    return rc;
+                if (bad) {
+                    job_->records--; /* counted again by the slow path */
+                    failed_at = off;
+                    break;
+                }
+            }
+            if (failed_at == SIZE_MAX) {
+                size_t trunc = stream.truncated_bytes();
+                if (trunc == 0)
+                    return HC_OK;
+                failed_at = job_->end - trunc;
+            }
+        } else {
+            failed_at = pos;
+            capacity = e == CAPACITY;
+        }
+        if (failed_at < pos)
+            failed_at = pos;
+        if (capacity && batch < records_batch_max) {
+            /* A record longer than the batch: retry from it with a
+             * batch that can hold it. */
+            batch =
+                batch * 8 < records_batch_max ? batch * 8 : records_batch_max;
+            pos = failed_at;
+            continue;
+        }
+        /* Back up to the start of the failing line, then localize. */
+        size_t ls = failed_at;
+        while (ls > pos && job_->base[ls - 1] != '\n')
+            ls--;
+        size_t stop_after = failed_at + batch;
+        pos = ls;
+        hc_status rc = records_lines(pos, stop_after);
+        if (rc != HC_OK)
+            return rc;
+    }
+    return HC_OK;
+}
+
+template <typename F> hc_status guarded(hc__job *job, F body)
+{
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        return hc__job_fail_at(job, HC_ERR_NOMEM, 0, 0,
+                               "out of memory parsing JSON");
+    } catch (...) {
+        return hc__job_fail_at(job, HC_ERR_INTERNAL, 0, 0,
+                               "internal error in the JSON reader");
+    }
+}
+
+} // namespace
+
+extern "C" hc_status hc__json_ghes(hc__job *job)
+{
+    return guarded(job, [job] {
+        reader r(job);
+        return r.ghes();
+    });
+}
+
+extern "C" hc_status hc__json_ghec(hc__job *job)
+{
+    return guarded(job, [job] {
+        reader r(job);
+        return r.ghec();
+    });
+}
+
+extern "C" hc_status hc__json_records(hc__job *job)
+{
+    return guarded(job, [job] {
+        reader r(job);
+        return r.records();
+    });
+}

@@ -1,0 +1,42 @@
+/*
+ * The JSON readers, implemented in C++ over simdjson On-Demand
+ * (read_json.cpp) behind this C interface: the plaintext GHES export, the
+ * GHEC consumed-licenses pages, and NDJSON account records. No C++
+ * exception crosses this interface; every failure is an hc_status with the
+ * job's diagnostic filled. Inputs must be followed by HC__PAD readable
+ * bytes.
+ */
+#ifndef HC_READ_JSON_H
+#define HC_READ_JSON_H
+
+#include "read_sink.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Reads a GHES JSON export occupying the job's range. The source is the
+ * job's host if set, else the document's host_name; this function creates
+ * it. HC_ERR_ENCRYPTED when `users` is a string (GitHub's encrypted
+ * `ghe-license` export).
+ */
+hc_status hc__json_ghes(hc__job *job);
+
+/* Reads consumed-licenses pages (one page, an array of pages, or pages one
+ * after another) into the GHEC source job->source. */
+hc_status hc__json_ghec(hc__job *job);
+
+/*
+ * Reads the NDJSON account records of the job's range (which starts at a
+ * line start and ends at a line end or the end of the input). Sources are
+ * named by each record; rows whose source is unknown are rejected against
+ * job->source, created on demand as a GHES source named after the file
+ * when it is UINT32_MAX.
+ */
+hc_status hc__json_records(hc__job *job);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HC_READ_JSON_H */

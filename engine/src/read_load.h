@@ -1,0 +1,33 @@
+/*
+ * The reader driver behind hc_census_load, exposed inside the engine so
+ * that the unit tests can run it against a recording sink and force small
+ * chunks: open, detect, read the CSV header, cut the input into chunks at
+ * record boundaries, parse the chunks on threads, and report the first
+ * failure in input order.
+ */
+#ifndef HC_READ_LOAD_H
+#define HC_READ_LOAD_H
+
+#include "headcount/reader.h"
+#include "read_sink.h"
+
+/* Inputs shorter than split_min are parsed by one thread; chunks are at
+ * least chunk_min bytes. Zero fields take the defaults. */
+typedef struct hc__read_tuning {
+    size_t split_min;
+    size_t chunk_min;
+} hc__read_tuning;
+
+#define HC__SPLIT_MIN ((size_t)4 << 20)
+#define HC__CHUNK_MIN ((size_t)1 << 20)
+
+/*
+ * hc_census_load over any sink. options, tuning, stats and diag may be
+ * NULL. Returns what hc_census_load documents.
+ */
+hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
+                       const hc_load_options *options,
+                       const hc__read_tuning *tuning, hc_load_stats *stats,
+                       hc_diag *diag);
+
+#endif /* HC_READ_LOAD_H */

@@ -1,0 +1,227 @@
+/*
+ * Helpers every reader shares: diagnostics that turn byte offsets into line
+ * and column numbers, the row-level error policy (--skip-malformed), early
+ * cancellation of jobs after an earlier job failed, and the small scalar
+ * parsers (integers, booleans, UTF-8 validation) whose exact rules are part
+ * of docs/formats.md.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "atomic.h"
+#include "read_sink.h"
+#include "util.h"
+
+hc_status hc__strvec_push(hc__strvec *sv, const char *p, size_t len)
+{
+    if (sv->n == sv->cap) {
+        size_t cap = sv->cap ? sv->cap * 2 : 16;
+        if (cap > HC_RECORD_MAX / 8)
+            return HC_ERR_LIMIT;
+        hc_str *v = realloc(sv->v, cap * sizeof *v);
+        if (!v)
+            return HC_ERR_NOMEM;
+        sv->v = v;
+        sv->cap = cap;
+    }
+    sv->v[sv->n].ptr = p;
+    sv->v[sv->n].len = len;
+    sv->n++;
+    return HC_OK;
+}
+
+void hc__strvec_fini(hc__strvec *sv)
+{
+    free(sv->v);
+    sv->v = NULL;
+    sv->n = sv->cap = 0;
+}
+
+/*
+ * Counting bytes eight at a time: a byte of x = w ^ pattern is zero exactly
+ * where w holds c; ((x & 0x7f..) + 0x7f..) | x has its top bit set exactly
+ * for the non-zero bytes (the addition cannot carry across bytes).
+ */
+size_t hc__count_byte(const char *p, size_t n, char c)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    const uint64_t pat = ones * (unsigned char)c;
+    const uint64_t low7 = ones * 0x7f;
+    size_t count = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t x = w ^ pat;
+        uint64_t t = ((x & low7) + low7) | x;
+        count += (size_t)__builtin_popcountll(~t & (ones << 7));
+    }
+    for (; i < n; i++)
+        count += p[i] == c;
+    return count;
+}
+
+uint64_t hc__job_line(hc__job *job, size_t off)
+{
+    if (off > job->len)
+        off = job->len;
+    if (job->line_no == 0 || off < job->line_off) {
+        if (job->begin_line == 0)
+            job->begin_line = 1 + hc__count_byte(job->base, job->begin, '\n');
+        bool inside = off >= job->begin;
+        job->line_off = inside ? job->begin : 0;
+        job->line_no = inside ? job->begin_line : 1;
+    }
+    job->line_no +=
+        hc__count_byte(job->base + job->line_off, off - job->line_off, '\n');
+    job->line_off = off;
+    return job->line_no;
+}
+
+uint64_t hc__job_column(const hc__job *job, size_t off)
+{
+    if (off > job->len)
+        off = job->len;
+    size_t i = off;
+    while (i > 0 && job->base[i - 1] != '\n')
+        i--;
+    return (uint64_t)(off - i) + 1;
+}
+
+bool hc__job_cancelled(const hc__job *job)
+{
+    /* Relaxed: the value is only a hint to stop early; the driver reads
+     * the jobs' results after joining the threads. */
+    return hc_atomic_load_u64((hc_atomic_u64 *)job->failed, HC_RELAXED) <
+           job->index;
+}
+
+static hc_status job_vfail(hc__job *job, hc_status status, uint64_t line,
+                           uint64_t column, const char *fmt, va_list ap)
+{
+    char msg[sizeof job->diag.message];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    hc__diag_set(&job->diag, job->file, line, column, "%s", msg);
+    job->status = status;
+    if (job->failed)
+        hc_atomic_fetch_min_u64((hc_atomic_u64 *)job->failed, job->index,
+                                HC_RELAXED);
+    return status;
+}
+
+hc_status hc__job_fail_at(hc__job *job, hc_status status, uint64_t line,
+                          uint64_t column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hc_status rc = job_vfail(job, status, line, column, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+hc_status hc__job_fail(hc__job *job, hc_status status, size_t off, bool col,
+                       const char *fmt, ...)
+{
+    uint64_t line = hc__job_line(job, off);
+    uint64_t column = col ? hc__job_column(job, off) : 0;
+    va_list ap;
+    va_start(ap, fmt);
+    hc_status rc = job_vfail(job, status, line, column, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+hc_status hc__job_row_error(hc__job *job, uint32_t source, hc_status status,
+                            size_t off, bool col, const char *fmt, ...)
+{
+    if (job->skip_malformed) {
+        job->rejected++;
+        job->sink->reject(job->sink->ctx, source, 1);
+        return HC_OK;
+    }
+    uint64_t line = hc__job_line(job, off);
+    uint64_t column = col ? hc__job_column(job, off) : 0;
+    va_list ap;
+    va_start(ap, fmt);
+    hc_status rc = job_vfail(job, status, line, column, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+bool hc__utf8_is_valid(const void *ptr, size_t n)
+{
+    const unsigned char *s = ptr;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp, min;
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1, cp = c & 0x1f, min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2, cp = c & 0x0f, min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return false;
+        }
+        if (n - i - 1 < need)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+bool hc__parse_u64(const char *p, size_t n, uint64_t *out)
+{
+    if (n == 0 || n > 20)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned char)p[i] - '0';
+        if (d > 9 || v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool eq_nocase(const char *p, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+    if (n != m)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != lit[i])
+            return false;
+    }
+    return true;
+}
+
+bool hc__parse_bool(const char *p, size_t n, bool *out)
+{
+    if (eq_nocase(p, n, "true") || (n == 1 && p[0] == '1')) {
+        *out = true;
+        return true;
+    }
+    if (eq_nocase(p, n, "false") || (n == 1 && p[0] == '0')) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
