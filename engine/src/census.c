@@ -148,10 +148,10 @@ hc_status hc_census_writer_create(hc_census *c, hc_census_writer **out)
     w->checked_source[0] = w->checked_source[1] = HC__NONE;
     c->segs[c->n_segs++] = NULL;
     c->open_writers++;
-    hc__buf_init(&w->seg.ghes, HC__RECORDS_LIMIT);
-    hc__buf_init(&w->seg.ghec, HC__RECORDS_LIMIT);
-    hc__buf_init(&w->seg.arena, HC__ARENA_LIMIT);
-    hc__buf_init(&w->seg.keys, (size_t)UINT32_MAX * sizeof(uint32_t));
+    hc__buf_init_mapped(&w->seg.ghes, HC__RECORDS_LIMIT);
+    hc__buf_init_mapped(&w->seg.ghec, HC__RECORDS_LIMIT);
+    hc__buf_init_mapped(&w->seg.arena, HC__ARENA_LIMIT);
+    hc__buf_init_mapped(&w->seg.keys, (size_t)UINT32_MAX * sizeof(uint32_t));
     *out = w;
 done:
     pthread_mutex_unlock(&c->mu);
@@ -231,10 +231,18 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
         rc = hc_email_normalize(s.ptr, s.len, key, &klen);
         if (rc != HC_OK)
             return rc;
-        if (klen) {
-            rc = writer_key(w, key, klen, &id);
-            if (rc != HC_OK)
-                return rc;
+    }
+    if (klen) {
+        for (unsigned i = 0; i < w->n_recent; i++)
+            if (w->recent_len[i] == klen &&
+                memcmp(w->recent[i], key, klen) == 0)
+                return HC_OK; /* already a key of this account */
+        rc = writer_key(w, key, klen, &id);
+        if (rc != HC_OK)
+            return rc;
+        if (w->n_recent < HC_ARRAY_LEN(w->recent)) {
+            memcpy(w->recent[w->n_recent], key, klen);
+            w->recent_len[w->n_recent++] = (uint16_t)klen;
         }
     }
     if (id == HC__NOKEY && !keep_empty)
@@ -304,6 +312,7 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
     writer_batch_tick(w);
 
+    w->n_recent = 0;
     hc__ghes_rec rec = {0};
     rec.id = a->id;
     rec.source = a->source;
@@ -344,6 +353,7 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
     writer_batch_tick(w);
 
+    w->n_recent = 0;
     hc__ghec_rec rec = {0};
     rec.source = a->source;
     rec.saml = HC__NONE;

@@ -94,6 +94,12 @@ struct hc_census_writer {
     bool holds_lock; /* shared grow_lock held for the current batch */
     unsigned batch;
     uint32_t checked_source[2]; /* last validated source id per kind */
+    /* Keys of the account being added: an account's keys are a set, and
+     * exports repeat the primary email among the others, so repeats are
+     * dropped here before they cost a trip to the shared key set. */
+    char recent[4][HC_KEY_MAX + 1];
+    uint16_t recent_len[4];
+    unsigned n_recent;
 };
 
 /* One account of a result. keys points at n_a + n_b key ids: GHES primary

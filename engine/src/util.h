@@ -68,9 +68,15 @@ typedef struct hc__buf {
     size_t len;
     size_t cap;   /* allocated */
     size_t limit; /* never grows beyond this */
+    bool mapped;  /* data is an anonymous mapping (large buffers) */
+    bool may_map; /* set by hc__buf_init_mapped */
 } hc__buf;
 
 void hc__buf_init(hc__buf *b, size_t limit);
+/* As hc__buf_init, for buffers that may grow large and are released only
+ * through hc__buf_fini (never free(b->data)): past 2 MiB they move into an
+ * anonymous mapping that grows without copying. */
+void hc__buf_init_mapped(hc__buf *b, size_t limit);
 void hc__buf_fini(hc__buf *b);
 hc_status hc__buf_reserve(hc__buf *b, size_t extra);
 hc_status hc__buf_append(hc__buf *b, const void *p, size_t n);
