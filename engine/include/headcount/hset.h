@@ -20,9 +20,9 @@
 extern "C" {
 #endif
 
-#define HC_HSET_KEY_MAX 4096        /* longest key, in bytes */
+#define HC_HSET_KEY_MAX 4096         /* longest key, in bytes */
 #define HC_HSET_MAX_KEYS 0x7fffffffu /* ids are 31-bit */
-#define HC_OWNER_NONE UINT64_MAX    /* "no owner"; the initial owner */
+#define HC_OWNER_NONE UINT64_MAX     /* "no owner"; the initial owner */
 
 typedef struct hc_fp {
     uint64_t lo;
@@ -72,9 +72,8 @@ HC_API void hc_hset_prefetch(const hc_hset *set, hc_fp fp);
  * concurrent with upserts it sees every key whose upsert returned before the
  * find began.
  */
-HC_API HC_NODISCARD hc_status hc_hset_find(const hc_hset *set,
-                                           const void *key, size_t len,
-                                           uint32_t *id);
+HC_API HC_NODISCARD hc_status hc_hset_find(const hc_hset *set, const void *key,
+                                           size_t len, uint32_t *id);
 
 /* Lowers the owner of id to min(current, owner). Thread-safe, lock-free. */
 HC_API void hc_hset_claim(hc_hset *set, uint32_t id, uint64_t owner);

@@ -1,0 +1,516 @@
+/*
+ * Single-threaded tests of the concurrent hash map: the API contract (dense
+ * ids, owner minimum, key bytes, statuses), the arena's block boundaries,
+ * growth, and a seeded random run against a reference written here. The
+ * seed is printed and can be replayed with HC_TEST_SEED=<n>.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <xxhash.h>
+
+#include "headcount/hset.h"
+
+static uint64_t test_seed(void)
+{
+    const char *env = getenv("HC_TEST_SEED");
+    uint64_t seed = env ? strtoull(env, NULL, 0) : 0x5eed0001u;
+    print_message("seed=%llu (replay with HC_TEST_SEED)\n",
+                  (unsigned long long)seed);
+    return seed;
+}
+
+/* splitmix64: small, seedable, good enough for test inputs. */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static hc_hset *make_set(size_t expected)
+{
+    hc_hset *set = NULL;
+    assert_int_equal(hc_hset_create(expected, &set), HC_OK);
+    assert_non_null(set);
+    return set;
+}
+
+static void assert_key(const hc_hset *set, uint32_t id, const void *key,
+                       size_t len)
+{
+    hc_str s = hc_hset_key(set, id);
+    assert_non_null(s.ptr);
+    assert_int_equal(s.len, len);
+    if (len)
+        assert_memory_equal(s.ptr, key, len);
+}
+
+static void test_fingerprint_is_xxh3_128(void **state)
+{
+    (void)state;
+    const char *inputs[] = {"", "a", "alice@corp.example",
+                            "a considerably longer key that spans more than "
+                            "one hundred and twenty-eight bytes of input so "
+                            "that XXH3 takes its long-input path as well...."};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        size_t len = strlen(inputs[i]);
+        hc_fp fp = hc_fingerprint(inputs[i], len);
+        XXH128_hash_t h = XXH3_128bits(inputs[i], len);
+        assert_int_equal(fp.lo, h.low64);
+        assert_int_equal(fp.hi, h.high64);
+    }
+    hc_fp a = hc_fingerprint("x", 1), b = hc_fingerprint("y", 1);
+    assert_true(a.lo != b.lo || a.hi != b.hi);
+}
+
+static void test_basics(void **state)
+{
+    (void)state;
+    hc_hset *set = make_set(0);
+    assert_int_equal(hc_hset_size(set), 0);
+    assert_true(hc_hset_capacity(set) >= 1024);
+    assert_true(hc_hset_memory(set) > 0);
+
+    uint32_t id = 99;
+    bool ins = false;
+    assert_int_equal(hc_hset_upsert(set, "alice", 5, 7, &id, &ins), HC_OK);
+    assert_int_equal(id, 0);
+    assert_true(ins);
+    assert_int_equal(hc_hset_upsert(set, "bob", 3, HC_OWNER_NONE, &id, &ins),
+                     HC_OK);
+    assert_int_equal(id, 1);
+    assert_true(ins);
+    assert_int_equal(hc_hset_upsert(set, "alice", 5, 9, &id, &ins), HC_OK);
+    assert_int_equal(id, 0);
+    assert_false(ins);
+    /* inserted may be NULL */
+    assert_int_equal(hc_hset_upsert(set, "carol", 5, 1, &id, NULL), HC_OK);
+    assert_int_equal(id, 2);
+    assert_int_equal(hc_hset_size(set), 3);
+
+    assert_int_equal(hc_hset_owner(set, 0), 7);
+    assert_int_equal(hc_hset_owner(set, 1), HC_OWNER_NONE);
+    assert_int_equal(hc_hset_owner(set, 2), 1);
+    assert_key(set, 0, "alice", 5);
+    assert_key(set, 1, "bob", 3);
+    assert_key(set, 2, "carol", 5);
+
+    /* Keys are byte strings: case, prefixes and NULs all matter. */
+    assert_int_equal(hc_hset_upsert(set, "Alice", 5, 1, &id, &ins), HC_OK);
+    assert_true(ins);
+    assert_int_equal(hc_hset_upsert(set, "alic", 4, 1, &id, &ins), HC_OK);
+    assert_true(ins);
+    assert_int_equal(hc_hset_upsert(set, "alice\0", 6, 1, &id, &ins), HC_OK);
+    assert_true(ins);
+    assert_int_equal(hc_hset_size(set), 6);
+
+    /* The _fp variant agrees with the plain one. */
+    hc_fp fp = hc_fingerprint("bob", 3);
+    hc_hset_prefetch(set, fp);
+    assert_int_equal(hc_hset_upsert_fp(set, fp, "bob", 3, 4, &id, &ins), HC_OK);
+    assert_int_equal(id, 1);
+    assert_false(ins);
+    assert_int_equal(hc_hset_owner(set, 1), 4);
+
+    hc_hset_destroy(set);
+    hc_hset_destroy(NULL);
+}
+
+static void test_empty_key(void **state)
+{
+    (void)state;
+    hc_hset *set = make_set(16);
+    uint32_t id = 99;
+    bool ins = false;
+    assert_int_equal(hc_hset_upsert(set, "", 0, 3, &id, &ins), HC_OK);
+    assert_true(ins);
+    assert_int_equal(id, 0);
+    assert_key(set, 0, "", 0);
+    assert_int_equal(hc_hset_find(set, "", 0, &id), HC_OK);
+    assert_int_equal(id, 0);
+    assert_int_equal(hc_hset_upsert(set, "", 0, 2, &id, &ins), HC_OK);
+    assert_false(ins);
+    assert_int_equal(hc_hset_owner(set, 0), 2);
+    hc_hset_destroy(set);
+}
+
+static void test_dense_ids_and_duplicates(void **state)
+{
+    (void)state;
+    hc_hset *set = make_set(5000);
+    char key[32];
+    for (int round = 0; round < 3; round++) {
+        for (uint32_t i = 0; i < 5000; i++) {
+            int len = snprintf(key, sizeof key, "user%u@corp.example", i);
+            uint32_t id = UINT32_MAX;
+            bool ins = false;
+            assert_int_equal(
+                hc_hset_upsert(set, key, (size_t)len, i, &id, &ins), HC_OK);
+            assert_int_equal(id, i);
+            assert_int_equal(ins, round == 0);
+        }
+        assert_int_equal(hc_hset_size(set), 5000);
+    }
+    for (uint32_t i = 0; i < 5000; i++) {
+        int len = snprintf(key, sizeof key, "user%u@corp.example", i);
+        assert_key(set, i, key, (size_t)len);
+        assert_int_equal(hc_hset_owner(set, i), i);
+    }
+    hc_hset_destroy(set);
+}
+
+static void test_owner_minimum(void **state)
+{
+    (void)state;
+    hc_hset *set = make_set(8);
+    uint32_t id;
+    assert_int_equal(hc_hset_upsert(set, "k", 1, HC_OWNER_NONE, &id, NULL),
+                     HC_OK);
+    assert_int_equal(hc_hset_owner(set, id), HC_OWNER_NONE);
+    const uint64_t offers[] = {50, 30, 40, HC_OWNER_NONE, 31, 30};
+    for (size_t i = 0; i < sizeof offers / sizeof offers[0]; i++)
+        assert_int_equal(hc_hset_upsert(set, "k", 1, offers[i], &id, NULL),
+                         HC_OK);
+    assert_int_equal(hc_hset_owner(set, id), 30);
+    hc_hset_claim(set, id, 10);
+    assert_int_equal(hc_hset_owner(set, id), 10);
+    hc_hset_claim(set, id, 20);
+    assert_int_equal(hc_hset_owner(set, id), 10);
+    hc_hset_claim(set, id, HC_OWNER_NONE);
+    assert_int_equal(hc_hset_owner(set, id), 10);
+    hc_hset_claim(set, id, 0);
+    assert_int_equal(hc_hset_owner(set, id), 0);
+    /* Out-of-range ids are harmless. */
+    hc_hset_claim(set, UINT32_MAX, 0);
+    assert_int_equal(hc_hset_owner(set, UINT32_MAX), HC_OWNER_NONE);
+    hc_str none = hc_hset_key(set, UINT32_MAX);
+    assert_null(none.ptr);
+    assert_int_equal(none.len, 0);
+    hc_hset_destroy(set);
+}
+
+static void test_find(void **state)
+{
+    (void)state;
+    hc_hset *set = make_set(100);
+    uint32_t id = 77;
+    assert_int_equal(hc_hset_find(set, "nobody", 6, &id), HC_ERR_NOTFOUND);
+    assert_int_equal(id, 77);
+    char key[16];
+    for (int i = 0; i < 50; i++) {
+        int len = snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(
+            hc_hset_upsert(set, key, (size_t)len, HC_OWNER_NONE, &id, NULL),
+            HC_OK);
+    }
+    for (int i = 0; i < 100; i++) {
+        int len = snprintf(key, sizeof key, "k%d", i);
+        hc_status st = hc_hset_find(set, key, (size_t)len, &id);
+        if (i < 50) {
+            assert_int_equal(st, HC_OK);
+            assert_int_equal(id, (uint32_t)i);
+        } else {
+            assert_int_equal(st, HC_ERR_NOTFOUND);
+        }
+    }
+    static char big[HC_HSET_KEY_MAX + 1];
+    assert_int_equal(hc_hset_find(set, big, sizeof big, &id), HC_ERR_NOTFOUND);
+    assert_int_equal(hc_hset_size(set), 50);
+    hc_hset_destroy(set);
+}
+
+static void test_key_limit(void **state)
+{
+    (void)state;
+    hc_hset *set = make_set(8);
+    static char big[HC_HSET_KEY_MAX + 1];
+    memset(big, 'x', sizeof big);
+    uint32_t id = 5;
+    bool ins = true;
+    assert_int_equal(hc_hset_upsert(set, big, sizeof big, 1, &id, &ins),
+                     HC_ERR_LIMIT);
+    assert_false(ins);
+    assert_int_equal(id, 5);
+    assert_int_equal(hc_hset_size(set), 0);
+    /* Exactly the limit is fine. */
+    assert_int_equal(hc_hset_upsert(set, big, HC_HSET_KEY_MAX, 1, &id, &ins),
+                     HC_OK);
+    assert_true(ins);
+    assert_key(set, id, big, HC_HSET_KEY_MAX);
+    hc_hset_destroy(set);
+}
+
+/* Keys of up to 4 KiB in 1 MiB blocks: many keys skip to a fresh block. */
+static void test_arena_blocks(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed();
+    enum { N = 3000 };
+    hc_hset *set = make_set(N);
+    static char keys[N][HC_HSET_KEY_MAX];
+    static size_t lens[N];
+    for (size_t i = 0; i < N; i++) {
+        lens[i] = 3000 + (size_t)(rng_next(&seed) % (HC_HSET_KEY_MAX - 2999));
+        for (size_t j = 0; j < lens[i]; j++)
+            keys[i][j] = (char)rng_next(&seed);
+        memcpy(keys[i], &i, sizeof i); /* distinct */
+        uint32_t id;
+        bool ins;
+        assert_int_equal(hc_hset_upsert(set, keys[i], lens[i], i, &id, &ins),
+                         HC_OK);
+        assert_true(ins);
+        assert_int_equal(id, i);
+    }
+    for (size_t i = 0; i < N; i++)
+        assert_key(set, (uint32_t)i, keys[i], lens[i]);
+    assert_true(hc_hset_memory(set) > (size_t)N * 3000);
+    hc_hset_destroy(set);
+}
+
+/*
+ * Distinct keys whose fingerprints share the 32-bit tag (fp.hi >> 32) and
+ * the home slot of a 64-slot table (fp.lo & 63): only the full 128-bit
+ * comparison tells them apart. They were found by fingerprinting
+ * "collide-0" .. "collide-1048575" and sorting by (tag, home); the test
+ * re-checks that property before relying on it.
+ */
+static void test_tag_collisions(void **state)
+{
+    (void)state;
+    static const uint32_t pairs[][2] = {
+        {280319, 284218}, {14512, 648182}, {584901, 724338}};
+    for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
+        char keys[2][32];
+        size_t lens[2];
+        hc_fp fps[2];
+        for (int m = 0; m < 2; m++) {
+            lens[m] = (size_t)snprintf(keys[m], sizeof keys[m], "collide-%u",
+                                       pairs[p][m]);
+            fps[m] = hc_fingerprint(keys[m], lens[m]);
+        }
+        assert_int_equal(fps[0].hi >> 32, fps[1].hi >> 32);
+        assert_int_equal(fps[0].lo & 63, fps[1].lo & 63);
+        assert_true(fps[0].lo != fps[1].lo || fps[0].hi != fps[1].hi);
+
+        hc_hset *set = make_set(16); /* 64 slots */
+        for (int r = 0; r < 2; r++) {
+            for (int m = 0; m < 2; m++) {
+                uint32_t id = UINT32_MAX;
+                bool ins = false;
+                assert_int_equal(hc_hset_upsert(set, keys[m], lens[m],
+                                                (uint64_t)m, &id, &ins),
+                                 HC_OK);
+                assert_int_equal(ins, r == 0);
+                assert_int_equal(id, (uint32_t)m);
+            }
+        }
+        for (int m = 0; m < 2; m++) {
+            uint32_t id = UINT32_MAX;
+            assert_int_equal(hc_hset_find(set, keys[m], lens[m], &id), HC_OK);
+            assert_int_equal(id, (uint32_t)m);
+            assert_int_equal(hc_hset_owner(set, id), (uint64_t)m);
+            assert_key(set, id, keys[m], lens[m]);
+        }
+        assert_int_equal(hc_hset_size(set), 2);
+        hc_hset_destroy(set);
+    }
+}
+
+static void test_create_arg(void **state)
+{
+    (void)state;
+    hc_hset *set;
+    memset(&set, 0xa5, sizeof set); /* must be reset to NULL */
+    assert_int_equal(hc_hset_create((size_t)HC_HSET_MAX_KEYS + 1, &set),
+                     HC_ERR_ARG);
+    assert_null(set);
+}
+
+static void test_full_then_grow(void **state)
+{
+    (void)state;
+    hc_hset *set = make_set(100);
+    size_t cap = hc_hset_capacity(set);
+    assert_true(cap >= 100);
+    char key[32];
+    uint32_t id;
+    bool ins;
+    for (size_t i = 0; i < cap; i++) {
+        int len = snprintf(key, sizeof key, "key-%zu", i);
+        assert_int_equal(
+            hc_hset_upsert(set, key, (size_t)len, 1000 - i, &id, &ins), HC_OK);
+        assert_int_equal(id, i);
+    }
+    assert_int_equal(hc_hset_size(set), cap);
+    /* Full: a new key is refused, repeatedly, and nothing changes. */
+    for (int r = 0; r < 3; r++) {
+        ins = true;
+        assert_int_equal(hc_hset_upsert(set, "late", 4, 1, &id, &ins),
+                         HC_ERR_FULL);
+        assert_false(ins);
+    }
+    assert_int_equal(hc_hset_find(set, "late", 4, &id), HC_ERR_NOTFOUND);
+    assert_int_equal(hc_hset_size(set), cap);
+    /* Existing keys still upsert and claim while full. */
+    assert_int_equal(hc_hset_upsert(set, "key-3", 5, 1, &id, &ins), HC_OK);
+    assert_int_equal(id, 3);
+    assert_false(ins);
+    assert_int_equal(hc_hset_owner(set, 3), 1);
+
+    assert_int_equal(hc_hset_grow(set, 0), HC_OK);
+    size_t cap2 = hc_hset_capacity(set);
+    assert_true(cap2 >= 2 * cap);
+    assert_int_equal(hc_hset_size(set), cap);
+    for (size_t i = 0; i < cap; i++) {
+        int len = snprintf(key, sizeof key, "key-%zu", i);
+        assert_int_equal(hc_hset_find(set, key, (size_t)len, &id), HC_OK);
+        assert_int_equal(id, i);
+        assert_key(set, id, key, (size_t)len);
+        assert_int_equal(hc_hset_owner(set, id), i == 3 ? 1 : 1000 - i);
+    }
+    /* Inserts continue with the next dense id. */
+    assert_int_equal(hc_hset_upsert(set, "late", 4, 1, &id, &ins), HC_OK);
+    assert_true(ins);
+    assert_int_equal(id, cap);
+    for (size_t i = cap + 1; i < cap2; i++) {
+        int len = snprintf(key, sizeof key, "key-%zu", i);
+        assert_int_equal(hc_hset_upsert(set, key, (size_t)len, i, &id, &ins),
+                         HC_OK);
+        assert_true(ins);
+        assert_int_equal(id, i);
+    }
+    assert_int_equal(hc_hset_upsert(set, "later", 5, 1, &id, &ins),
+                     HC_ERR_FULL);
+
+    /* grow honours min_keys beyond doubling, and rejects the impossible. */
+    assert_int_equal(hc_hset_grow(set, 10 * cap2), HC_OK);
+    assert_true(hc_hset_capacity(set) >= 10 * cap2);
+    assert_int_equal(hc_hset_size(set), cap2);
+    assert_int_equal(hc_hset_grow(set, (size_t)HC_HSET_MAX_KEYS + 1),
+                     HC_ERR_ARG);
+    assert_key(set, 0, "key-0", 5);
+    assert_key(set, (uint32_t)cap, "late", 4);
+    hc_hset_destroy(set);
+}
+
+/*
+ * Random upserts, finds and claims against a reference. Keys come from a
+ * universe whose members are distinct by construction (their index is
+ * encoded in their first bytes), so the reference is a plain array indexed
+ * by universe position: expected id (or -1) and expected owner.
+ */
+enum { UNIVERSE = 4000, OPS = 40000 };
+
+typedef struct ref_key {
+    char bytes[72];
+    size_t len;
+    int64_t id;
+    uint64_t owner;
+} ref_key;
+
+static void test_random_vs_reference(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed();
+    static ref_key u[UNIVERSE];
+    static int64_t by_id[UNIVERSE];
+    for (size_t k = 0; k < UNIVERSE; k++) {
+        /* Index in base 251 with a length marker, then random bytes. */
+        u[k].len = 2 + (size_t)(rng_next(&seed) % 70);
+        u[k].bytes[0] = (char)(k % 251);
+        u[k].bytes[1] = (char)(k / 251);
+        for (size_t j = 2; j < u[k].len; j++)
+            u[k].bytes[j] = (char)rng_next(&seed);
+        u[k].id = -1;
+        u[k].owner = HC_OWNER_NONE;
+    }
+    /* Start tiny so that the run goes through several grows. */
+    hc_hset *set = make_set(1);
+    size_t size = 0, grows = 0;
+    for (size_t op = 0; op < OPS; op++) {
+        size_t k = (size_t)(rng_next(&seed) % UNIVERSE);
+        uint64_t r = rng_next(&seed);
+        uint64_t owner = r % 7 == 0 ? HC_OWNER_NONE : (r >> 8) % 100000;
+        uint32_t id = UINT32_MAX;
+        switch (r % 4) {
+        case 0:
+        case 1: {
+            bool ins = false;
+            hc_status st =
+                hc_hset_upsert(set, u[k].bytes, u[k].len, owner, &id, &ins);
+            if (st == HC_ERR_FULL) {
+                assert_int_equal(u[k].id, -1);
+                assert_int_equal(size, hc_hset_capacity(set));
+                assert_int_equal(hc_hset_grow(set, 0), HC_OK);
+                grows++;
+                st =
+                    hc_hset_upsert(set, u[k].bytes, u[k].len, owner, &id, &ins);
+            }
+            assert_int_equal(st, HC_OK);
+            if (u[k].id < 0) {
+                assert_true(ins);
+                u[k].id = (int64_t)size;
+                by_id[size++] = (int64_t)k;
+            } else {
+                assert_false(ins);
+            }
+            assert_int_equal(id, u[k].id);
+            if (owner < u[k].owner)
+                u[k].owner = owner;
+            break;
+        }
+        case 2: {
+            hc_status st = hc_hset_find(set, u[k].bytes, u[k].len, &id);
+            if (u[k].id < 0) {
+                assert_int_equal(st, HC_ERR_NOTFOUND);
+            } else {
+                assert_int_equal(st, HC_OK);
+                assert_int_equal(id, u[k].id);
+            }
+            break;
+        }
+        default:
+            if (u[k].id >= 0) {
+                hc_hset_claim(set, (uint32_t)u[k].id, owner);
+                if (owner < u[k].owner)
+                    u[k].owner = owner;
+            }
+            break;
+        }
+        assert_int_equal(hc_hset_size(set), size);
+    }
+    assert_true(grows >= 3);
+    for (size_t i = 0; i < size; i++) {
+        const ref_key *rk = &u[by_id[i]];
+        assert_key(set, (uint32_t)i, rk->bytes, rk->len);
+        assert_int_equal(hc_hset_owner(set, (uint32_t)i), rk->owner);
+    }
+    hc_hset_destroy(set);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fingerprint_is_xxh3_128),
+        cmocka_unit_test(test_basics),
+        cmocka_unit_test(test_empty_key),
+        cmocka_unit_test(test_dense_ids_and_duplicates),
+        cmocka_unit_test(test_owner_minimum),
+        cmocka_unit_test(test_find),
+        cmocka_unit_test(test_key_limit),
+        cmocka_unit_test(test_arena_blocks),
+        cmocka_unit_test(test_tag_collisions),
+        cmocka_unit_test(test_create_arg),
+        cmocka_unit_test(test_full_then_grow),
+        cmocka_unit_test(test_random_vs_reference),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

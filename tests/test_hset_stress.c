@@ -1,0 +1,431 @@
+/*
+ * Concurrency stress tests of the hash map: threads upsert, find and claim
+ * overlapping keys with random owners at the same time, and afterwards the
+ * set must equal what a sequential reference computes from the same offers:
+ * one id per distinct key, ids dense and unique, every owner the minimum
+ * offered, key bytes intact. A second test drives the set into HC_ERR_FULL
+ * from many threads and grows it between rounds. Meant to run under
+ * ThreadSanitizer too; HC_STRESS_SCALE multiplies the work, HC_TEST_SEED
+ * replays a run.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "headcount/hset.h"
+
+enum { THREADS = 8, KEY_BYTES = 96 };
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static uint64_t test_seed(void)
+{
+    const char *env = getenv("HC_TEST_SEED");
+    uint64_t seed = env ? strtoull(env, NULL, 0) : 0x5eed0002u;
+    print_message("seed=%llu (replay with HC_TEST_SEED)\n",
+                  (unsigned long long)seed);
+    return seed;
+}
+
+static size_t stress_scale(void)
+{
+    const char *env = getenv("HC_STRESS_SCALE");
+    long v = env ? strtol(env, NULL, 10) : 1;
+    return v > 0 ? (size_t)v : 1;
+}
+
+/* The key universe; keys differ in their first bytes by construction. */
+typedef struct universe {
+    size_t n;
+    char (*bytes)[KEY_BYTES];
+    size_t *len;
+} universe;
+
+static void universe_init(universe *u, size_t n, uint64_t *seed)
+{
+    u->n = n;
+    u->bytes = malloc(n * sizeof *u->bytes);
+    u->len = malloc(n * sizeof *u->len);
+    assert_non_null(u->bytes);
+    assert_non_null(u->len);
+    for (size_t k = 0; k < n; k++) {
+        int w = snprintf(u->bytes[k], KEY_BYTES, "user%zu.", k);
+        size_t len = (size_t)w + (size_t)(rng_next(seed) % 40);
+        for (size_t j = (size_t)w; j < len; j++)
+            u->bytes[k][j] = (char)('a' + rng_next(seed) % 26);
+        memcpy(u->bytes[k] + len, "@corp.example", 13);
+        u->len[k] = len + 13;
+    }
+}
+
+static void universe_fini(universe *u)
+{
+    free(u->bytes);
+    free(u->len);
+}
+
+/* What one thread offered and observed, per universe key. */
+typedef struct worker {
+    hc_hset *set;
+    const universe *u;
+    pthread_barrier_t *start;
+    uint64_t seed;
+    size_t ops;
+    uint64_t *min_owner; /* minimum owner offered (upsert or claim) */
+    uint32_t *id_seen;   /* id returned to this thread, or UINT32_MAX */
+    uint8_t *upserted;   /* this thread upserted the key successfully */
+    size_t inserted;     /* upserts that reported inserted == true */
+    size_t errors;       /* unexpected statuses or inconsistent ids */
+} worker;
+
+static void note_id(worker *w, size_t k, uint32_t id)
+{
+    if (w->id_seen[k] == UINT32_MAX)
+        w->id_seen[k] = id;
+    else if (w->id_seen[k] != id)
+        w->errors++;
+}
+
+static void *mixed_worker(void *arg)
+{
+    worker *w = arg;
+    pthread_barrier_wait(w->start);
+    for (size_t op = 0; op < w->ops; op++) {
+        uint64_t r = rng_next(&w->seed);
+        size_t k = (size_t)(rng_next(&w->seed) % w->u->n);
+        uint64_t owner = r % 10 == 0 ? HC_OWNER_NONE : (r >> 16) % 1000000;
+        const char *key = w->u->bytes[k];
+        size_t len = w->u->len[k];
+        uint32_t id;
+        unsigned kind = (unsigned)((r >> 8) % 100);
+        if (kind < 70) {
+            bool ins = false;
+            if (hc_hset_upsert(w->set, key, len, owner, &id, &ins) != HC_OK) {
+                w->errors++;
+                continue;
+            }
+            w->inserted += ins;
+            w->upserted[k] = 1;
+            note_id(w, k, id);
+            if (owner < w->min_owner[k])
+                w->min_owner[k] = owner;
+            /* What this thread just upserted stays findable. */
+            uint32_t again;
+            if (hc_hset_find(w->set, key, len, &again) != HC_OK || again != id)
+                w->errors++;
+            hc_str s = hc_hset_key(w->set, id);
+            if (s.len != len || memcmp(s.ptr, key, len) != 0)
+                w->errors++;
+        } else if (kind < 85) {
+            hc_status st = hc_hset_find(w->set, key, len, &id);
+            if (st == HC_OK)
+                note_id(w, k, id);
+            else if (st != HC_ERR_NOTFOUND || w->upserted[k])
+                w->errors++;
+        } else if (w->id_seen[k] != UINT32_MAX) {
+            hc_hset_claim(w->set, w->id_seen[k], owner);
+            if (owner < w->min_owner[k])
+                w->min_owner[k] = owner;
+        }
+    }
+    return NULL;
+}
+
+static void worker_alloc(worker *w, size_t n)
+{
+    memset(w, 0, sizeof *w);
+    w->min_owner = malloc(n * sizeof *w->min_owner);
+    w->id_seen = malloc(n * sizeof *w->id_seen);
+    w->upserted = calloc(n, 1);
+    assert_non_null(w->min_owner);
+    assert_non_null(w->id_seen);
+    assert_non_null(w->upserted);
+    for (size_t k = 0; k < n; k++) {
+        w->min_owner[k] = HC_OWNER_NONE;
+        w->id_seen[k] = UINT32_MAX;
+    }
+}
+
+static void worker_free(worker *w)
+{
+    free(w->min_owner);
+    free(w->id_seen);
+    free(w->upserted);
+}
+
+/* Checks the set against the union of what the workers did. */
+static void verify(const hc_hset *set, const universe *u, const worker *ws,
+                   size_t nw)
+{
+    size_t n = u->n, distinct = 0, inserted = 0;
+    for (size_t t = 0; t < nw; t++) {
+        assert_int_equal(ws[t].errors, 0);
+        inserted += ws[t].inserted;
+    }
+    size_t size = hc_hset_size(set);
+    uint8_t *id_used = calloc(size ? size : 1, 1);
+    assert_non_null(id_used);
+    for (size_t k = 0; k < n; k++) {
+        bool present = false;
+        uint64_t owner = HC_OWNER_NONE;
+        uint32_t id_any = UINT32_MAX;
+        for (size_t t = 0; t < nw; t++) {
+            present |= ws[t].upserted[k] != 0;
+            if (ws[t].min_owner[k] < owner)
+                owner = ws[t].min_owner[k];
+            if (ws[t].id_seen[k] != UINT32_MAX) {
+                if (id_any == UINT32_MAX)
+                    id_any = ws[t].id_seen[k];
+                assert_int_equal(ws[t].id_seen[k], id_any);
+            }
+        }
+        uint32_t id = UINT32_MAX;
+        hc_status st = hc_hset_find(set, u->bytes[k], u->len[k], &id);
+        if (!present) {
+            assert_int_equal(st, HC_ERR_NOTFOUND);
+            assert_int_equal(id_any, UINT32_MAX);
+            continue;
+        }
+        distinct++;
+        assert_int_equal(st, HC_OK);
+        assert_int_equal(id, id_any);
+        assert_true(id < size);
+        assert_int_equal(id_used[id], 0);
+        id_used[id] = 1;
+        assert_int_equal(hc_hset_owner(set, id), owner);
+        hc_str s = hc_hset_key(set, id);
+        assert_int_equal(s.len, u->len[k]);
+        assert_memory_equal(s.ptr, u->bytes[k], s.len);
+    }
+    /* Every id below size belongs to exactly one present key. */
+    assert_int_equal(size, distinct);
+    assert_int_equal(inserted, distinct);
+    free(id_used);
+}
+
+static void test_concurrent_mixed(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed();
+    size_t ops = 25000 * stress_scale();
+    universe u;
+    universe_init(&u, ops * THREADS / 6, &seed);
+    hc_hset *set = NULL;
+    /* Pre-sized for every key: this test is about races, not growth. */
+    assert_int_equal(hc_hset_create(u.n, &set), HC_OK);
+
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, THREADS);
+    worker ws[THREADS];
+    pthread_t tids[THREADS];
+    for (size_t t = 0; t < THREADS; t++) {
+        worker_alloc(&ws[t], u.n);
+        ws[t].set = set;
+        ws[t].u = &u;
+        ws[t].start = &start;
+        ws[t].seed = seed + 0x1000 * (t + 1);
+        ws[t].ops = ops;
+        assert_int_equal(pthread_create(&tids[t], NULL, mixed_worker, &ws[t]),
+                         0);
+    }
+    for (size_t t = 0; t < THREADS; t++)
+        assert_int_equal(pthread_join(tids[t], NULL), 0);
+    pthread_barrier_destroy(&start);
+
+    verify(set, &u, ws, THREADS);
+    for (size_t t = 0; t < THREADS; t++)
+        worker_free(&ws[t]);
+    hc_hset_destroy(set);
+    universe_fini(&u);
+}
+
+/*
+ * All threads upsert the same fresh keys in the same order, so that nearly
+ * every insert races with others for the same key: exactly one of them may
+ * insert it, and all must agree on its id.
+ */
+static void *same_keys_worker(void *arg)
+{
+    worker *w = arg;
+    pthread_barrier_wait(w->start);
+    for (size_t k = 0; k < w->u->n; k++) {
+        uint64_t owner = rng_next(&w->seed) % 1000;
+        uint32_t id;
+        bool ins = false;
+        if (hc_hset_upsert(w->set, w->u->bytes[k], w->u->len[k], owner, &id,
+                           &ins) != HC_OK) {
+            w->errors++;
+            continue;
+        }
+        w->inserted += ins;
+        w->upserted[k] = 1;
+        note_id(w, k, id);
+        if (owner < w->min_owner[k])
+            w->min_owner[k] = owner;
+    }
+    return NULL;
+}
+
+static void test_concurrent_same_keys(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed();
+    universe u;
+    universe_init(&u, 20000 * stress_scale(), &seed);
+    hc_hset *set = NULL;
+    assert_int_equal(hc_hset_create(u.n, &set), HC_OK);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, THREADS);
+    worker ws[THREADS];
+    pthread_t tids[THREADS];
+    for (size_t t = 0; t < THREADS; t++) {
+        worker_alloc(&ws[t], u.n);
+        ws[t].set = set;
+        ws[t].u = &u;
+        ws[t].start = &start;
+        ws[t].seed = seed + 0x3000 * (t + 1);
+        assert_int_equal(
+            pthread_create(&tids[t], NULL, same_keys_worker, &ws[t]), 0);
+    }
+    for (size_t t = 0; t < THREADS; t++)
+        assert_int_equal(pthread_join(tids[t], NULL), 0);
+    pthread_barrier_destroy(&start);
+    verify(set, &u, ws, THREADS);
+    assert_int_equal(hc_hset_size(set), u.n);
+    for (size_t t = 0; t < THREADS; t++)
+        worker_free(&ws[t]);
+    hc_hset_destroy(set);
+    universe_fini(&u);
+}
+
+/*
+ * Rounds of concurrent inserts into a set far too small: each thread keeps
+ * the keys that got HC_ERR_FULL and retries them after the main thread has
+ * grown the set (exclusive access between rounds).
+ */
+typedef struct grow_worker {
+    worker w;
+    size_t *todo; /* universe indices still to upsert */
+    size_t ntodo;
+    size_t full;
+} grow_worker;
+
+static void *grow_round(void *arg)
+{
+    grow_worker *g = arg;
+    worker *w = &g->w;
+    pthread_barrier_wait(w->start);
+    size_t keep = 0;
+    g->full = 0;
+    for (size_t i = 0; i < g->ntodo; i++) {
+        size_t k = g->todo[i];
+        uint64_t owner = rng_next(&w->seed) % 1000000;
+        uint32_t id;
+        bool ins = false;
+        hc_status st = hc_hset_upsert(w->set, w->u->bytes[k], w->u->len[k],
+                                      owner, &id, &ins);
+        if (st == HC_ERR_FULL) {
+            if (ins)
+                w->errors++;
+            g->todo[keep++] = k;
+            g->full++;
+            continue;
+        }
+        if (st != HC_OK) {
+            w->errors++;
+            continue;
+        }
+        w->inserted += ins;
+        w->upserted[k] = 1;
+        note_id(w, k, id);
+        if (owner < w->min_owner[k])
+            w->min_owner[k] = owner;
+    }
+    g->ntodo = keep;
+    return NULL;
+}
+
+static void test_concurrent_full_and_grow(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed();
+    size_t per_thread = 6000 * stress_scale();
+    universe u;
+    universe_init(&u, per_thread * THREADS / 3, &seed);
+    hc_hset *set = NULL;
+    assert_int_equal(hc_hset_create(2000, &set), HC_OK);
+
+    grow_worker gs[THREADS];
+    worker ws[THREADS];
+    for (size_t t = 0; t < THREADS; t++) {
+        worker_alloc(&gs[t].w, u.n);
+        gs[t].w.set = set;
+        gs[t].w.u = &u;
+        gs[t].w.seed = seed + 0x2000 * (t + 1);
+        gs[t].todo = malloc(per_thread * sizeof *gs[t].todo);
+        assert_non_null(gs[t].todo);
+        gs[t].ntodo = per_thread;
+        /* Overlapping: every key is offered by about three threads. */
+        for (size_t i = 0; i < per_thread; i++)
+            gs[t].todo[i] = (size_t)(rng_next(&gs[t].w.seed) % u.n);
+    }
+    size_t rounds = 0, grows = 0;
+    for (;;) {
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, THREADS);
+        pthread_t tids[THREADS];
+        for (size_t t = 0; t < THREADS; t++) {
+            gs[t].w.start = &start;
+            assert_int_equal(pthread_create(&tids[t], NULL, grow_round, &gs[t]),
+                             0);
+        }
+        size_t full = 0;
+        for (size_t t = 0; t < THREADS; t++) {
+            assert_int_equal(pthread_join(tids[t], NULL), 0);
+            full += gs[t].full;
+        }
+        pthread_barrier_destroy(&start);
+        rounds++;
+        /* Nothing is inserted past capacity, and a refusal means full. */
+        assert_true(hc_hset_size(set) <= hc_hset_capacity(set));
+        if (full == 0)
+            break;
+        assert_int_equal(hc_hset_size(set), hc_hset_capacity(set));
+        assert_int_equal(hc_hset_grow(set, 0), HC_OK);
+        grows++;
+        assert_true(rounds < 64);
+    }
+    assert_true(grows >= 3);
+    for (size_t t = 0; t < THREADS; t++)
+        ws[t] = gs[t].w;
+    verify(set, &u, ws, THREADS);
+    for (size_t t = 0; t < THREADS; t++) {
+        worker_free(&gs[t].w);
+        free(gs[t].todo);
+    }
+    hc_hset_destroy(set);
+    universe_fini(&u);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_concurrent_mixed),
+        cmocka_unit_test(test_concurrent_same_keys),
+        cmocka_unit_test(test_concurrent_full_and_grow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
