@@ -570,7 +570,9 @@ hc_status hc_summary_write_json(const hc_result *result, uint64_t elapsed_ms,
     const char *policy = hc_policy_name(s.policy);
     hc__out_json_string(&o, policy, strlen(policy));
     hc__out_cstr(&o, ",\"normalization\":\"norm_v1\",\"rules\":\"rules_v1\"");
-    json_field_u64(&o, "persons", hc_result_person_count(result));
+    /* One person per seat; the result may hold no person list (summary
+     * only), so the count comes from the summary. */
+    json_field_u64(&o, "persons", s.total_seats_consumed);
     json_field_u64(&o, "github_seats", s.github_seats);
     json_field_u64(&o, "extended_seats", s.extended_seats);
     json_field_u64(&o, "potential_savings", s.potential_savings);

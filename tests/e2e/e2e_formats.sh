@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# End to end, every input format: the same generated population exported as
+# NDJSON records, as GHES all_users.csv reports with the consumed-licenses
+# REST pages, and as GHES JSON exports with the consumed-licenses CSV report
+# must give the seat counts the generator expects, under both policies and
+# with one or four threads. A records-only GHES file combined with a GHEC
+# report checks that the formats mix.
+# shellcheck source=tests/e2e/e2e_lib.sh
+. "$(dirname "$0")/e2e_lib.sh" "$@"
+
+D=$WORK/data
+gen "$D" --people 2000 --hosts 4
+E=$D/expected.json
+mapfile -t CSV < <(ghes_csv_args "$D")
+JSN=()
+for f in "$D"/ghe-*.json; do
+    JSN+=(--ghes "$f")
+done
+grep '"kind":"ghes"' "$D/records.ndjson" >"$WORK/ghes.ndjson" ||
+    fail "no GHES records"
+
+for t in 1 4; do
+    for pol in github extended; do
+        run_check "records threads=$t $pol" "$pol" extended_seats "$E" \
+            --threads "$t" --records "$D/records.ndjson"
+        run_check "ghes-csv+ghec-json threads=$t $pol" "$pol" \
+            extended_seats_primary_only "$E" \
+            --threads "$t" "${CSV[@]}" --ghec "$D/consumed-licenses.json"
+        run_check "ghes-json+ghec-csv threads=$t $pol" "$pol" \
+            extended_seats "$E" \
+            --threads "$t" "${JSN[@]}" --ghec "$D/consumed-licenses.csv"
+    done
+done
+run_check "records(ghes)+ghec-csv" github extended_seats "$E" \
+    --records "$WORK/ghes.ndjson" --ghec "$D/consumed-licenses.csv"
+run_check "records(ghes)+ghec-json" extended extended_seats "$E" \
+    --records "$WORK/ghes.ndjson" --ghec "$D/consumed-licenses.json"
+done_ok
