@@ -22,6 +22,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <sys/mman.h>
 #include <new>
 #include <string_view>
 #include <utility>
@@ -1263,6 +1264,27 @@ hc_status reader::records_lines(size_t &pos, size_t stop_after)
     return HC_OK;
 }
 
+/*
+ * Drops parsed pages of a mapped input from this process's memory, so
+ * resident memory stays bounded whatever the input size. The mapping is a
+ * private read-only view of the file: a page touched again (to count lines
+ * for an error message) is read back from the page cache.
+ */
+static void release_parsed(const hc__job *job, size_t upto, size_t *released)
+{
+    const size_t step = (size_t)32 << 20;
+    if (!job->release_pages || upto < *released + 2 * step)
+        return;
+    uintptr_t from = (uintptr_t)(job->base + *released);
+    uintptr_t to = (uintptr_t)(job->base + upto - step);
+    const uintptr_t page = 4096;
+    from = (from + page - 1) & ~(page - 1);
+    to &= ~(page - 1);
+    if (to > from)
+        (void)madvise((void *)from, to - from, MADV_DONTNEED);
+    *released = upto - step;
+}
+
 hc_status reader::records()
 {
 #ifdef SIMDJSON_THREADS_ENABLED
@@ -1272,6 +1294,7 @@ hc_status reader::records()
     defer_ = true;
     size_t pos = job_->begin;
     size_t batch = records_batch;
+    size_t released = job_->begin;
     uint64_t count = 0;
     while (pos < job_->end) {
         size_t n = job_->end - pos;
@@ -1292,8 +1315,11 @@ hc_status reader::records()
                     capacity = e == CAPACITY;
                     break;
                 }
-                if ((++count & 4095) == 0 && hc__job_cancelled(job_))
-                    return HC_OK;
+                if ((++count & 4095) == 0) {
+                    if (hc__job_cancelled(job_))
+                        return HC_OK;
+                    release_parsed(job_, off, &released);
+                }
                 bool bad = false;
                 hc_status rc = record(doc, off, bad);
                 if (rc != HC_OK)

@@ -161,6 +161,7 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
     proto.host = input->host;
     proto.base = in.data;
     proto.len = in.len;
+    proto.release_pages = in.map != NULL;
     proto.begin = start;
     proto.end = in.len;
     proto.begin_line = 1;

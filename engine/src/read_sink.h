@@ -83,6 +83,8 @@ typedef struct hc__job {
     void *failed;        /* hc_atomic_u64: lowest failed job index; C++
                               code never touches it (no <stdatomic.h>) */
     const void *columns; /* CSV: the column map found in the header */
+    bool release_pages;  /* base is a read-only file mapping: parsed pages
+                            may be dropped from memory (re-read on demand) */
 
     /* Results. */
     uint64_t records;  /* rows / records seen, rejected ones included */
