@@ -367,6 +367,9 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
     }
     for (size_t i = 0; i < a->n_identity_values; i++)
         HC_TRY(push_key(w, a->identity_values[i], false, &rec.n_identity));
+    /* Verified emails are reported as such even when an identity value
+     * has the same key: repeats are dropped within each list only. */
+    w->n_recent = 0;
     for (size_t i = 0; i < a->n_verified_emails; i++)
         HC_TRY(push_key(w, a->verified_emails[i], false, &rec.n_verified));
     HC_TRY(hc__buf_append(&s->ghec, &rec, sizeof rec));
