@@ -356,6 +356,14 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
     w->n_recent = 0;
     hc__ghec_rec rec = {0};
     rec.source = a->source;
+    /* Rows that share a login (or have none) are ordered by content, so
+     * which row represents the account never depends on input order. */
+    rec.rank = row_hash(a->saml_name_id, a->login, a->identity_values,
+                        a->n_identity_values, a->licensed);
+    for (size_t i = 0; i < a->n_verified_emails; i++)
+        rec.rank = (rec.rank * 0x100000001B3ull) ^
+                   hc_fingerprint(a->verified_emails[i].ptr,
+                                  a->verified_emails[i].len).hi;
     rec.saml = HC__NONE;
     rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
     if (a->licensed)

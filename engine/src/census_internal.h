@@ -49,6 +49,7 @@ typedef struct hc__ghes_rec {
 /* A GHEC account row: keys are n_identity identity values followed by
  * n_verified verified emails (keyless values are dropped). */
 typedef struct hc__ghec_rec {
+    uint64_t rank;    /* content hash: orders rows that share a login */
     uint32_t source;
     uint32_t login;
     uint32_t saml; /* arena offset, or HC__NONE */
@@ -163,6 +164,9 @@ static inline const hc__ghec_rec *hc__ghec_at(const hc__segment *s, uint32_t i)
 
 static inline const uint32_t *hc__keys_at(const hc__segment *s, uint32_t off)
 {
+    /* A segment without keys has no buffer (and every count is 0). */
+    if (!s->keys.data)
+        return NULL;
     return (const uint32_t *)(const void *)s->keys.data + off;
 }
 

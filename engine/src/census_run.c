@@ -39,6 +39,7 @@ typedef struct ghes_sort {
 
 typedef struct ghec_sort {
     hc_str login;
+    uint64_t rank;
     uint32_t srank;
     uint32_t rec;
     uint16_t seg;
@@ -78,6 +79,8 @@ static int cmp_ghec(const void *pa, const void *pb)
         return a->licensed ? -1 : 1;
     if (a->srank != b->srank)
         return a->srank < b->srank ? -1 : 1;
+    if (a->rank != b->rank) /* by content; equal ranks, equal rows */
+        return a->rank < b->rank ? -1 : 1;
     if (a->seg != b->seg)
         return a->seg < b->seg ? -1 : 1;
     return (a->rec > b->rec) - (a->rec < b->rec);
@@ -186,7 +189,7 @@ static hc_status build_accounts(run *st, bool with_ghes)
         uint32_t nc = (uint32_t)(s->ghec.len / sizeof(hc__ghec_rec));
         for (uint32_t j = 0; j < nc; j++) {
             const hc__ghec_rec *g = hc__ghec_at(s, j);
-            cs[ci++] = (ghec_sort){hc__seg_str(s, g->login),
+            cs[ci++] = (ghec_sort){hc__seg_str(s, g->login), g->rank,
                                    st->srank[g->source], j, (uint16_t)i,
                                    (uint8_t)((g->flags & HC__F_LICENSED) != 0)};
         }

@@ -98,6 +98,10 @@ bool hc__job_cancelled(const hc__job *job)
 
 static hc_status job_vfail(hc__job *job, hc_status status, uint64_t line,
                            uint64_t column, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static hc_status job_vfail(hc__job *job, hc_status status, uint64_t line,
+                           uint64_t column, const char *fmt, va_list ap)
 {
     char msg[sizeof job->diag.message];
     vsnprintf(msg, sizeof msg, fmt, ap);

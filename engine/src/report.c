@@ -434,7 +434,8 @@ static void cell_emit(hc__out *o, const hc__buf *cell, int last)
         hc__out_char(o, '"');
         start = i + 1;
     }
-    hc__out_write(o, s + start, n - start);
+    if (n > start) /* s may be NULL for an empty cell */
+        hc__out_write(o, s + start, n - start);
     if (quote)
         hc__out_char(o, '"');
     hc__out_char(o, last ? '\n' : ',');

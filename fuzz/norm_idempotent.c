@@ -1,0 +1,180 @@
+/*
+ * Fuzz target: norm_v1 on arbitrary bytes. Whenever hc_email_normalize gives
+ * a key, the key must be a fixed point (normalizing it again gives the same
+ * bytes), must obey every shape rule of the key (lengths, one local part and
+ * a lowercase ASCII LDH domain, valid UTF-8 without controls or white space)
+ * and must not depend on padding whitespace or on the ASCII case of the
+ * input. hc_domain_normalize is held to the same idempotence and shape.
+ */
+#include "fuzz_common.h"
+
+/* The length of the UTF-8 sequence at p (n > 0) that decodes to *cp, or 0
+ * when it is ill-formed (overlong, surrogate, beyond U+10FFFF, truncated). */
+static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned char c = p[0];
+    size_t len;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2, v = c & 0x1f, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, v = c & 0x0f, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, v = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (p[i] & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/* Unicode White_Space (PropList.txt), which a key may not contain. */
+static bool is_white_space(uint32_t cp)
+{
+    return (cp >= 0x09 && cp <= 0x0d) || cp == 0x20 || cp == 0x85 ||
+           cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f ||
+           cp == 0x3000;
+}
+
+/* The shape of a normalized domain: 1..253 octets of lowercase LDH (and
+ * underscore) labels of 1..63 octets, no leading or trailing hyphen. */
+static void check_domain(const char *d, size_t n)
+{
+    FUZZ_CHECK(n >= 1 && n <= HC_DOMAIN_MAX, "domain length %zu", n);
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && d[i] != '.') {
+            char c = d[i];
+            FUZZ_CHECK((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                           c == '-' || c == '_',
+                       "domain byte 0x%02x at %zu is not lowercase LDH",
+                       (unsigned char)c, i);
+            continue;
+        }
+        size_t len = i - start;
+        FUZZ_CHECK(len >= 1 && len <= 63, "domain label of %zu octets", len);
+        FUZZ_CHECK(d[start] != '-' && d[i - 1] != '-',
+                   "domain label begins or ends with '-'");
+        start = i + 1;
+    }
+}
+
+static void check_key(const char *key, size_t n)
+{
+    FUZZ_CHECK(n <= HC_KEY_MAX, "key of %zu octets", n);
+    FUZZ_CHECK(key[n] == '\0', "key not NUL-terminated");
+    FUZZ_CHECK(strlen(key) == n, "key holds a NUL byte");
+    const char *at = memrchr(key, '@', n);
+    FUZZ_CHECK(at != NULL, "key without '@'");
+    size_t local = (size_t)(at - key);
+    FUZZ_CHECK(local >= 1 && local <= 64, "local part of %zu octets", local);
+    check_domain(at + 1, n - local - 1);
+
+    const unsigned char *p = (const unsigned char *)key;
+    for (size_t i = 0; i < local;) {
+        uint32_t cp = 0;
+        size_t k = utf8_decode(p + i, local - i, &cp);
+        FUZZ_CHECK(k > 0, "key is not valid UTF-8 at %zu", i);
+        FUZZ_CHECK(cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f),
+                   "key holds control character U+%04X", (unsigned)cp);
+        FUZZ_CHECK(!is_white_space(cp), "key holds white space U+%04X",
+                   (unsigned)cp);
+        FUZZ_CHECK(!(cp >= 'A' && cp <= 'Z'), "key holds uppercase ASCII");
+        i += k;
+    }
+}
+
+static void normalize(const void *p, size_t n, char *out, size_t *len)
+{
+    FUZZ_OK(hc_email_normalize(p, n, out, len));
+    FUZZ_CHECK(*len != 0 || out[0] == '\0', "no key but out not empty");
+}
+
+static bool same(const char *a, size_t an, const char *b, size_t bn)
+{
+    return an == bn && memcmp(a, b, an) == 0;
+}
+
+static void check_email(const uint8_t *data, size_t size)
+{
+    char key[HC_KEY_MAX + 1], again[HC_KEY_MAX + 1];
+    size_t klen = 0, alen = 0;
+
+    normalize(data, size, key, &klen);
+    if (klen != 0) {
+        check_key(key, klen);
+        normalize(key, klen, again, &alen);
+        FUZZ_CHECK(same(key, klen, again, alen),
+                   "not idempotent: \"%s\" normalizes to \"%s\"", key, again);
+    }
+
+    /* Whitespace padding is trimmed and ASCII case is folded, so neither
+     * may change the outcome. */
+    if (size + 2 <= HC_EMAIL_MAX) {
+        char *v = malloc(size + 2);
+        FUZZ_CHECK(v != NULL, "out of memory");
+        v[0] = ' ';
+        if (size)
+            memcpy(v + 1, data, size);
+        v[size + 1] = '\t';
+        normalize(v, size + 2, again, &alen);
+        FUZZ_CHECK(same(key, klen, again, alen),
+                   "padding changes the key: \"%s\" vs \"%s\"", key, again);
+        for (size_t i = 1; i <= size; i++)
+            if (v[i] >= 'a' && v[i] <= 'z')
+                v[i] = (char)(v[i] - 'a' + 'A');
+        normalize(v, size + 2, again, &alen);
+        FUZZ_CHECK(same(key, klen, again, alen),
+                   "ASCII case changes the key: \"%s\" vs \"%s\"", key, again);
+        free(v);
+    }
+}
+
+static void check_domain_entry(const uint8_t *data, size_t size)
+{
+    char dom[HC_DOMAIN_MAX + 1], again[HC_DOMAIN_MAX + 1];
+    size_t dlen = 0, alen = 0;
+
+    FUZZ_OK(hc_domain_normalize(data, size, dom, &dlen));
+    if (dlen == 0)
+        return;
+    FUZZ_CHECK(dom[dlen] == '\0', "domain not NUL-terminated");
+    check_domain(dom, dlen);
+    FUZZ_OK(hc_domain_normalize(dom, dlen, again, &alen));
+    FUZZ_CHECK(same(dom, dlen, again, alen),
+               "domain not idempotent: \"%s\" normalizes to \"%s\"", dom,
+               again);
+
+    /* A domain that normalizes must also make "x@domain" a valid key with
+     * exactly that domain, when that fits in a key. */
+    char email[HC_DOMAIN_MAX + 3], key[HC_KEY_MAX + 1];
+    size_t klen = 0;
+    if (dlen + 2 > HC_KEY_MAX)
+        return;
+    email[0] = 'x';
+    email[1] = '@';
+    memcpy(email + 2, dom, dlen);
+    normalize(email, dlen + 2, key, &klen);
+    FUZZ_CHECK(same(key + 2, klen >= 2 ? klen - 2 : 0, dom, dlen),
+               "x@%s normalizes to \"%s\"", dom, key);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    check_email(data, size);
+    check_domain_entry(data, size);
+    return 0;
+}

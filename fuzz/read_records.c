@@ -1,0 +1,13 @@
+/*
+ * Fuzz target: hc_census_load on arbitrary bytes given as
+ * --records PATH: NDJSON accounts, one GHES or GHEC account a line.
+ * The oracle (status set, diagnostics, thread-count and skip_malformed
+ * agreement) is fuzz_load_check in fuzz_read.h.
+ */
+#include "fuzz_read.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_load_check(data, size, HC_INPUT_RECORDS, NULL);
+    return 0;
+}
