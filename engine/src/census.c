@@ -179,13 +179,13 @@ static void writer_batch_tick(hc_census_writer *w)
 }
 
 /* Inserts a normalized key, growing the shared set when it is full. */
-static hc_status writer_key(hc_census_writer *w, const char *key, size_t len,
-                            uint32_t *id)
+static hc_status writer_key(hc_census_writer *w, hc_fp fp, const char *key,
+                            size_t len, uint32_t *id)
 {
     hc_census *c = w->census;
     for (;;) {
-        hc_status rc =
-            hc_hset_upsert(c->keys, key, len, HC_OWNER_NONE, id, NULL);
+        hc_status rc = hc_hset_upsert_fp(c->keys, fp, key, len, HC_OWNER_NONE,
+                                         id, NULL);
         if (rc != HC_ERR_FULL)
             return rc;
         size_t want = hc_hset_capacity(c->keys) * 2;
@@ -201,6 +201,25 @@ static hc_status writer_key(hc_census_writer *w, const char *key, size_t len,
         w->holds_lock = true;
         w->batch = 0;
     }
+}
+
+/* Inserts the pending keys and stores their ids. The caller holds the
+ * shared grow lock. */
+static hc_status writer_flush_keys(hc_census_writer *w)
+{
+    uint32_t *ids = (uint32_t *)(void *)w->seg.keys.data;
+    for (unsigned i = 0; i < w->n_pending; i++) {
+        uint32_t id;
+        hc_status rc = writer_key(w, w->pending[i].fp, w->pending[i].key,
+                                  w->pending[i].len, &id);
+        if (rc != HC_OK) {
+            w->n_pending = 0;
+            return rc;
+        }
+        ids[w->pending[i].at] = id;
+    }
+    w->n_pending = 0;
+    return HC_OK;
 }
 
 static hc_status arena_str(hc__buf *arena, hc_str s, uint32_t *off)
@@ -225,7 +244,7 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
 {
     char key[HC_KEY_MAX + 1];
     size_t klen = 0;
-    uint32_t id = HC__NOKEY;
+    uint32_t none = HC__NOKEY;
     hc_status rc = HC_OK;
     if (s.len && s.len <= HC_EMAIL_MAX) {
         rc = hc_email_normalize(s.ptr, s.len, key, &klen);
@@ -237,22 +256,41 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
             if (w->recent_len[i] == klen &&
                 memcmp(w->recent[i], key, klen) == 0)
                 return HC_OK; /* already a key of this account */
-        rc = writer_key(w, key, klen, &id);
-        if (rc != HC_OK)
-            return rc;
-        if (w->n_recent < HC_ARRAY_LEN(w->recent)) {
-            memcpy(w->recent[w->n_recent], key, klen);
-            w->recent_len[w->n_recent++] = (uint16_t)klen;
-        }
-    }
-    if (id == HC__NOKEY && !keep_empty)
+    } else if (!keep_empty) {
         return HC_OK;
+    }
     if (*count >= HC__KEYS_PER_ACCOUNT)
         return HC_ERR_LIMIT;
-    rc = hc__buf_append(&w->seg.keys, &id, sizeof id);
-    if (rc == HC_OK)
-        (*count)++;
-    return rc;
+    /* The id is filled in when the pending batch is inserted. */
+    uint32_t at = (uint32_t)(w->seg.keys.len / sizeof(uint32_t));
+    rc = hc__buf_append(&w->seg.keys, &none, sizeof none);
+    if (rc != HC_OK)
+        return rc;
+    (*count)++;
+    if (!klen)
+        return HC_OK;
+    if (w->n_recent < HC_ARRAY_LEN(w->recent)) {
+        memcpy(w->recent[w->n_recent], key, klen);
+        w->recent_len[w->n_recent++] = (uint16_t)klen;
+    }
+    hc_fp fp = hc_fingerprint(key, klen);
+    hc_hset_prefetch(w->census->keys, fp);
+    unsigned p = w->n_pending++;
+    w->pending[p].fp = fp;
+    w->pending[p].at = at;
+    w->pending[p].len = (uint16_t)klen;
+    memcpy(w->pending[p].key, key, klen);
+    if (w->n_pending == HC_ARRAY_LEN(w->pending))
+        return writer_flush_keys(w);
+    return HC_OK;
+}
+
+/* Forgets pending keys whose slots a failed add took back. */
+static void drop_pending_after(hc_census_writer *w, size_t keys_mark)
+{
+    uint32_t mark = (uint32_t)(keys_mark / sizeof(uint32_t));
+    while (w->n_pending && w->pending[w->n_pending - 1].at >= mark)
+        w->n_pending--;
 }
 
 static bool is_system_login(hc_str login)
@@ -333,6 +371,7 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     HC_TRY(hc__buf_append(&s->ghes, &rec, sizeof rec));
 done:
     if (rc != HC_OK) { /* leave the segment as it was */
+        drop_pending_after(w, keys_mark);
         s->keys.len = keys_mark;
         s->arena.len = arena_mark;
     }
@@ -383,6 +422,7 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
     HC_TRY(hc__buf_append(&s->ghec, &rec, sizeof rec));
 done:
     if (rc != HC_OK) {
+        drop_pending_after(w, keys_mark);
         s->keys.len = keys_mark;
         s->arena.len = arena_mark;
     }
@@ -394,17 +434,26 @@ hc_status hc_census_writer_finish(hc_census_writer *w)
     if (!w)
         return HC_OK;
     hc_census *c = w->census;
-    writer_unlock(w);
     hc_status rc = HC_OK;
-    hc__segment *seg = malloc(sizeof *seg);
+    if (w->n_pending) {
+        if (!w->holds_lock) {
+            pthread_rwlock_rdlock(&c->grow_lock);
+            w->holds_lock = true;
+        }
+        rc = writer_flush_keys(w);
+    }
+    writer_unlock(w);
+    hc__segment *seg = rc == HC_OK ? malloc(sizeof *seg) : NULL;
+    if (rc == HC_OK && !seg)
+        rc = HC_ERR_NOMEM;
     pthread_mutex_lock(&c->mu);
     if (seg) {
         *seg = w->seg;
         c->segs[w->seg_index] = seg;
     } else {
-        /* Keep the census consistent: an empty segment stands in. */
+        /* Keep the census consistent: the segment is left out (the
+         * caller must not run this census after a failure). */
         segment_free(&w->seg);
-        rc = HC_ERR_NOMEM;
     }
     c->open_writers--;
     pthread_mutex_unlock(&c->mu);

@@ -101,6 +101,17 @@ struct hc_census_writer {
     char recent[4][HC_KEY_MAX + 1];
     uint16_t recent_len[4];
     unsigned n_recent;
+    /* Keys normalized but not yet inserted: their table slots are
+     * prefetched when they arrive and inserted a batch later, so the
+     * cache misses of one batch overlap instead of adding up. Each
+     * remembers where its id goes in the segment's key array. */
+    struct {
+        hc_fp fp;
+        uint32_t at;
+        uint16_t len;
+        char key[HC_KEY_MAX + 1];
+    } pending[16];
+    unsigned n_pending;
 };
 
 /* One account of a result. keys points at n_a + n_b key ids: GHES primary
