@@ -76,6 +76,11 @@ struct hc_hset {
     hc_atomic_ptr *blocks;
     size_t nblocks; /* length of blocks[]: bounds the arena */
     bool huge_arena;
+    /* HC_ERR_FULL or HC_ERR_NOMEM once an insert found the set full or the
+     * arena exhausted, else 0; cleared by grow. New keys read it instead
+     * of the counters below, whose cache line another core is likely to
+     * own: on the development VM a line moves between cores in ~230 ns. */
+    hc_atomic_u32 refuse;
 
     /* Written by every insert: kept on their own cache line so that they
      * do not evict the read-mostly fields from the other cores. */
@@ -92,15 +97,17 @@ hc_fp hc_fingerprint(const void *key, size_t len)
 
 /* The home slot uses the low bits of lo; the tag uses the high bits of hi,
  * so the two are independent and a tag match is a 1 in 2^32 event. */
-static inline uint32_t fp_tag(hc_fp fp)
+static inline uint32_t fp_tag(uint64_t fp_hi)
 {
-    uint32_t tag = (uint32_t)(fp.hi >> 32);
+    uint32_t tag = (uint32_t)(fp_hi >> 32);
     return tag ? tag : 1;
 }
 
-static inline bool fp_equal(hc_fp a, hc_fp b)
+/* Fingerprints travel as two scalars on the hot paths, for the reason given
+ * at hset_fill. */
+static inline bool fp_is(const hc_fp *a, uint64_t lo, uint64_t hi)
 {
-    return a.lo == b.lo && a.hi == b.hi;
+    return a->lo == lo && a->hi == hi;
 }
 
 static inline uint32_t slot_tag(uint64_t s)
@@ -262,8 +269,11 @@ static hc_status arena_reserve(hc_hset *set, size_t len, uint64_t *off_out,
     for (;;) {
         uint64_t off = hc_atomic_fetch_add_u64(&set->cursor, len, HC_RELAXED);
         size_t b = (size_t)(off >> ARENA_SHIFT);
-        if (b >= set->nblocks)
+        if (b >= set->nblocks) {
+            /* Relaxed: a hint read by later inserts (see refuse). */
+            hc_atomic_store_u32(&set->refuse, HC_ERR_NOMEM, HC_RELAXED);
             return HC_ERR_NOMEM;
+        }
         if (((off + len - 1) >> ARENA_SHIFT) != b)
             continue; /* would straddle: the range is wasted, take another */
         char *blk = arena_block(set, b);
@@ -280,27 +290,37 @@ static hc_status arena_reserve(hc_hset *set, size_t len, uint64_t *off_out,
  * copies the key, takes the next dense id, fills the entry and publishes.
  * The arena is reserved before the id so that a failure never leaves a hole
  * in the ids. On failure the slot becomes a tombstone (waiters move on).
+ * Not inlined: GCC vectorizes the two fingerprint stores, and inlined that
+ * would make the caller spill its fingerprint and reload it as one vector,
+ * a store-forwarding stall on every hit.
  */
-static hc_status hset_fill(hc_hset *set, hc_atomic_u64 *slot, uint32_t tag,
-                           hc_fp fp, const void *key, size_t len,
-                           uint64_t owner, uint32_t *id)
+__attribute__((noinline)) static hc_status
+hset_fill(hc_hset *set, hc_atomic_u64 *slot, uint32_t tag, uint64_t fp_lo,
+          uint64_t fp_hi, const void *key, size_t len, uint64_t owner,
+          uint32_t *id)
 {
     hc_status rc = HC_OK;
-    uint64_t ref = 0;
-    if (len > 0) {
-        uint64_t off;
-        char *dst;
+    uint64_t off = 0;
+    char *dst = NULL;
+    if (len > 0)
         HC_TRY(arena_reserve(set, len, &off, &dst));
-        memcpy(dst, key, len);
-        ref = off << REF_LEN_BITS | len;
-    }
     /* Relaxed: the fetch_add alone makes ids unique; the entry is
-     * published by the slot release below. Ids at or past capacity are
-     * never used (the set is full until grow resets next_id). */
+     * published by the slot release below. It follows the cursor's
+     * fetch_add directly, so both usually cost one cache-line transfer.
+     * Ids at or past capacity are never used (the set stays full until
+     * grow resets next_id). */
     uint32_t nid = hc_atomic_fetch_add_u32(&set->next_id, 1, HC_RELAXED);
+    if (nid >= set->capacity) {
+        /* Relaxed: a hint read by later inserts (see refuse). */
+        hc_atomic_store_u32(&set->refuse, HC_ERR_FULL, HC_RELAXED);
+    }
     HC_FAIL_IF(nid >= set->capacity, HC_ERR_FULL);
+    if (len > 0)
+        memcpy(dst, key, len);
+    uint64_t ref = off << REF_LEN_BITS | len;
     hset_entry *e = &set->entries[nid];
-    e->fp = fp;
+    e->fp.lo = fp_lo;
+    e->fp.hi = fp_hi;
     e->ref = ref;
     hc_atomic_store_u64(&e->owner, owner, HC_RELAXED);
     /* Release: publishes the entry and the key bytes. Partners: the
@@ -343,9 +363,10 @@ hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp, const void *key, size_t len,
         *inserted = false;
     if (len > HC_HSET_KEY_MAX)
         return HC_ERR_LIMIT;
-    uint32_t tag = fp_tag(fp);
+    const uint64_t lo = fp.lo, hi = fp.hi;
+    uint32_t tag = fp_tag(hi);
     size_t mask = set->mask;
-    size_t i = (size_t)fp.lo & mask;
+    size_t i = (size_t)lo & mask;
     /* Every slot is visited at most once; the table always keeps a
      * quarter of its slots empty, so the bound is only a safety net. */
     for (size_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
@@ -355,16 +376,13 @@ hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp, const void *key, size_t len,
         uint64_t s = hc_atomic_load_u64(slot, HC_ACQUIRE);
         for (;;) {
             if (s == SLOT_EMPTY) {
-                /* The key is absent. Refuse before claiming the slot when
-                 * the set is visibly full or the arena exhausted, so that
-                 * repeated failures cannot fill the table with tombstones.
-                 * Relaxed: these are hints; hset_fill decides. */
-                if (hc_atomic_load_u32(&set->next_id, HC_RELAXED) >=
-                    set->capacity)
-                    return HC_ERR_FULL;
-                if ((hc_atomic_load_u64(&set->cursor, HC_RELAXED) + len) >>
-                    ARENA_SHIFT >= set->nblocks)
-                    return HC_ERR_NOMEM;
+                /* The key is absent. Refuse before claiming the slot once
+                 * an insert found the set full or the arena exhausted, so
+                 * that repeated failures cannot fill the table with
+                 * tombstones. Relaxed: a hint; hset_fill decides. */
+                hc_status refuse = hc_atomic_load_u32(&set->refuse, HC_RELAXED);
+                if (refuse != HC_OK)
+                    return refuse;
                 uint64_t pending = (uint64_t)tag << 32;
                 /* Failure is an acquire: partner is the release in
                  * hset_fill when the winner has already published. C11
@@ -374,7 +392,7 @@ hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp, const void *key, size_t len,
                 if (hc_atomic_cas_strong_u64(slot, &s, pending, HC_ACQUIRE,
                                              HC_ACQUIRE)) {
                     hc_status rc =
-                        hset_fill(set, slot, tag, fp, key, len, owner, id);
+                        hset_fill(set, slot, tag, lo, hi, key, len, owner, id);
                     if (rc == HC_OK && inserted)
                         *inserted = true;
                     return rc;
@@ -391,7 +409,7 @@ hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp, const void *key, size_t len,
             continue;
         uint32_t cand = slot_low(s) - 1;
         hset_entry *e = &set->entries[cand];
-        if (!fp_equal(e->fp, fp))
+        if (!fp_is(&e->fp, lo, hi))
             continue;
         if (owner != HC_OWNER_NONE) {
             /* Relaxed: the owner is a pure minimum, read after a join. */
@@ -421,15 +439,37 @@ void hc_hset_prefetch(const hc_hset *set, hc_fp fp)
     __builtin_prefetch(&set->slots[(size_t)fp.lo & set->mask], 1, 3);
 }
 
+void hc_hset_prefetch_entry(const hc_hset *set, hc_fp fp)
+{
+    uint32_t tag = fp_tag(fp.hi);
+    size_t mask = set->mask;
+    size_t i = (size_t)fp.lo & mask;
+    /* Only the home slot's cache line: nearly every key lies there at the
+     * load limit, and the line is the one hc_hset_prefetch brought in. */
+    for (size_t n = 0; n < 8; n++, i = (i + 1) & mask) {
+        /* Relaxed: a hint; nothing is read through this value. */
+        uint64_t s = hc_atomic_load_u64(&set->slots[i], HC_RELAXED);
+        if (s == SLOT_EMPTY)
+            return;
+        if (slot_tag(s) == tag && slot_low(s) != 0) {
+            __builtin_prefetch(&set->entries[slot_low(s) - 1], 1, 3);
+            return;
+        }
+        if (((i + 1) & 7) == 0)
+            return;
+    }
+}
+
 hc_status hc_hset_find(const hc_hset *set, const void *key, size_t len,
                        uint32_t *id)
 {
     if (len > HC_HSET_KEY_MAX)
         return HC_ERR_NOTFOUND;
     hc_fp fp = hc_fingerprint(key, len);
-    uint32_t tag = fp_tag(fp);
+    const uint64_t lo = fp.lo, hi = fp.hi;
+    uint32_t tag = fp_tag(hi);
     size_t mask = set->mask;
-    size_t i = (size_t)fp.lo & mask;
+    size_t i = (size_t)lo & mask;
     for (size_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
         /* Acquire: partner is the publishing release in hset_fill. */
         uint64_t s = hc_atomic_load_u64(&set->slots[i], HC_ACQUIRE);
@@ -440,7 +480,7 @@ hc_status hc_hset_find(const hc_hset *set, const void *key, size_t len,
         if (slot_tag(s) != tag || slot_low(s) == 0)
             continue;
         uint32_t cand = slot_low(s) - 1;
-        if (fp_equal(set->entries[cand].fp, fp)) {
+        if (fp_is(&set->entries[cand].fp, lo, hi)) {
             *id = cand;
             return HC_OK;
         }
@@ -514,7 +554,7 @@ static void slot_place(hc_atomic_u64 *slots, size_t mask, hc_fp fp, uint32_t id)
     size_t i = (size_t)fp.lo & mask;
     while (hc_atomic_load_u64(&slots[i], HC_RELAXED) != SLOT_EMPTY)
         i = (i + 1) & mask;
-    hc_atomic_store_u64(&slots[i], (uint64_t)fp_tag(fp) << 32 | (id + 1u),
+    hc_atomic_store_u64(&slots[i], (uint64_t)fp_tag(fp.hi) << 32 | (id + 1u),
                         HC_RELAXED);
 }
 
@@ -572,6 +612,7 @@ hc_status hc_hset_grow(hc_hset *set, size_t min_keys)
     set->capacity = cap;
     set->nblocks = nblocks;
     set->huge_arena = cap >= ARENA_HUGE_MIN_KEYS;
+    hc_atomic_store_u32(&set->refuse, HC_OK, HC_RELAXED);
     /* Ids handed out past the old capacity were never used. */
     hc_atomic_store_u32(&set->next_id, (uint32_t)n, HC_RELAXED);
     slots = NULL;

@@ -68,6 +68,14 @@ HC_API HC_NODISCARD hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp,
 HC_API void hc_hset_prefetch(const hc_hset *set, hc_fp fp);
 
 /*
+ * Second stage of a batched lookup: once hc_hset_prefetch(set, fp) has had
+ * time to bring in fp's home slot, reads it and prefetches the entry of a
+ * key there with fp's tag, if any, so that the upsert of fp misses the
+ * cache at most once. A hint only: never fails, never waits, thread-safe.
+ */
+HC_API void hc_hset_prefetch_entry(const hc_hset *set, hc_fp fp);
+
+/*
  * Finds a key. Returns HC_OK with *id set, or HC_ERR_NOTFOUND. Thread-safe;
  * concurrent with upserts it sees every key whose upsert returned before the
  * find began.
