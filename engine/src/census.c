@@ -184,8 +184,8 @@ static hc_status writer_key(hc_census_writer *w, hc_fp fp, const char *key,
 {
     hc_census *c = w->census;
     for (;;) {
-        hc_status rc = hc_hset_upsert_fp(c->keys, fp, key, len, HC_OWNER_NONE,
-                                         id, NULL);
+        hc_status rc =
+            hc_hset_upsert_fp(c->keys, fp, key, len, HC_OWNER_NONE, id, NULL);
         if (rc != HC_ERR_FULL)
             return rc;
         size_t want = hc_hset_capacity(c->keys) * 2;
@@ -400,9 +400,10 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
     rec.rank = row_hash(a->saml_name_id, a->login, a->identity_values,
                         a->n_identity_values, a->licensed);
     for (size_t i = 0; i < a->n_verified_emails; i++)
-        rec.rank = (rec.rank * 0x100000001B3ull) ^
-                   hc_fingerprint(a->verified_emails[i].ptr,
-                                  a->verified_emails[i].len).hi;
+        rec.rank =
+            (rec.rank * 0x100000001B3ull) ^
+            hc_fingerprint(a->verified_emails[i].ptr, a->verified_emails[i].len)
+                .hi;
     rec.saml = HC__NONE;
     rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
     if (a->licensed)

@@ -49,7 +49,7 @@ typedef struct hc__ghes_rec {
 /* A GHEC account row: keys are n_identity identity values followed by
  * n_verified verified emails (keyless values are dropped). */
 typedef struct hc__ghec_rec {
-    uint64_t rank;    /* content hash: orders rows that share a login */
+    uint64_t rank; /* content hash: orders rows that share a login */
     uint32_t source;
     uint32_t login;
     uint32_t saml; /* arena offset, or HC__NONE */

@@ -189,8 +189,11 @@ static hc_status build_accounts(run *st, bool with_ghes)
         uint32_t nc = (uint32_t)(s->ghec.len / sizeof(hc__ghec_rec));
         for (uint32_t j = 0; j < nc; j++) {
             const hc__ghec_rec *g = hc__ghec_at(s, j);
-            cs[ci++] = (ghec_sort){hc__seg_str(s, g->login), g->rank,
-                                   st->srank[g->source], j, (uint16_t)i,
+            cs[ci++] = (ghec_sort){hc__seg_str(s, g->login),
+                                   g->rank,
+                                   st->srank[g->source],
+                                   j,
+                                   (uint16_t)i,
                                    (uint8_t)((g->flags & HC__F_LICENSED) != 0)};
         }
     }

@@ -128,8 +128,8 @@ static hc_status buf_grow_mapped(hc__buf *b, size_t cap)
     if (b->mapped) {
         p = mremap(b->data, b->cap, cap, MREMAP_MAYMOVE);
     } else {
-        p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
         if (p != MAP_FAILED && b->len)
             memcpy(p, b->data, b->len);
     }

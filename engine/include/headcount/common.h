@@ -27,16 +27,16 @@ extern "C" {
  */
 typedef enum hc_status {
     HC_OK = 0,
-    HC_ERR_NOMEM,       /* allocation failed (70) */
-    HC_ERR_ARG,         /* caller broke a documented precondition (64/70) */
-    HC_ERR_DATA,        /* malformed input; see hc_diag for where (65) */
-    HC_ERR_LIMIT,       /* input exceeds a documented size limit (65) */
-    HC_ERR_ENCRYPTED,   /* input is an encrypted GHES license export (65) */
-    HC_ERR_NOINPUT,     /* missing or unreadable input file (66) */
-    HC_ERR_IO,          /* read or write failed (74) */
-    HC_ERR_FULL,        /* fixed-capacity structure is full; grow it */
-    HC_ERR_NOTFOUND,    /* lookup found nothing */
-    HC_ERR_INTERNAL,    /* a bug in headcount (70) */
+    HC_ERR_NOMEM,     /* allocation failed (70) */
+    HC_ERR_ARG,       /* caller broke a documented precondition (64/70) */
+    HC_ERR_DATA,      /* malformed input; see hc_diag for where (65) */
+    HC_ERR_LIMIT,     /* input exceeds a documented size limit (65) */
+    HC_ERR_ENCRYPTED, /* input is an encrypted GHES license export (65) */
+    HC_ERR_NOINPUT,   /* missing or unreadable input file (66) */
+    HC_ERR_IO,        /* read or write failed (74) */
+    HC_ERR_FULL,      /* fixed-capacity structure is full; grow it */
+    HC_ERR_NOTFOUND,  /* lookup found nothing */
+    HC_ERR_INTERNAL,  /* a bug in headcount (70) */
     HC_STATUS_COUNT_
 } hc_status;
 
@@ -47,9 +47,9 @@ HC_API const char *hc_status_str(hc_status status);
 HC_API int hc_status_exit_code(hc_status status);
 
 /* Length limits that apply to all inputs. Exceeding one is HC_ERR_LIMIT. */
-#define HC_RECORD_MAX  ((size_t)64 << 20) /* one CSV row / JSON record */
-#define HC_EMAIL_MAX   ((size_t)4096)     /* one raw email or identity value */
-#define HC_FIELD_MAX   ((size_t)64 << 20) /* one CSV field */
+#define HC_RECORD_MAX ((size_t)64 << 20) /* one CSV row / JSON record */
+#define HC_EMAIL_MAX ((size_t)4096)      /* one raw email or identity value */
+#define HC_FIELD_MAX ((size_t)64 << 20)  /* one CSV field */
 
 /*
  * Where and why a data error happened. Filled by the readers; `file` is the

@@ -16,11 +16,11 @@ extern "C" {
 
 typedef enum hc_format {
     HC_FORMAT_UNKNOWN = 0,
-    HC_FORMAT_GHES_CSV,   /* GHES all_users.csv report */
-    HC_FORMAT_GHES_JSON,  /* headcount's plaintext GHES JSON export */
-    HC_FORMAT_GHEC_JSON,  /* consumed-licenses REST JSON (pages) */
-    HC_FORMAT_GHEC_CSV,   /* consumed-licenses CSV report */
-    HC_FORMAT_RECORDS,    /* NDJSON accounts */
+    HC_FORMAT_GHES_CSV,  /* GHES all_users.csv report */
+    HC_FORMAT_GHES_JSON, /* headcount's plaintext GHES JSON export */
+    HC_FORMAT_GHEC_JSON, /* consumed-licenses REST JSON (pages) */
+    HC_FORMAT_GHEC_CSV,  /* consumed-licenses CSV report */
+    HC_FORMAT_RECORDS,   /* NDJSON accounts */
 } hc_format;
 
 HC_API const char *hc_format_name(hc_format format); /* never NULL */
@@ -34,21 +34,21 @@ typedef enum hc_input_role {
 
 typedef struct hc_input {
     hc_input_role role;
-    const char *path;  /* "-" for standard input */
-    const char *host;  /* GHES host from HOST=PATH, or NULL */
+    const char *path; /* "-" for standard input */
+    const char *host; /* GHES host from HOST=PATH, or NULL */
 } hc_input;
 
 typedef struct hc_load_options {
-    unsigned threads;     /* 0 = all online cores */
-    bool skip_malformed;  /* row-level errors become rejected rows */
+    unsigned threads;    /* 0 = all online cores */
+    bool skip_malformed; /* row-level errors become rejected rows */
 } hc_load_options;
 
 typedef struct hc_load_stats {
     hc_format format;
-    uint64_t bytes;     /* uncompressed bytes read */
-    uint64_t records;   /* rows / records parsed */
-    uint64_t accounts;  /* accounts added to the census */
-    uint64_t rejected;  /* rows skipped under skip_malformed */
+    uint64_t bytes;    /* uncompressed bytes read */
+    uint64_t records;  /* rows / records parsed */
+    uint64_t accounts; /* accounts added to the census */
+    uint64_t rejected; /* rows skipped under skip_malformed */
 } hc_load_stats;
 
 /*
