@@ -112,9 +112,15 @@ static void test_basics(void **state)
     assert_true(ins);
     assert_int_equal(hc_hset_size(set), 6);
 
-    /* The _fp variant agrees with the plain one. */
+    /* The _fp variant agrees with the plain one; the prefetch hints, for
+     * present and absent keys alike, change nothing. */
     hc_fp fp = hc_fingerprint("bob", 3);
     hc_hset_prefetch(set, fp);
+    hc_hset_prefetch_entry(set, fp);
+    hc_fp absent = hc_fingerprint("nobody", 6);
+    hc_hset_prefetch(set, absent);
+    hc_hset_prefetch_entry(set, absent);
+    assert_int_equal(hc_hset_size(set), 6);
     assert_int_equal(hc_hset_upsert_fp(set, fp, "bob", 3, 4, &id, &ins), HC_OK);
     assert_int_equal(id, 1);
     assert_false(ins);

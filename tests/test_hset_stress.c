@@ -113,7 +113,11 @@ static void *mixed_worker(void *arg)
         unsigned kind = (unsigned)((r >> 8) % 100);
         if (kind < 70) {
             bool ins = false;
-            if (hc_hset_upsert(w->set, key, len, owner, &id, &ins) != HC_OK) {
+            hc_fp fp = hc_fingerprint(key, len);
+            hc_hset_prefetch(w->set, fp);
+            hc_hset_prefetch_entry(w->set, fp);
+            if (hc_hset_upsert_fp(w->set, fp, key, len, owner, &id, &ins) !=
+                HC_OK) {
                 w->errors++;
                 continue;
             }

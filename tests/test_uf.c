@@ -45,8 +45,10 @@ static void test_basics(void **state)
 {
     (void)state;
     hc_uf *uf = make_uf(10);
-    for (uint32_t i = 0; i < 10; i++)
+    for (uint32_t i = 0; i < 10; i++) {
+        hc_uf_prefetch(uf, i); /* a hint: changes nothing */
         assert_int_equal(hc_uf_find(uf, i), i);
+    }
     assert_true(hc_uf_union(uf, 7, 3));
     assert_int_equal(hc_uf_find(uf, 7), 3);
     assert_int_equal(hc_uf_find(uf, 3), 3);

@@ -68,7 +68,8 @@ typedef struct hset_entry {
 } hset_entry;
 
 struct hc_hset {
-    /* Read-mostly: written only by create and grow (exclusive). */
+    /* Read-mostly: written by create and grow (exclusive access), and
+     * `refuse` at most once per fill. */
     hc_atomic_u64 *slots;
     size_t mask; /* slot count - 1 */
     size_t capacity;

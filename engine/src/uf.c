@@ -129,6 +129,8 @@ uint32_t hc_uf_find(hc_uf *uf, uint32_t a)
 
 bool hc_uf_union(hc_uf *uf, uint32_t a, uint32_t b)
 {
+    /* The two walks are independent: start b's first miss while a's runs. */
+    __builtin_prefetch(&uf->parent[b], 0, 3);
     for (;;) {
         a = uf_root(uf, a);
         b = uf_root(uf, b);
@@ -163,4 +165,10 @@ bool hc_uf_same(hc_uf *uf, uint32_t a, uint32_t b)
         if (hc_atomic_load_u32(&uf->parent[a], HC_SEQ_CST) == a)
             return false;
     }
+}
+
+void hc_uf_prefetch(const hc_uf *uf, uint32_t a)
+{
+    /* Write intent: a root is about to be linked, a path to be halved. */
+    __builtin_prefetch(&uf->parent[a], 1, 3);
 }

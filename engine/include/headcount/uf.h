@@ -39,6 +39,10 @@ HC_API uint32_t hc_uf_find(hc_uf *uf, uint32_t a);
 /* True when a and b are in the same set (linearizable). */
 HC_API bool hc_uf_same(hc_uf *uf, uint32_t a, uint32_t b);
 
+/* Hints the cache that a will be found or united soon (batched unions:
+ * prefetch both elements of a pair a few pairs ahead). a < size. */
+HC_API void hc_uf_prefetch(const hc_uf *uf, uint32_t a);
+
 #ifdef __cplusplus
 }
 #endif
