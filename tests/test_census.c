@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "headcount/headcount.h"
 
@@ -657,6 +658,97 @@ static void differential(void **state)
     }
 }
 
+/* ---- growth of the key set ---------------------------------------------- */
+
+/* One thread feeding several writers of a census whose key set must grow
+ * many times (no lock may be held between calls). */
+static void growth_one_thread_many_writers(void **state)
+{
+    (void)state;
+    hc_census_options o = {0};
+    o.threads = 2;
+    o.expected_keys = 16;
+    hc_census *c = NULL;
+    hc_census_writer *w[3] = {NULL, NULL, NULL};
+    assert_int_equal(hc_census_create(&o, &c), HC_OK);
+    uint32_t src;
+    assert_int_equal(hc_census_source(c, HC_SOURCE_GHES, "h", 1, &src), HC_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(hc_census_writer_create(c, &w[i]), HC_OK);
+    char email[64];
+    for (uint64_t i = 0; i < 20000; i++) {
+        snprintf(email, sizeof email, "user%llu@corp.example",
+                 (unsigned long long)(i % 9000));
+        hc_ghes_account a = {src, i, S("u"), S(email), NULL, 0, false};
+        assert_int_equal(hc_census_add_ghes(w[i % 3], &a), HC_OK);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(hc_census_writer_finish(w[i]), HC_OK);
+    hc_result *r = NULL;
+    assert_int_equal(hc_census_run_ex(c, HC_POLICY_GITHUB, 0, &r), HC_OK);
+    assert_int_equal(summary_of(r).total_seats_consumed, 9000);
+    assert_int_equal(summary_of(r).ghes_accounts, 20000);
+    hc_result_destroy(r);
+    hc_census_destroy(c);
+}
+
+typedef struct grow_job {
+    hc_census *c;
+    uint32_t src;
+    unsigned t;
+} grow_job;
+
+static void *grow_main(void *arg)
+{
+    grow_job *j = arg;
+    hc_census_writer *w = NULL;
+    if (hc_census_writer_create(j->c, &w) != HC_OK)
+        return (void *)1;
+    char email[64];
+    for (uint64_t i = 0; i < 6000; i++) {
+        /* Half the keys are shared between threads, half are not. */
+        uint64_t k = i % 2 ? i : 1000000u * (j->t + 1) + i;
+        snprintf(email, sizeof email, "p%llu@corp.example",
+                 (unsigned long long)k);
+        hc_ghes_account a = {
+            j->src, (uint64_t)j->t * 100000u + i, S("u"), S(email), NULL, 0,
+            false};
+        if (hc_census_add_ghes(w, &a) != HC_OK)
+            return (void *)1;
+    }
+    return hc_census_writer_finish(w) == HC_OK ? NULL : (void *)1;
+}
+
+/* Several threads growing the shared key set at once (run under TSan). */
+static void growth_concurrent(void **state)
+{
+    (void)state;
+    hc_census_options o = {0};
+    o.threads = 4;
+    o.expected_keys = 16;
+    hc_census *c = NULL;
+    assert_int_equal(hc_census_create(&o, &c), HC_OK);
+    grow_job jobs[4];
+    pthread_t tid[4];
+    uint32_t src;
+    assert_int_equal(hc_census_source(c, HC_SOURCE_GHES, "h", 1, &src), HC_OK);
+    for (unsigned t = 0; t < 4; t++) {
+        jobs[t] = (grow_job){c, src, t};
+        assert_int_equal(pthread_create(&tid[t], NULL, grow_main, &jobs[t]), 0);
+    }
+    for (unsigned t = 0; t < 4; t++) {
+        void *ret = NULL;
+        pthread_join(tid[t], &ret);
+        assert_null(ret);
+    }
+    hc_result *r = NULL;
+    assert_int_equal(hc_census_run_ex(c, HC_POLICY_GITHUB, 0, &r), HC_OK);
+    /* 3000 odd keys shared by all threads + 4 x 3000 private ones. */
+    assert_int_equal(summary_of(r).total_seats_consumed, 3000 + 4 * 3000);
+    hc_result_destroy(r);
+    hc_census_destroy(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -671,6 +763,8 @@ int main(void)
         cmocka_unit_test(rule_idn),
         cmocka_unit_test(rule_no_provider_rules),
         cmocka_unit_test(differential),
+        cmocka_unit_test(growth_one_thread_many_writers),
+        cmocka_unit_test(growth_concurrent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,16 +2,14 @@
  * The census's input side: sources, per-thread writers, and the normalizing
  * of every email as it arrives. Writers run concurrently; they share only
  * the key set (lock-free) and, around growth of that set, a reader-writer
- * lock that each writer takes in shared mode once per batch of accounts,
- * never per key.
+ * lock that each writer takes in shared mode once per batch of 16 keys,
+ * never across calls.
  */
 #include <stdlib.h>
 
 #include "census_internal.h"
 #include "headcount/norm.h"
 
-/* Accounts per shared-lock hold: amortizes the lock to nothing. */
-#define WRITER_BATCH 1024u
 #define DEFAULT_EXPECTED_KEYS ((size_t)1 << 16)
 
 static const char *const system_logins[] = {"ghost", "scim-admin"};
@@ -158,27 +156,8 @@ done:
     return rc;
 }
 
-static void writer_unlock(hc_census_writer *w)
-{
-    if (w->holds_lock) {
-        pthread_rwlock_unlock(&w->census->grow_lock);
-        w->holds_lock = false;
-    }
-}
-
-/* Starts or continues a batch: the shared lock is held across up to
- * WRITER_BATCH accounts so growth can only happen between batches. */
-static void writer_batch_tick(hc_census_writer *w)
-{
-    if (w->holds_lock && ++w->batch < WRITER_BATCH)
-        return;
-    writer_unlock(w);
-    pthread_rwlock_rdlock(&w->census->grow_lock);
-    w->holds_lock = true;
-    w->batch = 0;
-}
-
-/* Inserts a normalized key, growing the shared set when it is full. */
+/* Inserts a normalized key, growing the shared set when it is full. The
+ * caller holds the grow lock shared; it is held again on return. */
 static hc_status writer_key(hc_census_writer *w, hc_fp fp, const char *key,
                             size_t len, uint32_t *id)
 {
@@ -189,37 +168,42 @@ static hc_status writer_key(hc_census_writer *w, hc_fp fp, const char *key,
         if (rc != HC_ERR_FULL)
             return rc;
         size_t want = hc_hset_capacity(c->keys) * 2;
-        writer_unlock(w);
+        pthread_rwlock_unlock(&c->grow_lock);
         pthread_rwlock_wrlock(&c->grow_lock);
         /* Another writer may have grown it while we waited. */
         if (hc_hset_size(c->keys) >= hc_hset_capacity(c->keys))
             rc = hc_hset_grow(c->keys, want);
         pthread_rwlock_unlock(&c->grow_lock);
+        pthread_rwlock_rdlock(&c->grow_lock);
         if (rc != HC_OK && rc != HC_ERR_FULL)
             return rc;
-        pthread_rwlock_rdlock(&c->grow_lock);
-        w->holds_lock = true;
-        w->batch = 0;
     }
 }
 
-/* Inserts the pending keys and stores their ids. The caller holds the
- * shared grow lock. */
+/*
+ * Inserts the pending keys and stores their ids. The grow lock is held
+ * shared only here, for one batch, so no lock is held between calls and a
+ * thread may feed several writers. All slots of the batch are prefetched
+ * first, so their cache misses overlap instead of adding up.
+ */
 static hc_status writer_flush_keys(hc_census_writer *w)
 {
+    hc_census *c = w->census;
+    hc_status rc = HC_OK;
     uint32_t *ids = (uint32_t *)(void *)w->seg.keys.data;
-    for (unsigned i = 0; i < w->n_pending; i++) {
-        uint32_t id;
-        hc_status rc = writer_key(w, w->pending[i].fp, w->pending[i].key,
-                                  w->pending[i].len, &id);
-        if (rc != HC_OK) {
-            w->n_pending = 0;
-            return rc;
-        }
-        ids[w->pending[i].at] = id;
+    pthread_rwlock_rdlock(&c->grow_lock);
+    for (unsigned i = 0; i < w->n_pending; i++)
+        hc_hset_prefetch(c->keys, w->pending[i].fp);
+    for (unsigned i = 0; i < w->n_pending && rc == HC_OK; i++) {
+        uint32_t id = HC__NOKEY;
+        rc = writer_key(w, w->pending[i].fp, w->pending[i].key,
+                        w->pending[i].len, &id);
+        if (rc == HC_OK)
+            ids[w->pending[i].at] = id;
     }
+    pthread_rwlock_unlock(&c->grow_lock);
     w->n_pending = 0;
-    return HC_OK;
+    return rc;
 }
 
 static hc_status arena_str(hc__buf *arena, hc_str s, uint32_t *off)
@@ -274,7 +258,6 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
         w->recent_len[w->n_recent++] = (uint16_t)klen;
     }
     hc_fp fp = hc_fingerprint(key, klen);
-    hc_hset_prefetch(w->census->keys, fp);
     unsigned p = w->n_pending++;
     w->pending[p].fp = fp;
     w->pending[p].at = at;
@@ -348,7 +331,6 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
         return HC_ERR_LIMIT;
     hc__segment *s = &w->seg;
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
-    writer_batch_tick(w);
 
     w->n_recent = 0;
     hc__ghes_rec rec = {0};
@@ -390,7 +372,6 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
         return HC_ERR_LIMIT;
     hc__segment *s = &w->seg;
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
-    writer_batch_tick(w);
 
     w->n_recent = 0;
     hc__ghec_rec rec = {0};
@@ -436,14 +417,8 @@ hc_status hc_census_writer_finish(hc_census_writer *w)
         return HC_OK;
     hc_census *c = w->census;
     hc_status rc = HC_OK;
-    if (w->n_pending) {
-        if (!w->holds_lock) {
-            pthread_rwlock_rdlock(&c->grow_lock);
-            w->holds_lock = true;
-        }
+    if (w->n_pending)
         rc = writer_flush_keys(w);
-    }
-    writer_unlock(w);
     hc__segment *seg = rc == HC_OK ? malloc(sizeof *seg) : NULL;
     if (rc == HC_OK && !seg)
         rc = HC_ERR_NOMEM;

@@ -92,8 +92,6 @@ struct hc_census_writer {
     hc_census *census;
     uint16_t seg_index;
     hc__segment seg;
-    bool holds_lock; /* shared grow_lock held for the current batch */
-    unsigned batch;
     uint32_t checked_source[2]; /* last validated source id per kind */
     /* Keys of the account being added: an account's keys are a set, and
      * exports repeat the primary email among the others, so repeats are
@@ -101,10 +99,9 @@ struct hc_census_writer {
     char recent[4][HC_KEY_MAX + 1];
     uint16_t recent_len[4];
     unsigned n_recent;
-    /* Keys normalized but not yet inserted: their table slots are
-     * prefetched when they arrive and inserted a batch later, so the
-     * cache misses of one batch overlap instead of adding up. Each
-     * remembers where its id goes in the segment's key array. */
+    /* Keys normalized but not yet inserted, inserted 16 at a time with
+     * their table slots prefetched first. Each remembers where its id
+     * goes in the segment's key array. */
     struct {
         hc_fp fp;
         uint32_t at;
