@@ -167,12 +167,13 @@ static hc_status writer_key(hc_census_writer *w, hc_fp fp, const char *key,
             hc_hset_upsert_fp(c->keys, fp, key, len, HC_OWNER_NONE, id, NULL);
         if (rc != HC_ERR_FULL)
             return rc;
-        size_t want = hc_hset_capacity(c->keys) * 2;
+        size_t seen = hc_hset_capacity(c->keys);
         pthread_rwlock_unlock(&c->grow_lock);
         pthread_rwlock_wrlock(&c->grow_lock);
-        /* Another writer may have grown it while we waited. */
-        if (hc_hset_size(c->keys) >= hc_hset_capacity(c->keys))
-            rc = hc_hset_grow(c->keys, want);
+        /* Grow unless another writer did while we waited. */
+        rc = HC_OK;
+        if (hc_hset_capacity(c->keys) == seen)
+            rc = hc_hset_grow(c->keys, seen * 2);
         pthread_rwlock_unlock(&c->grow_lock);
         pthread_rwlock_rdlock(&c->grow_lock);
         if (rc != HC_OK && rc != HC_ERR_FULL)
