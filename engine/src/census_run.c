@@ -579,9 +579,12 @@ static hc_status summarize(run *st, uint64_t github_seats, uint32_t n_groups)
  *
  * The same rules as phases 2-5, computed per key instead of per account, so
  * that no ordering of the GHES accounts is needed:
- *   - repeated (host, id) rows: per source, an array indexed by id (or a
- *     hash set when ids are sparse) keeps the minimum row rank; the first
- *     row to claim that rank's "taken" bit represents the account;
+ *   - repeated (host, id) rows: per source, a bitmap indexed by id finds
+ *     the ids that more than one row has (when ids are sparse, every id
+ *     counts as repeated); a hash set of those ids keeps their minimum row
+ *     rank, and the first such row to claim its "taken" bit represents
+ *     the account. Real exports repeat few ids, so this costs two bits per
+ *     id instead of a rank per id;
  *   - policy github: a key's owner is the first GHEC account (canonical
  *     order) holding it as an identity value, else as a verified email; an
  *     unmatched primary key marks its key "grouped", and the groups are the
@@ -603,9 +606,12 @@ enum {
 
 typedef struct src_ids {
     uint64_t min, max, n;
-    hc_atomic_u64 *best;  /* dense: rank minimum per id - min */
-    hc_atomic_u64 *taken; /* bitmap over the same index */
-    hc_hset *sparse;      /* sparse ids: id -> dense index, owner = rank */
+    hc_atomic_u64 *seen;  /* dense ids: one bit per id - min */
+    hc_atomic_u64 *twice; /* dense ids: set when a second row has the id */
+    hc_atomic_u64 n_twice;
+    hc_hset *ranks;       /* repeated ids (sparse: all) -> index, owner =
+                             minimum row rank */
+    hc_atomic_u64 *taken; /* bitmap over the indices of ranks */
 } src_ids;
 
 typedef struct fast_counts {
@@ -643,62 +649,124 @@ static void fast_locate(const fast *f, size_t g, size_t *seg, uint32_t *rec)
     *rec = (uint32_t)(g - f->seg_base[lo]);
 }
 
-/* Runs the statements that follow on each GHES record g (in segment seg)
- * of the global range [b, e); `continue` moves to the next record. */
-#define FOR_RECORDS(f, b, e, ...)                                        \
-    do {                                                                 \
-        size_t seg_;                                                     \
-        uint32_t rec_;                                                   \
-        fast_locate((f), (b), &seg_, &rec_);                             \
-        for (size_t g_ = (b); g_ < (e); g_++, rec_++) {                  \
-            const hc__segment *s_ = (f)->st->c->segs[seg_];              \
-            while (!s_ || rec_ >= s_->ghes.len / sizeof(hc__ghes_rec)) { \
-                seg_++;                                                  \
-                rec_ = 0;                                                \
-                s_ = (f)->st->c->segs[seg_];                             \
-            }                                                            \
-            const hc__segment *seg = s_;                                 \
-            const hc__ghes_rec *g = hc__ghes_at(s_, rec_);               \
-            __VA_ARGS__                                                  \
-        }                                                                \
-    } while (0)
+/* A pass over the GHES records [r0, r1) of one segment. */
+typedef hc_status (*span_fn)(fast *f, unsigned t, const hc__segment *seg,
+                             uint32_t r0, uint32_t r1);
 
-static hc_status range_pass(void *ctx, unsigned t, size_t b, size_t e)
+/* Splits the global record range [b, e) into its per-segment spans, so
+ * that passes walk plain arrays and can look ahead within them. */
+static hc_status for_spans(fast *f, unsigned t, size_t b, size_t e, span_fn fn)
 {
-    fast *f = ctx;
+    size_t seg;
+    uint32_t rec;
+    fast_locate(f, b, &seg, &rec);
+    while (b < e) {
+        const hc__segment *s = f->st->c->segs[seg];
+        size_t n = s ? s->ghes.len / sizeof(hc__ghes_rec) : 0;
+        if (rec >= n) {
+            seg++;
+            rec = 0;
+            continue;
+        }
+        size_t take = HC_MIN(n - rec, e - b);
+        hc_status rc = fn(f, t, s, rec, (uint32_t)(rec + take));
+        if (rc != HC_OK)
+            return rc;
+        b += take;
+        rec += (uint32_t)take;
+    }
+    return HC_OK;
+}
+
+static hc_status range_span(fast *f, unsigned t, const hc__segment *seg,
+                            uint32_t r0, uint32_t r1)
+{
     uint64_t *mm = (uint64_t *)f->per_thread[t].src_accounts; /* scratch */
     size_t ns = f->st->c->n_sources;
-    FOR_RECORDS(f, b, e, {
-        (void)seg;
+    for (uint32_t i = r0; i < r1; i++) {
+        const hc__ghes_rec *g = hc__ghes_at(seg, i);
         uint64_t *lo = &mm[2 * g->source], *hi = &mm[2 * g->source + 1];
         if (g->id < *lo)
             *lo = g->id;
         if (g->id > *hi)
             *hi = g->id;
         mm[2 * ns + g->source]++;
-    });
+    }
     return HC_OK;
 }
 
-static hc_status rank_pass(void *ctx, unsigned t, size_t b, size_t e)
+static hc_status range_pass(void *ctx, unsigned t, size_t b, size_t e)
 {
-    fast *f = ctx;
+    return for_spans(ctx, t, b, e, range_span);
+}
+
+static bool bit_test(const hc_atomic_u64 *map, uint64_t bit)
+{
+    return (hc_atomic_load_u64(&map[bit / 64], HC_RELAXED) >> (bit % 64)) & 1;
+}
+
+/* Sets a bit; returns whether it was set already. */
+static bool bit_set(hc_atomic_u64 *map, uint64_t bit)
+{
+    uint64_t m = (uint64_t)1 << (bit % 64);
+    return (hc_atomic_fetch_or_u64(&map[bit / 64], m, HC_RELAXED) & m) != 0;
+}
+
+/* A row whose id goes through the rank set: every row of a sparse source,
+ * and the rows of repeated ids of a dense one. */
+static bool ranked(const src_ids *si, uint64_t id)
+{
+    return !si->seen || bit_test(si->twice, id - si->min);
+}
+
+static hc_status seen_span(fast *f, unsigned t, const hc__segment *seg,
+                           uint32_t r0, uint32_t r1)
+{
     (void)t;
-    FOR_RECORDS(f, b, e, {
-        (void)seg;
+    for (uint32_t i = r0; i < r1; i++) {
+        const hc__ghes_rec *g = hc__ghes_at(seg, i);
         src_ids *si = &f->ids[g->source];
-        if (si->best) {
-            hc_atomic_fetch_min_u64(&si->best[g->id - si->min], g->rank,
-                                    HC_RELAXED);
-        } else {
+        if (!si->seen) {
             uint32_t id;
-            hc_status rc = hc_hset_upsert(si->sparse, &g->id, sizeof g->id,
+            hc_status rc = hc_hset_upsert(si->ranks, &g->id, sizeof g->id,
                                           g->rank, &id, NULL);
             if (rc != HC_OK)
                 return rc;
+        } else if (bit_set(si->seen, g->id - si->min)) {
+            bit_set(si->twice, g->id - si->min);
+            hc_atomic_fetch_add_u64(&si->n_twice, 1, HC_RELAXED);
         }
-    });
+    }
     return HC_OK;
+}
+
+static hc_status seen_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    return for_spans(ctx, t, b, e, seen_span);
+}
+
+/* Ranks the rows of repeated ids of dense sources. */
+static hc_status twice_span(fast *f, unsigned t, const hc__segment *seg,
+                            uint32_t r0, uint32_t r1)
+{
+    (void)t;
+    for (uint32_t i = r0; i < r1; i++) {
+        const hc__ghes_rec *g = hc__ghes_at(seg, i);
+        src_ids *si = &f->ids[g->source];
+        if (!si->seen || !si->ranks || !bit_test(si->twice, g->id - si->min))
+            continue;
+        uint32_t id;
+        hc_status rc =
+            hc_hset_upsert(si->ranks, &g->id, sizeof g->id, g->rank, &id, NULL);
+        if (rc != HC_OK)
+            return rc;
+    }
+    return HC_OK;
+}
+
+static hc_status twice_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    return for_spans(ctx, t, b, e, twice_span);
 }
 
 static bool any_vd(const fast *f, const uint32_t *keys, size_t n)
@@ -731,31 +799,48 @@ static size_t join_keys(fast *f, const uint32_t *keys, size_t n)
     return valid;
 }
 
-static hc_status classify_pass(void *ctx, unsigned t, size_t b, size_t e)
+/* Records ahead of the one classified whose keys are prefetched: the key
+ * flags, owners and union-find parents are random accesses into arrays
+ * far larger than the caches, and looking ahead overlaps their misses. */
+#define CLASSIFY_AHEAD 8u
+
+static void classify_prefetch(const fast *f, const hc__segment *seg,
+                              const hc__ghes_rec *g)
 {
-    fast *f = ctx;
-    fast_counts *fc = &f->per_thread[t];
-    FOR_RECORDS(f, b, e, {
-        src_ids *si = &f->ids[g->source];
-        uint64_t best, bit;
-        if (si->best) {
-            bit = g->id - si->min;
-            best = hc_atomic_load_u64(&si->best[bit], HC_RELAXED);
-        } else {
-            uint32_t id;
-            if (hc_hset_find(si->sparse, &g->id, sizeof g->id, &id) != HC_OK)
-                return HC_ERR_INTERNAL;
-            bit = id;
-            best = hc_hset_owner(si->sparse, id);
-        }
-        /* Equal ranks mean equal content: any one of them may represent
-         * the account, so the first to set the bit does. */
-        if (g->rank != best ||
-            (hc_atomic_fetch_or_u64(&si->taken[bit / 64],
-                                    (uint64_t)1 << (bit % 64), HC_RELAXED) &
-             ((uint64_t)1 << (bit % 64)))) {
-            fc->duplicates++;
+    const uint32_t *keys = hc__keys_at(seg, g->keys);
+    for (size_t j = 0; j < g->n_keys; j++) {
+        uint32_t k = keys[j];
+        if (k == HC__NOKEY)
             continue;
+        __builtin_prefetch(&f->kf[k], 1, 3);
+        hc_uf_prefetch(f->kuf, k);
+        if (j == 0)
+            __builtin_prefetch(&f->key_owner[k], 0, 3);
+    }
+}
+
+static hc_status classify_span(fast *f, unsigned t, const hc__segment *seg,
+                               uint32_t r0, uint32_t r1)
+{
+    fast_counts *fc = &f->per_thread[t];
+    for (uint32_t i = r0; i < HC_MIN(r1, r0 + CLASSIFY_AHEAD); i++)
+        classify_prefetch(f, seg, hc__ghes_at(seg, i));
+    for (uint32_t i = r0; i < r1; i++) {
+        const hc__ghes_rec *g = hc__ghes_at(seg, i);
+        if (i + CLASSIFY_AHEAD < r1)
+            classify_prefetch(f, seg, hc__ghes_at(seg, i + CLASSIFY_AHEAD));
+        src_ids *si = &f->ids[g->source];
+        if (ranked(si, g->id)) {
+            uint32_t id;
+            if (hc_hset_find(si->ranks, &g->id, sizeof g->id, &id) != HC_OK)
+                return HC_ERR_INTERNAL;
+            /* Equal ranks mean equal content: any one of them may
+             * represent the account, so the first to set the bit does. */
+            if (g->rank != hc_hset_owner(si->ranks, id) ||
+                bit_set(si->taken, id)) {
+                fc->duplicates++;
+                continue;
+            }
         }
         fc->ghes_total++;
         fc->src_accounts[g->source]++;
@@ -790,8 +875,13 @@ static hc_status classify_pass(void *ctx, unsigned t, size_t b, size_t e)
                                   (uint8_t)(KF_GROUP | (vd ? KF_GROUP_VD : 0)),
                                   HC_RELAXED);
         }
-    });
+    }
     return HC_OK;
+}
+
+static hc_status classify_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    return for_spans(ctx, t, b, e, classify_span);
 }
 
 typedef struct key_counts {
@@ -837,9 +927,10 @@ static void fast_free(fast *f)
     hc_census *c = f->st->c;
     if (f->ids)
         for (size_t i = 0; i < c->n_sources; i++) {
-            free(f->ids[i].best);
+            free(f->ids[i].seen);
+            free(f->ids[i].twice);
             free(f->ids[i].taken);
-            hc_hset_destroy(f->ids[i].sparse);
+            hc_hset_destroy(f->ids[i].ranks);
         }
     free(f->ids);
     free(f->seg_base);
@@ -922,26 +1013,41 @@ static hc_status summary_fast(run *st)
         }
         if (si->n == 0)
             continue;
+        /* Dense while the two bitmaps cost at most 16 bits per row. */
         uint64_t span = si->max - si->min;
-        size_t slots;
-        if (span < 4 * si->n + 65536) {
-            slots = (size_t)span + 1;
-            si->best = malloc(slots * sizeof *si->best);
-            HC_FAIL_IF(!si->best, HC_ERR_NOMEM);
-            for (size_t x = 0; x < slots; x++)
-                hc_atomic_store_u64(&si->best[x], UINT64_MAX, HC_RELAXED);
+        if (span / 8 < si->n || span < ((uint64_t)1 << 20)) {
+            size_t words = (size_t)(span / 64) + 1;
+            si->seen = calloc(words, sizeof *si->seen);
+            si->twice = calloc(words, sizeof *si->twice);
+            HC_FAIL_IF(!si->seen || !si->twice, HC_ERR_NOMEM);
         } else {
-            slots = (size_t)si->n;
-            HC_TRY(hc_hset_create(slots, &si->sparse));
+            HC_TRY(hc_hset_create((size_t)si->n, &si->ranks));
         }
-        si->taken = calloc(slots / 64 + 1, sizeof *si->taken);
-        HC_FAIL_IF(!si->taken, HC_ERR_NOMEM);
     }
     for (unsigned t = 0; t < f.threads; t++)
         memset(f.per_thread[t].src_accounts, 0,
                HC_MAX(3 * ns + 1, sizeof(key_counts) / 8 + 1) *
                    sizeof(uint64_t));
-    HC_TRY(hc__par_for(f.threads, f.n_recs, rank_pass, &f));
+    HC_TRY(hc__par_for(f.threads, f.n_recs, seen_pass, &f));
+    bool any_twice = false;
+    for (size_t i = 0; i < ns; i++) {
+        src_ids *si = &f.ids[i];
+        uint64_t n_twice = hc_atomic_load_u64(&si->n_twice, HC_RELAXED);
+        if (si->seen && n_twice) {
+            HC_TRY(hc_hset_create((size_t)n_twice, &si->ranks));
+            any_twice = true;
+        }
+    }
+    if (any_twice)
+        HC_TRY(hc__par_for(f.threads, f.n_recs, twice_pass, &f));
+    for (size_t i = 0; i < ns; i++) {
+        src_ids *si = &f.ids[i];
+        if (si->ranks) {
+            si->taken =
+                calloc(hc_hset_size(si->ranks) / 64 + 1, sizeof *si->taken);
+            HC_FAIL_IF(!si->taken, HC_ERR_NOMEM);
+        }
+    }
     HC_TRY(hc__par_for(f.threads, f.n_recs, classify_pass, &f));
 
     /* GHEC accounts: persons of their own under both policies. */
@@ -1008,14 +1114,15 @@ static hc_status summary_fast(run *st)
         if (c->sources[i].kind == HC_SOURCE_GHES)
             r->src_accounts[i] = 0;
     for (size_t i = 0; i < ns; i++) {
+        /* One account per distinct id. */
         src_ids *si = &f.ids[i];
-        if (!si->taken)
+        if (!si->seen) {
+            r->src_accounts[i] += si->ranks ? hc_hset_size(si->ranks) : 0;
             continue;
-        size_t slots = si->best ? (size_t)(si->max - si->min) + 1
-                                : hc_hset_size(si->sparse);
-        for (size_t w = 0; w <= slots / 64; w++)
+        }
+        for (size_t w = 0; w <= (si->max - si->min) / 64; w++)
             r->src_accounts[i] += (uint64_t)__builtin_popcountll(
-                hc_atomic_load_u64(&si->taken[w], HC_RELAXED));
+                hc_atomic_load_u64(&si->seen[w], HC_RELAXED));
     }
 
     sum->policy = st->policy;
