@@ -76,7 +76,8 @@ for src in "$root"/fuzz/*_*.c; do
     tobjs=()
     # shellcheck disable=SC2086
     $CC $CFLAGS -std=c11 -D_GNU_SOURCE -I"$root/engine/include" \
-        -I"$root/fuzz" -I"$root/shell" -c "$src" -o "$work/obj/t_$name.o"
+        -I"$root/engine/src" -I"$root/fuzz" -I"$root/shell" \
+        -c "$src" -o "$work/obj/t_$name.o"
     tobjs+=("$work/obj/t_$name.o")
     extra="$(extra_sources "$name")"
     for s in $extra; do

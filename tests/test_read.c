@@ -27,6 +27,7 @@
 #include "read_csv.h"
 #include "read_input.h"
 #include "read_load.h"
+#include "read_ndjson.h"
 
 /* ---- a recording sink ------------------------------------------------- */
 
@@ -710,6 +711,114 @@ static void test_records(void **state)
     rec_fini(&r);
 }
 
+/*
+ * The NDJSON fast path: which lines it takes, and that reading a file with
+ * it gives exactly what the full reader gives without it (accounts, the
+ * rows rejected, and the first error), over lines on both sides of every
+ * rule it checks.
+ */
+static void test_records_fast_path(void **state)
+{
+    (void)state;
+#define G "{\"kind\":\"ghes\",\"source\":\"h\",\"login\":\"u\","
+    static const struct {
+        int taken;
+        const char *line;
+    } lines[] = {
+        {1, G "\"id\":1,\"primary_email\":\"A@b.example\",\"emails\":"
+              "[\"a@b.example\",\"\",\" c@b.example \"],\"suspended\":true}"},
+        {1, "{\"kind\":\"ghec\",\"login\":\"m\",\"verified_emails\":["
+            "\"m@b.example\"],\"identity_values\":[\"M\"],\"licensed\":"
+            "true}"},
+        {1, "{\"kind\":\"ghec\",\"source\":null,\"login\":null}"},
+        {1, "  {  \"kind\" : \"ghes\" , \"source\":\"h\",\"login\":\"v\","
+            "\"id\" : \"42\" }\r"},
+        {1, G "\"id\":18446744073709551615,\"x\":-3,\"y\":[\"s\"],"
+              "\"z\":null,\"w\":false,\"v\":[]}"},
+        {1, G "\"id\":0,\"primary_email\":null,\"emails\":null,"
+              "\"suspended\":null}"},
+        {0, G "\"id\":2,\"primary_email\":\"a\\u0040b.example\"}"},
+        {0, G "\"id\":3,\"primary_email\":\"\xc3\xa9@b.example\"}"},
+        {0, G "\"id\":4,\"primary_email\":\"a\x7f@b.example\"}"},
+        {0, G "\"id\":5,\"x\":{\"a\":1}}"},
+        {0, G "\"id\":6,\"x\":1.5}"},
+        {0, G "\"id\":7,\"emails\":[{\"email\":\"e@b.example\"}]}"},
+        {0, G "\"id\":8,\"login\":\"again\"}"},
+        {0, G "\"id\":9,\"emails\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\","
+              "\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\","
+              "\"15\",\"16\",\"17\"]}"},
+        {0, G "\"id\":\"4x\"}"},
+        {0, G "\"id\":-1}"},
+        {0, G "\"id\":1.0}"},
+        {0, G "\"id\":18446744073709551616}"},
+        {0, G "\"id\":012}"},
+        {0, G "\"id\":10} {\"kind\":\"ghec\"}"},
+        {0, G "\"id\":11,}"},
+        {0, G "\"id\":12,\"suspended\":truex}"},
+        {0, G "\"id\":13,\"suspended\":\"yes\"}"},
+        {0, G "\"id\":14,\"primary_email\":\"a\tb\"}"},
+        {0, "{\"kind\":\"ghes\",\"source\":\"h\",\"id\":15}"},
+        {0, "{\"kind\":\"other\"}"},
+        {0, "{\"source\":\"h\"}"},
+        {0, "{}"},
+        {0, "[1]"},
+        {0, G "\"id\":16"},
+    };
+#undef G
+    char *text = NULL;
+    size_t len = 0;
+    for (size_t i = 0; i < HC_ARRAY_LEN(lines); i++) {
+        hc__ndjson_rec r;
+        size_t n = strlen(lines[i].line);
+        size_t skip = strspn(lines[i].line, " ");
+        size_t took =
+            hc__ndjson_fast(lines[i].line + skip, lines[i].line + n, &r);
+        if ((took != 0) != lines[i].taken)
+            fail_msg("line %zu (%s): taken %d, want %d", i, lines[i].line,
+                     took != 0, lines[i].taken);
+        cats(&text, &len, lines[i].line);
+        cats(&text, &len, "\n");
+    }
+    const char *path = tmp_path("fast.ndjson");
+    write_file(path, text, len);
+    free(text);
+    for (int skip = 0; skip < 2; skip++) {
+        rec fast, full;
+        hc_load_stats sf, sl;
+        hc_diag df, dl;
+        rec_init(&fast);
+        rec_init(&full);
+        hc_status rf =
+            run(&fast, HC_INPUT_RECORDS, path, NULL, 1, skip, NULL, &sf, &df);
+        hc__ndjson_fast_off = true;
+        hc_status rl =
+            run(&full, HC_INPUT_RECORDS, path, NULL, 1, skip, NULL, &sl, &dl);
+        hc__ndjson_fast_off = false;
+        assert_int_equal(rf, rl);
+        if (rf != HC_OK) {
+            assert_int_equal(df.line, dl.line);
+            assert_int_equal(df.column, dl.column);
+            assert_string_equal(df.message, dl.message);
+        } else {
+            assert_int_equal(sf.records, sl.records);
+            assert_int_equal(sf.accounts, sl.accounts);
+            assert_int_equal(sf.rejected, sl.rejected);
+            assert_int_equal(fast.n, full.n);
+            for (size_t i = 0; i < fast.n; i++)
+                assert_string_equal(fast.items[i], full.items[i]);
+            for (size_t i = 0; i < REC_SOURCES; i++)
+                assert_int_equal(fast.rejected[i], full.rejected[i]);
+        }
+        if (skip) { /* the taken lines and the unusual-yet-valid ones */
+            assert_int_equal(rf, HC_OK);
+            assert_int_equal(sf.accounts, 14);
+            assert_int_equal(sf.rejected, HC_ARRAY_LEN(lines) - 14);
+        }
+        rec_fini(&fast);
+        rec_fini(&full);
+    }
+}
+
 static void test_format_detect(void **state)
 {
     (void)state;
@@ -1391,6 +1500,7 @@ int main(void)
         cmocka_unit_test(test_ghes_json),
         cmocka_unit_test(test_ghes_json_encrypted),
         cmocka_unit_test(test_records),
+        cmocka_unit_test(test_records_fast_path),
         cmocka_unit_test(test_records_big_record),
         cmocka_unit_test(test_csv_chunked),
         cmocka_unit_test(test_records_chunked),

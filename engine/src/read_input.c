@@ -24,6 +24,9 @@ static const char empty_input[HC__PAD];
 
 void hc__input_close(hc__input_data *in)
 {
+    if (in->has_fd)
+        close(in->fd);
+    in->has_fd = false;
     if (in->map)
         munmap(in->map, in->map_len);
     free(in->heap);
@@ -231,6 +234,11 @@ hc_status hc__input_open(const char *path, size_t max_bytes, hc__input_data *in,
             HC_FAIL_IF(true, HC_ERR_LIMIT);
         }
         HC_TRY(map_file(fd, (size_t)st.st_size, path, in, diag));
+        if (!is_stdin) {
+            in->fd = fd;
+            in->has_fd = true;
+            fd = -1;
+        }
     } else {
         /* Pipes, terminals and files that claim to be empty (procfs) are
          * read to their end. */

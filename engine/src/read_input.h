@@ -30,6 +30,10 @@ typedef struct hc__input_data {
     void *map; /* mmap'ed region of map_len bytes, or NULL */
     size_t map_len;
     char *heap; /* malloc'ed buffer, or NULL */
+    /* The mapped file, kept open so readers can stream it with pread
+     * instead of faulting in the mapping (has_fd; never standard input). */
+    int fd;
+    bool has_fd;
 } hc__input_data;
 
 /*

@@ -21,13 +21,18 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <new>
 #include <string_view>
 #include <utility>
 
 #include "read_json.h"
+#include "read_ndjson.h"
 
 using namespace simdjson;
 
@@ -38,11 +43,6 @@ namespace
 {
 
 using jtype = ondemand::json_type;
-
-/* simdjson batch for NDJSON: large enough to amortize stage 1, grown (up
- * to one maximal record) when a record does not fit. */
-constexpr size_t records_batch = size_t(1) << 20;
-constexpr size_t records_batch_max = HC_RECORD_MAX + 4096;
 
 /* First batch for consumed-licenses JSON (REST pages are ~100 KiB). */
 constexpr size_t ghec_batch = size_t(16) << 20;
@@ -146,6 +146,12 @@ class reader
      * for the caller to localize to its line. */
     bool defer_ = false;
     bool pending_ = false;
+    /* While set, a record's account is held instead of delivered, until
+     * its line is known to hold nothing else (record_line). */
+    bool hold_ = false;
+    enum { held_none, held_ghes, held_ghec } held_ = held_none;
+    hc_ghes_account held_ghes_{};
+    hc_ghec_account held_ghec_{};
     hc_status pending_st_ = HC_OK;
     size_t pending_off_ = 0;
     char pending_msg_[200];
@@ -250,7 +256,9 @@ class reader
     hc_status record_source(hc_source_kind kind, std::string_view name,
                             uint32_t &id);
     hc_status fallback_source(uint32_t &id);
-    hc_status records_lines(size_t &pos, size_t stop_after);
+    hc_status record_line(size_t s, size_t stop);
+    hc_status records_streamed();
+    hc_status deliver_fast(const hc__ndjson_rec &r, size_t off);
     hc_status deliver_ghes(const hc_ghes_account &a, size_t off);
     hc_status deliver_ghec(const hc_ghec_account &a, size_t off);
     hc_status row_done(const row_issue &ri, uint32_t source);
@@ -514,6 +522,11 @@ hc_status reader::string_list(ondemand::value v, int depth, const char *field,
 
 hc_status reader::deliver_ghes(const hc_ghes_account &a, size_t off)
 {
+    if (hold_) {
+        held_ghes_ = a;
+        held_ = held_ghes;
+        return HC_OK;
+    }
     hc_status rc = job_->sink->ghes(job_->writer, &a);
     if (rc != HC_OK)
         return hc__job_fail(job_, rc, off, false, "cannot add account: %s",
@@ -524,6 +537,11 @@ hc_status reader::deliver_ghes(const hc_ghes_account &a, size_t off)
 
 hc_status reader::deliver_ghec(const hc_ghec_account &a, size_t off)
 {
+    if (hold_) {
+        held_ghec_ = a;
+        held_ = held_ghec;
+        return HC_OK;
+    }
     hc_status rc = job_->sink->ghec(job_->writer, &a);
     if (rc != HC_OK)
         return hc__job_fail(job_, rc, off, false, "cannot add account: %s",
@@ -1192,76 +1210,100 @@ template <typename D> hc_status reader::record_body(D &doc, size_t off)
 }
 
 /*
- * Slow path after a syntax error: parses line by line from pos, each line
- * on its own, until a bad line has been handled and the position is past
- * stop_after; pos is left at the start of the next unparsed line.
+ * The full reader for one NDJSON line [s, stop) (s past leading blanks):
+ * exactly one JSON object, whatever the fast path made of it. A syntax
+ * error is a row error of this line.
  */
-hc_status reader::records_lines(size_t &pos, size_t stop_after)
+hc_status reader::record_line(size_t s, size_t stop)
 {
     const char *b = job_->base;
-    bool handled_bad = false;
-    while (pos < job_->end) {
-        if (handled_bad && pos > stop_after)
-            return HC_OK;
-        const char *nl =
-            static_cast<const char *>(memchr(b + pos, '\n', job_->end - pos));
-        size_t stop = nl ? size_t(nl - b) : job_->end;
-        size_t next = nl ? stop + 1 : job_->end;
-        size_t s = pos;
-        while (s < stop && (b[s] == ' ' || b[s] == '\t' || b[s] == '\r'))
-            s++;
-        size_t line_len = stop - s;
-        pos = next;
-        if (line_len == 0)
-            continue;
-        last_off_ = s;
-        if (line_len > HC_RECORD_MAX)
-            return hc__job_fail(job_, HC_ERR_LIMIT, s, false,
-                                "record is longer than %zu bytes",
-                                HC_RECORD_MAX);
-        ondemand::document doc;
-        error_code e =
-            parser_.iterate(b + s, line_len, line_len + HC__PAD).get(doc);
-        bool bad = false;
-        pending_ = false;
-        if (e == MEMALLOC)
-            return hc__job_fail(job_, HC_ERR_NOMEM, s, false,
-                                "out of memory parsing JSON");
-        if (e) {
-            job_->records++;
+    size_t line_len = stop - s;
+    last_off_ = s;
+    if (line_len > HC_RECORD_MAX)
+        return hc__job_fail(job_, HC_ERR_LIMIT, s, false,
+                            "record is longer than %zu bytes", HC_RECORD_MAX);
+    ondemand::document doc;
+    error_code e =
+        parser_.iterate(b + s, line_len, line_len + HC__PAD).get(doc);
+    bool bad = false;
+    pending_ = false;
+    if (e == MEMALLOC)
+        return hc__job_fail(job_, HC_ERR_NOMEM, s, false,
+                            "out of memory parsing JSON");
+    if (e) {
+        job_->records++;
+        bad = true;
+        syntax(e, "expected one JSON object per line");
+    } else {
+        /* The account (its strings live in the parser's buffers until the
+         * next line) is delivered only once nothing follows the object:
+         * a rejected line must not have added anything. */
+        held_ = held_none;
+        hold_ = true;
+        uint64_t rejected = job_->rejected;
+        hc_status rc = record(doc, s, bad);
+        hold_ = false;
+        if (rc != HC_OK || job_->rejected != rejected)
+            return rc; /* failed, or the row was rejected already */
+        if (!bad && !at_end(doc)) {
             bad = true;
-            syntax(e, "expected one JSON object per line");
-        } else {
-            hc_status rc = record(doc, s, bad);
-            if (rc != HC_OK)
-                return rc;
-            if (!bad && !at_end(doc)) {
-                bad = true;
-                pending_ = true;
-                pending_st_ = HC_ERR_DATA;
-                pending_off_ = where(doc);
-                snprintf(pending_msg_, sizeof pending_msg_,
-                         "unexpected content after the JSON object (one "
-                         "account record per line)");
-            }
+            pending_ = true;
+            pending_st_ = HC_ERR_DATA;
+            pending_off_ = where(doc);
+            snprintf(pending_msg_, sizeof pending_msg_,
+                     "unexpected content after the JSON object (one "
+                     "account record per line)");
         }
-        if (!bad)
-            continue;
-        uint32_t src;
-        hc_status rc = fallback_source(src);
-        if (rc != HC_OK)
-            return rc;
-        size_t eoff = pending_ && pending_off_ >= s && pending_off_ < stop
-                          ? pending_off_
-                          : s;
-        rc = hc__job_row_error(
-            job_, src, pending_ ? pending_st_ : HC_ERR_DATA, eoff, true, "%s",
-            pending_ ? pending_msg_ : "malformed JSON record");
-        if (rc != HC_OK)
-            return rc;
-        handled_bad = true;
+        if (!bad && held_ == held_ghes)
+            return deliver_ghes(held_ghes_, s);
+        if (!bad && held_ == held_ghec)
+            return deliver_ghec(held_ghec_, s);
     }
-    return HC_OK;
+    if (!bad)
+        return HC_OK;
+    uint32_t src;
+    hc_status rc = fallback_source(src);
+    if (rc != HC_OK)
+        return rc;
+    size_t eoff =
+        pending_ && pending_off_ >= s && pending_off_ < stop ? pending_off_ : s;
+    return hc__job_row_error(job_, src, pending_ ? pending_st_ : HC_ERR_DATA,
+                             eoff, true, "%s",
+                             pending_ ? pending_msg_ : "malformed JSON record");
+}
+
+/* Delivers a record the fast path took, as record_body would have. */
+hc_status reader::deliver_fast(const hc__ndjson_rec &r, size_t off)
+{
+    job_->records++;
+    last_off_ = off;
+    uint32_t src;
+    hc_source_kind sk = r.ghec ? HC_SOURCE_GHEC : HC_SOURCE_GHES;
+    hc_status rc =
+        record_source(sk, std::string_view(r.source.ptr, r.source.len), src);
+    if (rc != HC_OK)
+        return hc__job_fail(job_, rc, off, false, "cannot add source: %s",
+                            hc_status_str(rc));
+    if (!r.ghec) {
+        hc_ghes_account a{};
+        a.source = src;
+        a.id = r.id;
+        a.login = r.login;
+        a.primary_email = r.primary;
+        a.emails = r.emails.v;
+        a.n_emails = r.emails.n;
+        a.suspended = r.suspended;
+        return deliver_ghes(a, off);
+    }
+    hc_ghec_account a{};
+    a.source = src;
+    a.login = r.login;
+    a.verified_emails = r.verified.v;
+    a.n_verified_emails = r.verified.n;
+    a.identity_values = r.identities.v;
+    a.n_identity_values = r.identities.n;
+    a.licensed = r.licensed;
+    return deliver_ghec(a, off);
 }
 
 /*
@@ -1285,6 +1327,115 @@ static void release_parsed(const hc__job *job, size_t upto, size_t *released)
     *released = upto - step;
 }
 
+/* Bytes read at once when streaming a file: small enough to stay in the
+ * L2 cache while it is parsed. */
+constexpr size_t stream_chunk = size_t(256) << 10;
+
+/* Reads n bytes at file offset off; false on an error or a short read. */
+static bool pread_all(int fd, char *buf, size_t n, size_t off, int &err)
+{
+    while (n) {
+        ssize_t r = pread(fd, buf, n, off_t(off));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            err = r < 0 ? errno : 0;
+            return false;
+        }
+        buf += r;
+        n -= size_t(r);
+        off += size_t(r);
+    }
+    return true;
+}
+
+/*
+ * records() for a mapped regular file: the fast path reads the job's
+ * range through a small buffer filled with pread. Faulting 4 KiB pages of
+ * a large mapping in one by one costs several times more than copying the
+ * bytes out of the page cache, and touches nothing that has to be
+ * released later. Lines the fast path declines (and lines longer than the
+ * buffer) are read from the mapping by the full reader, as are line
+ * numbers for errors; both are the same bytes.
+ */
+hc_status reader::records_streamed()
+{
+    char *buf = static_cast<char *>(malloc(stream_chunk));
+    if (!buf)
+        return hc__job_fail_at(job_, HC_ERR_NOMEM, 0, 0,
+                               "out of memory reading the input");
+    const char *b = job_->base;
+    size_t at = job_->begin; /* file offset of buf[0] */
+    size_t released = job_->begin;
+    uint64_t count = 0;
+    hc_status rc = HC_OK;
+    hc__ndjson_rec r;
+    while (at < job_->end && rc == HC_OK) {
+        size_t got = std::min(stream_chunk, job_->end - at);
+        int err = 0;
+        if (!pread_all(job_->fd, buf, got, at, err)) {
+            rc = hc__job_fail_at(job_, HC_ERR_IO, 0, 0, "read error: %s",
+                                 err ? strerror(err)
+                                     : "the file shrank while being read");
+            break;
+        }
+        const char *end = buf + got;
+        if (at + got < job_->end) {
+            /* Only whole lines: the fast path must see where each ends. */
+            const char *nl = static_cast<const char *>(memrchr(buf, '\n', got));
+            if (!nl) {
+                /* A line longer than the buffer. */
+                size_t off = doc_start(job_, at);
+                if (off >= job_->end)
+                    break;
+                const char *e = static_cast<const char *>(
+                    memchr(b + off, '\n', job_->end - off));
+                size_t stop = e ? size_t(e - b) : job_->end;
+                rc = record_line(off, stop);
+                at = e ? stop + 1 : job_->end;
+                continue;
+            }
+            end = nl + 1;
+        }
+        const char *p = buf;
+        while (p < end && rc == HC_OK) {
+            while (p < end &&
+                   (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+                p++;
+            if (p == end)
+                break;
+            size_t off = at + size_t(p - buf);
+            if ((++count & 4095) == 0) {
+                if (hc__job_cancelled(job_)) {
+                    free(buf);
+                    return HC_OK;
+                }
+                release_parsed(job_, off, &released);
+            }
+            size_t n = hc__ndjson_fast(p, end, &r);
+            if (n) {
+                rc = deliver_fast(r, off);
+                p += n;
+                continue;
+            }
+            const char *nl =
+                static_cast<const char *>(memchr(p, '\n', size_t(end - p)));
+            size_t stop = at + size_t((nl ? nl : end) - buf);
+            rc = record_line(off, stop);
+            p = nl ? nl + 1 : end;
+        }
+        at += size_t(end - buf);
+    }
+    free(buf);
+    return rc;
+}
+
+/*
+ * NDJSON: one record per line. Each line goes to the fast path
+ * (read_ndjson.h) and, when that does not take it, to the full reader on
+ * its own, so a bad line is an error of that line only and both paths see
+ * the same lines.
+ */
 hc_status reader::records()
 {
 #ifdef SIMDJSON_THREADS_ENABLED
@@ -1292,73 +1443,38 @@ hc_status reader::records()
     parser_.threaded = false;
 #endif
     defer_ = true;
+    if (job_->has_fd && !hc__ndjson_fast_off)
+        return records_streamed();
+    const char *b = job_->base;
+    const bool fast = !hc__ndjson_fast_off;
     size_t pos = job_->begin;
-    size_t batch = records_batch;
     size_t released = job_->begin;
     uint64_t count = 0;
+    hc__ndjson_rec r;
     while (pos < job_->end) {
-        size_t n = job_->end - pos;
-        ondemand::document_stream stream;
-        size_t b = n + 64 < batch ? n + 64 : batch;
-        error_code e = parser_.iterate_many(job_->base + pos, n, b).get(stream);
-        if (e == MEMALLOC)
-            return syntax(e, "");
-        size_t failed_at = SIZE_MAX;
-        bool capacity = false;
-        if (!e) {
-            for (auto it = stream.begin(); it != stream.end(); ++it) {
-                size_t off = doc_start(job_, pos + it.current_index());
-                ondemand::document_reference doc;
-                e = (*it).get(doc);
-                if (e) {
-                    failed_at = off;
-                    capacity = e == CAPACITY;
-                    break;
-                }
-                if ((++count & 4095) == 0) {
-                    if (hc__job_cancelled(job_))
-                        return HC_OK;
-                    release_parsed(job_, off, &released);
-                }
-                bool bad = false;
-                hc_status rc = record(doc, off, bad);
-                if (rc != HC_OK)
-                    return rc;
-                if (bad) {
-                    job_->records--; /* counted again by the slow path */
-                    failed_at = off;
-                    break;
-                }
-            }
-            if (failed_at == SIZE_MAX) {
-                size_t trunc = stream.truncated_bytes();
-                if (trunc == 0)
-                    return HC_OK;
-                failed_at = job_->end - trunc;
-            }
-        } else {
-            failed_at = pos;
-            capacity = e == CAPACITY;
+        size_t off = doc_start(job_, pos);
+        if (off >= job_->end)
+            break;
+        if ((++count & 4095) == 0) {
+            if (hc__job_cancelled(job_))
+                return HC_OK;
+            release_parsed(job_, off, &released);
         }
-        if (failed_at < pos)
-            failed_at = pos;
-        if (capacity && batch < records_batch_max) {
-            /* A record longer than the batch: retry from it with a
-             * batch that can hold it. */
-            batch =
-                batch * 8 < records_batch_max ? batch * 8 : records_batch_max;
-            pos = failed_at;
+        size_t n = fast ? hc__ndjson_fast(b + off, b + job_->end, &r) : 0;
+        if (n) {
+            hc_status rc = deliver_fast(r, off);
+            if (rc != HC_OK)
+                return rc;
+            pos = off + n;
             continue;
         }
-        /* Back up to the start of the failing line, then localize. */
-        size_t ls = failed_at;
-        while (ls > pos && job_->base[ls - 1] != '\n')
-            ls--;
-        size_t stop_after = failed_at + batch;
-        pos = ls;
-        hc_status rc = records_lines(pos, stop_after);
+        const char *nl =
+            static_cast<const char *>(memchr(b + off, '\n', job_->end - off));
+        size_t stop = nl ? size_t(nl - b) : job_->end;
+        hc_status rc = record_line(off, stop);
         if (rc != HC_OK)
             return rc;
+        pos = nl ? stop + 1 : job_->end;
     }
     return HC_OK;
 }

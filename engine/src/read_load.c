@@ -162,6 +162,8 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
     proto.base = in.data;
     proto.len = in.len;
     proto.release_pages = in.map != NULL;
+    proto.fd = in.fd;
+    proto.has_fd = in.has_fd && in.map && !in.gzip;
     proto.begin = start;
     proto.end = in.len;
     proto.begin_line = 1;

@@ -85,6 +85,9 @@ typedef struct hc__job {
     const void *columns; /* CSV: the column map found in the header */
     bool release_pages;  /* base is a read-only file mapping: parsed pages
                             may be dropped from memory (re-read on demand) */
+    int fd;              /* when has_fd: base[0..len) is this file from
+                            offset 0, and may be read with pread instead */
+    bool has_fd;
 
     /* Results. */
     uint64_t records;  /* rows / records seen, rejected ones included */

@@ -1,0 +1,347 @@
+/*
+ * The NDJSON fast path (read_ndjson.h). A hand-written scanner for one
+ * grammar, smaller than JSON's:
+ *
+ *   line   = ws '{' ws [member *(ws ',' ws member)] ws '}' ws ('\n' | end)
+ *   member = string ws ':' ws value
+ *   value  = string | integer | "true" | "false" | "null"
+ *          | '[' ws [string *(ws ',' ws string)] ws ']'
+ *   string = '"' *(printable ASCII except '"' and '\') '"'
+ *   ws     = *(' ' | '\t' | '\r')
+ *
+ * Every line of that grammar is valid JSON whose strings need no
+ * unescaping, so the bytes between the quotes are the values simdjson
+ * would return. On top of the grammar the fields must have the types the
+ * full reader accepts without a complaint (kind/source/login/primary_email
+ * strings, id a number or decimal string, the flags booleans, the lists
+ * arrays; null anywhere it means "absent"), each known field at most once,
+ * and the record must be a complete GHES or GHEC account. Anything else
+ * returns 0 and the caller hands the line to the full reader, so this file
+ * never has to produce an error message.
+ */
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "read_ndjson.h"
+#include "read_sink.h"
+
+bool hc__ndjson_fast_off = false;
+
+/*
+ * Every scanner below takes the position p and the input's end, and
+ * returns the position after what it scanned, or NULL when the line is not
+ * of the plain shape. Positions are passed by value, not through a struct:
+ * stores through a char pointer may alias anything, and the compiler would
+ * reload a position kept in memory after every byte read.
+ */
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* Skips blanks and one expected byte c. */
+static const char *eat(const char *p, const char *end, char c)
+{
+    p = skip_ws(p, end);
+    return p < end && *p == c ? p + 1 : NULL;
+}
+
+/* The closing quote of a string whose body starts at p, or NULL at a byte
+ * the plain shape does not allow: a backslash, a control character, DEL
+ * or a non-ASCII byte. Values are mostly tens of bytes: SSE2 checks 16 at
+ * once, with one signed compare for both "below 0x20" and "0x80 and up". */
+static const char *string_end(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i del = _mm_set1_epi8(0x7f);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i stop = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+            _mm_or_si128(_mm_cmplt_epi8(x, space), _mm_cmpeq_epi8(x, del)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(stop);
+        if (bits) {
+            p += __builtin_ctz(bits);
+            return *p == '"' ? p : NULL;
+        }
+        p += 16;
+    }
+#endif
+    for (; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"')
+            return p;
+        if (c == '\\' || c < 0x20 || c >= 0x7f)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* A string of the plain shape; p is at the opening quote. */
+static const char *string(const char *p, const char *end, hc_str *out)
+{
+    if (p >= end || *p != '"')
+        return NULL;
+    const char *q = string_end(p + 1, end);
+    if (!q)
+        return NULL;
+    out->len = (size_t)(q - (p + 1));
+    out->ptr = out->len ? p + 1 : "";
+    return q + 1;
+}
+
+/* True when the byte at p ends a number or literal, as JSON needs. */
+static bool delimited(const char *p, const char *end)
+{
+    if (p >= end)
+        return true;
+    char c = *p;
+    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' ||
+           c == '\r' || c == '\n';
+}
+
+static const char *literal(const char *p, const char *end, const char *word,
+                           size_t n)
+{
+    if ((size_t)(end - p) < n || memcmp(p, word, n) != 0 ||
+        !delimited(p + n, end))
+        return NULL;
+    return p + n;
+}
+
+/* An integer in JSON's syntax without fraction or exponent; *out gets its
+ * value when it is non-negative and fits 64 bits (else *fits is false). */
+static const char *integer(const char *p, const char *end, uint64_t *out,
+                           bool *fits)
+{
+    bool neg = p < end && *p == '-';
+    if (neg)
+        p++;
+    const char *b = p;
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    size_t n = (size_t)(p - b);
+    if (n == 0 || (n > 1 && *b == '0') || !delimited(p, end))
+        return NULL;
+    *fits = !neg && hc__parse_u64(b, n, out);
+    return p;
+}
+
+/* A list of strings; kept in out (when given) unless empty. */
+static const char *strings(const char *p, const char *end, hc__ndjson_list *out)
+{
+    if (p >= end || *p != '[')
+        return NULL;
+    const char *q = eat(p + 1, end, ']');
+    if (q)
+        return q;
+    p++;
+    for (;;) {
+        hc_str v;
+        p = string(skip_ws(p, end), end, &v);
+        if (!p)
+            return NULL;
+        if (out && v.len) {
+            if (v.len > HC_EMAIL_MAX || out->n == HC__NDJSON_LIST_MAX)
+                return NULL;
+            out->v[out->n++] = v;
+        }
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        return p < end && *p == ']' ? p + 1 : NULL;
+    }
+}
+
+/* A value of an unknown field: any scalar, or a list of strings. */
+static const char *skip_value(const char *p, const char *end)
+{
+    hc_str str;
+    uint64_t v;
+    bool fits;
+    if (p >= end)
+        return NULL;
+    switch (*p) {
+    case '"': return string(p, end, &str);
+    case 't': return literal(p, end, "true", 4);
+    case 'f': return literal(p, end, "false", 5);
+    case 'n': return literal(p, end, "null", 4);
+    case '[': return strings(p, end, NULL);
+    default: return integer(p, end, &v, &fits);
+    }
+}
+
+/* kind, source, login, primary_email: a string or null (empty). */
+static const char *opt_string(const char *p, const char *end, hc_str *out)
+{
+    if (p < end && *p == 'n') {
+        out->ptr = "";
+        out->len = 0;
+        return literal(p, end, "null", 4);
+    }
+    p = string(p, end, out);
+    return p && out->len <= HC_EMAIL_MAX ? p : NULL;
+}
+
+static const char *opt_bool(const char *p, const char *end, bool *out)
+{
+    if (p >= end)
+        return NULL;
+    *out = *p == 't';
+    switch (*p) {
+    case 't': return literal(p, end, "true", 4);
+    case 'f': return literal(p, end, "false", 5);
+    case 'n': return literal(p, end, "null", 4);
+    default: return NULL;
+    }
+}
+
+/* An array of strings (empty ones dropped) or null. */
+static const char *string_list(const char *p, const char *end,
+                               hc__ndjson_list *out)
+{
+    out->n = 0;
+    if (p < end && *p == 'n')
+        return literal(p, end, "null", 4);
+    return strings(p, end, out);
+}
+
+/* id: a non-negative integer, or a string of decimal digits. */
+static const char *user_id(const char *p, const char *end, uint64_t *out)
+{
+    if (p < end && *p == '"') {
+        hc_str v;
+        p = string(p, end, &v);
+        return p && hc__parse_u64(v.ptr, v.len, out) ? p : NULL;
+    }
+    bool fits = false;
+    p = integer(p, end, out, &fits);
+    return p && fits ? p : NULL;
+}
+
+enum {
+    F_KIND = 1u << 0,
+    F_SOURCE = 1u << 1,
+    F_ID = 1u << 2,
+    F_LOGIN = 1u << 3,
+    F_PRIMARY = 1u << 4,
+    F_EMAILS = 1u << 5,
+    F_SUSPENDED = 1u << 6,
+    F_VERIFIED = 1u << 7,
+    F_IDENTITIES = 1u << 8,
+    F_LICENSED = 1u << 9,
+};
+
+static unsigned field_of(hc_str k)
+{
+#define IS(lit) (k.len == sizeof(lit) - 1 && memcmp(k.ptr, lit, k.len) == 0)
+    if (k.len == 0)
+        return 0;
+    switch (k.ptr[0]) {
+    case 'k': return IS("kind") ? F_KIND : 0;
+    case 's':
+        return IS("source") ? F_SOURCE : IS("suspended") ? F_SUSPENDED : 0;
+    case 'i': return IS("id") ? F_ID : IS("identity_values") ? F_IDENTITIES : 0;
+    case 'l': return IS("login") ? F_LOGIN : IS("licensed") ? F_LICENSED : 0;
+    case 'p': return IS("primary_email") ? F_PRIMARY : 0;
+    case 'e': return IS("emails") ? F_EMAILS : 0;
+    case 'v': return IS("verified_emails") ? F_VERIFIED : 0;
+    default: return 0;
+    }
+#undef IS
+}
+
+/* One "key": value member, p at the key's quote. */
+static const char *member(const char *p, const char *end, hc__ndjson_rec *r,
+                          hc_str *kind, unsigned *seen)
+{
+    hc_str key;
+    p = string(p, end, &key);
+    if (!p || !(p = eat(p, end, ':')))
+        return NULL;
+    p = skip_ws(p, end);
+    unsigned f = field_of(key);
+    if (*seen & f)
+        return NULL; /* a repeated field: the full reader decides */
+    *seen |= f;
+    switch (f) {
+    case F_KIND: return opt_string(p, end, kind);
+    case F_SOURCE: return opt_string(p, end, &r->source);
+    case F_ID: return user_id(p, end, &r->id);
+    case F_LOGIN: return opt_string(p, end, &r->login);
+    case F_PRIMARY: return opt_string(p, end, &r->primary);
+    case F_EMAILS: return string_list(p, end, &r->emails);
+    case F_SUSPENDED: return opt_bool(p, end, &r->suspended);
+    case F_VERIFIED: return string_list(p, end, &r->verified);
+    case F_IDENTITIES: return string_list(p, end, &r->identities);
+    case F_LICENSED: return opt_bool(p, end, &r->licensed);
+    default: return skip_value(p, end);
+    }
+}
+
+size_t hc__ndjson_fast(const char *start, const char *end, hc__ndjson_rec *r)
+{
+    static const hc_str none = {"", 0};
+    hc_str kind = none;
+    unsigned seen = 0;
+    r->source = r->login = r->primary = none;
+    r->id = 0;
+    r->suspended = r->licensed = false;
+    r->emails.n = r->verified.n = r->identities.n = 0;
+
+    const char *p = eat(start, end, '{');
+    if (!p)
+        return 0;
+    p = skip_ws(p, end);
+    if (p < end && *p == '}') {
+        p++;
+    } else {
+        for (;;) {
+            p = member(p, end, r, &kind, &seen);
+            if (!p)
+                return 0;
+            p = skip_ws(p, end);
+            if (p < end && *p == ',') {
+                p = skip_ws(p + 1, end);
+                continue;
+            }
+            if (p >= end || *p != '}')
+                return 0;
+            p++;
+            break;
+        }
+    }
+    p = skip_ws(p, end);
+    if (p < end) {
+        if (*p != '\n')
+            return 0; /* more on this line: the full reader splits it */
+        p++;
+    }
+    if ((size_t)(p - start) > HC_RECORD_MAX)
+        return 0;
+
+    if (kind.len == 4 && memcmp(kind.ptr, "ghes", 4) == 0) {
+        r->ghec = false;
+        if (!r->source.len || !(seen & F_ID) || !(seen & F_LOGIN))
+            return 0;
+    } else if (kind.len == 4 && memcmp(kind.ptr, "ghec", 4) == 0) {
+        r->ghec = true;
+        if (!r->source.len) {
+            r->source.ptr = "ghec";
+            r->source.len = 4;
+        }
+    } else {
+        return 0;
+    }
+    return (size_t)(p - start);
+}
