@@ -181,9 +181,12 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
         return code;
     hc_census_options copt = {0};
     copt.threads = in->threads;
-    /* Size the key table from the inputs: real exports carry one distinct
-     * email per 1-2 KiB of input or fewer, and the table grows past the
-     * estimate when needed, so this only saves rehashing. */
+    /* Size the key table from the inputs: exports carry at most about
+     * one distinct email per 500 bytes (an NDJSON record of ~200 bytes
+     * with a primary and an alias, people on several hosts). The table
+     * grows past the estimate when needed, but growing costs a second
+     * table's fresh memory and a rehash; an estimate too high costs 16
+     * bytes of slots per key. */
     uint64_t bytes = 0;
     for (size_t i = 0; i < in->n; i++) {
         struct stat sb;
@@ -191,8 +194,9 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
             stat(in->items[i].path, &sb) == 0 && S_ISREG(sb.st_mode))
             bytes += (uint64_t)sb.st_size;
     }
-    copt.expected_keys = (size_t)(bytes / 1024);
+    copt.expected_keys = (size_t)(bytes / 512);
     copt.verified_domains = d;
+    copt.summary_only = !(run_flags & HC_RUN_PERSONS);
     st = hc_census_create(&copt, &c);
     if (st != HC_OK) {
         code = cli_fail(st, "census");

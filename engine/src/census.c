@@ -22,6 +22,7 @@ hc_status hc_census_create(const hc_census_options *options, hc_census **out)
     if (options)
         c->opt = *options;
     c->threads = hc__threads_resolve(c->opt.threads);
+    c->key_bytes = !c->opt.summary_only || c->opt.verified_domains;
     size_t expect =
         c->opt.expected_keys ? c->opt.expected_keys : DEFAULT_EXPECTED_KEYS;
     if (expect > HC_HSET_MAX_KEYS / 2)
@@ -197,8 +198,9 @@ static hc_status writer_flush_keys(hc_census_writer *w)
         hc_hset_prefetch(c->keys, w->pending[i].fp);
     for (unsigned i = 0; i < w->n_pending && rc == HC_OK; i++) {
         uint32_t id = HC__NOKEY;
+        /* Without key bytes the set knows keys by fingerprint alone. */
         rc = writer_key(w, w->pending[i].fp, w->pending[i].key,
-                        w->pending[i].len, &id);
+                        c->key_bytes ? w->pending[i].len : 0, &id);
         if (rc == HC_OK)
             ids[w->pending[i].at] = id;
     }
@@ -263,7 +265,8 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     w->pending[p].fp = fp;
     w->pending[p].at = at;
     w->pending[p].len = (uint16_t)klen;
-    memcpy(w->pending[p].key, key, klen);
+    if (w->census->key_bytes)
+        memcpy(w->pending[p].key, key, klen);
     if (w->n_pending == HC_ARRAY_LEN(w->pending))
         return writer_flush_keys(w);
     return HC_OK;
@@ -336,13 +339,17 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     w->n_recent = 0;
     hc__ghes_rec rec = {0};
     rec.id = a->id;
-    rec.source = a->source;
+    rec.source = (uint16_t)a->source; /* checked by source_is */
     rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
+    rec.login = HC__NONE;
     if (a->suspended)
         rec.flags |= HC__F_SUSPENDED;
     if (is_system_login(a->login))
         rec.flags |= HC__F_SYSTEM;
-    HC_TRY(arena_str(&s->arena, a->login, &rec.login));
+    if (a->login.len > HC_RECORD_MAX)
+        return HC_ERR_LIMIT;
+    if (!w->census->opt.summary_only)
+        HC_TRY(arena_str(&s->arena, a->login, &rec.login));
     HC_TRY(push_key(w, a->primary_email, true, &rec.n_keys));
     for (size_t i = 0; i < a->n_emails; i++)
         HC_TRY(push_key(w, a->emails[i], false, &rec.n_keys));

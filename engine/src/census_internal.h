@@ -38,12 +38,13 @@ enum {
 typedef struct hc__ghes_rec {
     uint64_t id;
     uint64_t rank;
-    uint32_t source;
-    uint32_t login;  /* arena offset of a length-prefixed string */
+    uint32_t login;  /* arena offset of a length-prefixed string, or
+                        HC__NONE in a summary_only census */
     uint32_t keys;   /* offset into the segment's key-id array */
+    uint16_t source; /* fits: at most HC__MAX_SOURCES sources */
     uint16_t n_keys; /* keys[0] is the primary (or HC__NOKEY) */
     uint8_t flags;
-    uint8_t pad_;
+    uint8_t pad_[3];
 } hc__ghes_rec;
 
 /* A GHEC account row: keys are n_identity identity values followed by
@@ -78,6 +79,8 @@ typedef struct hc__source {
 struct hc_census {
     hc_census_options opt;
     unsigned threads;
+    bool key_bytes;             /* keep the bytes of keys (for reports and
+                                   verified domains) */
     hc_hset *keys;              /* normalized email -> dense key id */
     pthread_rwlock_t grow_lock; /* writers share it; growth takes it alone */
     pthread_mutex_t mu;         /* sources and segments */

@@ -1171,7 +1171,8 @@ hc_status hc_census_run_ex(hc_census *c, hc_policy policy, unsigned flags,
     run st = {0};
     uint32_t *root_person = NULL;
     if (!c || !out ||
-        (policy != HC_POLICY_GITHUB && policy != HC_POLICY_EXTENDED))
+        (policy != HC_POLICY_GITHUB && policy != HC_POLICY_EXTENDED) ||
+        ((flags & HC_RUN_PERSONS) && c->opt.summary_only))
         return HC_ERR_ARG;
     pthread_mutex_lock(&c->mu);
     size_t open = c->open_writers;

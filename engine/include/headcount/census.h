@@ -83,6 +83,12 @@ typedef struct hc_census_options {
     unsigned threads;     /* for hc_census_run; 0 = all online cores */
     size_t expected_keys; /* sizing hint for the key table; 0 = default */
     const hc_domains *verified_domains; /* borrowed; may be NULL */
+    /* Only summaries will be asked for (hc_census_run_ex without
+     * HC_RUN_PERSONS): GHES logins are not kept, nor, without verified
+     * domains, the bytes of email keys, which saves about half the memory
+     * of a large census. A run with HC_RUN_PERSONS then fails with
+     * HC_ERR_ARG. */
+    bool summary_only;
 } hc_census_options;
 
 /* options may be NULL (defaults). Caller frees with hc_census_destroy. */
@@ -135,7 +141,8 @@ enum {
  * is independent; free each with hc_result_destroy). A result borrows
  * strings and keys from the census: destroy it before the census. The summary is the
  * same with and without HC_RUN_PERSONS. Returns HC_OK, HC_ERR_NOMEM,
- * HC_ERR_LIMIT, or HC_ERR_ARG (a writer still open, unknown policy).
+ * HC_ERR_LIMIT, or HC_ERR_ARG (a writer still open, unknown policy,
+ * HC_RUN_PERSONS on a summary_only census).
  */
 HC_API HC_NODISCARD hc_status hc_census_run_ex(hc_census *census,
                                                hc_policy policy, unsigned flags,
