@@ -763,6 +763,8 @@ static void test_records_fast_path(void **state)
         {0, "{}"},
         {0, "[1]"},
         {0, G "\"id\":16"},
+        {1, G "\"id\":17,\"x\":-123456789012345678}"},
+        {0, G "\"id\":18,\"x\":-1234567890123456789012345678901234567890}"},
     };
 #undef G
     char *text = NULL;
@@ -811,8 +813,8 @@ static void test_records_fast_path(void **state)
         }
         if (skip) { /* the taken lines and the unusual-yet-valid ones */
             assert_int_equal(rf, HC_OK);
-            assert_int_equal(sf.accounts, 14);
-            assert_int_equal(sf.rejected, HC_ARRAY_LEN(lines) - 14);
+            assert_int_equal(sf.accounts, 15);
+            assert_int_equal(sf.rejected, HC_ARRAY_LEN(lines) - 15);
         }
         rec_fini(&fast);
         rec_fini(&full);

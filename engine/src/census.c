@@ -2,7 +2,7 @@
  * The census's input side: sources, per-thread writers, and the normalizing
  * of every email as it arrives. Writers run concurrently; they share only
  * the key set (lock-free) and, around growth of that set, a reader-writer
- * lock that each writer takes in shared mode once per batch of 16 keys,
+ * lock that each writer takes in shared mode once per batch of 64 keys,
  * never across calls.
  */
 #include <stdlib.h>
@@ -185,8 +185,9 @@ static hc_status writer_key(hc_census_writer *w, hc_fp fp, const char *key,
 /*
  * Inserts the pending keys and stores their ids. The grow lock is held
  * shared only here, for one batch, so no lock is held between calls and a
- * thread may feed several writers. All slots of the batch are prefetched
- * first, so their cache misses overlap instead of adding up.
+ * thread may feed several writers. The slot of the key HC__KEY_AHEAD
+ * places ahead is prefetched before each insert, so that their cache
+ * misses overlap instead of adding up.
  */
 static hc_status writer_flush_keys(hc_census_writer *w)
 {
@@ -194,9 +195,11 @@ static hc_status writer_flush_keys(hc_census_writer *w)
     hc_status rc = HC_OK;
     uint32_t *ids = (uint32_t *)(void *)w->seg.keys.data;
     pthread_rwlock_rdlock(&c->grow_lock);
-    for (unsigned i = 0; i < w->n_pending; i++)
+    for (unsigned i = 0; i < HC_MIN(w->n_pending, HC__KEY_AHEAD); i++)
         hc_hset_prefetch(c->keys, w->pending[i].fp);
     for (unsigned i = 0; i < w->n_pending && rc == HC_OK; i++) {
+        if (i + HC__KEY_AHEAD < w->n_pending)
+            hc_hset_prefetch(c->keys, w->pending[i + HC__KEY_AHEAD].fp);
         uint32_t id = HC__NOKEY;
         /* Without key bytes the set knows keys by fingerprint alone. */
         rc = writer_key(w, w->pending[i].fp, w->pending[i].key,
@@ -238,10 +241,11 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
         if (rc != HC_OK)
             return rc;
     }
+    hc_fp fp = {0, 0};
     if (klen) {
+        fp = hc_fingerprint(key, klen);
         for (unsigned i = 0; i < w->n_recent; i++)
-            if (w->recent_len[i] == klen &&
-                memcmp(w->recent[i], key, klen) == 0)
+            if (w->recent[i].lo == fp.lo && w->recent[i].hi == fp.hi)
                 return HC_OK; /* already a key of this account */
     } else if (!keep_empty) {
         return HC_OK;
@@ -256,11 +260,8 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     (*count)++;
     if (!klen)
         return HC_OK;
-    if (w->n_recent < HC_ARRAY_LEN(w->recent)) {
-        memcpy(w->recent[w->n_recent], key, klen);
-        w->recent_len[w->n_recent++] = (uint16_t)klen;
-    }
-    hc_fp fp = hc_fingerprint(key, klen);
+    if (w->n_recent < HC_ARRAY_LEN(w->recent))
+        w->recent[w->n_recent++] = fp;
     unsigned p = w->n_pending++;
     w->pending[p].fp = fp;
     w->pending[p].at = at;

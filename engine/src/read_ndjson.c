@@ -117,10 +117,13 @@ static const char *literal(const char *p, const char *end, const char *word,
     return p + n;
 }
 
-/* An integer in JSON's syntax without fraction or exponent; *out gets its
- * value when it is non-negative and fits 64 bits (else *fits is false). */
-static const char *integer(const char *p, const char *end, uint64_t *out,
-                           bool *fits)
+/* An integer in JSON's syntax without fraction or exponent, of at most
+ * max_digits digits; *out gets its value when it is non-negative and fits
+ * 64 bits (else *fits is false). simdjson treats integers beyond 64 bits
+ * apart, so unknown fields take at most 18 digits, which any 64-bit
+ * integer type holds. */
+static const char *integer(const char *p, const char *end, size_t max_digits,
+                           uint64_t *out, bool *fits)
 {
     bool neg = p < end && *p == '-';
     if (neg)
@@ -129,7 +132,7 @@ static const char *integer(const char *p, const char *end, uint64_t *out,
     while (p < end && *p >= '0' && *p <= '9')
         p++;
     size_t n = (size_t)(p - b);
-    if (n == 0 || (n > 1 && *b == '0') || !delimited(p, end))
+    if (n == 0 || n > max_digits || (n > 1 && *b == '0') || !delimited(p, end))
         return NULL;
     *fits = !neg && hc__parse_u64(b, n, out);
     return p;
@@ -177,7 +180,7 @@ static const char *skip_value(const char *p, const char *end)
     case 'f': return literal(p, end, "false", 5);
     case 'n': return literal(p, end, "null", 4);
     case '[': return strings(p, end, NULL);
-    default: return integer(p, end, &v, &fits);
+    default: return integer(p, end, 18, &v, &fits);
     }
 }
 
@@ -225,7 +228,7 @@ static const char *user_id(const char *p, const char *end, uint64_t *out)
         return p && hc__parse_u64(v.ptr, v.len, out) ? p : NULL;
     }
     bool fits = false;
-    p = integer(p, end, out, &fits);
+    p = integer(p, end, 20, out, &fits);
     return p && fits ? p : NULL;
 }
 
@@ -242,35 +245,60 @@ enum {
     F_LICENSED = 1u << 9,
 };
 
-static unsigned field_of(hc_str k)
+/* The field whose quoted name p starts with, and *after past the closing
+ * quote; 0 when the name is not exactly a known one. Known names have no
+ * escapes, so comparing the quoted bytes is exact, and it spares the
+ * string scan of nearly every key. */
+static unsigned known_key(const char *p, const char *end, const char **after)
 {
-#define IS(lit) (k.len == sizeof(lit) - 1 && memcmp(k.ptr, lit, k.len) == 0)
-    if (k.len == 0)
-        return 0;
-    switch (k.ptr[0]) {
-    case 'k': return IS("kind") ? F_KIND : 0;
-    case 's':
-        return IS("source") ? F_SOURCE : IS("suspended") ? F_SUSPENDED : 0;
-    case 'i': return IS("id") ? F_ID : IS("identity_values") ? F_IDENTITIES : 0;
-    case 'l': return IS("login") ? F_LOGIN : IS("licensed") ? F_LICENSED : 0;
-    case 'p': return IS("primary_email") ? F_PRIMARY : 0;
-    case 'e': return IS("emails") ? F_EMAILS : 0;
-    case 'v': return IS("verified_emails") ? F_VERIFIED : 0;
-    default: return 0;
+#define KEY(lit, f)                             \
+    if ((size_t)(end - p) >= sizeof(lit) - 1 && \
+        memcmp(p, lit, sizeof(lit) - 1) == 0) { \
+        *after = p + sizeof(lit) - 1;           \
+        return f;                               \
     }
-#undef IS
+    if (end - p < 2)
+        return 0;
+    switch (p[1]) {
+    case 'k': KEY("\"kind\"", F_KIND); break;
+    case 's':
+        KEY("\"source\"", F_SOURCE);
+        KEY("\"suspended\"", F_SUSPENDED);
+        break;
+    case 'i':
+        KEY("\"id\"", F_ID);
+        KEY("\"identity_values\"", F_IDENTITIES);
+        break;
+    case 'l':
+        KEY("\"login\"", F_LOGIN);
+        KEY("\"licensed\"", F_LICENSED);
+        break;
+    case 'p': KEY("\"primary_email\"", F_PRIMARY); break;
+    case 'e': KEY("\"emails\"", F_EMAILS); break;
+    case 'v': KEY("\"verified_emails\"", F_VERIFIED); break;
+    default: break;
+    }
+    return 0;
+#undef KEY
 }
 
 /* One "key": value member, p at the key's quote. */
 static const char *member(const char *p, const char *end, hc__ndjson_rec *r,
                           hc_str *kind, unsigned *seen)
 {
-    hc_str key;
-    p = string(p, end, &key);
-    if (!p || !(p = eat(p, end, ':')))
+    const char *after = NULL;
+    unsigned f = known_key(p, end, &after);
+    if (f) {
+        p = after;
+    } else {
+        hc_str key;
+        p = string(p, end, &key); /* an unknown field */
+        if (!p)
+            return NULL;
+    }
+    if (!(p = eat(p, end, ':')))
         return NULL;
     p = skip_ws(p, end);
-    unsigned f = field_of(key);
     if (*seen & f)
         return NULL; /* a repeated field: the full reader decides */
     *seen |= f;
