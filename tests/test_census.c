@@ -632,8 +632,17 @@ static uint64_t census_digest(const racct *a, const int *order, int n,
     so = fast_summary(a, order, n, threads, policy, NULL, true);
     expect_same_summary(&plain, &so);
     /* Digest: for each account in canonical order, its identity and its
-     * person's first account; both are order-independent. */
+     * person's first account; both are order-independent. Then the
+     * sources in result order, which must not follow the order the
+     * accounts came in. */
     uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < hc_result_source_count(r); i++) {
+        hc_source_info si;
+        hc_result_source(r, i, &si);
+        for (size_t j = 0; j < si.name.len; j++)
+            h = (h ^ (uint8_t)si.name.ptr[j]) * 1099511628211ull;
+        h = (h ^ si.accounts ^ si.eligible << 20) * 1099511628211ull;
+    }
     for (size_t i = 0; i < hc_result_account_count(r); i++) {
         hc_account_info ai;
         hc_result_account(r, i, &ai);

@@ -56,6 +56,7 @@ static void segment_free(hc__segment *s)
     hc__buf_fini(&s->ghec);
     hc__buf_fini(&s->arena);
     hc__buf_fini(&s->keys);
+    hc__buf_fini(&s->logins);
 }
 
 void hc_census_destroy(hc_census *c)
@@ -151,6 +152,7 @@ hc_status hc_census_writer_create(hc_census *c, hc_census_writer **out)
     hc__buf_init_mapped(&w->seg.ghec, HC__RECORDS_LIMIT);
     hc__buf_init_mapped(&w->seg.arena, HC__ARENA_LIMIT);
     hc__buf_init_mapped(&w->seg.keys, (size_t)UINT32_MAX * sizeof(uint32_t));
+    hc__buf_init_mapped(&w->seg.logins, HC__RECORDS_LIMIT);
     *out = w;
 done:
     pthread_mutex_unlock(&c->mu);
@@ -336,28 +338,34 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
         return HC_ERR_LIMIT;
     hc__segment *s = &w->seg;
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
+    size_t logins_mark = s->logins.len;
 
     w->n_recent = 0;
     hc__ghes_rec rec = {0};
     rec.id = a->id;
     rec.source = (uint16_t)a->source; /* checked by source_is */
     rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
-    rec.login = HC__NONE;
+    unsigned flags = 0;
+    uint16_t n_keys = 0;
     if (a->suspended)
-        rec.flags |= HC__F_SUSPENDED;
+        flags |= HC__F_SUSPENDED;
     if (is_system_login(a->login))
-        rec.flags |= HC__F_SYSTEM;
+        flags |= HC__F_SYSTEM;
     if (a->login.len > HC_RECORD_MAX)
         return HC_ERR_LIMIT;
-    if (!w->census->opt.summary_only)
-        HC_TRY(arena_str(&s->arena, a->login, &rec.login));
-    HC_TRY(push_key(w, a->primary_email, true, &rec.n_keys));
+    if (!w->census->opt.summary_only) {
+        uint32_t login;
+        HC_TRY(arena_str(&s->arena, a->login, &login));
+        HC_TRY(hc__buf_append(&s->logins, &login, sizeof login));
+    }
+    HC_TRY(push_key(w, a->primary_email, true, &n_keys));
     for (size_t i = 0; i < a->n_emails; i++)
-        HC_TRY(push_key(w, a->emails[i], false, &rec.n_keys));
+        HC_TRY(push_key(w, a->emails[i], false, &n_keys));
+    rec.meta = (uint16_t)(n_keys | flags << HC__META_FLAGS_SHIFT);
     rec.rank = row_hash(a->login, a->primary_email, a->emails, a->n_emails,
                         a->suspended) >>
                1;
-    if (rec.flags & (HC__F_SUSPENDED | HC__F_SYSTEM))
+    if (flags & (HC__F_SUSPENDED | HC__F_SYSTEM))
         rec.rank |= (uint64_t)1 << 63;
     HC_TRY(hc__buf_append(&s->ghes, &rec, sizeof rec));
 done:
@@ -365,6 +373,7 @@ done:
         drop_pending_after(w, keys_mark);
         s->keys.len = keys_mark;
         s->arena.len = arena_mark;
+        s->logins.len = logins_mark;
     }
     return rc;
 }

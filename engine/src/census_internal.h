@@ -37,20 +37,26 @@ enum {
     HC__F_LICENSED = 1u << 2,
 };
 
+/* hc__ghes_rec.meta: the key count (at most HC__KEYS_PER_ACCOUNT, 13
+ * bits) below the flags. */
+#define HC__META_FLAGS_SHIFT 13
+#define HC__META_KEYS_MASK ((1u << HC__META_FLAGS_SHIFT) - 1)
+
 /* A GHES account row. `rank` orders repeated rows of one (host, id): the
  * top bit is set for rows that cannot consume a seat, the rest is a hash of
  * the row's content, so the chosen row never depends on input order. */
 typedef struct hc__ghes_rec {
     uint64_t id;
     uint64_t rank;
-    uint32_t login;  /* arena offset of a length-prefixed string, or
-                        HC__NONE in a summary_only census */
     uint32_t keys;   /* offset into the segment's key-id array */
     uint16_t source; /* fits: at most HC__MAX_SOURCES sources */
-    uint16_t n_keys; /* keys[0] is the primary (or HC__NOKEY) */
-    uint8_t flags;
-    uint8_t pad_[3];
+    uint16_t meta;   /* key count | flags << HC__META_FLAGS_SHIFT; keys[0]
+                        is the primary (or HC__NOKEY) */
 } hc__ghes_rec;
+
+_Static_assert(sizeof(hc__ghes_rec) == 24, "GHES records are 24 bytes");
+_Static_assert(HC__KEYS_PER_ACCOUNT <= HC__META_KEYS_MASK,
+               "a record's key count fits its meta bits");
 
 /* A GHEC account row: keys are n_identity identity values followed by
  * n_verified verified emails (keyless values are dropped). */
@@ -68,10 +74,12 @@ typedef struct hc__ghec_rec {
 
 /* A writer's storage; once finished it becomes an immutable segment. */
 typedef struct hc__segment {
-    hc__buf ghes;  /* hc__ghes_rec[] */
-    hc__buf ghec;  /* hc__ghec_rec[] */
-    hc__buf arena; /* length-prefixed strings */
-    hc__buf keys;  /* uint32_t key ids */
+    hc__buf ghes;   /* hc__ghes_rec[] */
+    hc__buf ghec;   /* hc__ghec_rec[] */
+    hc__buf arena;  /* length-prefixed strings */
+    hc__buf keys;   /* uint32_t key ids */
+    hc__buf logins; /* per GHES record, the arena offset of its login;
+                       empty in a summary_only census */
 } hc__segment;
 
 typedef struct hc__source {
@@ -152,7 +160,8 @@ struct hc_result {
     hc__person *persons;
     size_t n_persons;
     uint32_t *person_accts;
-    uint64_t *src_accounts, *src_eligible;
+    uint64_t *src_accounts, *src_eligible; /* by source id */
+    uint32_t *src_order; /* source ids in order of name, then kind */
 };
 
 /* A length-prefixed string from a segment arena. */
@@ -171,6 +180,26 @@ static inline hc_str hc__seg_str(const hc__segment *s, uint32_t off)
 static inline const hc__ghes_rec *hc__ghes_at(const hc__segment *s, uint32_t i)
 {
     return (const hc__ghes_rec *)(const void *)s->ghes.data + i;
+}
+
+static inline unsigned hc__ghes_nkeys(const hc__ghes_rec *g)
+{
+    return g->meta & HC__META_KEYS_MASK;
+}
+
+static inline unsigned hc__ghes_flags(const hc__ghes_rec *g)
+{
+    return (unsigned)g->meta >> HC__META_FLAGS_SHIFT;
+}
+
+/* The arena offset of GHES record i's login, or HC__NONE. */
+static inline uint32_t hc__ghes_login(const hc__segment *s, uint32_t i)
+{
+    if (i >= s->logins.len / sizeof(uint32_t))
+        return HC__NONE;
+    uint32_t off;
+    memcpy(&off, s->logins.data + (size_t)i * sizeof off, sizeof off);
+    return off;
 }
 
 static inline const hc__ghec_rec *hc__ghec_at(const hc__segment *s, uint32_t i)

@@ -47,12 +47,13 @@ size_t hc_result_source_count(const hc_result *r)
 
 void hc_result_source(const hc_result *r, size_t i, hc_source_info *out)
 {
-    const hc__source *s = &r->census->sources[i];
+    uint32_t id = r->src_order[i];
+    const hc__source *s = &r->census->sources[id];
     out->name.ptr = s->name;
     out->name.len = s->len;
     out->kind = s->kind;
-    out->accounts = r->src_accounts[i];
-    out->eligible = r->src_eligible[i];
+    out->accounts = r->src_accounts[id];
+    out->eligible = r->src_eligible[id];
     out->rejected = hc_atomic_load_u64(&s->rejected, HC_RELAXED);
 }
 
@@ -72,7 +73,7 @@ hc_str hc__acct_login(const hc_result *r, const hc__acct *a)
 {
     const hc__segment *s = r->census->segs[a->seg];
     return hc__seg_str(s, a->kind == HC_ACCOUNT_GHES
-                              ? hc__ghes_at(s, a->rec)->login
+                              ? hc__ghes_login(s, a->rec)
                               : hc__ghec_at(s, a->rec)->login);
 }
 

@@ -167,8 +167,13 @@ static hc_status build_accounts(run *st, bool with_ghes)
     for (size_t i = 0; i < c->n_sources; i++)
         ss[i] = (src_sort){&c->sources[i], (uint32_t)i};
     qsort(ss, c->n_sources, sizeof *ss, cmp_source);
-    for (size_t i = 0; i < c->n_sources; i++)
+    r->src_order =
+        malloc((c->n_sources ? c->n_sources : 1) * sizeof *r->src_order);
+    HC_FAIL_IF(!r->src_order, HC_ERR_NOMEM);
+    for (size_t i = 0; i < c->n_sources; i++) {
         st->srank[ss[i].index] = (uint32_t)i;
+        r->src_order[i] = ss[i].index;
+    }
 
     gs = malloc((n_ghes ? n_ghes : 1) * sizeof *gs);
     cs = malloc((n_ghec ? n_ghec : 1) * sizeof *cs);
@@ -265,15 +270,16 @@ static hc_status build_accounts(run *st, bool with_ghes)
         a->rec = gs[i].rec;
         a->person = a->group = HC__NONE;
         a->join_key = HC__NOKEY;
-        bool has_primary = g->n_keys > 0 && gk[0] != HC__NOKEY;
+        unsigned nk = hc__ghes_nkeys(g), flags = hc__ghes_flags(g);
+        bool has_primary = nk > 0 && gk[0] != HC__NOKEY;
         a->keys = has_primary ? gk : gk + 1;
         a->n_a = has_primary ? 1 : 0;
-        a->n_b = (uint16_t)(g->n_keys ? g->n_keys - 1 : 0);
+        a->n_b = (uint16_t)(nk ? nk - 1 : 0);
         if (i > 0 && gs[i].srank == gs[i - 1].srank && gs[i].id == gs[i - 1].id)
             a->exclusion = HC_EXCLUDE_DUPLICATE;
-        else if (g->flags & HC__F_SYSTEM)
+        else if (flags & HC__F_SYSTEM)
             a->exclusion = HC_EXCLUDE_SYSTEM;
-        else if (g->flags & HC__F_SUSPENDED)
+        else if (flags & HC__F_SUSPENDED)
             a->exclusion = HC_EXCLUDE_SUSPENDED;
     }
     r->n_accts = na;
@@ -627,7 +633,8 @@ typedef struct fast {
     src_ids *ids;
     uint32_t *key_owner; /* GHEC account index or HC__NONE */
     hc_atomic_u8 *kf;
-    uint8_t *key_vd; /* NULL without verified domains */
+    size_t key_owner_len, kf_len; /* mapped lengths (hc__map_zeroed) */
+    uint8_t *key_vd;              /* NULL without verified domains */
     hc_atomic_u8 *ghec_vd;
     hc_uf *kuf;
     fast_counts *per_thread;
@@ -779,6 +786,15 @@ static bool any_vd(const fast *f, const uint32_t *keys, size_t n)
     return false;
 }
 
+/* Sets flag bits that only ever get set: a relaxed load first spares the
+ * locked read-modify-write when they are set already, as they are for
+ * every sighting of a key but its first. */
+static void flag_set(hc_atomic_u8 *f, uint8_t bits)
+{
+    if ((hc_atomic_load_u8(f, HC_RELAXED) & bits) != bits)
+        hc_atomic_fetch_or_u8(f, bits, HC_RELAXED);
+}
+
 /* Joins an account's keys in the key union-find and marks them used.
  * Returns the number of valid keys. */
 static size_t join_keys(fast *f, const uint32_t *keys, size_t n)
@@ -790,7 +806,7 @@ static size_t join_keys(fast *f, const uint32_t *keys, size_t n)
         if (k == HC__NOKEY)
             continue;
         valid++;
-        hc_atomic_fetch_or_u8(&f->kf[k], KF_USED, HC_RELAXED);
+        flag_set(&f->kf[k], KF_USED);
         if (first == HC__NOKEY)
             first = k;
         else if (k != first)
@@ -808,7 +824,7 @@ static void classify_prefetch(const fast *f, const hc__segment *seg,
                               const hc__ghes_rec *g)
 {
     const uint32_t *keys = hc__keys_at(seg, g->keys);
-    for (size_t j = 0; j < g->n_keys; j++) {
+    for (size_t j = 0; j < hc__ghes_nkeys(g); j++) {
         uint32_t k = keys[j];
         if (k == HC__NOKEY)
             continue;
@@ -844,18 +860,19 @@ static hc_status classify_span(fast *f, unsigned t, const hc__segment *seg,
         }
         fc->ghes_total++;
         fc->src_accounts[g->source]++;
-        if (g->flags & HC__F_SYSTEM) {
+        unsigned flags = hc__ghes_flags(g);
+        if (flags & HC__F_SYSTEM) {
             fc->system++;
             continue;
         }
-        if (g->flags & HC__F_SUSPENDED) {
+        if (flags & HC__F_SUSPENDED) {
             fc->suspended++;
             continue;
         }
         fc->eligible++;
         fc->src_eligible[g->source]++;
         const uint32_t *keys = hc__keys_at(seg, g->keys);
-        size_t nk = g->n_keys;
+        size_t nk = hc__ghes_nkeys(g);
         bool vd = any_vd(f, keys, nk);
         if (join_keys(f, keys, nk) == 0)
             fc->standalone_ghes++;
@@ -871,9 +888,8 @@ static hc_status classify_span(fast *f, unsigned t, const hc__segment *seg,
             if (vd)
                 hc_atomic_fetch_or_u8(&f->ghec_vd[owner], 1, HC_RELAXED);
         } else {
-            hc_atomic_fetch_or_u8(&f->kf[primary],
-                                  (uint8_t)(KF_GROUP | (vd ? KF_GROUP_VD : 0)),
-                                  HC_RELAXED);
+            flag_set(&f->kf[primary],
+                     (uint8_t)(KF_GROUP | (vd ? KF_GROUP_VD : 0)));
         }
     }
     return HC_OK;
@@ -934,8 +950,8 @@ static void fast_free(fast *f)
         }
     free(f->ids);
     free(f->seg_base);
-    free(f->key_owner);
-    free(f->kf);
+    hc__unmap(f->key_owner, f->key_owner_len);
+    hc__unmap(f->kf, f->kf_len);
     free(f->ghec_vd);
     hc_uf_destroy(f->kuf);
     if (f->per_thread)
@@ -961,8 +977,10 @@ static hc_status summary_fast(run *st)
     f.seg_base = calloc(c->n_segs + 1, sizeof *f.seg_base);
     f.ids = calloc(ns + 1, sizeof *f.ids);
     f.per_thread = calloc(f.threads, sizeof *f.per_thread);
-    f.key_owner = malloc((nk + 1) * sizeof *f.key_owner);
-    f.kf = calloc(nk + 1, sizeof *f.kf);
+    f.key_owner_len = (nk + 1) * sizeof *f.key_owner;
+    f.key_owner = hc__map_zeroed(&f.key_owner_len, true);
+    f.kf_len = (nk + 1) * sizeof *f.kf;
+    f.kf = hc__map_zeroed(&f.kf_len, true);
     f.ghec_vd = calloc(r->n_ghec + 1, sizeof *f.ghec_vd);
     HC_FAIL_IF(!f.seg_base || !f.ids || !f.per_thread || !f.key_owner ||
                    !f.kf || !f.ghec_vd,
@@ -1253,5 +1271,6 @@ void hc_result_destroy(hc_result *r)
     free(r->person_accts);
     free(r->src_accounts);
     free(r->src_eligible);
+    free(r->src_order);
     free(r);
 }

@@ -12,7 +12,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -166,30 +165,14 @@ static size_t region_len(size_t bytes)
 
 static void *region_map(size_t bytes, bool huge)
 {
-    size_t len = region_len(bytes);
-    if (len < HUGE_PAGE || !huge) {
-        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        return p == MAP_FAILED ? NULL : p;
-    }
-    char *raw = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
-        return NULL;
-    uintptr_t at =
-        ((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    size_t head = at - (uintptr_t)raw;
-    if (head)
-        munmap(raw, head);
-    munmap((char *)at + len, HUGE_PAGE - head);
-    (void)madvise((void *)at, len, MADV_HUGEPAGE);
-    return (void *)at;
+    /* Maps region_len(bytes), as region_unmap expects. */
+    size_t len = bytes;
+    return hc__map_zeroed(&len, huge);
 }
 
 static void region_unmap(void *p, size_t bytes)
 {
-    if (p)
-        munmap(p, region_len(bytes));
+    hc__unmap(p, region_len(bytes));
 }
 
 hc_status hc_hset_create(size_t expected_keys, hc_hset **out)

@@ -18,7 +18,6 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "headcount/uf.h"
 #include "atomic.h"
@@ -30,36 +29,9 @@ struct hc_uf {
     size_t parent_bytes;
 };
 
-/*
- * The parent array is anonymous memory, aligned to and advised for 2 MiB
- * pages when large: finds jump to random elements, and page faults and TLB
- * misses on 4 KiB pages would dominate their cost.
- */
-#define UF_HUGE_PAGE ((size_t)2 << 20)
-
-static void *uf_map(size_t *bytes)
-{
-    size_t len = *bytes;
-    if (len < UF_HUGE_PAGE) {
-        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        return p == MAP_FAILED ? NULL : p;
-    }
-    len = (len + UF_HUGE_PAGE - 1) & ~(UF_HUGE_PAGE - 1);
-    char *raw = mmap(NULL, len + UF_HUGE_PAGE, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
-        return NULL;
-    uintptr_t at =
-        ((uintptr_t)raw + UF_HUGE_PAGE - 1) & ~(uintptr_t)(UF_HUGE_PAGE - 1);
-    size_t head = at - (uintptr_t)raw;
-    if (head)
-        munmap(raw, head);
-    munmap((char *)at + len, UF_HUGE_PAGE - head);
-    (void)madvise((void *)at, len, MADV_HUGEPAGE);
-    *bytes = len;
-    return (void *)at;
-}
+/* The parent array is mapped for 2 MiB pages when large (hc__map_zeroed):
+ * finds jump to random elements, and page faults and TLB misses on 4 KiB
+ * pages would dominate their cost. */
 
 hc_status hc_uf_create(size_t n, hc_uf **out)
 {
@@ -71,7 +43,7 @@ hc_status hc_uf_create(size_t n, hc_uf **out)
     HC_FAIL_IF(!uf, HC_ERR_NOMEM);
     uf->n = n;
     uf->parent_bytes = (n ? n : 1) * sizeof *uf->parent;
-    uf->parent = uf_map(&uf->parent_bytes);
+    uf->parent = hc__map_zeroed(&uf->parent_bytes, true);
     HC_FAIL_IF(!uf->parent, HC_ERR_NOMEM);
     /* Relaxed: the caller publishes the new structure to other threads. */
     for (size_t i = 0; i < n; i++)
@@ -87,8 +59,7 @@ void hc_uf_destroy(hc_uf *uf)
 {
     if (!uf)
         return;
-    if (uf->parent)
-        munmap(uf->parent, uf->parent_bytes);
+    hc__unmap(uf->parent, uf->parent_bytes);
     free(uf);
 }
 

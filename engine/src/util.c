@@ -96,6 +96,41 @@ void hc__buf_init(hc__buf *b, size_t limit)
     b->may_map = false;
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *hc__map_zeroed(size_t *bytes, bool huge)
+{
+    size_t len = *bytes ? *bytes : 1;
+    if (len < HUGE_PAGE) {
+        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        *bytes = len;
+        return p == MAP_FAILED ? NULL : p;
+    }
+    len = (len + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    /* Over-allocate by one huge page and trim to an aligned start. */
+    char *raw = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    uintptr_t at =
+        ((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    size_t head = at - (uintptr_t)raw;
+    if (head)
+        munmap(raw, head);
+    munmap((char *)at + len, HUGE_PAGE - head);
+    if (huge)
+        (void)madvise((void *)at, len, MADV_HUGEPAGE);
+    *bytes = len;
+    return (void *)at;
+}
+
+void hc__unmap(void *p, size_t len)
+{
+    if (p)
+        munmap(p, len);
+}
+
 void hc__buf_init_mapped(hc__buf *b, size_t limit)
 {
     hc__buf_init(b, limit);

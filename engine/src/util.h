@@ -59,6 +59,17 @@
 #endif
 
 /*
+ * Zeroed anonymous memory for a large array: *bytes in, the mapped length
+ * out (pass it to hc__unmap). Regions of 2 MiB or more are aligned to and,
+ * when huge, advised for 2 MiB pages (a hint). Arrays indexed at random
+ * need them against TLB misses, and every fresh array needs them against
+ * page faults: first touch of a 4 KiB page costs several microseconds on
+ * virtual machines, 512 times per huge page. NULL when out of memory.
+ */
+void *hc__map_zeroed(size_t *bytes, bool huge);
+void hc__unmap(void *p, size_t len); /* NULL is a no-op */
+
+/*
  * hc__buf: a growable byte buffer with a hard cap. Appending beyond cap is
  * HC_ERR_LIMIT, never an unbounded allocation. Owned by whoever init'ed it;
  * release with hc__buf_fini.

@@ -183,6 +183,8 @@ typedef struct hc_source_info {
     uint64_t rejected; /* rows skipped as malformed */
 } hc_source_info;
 
+/* Sources in order of name (then kind), whatever order the readers met
+ * them in, so that output listing them is the same for any thread count. */
 HC_API size_t hc_result_source_count(const hc_result *result);
 HC_API void hc_result_source(const hc_result *result, size_t i,
                              hc_source_info *out);
