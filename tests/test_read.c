@@ -738,8 +738,11 @@ static void test_records_fast_path(void **state)
         {1, G "\"id\":0,\"primary_email\":null,\"emails\":null,"
               "\"suspended\":null}"},
         {0, G "\"id\":2,\"primary_email\":\"a\\u0040b.example\"}"},
-        {0, G "\"id\":3,\"primary_email\":\"\xc3\xa9@b.example\"}"},
-        {0, G "\"id\":4,\"primary_email\":\"a\x7f@b.example\"}"},
+        {1, G "\"id\":3,\"primary_email\":\"\xc3\xa9@b.example\"}"},
+        {1, G "\"id\":4,\"primary_email\":\"a\x7f@b.example\"}"},
+        {0, G "\"id\":19,\"primary_email\":\"\xc0\xafx@b.example\"}"},
+        {0, G "\"id\":20,\"primary_email\":\"x@b.example\xed\xa0\x80\"}"},
+        {0, G "\"id\":21,\"login\":\"\xe2\x82\"}"},
         {0, G "\"id\":5,\"x\":{\"a\":1}}"},
         {0, G "\"id\":6,\"x\":1.5}"},
         {0, G "\"id\":7,\"emails\":[{\"email\":\"e@b.example\"}]}"},

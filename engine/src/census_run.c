@@ -532,6 +532,17 @@ done:
     return rc;
 }
 
+/* The last summary fields, shared by both paths: no verified domains
+ * means no count of persons without one; rows rejected by the readers. */
+static void summary_finish(const hc_census *c, hc_summary *sum)
+{
+    if (!sum->verified_domains_given)
+        sum->persons_without_verified_domain_email = 0;
+    for (size_t i = 0; i < c->n_sources; i++)
+        sum->rejected_rows +=
+            hc_atomic_load_u64(&c->sources[i].rejected, HC_RELAXED);
+}
+
 static hc_status summarize(run *st, uint64_t github_seats, uint32_t n_groups)
 {
     hc_census *c = st->c;
@@ -573,11 +584,7 @@ static hc_status summarize(run *st, uint64_t github_seats, uint32_t n_groups)
         if (r->accts[r->person_accts[pp->first]].kind == HC_ACCOUNT_GHES)
             sum->ghes_only_persons++;
     }
-    if (!sum->verified_domains_given)
-        sum->persons_without_verified_domain_email = 0;
-    for (size_t i = 0; i < c->n_sources; i++)
-        sum->rejected_rows +=
-            hc_atomic_load_u64(&c->sources[i].rejected, HC_RELAXED);
+    summary_finish(c, sum);
     return HC_OK;
 }
 
@@ -1167,11 +1174,7 @@ static hc_status summary_fast(run *st)
         sum->persons_without_verified_domain_email =
             kc.comps_novd + tot.standalone_ghes + standalone_ghec;
     }
-    if (!sum->verified_domains_given)
-        sum->persons_without_verified_domain_email = 0;
-    for (size_t i = 0; i < ns; i++)
-        sum->rejected_rows +=
-            hc_atomic_load_u64(&c->sources[i].rejected, HC_RELAXED);
+    summary_finish(c, sum);
 done:
     fast_free(&f);
     return rc;

@@ -6,7 +6,7 @@
  *   member = string ws ':' ws value
  *   value  = string | integer | "true" | "false" | "null"
  *          | '[' ws [string *(ws ',' ws string)] ws ']'
- *   string = '"' *(printable ASCII except '"' and '\') '"'
+ *   string = '"' *(UTF-8 except '"', '\' and controls) '"'
  *   ws     = *(' ' | '\t' | '\r')
  *
  * Every line of that grammar is valid JSON whose strings need no
@@ -52,49 +52,67 @@ static const char *eat(const char *p, const char *end, char c)
 }
 
 /* The closing quote of a string whose body starts at p, or NULL at a byte
- * the plain shape does not allow: a backslash, a control character, DEL
- * or a non-ASCII byte. Values are mostly tens of bytes: SSE2 checks 16 at
- * once, with one signed compare for both "below 0x20" and "0x80 and up". */
-static const char *string_end(const char *p, const char *end)
+ * the plain shape does not allow: a backslash or a control character.
+ * *wide is set when the body holds bytes of 0x80 and up, which the caller
+ * must check as UTF-8. Values are mostly tens of bytes: SSE2 checks 16 at
+ * once. */
+static const char *string_end(const char *p, const char *end, bool *wide)
 {
+    unsigned high = 0;
 #ifdef __SSE2__
     const __m128i quote = _mm_set1_epi8('"');
     const __m128i bslash = _mm_set1_epi8('\\');
     const __m128i space = _mm_set1_epi8(0x20);
-    const __m128i del = _mm_set1_epi8(0x7f);
+    const __m128i minus1 = _mm_set1_epi8(-1);
     while (end - p >= 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* Signed compares: bytes of 0x80 and up are negative, so "below
+         * 0x20 and not negative" is exactly the control characters. */
+        __m128i ctl =
+            _mm_and_si128(_mm_cmplt_epi8(x, space), _mm_cmpgt_epi8(x, minus1));
         __m128i stop = _mm_or_si128(
             _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-            _mm_or_si128(_mm_cmplt_epi8(x, space), _mm_cmpeq_epi8(x, del)));
+            ctl);
         unsigned bits = (unsigned)_mm_movemask_epi8(stop);
+        unsigned neg = (unsigned)_mm_movemask_epi8(x);
         if (bits) {
-            p += __builtin_ctz(bits);
+            unsigned at = (unsigned)__builtin_ctz(bits);
+            high |= neg & ((1u << at) - 1);
+            *wide = high != 0;
+            p += at;
             return *p == '"' ? p : NULL;
         }
+        high |= neg;
         p += 16;
     }
 #endif
     for (; p < end; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c == '"')
+        if (c == '"') {
+            *wide = high != 0;
             return p;
-        if (c == '\\' || c < 0x20 || c >= 0x7f)
+        }
+        if (c == '\\' || c < 0x20)
             return NULL;
+        high |= c & 0x80;
     }
     return NULL;
 }
 
-/* A string of the plain shape; p is at the opening quote. */
+/* A string of the plain shape; p is at the opening quote. Bytes of 0x80
+ * and up must form valid UTF-8, as simdjson requires of the whole line. */
 static const char *string(const char *p, const char *end, hc_str *out)
 {
     if (p >= end || *p != '"')
         return NULL;
-    const char *q = string_end(p + 1, end);
+    bool wide = false;
+    const char *q = string_end(p + 1, end, &wide);
     if (!q)
         return NULL;
     out->len = (size_t)(q - (p + 1));
     out->ptr = out->len ? p + 1 : "";
+    if (wide && !hc__utf8_is_valid(out->ptr, out->len))
+        return NULL;
     return q + 1;
 }
 

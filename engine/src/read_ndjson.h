@@ -1,6 +1,6 @@
 /*
  * A fast path for NDJSON account records: a strict scanner for the plain
- * shape almost every line has (one flat object on one line, ASCII strings
+ * shape almost every line has (one flat object on one line, strings
  * without escapes, integers, booleans, null, arrays of strings). It never
  * reports an error and never guesses: any line it does not take in full is
  * left to the simdjson reader, which accepts or rejects it and says why.
