@@ -5,8 +5,12 @@
  * a lowercase ASCII LDH domain, valid UTF-8 without controls or white space)
  * and must not depend on padding whitespace or on the ASCII case of the
  * input. hc_domain_normalize is held to the same idempotence and shape.
+ * Input without '@' and with a non-blank first byte is also taken as a
+ * local part: the fast paths of hc_email_normalize (ASCII, Latin-1) must
+ * give exactly what libunistring gives for it.
  */
 #include "fuzz_common.h"
+#include "norm_internal.h"
 
 /* The length of the UTF-8 sequence at p (n > 0) that decodes to *cp, or 0
  * when it is ill-formed (overlong, surrogate, beyond U+10FFFF, truncated). */
@@ -172,9 +176,32 @@ static void check_domain_entry(const uint8_t *data, size_t size)
                "x@%s normalizes to \"%s\"", dom, key);
 }
 
+static void check_local_paths(const uint8_t *data, size_t size)
+{
+    char email[300], out[HC_KEY_MAX + 1], slow[HC__LOCAL_MAX];
+    size_t on = 0, sn = 0;
+    if (size == 0 || size > 200 || data[0] <= 0x20 ||
+        memchr(data, '@', size) != NULL)
+        return;
+    memcpy(email, data, size);
+    memcpy(email + size, "@a.example", 10);
+    FUZZ_CHECK(hc_email_normalize(email, size + 10, out, &on) == HC_OK,
+               "hc_email_normalize failed");
+    FUZZ_CHECK(hc__local_normalize_unicode(data, size, slow, &sn) == HC_OK,
+               "hc__local_normalize_unicode failed");
+    if (on == 0) {
+        FUZZ_CHECK(sn == 0, "fast path: no key, libunistring: a key");
+        return;
+    }
+    FUZZ_CHECK(sn + 10 == on && memcmp(out, slow, sn) == 0 &&
+                   memcmp(out + sn, "@a.example", 10) == 0,
+               "fast path and libunistring disagree on a local part");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_email(data, size);
     check_domain_entry(data, size);
+    check_local_paths(data, size);
     return 0;
 }

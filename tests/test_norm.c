@@ -715,6 +715,98 @@ static void test_domain_fast_agrees_random(void **state)
 }
 
 /* The ASCII local-part path agrees with NFC + u8_tolower on ASCII. */
+/* hc_email_normalize on local@a.example against libunistring on local. */
+static void expect_local_agrees(const char *local, size_t n)
+{
+    char email[256];
+    char out[HC_KEY_MAX + 1];
+    char slow[HC__LOCAL_MAX];
+    char esc[ESC_CAP];
+    size_t on, sn;
+    assert_true(n + 10 <= sizeof email);
+    memcpy(email, local, n);
+    memcpy(email + n, "@a.example", 10);
+    normalize_ok(email, n + 10, out, &on);
+    assert_int_equal(hc__local_normalize_unicode(local, n, slow, &sn), HC_OK);
+    bool same = on == 0 ? sn == 0
+                        : (sn + 10 == on && memcmp(out, slow, sn) == 0 &&
+                           memcmp(out + sn, "@a.example", 10) == 0);
+    if (!same)
+        fail_msg("local %s: fast %s, slow %.*s",
+                 escape(local, n, esc, sizeof esc), on ? out : "(no key)",
+                 (int)sn, slow);
+}
+
+static size_t put_utf8(char *p, unsigned cp)
+{
+    if (cp < 0x80) {
+        p[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        p[0] = (char)(0xC0 | cp >> 6);
+        p[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    p[0] = (char)(0xE0 | cp >> 12);
+    p[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    p[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+/*
+ * The Latin-1 local-part path against libunistring: every code point of
+ * two UTF-8 bytes, and a few beyond, alone and between letters, before a
+ * combining mark and twice; then random mixes of ASCII and U+0080..U+00FF
+ * up to past the 64-octet limit; then broken sequences.
+ */
+static void test_local_latin1_agrees(void **state)
+{
+    (void)state;
+    static const unsigned extra[] = {0x0800, 0x212A, 0x0130, 0x1E9E, 0xFB00};
+    char local[160];
+    for (unsigned cp = 0x80; cp < 0x800 + ARRAY_LEN(extra); cp++) {
+        unsigned c = cp < 0x800 ? cp : extra[cp - 0x800];
+        static const char *const shapes[][2] = {
+            {"", ""}, {"a", "b"}, {"X", ""}, {"", "Z"}, {"\xc3\x89", "q"}};
+        for (size_t s = 0; s < ARRAY_LEN(shapes); s++) {
+            size_t n = 0;
+            n += (size_t)sprintf(local + n, "%s", shapes[s][0]);
+            n += put_utf8(local + n, c);
+            n += (size_t)sprintf(local + n, "%s", shapes[s][1]);
+            expect_local_agrees(local, n);
+        }
+        size_t n = put_utf8(local, c);
+        n += put_utf8(local + n, c);
+        expect_local_agrees(local, n);
+        n = put_utf8(local, c);
+        n += put_utf8(local + n, 0x0301); /* may compose with it */
+        expect_local_agrees(local, n);
+    }
+    uint64_t rng = g_seed ^ 0x1a71;
+    for (int it = 0; it < 20000; it++) {
+        size_t chars = 1 + rng_below(&rng, 40), n = 0;
+        local[n++] = (char)('A' + rng_below(&rng, 26));
+        for (size_t i = 1; i < chars; i++) {
+            unsigned c;
+            do {
+                c = rng_below(&rng, 3) ? 0x80 + rng_below(&rng, 0x80)
+                                       : rng_below(&rng, 0x80);
+            } while (c == '@');
+            n += put_utf8(local + n, c);
+        }
+        expect_local_agrees(local, n);
+    }
+    static const char *const broken[] = {"a\xc3",
+                                         "\xc3"
+                                         "a",
+                                         "a\xc2\xc3\xa9", "\xc3\xa9\xa9",
+                                         "\xc1\x81"
+                                         "b"};
+    for (size_t i = 0; i < ARRAY_LEN(broken); i++)
+        expect_local_agrees(broken[i], strlen(broken[i]));
+}
+
 static void test_local_fast_agrees_random(void **state)
 {
     (void)state;
@@ -1325,6 +1417,7 @@ int main(void)
         cmocka_unit_test(test_domain_fast_agrees_table),
         cmocka_unit_test(test_domain_fast_agrees_random),
         cmocka_unit_test(test_local_fast_agrees_random),
+        cmocka_unit_test(test_local_latin1_agrees),
         cmocka_unit_test(test_random_ascii_reference),
         cmocka_unit_test(test_random_mutations),
         cmocka_unit_test(test_random_bytes),

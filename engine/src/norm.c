@@ -426,6 +426,45 @@ static size_t local_ascii(const unsigned char *p, size_t n, char *out)
     return n;
 }
 
+/*
+ * The Latin-1 local-part path, for the common non-ASCII case of Western
+ * names: ASCII plus U+00A1..U+00FF (two-byte sequences C2 A1..C3 BF).
+ * Such text is already NFC (no character below U+0300 decomposes into or
+ * composes with a combining mark), lowercasing maps U+00C0..U+00DE but
+ * U+00D7 to the character 0x20 above and leaves the rest alone (U+00DF
+ * and U+00B5 included), and the result stays NFC with the same length. A
+ * C1 control (C2 80..9F), NO-BREAK SPACE (C2 A0, White_Space) or an ASCII
+ * control or space settles "no key", as on the Unicode path. Returns what
+ * local_ascii returns; anything else takes the Unicode path.
+ * test_norm compares this path with libunistring on every two-byte
+ * sequence.
+ */
+static size_t local_latin1(const unsigned char *p, size_t n, char *out)
+{
+    if (n > HC__LOCAL_MAX)
+        return HC__LOCAL_MAX + 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            if (c <= 0x20 || c == 0x7F)
+                return 0;
+            out[i] = (char)ascii_lower((unsigned char)c);
+            continue;
+        }
+        if ((c != 0xC2 && c != 0xC3) || i + 1 >= n || (p[i + 1] & 0xC0) != 0x80)
+            return HC__LOCAL_MAX + 1;
+        unsigned cp = (c & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu);
+        if (cp <= 0xA0)
+            return 0;
+        if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+            cp += 0x20;
+        out[i] = (char)(0xC0 | cp >> 6);
+        out[i + 1] = (char)(0x80 | (cp & 0x3F));
+        i++;
+    }
+    return n;
+}
+
 hc_status hc_email_normalize(const void *email, size_t len, char *out,
                              size_t *out_len)
 {
@@ -449,6 +488,8 @@ hc_status hc_email_normalize(const void *email, size_t len, char *out,
         goto done;
 
     local_len = local_ascii(p, ln, out);
+    if (local_len > HC__LOCAL_MAX)
+        local_len = local_latin1(p, ln, out);
     if (local_len > HC__LOCAL_MAX)
         HC_TRY(hc__local_normalize_unicode(p, ln, out, &local_len));
     if (local_len == 0)
