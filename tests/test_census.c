@@ -400,7 +400,12 @@ static int gen(racct *a, int sparse_ids, int varied)
             rng_state = 0x9E3779B97F4A7C15ull * (x->id + 1) + (uint64_t)x->host;
         for (int k = 0; k < 3; k++)
             rnd(2);
-        snprintf(x->login, sizeof x->login, "%s", rnd(25) ? "u" : "ghost");
+        /* Varied rows may differ in their login alone, which only the
+         * full path's order of equal ranks tells apart. */
+        snprintf(x->login, sizeof x->login, "%s",
+                 !rnd(25)           ? "ghost"
+                 : varied && rnd(2) ? "v"
+                                    : "u");
         pool_email(x->primary, sizeof x->primary);
         if (rnd(3) == 0)
             pool_email(x->other, sizeof x->other);

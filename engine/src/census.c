@@ -229,6 +229,14 @@ static hc_status arena_str(hc__buf *arena, hc_str s, uint32_t *off)
     return HC_OK;
 }
 
+/* Mixes one key's fingerprint (or, for a keyless primary, a constant)
+ * into a row hash; a repeat of the same row mixes the same sequence. */
+static inline uint64_t row_mix(uint64_t h, uint64_t lo, uint64_t hi)
+{
+    h ^= lo + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return (h ^ hi) * 0xFF51AFD7ED558CCDull;
+}
+
 /* Normalizes s and appends its key id; keyless values append HC__NOKEY
  * only when keep_empty (the GHES primary slot), else nothing. */
 static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
@@ -260,6 +268,7 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     if (rc != HC_OK)
         return rc;
     (*count)++;
+    w->row_mix = row_mix(w->row_mix, fp.lo, fp.hi);
     if (!klen)
         return HC_OK;
     if (w->n_recent < HC_ARRAY_LEN(w->recent))
@@ -341,6 +350,7 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     size_t logins_mark = s->logins.len;
 
     w->n_recent = 0;
+    w->row_mix = 0x243F6A8885A308D3ull;
     hc__ghes_rec rec = {0};
     rec.id = a->id;
     rec.source = (uint16_t)a->source; /* checked by source_is */
@@ -362,9 +372,13 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     for (size_t i = 0; i < a->n_emails; i++)
         HC_TRY(push_key(w, a->emails[i], false, &n_keys));
     rec.meta = (uint16_t)(n_keys | flags << HC__META_FLAGS_SHIFT);
-    rec.rank = row_hash(a->login, a->primary_email, a->emails, a->n_emails,
-                        a->suspended) >>
-               1;
+    /* The rank orders rows of one (host, id) by what counting sees of
+     * them: their keys (as normalized, in order) and flags, with the top
+     * bit for rows that cannot consume a seat. The fingerprints are at
+     * hand, so this costs no hashing of the raw strings. Rows of equal
+     * rank differ at most in their login, which the full path compares
+     * next (cmp_ghes) and a summary never shows. */
+    rec.rank = row_mix(w->row_mix, flags, n_keys) >> 1;
     if (flags & (HC__F_SUSPENDED | HC__F_SYSTEM))
         rec.rank |= (uint64_t)1 << 63;
     HC_TRY(hc__buf_append(&s->ghes, &rec, sizeof rec));

@@ -44,7 +44,8 @@ enum {
 
 /* A GHES account row. `rank` orders repeated rows of one (host, id): the
  * top bit is set for rows that cannot consume a seat, the rest is a hash of
- * the row's content, so the chosen row never depends on input order. */
+ * the row's keys and flags (logins break ties in the full path), so the
+ * chosen row never depends on input order. */
 typedef struct hc__ghes_rec {
     uint64_t id;
     uint64_t rank;
@@ -115,6 +116,9 @@ struct hc_census_writer {
      * shared key set. */
     hc_fp recent[4];
     unsigned n_recent;
+    /* Hash of the keys of the GHES account being added, in order: the
+     * account's rank (hc_census_add_ghes). */
+    uint64_t row_mix;
     /* Keys normalized but not yet inserted, inserted HC__KEY_BATCH at a
      * time with their table slots prefetched ahead. Each remembers where
      * its id goes in the segment's key array. */

@@ -32,6 +32,7 @@
 typedef struct ghes_sort {
     uint64_t id;
     uint64_t rank;
+    hc_str login;   /* orders rows of equal rank, which differ at most here */
     uint32_t srank; /* source's rank among source names */
     uint32_t rec;
     uint16_t seg;
@@ -64,6 +65,9 @@ static int cmp_ghes(const void *pa, const void *pb)
         return a->id < b->id ? -1 : 1;
     if (a->rank != b->rank)
         return a->rank < b->rank ? -1 : 1;
+    int c = cmp_bytes(a->login, b->login);
+    if (c)
+        return c;
     if (a->seg != b->seg)
         return a->seg < b->seg ? -1 : 1;
     return (a->rec > b->rec) - (a->rec < b->rec);
@@ -188,7 +192,11 @@ static hc_status build_accounts(run *st, bool with_ghes)
             with_ghes ? (uint32_t)(s->ghes.len / sizeof(hc__ghes_rec)) : 0;
         for (uint32_t j = 0; j < ng; j++) {
             const hc__ghes_rec *g = hc__ghes_at(s, j);
-            gs[gi++] = (ghes_sort){g->id, g->rank, st->srank[g->source], j,
+            gs[gi++] = (ghes_sort){g->id,
+                                   g->rank,
+                                   hc__seg_str(s, hc__ghes_login(s, j)),
+                                   st->srank[g->source],
+                                   j,
                                    (uint16_t)i};
         }
         uint32_t nc = (uint32_t)(s->ghec.len / sizeof(hc__ghec_rec));
