@@ -401,7 +401,8 @@ static inline void fuzz_acct_add(hc_census *c, hc_census_writer *w,
  */
 static inline hc_census *fuzz_census_build(const fuzz_accts *A,
                                            unsigned threads, size_t writers,
-                                           bool reversed, hc_domains **domains)
+                                           bool reversed, bool summary_only,
+                                           hc_domains **domains)
 {
     hc_census *c = NULL;
     hc_census_writer *w[4] = {NULL, NULL, NULL, NULL};
@@ -417,6 +418,7 @@ static inline hc_census *fuzz_census_build(const fuzz_accts *A,
     o.threads = threads;
     o.expected_keys = 64; /* small inputs: keep per-run setup cheap */
     o.verified_domains = *domains;
+    o.summary_only = summary_only;
     FUZZ_OK(hc_census_create(&o, &c));
     if (writers < 1 || writers > 4)
         writers = 1;

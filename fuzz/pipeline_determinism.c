@@ -6,11 +6,12 @@
  * through case, NFC, IDNA and whitespace). The accounts go into one census
  * in input order with one writer and threads=1, and into another in reverse
  * order dealt over three writers with threads=3 (so sources also get other
- * ids). Under both policies the summaries and the report JSON and CSV must
- * be identical byte for byte, the per-source counts equal source by source,
- * and each summary internally consistent. The summary JSON lists sources in
- * the order they were registered (the command line's order), so it is
- * compared between two runs of one census instead.
+ * ids). Under both policies the summaries, the summary JSON and the report
+ * JSON and CSV must be identical byte for byte, the per-source counts equal
+ * source by source, and each summary internally consistent. A third census
+ * built summary_only (no logins, no key bytes without verified domains),
+ * counted on the summary-only path, must give the same summary and summary
+ * JSON.
  */
 #include "fuzz_common.h"
 
@@ -79,11 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static fuzz_accts A;
     fuzz_in in = {data, size};
-    hc_domains *d1 = NULL, *d2 = NULL;
+    hc_domains *d1 = NULL, *d2 = NULL, *d3 = NULL;
 
     fuzz_accts_decode(&in, &A, true);
-    hc_census *c1 = fuzz_census_build(&A, 1, 1, false, &d1);
-    hc_census *c2 = fuzz_census_build(&A, 3, 3, true, &d2);
+    hc_census *c1 = fuzz_census_build(&A, 1, 1, false, false, &d1);
+    hc_census *c2 = fuzz_census_build(&A, 3, 3, true, false, &d2);
+    hc_census *c3 = fuzz_census_build(&A, 2, 2, true, true, &d3);
 
     for (int p = 0; p < 2; p++) {
         hc_policy policy = p ? HC_POLICY_EXTENDED : HC_POLICY_GITHUB;
@@ -100,6 +102,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(fuzz_mem_equal(&o1.csv, &o2.csv),
                    "policy %s: report CSV differs (%zu vs %zu bytes)",
                    hc_policy_name(policy), o1.csv.n, o2.csv.n);
+        FUZZ_CHECK(fuzz_mem_equal(&o1.summary, &o2.summary),
+                   "policy %s: summary JSON differs", hc_policy_name(policy));
+        /* The summary-only path on a summary_only census. */
+        hc_result *r3 = NULL;
+        hc_summary s3;
+        fuzz_mem j3 = {0};
+        FUZZ_CHECK(hc_census_run(c3, policy, &r3) == HC_ERR_ARG,
+                   "a summary_only census ran with persons");
+        FUZZ_OK(hc_census_run_ex(c3, policy, 0, &r3));
+        hc_result_summary(r3, &s3);
+        fuzz_summary_same(&o1.sum, &s3, "summary_only census");
+        FUZZ_OK(hc_summary_write_json(r3, 0, fuzz_mem_write, &j3));
+        FUZZ_CHECK(fuzz_mem_equal(&o1.summary, &j3),
+                   "policy %s: summary JSON of the summary-only path differs",
+                   hc_policy_name(policy));
+        fuzz_mem_free(&j3);
+        hc_result_destroy(r3);
         /* A second run of the same census is independent and equal. */
         outputs o3;
         memset(&o3, 0, sizeof o3);
@@ -116,7 +135,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     hc_census_destroy(c1);
     hc_census_destroy(c2);
+    hc_census_destroy(c3);
     hc_domains_destroy(d1);
     hc_domains_destroy(d2);
+    hc_domains_destroy(d3);
     return 0;
 }

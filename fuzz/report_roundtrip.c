@@ -114,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     uint8_t mode = fuzz_u8(&in);
     fuzz_accts_decode(&in, &A, false);
-    hc_census *c = fuzz_census_build(&A, 1 + mode % 2, 1, false, &d);
+    hc_census *c = fuzz_census_build(&A, 1 + mode % 2, 1, false, false, &d);
     hc_policy policy = (mode & 2) ? HC_POLICY_EXTENDED : HC_POLICY_GITHUB;
     FUZZ_OK(hc_census_run(c, policy, &r));
 
