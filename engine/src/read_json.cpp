@@ -257,6 +257,13 @@ class reader
                             uint32_t &id);
     hc_status fallback_source(uint32_t &id);
     hc_status record_line(size_t s, size_t stop);
+    struct line_walk {
+        size_t released; /* input offset up to which pages were dropped */
+        uint64_t count;  /* records seen, for the periodic checks */
+        bool cancelled;
+    };
+    hc_status lines(const char *buf, size_t from, size_t to, size_t at,
+                    bool fast, line_walk &w);
     hc_status records_streamed();
     hc_status deliver_fast(const hc__ndjson_rec &r, size_t off);
     hc_status deliver_ghes(const hc_ghes_account &a, size_t off);
@@ -1358,6 +1365,47 @@ static bool pread_all(int fd, char *buf, size_t n, size_t off, int &err)
  * buffer) are read from the mapping by the full reader, as are line
  * numbers for errors; both are the same bytes.
  */
+/*
+ * The records of the lines in buf[from, to), where buf[0] is input offset
+ * `at` and `to` is a line end or the job's end. Each line goes to the fast
+ * path (when `fast`) and otherwise to the full reader on its own, which
+ * reads it from the mapping: the same bytes.
+ */
+hc_status reader::lines(const char *buf, size_t from, size_t to, size_t at,
+                        bool fast, line_walk &w)
+{
+    hc__ndjson_rec r;
+    const char *p = buf + from, *end = buf + to;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+            p++;
+        if (p == end)
+            break;
+        size_t off = at + size_t(p - buf);
+        if ((++w.count & 4095) == 0) {
+            if (hc__job_cancelled(job_)) {
+                w.cancelled = true;
+                return HC_OK;
+            }
+            release_parsed(job_, off, &w.released);
+        }
+        size_t n = fast ? hc__ndjson_fast(p, end, &r) : 0;
+        hc_status rc;
+        if (n) {
+            rc = deliver_fast(r, off);
+            p += n;
+        } else {
+            const char *nl =
+                static_cast<const char *>(memchr(p, '\n', size_t(end - p)));
+            rc = record_line(off, at + size_t((nl ? nl : end) - buf));
+            p = nl ? nl + 1 : end;
+        }
+        if (rc != HC_OK)
+            return rc;
+    }
+    return HC_OK;
+}
+
 hc_status reader::records_streamed()
 {
     char *buf = static_cast<char *>(malloc(stream_chunk));
@@ -1366,11 +1414,9 @@ hc_status reader::records_streamed()
                                "out of memory reading the input");
     const char *b = job_->base;
     size_t at = job_->begin; /* file offset of buf[0] */
-    size_t released = job_->begin;
-    uint64_t count = 0;
+    line_walk w{job_->begin, 0, false};
     hc_status rc = HC_OK;
-    hc__ndjson_rec r;
-    while (at < job_->end && rc == HC_OK) {
+    while (at < job_->end && rc == HC_OK && !w.cancelled) {
         size_t got = std::min(stream_chunk, job_->end - at);
         int err = 0;
         if (!pread_all(job_->fd, buf, got, at, err)) {
@@ -1379,52 +1425,23 @@ hc_status reader::records_streamed()
                                      : "the file shrank while being read");
             break;
         }
-        const char *end = buf + got;
+        size_t to = got;
         if (at + got < job_->end) {
             /* Only whole lines: the fast path must see where each ends. */
             const char *nl = static_cast<const char *>(memrchr(buf, '\n', got));
             if (!nl) {
-                /* A line longer than the buffer. */
-                size_t off = doc_start(job_, at);
-                if (off >= job_->end)
-                    break;
+                /* A line longer than the buffer: read it in the mapping. */
                 const char *e = static_cast<const char *>(
-                    memchr(b + off, '\n', job_->end - off));
-                size_t stop = e ? size_t(e - b) : job_->end;
-                rc = record_line(off, stop);
-                at = e ? stop + 1 : job_->end;
+                    memchr(b + at, '\n', job_->end - at));
+                size_t stop = e ? size_t(e - b) + 1 : job_->end;
+                rc = lines(b, at, stop, 0, true, w);
+                at = stop;
                 continue;
             }
-            end = nl + 1;
+            to = size_t(nl - buf) + 1;
         }
-        const char *p = buf;
-        while (p < end && rc == HC_OK) {
-            while (p < end &&
-                   (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-                p++;
-            if (p == end)
-                break;
-            size_t off = at + size_t(p - buf);
-            if ((++count & 4095) == 0) {
-                if (hc__job_cancelled(job_)) {
-                    free(buf);
-                    return HC_OK;
-                }
-                release_parsed(job_, off, &released);
-            }
-            size_t n = hc__ndjson_fast(p, end, &r);
-            if (n) {
-                rc = deliver_fast(r, off);
-                p += n;
-                continue;
-            }
-            const char *nl =
-                static_cast<const char *>(memchr(p, '\n', size_t(end - p)));
-            size_t stop = at + size_t((nl ? nl : end) - buf);
-            rc = record_line(off, stop);
-            p = nl ? nl + 1 : end;
-        }
-        at += size_t(end - buf);
+        rc = lines(buf, 0, to, at, true, w);
+        at += to;
     }
     free(buf);
     return rc;
@@ -1443,40 +1460,11 @@ hc_status reader::records()
     parser_.threaded = false;
 #endif
     defer_ = true;
-    if (job_->has_fd && !hc__ndjson_fast_off)
-        return records_streamed();
-    const char *b = job_->base;
     const bool fast = !hc__ndjson_fast_off;
-    size_t pos = job_->begin;
-    size_t released = job_->begin;
-    uint64_t count = 0;
-    hc__ndjson_rec r;
-    while (pos < job_->end) {
-        size_t off = doc_start(job_, pos);
-        if (off >= job_->end)
-            break;
-        if ((++count & 4095) == 0) {
-            if (hc__job_cancelled(job_))
-                return HC_OK;
-            release_parsed(job_, off, &released);
-        }
-        size_t n = fast ? hc__ndjson_fast(b + off, b + job_->end, &r) : 0;
-        if (n) {
-            hc_status rc = deliver_fast(r, off);
-            if (rc != HC_OK)
-                return rc;
-            pos = off + n;
-            continue;
-        }
-        const char *nl =
-            static_cast<const char *>(memchr(b + off, '\n', job_->end - off));
-        size_t stop = nl ? size_t(nl - b) : job_->end;
-        hc_status rc = record_line(off, stop);
-        if (rc != HC_OK)
-            return rc;
-        pos = nl ? stop + 1 : job_->end;
-    }
-    return HC_OK;
+    if (job_->has_fd && fast)
+        return records_streamed();
+    line_walk w{job_->begin, 0, false};
+    return lines(job_->base, job_->begin, job_->end, 0, fast, w);
 }
 
 template <typename F> hc_status guarded(hc__job *job, F body)
