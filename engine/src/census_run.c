@@ -741,6 +741,13 @@ static bool ranked(const src_ids *si, uint64_t id)
     return !si->seen || bit_test(si->twice, id - si->min);
 }
 
+/* Puts a row's id in its source's rank set, lowering its minimum rank. */
+static hc_status rank_row(src_ids *si, const hc__ghes_rec *g)
+{
+    uint32_t id;
+    return hc_hset_upsert(si->ranks, &g->id, sizeof g->id, g->rank, &id, NULL);
+}
+
 static hc_status seen_span(fast *f, unsigned t, const hc__segment *seg,
                            uint32_t r0, uint32_t r1)
 {
@@ -749,9 +756,7 @@ static hc_status seen_span(fast *f, unsigned t, const hc__segment *seg,
         const hc__ghes_rec *g = hc__ghes_at(seg, i);
         src_ids *si = &f->ids[g->source];
         if (!si->seen) {
-            uint32_t id;
-            hc_status rc = hc_hset_upsert(si->ranks, &g->id, sizeof g->id,
-                                          g->rank, &id, NULL);
+            hc_status rc = rank_row(si, g);
             if (rc != HC_OK)
                 return rc;
         } else if (bit_set(si->seen, g->id - si->min)) {
@@ -777,9 +782,7 @@ static hc_status twice_span(fast *f, unsigned t, const hc__segment *seg,
         src_ids *si = &f->ids[g->source];
         if (!si->seen || !si->ranks || !bit_test(si->twice, g->id - si->min))
             continue;
-        uint32_t id;
-        hc_status rc =
-            hc_hset_upsert(si->ranks, &g->id, sizeof g->id, g->rank, &id, NULL);
+        hc_status rc = rank_row(si, g);
         if (rc != HC_OK)
             return rc;
     }
