@@ -6,7 +6,8 @@
  * and stable across growth, `inserted` only for new keys, owners the
  * running minimum, HC_ERR_FULL exactly when a new key meets a full set (and
  * then nothing inserted), HC_ERR_LIMIT for oversized keys, find and the key
- * bytes as recorded.
+ * bytes as recorded. Batches (hc_hset_upsert_batch) must do exactly what
+ * the same upserts one by one would, new keys taking ids in op order.
  */
 #include "fuzz_common.h"
 
@@ -80,6 +81,18 @@ static void check_all(const hc_hset *s)
         check_id(s, (uint32_t)i);
 }
 
+static void ref_add(const unsigned char *k, size_t n, uint64_t owner)
+{
+    FUZZ_CHECK(ref_n < MAX_KEYS, "reference full");
+    ref_key *r = &ref[ref_n++];
+    r->b = malloc(n ? n : 1);
+    FUZZ_CHECK(r->b != NULL, "out of memory");
+    if (n)
+        memcpy(r->b, k, n);
+    r->n = n;
+    r->owner = owner;
+}
+
 static void upsert(hc_hset *s, const unsigned char *k, size_t n, uint64_t owner,
                    bool with_fp)
 {
@@ -126,15 +139,60 @@ static void upsert(hc_hset *s, const unsigned char *k, size_t n, uint64_t owner,
     FUZZ_CHECK(inserted, "new key not reported as inserted");
     FUZZ_CHECK(id == ref_n, "new key got id %u, want dense id %zu",
                (unsigned)id, ref_n);
-    FUZZ_CHECK(ref_n < MAX_KEYS, "reference full");
-    ref_key *r = &ref[ref_n++];
-    r->b = malloc(n ? n : 1);
-    FUZZ_CHECK(r->b != NULL, "out of memory");
-    if (n)
-        memcpy(r->b, k, n);
-    r->n = n;
-    r->owner = owner;
+    ref_add(k, n, owner);
     check_id(s, id);
+}
+
+/*
+ * A batch of m keys drawn from the input (repeats likely, one over-long key
+ * when `long_key`), checked op by op against the reference. The status must
+ * be HC_OK exactly when every op was done, else the error of a failed op.
+ */
+#define BATCH_MAX 24
+
+static void batch(hc_hset *s, fuzz_in *in, size_t m, bool long_key)
+{
+    static unsigned char keys[BATCH_MAX][HC_HSET_KEY_MAX + 1];
+    hc_hset_op ops[BATCH_MAX];
+    for (size_t i = 0; i < m; i++) {
+        size_t n = key_make(fuzz_u16(in) % 1024, keys[i]);
+        if (long_key && i == m / 2)
+            n = HC_HSET_KEY_MAX + 1;
+        ops[i].fp = hc_fingerprint(keys[i], n);
+        ops[i].key = keys[i];
+        ops[i].len = n;
+    }
+    size_t cap = hc_hset_capacity(s);
+    hc_status rc = hc_hset_upsert_batch(s, ops, m);
+    bool full = false, limit = false;
+    for (size_t i = 0; i < m; i++) {
+        const hc_hset_op *op = &ops[i];
+        long at = op->len > HC_HSET_KEY_MAX ? -1 : ref_find(keys[i], op->len);
+        bool room = ref_n < cap;
+        if (op->len > HC_HSET_KEY_MAX || (at < 0 && !room)) {
+            limit |= op->len > HC_HSET_KEY_MAX;
+            full |= op->len <= HC_HSET_KEY_MAX;
+            FUZZ_CHECK(op->id == HC_HSET_NO_ID && !op->inserted,
+                       "batch op %zu of %zu bytes: id %u, inserted %d", i,
+                       op->len, (unsigned)op->id, op->inserted);
+            continue;
+        }
+        if (at < 0) {
+            at = (long)ref_n;
+            ref_add(keys[i], op->len, HC_OWNER_NONE);
+            FUZZ_CHECK(op->inserted, "batch op %zu: new key not inserted", i);
+        } else {
+            FUZZ_CHECK(!op->inserted, "batch op %zu: present key inserted", i);
+        }
+        FUZZ_CHECK(op->id == (uint32_t)at, "batch op %zu: id %u, want %ld", i,
+                   (unsigned)op->id, at);
+        check_id(s, op->id);
+    }
+    FUZZ_CHECK((rc == HC_OK && !full && !limit) ||
+                   (rc == HC_ERR_FULL && full) || (rc == HC_ERR_LIMIT && limit),
+               "batch gave %s (full %d, limit %d)", hc_status_str(rc), full,
+               limit);
+    check_all(s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -148,7 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(hc_hset_size(s) == 0 && hc_hset_capacity(s) > 0,
                "a new set: size %zu, capacity %zu", hc_hset_size(s),
                hc_hset_capacity(s));
-    while (in.n > 0 && ref_n < MAX_KEYS - 1) {
+    while (in.n > 0 && ref_n < MAX_KEYS - BATCH_MAX) {
         uint8_t op = fuzz_u8(&in);
         uint64_t owner = FUZZ_PICK(owners, &in);
         switch (op % 8) {
@@ -201,7 +259,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_all(s);
             break;
         }
-        default: check_all(s); break;
+        case 7:
+            if (op & 0x10) {
+                batch(s, &in, 1 + fuzz_u8(&in) % BATCH_MAX, op & 0x20);
+                break;
+            }
+            check_all(s);
+            break;
         }
     }
     check_all(s);

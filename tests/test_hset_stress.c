@@ -3,8 +3,10 @@
  * overlapping keys with random owners at the same time, and afterwards the
  * set must equal what a sequential reference computes from the same offers:
  * one id per distinct key, ids dense and unique, every owner the minimum
- * offered, key bytes intact. A second test drives the set into HC_ERR_FULL
- * from many threads and grows it between rounds. Meant to run under
+ * offered, key bytes intact. Each test runs once with single upserts and
+ * once with batches (hc_hset_upsert_batch), whose pending slots are held
+ * across a whole batch. One test drives the set into HC_ERR_FULL from many
+ * threads and grows it between rounds. Meant to run under
  * ThreadSanitizer too; HC_STRESS_SCALE multiplies the work, HC_TEST_SEED
  * replays a run.
  */
@@ -84,6 +86,7 @@ typedef struct worker {
     pthread_barrier_t *start;
     uint64_t seed;
     size_t ops;
+    bool batched;        /* insert through hc_hset_upsert_batch */
     uint64_t *min_owner; /* minimum owner offered (upsert or claim) */
     uint32_t *id_seen;   /* id returned to this thread, or UINT32_MAX */
     uint8_t *upserted;   /* this thread upserted the key successfully */
@@ -99,6 +102,45 @@ static void note_id(worker *w, size_t k, uint32_t id)
         w->errors++;
 }
 
+/*
+ * Upserts universe keys keys[0..m) (m <= 64, repeats allowed) as one batch
+ * and records the outcome like a single upsert would. Keys the set refused
+ * with HC_ERR_FULL are moved to the front of keys; returns how many.
+ */
+static size_t batch_upsert(worker *w, size_t *keys, size_t m)
+{
+    hc_hset_op ops[64];
+    for (size_t i = 0; i < m; i++) {
+        const char *key = w->u->bytes[keys[i]];
+        ops[i].fp = hc_fingerprint(key, w->u->len[keys[i]]);
+        ops[i].key = key;
+        ops[i].len = w->u->len[keys[i]];
+        ops[i].id = 0;
+        ops[i].inserted = true;
+    }
+    hc_status st = hc_hset_upsert_batch(w->set, ops, m);
+    if (st != HC_OK && st != HC_ERR_FULL)
+        w->errors++;
+    size_t refused = 0;
+    for (size_t i = 0; i < m; i++) {
+        size_t k = keys[i];
+        if (ops[i].id == HC_HSET_NO_ID) {
+            /* Not done: only a full set may leave an op undone. */
+            if (st != HC_ERR_FULL || ops[i].inserted)
+                w->errors++;
+            keys[refused++] = k;
+            continue;
+        }
+        w->inserted += ops[i].inserted;
+        w->upserted[k] = 1;
+        note_id(w, k, ops[i].id);
+        hc_str s = hc_hset_key(w->set, ops[i].id);
+        if (s.len != w->u->len[k] || memcmp(s.ptr, w->u->bytes[k], s.len) != 0)
+            w->errors++;
+    }
+    return refused;
+}
+
 static void *mixed_worker(void *arg)
 {
     worker *w = arg;
@@ -111,7 +153,18 @@ static void *mixed_worker(void *arg)
         size_t len = w->u->len[k];
         uint32_t id;
         unsigned kind = (unsigned)((r >> 8) % 100);
-        if (kind < 70) {
+        if (w->batched && kind < 20) {
+            size_t keys[64], m = 1 + (size_t)((r >> 24) % 64);
+            keys[0] = k;
+            for (size_t i = 1; i < m; i++) {
+                /* Some repeats within the batch, most keys fresh draws. */
+                keys[i] = rng_next(&w->seed) % 8 == 0
+                              ? keys[rng_next(&w->seed) % i]
+                              : (size_t)(rng_next(&w->seed) % w->u->n);
+            }
+            if (batch_upsert(w, keys, m) != 0)
+                w->errors++;
+        } else if (kind < 70) {
             bool ins = false;
             hc_fp fp = hc_fingerprint(key, len);
             hc_hset_prefetch(w->set, fp);
@@ -222,7 +275,7 @@ static void verify(const hc_hset *set, const universe *u, const worker *ws,
 
 static void test_concurrent_mixed(void **state)
 {
-    (void)state;
+    bool batched = *state != NULL;
     uint64_t seed = test_seed();
     size_t ops = 25000 * stress_scale();
     universe u;
@@ -242,6 +295,7 @@ static void test_concurrent_mixed(void **state)
         ws[t].start = &start;
         ws[t].seed = seed + 0x1000 * (t + 1);
         ws[t].ops = ops;
+        ws[t].batched = batched;
         assert_int_equal(pthread_create(&tids[t], NULL, mixed_worker, &ws[t]),
                          0);
     }
@@ -265,7 +319,18 @@ static void *same_keys_worker(void *arg)
 {
     worker *w = arg;
     pthread_barrier_wait(w->start);
-    for (size_t k = 0; k < w->u->n; k++) {
+    for (size_t k = 0; w->batched && k < w->u->n;) {
+        /* Batches of random sizes, so that threads' batches overlap at
+         * different offsets. */
+        size_t keys[64], m = 1 + (size_t)(rng_next(&w->seed) % 64);
+        m = m < w->u->n - k ? m : w->u->n - k;
+        for (size_t i = 0; i < m; i++)
+            keys[i] = k + i;
+        if (batch_upsert(w, keys, m) != 0)
+            w->errors++;
+        k += m;
+    }
+    for (size_t k = 0; !w->batched && k < w->u->n; k++) {
         uint64_t owner = rng_next(&w->seed) % 1000;
         uint32_t id;
         bool ins = false;
@@ -285,7 +350,7 @@ static void *same_keys_worker(void *arg)
 
 static void test_concurrent_same_keys(void **state)
 {
-    (void)state;
+    bool batched = *state != NULL;
     uint64_t seed = test_seed();
     universe u;
     universe_init(&u, 20000 * stress_scale(), &seed);
@@ -301,6 +366,7 @@ static void test_concurrent_same_keys(void **state)
         ws[t].u = &u;
         ws[t].start = &start;
         ws[t].seed = seed + 0x3000 * (t + 1);
+        ws[t].batched = batched;
         assert_int_equal(
             pthread_create(&tids[t], NULL, same_keys_worker, &ws[t]), 0);
     }
@@ -334,7 +400,17 @@ static void *grow_round(void *arg)
     pthread_barrier_wait(w->start);
     size_t keep = 0;
     g->full = 0;
-    for (size_t i = 0; i < g->ntodo; i++) {
+    for (size_t i = 0; w->batched && i < g->ntodo;) {
+        size_t m = g->ntodo - i < 64 ? g->ntodo - i : 64;
+        size_t keys[64];
+        memcpy(keys, g->todo + i, m * sizeof *keys);
+        size_t refused = batch_upsert(w, keys, m);
+        memcpy(g->todo + keep, keys, refused * sizeof *keys);
+        keep += refused;
+        g->full += refused;
+        i += m;
+    }
+    for (size_t i = 0; !w->batched && i < g->ntodo; i++) {
         size_t k = g->todo[i];
         uint64_t owner = rng_next(&w->seed) % 1000000;
         uint32_t id;
@@ -364,7 +440,7 @@ static void *grow_round(void *arg)
 
 static void test_concurrent_full_and_grow(void **state)
 {
-    (void)state;
+    bool batched = *state != NULL;
     uint64_t seed = test_seed();
     size_t per_thread = 6000 * stress_scale();
     universe u;
@@ -379,6 +455,7 @@ static void test_concurrent_full_and_grow(void **state)
         gs[t].w.set = set;
         gs[t].w.u = &u;
         gs[t].w.seed = seed + 0x2000 * (t + 1);
+        gs[t].w.batched = batched;
         gs[t].todo = malloc(per_thread * sizeof *gs[t].todo);
         assert_non_null(gs[t].todo);
         gs[t].ntodo = per_thread;
@@ -424,12 +501,18 @@ static void test_concurrent_full_and_grow(void **state)
     universe_fini(&u);
 }
 
+/* The prestate of the batched runs; the single-upsert runs get NULL. */
+static int batched_runs = 1;
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_mixed),
+        cmocka_unit_test_prestate(test_concurrent_mixed, &batched_runs),
         cmocka_unit_test(test_concurrent_same_keys),
+        cmocka_unit_test_prestate(test_concurrent_same_keys, &batched_runs),
         cmocka_unit_test(test_concurrent_full_and_grow),
+        cmocka_unit_test_prestate(test_concurrent_full_and_grow, &batched_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

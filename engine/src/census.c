@@ -159,57 +159,46 @@ done:
     return rc;
 }
 
-/* Inserts a normalized key, growing the shared set when it is full. The
- * caller holds the grow lock shared; it is held again on return. */
-static hc_status writer_key(hc_census_writer *w, hc_fp fp, const char *key,
-                            size_t len, uint32_t *id)
-{
-    hc_census *c = w->census;
-    for (;;) {
-        hc_status rc =
-            hc_hset_upsert_fp(c->keys, fp, key, len, HC_OWNER_NONE, id, NULL);
-        if (rc != HC_ERR_FULL)
-            return rc;
-        size_t seen = hc_hset_capacity(c->keys);
-        pthread_rwlock_unlock(&c->grow_lock);
-        pthread_rwlock_wrlock(&c->grow_lock);
-        /* Grow unless another writer did while we waited. */
-        rc = HC_OK;
-        if (hc_hset_capacity(c->keys) == seen)
-            rc = hc_hset_grow(c->keys, seen * 2);
-        pthread_rwlock_unlock(&c->grow_lock);
-        pthread_rwlock_rdlock(&c->grow_lock);
-        if (rc != HC_OK && rc != HC_ERR_FULL)
-            return rc;
-    }
-}
-
 /*
- * Inserts the pending keys and stores their ids. The grow lock is held
+ * Inserts the pending keys and stores their ids: one hc_hset_upsert_batch,
+ * which prefetches ahead and takes the ids of new keys together. When the
+ * shared set is full, grows it (unless another writer did meanwhile) and
+ * repeats the batch: keys already inserted are found. The grow lock is held
  * shared only here, for one batch, so no lock is held between calls and a
- * thread may feed several writers. The slot of the key HC__KEY_AHEAD
- * places ahead is prefetched before each insert, so that their cache
- * misses overlap instead of adding up.
+ * thread may feed several writers.
  */
 static hc_status writer_flush_keys(hc_census_writer *w)
 {
     hc_census *c = w->census;
     hc_status rc = HC_OK;
     uint32_t *ids = (uint32_t *)(void *)w->seg.keys.data;
-    pthread_rwlock_rdlock(&c->grow_lock);
-    for (unsigned i = 0; i < HC_MIN(w->n_pending, HC__KEY_AHEAD); i++)
-        hc_hset_prefetch(c->keys, w->pending[i].fp);
-    for (unsigned i = 0; i < w->n_pending && rc == HC_OK; i++) {
-        if (i + HC__KEY_AHEAD < w->n_pending)
-            hc_hset_prefetch(c->keys, w->pending[i + HC__KEY_AHEAD].fp);
-        uint32_t id = HC__NOKEY;
+    hc_hset_op ops[HC__KEY_BATCH];
+    unsigned n = w->n_pending;
+    for (unsigned i = 0; i < n; i++) {
+        ops[i].fp = w->pending[i].fp;
+        ops[i].key = w->pending[i].key;
         /* Without key bytes the set knows keys by fingerprint alone. */
-        rc = writer_key(w, w->pending[i].fp, w->pending[i].key,
-                        c->key_bytes ? w->pending[i].len : 0, &id);
-        if (rc == HC_OK)
-            ids[w->pending[i].at] = id;
+        ops[i].len = c->key_bytes ? w->pending[i].len : 0;
+    }
+    pthread_rwlock_rdlock(&c->grow_lock);
+    for (;;) {
+        rc = hc_hset_upsert_batch(c->keys, ops, n);
+        if (rc != HC_ERR_FULL)
+            break;
+        size_t seen = hc_hset_capacity(c->keys);
+        pthread_rwlock_unlock(&c->grow_lock);
+        pthread_rwlock_wrlock(&c->grow_lock);
+        rc = HC_OK;
+        if (hc_hset_capacity(c->keys) == seen)
+            rc = hc_hset_grow(c->keys, seen * 2);
+        pthread_rwlock_unlock(&c->grow_lock);
+        pthread_rwlock_rdlock(&c->grow_lock);
+        if (rc != HC_OK && rc != HC_ERR_FULL)
+            break;
     }
     pthread_rwlock_unlock(&c->grow_lock);
+    for (unsigned i = 0; i < n && rc == HC_OK; i++)
+        ids[w->pending[i].at] = ops[i].id;
     w->n_pending = 0;
     return rc;
 }

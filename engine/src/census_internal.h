@@ -25,11 +25,11 @@
 #define HC__ARENA_LIMIT ((size_t)UINT32_MAX)
 #define HC__RECORDS_LIMIT ((size_t)1 << 34)
 #define HC__KEYS_PER_ACCOUNT 4096u
-/* Keys a writer inserts per hold of the shared grow lock. Taking the lock
- * moves its cache line between cores (about 230 ns on a 2-vCPU VM), so
- * batches are large; the prefetch distance within one is HC__KEY_AHEAD. */
+/* Keys a writer inserts per hold of the shared grow lock, as one
+ * hc_hset_upsert_batch. Taking the lock, like taking ids for new keys, moves
+ * a cache line between cores (about 230 ns on a 2-vCPU VM), so batches are
+ * large. */
 #define HC__KEY_BATCH 64u
-#define HC__KEY_AHEAD 8u
 
 enum {
     HC__F_SUSPENDED = 1u << 0,

@@ -1,9 +1,10 @@
 /*
  * The lock-free concurrent hash map behind every "distinct key" question in
- * headcount. A flat power-of-two array of 8-byte slots, probed linearly,
- * maps a key's XXH3-128 fingerprint to a dense id; a per-id entry array
- * holds the full fingerprint, the owner (an atomic minimum) and where the
- * key bytes live in a bump-allocated arena of fixed-size blocks. A slot goes
+ * headcount. A flat power-of-two array of 16-byte slots, probed linearly,
+ * maps 96 bits of a key's XXH3-128 fingerprint to a dense id, so that
+ * finding a key reads one cache line; a per-id entry array holds the owner
+ * (an atomic minimum) and where the key bytes live in a bump-allocated
+ * arena of fixed-size blocks. A slot goes
  * empty -> pending (tag only: this thread won the slot and is filling the
  * entry) -> published (tag and id) or, when the insert fails, tombstone; it
  * never goes back, which is what makes lock-free probing sound. Layout,
@@ -28,9 +29,13 @@
 #define HSET_MAX_SLOTS ((size_t)1 << 32) /* slot index fits the low word */
 
 /*
- * Slot encoding: high word = 32-bit tag (never 0), low word = id + 1, or 0
- * while the inserting thread fills the entry. A slot with tag 0 and a
- * nonzero low word is a tombstone: it matches no key and is never reused.
+ * A slot is two words in one 16-byte cell (four per cache line). `word`:
+ * high half = 32-bit tag (never 0), low half = id + 1, or 0 while the
+ * inserting thread fills the entry; a word with tag 0 and a nonzero low half
+ * is a tombstone: it matches no key and is never reused. `hi`: the
+ * fingerprint's high 64 bits, written while the slot is pending and read
+ * only once it is published (the publishing release orders the two). The
+ * home slot comes from `hi`, so grow can rehash from the slots alone.
  */
 #define SLOT_EMPTY ((uint64_t)0)
 #define SLOT_TOMB ((uint64_t)1)
@@ -56,12 +61,25 @@
  * random slots, and with 4 KiB pages nearly every one is a TLB miss. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
+/* hc_hset_upsert_batch works HSET_BATCH ops at a time (op indexes fit a
+ * byte) and prefetches home slots HSET_AHEAD ops ahead: enough misses in
+ * flight to cover memory latency without evicting what it has fetched. */
+#define HSET_BATCH ((size_t)64)
+#define HSET_AHEAD 16
+
 /* Busy-wait iterations on a pending slot before yielding the CPU. */
 #define HSET_SPIN_BEFORE_YIELD 128
 
-/* One per id, 32 bytes and 32-byte aligned: never straddles a cache line. */
+typedef struct hset_slot {
+    hc_atomic_u64 word; /* tag << 32 | (id + 1); see SLOT_EMPTY, SLOT_TOMB */
+    hc_atomic_u64 hi;   /* fp.hi of the key, valid once word is published */
+} hset_slot;
+
+_Static_assert(sizeof(hset_slot) == 16, "four slots per cache line");
+
+/* One per id, 16 bytes and 16-byte aligned: never straddles a cache line.
+ * Only owner updates and key lookups by id read it, never a probe. */
 typedef struct hset_entry {
-    hc_fp fp;
     hc_atomic_u64 owner;
     uint64_t ref; /* arena offset << REF_LEN_BITS | key length */
 } hset_entry;
@@ -69,7 +87,7 @@ typedef struct hset_entry {
 struct hc_hset {
     /* Read-mostly: written by create and grow (exclusive access), and
      * `refuse` at most once per fill. */
-    hc_atomic_u64 *slots;
+    hset_slot *slots;
     size_t mask; /* slot count - 1 */
     size_t capacity;
     hset_entry *entries; /* capacity entries */
@@ -95,19 +113,24 @@ hc_fp hc_fingerprint(const void *key, size_t len)
     return fp;
 }
 
-/* The home slot uses the low bits of lo; the tag uses the high bits of hi,
- * so the two are independent and a tag match is a 1 in 2^32 event. */
-static inline uint32_t fp_tag(uint64_t fp_hi)
+/* The home slot uses the low bits of hi; the tag uses the high bits of lo,
+ * so the two are independent and a tag match is a 1 in 2^32 event. A key is
+ * identified by (tag, hi): 96 bits, see hset.md for the collision bound. */
+static inline uint32_t fp_tag(uint64_t fp_lo)
 {
-    uint32_t tag = (uint32_t)(fp_hi >> 32);
+    uint32_t tag = (uint32_t)(fp_lo >> 32);
     return tag ? tag : 1;
 }
 
-/* Fingerprints travel as two scalars on the hot paths, for the reason given
- * at hset_fill. */
-static inline bool fp_is(const hc_fp *a, uint64_t lo, uint64_t hi)
+static inline size_t fp_home(uint64_t fp_hi, size_t mask)
 {
-    return a->lo == lo && a->hi == hi;
+    return (size_t)fp_hi & mask;
+}
+
+static inline void slot_prefetch(const hc_hset *set, uint64_t fp_hi)
+{
+    /* Write intent: most probes of a cold slot end in a CAS on it. */
+    __builtin_prefetch(&set->slots[fp_home(fp_hi, set->mask)], 1, 3);
 }
 
 static inline uint32_t slot_tag(uint64_t s)
@@ -152,8 +175,8 @@ static size_t blocks_for(size_t capacity)
 }
 
 /*
- * Anonymous memory: zeroed, page-aligned (so 32-byte entries never straddle
- * a cache line) and backed only once touched, so a pre-sized set costs the
+ * Anonymous memory: zeroed, page-aligned (so 16-byte slots and entries
+ * never straddle a cache line) and backed only once touched, so a pre-sized set costs the
  * pages its keys use. Regions of a huge page or more are aligned to one and
  * advised to use them when `huge`; the advice is only a hint.
  */
@@ -269,75 +292,171 @@ static hc_status arena_reserve(hc_hset *set, size_t len, uint64_t *off_out,
     }
 }
 
+/* Turns a slot this thread holds pending into a tombstone after a failed
+ * insert, so that threads waiting on it move on. Release for symmetry with
+ * the publish: partners are the same acquire loads; a tombstone carries no
+ * data. */
+static void slot_abandon(hset_slot *slot)
+{
+    hc_atomic_store_u64(&slot->word, SLOT_TOMB, HC_RELEASE);
+}
+
+/*
+ * Fills entry nid and publishes it in a slot this thread holds pending; the
+ * key bytes are already in the arena at ref. The one linearization point of
+ * an insert is the release store here.
+ */
+static void slot_publish(hc_hset *set, hset_slot *slot, uint32_t tag,
+                         uint64_t fp_hi, uint32_t nid, uint64_t ref,
+                         uint64_t owner)
+{
+    hset_entry *e = &set->entries[nid];
+    e->ref = ref;
+    hc_atomic_store_u64(&e->owner, owner, HC_RELAXED);
+    /* Relaxed: read only by threads that acquired the published word. */
+    hc_atomic_store_u64(&slot->hi, fp_hi, HC_RELAXED);
+    /* Release: publishes the slot's hi, the entry and the key bytes.
+     * Partners: the acquire loads of the word in hset_probe, hset_wait and
+     * hc_hset_find, and the acquire failure order of the claiming CAS. */
+    hc_atomic_store_u64(&slot->word, (uint64_t)tag << 32 | ((uint64_t)nid + 1),
+                        HC_RELEASE);
+}
+
+/* Takes n consecutive ids; returns the first. Ids at or past capacity are
+ * never used (the set stays full until grow resets next_id); drawing one
+ * sets refuse. Relaxed: the fetch_add alone makes ids unique; entries are
+ * published by the slot releases. */
+static uint32_t ids_take(hc_hset *set, uint32_t n)
+{
+    uint32_t nid = hc_atomic_fetch_add_u32(&set->next_id, n, HC_RELAXED);
+    if ((uint64_t)nid + n > set->capacity) {
+        /* Relaxed: a hint read by later inserts (see refuse). */
+        hc_atomic_store_u32(&set->refuse, HC_ERR_FULL, HC_RELAXED);
+    }
+    return nid;
+}
+
 /*
  * Completes an insert after this thread moved *slot from empty to pending:
  * copies the key, takes the next dense id, fills the entry and publishes.
  * The arena is reserved before the id so that a failure never leaves a hole
- * in the ids. On failure the slot becomes a tombstone (waiters move on).
- * Not inlined: GCC vectorizes the two fingerprint stores, and inlined that
- * would make the caller spill its fingerprint and reload it as one vector,
- * a store-forwarding stall on every hit.
+ * in the ids. On failure the slot becomes a tombstone. Not inlined: it is
+ * the cold half of an upsert (a hit never calls it), and keeping it out of
+ * line keeps the probe loop small.
  */
 __attribute__((noinline)) static hc_status
-hset_fill(hc_hset *set, hc_atomic_u64 *slot, uint32_t tag, uint64_t fp_lo,
-          uint64_t fp_hi, const void *key, size_t len, uint64_t owner,
-          uint32_t *id)
+hset_fill(hc_hset *set, hset_slot *slot, uint32_t tag, uint64_t fp_hi,
+          const void *key, size_t len, uint64_t owner, uint32_t *id)
 {
-    hc_status rc = HC_OK;
     uint64_t off = 0;
     char *dst = NULL;
-    if (len > 0)
-        HC_TRY(arena_reserve(set, len, &off, &dst));
-    /* Relaxed: the fetch_add alone makes ids unique; the entry is
-     * published by the slot release below. It follows the cursor's
-     * fetch_add directly, so both usually cost one cache-line transfer.
-     * Ids at or past capacity are never used (the set stays full until
-     * grow resets next_id). */
-    uint32_t nid = hc_atomic_fetch_add_u32(&set->next_id, 1, HC_RELAXED);
-    if (nid >= set->capacity) {
-        /* Relaxed: a hint read by later inserts (see refuse). */
-        hc_atomic_store_u32(&set->refuse, HC_ERR_FULL, HC_RELAXED);
+    hc_status rc = len > 0 ? arena_reserve(set, len, &off, &dst) : HC_OK;
+    /* The id's fetch_add follows the cursor's directly, so both usually
+     * cost one cache-line transfer. */
+    uint32_t nid = rc == HC_OK ? ids_take(set, 1) : 0;
+    if (rc == HC_OK && nid >= set->capacity)
+        rc = HC_ERR_FULL;
+    if (rc != HC_OK) {
+        slot_abandon(slot);
+        return rc;
     }
-    HC_FAIL_IF(nid >= set->capacity, HC_ERR_FULL);
     if (len > 0)
         memcpy(dst, key, len);
-    uint64_t ref = off << REF_LEN_BITS | len;
-    hset_entry *e = &set->entries[nid];
-    e->fp.lo = fp_lo;
-    e->fp.hi = fp_hi;
-    e->ref = ref;
-    hc_atomic_store_u64(&e->owner, owner, HC_RELAXED);
-    /* Release: publishes the entry and the key bytes. Partners: the
-     * acquire loads of the slot in hc_hset_upsert_fp, hset_wait and
-     * hc_hset_find, and the acquire failure order of the claiming CAS. */
-    hc_atomic_store_u64(slot, (uint64_t)tag << 32 | ((uint64_t)nid + 1),
-                        HC_RELEASE);
+    slot_publish(set, slot, tag, fp_hi, nid, off << REF_LEN_BITS | len, owner);
     *id = nid;
-done:
-    if (rc != HC_OK) {
-        /* Release for symmetry with the publish: partner is the same set
-         * of acquire loads; a tombstone carries no data. */
-        hc_atomic_store_u64(slot, SLOT_TOMB, HC_RELEASE);
-    }
-    return rc;
+    return HC_OK;
 }
 
 /* Waits until a pending slot is published or becomes a tombstone. The
- * owner of the slot is a few hundred instructions from its release store
- * (one memcpy, rarely mapping a block), so this spins briefly, then yields in
- * case that thread was descheduled. */
-static uint64_t hset_wait(const hc_atomic_u64 *slot, uint64_t pending)
+ * owner of the slot is at most a batch of inserts (a few microseconds) from
+ * its release store, so this spins briefly, then yields in case that
+ * thread was descheduled. */
+static uint64_t hset_wait(const hset_slot *slot, uint64_t pending)
 {
     unsigned spins = 0;
     uint64_t s;
-    /* Acquire: partner is the release store in hset_fill. */
-    while ((s = hc_atomic_load_u64(slot, HC_ACQUIRE)) == pending) {
+    /* Acquire: partner is the release store in slot_publish. */
+    while ((s = hc_atomic_load_u64(&slot->word, HC_ACQUIRE)) == pending) {
         if (++spins < HSET_SPIN_BEFORE_YIELD)
             cpu_relax();
         else
             sched_yield();
     }
     return s;
+}
+
+/* What a probe found; see hset_probe. */
+typedef enum probe_result {
+    PROBE_FOUND,   /* the key is published in *out; *id is set */
+    PROBE_CLAIMED, /* the key was absent: *out is now pending, ours */
+    PROBE_BUSY,    /* met a pending slot with the key's tag (wait false) */
+    PROBE_FAILED   /* *rc: the set refuses new keys, or is full */
+} probe_result;
+
+/*
+ * Looks for the key (tag, hi) from its home slot and claims the first empty
+ * slot if it is absent. A pending slot with the key's tag may hold the key
+ * itself, half inserted: with `wait` the probe waits for it to settle, else
+ * it reports PROBE_BUSY, so that a thread holding pending slots of its own
+ * never waits on another (two batches waiting on each other's slots would
+ * deadlock).
+ */
+static inline __attribute__((always_inline)) probe_result
+hset_probe(hc_hset *set, uint32_t tag, uint64_t hi, bool wait, hset_slot **out,
+           uint32_t *id, hc_status *rc)
+{
+    size_t mask = set->mask;
+    size_t i = fp_home(hi, mask);
+    /* Every slot is visited at most once; the table always keeps a
+     * quarter of its slots empty, so the bound is only a safety net. */
+    for (size_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
+        hset_slot *slot = &set->slots[i];
+        /* Acquire: partner is the publishing release in slot_publish, so
+         * the slot's hi and the entry behind a published id are complete
+         * before we read them. */
+        uint64_t s = hc_atomic_load_u64(&slot->word, HC_ACQUIRE);
+        for (;;) {
+            if (s == SLOT_EMPTY) {
+                /* The key is absent. Refuse before claiming the slot once
+                 * an insert found the set full or the arena exhausted, so
+                 * that repeated failures cannot fill the table with
+                 * tombstones. Relaxed: a hint; the id counter decides. */
+                hc_status refuse = hc_atomic_load_u32(&set->refuse, HC_RELAXED);
+                if (refuse != HC_OK) {
+                    *rc = refuse;
+                    return PROBE_FAILED;
+                }
+                /* Failure is an acquire: partner is the release in
+                 * slot_publish when the winner has already published. C11
+                 * does not allow a failure order stronger than success,
+                 * so success is an acquire too; winning the slot itself
+                 * publishes nothing (waiters wait for the later release). */
+                if (hc_atomic_cas_strong_u64(&slot->word, &s,
+                                             (uint64_t)tag << 32, HC_ACQUIRE,
+                                             HC_ACQUIRE)) {
+                    *out = slot;
+                    return PROBE_CLAIMED;
+                }
+                continue; /* lost the race: look at what won */
+            }
+            if (slot_tag(s) == tag && slot_low(s) == 0) {
+                if (!wait)
+                    return PROBE_BUSY;
+                s = hset_wait(slot, s); /* maybe our key, being inserted */
+                continue;
+            }
+            break;
+        }
+        /* Relaxed hi: ordered by the acquire of the published word. */
+        if (slot_tag(s) != tag ||
+            hc_atomic_load_u64(&slot->hi, HC_RELAXED) != hi)
+            continue;
+        *out = slot;
+        *id = slot_low(s) - 1;
+        return PROBE_FOUND;
+    }
+    *rc = HC_ERR_FULL;
+    return PROBE_FAILED;
 }
 
 hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp, const void *key, size_t len,
@@ -347,62 +466,146 @@ hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp, const void *key, size_t len,
         *inserted = false;
     if (len > HC_HSET_KEY_MAX)
         return HC_ERR_LIMIT;
-    const uint64_t lo = fp.lo, hi = fp.hi;
-    uint32_t tag = fp_tag(hi);
-    size_t mask = set->mask;
-    size_t i = (size_t)lo & mask;
-    /* Every slot is visited at most once; the table always keeps a
-     * quarter of its slots empty, so the bound is only a safety net. */
-    for (size_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
-        hc_atomic_u64 *slot = &set->slots[i];
-        /* Acquire: partner is the publishing release in hset_fill, so the
-         * entry behind a published id is complete before we read it. */
-        uint64_t s = hc_atomic_load_u64(slot, HC_ACQUIRE);
-        for (;;) {
-            if (s == SLOT_EMPTY) {
-                /* The key is absent. Refuse before claiming the slot once
-                 * an insert found the set full or the arena exhausted, so
-                 * that repeated failures cannot fill the table with
-                 * tombstones. Relaxed: a hint; hset_fill decides. */
-                hc_status refuse = hc_atomic_load_u32(&set->refuse, HC_RELAXED);
-                if (refuse != HC_OK)
-                    return refuse;
-                uint64_t pending = (uint64_t)tag << 32;
-                /* Failure is an acquire: partner is the release in
-                 * hset_fill when the winner has already published. C11
-                 * does not allow a failure order stronger than success,
-                 * so success is an acquire too; winning the slot itself
-                 * publishes nothing (waiters wait for the later release). */
-                if (hc_atomic_cas_strong_u64(slot, &s, pending, HC_ACQUIRE,
-                                             HC_ACQUIRE)) {
-                    hc_status rc =
-                        hset_fill(set, slot, tag, lo, hi, key, len, owner, id);
-                    if (rc == HC_OK && inserted)
-                        *inserted = true;
-                    return rc;
-                }
-                continue; /* lost the race: look at what won */
-            }
-            if (slot_tag(s) == tag && slot_low(s) == 0) {
-                s = hset_wait(slot, s); /* maybe our key, being inserted */
-                continue;
-            }
-            break;
-        }
-        if (slot_tag(s) != tag)
-            continue;
-        uint32_t cand = slot_low(s) - 1;
-        hset_entry *e = &set->entries[cand];
-        if (!fp_is(&e->fp, lo, hi))
-            continue;
+    uint32_t tag = fp_tag(fp.lo);
+    hset_slot *slot = NULL;
+    hc_status rc = HC_OK;
+    switch (hset_probe(set, tag, fp.hi, true, &slot, id, &rc)) {
+    case PROBE_FOUND:
         if (owner != HC_OWNER_NONE) {
             /* Relaxed: the owner is a pure minimum, read after a join. */
-            hc_atomic_fetch_min_u64(&e->owner, owner, HC_RELAXED);
+            hc_atomic_fetch_min_u64(&set->entries[*id].owner, owner,
+                                    HC_RELAXED);
         }
-        *id = cand;
         return HC_OK;
+    case PROBE_CLAIMED:
+        rc = hset_fill(set, slot, tag, fp.hi, key, len, owner, id);
+        if (rc == HC_OK && inserted)
+            *inserted = true;
+        return rc;
+    default: return rc;
     }
-    return HC_ERR_FULL;
+}
+
+/*
+ * Phase two of a batch: inserts the keys whose slots phase one claimed
+ * (ops[which[j]] in claimed[j]). Their arena bytes are reserved together
+ * when they fit one key's worth (so the block waste bound of arena_reserve
+ * holds), and their ids are taken with one fetch_add: the shared counters
+ * move between cores once per batch, and each thread fills its own run of
+ * entries and arena. On failure every slot not yet published becomes a
+ * tombstone and its op keeps HC_HSET_NO_ID.
+ */
+static hc_status hset_fill_batch(hc_hset *set, hc_hset_op *ops,
+                                 hset_slot *const *claimed,
+                                 const uint8_t *which, size_t n, size_t bytes)
+{
+    uint64_t off[HSET_BATCH];
+    char *dst[HSET_BATCH];
+    hc_status rc = HC_OK;
+    size_t at = 0;
+    if (bytes > 0 && bytes <= HC_HSET_KEY_MAX) {
+        uint64_t o = 0;
+        char *d = NULL;
+        rc = arena_reserve(set, bytes, &o, &d);
+        for (size_t j = 0; rc == HC_OK && j < n; j++) {
+            off[j] = o + at;
+            dst[j] = d + at;
+            at += ops[which[j]].len;
+        }
+    } else {
+        for (size_t j = 0; rc == HC_OK && j < n; j++) {
+            off[j] = 0;
+            dst[j] = NULL;
+            size_t len = ops[which[j]].len;
+            if (len > 0)
+                rc = arena_reserve(set, len, &off[j], &dst[j]);
+        }
+    }
+    uint32_t nid = rc == HC_OK ? ids_take(set, (uint32_t)n) : 0;
+    for (size_t j = 0; j < n; j++) {
+        hc_hset_op *op = &ops[which[j]];
+        if (rc != HC_OK || (uint64_t)nid + j >= set->capacity) {
+            if (rc == HC_OK)
+                rc = HC_ERR_FULL;
+            slot_abandon(claimed[j]);
+            continue;
+        }
+        if (op->len > 0)
+            memcpy(dst[j], op->key, op->len);
+        slot_publish(set, claimed[j], fp_tag(op->fp.lo), op->fp.hi,
+                     nid + (uint32_t)j, off[j] << REF_LEN_BITS | op->len,
+                     HC_OWNER_NONE);
+        op->id = nid + (uint32_t)j;
+        op->inserted = true;
+    }
+    return rc;
+}
+
+/*
+ * One batch of at most HSET_BATCH ops in three phases: probe every key
+ * (prefetching HSET_AHEAD ahead), claiming slots for new ones and never
+ * waiting; insert the claimed keys together; then redo, one at a time and
+ * waiting, the keys that met a pending slot with their tag (another
+ * thread's insert, or a repeat of a key claimed earlier in this batch).
+ */
+static hc_status hset_batch(hc_hset *set, hc_hset_op *ops, size_t n)
+{
+    hset_slot *claimed[HSET_BATCH];
+    uint8_t which[HSET_BATCH], busy[HSET_BATCH];
+    size_t n_claimed = 0, n_busy = 0, bytes = 0;
+    hc_status first = HC_OK;
+    for (size_t i = 0; i < HC_MIN(n, (size_t)HSET_AHEAD); i++)
+        slot_prefetch(set, ops[i].fp.hi);
+    for (size_t i = 0; i < n; i++) {
+        if (i + HSET_AHEAD < n)
+            slot_prefetch(set, ops[i + HSET_AHEAD].fp.hi);
+        hc_hset_op *op = &ops[i];
+        op->id = HC_HSET_NO_ID;
+        op->inserted = false;
+        hset_slot *slot = NULL;
+        hc_status rc = HC_ERR_LIMIT;
+        probe_result r = op->len > HC_HSET_KEY_MAX
+                             ? PROBE_FAILED
+                             : hset_probe(set, fp_tag(op->fp.lo), op->fp.hi,
+                                          false, &slot, &op->id, &rc);
+        if (r == PROBE_CLAIMED) {
+            claimed[n_claimed] = slot;
+            which[n_claimed++] = (uint8_t)i;
+            bytes += op->len;
+        } else if (r == PROBE_BUSY) {
+            busy[n_busy++] = (uint8_t)i;
+        } else if (r == PROBE_FAILED && first == HC_OK) {
+            first = rc;
+        }
+    }
+    if (n_claimed > 0) {
+        hc_status rc =
+            hset_fill_batch(set, ops, claimed, which, n_claimed, bytes);
+        if (first == HC_OK)
+            first = rc;
+    }
+    for (size_t j = 0; j < n_busy; j++) {
+        hc_hset_op *op = &ops[busy[j]];
+        hc_status rc = hc_hset_upsert_fp(set, op->fp, op->key, op->len,
+                                         HC_OWNER_NONE, &op->id, &op->inserted);
+        if (rc != HC_OK) {
+            op->id = HC_HSET_NO_ID;
+            if (first == HC_OK)
+                first = rc;
+        }
+    }
+    return first;
+}
+
+hc_status hc_hset_upsert_batch(hc_hset *set, hc_hset_op *ops, size_t n)
+{
+    hc_status first = HC_OK;
+    for (size_t at = 0; at < n; at += HSET_BATCH) {
+        hc_status rc = hset_batch(set, ops + at, HC_MIN(n - at, HSET_BATCH));
+        if (first == HC_OK)
+            first = rc;
+    }
+    return first;
 }
 
 hc_status hc_hset_upsert(hc_hset *set, const void *key, size_t len,
@@ -419,27 +622,26 @@ hc_status hc_hset_upsert(hc_hset *set, const void *key, size_t len,
 
 void hc_hset_prefetch(const hc_hset *set, hc_fp fp)
 {
-    /* Write intent: most probes of a cold slot end in a CAS on it. */
-    __builtin_prefetch(&set->slots[(size_t)fp.lo & set->mask], 1, 3);
+    slot_prefetch(set, fp.hi);
 }
 
 void hc_hset_prefetch_entry(const hc_hset *set, hc_fp fp)
 {
-    uint32_t tag = fp_tag(fp.hi);
+    uint32_t tag = fp_tag(fp.lo);
     size_t mask = set->mask;
-    size_t i = (size_t)fp.lo & mask;
-    /* Only the home slot's cache line: nearly every key lies there at the
-     * load limit, and the line is the one hc_hset_prefetch brought in. */
-    for (size_t n = 0; n < 8; n++, i = (i + 1) & mask) {
+    size_t i = fp_home(fp.hi, mask);
+    /* Only the home slot's cache line: most keys lie there at the load
+     * limit, and the line is the one hc_hset_prefetch brought in. */
+    for (size_t n = 0; n < 4; n++, i = (i + 1) & mask) {
         /* Relaxed: a hint; nothing is read through this value. */
-        uint64_t s = hc_atomic_load_u64(&set->slots[i], HC_RELAXED);
+        uint64_t s = hc_atomic_load_u64(&set->slots[i].word, HC_RELAXED);
         if (s == SLOT_EMPTY)
             return;
         if (slot_tag(s) == tag && slot_low(s) != 0) {
             __builtin_prefetch(&set->entries[slot_low(s) - 1], 1, 3);
             return;
         }
-        if (((i + 1) & 7) == 0)
+        if (((i + 1) & 3) == 0)
             return;
     }
 }
@@ -450,22 +652,23 @@ hc_status hc_hset_find(const hc_hset *set, const void *key, size_t len,
     if (len > HC_HSET_KEY_MAX)
         return HC_ERR_NOTFOUND;
     hc_fp fp = hc_fingerprint(key, len);
-    const uint64_t lo = fp.lo, hi = fp.hi;
-    uint32_t tag = fp_tag(hi);
+    const uint64_t hi = fp.hi;
+    uint32_t tag = fp_tag(fp.lo);
     size_t mask = set->mask;
-    size_t i = (size_t)lo & mask;
+    size_t i = fp_home(hi, mask);
     for (size_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
+        const hset_slot *slot = &set->slots[i];
         /* Acquire: partner is the publishing release in hset_fill. */
-        uint64_t s = hc_atomic_load_u64(&set->slots[i], HC_ACQUIRE);
+        uint64_t s = hc_atomic_load_u64(&slot->word, HC_ACQUIRE);
         if (s == SLOT_EMPTY)
             return HC_ERR_NOTFOUND;
         /* A pending slot is skipped, never waited for: if it holds our
          * key, that insert has not taken effect yet (docs/internals). */
         if (slot_tag(s) != tag || slot_low(s) == 0)
             continue;
-        uint32_t cand = slot_low(s) - 1;
-        if (fp_is(&set->entries[cand].fp, lo, hi)) {
-            *id = cand;
+        /* Relaxed hi: ordered by the acquire of the published word. */
+        if (hc_atomic_load_u64(&slot->hi, HC_RELAXED) == hi) {
+            *id = slot_low(s) - 1;
             return HC_OK;
         }
     }
@@ -532,20 +735,21 @@ size_t hc_hset_memory(const hc_hset *set)
     return bytes;
 }
 
-/* Places id in a table that no other thread can see (grow). */
-static void slot_place(hc_atomic_u64 *slots, size_t mask, hc_fp fp, uint32_t id)
+/* Places a published slot in a table that no other thread can see (grow). */
+static void slot_place(hset_slot *slots, size_t mask, uint64_t word,
+                       uint64_t hi)
 {
-    size_t i = (size_t)fp.lo & mask;
-    while (hc_atomic_load_u64(&slots[i], HC_RELAXED) != SLOT_EMPTY)
+    size_t i = fp_home(hi, mask);
+    while (hc_atomic_load_u64(&slots[i].word, HC_RELAXED) != SLOT_EMPTY)
         i = (i + 1) & mask;
-    hc_atomic_store_u64(&slots[i], (uint64_t)fp_tag(fp.hi) << 32 | (id + 1u),
-                        HC_RELAXED);
+    hc_atomic_store_u64(&slots[i].hi, hi, HC_RELAXED);
+    hc_atomic_store_u64(&slots[i].word, word, HC_RELAXED);
 }
 
 hc_status hc_hset_grow(hc_hset *set, size_t min_keys)
 {
     hc_status rc = HC_OK;
-    hc_atomic_u64 *slots = NULL;
+    hset_slot *slots = NULL;
     hset_entry *entries = NULL;
     hc_atomic_ptr *blocks = NULL;
     size_t nslots = 0, cap = 0;
@@ -570,15 +774,22 @@ hc_status hc_hset_grow(hc_hset *set, size_t min_keys)
     for (size_t id = 0; id < n; id++) {
         const hset_entry *old = &set->entries[id];
         hset_entry *e = &entries[id];
-        e->fp = old->fp;
         e->ref = old->ref;
         hc_atomic_store_u64(
             &e->owner, hc_atomic_load_u64(&old->owner, HC_RELAXED), HC_RELAXED);
-        if (id + 16 < n) {
-            __builtin_prefetch(
-                &slots[(size_t)set->entries[id + 16].fp.lo & mask], 1, 3);
+    }
+    /* Every published slot moves; pending ones cannot exist (exclusive
+     * access) and tombstones are dropped. */
+    for (size_t i = 0; i <= set->mask; i++) {
+        if (i + 16 <= set->mask) {
+            uint64_t ahead =
+                hc_atomic_load_u64(&set->slots[i + 16].hi, HC_RELAXED);
+            __builtin_prefetch(&slots[fp_home(ahead, mask)], 1, 3);
         }
-        slot_place(slots, mask, e->fp, (uint32_t)id);
+        uint64_t w = hc_atomic_load_u64(&set->slots[i].word, HC_RELAXED);
+        if (slot_tag(w) != 0 && slot_low(w) != 0)
+            slot_place(slots, mask, w,
+                       hc_atomic_load_u64(&set->slots[i].hi, HC_RELAXED));
     }
     for (size_t b = 0; b < set->nblocks; b++) {
         hc_atomic_store_ptr(&blocks[b],

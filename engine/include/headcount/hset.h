@@ -64,6 +64,36 @@ HC_API HC_NODISCARD hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp,
                                                 uint64_t owner, uint32_t *id,
                                                 bool *inserted);
 
+/* No id: what hc_hset_upsert_batch leaves in an op it could not do. */
+#define HC_HSET_NO_ID UINT32_MAX
+
+/* One insert-or-find of a batch: the caller fills fp (which must equal
+ * hc_fingerprint(key, len)), key and len; the set fills id and inserted. */
+typedef struct hc_hset_op {
+    hc_fp fp;
+    const void *key;
+    size_t len;
+    uint32_t id;
+    bool inserted;
+} hc_hset_op;
+
+/*
+ * Insert-or-find of n keys, leaving owners alone (a key it inserts starts
+ * at HC_OWNER_NONE). The outcome is that of hc_hset_upsert_fp on each op,
+ * but the call prefetches ahead by itself, and the keys one batch inserts
+ * take their ids and arena bytes together: threads inserting at once share
+ * the counters once per batch instead of once per key, and each fills its
+ * own run of entries. The ids of new keys are dense as always. Thread-safe
+ * and lock-free like hc_hset_upsert.
+ *
+ * Returns HC_OK when every op is done, else the first error met (as for
+ * hc_hset_upsert); an op that was not done has id HC_HSET_NO_ID. Calling
+ * again with the same ops after hc_hset_grow completes them: keys inserted
+ * by the failed call are found.
+ */
+HC_API HC_NODISCARD hc_status hc_hset_upsert_batch(hc_hset *set,
+                                                   hc_hset_op *ops, size_t n);
+
 /* Hints the cache that fp will be probed soon (batched lookups). */
 HC_API void hc_hset_prefetch(const hc_hset *set, hc_fp fp);
 
