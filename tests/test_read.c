@@ -1073,7 +1073,10 @@ static void test_csv_chunked(void **state)
             print_error("%s:%llu: %s\n", d.file, (unsigned long long)d.line,
                         d.message);
         assert_int_equal(rc, HC_OK);
-        assert_int_equal(r.opened, threads[t] > 1 ? (int)threads[t] : 1);
+        /* One writer per thread that took a chunk: the input is cut into
+         * more chunks than threads, and a thread that starts late may find
+         * none left. */
+        assert_true(r.opened >= 1 && r.opened <= (int)threads[t]);
         assert_int_equal(st.records, g.n_want);
         expect_gen(&r, &g);
         rec_fini(&r);

@@ -43,26 +43,28 @@ static const char *source_basename(const char *path, const char *dflt)
     return *b ? b : dflt;
 }
 
-typedef struct run_job {
-    hc__job job;
+/*
+ * The chunks of one input and the threads that parse them. Threads take
+ * chunks in input order from a shared counter until none is left, so a
+ * thread slowed down (by the host, page faults or denser records) takes
+ * fewer chunks instead of finishing last while the others wait.
+ */
+typedef struct run_plan {
+    hc__job *jobs;
+    size_t njobs;
     hc_format format;
+    hc_atomic_u64 next; /* the next chunk to take */
+} run_plan;
+
+typedef struct run_thread {
+    run_plan *plan;
     pthread_t thread;
     bool threaded;
-} run_job;
+} run_thread;
 
-/* Runs one job on the current thread, with a writer of its own. */
-static void job_run(run_job *rj)
+static void job_parse(hc__job *job, hc_format format)
 {
-    hc__job *job = &rj->job;
-    void *writer = NULL;
-    hc_status rc = job->sink->open(job->sink->ctx, &writer);
-    if (rc != HC_OK) {
-        (void)hc__job_fail_at(job, rc, 0, 0, "cannot create a writer: %s",
-                              hc_status_str(rc));
-        return;
-    }
-    job->writer = writer;
-    switch (rj->format) {
+    switch (format) {
     case HC_FORMAT_GHES_CSV:
     case HC_FORMAT_GHEC_CSV: (void)hc__csv_rows(job); break;
     case HC_FORMAT_GHES_JSON: (void)hc__json_ghes(job); break;
@@ -72,16 +74,53 @@ static void job_run(run_job *rj)
         (void)hc__job_fail_at(job, HC_ERR_INTERNAL, 0, 0, "unknown format");
         break;
     }
-    rc = job->sink->close(job->sink->ctx, writer);
-    job->writer = NULL;
-    if (rc != HC_OK && job->status == HC_OK)
-        (void)hc__job_fail_at(job, rc, 0, 0, "cannot finish a writer: %s",
+}
+
+/*
+ * Parses chunks on the current thread into one writer of its own, opened
+ * for the first chunk taken and finished after the last: one writer per
+ * thread, however many chunks it parses. A writer that cannot be created
+ * fails the chunk that needed it; one that cannot be finished fails the
+ * last chunk it took.
+ */
+static void thread_run(run_thread *t)
+{
+    run_plan *plan = t->plan;
+    void *writer = NULL;
+    hc__job *last = NULL;
+    for (;;) {
+        /* Relaxed: the counter only hands out distinct chunks; the jobs
+         * array was written before the threads started (pthread_create). */
+        uint64_t i = hc_atomic_fetch_add_u64(&plan->next, 1, HC_RELAXED);
+        if (i >= plan->njobs)
+            break;
+        hc__job *job = &plan->jobs[i];
+        if (!writer) {
+            hc_status rc = job->sink->open(job->sink->ctx, &writer);
+            if (rc != HC_OK) {
+                writer = NULL;
+                (void)hc__job_fail_at(job, rc, 0, 0,
+                                      "cannot create a writer: %s",
+                                      hc_status_str(rc));
+                continue;
+            }
+        }
+        job->writer = writer;
+        job_parse(job, plan->format);
+        job->writer = NULL;
+        last = job;
+    }
+    if (!writer)
+        return;
+    hc_status rc = last->sink->close(last->sink->ctx, writer);
+    if (rc != HC_OK && last->status == HC_OK)
+        (void)hc__job_fail_at(last, rc, 0, 0, "cannot finish a writer: %s",
                               hc_status_str(rc));
 }
 
-static void *job_thread(void *arg)
+static void *thread_main(void *arg)
 {
-    job_run(arg);
+    thread_run(arg);
     return NULL;
 }
 
@@ -121,7 +160,8 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
 {
     hc_status rc = HC_OK;
     hc__input_data in = {0};
-    run_job *jobs = NULL;
+    hc__job *jobs = NULL;
+    run_thread *threads_run = NULL;
     size_t *cut_off = NULL;
     uint64_t *cut_line = NULL;
     size_t njobs = 0;
@@ -200,18 +240,21 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
                            &proto.source, diag));
     }
 
-    /* Chunking: only formats made of independent records. */
+    /* Chunking: only formats made of independent records, into up to
+     * HC__CHUNKS_PER_THREAD chunks per thread (see run_plan). */
     size_t want = 1;
     bool splittable =
         format != HC_FORMAT_GHES_JSON && format != HC_FORMAT_GHEC_JSON;
     if (splittable && threads > 1 && in.len - body >= split_min) {
         want = (in.len - body) / chunk_min;
-        want = HC_MAX(HC_MIN(want, (size_t)threads), (size_t)1);
+        want = HC_MIN(want, (size_t)threads * HC__CHUNKS_PER_THREAD);
+        want = HC_MAX(want, (size_t)1);
     }
     cut_off = calloc(want, sizeof *cut_off);
     cut_line = calloc(want, sizeof *cut_line);
     jobs = calloc(want, sizeof *jobs);
-    HC_FAIL_IF(!cut_off || !cut_line || !jobs, HC_ERR_NOMEM);
+    threads_run = calloc(HC_MIN(want, (size_t)threads), sizeof *threads_run);
+    HC_FAIL_IF(!cut_off || !cut_line || !jobs || !threads_run, HC_ERR_NOMEM);
     size_t cuts = 0;
     if (want > 1 && format == HC_FORMAT_RECORDS)
         cuts = lines_split(in.data, body, in.len, want, cut_off);
@@ -220,7 +263,7 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
                              cut_line);
     njobs = cuts + 1;
     for (size_t i = 0; i < njobs; i++) {
-        hc__job *j = &jobs[i].job;
+        hc__job *j = &jobs[i];
         *j = proto;
         j->index = i;
         j->begin = i == 0 ? body : cut_off[i - 1];
@@ -229,22 +272,26 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
             j->begin_line = i == 0 ? 1 : 0; /* counted when needed */
         else
             j->begin_line = i == 0 ? body_line : cut_line[i - 1];
-        jobs[i].format = format;
     }
 
-    for (size_t i = 1; i < njobs; i++)
-        jobs[i].threaded =
-            pthread_create(&jobs[i].thread, NULL, job_thread, &jobs[i]) == 0;
-    job_run(&jobs[0]);
-    for (size_t i = 1; i < njobs; i++) {
-        if (jobs[i].threaded)
-            pthread_join(jobs[i].thread, NULL);
-        else
-            job_run(&jobs[i]);
+    run_plan plan = {jobs, njobs, format, 0};
+    hc_atomic_store_u64(&plan.next, 0, HC_RELAXED);
+    size_t nthreads = HC_MIN(njobs, (size_t)threads);
+    for (size_t i = 0; i < nthreads; i++)
+        threads_run[i].plan = &plan;
+    /* A thread that cannot be started leaves its share to the others. */
+    for (size_t i = 1; i < nthreads; i++)
+        threads_run[i].threaded =
+            pthread_create(&threads_run[i].thread, NULL, thread_main,
+                           &threads_run[i]) == 0;
+    thread_run(&threads_run[0]);
+    for (size_t i = 1; i < nthreads; i++) {
+        if (threads_run[i].threaded)
+            pthread_join(threads_run[i].thread, NULL);
     }
 
     for (size_t i = 0; i < njobs; i++) {
-        const hc__job *j = &jobs[i].job;
+        const hc__job *j = &jobs[i];
         if (stats) {
             stats->records += j->records;
             stats->accounts += j->accounts;
@@ -260,6 +307,7 @@ done:
     if (rc == HC_ERR_NOMEM && diag && diag->message[0] == '\0')
         hc__diag_set(diag, input->path, 0, 0, "out of memory");
     free(jobs);
+    free(threads_run);
     free(cut_off);
     free(cut_line);
     hc__input_close(&in);

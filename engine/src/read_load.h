@@ -20,6 +20,10 @@ typedef struct hc__read_tuning {
 
 #define HC__SPLIT_MIN ((size_t)4 << 20)
 #define HC__CHUNK_MIN ((size_t)1 << 20)
+/* Chunks per thread: enough that a thread slowed down for a while does not
+ * leave the others idle at the end; few enough that per-chunk costs (a
+ * memchr to find the cut, a line count on errors) stay negligible. */
+#define HC__CHUNKS_PER_THREAD 8
 
 /*
  * hc_census_load over any sink. options, tuning, stats and diag may be
