@@ -13,6 +13,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include <sys/mman.h>
+
 #include "atomic.h"
 #include "read_csv.h"
 #include "read_input.h"
@@ -77,6 +79,25 @@ static void job_parse(hc__job *job, hc_format format)
 }
 
 /*
+ * Drops the pages of a parsed chunk from this process's memory when the
+ * input is a file mapping. Readers release pages as they go, but keep the
+ * last stretch mapped (it may still be read for a line number), and a
+ * chunk shorter than that stretch would otherwise stay resident until the
+ * input is closed: with many small chunks, most of the file. A neighbour
+ * still parsing a shared edge page reads it back from the page cache.
+ */
+static void job_release(const hc__job *job)
+{
+    if (!job->release_pages)
+        return;
+    const uintptr_t page = 4096;
+    uintptr_t from = (uintptr_t)(job->base + job->begin) & ~(page - 1);
+    uintptr_t to = (uintptr_t)(job->base + job->end) & ~(page - 1);
+    if (to > from)
+        (void)madvise((void *)from, to - from, MADV_DONTNEED);
+}
+
+/*
  * Parses chunks on the current thread into one writer of its own, opened
  * for the first chunk taken and finished after the last: one writer per
  * thread, however many chunks it parses. A writer that cannot be created
@@ -108,6 +129,7 @@ static void thread_run(run_thread *t)
         job->writer = writer;
         job_parse(job, plan->format);
         job->writer = NULL;
+        job_release(job);
         last = job;
     }
     if (!writer)
