@@ -594,6 +594,74 @@ static void test_random_vs_reference(void **state)
     hc_hset_destroy(set);
 }
 
+/*
+ * An ids-only set against a full one fed the same operations: same ids,
+ * same inserted flags, same finds, same growth; empty keys, no owners, and
+ * less memory.
+ */
+static void test_ids_only(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed() ^ 0x1d5;
+    hc_hset *full = make_set(1), *ids = NULL;
+    hc_hset_options o = {1, true};
+    assert_int_equal(hc_hset_create_opts(&o, &ids), HC_OK);
+    assert_int_equal(hc_hset_capacity(ids), hc_hset_capacity(full));
+    char keys[64][24];
+    hc_hset_op a[64], b[64];
+    for (int round = 0; round < 300; round++) {
+        size_t m = 1 + (size_t)(rng_next(&seed) % 64);
+        for (size_t i = 0; i < m; i++) {
+            int len = snprintf(keys[i], sizeof keys[i], "k%llu",
+                               (unsigned long long)(rng_next(&seed) % 5000));
+            a[i].fp = hc_fingerprint(keys[i], (size_t)len);
+            a[i].key = keys[i];
+            a[i].len = (size_t)len;
+            b[i] = a[i];
+        }
+        hc_status ra = hc_hset_upsert_batch(full, a, m);
+        hc_status rb = hc_hset_upsert_batch(ids, b, m);
+        assert_int_equal(ra, rb);
+        if (ra == HC_ERR_FULL) {
+            assert_int_equal(hc_hset_grow(full, 0), HC_OK);
+            assert_int_equal(hc_hset_grow(ids, 0), HC_OK);
+            assert_int_equal(hc_hset_capacity(ids), hc_hset_capacity(full));
+            assert_int_equal(hc_hset_upsert_batch(full, a, m), HC_OK);
+            assert_int_equal(hc_hset_upsert_batch(ids, b, m), HC_OK);
+        }
+        for (size_t i = 0; i < m; i++) {
+            assert_int_equal(a[i].id, b[i].id);
+            assert_int_equal(a[i].inserted, b[i].inserted);
+        }
+        /* Single upserts and finds agree too; owners are dropped. */
+        size_t k = (size_t)(rng_next(&seed) % m);
+        uint32_t ia = 0, ib = 1;
+        bool xa = false, xb = true;
+        hc_status sa = hc_hset_upsert(full, a[k].key, a[k].len, 7, &ia, &xa);
+        hc_status sb = hc_hset_upsert(ids, a[k].key, a[k].len, 7, &ib, &xb);
+        assert_int_equal(sa, HC_OK);
+        assert_int_equal(sb, HC_OK);
+        assert_int_equal(ia, ib);
+        assert_int_equal(xa, xb);
+        assert_int_equal(hc_hset_owner(full, ia), 7);
+        hc_hset_claim(ids, ib, 3);
+        assert_int_equal(hc_hset_owner(ids, ib), HC_OWNER_NONE);
+        hc_str s = hc_hset_key(ids, ib);
+        assert_non_null(s.ptr);
+        assert_int_equal(s.len, 0);
+        assert_int_equal(hc_hset_find(ids, a[k].key, a[k].len, &ib), HC_OK);
+        assert_int_equal(ia, ib);
+        assert_int_equal(hc_hset_find(ids, "absent", 6, &ib), HC_ERR_NOTFOUND);
+    }
+    assert_true(hc_hset_capacity(ids) > 64); /* it grew */
+    assert_int_equal(hc_hset_size(ids), hc_hset_size(full));
+    assert_true(hc_hset_memory(ids) < hc_hset_memory(full));
+    hc_hset_destroy(full);
+    hc_hset_destroy(ids);
+    assert_int_equal(hc_hset_create_opts(NULL, &ids), HC_ERR_ARG);
+    assert_null(ids);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -609,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_create_arg),
         cmocka_unit_test(test_full_then_grow),
         cmocka_unit_test(test_random_vs_reference),
+        cmocka_unit_test(test_ids_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,10 @@ hc_status hc_census_create(const hc_census_options *options, hc_census **out)
         c->opt.expected_keys ? c->opt.expected_keys : DEFAULT_EXPECTED_KEYS;
     if (expect > HC_HSET_MAX_KEYS / 2)
         expect = HC_HSET_MAX_KEYS / 2;
-    HC_TRY(hc_hset_create(expect, &c->keys));
+    /* Without key bytes the set is only asked for ids: a summary-only
+     * census never reads owners (claims belong to runs with persons). */
+    hc_hset_options ko = {expect, !c->key_bytes};
+    HC_TRY(hc_hset_create_opts(&ko, &c->keys));
 
     pthread_rwlockattr_t attr;
     pthread_rwlockattr_init(&attr);

@@ -90,7 +90,7 @@ struct hc_hset {
     hset_slot *slots;
     size_t mask; /* slot count - 1 */
     size_t capacity;
-    hset_entry *entries; /* capacity entries */
+    hset_entry *entries; /* capacity entries; NULL in an ids-only set */
     hc_atomic_ptr *blocks;
     size_t nblocks; /* length of blocks[]: bounds the arena */
     bool huge_arena;
@@ -200,9 +200,17 @@ static void region_unmap(void *p, size_t bytes)
 
 hc_status hc_hset_create(size_t expected_keys, hc_hset **out)
 {
+    hc_hset_options opt = {expected_keys, false};
+    return hc_hset_create_opts(&opt, out);
+}
+
+hc_status hc_hset_create_opts(const hc_hset_options *opt, hc_hset **out)
+{
     hc_status rc = HC_OK;
     hc_hset *set = NULL;
     *out = NULL;
+    HC_FAIL_IF(!opt, HC_ERR_ARG);
+    size_t expected_keys = opt->expected_keys;
     HC_FAIL_IF(expected_keys > HC_HSET_MAX_KEYS, HC_ERR_ARG);
     if (expected_keys == 0)
         expected_keys = HSET_DEFAULT_KEYS;
@@ -214,12 +222,15 @@ hc_status hc_hset_create(size_t expected_keys, hc_hset **out)
     memset(set, 0, sizeof *set);
     set->mask = nslots - 1;
     set->capacity = capacity_of(nslots);
-    set->nblocks = blocks_for(set->capacity);
-    set->huge_arena = set->capacity >= ARENA_HUGE_MIN_KEYS;
     set->slots = region_map(nslots * sizeof *set->slots, true);
-    set->entries = region_map(set->capacity * sizeof *set->entries, true);
-    set->blocks = calloc(set->nblocks, sizeof *set->blocks);
-    HC_FAIL_IF(!set->slots || !set->entries || !set->blocks, HC_ERR_NOMEM);
+    HC_FAIL_IF(!set->slots, HC_ERR_NOMEM);
+    if (!opt->ids_only) {
+        set->nblocks = blocks_for(set->capacity);
+        set->huge_arena = set->capacity >= ARENA_HUGE_MIN_KEYS;
+        set->entries = region_map(set->capacity * sizeof *set->entries, true);
+        set->blocks = calloc(set->nblocks, sizeof *set->blocks);
+        HC_FAIL_IF(!set->entries || !set->blocks, HC_ERR_NOMEM);
+    }
     hc_atomic_store_u32(&set->next_id, 0, HC_RELAXED);
     hc_atomic_store_u64(&set->cursor, 0, HC_RELAXED);
     *out = set;
@@ -310,9 +321,11 @@ static void slot_publish(hc_hset *set, hset_slot *slot, uint32_t tag,
                          uint64_t fp_hi, uint32_t nid, uint64_t ref,
                          uint64_t owner)
 {
-    hset_entry *e = &set->entries[nid];
-    e->ref = ref;
-    hc_atomic_store_u64(&e->owner, owner, HC_RELAXED);
+    if (set->entries) {
+        hset_entry *e = &set->entries[nid];
+        e->ref = ref;
+        hc_atomic_store_u64(&e->owner, owner, HC_RELAXED);
+    }
     /* Relaxed: read only by threads that acquired the published word. */
     hc_atomic_store_u64(&slot->hi, fp_hi, HC_RELAXED);
     /* Release: publishes the slot's hi, the entry and the key bytes.
@@ -350,6 +363,8 @@ hset_fill(hc_hset *set, hset_slot *slot, uint32_t tag, uint64_t fp_hi,
 {
     uint64_t off = 0;
     char *dst = NULL;
+    if (!set->entries)
+        len = 0; /* an ids-only set keeps no key bytes */
     hc_status rc = len > 0 ? arena_reserve(set, len, &off, &dst) : HC_OK;
     /* The id's fetch_add follows the cursor's directly, so both usually
      * cost one cache-line transfer. */
@@ -471,7 +486,7 @@ hc_status hc_hset_upsert_fp(hc_hset *set, hc_fp fp, const void *key, size_t len,
     hc_status rc = HC_OK;
     switch (hset_probe(set, tag, fp.hi, true, &slot, id, &rc)) {
     case PROBE_FOUND:
-        if (owner != HC_OWNER_NONE) {
+        if (owner != HC_OWNER_NONE && set->entries) {
             /* Relaxed: the owner is a pure minimum, read after a join. */
             hc_atomic_fetch_min_u64(&set->entries[*id].owner, owner,
                                     HC_RELAXED);
@@ -503,6 +518,9 @@ static hc_status hset_fill_batch(hc_hset *set, hc_hset_op *ops,
     char *dst[HSET_BATCH];
     hc_status rc = HC_OK;
     size_t at = 0;
+    const bool keep = set->entries != NULL; /* key bytes kept */
+    if (!keep)
+        bytes = 0;
     if (bytes > 0 && bytes <= HC_HSET_KEY_MAX) {
         uint64_t o = 0;
         char *d = NULL;
@@ -516,7 +534,7 @@ static hc_status hset_fill_batch(hc_hset *set, hc_hset_op *ops,
         for (size_t j = 0; rc == HC_OK && j < n; j++) {
             off[j] = 0;
             dst[j] = NULL;
-            size_t len = ops[which[j]].len;
+            size_t len = keep ? ops[which[j]].len : 0;
             if (len > 0)
                 rc = arena_reserve(set, len, &off[j], &dst[j]);
         }
@@ -530,10 +548,11 @@ static hc_status hset_fill_batch(hc_hset *set, hc_hset_op *ops,
             slot_abandon(claimed[j]);
             continue;
         }
-        if (op->len > 0)
-            memcpy(dst[j], op->key, op->len);
+        size_t len = keep ? op->len : 0;
+        if (len > 0)
+            memcpy(dst[j], op->key, len);
         slot_publish(set, claimed[j], fp_tag(op->fp.lo), op->fp.hi,
-                     nid + (uint32_t)j, off[j] << REF_LEN_BITS | op->len,
+                     nid + (uint32_t)j, off[j] << REF_LEN_BITS | len,
                      HC_OWNER_NONE);
         op->id = nid + (uint32_t)j;
         op->inserted = true;
@@ -627,6 +646,8 @@ void hc_hset_prefetch(const hc_hset *set, hc_fp fp)
 
 void hc_hset_prefetch_entry(const hc_hset *set, hc_fp fp)
 {
+    if (!set->entries)
+        return;
     uint32_t tag = fp_tag(fp.lo);
     size_t mask = set->mask;
     size_t i = fp_home(fp.hi, mask);
@@ -677,7 +698,7 @@ hc_status hc_hset_find(const hc_hset *set, const void *key, size_t len,
 
 void hc_hset_claim(hc_hset *set, uint32_t id, uint64_t owner)
 {
-    if (id >= set->capacity)
+    if (id >= set->capacity || !set->entries)
         return;
     /* Relaxed: the owner is a pure minimum, read after a join. */
     hc_atomic_fetch_min_u64(&set->entries[id].owner, owner, HC_RELAXED);
@@ -685,7 +706,7 @@ void hc_hset_claim(hc_hset *set, uint32_t id, uint64_t owner)
 
 uint64_t hc_hset_owner(const hc_hset *set, uint32_t id)
 {
-    if (id >= set->capacity)
+    if (id >= set->capacity || !set->entries)
         return HC_OWNER_NONE;
     return hc_atomic_load_u64(&set->entries[id].owner, HC_RELAXED);
 }
@@ -695,6 +716,10 @@ hc_str hc_hset_key(const hc_hset *set, uint32_t id)
     hc_str out = {NULL, 0};
     if (id >= set->capacity)
         return out;
+    if (!set->entries) {
+        out.ptr = "";
+        return out;
+    }
     uint64_t ref = set->entries[id].ref;
     size_t len = (size_t)(ref & REF_LEN_MASK);
     if (len == 0) {
@@ -724,10 +749,10 @@ size_t hc_hset_capacity(const hc_hset *set)
 
 size_t hc_hset_memory(const hc_hset *set)
 {
-    size_t bytes = sizeof *set +
-                   region_len((set->mask + 1) * sizeof *set->slots) +
-                   region_len(set->capacity * sizeof *set->entries) +
-                   set->nblocks * sizeof *set->blocks;
+    size_t bytes =
+        sizeof *set + region_len((set->mask + 1) * sizeof *set->slots) +
+        (set->entries ? region_len(set->capacity * sizeof *set->entries) : 0) +
+        set->nblocks * sizeof *set->blocks;
     for (size_t i = 0; i < set->nblocks; i++) {
         if (hc_atomic_load_ptr(&set->blocks[i], HC_RELAXED))
             bytes += ARENA_BLOCK;
@@ -760,18 +785,22 @@ hc_status hc_hset_grow(hc_hset *set, size_t min_keys)
     nslots = slots_for(want);
     HC_FAIL_IF(nslots == 0, HC_ERR_ARG);
     cap = capacity_of(nslots);
-    size_t nblocks = HC_MAX(set->nblocks, blocks_for(cap));
+    const bool ids_only = !set->entries;
+    size_t nblocks = ids_only ? 0 : HC_MAX(set->nblocks, blocks_for(cap));
 
     slots = region_map(nslots * sizeof *slots, true);
-    entries = region_map(cap * sizeof *entries, true);
-    blocks = calloc(nblocks, sizeof *blocks);
-    HC_FAIL_IF(!slots || !entries || !blocks, HC_ERR_NOMEM);
+    HC_FAIL_IF(!slots, HC_ERR_NOMEM);
+    if (!ids_only) {
+        entries = region_map(cap * sizeof *entries, true);
+        blocks = calloc(nblocks, sizeof *blocks);
+        HC_FAIL_IF(!entries || !blocks, HC_ERR_NOMEM);
+    }
 
     /* Exclusive access: relaxed everywhere, the caller's synchronization
      * (joining the other users) orders this against every other call. */
     size_t n = hc_hset_size(set);
     size_t mask = nslots - 1;
-    for (size_t id = 0; id < n; id++) {
+    for (size_t id = 0; !ids_only && id < n; id++) {
         const hset_entry *old = &set->entries[id];
         hset_entry *e = &entries[id];
         e->ref = old->ref;
@@ -806,7 +835,7 @@ hc_status hc_hset_grow(hc_hset *set, size_t min_keys)
     set->mask = mask;
     set->capacity = cap;
     set->nblocks = nblocks;
-    set->huge_arena = cap >= ARENA_HUGE_MIN_KEYS;
+    set->huge_arena = !ids_only && cap >= ARENA_HUGE_MIN_KEYS;
     hc_atomic_store_u32(&set->refuse, HC_OK, HC_RELAXED);
     /* Ids handed out past the old capacity were never used. */
     hc_atomic_store_u32(&set->next_id, (uint32_t)n, HC_RELAXED);

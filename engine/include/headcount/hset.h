@@ -41,6 +41,20 @@ typedef struct hc_hset hc_hset;
  */
 HC_API HC_NODISCARD hc_status hc_hset_create(size_t expected_keys,
                                              hc_hset **out);
+
+/* Options of hc_hset_create_opts. */
+typedef struct hc_hset_options {
+    size_t expected_keys; /* as for hc_hset_create */
+    /* Keep ids only: neither key bytes nor owners, 16 bytes less per key.
+     * Keys are still told apart by fingerprint; hc_hset_key then gives an
+     * empty key, hc_hset_owner HC_OWNER_NONE, and owners offered to
+     * upserts and claims are dropped. For sets that only count and join. */
+    bool ids_only;
+} hc_hset_options;
+
+/* As hc_hset_create, with options (see hc_hset_options). */
+HC_API HC_NODISCARD hc_status hc_hset_create_opts(const hc_hset_options *opt,
+                                                  hc_hset **out);
 HC_API void hc_hset_destroy(hc_hset *set); /* NULL is a no-op */
 
 /*
