@@ -441,9 +441,9 @@ static void test_full_then_grow(void **state)
 }
 
 /*
- * Random upserts, batches, finds and claims against a reference. Keys come from a
- * universe whose members are distinct by construction (their index is
- * encoded in their first bytes), so the reference is a plain array indexed
+ * Random upserts, batches, finds and claims against a reference. Keys come
+ * from a universe whose members are distinct by construction (their index
+ * is encoded in their first bytes), so the reference is a plain array indexed
  * by universe position: expected id (or -1) and expected owner.
  */
 enum { UNIVERSE = 4000, OPS = 40000 };

@@ -4,11 +4,11 @@
  * maps 96 bits of a key's XXH3-128 fingerprint to a dense id, so that
  * finding a key reads one cache line; a per-id entry array holds the owner
  * (an atomic minimum) and where the key bytes live in a bump-allocated
- * arena of fixed-size blocks. A slot goes
- * empty -> pending (tag only: this thread won the slot and is filling the
- * entry) -> published (tag and id) or, when the insert fails, tombstone; it
- * never goes back, which is what makes lock-free probing sound. Layout,
- * memory orders and linearization points: docs/internals/hset.md.
+ * arena of fixed-size blocks. A slot goes empty -> pending (tag only: this
+ * thread won the slot and is filling it) -> published (tag and id) or, when
+ * the insert fails, tombstone; it never goes back, which is what makes
+ * lock-free probing sound. Layout, memory orders and linearization points:
+ * docs/internals/hset.md.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -176,9 +176,10 @@ static size_t blocks_for(size_t capacity)
 
 /*
  * Anonymous memory: zeroed, page-aligned (so 16-byte slots and entries
- * never straddle a cache line) and backed only once touched, so a pre-sized set costs the
- * pages its keys use. Regions of a huge page or more are aligned to one and
- * advised to use them when `huge`; the advice is only a hint.
+ * never straddle a cache line) and backed only once touched, so a
+ * pre-sized set costs the pages its keys use. Regions of a huge page or
+ * more are aligned to one and advised to use them when `huge`; the advice
+ * is only a hint.
  */
 static size_t region_len(size_t bytes)
 {
