@@ -273,6 +273,32 @@ static void verify(const hc_hset *set, const universe *u, const worker *ws,
     free(id_used);
 }
 
+/*
+ * Runs fn on THREADS workers over set and u, released together by a
+ * barrier, and waits for them. Worker t gets the seed seed + salt * (t + 1).
+ */
+static void run_workers(worker *ws, hc_hset *set, const universe *u,
+                        uint64_t seed, uint64_t salt, size_t ops, bool batched,
+                        void *(*fn)(void *))
+{
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, THREADS);
+    pthread_t tids[THREADS];
+    for (size_t t = 0; t < THREADS; t++) {
+        worker_alloc(&ws[t], u->n);
+        ws[t].set = set;
+        ws[t].u = u;
+        ws[t].start = &start;
+        ws[t].seed = seed + salt * (t + 1);
+        ws[t].ops = ops;
+        ws[t].batched = batched;
+        assert_int_equal(pthread_create(&tids[t], NULL, fn, &ws[t]), 0);
+    }
+    for (size_t t = 0; t < THREADS; t++)
+        assert_int_equal(pthread_join(tids[t], NULL), 0);
+    pthread_barrier_destroy(&start);
+}
+
 static void test_concurrent_mixed(void **state)
 {
     bool batched = *state != NULL;
@@ -284,24 +310,8 @@ static void test_concurrent_mixed(void **state)
     /* Pre-sized for every key: this test is about races, not growth. */
     assert_int_equal(hc_hset_create(u.n, &set), HC_OK);
 
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, THREADS);
     worker ws[THREADS];
-    pthread_t tids[THREADS];
-    for (size_t t = 0; t < THREADS; t++) {
-        worker_alloc(&ws[t], u.n);
-        ws[t].set = set;
-        ws[t].u = &u;
-        ws[t].start = &start;
-        ws[t].seed = seed + 0x1000 * (t + 1);
-        ws[t].ops = ops;
-        ws[t].batched = batched;
-        assert_int_equal(pthread_create(&tids[t], NULL, mixed_worker, &ws[t]),
-                         0);
-    }
-    for (size_t t = 0; t < THREADS; t++)
-        assert_int_equal(pthread_join(tids[t], NULL), 0);
-    pthread_barrier_destroy(&start);
+    run_workers(ws, set, &u, seed, 0x1000, ops, batched, mixed_worker);
 
     verify(set, &u, ws, THREADS);
     for (size_t t = 0; t < THREADS; t++)
@@ -356,23 +366,8 @@ static void test_concurrent_same_keys(void **state)
     universe_init(&u, 20000 * stress_scale(), &seed);
     hc_hset *set = NULL;
     assert_int_equal(hc_hset_create(u.n, &set), HC_OK);
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, THREADS);
     worker ws[THREADS];
-    pthread_t tids[THREADS];
-    for (size_t t = 0; t < THREADS; t++) {
-        worker_alloc(&ws[t], u.n);
-        ws[t].set = set;
-        ws[t].u = &u;
-        ws[t].start = &start;
-        ws[t].seed = seed + 0x3000 * (t + 1);
-        ws[t].batched = batched;
-        assert_int_equal(
-            pthread_create(&tids[t], NULL, same_keys_worker, &ws[t]), 0);
-    }
-    for (size_t t = 0; t < THREADS; t++)
-        assert_int_equal(pthread_join(tids[t], NULL), 0);
-    pthread_barrier_destroy(&start);
+    run_workers(ws, set, &u, seed, 0x3000, 0, batched, same_keys_worker);
     verify(set, &u, ws, THREADS);
     assert_int_equal(hc_hset_size(set), u.n);
     for (size_t t = 0; t < THREADS; t++)
