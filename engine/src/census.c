@@ -191,6 +191,7 @@ static hc_status writer_flush_keys(hc_census_writer *w)
         size_t seen = hc_hset_capacity(c->keys);
         pthread_rwlock_unlock(&c->grow_lock);
         pthread_rwlock_wrlock(&c->grow_lock);
+        /* Grow unless another writer did while we waited. */
         rc = HC_OK;
         if (hc_hset_capacity(c->keys) == seen)
             rc = hc_hset_grow(c->keys, seen * 2);
