@@ -273,6 +273,18 @@ static void verify(const hc_hset *set, const universe *u, const worker *ws,
     free(id_used);
 }
 
+/* Runs fn on THREADS threads, thread t on the t-th of the `size`-byte
+ * arguments at args, and waits for them all. */
+static void run_threads(void *(*fn)(void *), void *args, size_t size)
+{
+    pthread_t tids[THREADS];
+    for (size_t t = 0; t < THREADS; t++)
+        assert_int_equal(
+            pthread_create(&tids[t], NULL, fn, (char *)args + t * size), 0);
+    for (size_t t = 0; t < THREADS; t++)
+        assert_int_equal(pthread_join(tids[t], NULL), 0);
+}
+
 /*
  * Runs fn on THREADS workers over set and u, released together by a
  * barrier, and waits for them. Worker t gets the seed seed + salt * (t + 1).
@@ -283,7 +295,6 @@ static void run_workers(worker *ws, hc_hset *set, const universe *u,
 {
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, THREADS);
-    pthread_t tids[THREADS];
     for (size_t t = 0; t < THREADS; t++) {
         worker_alloc(&ws[t], u->n);
         ws[t].set = set;
@@ -292,32 +303,45 @@ static void run_workers(worker *ws, hc_hset *set, const universe *u,
         ws[t].seed = seed + salt * (t + 1);
         ws[t].ops = ops;
         ws[t].batched = batched;
-        assert_int_equal(pthread_create(&tids[t], NULL, fn, &ws[t]), 0);
     }
-    for (size_t t = 0; t < THREADS; t++)
-        assert_int_equal(pthread_join(tids[t], NULL), 0);
+    run_threads(fn, ws, sizeof *ws);
     pthread_barrier_destroy(&start);
+}
+
+/* A universe of n keys from the test's seed (*seed, advanced) and a set
+ * created for `expected` keys: the start of every test here. */
+static hc_hset *stress_setup(universe *u, size_t n, size_t expected,
+                             uint64_t *seed)
+{
+    *seed = test_seed();
+    universe_init(u, n, seed);
+    hc_hset *set = NULL;
+    assert_int_equal(hc_hset_create(expected, &set), HC_OK);
+    return set;
+}
+
+/* Checks the set against what the workers did, then frees it all. */
+static void stress_finish(hc_hset *set, universe *u, worker *ws)
+{
+    verify(set, u, ws, THREADS);
+    for (size_t t = 0; t < THREADS; t++)
+        worker_free(&ws[t]);
+    hc_hset_destroy(set);
+    universe_fini(u);
 }
 
 static void test_concurrent_mixed(void **state)
 {
     bool batched = *state != NULL;
-    uint64_t seed = test_seed();
     size_t ops = 25000 * stress_scale();
+    size_t n = ops * THREADS / 6;
+    uint64_t seed;
     universe u;
-    universe_init(&u, ops * THREADS / 6, &seed);
-    hc_hset *set = NULL;
     /* Pre-sized for every key: this test is about races, not growth. */
-    assert_int_equal(hc_hset_create(u.n, &set), HC_OK);
-
+    hc_hset *set = stress_setup(&u, n, n, &seed);
     worker ws[THREADS];
     run_workers(ws, set, &u, seed, 0x1000, ops, batched, mixed_worker);
-
-    verify(set, &u, ws, THREADS);
-    for (size_t t = 0; t < THREADS; t++)
-        worker_free(&ws[t]);
-    hc_hset_destroy(set);
-    universe_fini(&u);
+    stress_finish(set, &u, ws);
 }
 
 /*
@@ -361,19 +385,14 @@ static void *same_keys_worker(void *arg)
 static void test_concurrent_same_keys(void **state)
 {
     bool batched = *state != NULL;
-    uint64_t seed = test_seed();
+    size_t n = 20000 * stress_scale();
+    uint64_t seed;
     universe u;
-    universe_init(&u, 20000 * stress_scale(), &seed);
-    hc_hset *set = NULL;
-    assert_int_equal(hc_hset_create(u.n, &set), HC_OK);
+    hc_hset *set = stress_setup(&u, n, n, &seed);
     worker ws[THREADS];
     run_workers(ws, set, &u, seed, 0x3000, 0, batched, same_keys_worker);
-    verify(set, &u, ws, THREADS);
     assert_int_equal(hc_hset_size(set), u.n);
-    for (size_t t = 0; t < THREADS; t++)
-        worker_free(&ws[t]);
-    hc_hset_destroy(set);
-    universe_fini(&u);
+    stress_finish(set, &u, ws);
 }
 
 /*
@@ -436,12 +455,10 @@ static void *grow_round(void *arg)
 static void test_concurrent_full_and_grow(void **state)
 {
     bool batched = *state != NULL;
-    uint64_t seed = test_seed();
     size_t per_thread = 6000 * stress_scale();
+    uint64_t seed;
     universe u;
-    universe_init(&u, per_thread * THREADS / 3, &seed);
-    hc_hset *set = NULL;
-    assert_int_equal(hc_hset_create(2000, &set), HC_OK);
+    hc_hset *set = stress_setup(&u, per_thread * THREADS / 3, 2000, &seed);
 
     grow_worker gs[THREADS];
     worker ws[THREADS];
@@ -462,18 +479,13 @@ static void test_concurrent_full_and_grow(void **state)
     for (;;) {
         pthread_barrier_t start;
         pthread_barrier_init(&start, NULL, THREADS);
-        pthread_t tids[THREADS];
-        for (size_t t = 0; t < THREADS; t++) {
+        for (size_t t = 0; t < THREADS; t++)
             gs[t].w.start = &start;
-            assert_int_equal(pthread_create(&tids[t], NULL, grow_round, &gs[t]),
-                             0);
-        }
-        size_t full = 0;
-        for (size_t t = 0; t < THREADS; t++) {
-            assert_int_equal(pthread_join(tids[t], NULL), 0);
-            full += gs[t].full;
-        }
+        run_threads(grow_round, gs, sizeof *gs);
         pthread_barrier_destroy(&start);
+        size_t full = 0;
+        for (size_t t = 0; t < THREADS; t++)
+            full += gs[t].full;
         rounds++;
         /* Nothing is inserted past capacity, and a refusal means full. */
         assert_true(hc_hset_size(set) <= hc_hset_capacity(set));
@@ -485,15 +497,11 @@ static void test_concurrent_full_and_grow(void **state)
         assert_true(rounds < 64);
     }
     assert_true(grows >= 3);
-    for (size_t t = 0; t < THREADS; t++)
-        ws[t] = gs[t].w;
-    verify(set, &u, ws, THREADS);
     for (size_t t = 0; t < THREADS; t++) {
-        worker_free(&gs[t].w);
+        ws[t] = gs[t].w; /* the copy owns the worker's arrays now */
         free(gs[t].todo);
     }
-    hc_hset_destroy(set);
-    universe_fini(&u);
+    stress_finish(set, &u, ws);
 }
 
 /* The prestate of the batched runs; the single-upsert runs get NULL. */
