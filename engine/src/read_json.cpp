@@ -26,7 +26,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <new>
 #include <string_view>
 #include <utility>
@@ -1314,23 +1313,16 @@ hc_status reader::deliver_fast(const hc__ndjson_rec &r, size_t off)
 }
 
 /*
- * Drops parsed pages of a mapped input from this process's memory, so
- * resident memory stays bounded whatever the input size. The mapping is a
- * private read-only view of the file: a page touched again (to count lines
- * for an error message) is read back from the page cache.
+ * Drops parsed pages of a mapped input from this process's memory as the
+ * parse moves on, so resident memory stays bounded whatever the input
+ * size; the last 32 MiB to 64 MiB before `upto` stay mapped.
  */
 static void release_parsed(const hc__job *job, size_t upto, size_t *released)
 {
     const size_t step = (size_t)32 << 20;
     if (!job->release_pages || upto < *released + 2 * step)
         return;
-    uintptr_t from = (uintptr_t)(job->base + *released);
-    uintptr_t to = (uintptr_t)(job->base + upto - step);
-    const uintptr_t page = 4096;
-    from = (from + page - 1) & ~(page - 1);
-    to &= ~(page - 1);
-    if (to > from)
-        (void)madvise((void *)from, to - from, MADV_DONTNEED);
+    hc__job_drop_pages(job, *released, upto - step);
     *released = upto - step;
 }
 

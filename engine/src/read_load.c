@@ -13,8 +13,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include <sys/mman.h>
-
 #include "atomic.h"
 #include "read_csv.h"
 #include "read_input.h"
@@ -79,22 +77,14 @@ static void job_parse(hc__job *job, hc_format format)
 }
 
 /*
- * Drops the pages of a parsed chunk from this process's memory when the
- * input is a file mapping. Readers release pages as they go, but keep the
- * last stretch mapped (it may still be read for a line number), and a
- * chunk shorter than that stretch would otherwise stay resident until the
- * input is closed: with many small chunks, most of the file. A neighbour
- * still parsing a shared edge page reads it back from the page cache.
+ * Drops the pages of a parsed chunk. Readers release pages as they go but
+ * keep the last stretch mapped, and a chunk shorter than that stretch would
+ * otherwise stay resident until the input is closed: with many small
+ * chunks, most of the file.
  */
 static void job_release(const hc__job *job)
 {
-    if (!job->release_pages)
-        return;
-    const uintptr_t page = 4096;
-    uintptr_t from = (uintptr_t)(job->base + job->begin) & ~(page - 1);
-    uintptr_t to = (uintptr_t)(job->base + job->end) & ~(page - 1);
-    if (to > from)
-        (void)madvise((void *)from, to - from, MADV_DONTNEED);
+    hc__job_drop_pages(job, job->begin, job->end);
 }
 
 /*

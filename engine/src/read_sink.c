@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "atomic.h"
 #include "read_sink.h"
@@ -86,6 +87,17 @@ uint64_t hc__job_column(const hc__job *job, size_t off)
     while (i > 0 && job->base[i - 1] != '\n')
         i--;
     return (uint64_t)(off - i) + 1;
+}
+
+void hc__job_drop_pages(const hc__job *job, size_t from, size_t to)
+{
+    if (!job->release_pages)
+        return;
+    const uintptr_t page = 4096;
+    uintptr_t b = ((uintptr_t)(job->base + from) + page - 1) & ~(page - 1);
+    uintptr_t e = (uintptr_t)(job->base + to) & ~(page - 1);
+    if (e > b)
+        (void)madvise((void *)b, e - b, MADV_DONTNEED);
 }
 
 bool hc__job_cancelled(const hc__job *job)

@@ -126,6 +126,15 @@ hc_status hc__job_fail_at(hc__job *job, hc_status status, uint64_t line,
 bool hc__job_cancelled(const hc__job *job);
 
 /*
+ * Drops the whole pages of input bytes [from, to) from this process's
+ * memory when the job's input is a file mapping (release_pages); a no-op
+ * otherwise. The mapping is a private read-only view of the file, so a page
+ * touched again (to count lines for an error message, or by a neighbouring
+ * chunk) is read back from the page cache.
+ */
+void hc__job_drop_pages(const hc__job *job, size_t from, size_t to);
+
+/*
  * A row-level error: under skip_malformed, counts a rejected row of
  * `source` and returns HC_OK; otherwise fails the job like hc__job_fail.
  */
