@@ -246,10 +246,14 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     }
     hc_fp fp = {0, 0};
     if (klen) {
+        for (unsigned i = 0; i < w->n_recent; i++)
+            if (w->recent[i].len == klen &&
+                memcmp(w->recent[i].key, key, klen) == 0)
+                return HC_OK; /* already a key of this account */
         fp = hc_fingerprint(key, klen);
         for (unsigned i = 0; i < w->n_recent; i++)
-            if (w->recent[i].lo == fp.lo && w->recent[i].hi == fp.hi)
-                return HC_OK; /* already a key of this account */
+            if (w->recent[i].fp.lo == fp.lo && w->recent[i].fp.hi == fp.hi)
+                return HC_OK;
     } else if (!keep_empty) {
         return HC_OK;
     }
@@ -264,8 +268,11 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     w->row_mix = row_mix(w->row_mix, fp.lo, fp.hi);
     if (!klen)
         return HC_OK;
-    if (w->n_recent < HC_ARRAY_LEN(w->recent))
-        w->recent[w->n_recent++] = fp;
+    if (w->n_recent < HC_ARRAY_LEN(w->recent)) {
+        w->recent[w->n_recent].fp = fp;
+        w->recent[w->n_recent].len = klen;
+        memcpy(w->recent[w->n_recent++].key, key, klen);
+    }
     unsigned p = w->n_pending++;
     w->pending[p].fp = fp;
     w->pending[p].at = at;

@@ -110,11 +110,16 @@ struct hc_census_writer {
     uint16_t seg_index;
     hc__segment seg;
     uint32_t checked_source[2]; /* last validated source id per kind */
-    /* Fingerprints of the keys of the account being added: an account's
-     * keys are a set, and exports repeat the primary email among the
-     * others, so repeats are dropped here before they cost a trip to the
+    /* The first keys of the account being added: an account's keys are a
+     * set, and exports repeat the primary email among the others, so
+     * repeats are dropped here, by their bytes before they cost a
+     * fingerprint, and by fingerprint before they cost a trip to the
      * shared key set. */
-    hc_fp recent[4];
+    struct {
+        hc_fp fp;
+        size_t len;
+        char key[HC_KEY_MAX + 1];
+    } recent[4];
     unsigned n_recent;
     /* Hash of the keys of the GHES account being added, in order: the
      * account's rank (hc_census_add_ghes). */
