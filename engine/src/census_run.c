@@ -646,7 +646,8 @@ typedef struct fast {
     size_t n_recs;
     size_t *seg_base; /* first global record index of each segment */
     src_ids *ids;
-    uint32_t *key_owner; /* GHEC account index or HC__NONE */
+    uint32_t *key_owner; /* GHEC account index or HC__NONE; NULL when no
+                            licensed GHEC account holds a key */
     hc_atomic_u8 *kf;
     size_t key_owner_len, kf_len; /* mapped lengths (hc__map_zeroed) */
     uint8_t *key_vd;              /* NULL without verified domains */
@@ -848,7 +849,7 @@ static void classify_prefetch(const fast *f, const hc__segment *seg,
             continue;
         __builtin_prefetch(&f->kf[k], 1, 3);
         hc_uf_prefetch(f->kuf, k);
-        if (j == 0)
+        if (j == 0 && f->key_owner)
             __builtin_prefetch(&f->key_owner[k], 0, 3);
     }
 }
@@ -900,7 +901,7 @@ static hc_status classify_span(fast *f, unsigned t, const hc__segment *seg,
             fc->keyless_novd += !vd;
             continue;
         }
-        uint32_t owner = f->key_owner[primary];
+        uint32_t owner = f->key_owner ? f->key_owner[primary] : HC__NONE;
         if (owner != HC__NONE) {
             fc->matched++;
             if (vd)
@@ -995,13 +996,10 @@ static hc_status summary_fast(run *st)
     f.seg_base = calloc(c->n_segs + 1, sizeof *f.seg_base);
     f.ids = calloc(ns + 1, sizeof *f.ids);
     f.per_thread = calloc(f.threads, sizeof *f.per_thread);
-    f.key_owner_len = (nk + 1) * sizeof *f.key_owner;
-    f.key_owner = hc__map_zeroed(&f.key_owner_len, true);
     f.kf_len = (nk + 1) * sizeof *f.kf;
     f.kf = hc__map_zeroed(&f.kf_len, true);
     f.ghec_vd = calloc(r->n_ghec + 1, sizeof *f.ghec_vd);
-    HC_FAIL_IF(!f.seg_base || !f.ids || !f.per_thread || !f.key_owner ||
-                   !f.kf || !f.ghec_vd,
+    HC_FAIL_IF(!f.seg_base || !f.ids || !f.per_thread || !f.kf || !f.ghec_vd,
                HC_ERR_NOMEM);
     for (unsigned t = 0; t < f.threads; t++) {
         /* Sized for the scratch uses of range_pass and key_count_pass. */
@@ -1019,9 +1017,20 @@ static hc_status summary_fast(run *st)
     }
     HC_TRY(hc_uf_create(nk, &f.kuf));
 
-    /* Key owners, as the claims of phase 2 would leave them. */
-    memset(f.key_owner, 0xff, (nk + 1) * sizeof *f.key_owner);
-    for (int pass = 0; pass < 2; pass++)
+    /* Key owners, as the claims of phase 2 would leave them. Without a
+     * licensed GHEC account holding a key there is no table: every GHES
+     * account is unmatched, and classifying spares a random read a row. */
+    bool claims = false;
+    for (size_t i = 0; i < r->n_ghec && !claims; i++)
+        claims =
+            acct_eligible(&r->accts[i]) && r->accts[i].n_a + r->accts[i].n_b;
+    if (claims) {
+        f.key_owner_len = (nk + 1) * sizeof *f.key_owner;
+        f.key_owner = hc__map_zeroed(&f.key_owner_len, true);
+        HC_FAIL_IF(!f.key_owner, HC_ERR_NOMEM);
+        memset(f.key_owner, 0xff, (nk + 1) * sizeof *f.key_owner);
+    }
+    for (int pass = 0; pass < 2 && claims; pass++)
         for (size_t i = 0; i < r->n_ghec; i++) {
             const hc__acct *a = &r->accts[i];
             if (!acct_eligible(a))
