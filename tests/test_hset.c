@@ -599,6 +599,66 @@ static void test_random_vs_reference(void **state)
  * same inserted flags, same finds, same growth; empty keys, no owners, and
  * less memory.
  */
+/* hc_hset_slot enumerates every key once with its id and identity, in a
+ * set that grew and saw batches fail on FULL (their slots tombstoned), in
+ * full and ids-only sets alike. */
+static void test_slots(void **state)
+{
+    (void)state;
+    for (int ids_only = 0; ids_only < 2; ids_only++) {
+        uint64_t seed = test_seed() ^ 0x5107;
+        hc_hset *set = NULL;
+        hc_hset_options o = {1, ids_only != 0};
+        assert_int_equal(hc_hset_create_opts(&o, &set), HC_OK);
+        enum { N = 3000 };
+        static uint32_t key_of_id[N];
+        char keys[64][24];
+        uint32_t nums[64];
+        hc_hset_op ops[64];
+        size_t size = 0;
+        while (size < N - 64) {
+            size_t m = 1 + (size_t)(rng_next(&seed) % 64);
+            for (size_t i = 0; i < m; i++) {
+                nums[i] = (uint32_t)(rng_next(&seed) % 100000);
+                int len = snprintf(keys[i], sizeof keys[i], "s%u", nums[i]);
+                ops[i].fp = hc_fingerprint(keys[i], (size_t)len);
+                ops[i].key = keys[i];
+                ops[i].len = (size_t)len;
+            }
+            hc_status rc = hc_hset_upsert_batch(set, ops, m);
+            if (rc == HC_ERR_FULL) {
+                assert_int_equal(hc_hset_grow(set, 0), HC_OK);
+                rc = hc_hset_upsert_batch(set, ops, m);
+            }
+            assert_int_equal(rc, HC_OK);
+            for (size_t i = 0; i < m; i++) {
+                assert_true(ops[i].id < N);
+                key_of_id[ops[i].id] = nums[i];
+            }
+            size = hc_hset_size(set);
+        }
+        static bool seen[N];
+        memset(seen, 0, sizeof seen);
+        size_t found = 0;
+        for (size_t i = 0; i < hc_hset_slots(set); i++) {
+            uint32_t id;
+            hc_fp ident;
+            if (!hc_hset_slot(set, i, &id, &ident))
+                continue;
+            assert_true(id < size);
+            assert_false(seen[id]);
+            seen[id] = true;
+            found++;
+            char k[24];
+            int len = snprintf(k, sizeof k, "s%u", key_of_id[id]);
+            hc_fp want = hc_hset_ident(hc_fingerprint(k, (size_t)len));
+            assert_true(ident.lo == want.lo && ident.hi == want.hi);
+        }
+        assert_int_equal(found, size);
+        hc_hset_destroy(set);
+    }
+}
+
 static void test_ids_only(void **state)
 {
     (void)state;
@@ -678,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_full_then_grow),
         cmocka_unit_test(test_random_vs_reference),
         cmocka_unit_test(test_ids_only),
+        cmocka_unit_test(test_slots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

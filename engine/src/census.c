@@ -60,6 +60,7 @@ static void segment_free(hc__segment *s)
     hc__buf_fini(&s->arena);
     hc__buf_fini(&s->keys);
     hc__buf_fini(&s->logins);
+    hc__buf_fini(&s->ranks);
 }
 
 void hc_census_destroy(hc_census *c)
@@ -156,6 +157,7 @@ hc_status hc_census_writer_create(hc_census *c, hc_census_writer **out)
     hc__buf_init_mapped(&w->seg.arena, HC__ARENA_LIMIT);
     hc__buf_init_mapped(&w->seg.keys, (size_t)UINT32_MAX * sizeof(uint32_t));
     hc__buf_init_mapped(&w->seg.logins, HC__RECORDS_LIMIT);
+    hc__buf_init_mapped(&w->seg.ranks, HC__RECORDS_LIMIT);
     *out = w;
 done:
     pthread_mutex_unlock(&c->mu);
@@ -222,14 +224,6 @@ static hc_status arena_str(hc__buf *arena, hc_str s, uint32_t *off)
     return HC_OK;
 }
 
-/* Mixes one key's fingerprint (or, for a keyless primary, a constant)
- * into a row hash; a repeat of the same row mixes the same sequence. */
-static inline uint64_t row_mix(uint64_t h, uint64_t lo, uint64_t hi)
-{
-    h ^= lo + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-    return (h ^ hi) * 0xFF51AFD7ED558CCDull;
-}
-
 /* Normalizes s and appends its key id; keyless values append HC__NOKEY
  * only when keep_empty (the GHES primary slot), else nothing. */
 static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
@@ -265,7 +259,7 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     if (rc != HC_OK)
         return rc;
     (*count)++;
-    w->row_mix = row_mix(w->row_mix, fp.lo, fp.hi);
+    w->row_mix = hc__rank_mix(w->row_mix, klen ? hc_hset_ident(fp) : fp);
     if (!klen)
         return HC_OK;
     if (w->n_recent < HC_ARRAY_LEN(w->recent)) {
@@ -347,10 +341,10 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
         return HC_ERR_LIMIT;
     hc__segment *s = &w->seg;
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
-    size_t logins_mark = s->logins.len;
+    size_t logins_mark = s->logins.len, ranks_mark = s->ranks.len;
 
     w->n_recent = 0;
-    w->row_mix = 0x243F6A8885A308D3ull;
+    w->row_mix = HC__RANK_SEED;
     hc__ghes_rec rec = {0};
     rec.id = a->id;
     rec.source = (uint16_t)a->source; /* checked by source_is */
@@ -372,15 +366,11 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     for (size_t i = 0; i < a->n_emails; i++)
         HC_TRY(push_key(w, a->emails[i], false, &n_keys));
     rec.meta = (uint16_t)(n_keys | flags << HC__META_FLAGS_SHIFT);
-    /* The rank orders rows of one (host, id) by what counting sees of
-     * them: their keys (as normalized, in order) and flags, with the top
-     * bit for rows that cannot consume a seat. The fingerprints are at
-     * hand, so this costs no hashing of the raw strings. Rows of equal
-     * rank differ at most in their login, which the full path compares
-     * next (cmp_ghes) and a summary never shows. */
-    rec.rank = row_mix(w->row_mix, flags, n_keys) >> 1;
-    if (flags & (HC__F_SUSPENDED | HC__F_SYSTEM))
-        rec.rank |= (uint64_t)1 << 63;
+    if (!w->census->opt.summary_only) {
+        /* The fingerprints are at hand, so the rank costs no hashing. */
+        uint64_t rank = hc__rank_finish(w->row_mix, flags, n_keys);
+        HC_TRY(hc__buf_append(&s->ranks, &rank, sizeof rank));
+    }
     HC_TRY(hc__buf_append(&s->ghes, &rec, sizeof rec));
 done:
     if (rc != HC_OK) { /* leave the segment as it was */
@@ -388,6 +378,7 @@ done:
         s->keys.len = keys_mark;
         s->arena.len = arena_mark;
         s->logins.len = logins_mark;
+        s->ranks.len = ranks_mark;
     }
     return rc;
 }

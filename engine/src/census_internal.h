@@ -42,22 +42,49 @@ enum {
 #define HC__META_FLAGS_SHIFT 13
 #define HC__META_KEYS_MASK ((1u << HC__META_FLAGS_SHIFT) - 1)
 
-/* A GHES account row. `rank` orders repeated rows of one (host, id): the
- * top bit is set for rows that cannot consume a seat, the rest is a hash of
- * the row's keys and flags (logins break ties in the full path), so the
- * chosen row never depends on input order. */
+/* A GHES account row. Repeated rows of one (host, id) are told apart by
+ * their rank (hc__rank_finish), which is not stored here: a full census
+ * keeps it in the segment's `ranks`, and a summary computes it only for
+ * the rows of repeated ids, from their key ids. */
 typedef struct hc__ghes_rec {
     uint64_t id;
-    uint64_t rank;
     uint32_t keys;   /* offset into the segment's key-id array */
     uint16_t source; /* fits: at most HC__MAX_SOURCES sources */
     uint16_t meta;   /* key count | flags << HC__META_FLAGS_SHIFT; keys[0]
                         is the primary (or HC__NOKEY) */
 } hc__ghes_rec;
 
-_Static_assert(sizeof(hc__ghes_rec) == 24, "GHES records are 24 bytes");
+_Static_assert(sizeof(hc__ghes_rec) == 16, "GHES records are 16 bytes");
 _Static_assert(HC__KEYS_PER_ACCOUNT <= HC__META_KEYS_MASK,
                "a record's key count fits its meta bits");
+
+/*
+ * The rank of a GHES row orders the rows of one (host, id) by what counting
+ * sees of them: their keys (as normalized, in order) and flags, with the
+ * top bit for rows that cannot consume a seat. Keys enter as their key-set
+ * identity (hc_hset_ident), so the rank can be computed both from the
+ * fingerprints at hand while adding a row and later from the key set's
+ * slots; a keyless primary enters as {0, 0}. Rows of equal rank differ at
+ * most in their login, which the full path compares next and a summary
+ * never shows.
+ */
+#define HC__RANK_SEED 0x243F6A8885A308D3ull
+
+static inline uint64_t hc__rank_mix(uint64_t h, hc_fp ident)
+{
+    h ^= ident.lo + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return (h ^ ident.hi) * 0xFF51AFD7ED558CCDull;
+}
+
+static inline uint64_t hc__rank_finish(uint64_t h, unsigned meta_flags,
+                                       unsigned n_keys)
+{
+    hc_fp tail = {meta_flags, n_keys};
+    uint64_t rank = hc__rank_mix(h, tail) >> 1;
+    if (meta_flags & (HC__F_SUSPENDED | HC__F_SYSTEM))
+        rank |= (uint64_t)1 << 63;
+    return rank;
+}
 
 /* A GHEC account row: keys are n_identity identity values followed by
  * n_verified verified emails (keyless values are dropped). */
@@ -81,6 +108,8 @@ typedef struct hc__segment {
     hc__buf keys;   /* uint32_t key ids */
     hc__buf logins; /* per GHES record, the arena offset of its login;
                        empty in a summary_only census */
+    hc__buf ranks;  /* per GHES record, its uint64_t rank; empty in a
+                       summary_only census */
 } hc__segment;
 
 typedef struct hc__source {
@@ -121,8 +150,7 @@ struct hc_census_writer {
         char key[HC_KEY_MAX + 1];
     } recent[4];
     unsigned n_recent;
-    /* Hash of the keys of the GHES account being added, in order: the
-     * account's rank (hc_census_add_ghes). */
+    /* hc__rank_mix of the keys of the GHES account being added. */
     uint64_t row_mix;
     /* Keys normalized but not yet inserted, inserted HC__KEY_BATCH at a
      * time with their table slots prefetched ahead. Each remembers where
@@ -209,6 +237,14 @@ static inline uint32_t hc__ghes_login(const hc__segment *s, uint32_t i)
     uint32_t off;
     memcpy(&off, s->logins.data + (size_t)i * sizeof off, sizeof off);
     return off;
+}
+
+/* The rank of GHES record i of a full census's segment. */
+static inline uint64_t hc__ghes_rank(const hc__segment *s, uint32_t i)
+{
+    uint64_t rank;
+    memcpy(&rank, s->ranks.data + (size_t)i * sizeof rank, sizeof rank);
+    return rank;
 }
 
 static inline const hc__ghec_rec *hc__ghec_at(const hc__segment *s, uint32_t i)

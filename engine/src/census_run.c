@@ -193,7 +193,7 @@ static hc_status build_accounts(run *st, bool with_ghes)
         for (uint32_t j = 0; j < ng; j++) {
             const hc__ghes_rec *g = hc__ghes_at(s, j);
             gs[gi++] = (ghes_sort){g->id,
-                                   g->rank,
+                                   hc__ghes_rank(s, j),
                                    hc__seg_str(s, hc__ghes_login(s, j)),
                                    st->srank[g->source],
                                    j,
@@ -601,11 +601,13 @@ static hc_status summarize(run *st, uint64_t github_seats, uint32_t n_groups)
  * The same rules as phases 2-5, computed per key instead of per account, so
  * that no ordering of the GHES accounts is needed:
  *   - repeated (host, id) rows: per source, a bitmap indexed by id finds
- *     the ids that more than one row has (when ids are sparse, every id
- *     counts as repeated); a hash set of those ids keeps their minimum row
+ *     the ids that more than one row has (when ids are sparse, a hash set
+ *     of all ids does); a hash set of those ids keeps their minimum row
  *     rank, and the first such row to claim its "taken" bit represents
- *     the account. Real exports repeat few ids, so this costs two bits per
- *     id instead of a rank per id;
+ *     the account. Ranks are computed for the rows of repeated ids only,
+ *     from the identities of their keys, which one scan of the key set's
+ *     slots finds. Real exports repeat few ids, so this costs two bits per
+ *     id instead of a rank per row;
  *   - policy github: a key's owner is the first GHEC account (canonical
  *     order) holding it as an identity value, else as a verified email; an
  *     unmatched primary key marks its key "grouped", and the groups are the
@@ -627,13 +629,25 @@ enum {
 
 typedef struct src_ids {
     uint64_t min, max, n;
-    hc_atomic_u64 *seen;  /* dense ids: one bit per id - min */
-    hc_atomic_u64 *twice; /* dense ids: set when a second row has the id */
-    hc_atomic_u64 n_twice;
-    hc_hset *ranks;       /* repeated ids (sparse: all) -> index, owner =
-                             minimum row rank */
-    hc_atomic_u64 *taken; /* bitmap over the indices of ranks */
+    hc_atomic_u64 *seen;   /* dense ids: one bit per id - min */
+    hc_atomic_u64 *twice;  /* set when a second row has the id: bit id - min
+                             (dense), bit index in ranks (sparse) */
+    hc_atomic_u64 n_twice; /* repeated ids, counted by seen_pass */
+    uint64_t repeats;      /* n_twice once seen_pass is done */
+    hc_hset *ranks;        /* repeated ids (sparse: all ids) -> index, owner =
+                             minimum rank of their rows */
+    hc_atomic_u64 *taken;  /* bitmap over the indices of ranks */
 } src_ids;
+
+/* The key-set identities of the keys of repeated rows, from which their
+ * ranks are computed: `ident` lists them in key id order, and a key's
+ * position there is `before` of its word of `want` plus the set bits below
+ * it in that word. */
+typedef struct key_idents {
+    hc_atomic_u64 *want; /* bit per key id: a key of a repeated row */
+    uint32_t *before;    /* per word of want: set bits in the words before */
+    hc_fp *ident;
+} key_idents;
 
 typedef struct fast_counts {
     uint64_t ghes_total, eligible, matched, keyless, keyless_novd;
@@ -653,6 +667,7 @@ typedef struct fast {
     uint8_t *key_vd;              /* NULL without verified domains */
     hc_atomic_u8 *ghec_vd;
     hc_uf *kuf;
+    key_idents ki;
     fast_counts *per_thread;
     unsigned threads;
 } fast;
@@ -735,18 +750,42 @@ static bool bit_set(hc_atomic_u64 *map, uint64_t bit)
     return (hc_atomic_fetch_or_u64(&map[bit / 64], m, HC_RELAXED) & m) != 0;
 }
 
-/* A row whose id goes through the rank set: every row of a sparse source,
- * and the rows of repeated ids of a dense one. */
-static bool ranked(const src_ids *si, uint64_t id)
+/* Whether a row's id is repeated in its source, with the id's index in
+ * the source's rank set when it is. */
+static hc_status repeated(const src_ids *si, uint64_t id, bool *rep,
+                          uint32_t *idx)
 {
-    return !si->seen || bit_test(si->twice, id - si->min);
+    *rep = false;
+    if (si->seen && !bit_test(si->twice, id - si->min))
+        return HC_OK;
+    if (hc_hset_find(si->ranks, &id, sizeof id, idx) != HC_OK)
+        return HC_ERR_INTERNAL; /* every repeated (sparse: every) id is in */
+    *rep = !si->seen ? bit_test(si->twice, *idx) : true;
+    return HC_OK;
 }
 
-/* Puts a row's id in its source's rank set, lowering its minimum rank. */
-static hc_status rank_row(src_ids *si, const hc__ghes_rec *g)
+static uint32_t ident_pos(const key_idents *ki, uint32_t k)
 {
-    uint32_t id;
-    return hc_hset_upsert(si->ranks, &g->id, sizeof g->id, g->rank, &id, NULL);
+    uint64_t below = hc_atomic_load_u64(&ki->want[k / 64], HC_RELAXED) &
+                     (((uint64_t)1 << (k % 64)) - 1);
+    return ki->before[k / 64] + (uint32_t)__builtin_popcountll(below);
+}
+
+/* A row's rank, as hc_census_add_ghes would have computed it (see
+ * hc__rank_finish), from the identities of its keys. */
+static uint64_t row_rank(const fast *f, const hc__segment *seg,
+                         const hc__ghes_rec *g)
+{
+    const uint32_t *keys = hc__keys_at(seg, g->keys);
+    unsigned n = hc__ghes_nkeys(g);
+    uint64_t h = HC__RANK_SEED;
+    for (unsigned j = 0; j < n; j++) {
+        hc_fp id = {0, 0};
+        if (keys[j] != HC__NOKEY)
+            id = f->ki.ident[ident_pos(&f->ki, keys[j])];
+        h = hc__rank_mix(h, id);
+    }
+    return hc__rank_finish(h, hc__ghes_flags(g), n);
 }
 
 static hc_status seen_span(fast *f, unsigned t, const hc__segment *seg,
@@ -756,14 +795,21 @@ static hc_status seen_span(fast *f, unsigned t, const hc__segment *seg,
     for (uint32_t i = r0; i < r1; i++) {
         const hc__ghes_rec *g = hc__ghes_at(seg, i);
         src_ids *si = &f->ids[g->source];
-        if (!si->seen) {
-            hc_status rc = rank_row(si, g);
+        bool again;
+        if (si->seen) {
+            again = bit_set(si->seen, g->id - si->min) &&
+                    !bit_set(si->twice, g->id - si->min);
+        } else {
+            uint32_t idx;
+            bool inserted;
+            hc_status rc = hc_hset_upsert(si->ranks, &g->id, sizeof g->id,
+                                          HC_OWNER_NONE, &idx, &inserted);
             if (rc != HC_OK)
                 return rc;
-        } else if (bit_set(si->seen, g->id - si->min)) {
-            bit_set(si->twice, g->id - si->min);
-            hc_atomic_fetch_add_u64(&si->n_twice, 1, HC_RELAXED);
+            again = !inserted && !bit_set(si->twice, idx);
         }
+        if (again) /* the first repeat of this id */
+            hc_atomic_fetch_add_u64(&si->n_twice, 1, HC_RELAXED);
     }
     return HC_OK;
 }
@@ -773,7 +819,62 @@ static hc_status seen_pass(void *ctx, unsigned t, size_t b, size_t e)
     return for_spans(ctx, t, b, e, seen_span);
 }
 
-/* Ranks the rows of repeated ids of dense sources. */
+/* Marks the keys of the rows of repeated ids, whose identities the ranks
+ * need; puts the repeated ids of dense sources in their rank sets. */
+static hc_status want_span(fast *f, unsigned t, const hc__segment *seg,
+                           uint32_t r0, uint32_t r1)
+{
+    (void)t;
+    for (uint32_t i = r0; i < r1; i++) {
+        const hc__ghes_rec *g = hc__ghes_at(seg, i);
+        src_ids *si = &f->ids[g->source];
+        if (!si->repeats)
+            continue;
+        bool rep;
+        uint32_t idx;
+        if (si->seen) {
+            if (!bit_test(si->twice, g->id - si->min))
+                continue;
+            hc_status rc = hc_hset_upsert(si->ranks, &g->id, sizeof g->id,
+                                          HC_OWNER_NONE, &idx, NULL);
+            if (rc != HC_OK)
+                return rc;
+        } else {
+            hc_status rc = repeated(si, g->id, &rep, &idx);
+            if (rc != HC_OK)
+                return rc;
+            if (!rep)
+                continue;
+        }
+        const uint32_t *keys = hc__keys_at(seg, g->keys);
+        for (unsigned j = 0; j < hc__ghes_nkeys(g); j++)
+            if (keys[j] != HC__NOKEY)
+                bit_set(f->ki.want, keys[j]);
+    }
+    return HC_OK;
+}
+
+static hc_status want_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    return for_spans(ctx, t, b, e, want_span);
+}
+
+/* Copies the identities of wanted keys out of the key set's slots. */
+static hc_status ident_pass(void *ctx, unsigned t, size_t b, size_t e)
+{
+    fast *f = ctx;
+    (void)t;
+    const hc_hset *keys = f->st->c->keys;
+    for (size_t i = b; i < e; i++) {
+        uint32_t id;
+        hc_fp ident;
+        if (hc_hset_slot(keys, i, &id, &ident) && bit_test(f->ki.want, id))
+            f->ki.ident[ident_pos(&f->ki, id)] = ident;
+    }
+    return HC_OK;
+}
+
+/* Lowers each repeated id's minimum rank to that of each of its rows. */
 static hc_status twice_span(fast *f, unsigned t, const hc__segment *seg,
                             uint32_t r0, uint32_t r1)
 {
@@ -781,11 +882,15 @@ static hc_status twice_span(fast *f, unsigned t, const hc__segment *seg,
     for (uint32_t i = r0; i < r1; i++) {
         const hc__ghes_rec *g = hc__ghes_at(seg, i);
         src_ids *si = &f->ids[g->source];
-        if (!si->seen || !si->ranks || !bit_test(si->twice, g->id - si->min))
+        if (!si->repeats)
             continue;
-        hc_status rc = rank_row(si, g);
+        bool rep;
+        uint32_t idx;
+        hc_status rc = repeated(si, g->id, &rep, &idx);
         if (rc != HC_OK)
             return rc;
+        if (rep)
+            hc_hset_claim(si->ranks, idx, row_rank(f, seg, g));
     }
     return HC_OK;
 }
@@ -865,13 +970,17 @@ static hc_status classify_span(fast *f, unsigned t, const hc__segment *seg,
         if (i + CLASSIFY_AHEAD < r1)
             classify_prefetch(f, seg, hc__ghes_at(seg, i + CLASSIFY_AHEAD));
         src_ids *si = &f->ids[g->source];
-        if (ranked(si, g->id)) {
-            uint32_t id;
-            if (hc_hset_find(si->ranks, &g->id, sizeof g->id, &id) != HC_OK)
-                return HC_ERR_INTERNAL;
+        bool rep = false;
+        uint32_t id;
+        if (si->repeats) {
+            hc_status rc = repeated(si, g->id, &rep, &id);
+            if (rc != HC_OK)
+                return rc;
+        }
+        if (rep) {
             /* Equal ranks mean equal content: any one of them may
              * represent the account, so the first to set the bit does. */
-            if (g->rank != hc_hset_owner(si->ranks, id) ||
+            if (row_rank(f, seg, g) != hc_hset_owner(si->ranks, id) ||
                 bit_set(si->taken, id)) {
                 fc->duplicates++;
                 continue;
@@ -968,6 +1077,9 @@ static void fast_free(fast *f)
             hc_hset_destroy(f->ids[i].ranks);
         }
     free(f->ids);
+    free(f->ki.want);
+    free(f->ki.before);
+    free(f->ki.ident);
     free(f->seg_base);
     hc__unmap(f->key_owner, f->key_owner_len);
     hc__unmap(f->kf, f->kf_len);
@@ -1067,6 +1179,9 @@ static hc_status summary_fast(run *st)
             HC_FAIL_IF(!si->seen || !si->twice, HC_ERR_NOMEM);
         } else {
             HC_TRY(hc_hset_create((size_t)si->n, &si->ranks));
+            si->twice =
+                calloc(hc_hset_capacity(si->ranks) / 64 + 1, sizeof *si->twice);
+            HC_FAIL_IF(!si->twice, HC_ERR_NOMEM);
         }
     }
     for (unsigned t = 0; t < f.threads; t++)
@@ -1077,14 +1192,31 @@ static hc_status summary_fast(run *st)
     bool any_twice = false;
     for (size_t i = 0; i < ns; i++) {
         src_ids *si = &f.ids[i];
-        uint64_t n_twice = hc_atomic_load_u64(&si->n_twice, HC_RELAXED);
-        if (si->seen && n_twice) {
-            HC_TRY(hc_hset_create((size_t)n_twice, &si->ranks));
-            any_twice = true;
-        }
+        si->repeats = hc_atomic_load_u64(&si->n_twice, HC_RELAXED);
+        if (si->seen && si->repeats)
+            HC_TRY(hc_hset_create((size_t)si->repeats, &si->ranks));
+        any_twice |= si->repeats != 0;
     }
-    if (any_twice)
+    if (any_twice) {
+        /* Ranks of the rows of repeated ids: mark their keys, number the
+         * marked keys, copy their identities out of the key set's slots,
+         * then keep each id's minimum rank. */
+        size_t words = nk / 64 + 1;
+        f.ki.want = calloc(words, sizeof *f.ki.want);
+        f.ki.before = malloc(words * sizeof *f.ki.before);
+        HC_FAIL_IF(!f.ki.want || !f.ki.before, HC_ERR_NOMEM);
+        HC_TRY(hc__par_for(f.threads, f.n_recs, want_pass, &f));
+        uint32_t wanted = 0;
+        for (size_t w = 0; w < words; w++) {
+            f.ki.before[w] = wanted;
+            wanted += (uint32_t)__builtin_popcountll(
+                hc_atomic_load_u64(&f.ki.want[w], HC_RELAXED));
+        }
+        f.ki.ident = malloc((wanted ? wanted : 1) * sizeof *f.ki.ident);
+        HC_FAIL_IF(!f.ki.ident, HC_ERR_NOMEM);
+        HC_TRY(hc__par_for(f.threads, hc_hset_slots(c->keys), ident_pass, &f));
         HC_TRY(hc__par_for(f.threads, f.n_recs, twice_pass, &f));
+    }
     for (size_t i = 0; i < ns; i++) {
         src_ids *si = &f.ids[i];
         if (si->ranks) {

@@ -748,6 +748,31 @@ size_t hc_hset_capacity(const hc_hset *set)
     return set->capacity;
 }
 
+hc_fp hc_hset_ident(hc_fp fp)
+{
+    hc_fp id = {fp_tag(fp.lo), fp.hi};
+    return id;
+}
+
+size_t hc_hset_slots(const hc_hset *set)
+{
+    return set->mask + 1;
+}
+
+bool hc_hset_slot(const hc_hset *set, size_t i, uint32_t *id, hc_fp *ident)
+{
+    /* Relaxed: the caller guarantees no insert runs, so every slot is
+     * published or empty, and whatever made the set quiescent (a thread
+     * join) ordered its contents before this read. */
+    uint64_t s = hc_atomic_load_u64(&set->slots[i].word, HC_RELAXED);
+    if (slot_tag(s) == 0 || slot_low(s) == 0)
+        return false; /* empty or a tombstone */
+    *id = slot_low(s) - 1;
+    ident->lo = slot_tag(s);
+    ident->hi = hc_atomic_load_u64(&set->slots[i].hi, HC_RELAXED);
+    return true;
+}
+
 size_t hc_hset_memory(const hc_hset *set)
 {
     size_t bytes =

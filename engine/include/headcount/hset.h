@@ -137,6 +137,25 @@ HC_API uint64_t hc_hset_owner(const hc_hset *set, uint32_t id);
  * id returned by a completed upsert. */
 HC_API hc_str hc_hset_key(const hc_hset *set, uint32_t id);
 
+/*
+ * What a set keeps of a fingerprint to tell keys apart: 96 of its 128 bits
+ * (see docs/internals/hset.md), returned as lo = a 32-bit tag, hi = fp.hi.
+ * Two keys of one set never have the same identity. Pure.
+ */
+HC_API hc_fp hc_hset_ident(hc_fp fp);
+
+/* Number of slots of the table, the bound of hc_hset_slot. */
+HC_API size_t hc_hset_slots(const hc_hset *set);
+
+/*
+ * The key in slot i < hc_hset_slots(set), if any: true with its *id and
+ * *ident (hc_hset_ident of its fingerprint), false for an empty slot.
+ * Enumerates the keys of a set in no particular order, ids included, even
+ * in an ids-only set. Only while no upsert or grow is running.
+ */
+HC_API bool hc_hset_slot(const hc_hset *set, size_t i, uint32_t *id,
+                         hc_fp *ident);
+
 /* Number of keys. Exact once no upsert is running. */
 HC_API size_t hc_hset_size(const hc_hset *set);
 
