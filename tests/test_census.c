@@ -234,6 +234,48 @@ static void rule_repeated_rows(void **state)
     }
 }
 
+/* Ids beyond 32 bits keep their high half outside the record: accounts
+ * whose ids share the low half stay apart, repeats of a wide id are found,
+ * and explain shows every id whole, in full and summary runs alike. */
+static void rule_wide_ids(void **state)
+{
+    (void)state;
+    const uint64_t ids[] = {5, ((uint64_t)1 << 32) + 5, UINT64_MAX,
+                            ((uint64_t)7 << 32) + 5, ((uint64_t)1 << 32) + 5};
+    for (int summary = 0; summary < 2; summary++) {
+        tb t;
+        tb_init_ex(&t, 2, NULL, summary != 0);
+        for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+            char email[40]; /* a repeated id repeats its row */
+            snprintf(email, sizeof email, "u%llu@x.example",
+                     (unsigned long long)ids[i]);
+            tb_ghes(&t, "ghe-1", ids[i], "u", email, false, NULL);
+        }
+        hc_result *r = NULL;
+        assert_int_equal(hc_census_writer_finish(t.w), HC_OK);
+        t.w = NULL;
+        assert_int_equal(hc_census_run_ex(t.c, HC_POLICY_GITHUB,
+                                          summary ? 0 : HC_RUN_PERSONS, &r),
+                         HC_OK);
+        hc_summary s = summary_of(r);
+        assert_int_equal(s.ghes_accounts, 4);
+        assert_int_equal(s.duplicate_rows, 1);
+        assert_int_equal(s.total_seats_consumed, 4);
+        if (!summary) {
+            uint64_t want[] = {5, ((uint64_t)1 << 32) + 5,
+                               ((uint64_t)1 << 32) + 5, ((uint64_t)7 << 32) + 5,
+                               UINT64_MAX};
+            assert_int_equal(hc_result_account_count(r), 5);
+            for (size_t i = 0; i < 5; i++) {
+                hc_account_info ai;
+                hc_result_account(r, i, &ai);
+                assert_int_equal(ai.ghes_id, want[i]);
+            }
+        }
+        tb_fini(&t, r);
+    }
+}
+
 /* GHEC rows without a license consume nothing; repeated logins merge. */
 static void rule_ghec_rows(void **state)
 {
@@ -863,6 +905,7 @@ int main(void)
         cmocka_unit_test(rule_lowest_login_wins),
         cmocka_unit_test(rule_ghes_only),
         cmocka_unit_test(rule_repeated_rows),
+        cmocka_unit_test(rule_wide_ids),
         cmocka_unit_test(differing_repeats),
         cmocka_unit_test(rule_ghec_rows),
         cmocka_unit_test(rule_extended),

@@ -346,10 +346,15 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     w->n_recent = 0;
     w->row_mix = HC__RANK_SEED;
     hc__ghes_rec rec = {0};
-    rec.id = a->id;
+    rec.id = (uint32_t)a->id;
     rec.source = (uint16_t)a->source; /* checked by source_is */
-    rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
     unsigned flags = 0;
+    if (a->id >> 32) {
+        uint32_t hi = (uint32_t)(a->id >> 32);
+        flags |= HC__F_WIDE_ID;
+        HC_TRY(hc__buf_append(&s->keys, &hi, sizeof hi));
+    }
+    rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
     uint16_t n_keys = 0;
     if (a->suspended)
         flags |= HC__F_SUSPENDED;

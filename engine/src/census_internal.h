@@ -24,7 +24,7 @@
 /* Per-writer caps: offsets are 32-bit. */
 #define HC__ARENA_LIMIT ((size_t)UINT32_MAX)
 #define HC__RECORDS_LIMIT ((size_t)1 << 34)
-#define HC__KEYS_PER_ACCOUNT 4096u
+#define HC__KEYS_PER_ACCOUNT 4095u
 /* Keys a writer inserts per hold of the shared grow lock, as one
  * hc_hset_upsert_batch. Taking the lock, like taking ids for new keys, moves
  * a cache line between cores (about 230 ns on a 2-vCPU VM), so batches are
@@ -34,12 +34,13 @@
 enum {
     HC__F_SUSPENDED = 1u << 0,
     HC__F_SYSTEM = 1u << 1,
-    HC__F_LICENSED = 1u << 2,
+    HC__F_LICENSED = 1u << 2, /* GHEC rows */
+    HC__F_WIDE_ID = 1u << 3,  /* GHES rows: the id does not fit 32 bits */
 };
 
-/* hc__ghes_rec.meta: the key count (at most HC__KEYS_PER_ACCOUNT, 13
+/* hc__ghes_rec.meta: the key count (at most HC__KEYS_PER_ACCOUNT, 12
  * bits) below the flags. */
-#define HC__META_FLAGS_SHIFT 13
+#define HC__META_FLAGS_SHIFT 12
 #define HC__META_KEYS_MASK ((1u << HC__META_FLAGS_SHIFT) - 1)
 
 /* A GHES account row. Repeated rows of one (host, id) are told apart by
@@ -47,14 +48,15 @@ enum {
  * keeps it in the segment's `ranks`, and a summary computes it only for
  * the rows of repeated ids, from their key ids. */
 typedef struct hc__ghes_rec {
-    uint64_t id;
+    uint32_t id;     /* low half; with HC__F_WIDE_ID the high half is the
+                        key-id array's entry before the row's keys */
     uint32_t keys;   /* offset into the segment's key-id array */
     uint16_t source; /* fits: at most HC__MAX_SOURCES sources */
     uint16_t meta;   /* key count | flags << HC__META_FLAGS_SHIFT; keys[0]
                         is the primary (or HC__NOKEY) */
 } hc__ghes_rec;
 
-_Static_assert(sizeof(hc__ghes_rec) == 16, "GHES records are 16 bytes");
+_Static_assert(sizeof(hc__ghes_rec) == 12, "GHES records are 12 bytes");
 _Static_assert(HC__KEYS_PER_ACCOUNT <= HC__META_KEYS_MASK,
                "a record's key count fits its meta bits");
 
@@ -227,6 +229,18 @@ static inline unsigned hc__ghes_nkeys(const hc__ghes_rec *g)
 static inline unsigned hc__ghes_flags(const hc__ghes_rec *g)
 {
     return (unsigned)g->meta >> HC__META_FLAGS_SHIFT;
+}
+
+/* The id of a GHES record. GHES ids count users from 1, so nearly every
+ * id fits 32 bits; the rare wide one keeps its high half in the key-id
+ * array rather than widening every record by 4 bytes. */
+static inline uint64_t hc__ghes_id(const hc__segment *s, const hc__ghes_rec *g)
+{
+    if (!(hc__ghes_flags(g) & HC__F_WIDE_ID))
+        return g->id;
+    uint32_t hi;
+    memcpy(&hi, s->keys.data + ((size_t)g->keys - 1) * sizeof hi, sizeof hi);
+    return (uint64_t)hi << 32 | g->id;
 }
 
 /* The arena offset of GHES record i's login, or HC__NONE. */

@@ -192,7 +192,7 @@ static hc_status build_accounts(run *st, bool with_ghes)
             with_ghes ? (uint32_t)(s->ghes.len / sizeof(hc__ghes_rec)) : 0;
         for (uint32_t j = 0; j < ng; j++) {
             const hc__ghes_rec *g = hc__ghes_at(s, j);
-            gs[gi++] = (ghes_sort){g->id,
+            gs[gi++] = (ghes_sort){hc__ghes_id(s, g),
                                    hc__ghes_rank(s, j),
                                    hc__seg_str(s, hc__ghes_login(s, j)),
                                    st->srank[g->source],
@@ -724,10 +724,11 @@ static hc_status range_span(fast *f, unsigned t, const hc__segment *seg,
     for (uint32_t i = r0; i < r1; i++) {
         const hc__ghes_rec *g = hc__ghes_at(seg, i);
         uint64_t *lo = &mm[2 * g->source], *hi = &mm[2 * g->source + 1];
-        if (g->id < *lo)
-            *lo = g->id;
-        if (g->id > *hi)
-            *hi = g->id;
+        uint64_t id = hc__ghes_id(seg, g);
+        if (id < *lo)
+            *lo = id;
+        if (id > *hi)
+            *hi = id;
         mm[2 * ns + g->source]++;
     }
     return HC_OK;
@@ -795,14 +796,15 @@ static hc_status seen_span(fast *f, unsigned t, const hc__segment *seg,
     for (uint32_t i = r0; i < r1; i++) {
         const hc__ghes_rec *g = hc__ghes_at(seg, i);
         src_ids *si = &f->ids[g->source];
+        uint64_t id = hc__ghes_id(seg, g);
         bool again;
         if (si->seen) {
-            again = bit_set(si->seen, g->id - si->min) &&
-                    !bit_set(si->twice, g->id - si->min);
+            again = bit_set(si->seen, id - si->min) &&
+                    !bit_set(si->twice, id - si->min);
         } else {
             uint32_t idx;
             bool inserted;
-            hc_status rc = hc_hset_upsert(si->ranks, &g->id, sizeof g->id,
+            hc_status rc = hc_hset_upsert(si->ranks, &id, sizeof id,
                                           HC_OWNER_NONE, &idx, &inserted);
             if (rc != HC_OK)
                 return rc;
@@ -832,15 +834,16 @@ static hc_status want_span(fast *f, unsigned t, const hc__segment *seg,
             continue;
         bool rep;
         uint32_t idx;
+        uint64_t id = hc__ghes_id(seg, g);
         if (si->seen) {
-            if (!bit_test(si->twice, g->id - si->min))
+            if (!bit_test(si->twice, id - si->min))
                 continue;
-            hc_status rc = hc_hset_upsert(si->ranks, &g->id, sizeof g->id,
+            hc_status rc = hc_hset_upsert(si->ranks, &id, sizeof id,
                                           HC_OWNER_NONE, &idx, NULL);
             if (rc != HC_OK)
                 return rc;
         } else {
-            hc_status rc = repeated(si, g->id, &rep, &idx);
+            hc_status rc = repeated(si, id, &rep, &idx);
             if (rc != HC_OK)
                 return rc;
             if (!rep)
@@ -886,7 +889,7 @@ static hc_status twice_span(fast *f, unsigned t, const hc__segment *seg,
             continue;
         bool rep;
         uint32_t idx;
-        hc_status rc = repeated(si, g->id, &rep, &idx);
+        hc_status rc = repeated(si, hc__ghes_id(seg, g), &rep, &idx);
         if (rc != HC_OK)
             return rc;
         if (rep)
@@ -973,7 +976,7 @@ static hc_status classify_span(fast *f, unsigned t, const hc__segment *seg,
         bool rep = false;
         uint32_t id;
         if (si->repeats) {
-            hc_status rc = repeated(si, g->id, &rep, &id);
+            hc_status rc = repeated(si, hc__ghes_id(seg, g), &rep, &id);
             if (rc != HC_OK)
                 return rc;
         }
