@@ -276,6 +276,68 @@ static void rule_wide_ids(void **state)
     }
 }
 
+/* A segment of thousands of rows, GHEC rows between GHES ones, wide and
+ * repeated ids, rows with zero to two keys: passes over parts of it start
+ * mid-segment (several threads), so they must find where each row's keys
+ * start. A summary run on three threads must equal a full run on one. */
+static void long_segment(void **state)
+{
+    (void)state;
+    hc_summary sum[2];
+    for (int summary = 0; summary < 2; summary++) {
+        uint64_t seed = 0x10e6;
+        tb t;
+        tb_init_ex(&t, summary ? 3 : 1, NULL, summary != 0);
+        for (int i = 0; i < 5000; i++) {
+            uint64_t x = (seed += 0x9E3779B97F4A7C15ull);
+            x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+            x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+            x ^= x >> 31;
+            char primary[40], other[40], login[24];
+            snprintf(login, sizeof login, "u%d", i);
+            snprintf(primary, sizeof primary, "p%llu@x.example",
+                     (unsigned long long)(x % 3000));
+            snprintf(other, sizeof other, "o%llu@x.example",
+                     (unsigned long long)(x >> 20) % 4000);
+            if (x % 23 == 0) {
+                tb_ghec(&t, login, NULL, primary, (x >> 8) % 4 != 0);
+                continue;
+            }
+            /* Ids repeat (rows of one id carry the same content, as a
+             * repeated page would) and every eighth is wider than 32 bits. */
+            uint64_t id = (x >> 40) % 4500;
+            uint64_t y = id * 0x9E3779B97F4A7C15ull;
+            if (id % 8 == 0)
+                id += (uint64_t)(1 + id % 3) << 32;
+            snprintf(primary, sizeof primary, "p%llu@x.example",
+                     (unsigned long long)(y >> 33) % 3000);
+            snprintf(other, sizeof other, "o%llu@x.example",
+                     (unsigned long long)(y >> 45) % 4000);
+            tb_ghes(&t, y % 2 ? "ghe-1" : "ghe-2", id, login,
+                    y % 5 ? primary : NULL, (y >> 7) % 9 == 0,
+                    (y >> 11) % 3 ? other : NULL);
+        }
+        hc_result *r = NULL;
+        assert_int_equal(hc_census_writer_finish(t.w), HC_OK);
+        t.w = NULL;
+        assert_int_equal(hc_census_run_ex(t.c, HC_POLICY_GITHUB,
+                                          summary ? 0 : HC_RUN_PERSONS, &r),
+                         HC_OK);
+        sum[summary] = summary_of(r);
+        tb_fini(&t, r);
+    }
+    assert_true(sum[0].duplicate_rows > 100);
+    assert_true(sum[0].ghes_accounts_matched > 0);
+    assert_int_equal(sum[0].ghes_accounts, sum[1].ghes_accounts);
+    assert_int_equal(sum[0].ghes_accounts_total, sum[1].ghes_accounts_total);
+    assert_int_equal(sum[0].ghes_accounts_matched,
+                     sum[1].ghes_accounts_matched);
+    assert_int_equal(sum[0].duplicate_rows, sum[1].duplicate_rows);
+    assert_int_equal(sum[0].keyless_accounts, sum[1].keyless_accounts);
+    assert_int_equal(sum[0].github_seats, sum[1].github_seats);
+    assert_int_equal(sum[0].extended_seats, sum[1].extended_seats);
+}
+
 /* GHEC rows without a license consume nothing; repeated logins merge. */
 static void rule_ghec_rows(void **state)
 {
@@ -906,6 +968,7 @@ int main(void)
         cmocka_unit_test(rule_ghes_only),
         cmocka_unit_test(rule_repeated_rows),
         cmocka_unit_test(rule_wide_ids),
+        cmocka_unit_test(long_segment),
         cmocka_unit_test(differing_repeats),
         cmocka_unit_test(rule_ghec_rows),
         cmocka_unit_test(rule_extended),

@@ -59,6 +59,8 @@ static void segment_free(hc__segment *s)
     hc__buf_fini(&s->ghec);
     hc__buf_fini(&s->arena);
     hc__buf_fini(&s->keys);
+    hc__buf_fini(&s->ckeys);
+    hc__buf_fini(&s->kmarks);
     hc__buf_fini(&s->logins);
     hc__buf_fini(&s->ranks);
 }
@@ -155,7 +157,9 @@ hc_status hc_census_writer_create(hc_census *c, hc_census_writer **out)
     hc__buf_init_mapped(&w->seg.ghes, HC__RECORDS_LIMIT);
     hc__buf_init_mapped(&w->seg.ghec, HC__RECORDS_LIMIT);
     hc__buf_init_mapped(&w->seg.arena, HC__ARENA_LIMIT);
-    hc__buf_init_mapped(&w->seg.keys, (size_t)UINT32_MAX * sizeof(uint32_t));
+    hc__buf_init_mapped(&w->seg.keys, HC__KEYS_LIMIT);
+    hc__buf_init_mapped(&w->seg.ckeys, HC__KEYS_LIMIT);
+    hc__buf_init_mapped(&w->seg.kmarks, HC__KEYS_LIMIT);
     hc__buf_init_mapped(&w->seg.logins, HC__RECORDS_LIMIT);
     hc__buf_init_mapped(&w->seg.ranks, HC__RECORDS_LIMIT);
     *out = w;
@@ -177,6 +181,7 @@ static hc_status writer_flush_keys(hc_census_writer *w)
     hc_census *c = w->census;
     hc_status rc = HC_OK;
     uint32_t *ids = (uint32_t *)(void *)w->seg.keys.data;
+    uint32_t *cids = (uint32_t *)(void *)w->seg.ckeys.data;
     hc_hset_op ops[HC__KEY_BATCH];
     unsigned n = w->n_pending;
     for (unsigned i = 0; i < n; i++) {
@@ -203,8 +208,13 @@ static hc_status writer_flush_keys(hc_census_writer *w)
             break;
     }
     pthread_rwlock_unlock(&c->grow_lock);
-    for (unsigned i = 0; i < n && rc == HC_OK; i++)
-        ids[w->pending[i].at] = ops[i].id;
+    for (unsigned i = 0; i < n && rc == HC_OK; i++) {
+        uint32_t at = w->pending[i].at;
+        if (at & HC__AT_GHEC)
+            cids[at & ~HC__AT_GHEC] = ops[i].id;
+        else
+            ids[at] = ops[i].id;
+    }
     w->n_pending = 0;
     return rc;
 }
@@ -254,8 +264,9 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     if (*count >= HC__KEYS_PER_ACCOUNT)
         return HC_ERR_LIMIT;
     /* The id is filled in when the pending batch is inserted. */
-    uint32_t at = (uint32_t)(w->seg.keys.len / sizeof(uint32_t));
-    rc = hc__buf_append(&w->seg.keys, &none, sizeof none);
+    hc__buf *kb = w->ghec ? &w->seg.ckeys : &w->seg.keys;
+    uint32_t at = (uint32_t)(kb->len / sizeof(uint32_t));
+    rc = hc__buf_append(kb, &none, sizeof none);
     if (rc != HC_OK)
         return rc;
     (*count)++;
@@ -269,7 +280,7 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     }
     unsigned p = w->n_pending++;
     w->pending[p].fp = fp;
-    w->pending[p].at = at;
+    w->pending[p].at = w->ghec ? at | HC__AT_GHEC : at;
     w->pending[p].len = (uint16_t)klen;
     if (w->census->key_bytes)
         memcpy(w->pending[p].key, key, klen);
@@ -278,12 +289,19 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     return HC_OK;
 }
 
-/* Forgets pending keys whose slots a failed add took back. */
+/* Forgets the pending keys of the account being added, whose entries a
+ * failed add takes back from the key array they went to (entries at
+ * keys_mark and after): they are the last ones pending. */
 static void drop_pending_after(hc_census_writer *w, size_t keys_mark)
 {
     uint32_t mark = (uint32_t)(keys_mark / sizeof(uint32_t));
-    while (w->n_pending && w->pending[w->n_pending - 1].at >= mark)
+    uint32_t array = w->ghec ? HC__AT_GHEC : 0;
+    while (w->n_pending) {
+        uint32_t at = w->pending[w->n_pending - 1].at;
+        if ((at & HC__AT_GHEC) != array || (at & ~HC__AT_GHEC) < mark)
+            break;
         w->n_pending--;
+    }
 }
 
 static bool is_system_login(hc_str login)
@@ -342,19 +360,25 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     hc__segment *s = &w->seg;
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
     size_t logins_mark = s->logins.len, ranks_mark = s->ranks.len;
+    size_t kmarks_mark = s->kmarks.len;
 
+    w->ghec = false;
     w->n_recent = 0;
     w->row_mix = HC__RANK_SEED;
     hc__ghes_rec rec = {0};
     rec.id = (uint32_t)a->id;
     rec.source = (uint16_t)a->source; /* checked by source_is */
+    size_t row = s->ghes.len / sizeof rec;
+    if ((row & (((size_t)1 << HC__KMARK_SHIFT) - 1)) == 0) {
+        uint32_t koff = (uint32_t)(s->keys.len / sizeof(uint32_t));
+        HC_TRY(hc__buf_append(&s->kmarks, &koff, sizeof koff));
+    }
     unsigned flags = 0;
     if (a->id >> 32) {
         uint32_t hi = (uint32_t)(a->id >> 32);
         flags |= HC__F_WIDE_ID;
         HC_TRY(hc__buf_append(&s->keys, &hi, sizeof hi));
     }
-    rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
     uint16_t n_keys = 0;
     if (a->suspended)
         flags |= HC__F_SUSPENDED;
@@ -384,6 +408,7 @@ done:
         s->arena.len = arena_mark;
         s->logins.len = logins_mark;
         s->ranks.len = ranks_mark;
+        s->kmarks.len = kmarks_mark;
     }
     return rc;
 }
@@ -399,8 +424,9 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
     if (a->n_identity_values + a->n_verified_emails + 1 >= HC__KEYS_PER_ACCOUNT)
         return HC_ERR_LIMIT;
     hc__segment *s = &w->seg;
-    size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
+    size_t keys_mark = s->ckeys.len, arena_mark = s->arena.len;
 
+    w->ghec = true;
     w->n_recent = 0;
     hc__ghec_rec rec = {0};
     rec.source = a->source;
@@ -414,7 +440,7 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
             hc_fingerprint(a->verified_emails[i].ptr, a->verified_emails[i].len)
                 .hi;
     rec.saml = HC__NONE;
-    rec.keys = (uint32_t)(s->keys.len / sizeof(uint32_t));
+    rec.keys = (uint32_t)(s->ckeys.len / sizeof(uint32_t));
     if (a->licensed)
         rec.flags |= HC__F_LICENSED;
     HC_TRY(arena_str(&s->arena, a->login, &rec.login));
@@ -433,7 +459,7 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
 done:
     if (rc != HC_OK) {
         drop_pending_after(w, keys_mark);
-        s->keys.len = keys_mark;
+        s->ckeys.len = keys_mark;
         s->arena.len = arena_mark;
     }
     return rc;

@@ -24,6 +24,10 @@
 /* Per-writer caps: offsets are 32-bit. */
 #define HC__ARENA_LIMIT ((size_t)UINT32_MAX)
 #define HC__RECORDS_LIMIT ((size_t)1 << 34)
+/* Key-id arrays: entries are indexed by 31 bits (see HC__AT_GHEC). */
+#define HC__KEYS_LIMIT (((size_t)1 << 31) * sizeof(uint32_t))
+/* The pending key's `at` indexes the GHEC key array (ckeys), not keys. */
+#define HC__AT_GHEC ((uint32_t)1 << 31)
 #define HC__KEYS_PER_ACCOUNT 4095u
 /* Keys a writer inserts per hold of the shared grow lock, as one
  * hc_hset_upsert_batch. Taking the lock, like taking ids for new keys, moves
@@ -50,13 +54,17 @@ enum {
 typedef struct hc__ghes_rec {
     uint32_t id;     /* low half; with HC__F_WIDE_ID the high half is the
                         key-id array's entry before the row's keys */
-    uint32_t keys;   /* offset into the segment's key-id array */
     uint16_t source; /* fits: at most HC__MAX_SOURCES sources */
     uint16_t meta;   /* key count | flags << HC__META_FLAGS_SHIFT; keys[0]
                         is the primary (or HC__NOKEY) */
 } hc__ghes_rec;
 
-_Static_assert(sizeof(hc__ghes_rec) == 12, "GHES records are 12 bytes");
+_Static_assert(sizeof(hc__ghes_rec) == 8, "GHES records are 8 bytes");
+
+/* A GHES row's entries in the key-id array follow those of the rows before
+ * it, so rows do not store where theirs start; a segment keeps that offset
+ * for every 2^HC__KMARK_SHIFT-th row (`kmarks`) to start walks from. */
+#define HC__KMARK_SHIFT 10
 _Static_assert(HC__KEYS_PER_ACCOUNT <= HC__META_KEYS_MASK,
                "a record's key count fits its meta bits");
 
@@ -95,7 +103,7 @@ typedef struct hc__ghec_rec {
     uint32_t source;
     uint32_t login;
     uint32_t saml; /* arena offset, or HC__NONE */
-    uint32_t keys;
+    uint32_t keys; /* offset into the segment's GHEC key-id array */
     uint16_t n_identity;
     uint16_t n_verified;
     uint8_t flags;
@@ -107,11 +115,14 @@ typedef struct hc__segment {
     hc__buf ghes;   /* hc__ghes_rec[] */
     hc__buf ghec;   /* hc__ghec_rec[] */
     hc__buf arena;  /* length-prefixed strings */
-    hc__buf keys;   /* uint32_t key ids */
+    hc__buf keys;   /* uint32_t key ids of GHES rows, row after row */
+    hc__buf ckeys;  /* uint32_t key ids of GHEC rows */
     hc__buf logins; /* per GHES record, the arena offset of its login;
                        empty in a summary_only census */
     hc__buf ranks;  /* per GHES record, its uint64_t rank; empty in a
                        summary_only census */
+    hc__buf kmarks; /* uint32_t key-array offset of GHES records 0, 1 <<
+                       HC__KMARK_SHIFT, 2 << HC__KMARK_SHIFT, ... */
 } hc__segment;
 
 typedef struct hc__source {
@@ -164,6 +175,7 @@ struct hc_census_writer {
         char key[HC_KEY_MAX + 1];
     } pending[HC__KEY_BATCH];
     unsigned n_pending;
+    bool ghec; /* the account being added is a GHEC one */
 };
 
 /* One account of a result. keys points at n_a + n_b key ids: GHES primary
@@ -179,7 +191,16 @@ typedef struct hc__acct {
     uint32_t person; /* HC__NONE when excluded */
     uint32_t join_key;
     uint32_t group; /* extended component root (account index) */
+    uint32_t id_hi; /* GHES: the high half of the id */
 } hc__acct;
+
+/* The id of a GHES account of a result. */
+static inline uint64_t hc__acct_ghes_id(const hc__segment *s, const hc__acct *a)
+{
+    const hc__ghes_rec *g =
+        (const hc__ghes_rec *)(const void *)s->ghes.data + a->rec;
+    return (uint64_t)a->id_hi << 32 | g->id;
+}
 
 typedef struct hc__person {
     uint32_t first; /* index into person_accts */
@@ -231,16 +252,69 @@ static inline unsigned hc__ghes_flags(const hc__ghes_rec *g)
     return (unsigned)g->meta >> HC__META_FLAGS_SHIFT;
 }
 
-/* The id of a GHES record. GHES ids count users from 1, so nearly every
- * id fits 32 bits; the rare wide one keeps its high half in the key-id
- * array rather than widening every record by 4 bytes. */
-static inline uint64_t hc__ghes_id(const hc__segment *s, const hc__ghes_rec *g)
+/* Key-array entries of a GHES row: its keys, after the high half of a
+ * wide id. */
+static inline uint32_t hc__ghes_entries(const hc__ghes_rec *g)
 {
-    if (!(hc__ghes_flags(g) & HC__F_WIDE_ID))
-        return g->id;
+    return hc__ghes_nkeys(g) + ((hc__ghes_flags(g) & HC__F_WIDE_ID) != 0);
+}
+
+/*
+ * A walk over the GHES records of a segment in order, knowing where each
+ * row's key-array entries start (`koff`). Seeking starts at the mark
+ * before the row and sums the entries of at most 2^HC__KMARK_SHIFT - 1
+ * rows; stepping adds one row's.
+ */
+typedef struct hc__ghes_walk {
+    const hc__segment *s;
+    const hc__ghes_rec *g; /* the current row */
+    uint32_t row;
+    uint32_t koff;
+} hc__ghes_walk;
+
+static inline void hc__ghes_seek(hc__ghes_walk *w, const hc__segment *s,
+                                 uint32_t row)
+{
+    uint32_t r = row >> HC__KMARK_SHIFT << HC__KMARK_SHIFT;
+    const hc__ghes_rec *recs = (const hc__ghes_rec *)(const void *)s->ghes.data;
+    uint32_t koff = 0;
+    if (s->kmarks.len)
+        memcpy(&koff,
+               s->kmarks.data + (size_t)(row >> HC__KMARK_SHIFT) * sizeof koff,
+               sizeof koff);
+    for (; r < row; r++)
+        koff += hc__ghes_entries(&recs[r]);
+    w->s = s;
+    w->g = recs + row;
+    w->row = row;
+    w->koff = koff;
+}
+
+static inline void hc__ghes_step(hc__ghes_walk *w)
+{
+    w->koff += hc__ghes_entries(w->g);
+    w->g++;
+    w->row++;
+}
+
+/* The current row's keys (hc__ghes_nkeys of them). */
+static inline const uint32_t *hc__walk_keys(const hc__ghes_walk *w)
+{
+    const uint32_t *k = (const uint32_t *)(const void *)w->s->keys.data;
+    return k ? k + w->koff + ((hc__ghes_flags(w->g) & HC__F_WIDE_ID) != 0)
+             : NULL;
+}
+
+/* The current row's id. GHES numbers its users from 1, so nearly every id
+ * fits 32 bits; the rare wide one keeps its high half in the key-id array
+ * rather than widening every record by 4 bytes. */
+static inline uint64_t hc__walk_id(const hc__ghes_walk *w)
+{
+    if (!(hc__ghes_flags(w->g) & HC__F_WIDE_ID))
+        return w->g->id;
     uint32_t hi;
-    memcpy(&hi, s->keys.data + ((size_t)g->keys - 1) * sizeof hi, sizeof hi);
-    return (uint64_t)hi << 32 | g->id;
+    memcpy(&hi, w->s->keys.data + (size_t)w->koff * sizeof hi, sizeof hi);
+    return (uint64_t)hi << 32 | w->g->id;
 }
 
 /* The arena offset of GHES record i's login, or HC__NONE. */
@@ -266,12 +340,14 @@ static inline const hc__ghec_rec *hc__ghec_at(const hc__segment *s, uint32_t i)
     return (const hc__ghec_rec *)(const void *)s->ghec.data + i;
 }
 
-static inline const uint32_t *hc__keys_at(const hc__segment *s, uint32_t off)
+/* The key ids of a GHEC row. */
+static inline const uint32_t *hc__ghec_keys(const hc__segment *s,
+                                            const hc__ghec_rec *g)
 {
     /* A segment without keys has no buffer (and every count is 0). */
-    if (!s->keys.data)
+    if (!s->ckeys.data)
         return NULL;
-    return (const uint32_t *)(const void *)s->keys.data + off;
+    return (const uint32_t *)(const void *)s->ckeys.data + g->keys;
 }
 
 /* The account's login / source name. */

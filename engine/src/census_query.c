@@ -99,7 +99,7 @@ void hc_result_account(const hc_result *r, size_t i, hc_account_info *out)
     out->source = hc__acct_source(r, a);
     out->login = hc__acct_login(r, a);
     if (a->kind == HC_ACCOUNT_GHES) {
-        out->ghes_id = hc__ghes_id(s, hc__ghes_at(s, a->rec));
+        out->ghes_id = hc__acct_ghes_id(s, a);
         out->key = key_str(r, a->n_a ? a->keys[0] : HC__NOKEY);
     } else {
         out->saml_name_id = hc__seg_str(s, hc__ghec_at(s, a->rec)->saml);
@@ -232,7 +232,7 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
             const hc__acct *a = &r->accts[i];
             if (host_id && a->kind == HC_ACCOUNT_GHES) {
                 const hc__segment *s = r->census->segs[a->seg];
-                if (hc__ghes_id(s, hc__ghes_at(s, a->rec)) == ghes_id &&
+                if (hc__acct_ghes_id(s, a) == ghes_id &&
                     str_eq(hc__acct_source(r, a), q, (size_t)(colon - q)))
                     consider(r, i, &best);
             } else if (!host_id && a->kind == HC_ACCOUNT_GHEC &&

@@ -32,8 +32,9 @@
 typedef struct ghes_sort {
     uint64_t id;
     uint64_t rank;
-    hc_str login;   /* orders rows of equal rank, which differ at most here */
-    uint32_t srank; /* source's rank among source names */
+    hc_str login; /* orders rows of equal rank, which differ at most here */
+    const uint32_t *keys; /* the row's keys */
+    uint32_t srank;       /* source's rank among source names */
     uint32_t rec;
     uint16_t seg;
 } ghes_sort;
@@ -160,7 +161,7 @@ static hc_status build_accounts(run *st, bool with_ghes)
         if (with_ghes)
             n_ghes += s->ghes.len / sizeof(hc__ghes_rec);
         n_ghec += s->ghec.len / sizeof(hc__ghec_rec);
-        n_ghec_keys += s->keys.len / sizeof(uint32_t);
+        n_ghec_keys += s->ckeys.len / sizeof(uint32_t);
     }
     HC_FAIL_IF(n_ghes + n_ghec >= UINT32_MAX, HC_ERR_LIMIT);
 
@@ -190,15 +191,17 @@ static hc_status build_accounts(run *st, bool with_ghes)
             continue;
         uint32_t ng =
             with_ghes ? (uint32_t)(s->ghes.len / sizeof(hc__ghes_rec)) : 0;
-        for (uint32_t j = 0; j < ng; j++) {
-            const hc__ghes_rec *g = hc__ghes_at(s, j);
-            gs[gi++] = (ghes_sort){hc__ghes_id(s, g),
+        hc__ghes_walk w;
+        if (ng)
+            hc__ghes_seek(&w, s, 0);
+        for (uint32_t j = 0; j < ng; j++, hc__ghes_step(&w))
+            gs[gi++] = (ghes_sort){hc__walk_id(&w),
                                    hc__ghes_rank(s, j),
                                    hc__seg_str(s, hc__ghes_login(s, j)),
-                                   st->srank[g->source],
+                                   hc__walk_keys(&w),
+                                   st->srank[w.g->source],
                                    j,
                                    (uint16_t)i};
-        }
         uint32_t nc = (uint32_t)(s->ghec.len / sizeof(hc__ghec_rec));
         for (uint32_t j = 0; j < nc; j++) {
             const hc__ghec_rec *g = hc__ghec_at(s, j);
@@ -238,7 +241,7 @@ static hc_status build_accounts(run *st, bool with_ghes)
             for (size_t x = i; x < j; x++) {
                 const hc__segment *s = c->segs[cs[x].seg];
                 const hc__ghec_rec *g = hc__ghec_at(s, cs[x].rec);
-                const uint32_t *gk = hc__keys_at(s, g->keys);
+                const uint32_t *gk = hc__ghec_keys(s, g);
                 size_t from = pass ? g->n_identity : 0;
                 size_t to = pass ? (size_t)g->n_identity + g->n_verified
                                  : g->n_identity;
@@ -271,9 +274,10 @@ static hc_status build_accounts(run *st, bool with_ghes)
     for (size_t i = 0; i < n_ghes; i++) {
         const hc__segment *s = c->segs[gs[i].seg];
         const hc__ghes_rec *g = hc__ghes_at(s, gs[i].rec);
-        const uint32_t *gk = hc__keys_at(s, g->keys);
+        const uint32_t *gk = gs[i].keys;
         hc__acct *a = &r->accts[na++];
         a->kind = HC_ACCOUNT_GHES;
+        a->id_hi = (uint32_t)(gs[i].id >> 32);
         a->seg = gs[i].seg;
         a->rec = gs[i].rec;
         a->person = a->group = HC__NONE;
@@ -687,9 +691,9 @@ static void fast_locate(const fast *f, size_t g, size_t *seg, uint32_t *rec)
     *rec = (uint32_t)(g - f->seg_base[lo]);
 }
 
-/* A pass over the GHES records [r0, r1) of one segment. */
-typedef hc_status (*span_fn)(fast *f, unsigned t, const hc__segment *seg,
-                             uint32_t r0, uint32_t r1);
+/* A pass over the GHES records of one segment from w's row to r1. */
+typedef hc_status (*span_fn)(fast *f, unsigned t, hc__ghes_walk *w,
+                             uint32_t r1);
 
 /* Splits the global record range [b, e) into its per-segment spans, so
  * that passes walk plain arrays and can look ahead within them. */
@@ -707,7 +711,9 @@ static hc_status for_spans(fast *f, unsigned t, size_t b, size_t e, span_fn fn)
             continue;
         }
         size_t take = HC_MIN(n - rec, e - b);
-        hc_status rc = fn(f, t, s, rec, (uint32_t)(rec + take));
+        hc__ghes_walk w;
+        hc__ghes_seek(&w, s, rec);
+        hc_status rc = fn(f, t, &w, (uint32_t)(rec + take));
         if (rc != HC_OK)
             return rc;
         b += take;
@@ -716,15 +722,14 @@ static hc_status for_spans(fast *f, unsigned t, size_t b, size_t e, span_fn fn)
     return HC_OK;
 }
 
-static hc_status range_span(fast *f, unsigned t, const hc__segment *seg,
-                            uint32_t r0, uint32_t r1)
+static hc_status range_span(fast *f, unsigned t, hc__ghes_walk *w, uint32_t r1)
 {
     uint64_t *mm = (uint64_t *)f->per_thread[t].src_accounts; /* scratch */
     size_t ns = f->st->c->n_sources;
-    for (uint32_t i = r0; i < r1; i++) {
-        const hc__ghes_rec *g = hc__ghes_at(seg, i);
+    for (; w->row < r1; hc__ghes_step(w)) {
+        const hc__ghes_rec *g = w->g;
         uint64_t *lo = &mm[2 * g->source], *hi = &mm[2 * g->source + 1];
-        uint64_t id = hc__ghes_id(seg, g);
+        uint64_t id = hc__walk_id(w);
         if (id < *lo)
             *lo = id;
         if (id > *hi)
@@ -774,10 +779,10 @@ static uint32_t ident_pos(const key_idents *ki, uint32_t k)
 
 /* A row's rank, as hc_census_add_ghes would have computed it (see
  * hc__rank_finish), from the identities of its keys. */
-static uint64_t row_rank(const fast *f, const hc__segment *seg,
-                         const hc__ghes_rec *g)
+static uint64_t row_rank(const fast *f, const hc__ghes_walk *w)
 {
-    const uint32_t *keys = hc__keys_at(seg, g->keys);
+    const hc__ghes_rec *g = w->g;
+    const uint32_t *keys = hc__walk_keys(w);
     unsigned n = hc__ghes_nkeys(g);
     uint64_t h = HC__RANK_SEED;
     for (unsigned j = 0; j < n; j++) {
@@ -789,14 +794,13 @@ static uint64_t row_rank(const fast *f, const hc__segment *seg,
     return hc__rank_finish(h, hc__ghes_flags(g), n);
 }
 
-static hc_status seen_span(fast *f, unsigned t, const hc__segment *seg,
-                           uint32_t r0, uint32_t r1)
+static hc_status seen_span(fast *f, unsigned t, hc__ghes_walk *w, uint32_t r1)
 {
     (void)t;
-    for (uint32_t i = r0; i < r1; i++) {
-        const hc__ghes_rec *g = hc__ghes_at(seg, i);
+    for (; w->row < r1; hc__ghes_step(w)) {
+        const hc__ghes_rec *g = w->g;
         src_ids *si = &f->ids[g->source];
-        uint64_t id = hc__ghes_id(seg, g);
+        uint64_t id = hc__walk_id(w);
         bool again;
         if (si->seen) {
             again = bit_set(si->seen, id - si->min) &&
@@ -823,18 +827,17 @@ static hc_status seen_pass(void *ctx, unsigned t, size_t b, size_t e)
 
 /* Marks the keys of the rows of repeated ids, whose identities the ranks
  * need; puts the repeated ids of dense sources in their rank sets. */
-static hc_status want_span(fast *f, unsigned t, const hc__segment *seg,
-                           uint32_t r0, uint32_t r1)
+static hc_status want_span(fast *f, unsigned t, hc__ghes_walk *w, uint32_t r1)
 {
     (void)t;
-    for (uint32_t i = r0; i < r1; i++) {
-        const hc__ghes_rec *g = hc__ghes_at(seg, i);
+    for (; w->row < r1; hc__ghes_step(w)) {
+        const hc__ghes_rec *g = w->g;
         src_ids *si = &f->ids[g->source];
         if (!si->repeats)
             continue;
         bool rep;
         uint32_t idx;
-        uint64_t id = hc__ghes_id(seg, g);
+        uint64_t id = hc__walk_id(w);
         if (si->seen) {
             if (!bit_test(si->twice, id - si->min))
                 continue;
@@ -849,7 +852,7 @@ static hc_status want_span(fast *f, unsigned t, const hc__segment *seg,
             if (!rep)
                 continue;
         }
-        const uint32_t *keys = hc__keys_at(seg, g->keys);
+        const uint32_t *keys = hc__walk_keys(w);
         for (unsigned j = 0; j < hc__ghes_nkeys(g); j++)
             if (keys[j] != HC__NOKEY)
                 bit_set(f->ki.want, keys[j]);
@@ -878,22 +881,21 @@ static hc_status ident_pass(void *ctx, unsigned t, size_t b, size_t e)
 }
 
 /* Lowers each repeated id's minimum rank to that of each of its rows. */
-static hc_status twice_span(fast *f, unsigned t, const hc__segment *seg,
-                            uint32_t r0, uint32_t r1)
+static hc_status twice_span(fast *f, unsigned t, hc__ghes_walk *w, uint32_t r1)
 {
     (void)t;
-    for (uint32_t i = r0; i < r1; i++) {
-        const hc__ghes_rec *g = hc__ghes_at(seg, i);
+    for (; w->row < r1; hc__ghes_step(w)) {
+        const hc__ghes_rec *g = w->g;
         src_ids *si = &f->ids[g->source];
         if (!si->repeats)
             continue;
         bool rep;
         uint32_t idx;
-        hc_status rc = repeated(si, hc__ghes_id(seg, g), &rep, &idx);
+        hc_status rc = repeated(si, hc__walk_id(w), &rep, &idx);
         if (rc != HC_OK)
             return rc;
         if (rep)
-            hc_hset_claim(si->ranks, idx, row_rank(f, seg, g));
+            hc_hset_claim(si->ranks, idx, row_rank(f, w));
     }
     return HC_OK;
 }
@@ -947,10 +949,10 @@ static size_t join_keys(fast *f, const uint32_t *keys, size_t n)
  * far larger than the caches, and looking ahead overlaps their misses. */
 #define CLASSIFY_AHEAD 8u
 
-static void classify_prefetch(const fast *f, const hc__segment *seg,
-                              const hc__ghes_rec *g)
+static void classify_prefetch(const fast *f, const hc__ghes_walk *w)
 {
-    const uint32_t *keys = hc__keys_at(seg, g->keys);
+    const hc__ghes_rec *g = w->g;
+    const uint32_t *keys = hc__walk_keys(w);
     for (size_t j = 0; j < hc__ghes_nkeys(g); j++) {
         uint32_t k = keys[j];
         if (k == HC__NOKEY)
@@ -962,28 +964,33 @@ static void classify_prefetch(const fast *f, const hc__segment *seg,
     }
 }
 
-static hc_status classify_span(fast *f, unsigned t, const hc__segment *seg,
-                               uint32_t r0, uint32_t r1)
+static hc_status classify_span(fast *f, unsigned t, hc__ghes_walk *w,
+                               uint32_t r1)
 {
     fast_counts *fc = &f->per_thread[t];
-    for (uint32_t i = r0; i < HC_MIN(r1, r0 + CLASSIFY_AHEAD); i++)
-        classify_prefetch(f, seg, hc__ghes_at(seg, i));
-    for (uint32_t i = r0; i < r1; i++) {
-        const hc__ghes_rec *g = hc__ghes_at(seg, i);
-        if (i + CLASSIFY_AHEAD < r1)
-            classify_prefetch(f, seg, hc__ghes_at(seg, i + CLASSIFY_AHEAD));
+    /* A second walk runs CLASSIFY_AHEAD rows in front, prefetching. */
+    hc__ghes_walk ahead = *w;
+    for (; ahead.row < HC_MIN(r1, w->row + CLASSIFY_AHEAD);
+         hc__ghes_step(&ahead))
+        classify_prefetch(f, &ahead);
+    for (; w->row < r1; hc__ghes_step(w)) {
+        const hc__ghes_rec *g = w->g;
+        if (ahead.row < r1) {
+            classify_prefetch(f, &ahead);
+            hc__ghes_step(&ahead);
+        }
         src_ids *si = &f->ids[g->source];
         bool rep = false;
         uint32_t id;
         if (si->repeats) {
-            hc_status rc = repeated(si, hc__ghes_id(seg, g), &rep, &id);
+            hc_status rc = repeated(si, hc__walk_id(w), &rep, &id);
             if (rc != HC_OK)
                 return rc;
         }
         if (rep) {
             /* Equal ranks mean equal content: any one of them may
              * represent the account, so the first to set the bit does. */
-            if (row_rank(f, seg, g) != hc_hset_owner(si->ranks, id) ||
+            if (row_rank(f, w) != hc_hset_owner(si->ranks, id) ||
                 bit_set(si->taken, id)) {
                 fc->duplicates++;
                 continue;
@@ -1002,7 +1009,7 @@ static hc_status classify_span(fast *f, unsigned t, const hc__segment *seg,
         }
         fc->eligible++;
         fc->src_eligible[g->source]++;
-        const uint32_t *keys = hc__keys_at(seg, g->keys);
+        const uint32_t *keys = hc__walk_keys(w);
         size_t nk = hc__ghes_nkeys(g);
         bool vd = any_vd(f, keys, nk);
         if (join_keys(f, keys, nk) == 0)
