@@ -653,8 +653,14 @@ typedef struct key_idents {
     hc_fp *ident;
 } key_idents;
 
+/* Counters of one thread, which it bumps for nearly every row: each
+ * thread's own cache lines, or the threads would take a line from each
+ * other on every row (false sharing). */
+#define CACHE_LINE 64
+
 typedef struct fast_counts {
-    uint64_t ghes_total, eligible, matched, keyless, keyless_novd;
+    _Alignas(CACHE_LINE) uint64_t ghes_total, eligible, matched, keyless,
+        keyless_novd;
     uint64_t standalone_ghes, suspended, system, duplicates;
     uint64_t *src_accounts, *src_eligible;
 } fast_counts;
@@ -1076,6 +1082,16 @@ static hc_status key_count_pass(void *ctx, unsigned t, size_t b, size_t e)
     return HC_OK;
 }
 
+/* Zeroed memory on cache lines of its own (free() releases it). */
+static void *zalloc_lines(size_t bytes)
+{
+    bytes = (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+    void *p = aligned_alloc(CACHE_LINE, bytes ? bytes : CACHE_LINE);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
 static void fast_free(fast *f)
 {
     hc_census *c = f->st->c;
@@ -1117,7 +1133,7 @@ static hc_status summary_fast(run *st)
 
     f.seg_base = calloc(c->n_segs + 1, sizeof *f.seg_base);
     f.ids = calloc(ns + 1, sizeof *f.ids);
-    f.per_thread = calloc(f.threads, sizeof *f.per_thread);
+    f.per_thread = zalloc_lines(f.threads * sizeof *f.per_thread);
     f.kf_len = (nk + 1) * sizeof *f.kf;
     f.kf = hc__map_zeroed(&f.kf_len, true);
     f.ghec_vd = calloc(r->n_ghec + 1, sizeof *f.ghec_vd);
@@ -1126,8 +1142,9 @@ static hc_status summary_fast(run *st)
     for (unsigned t = 0; t < f.threads; t++) {
         /* Sized for the scratch uses of range_pass and key_count_pass. */
         size_t words = HC_MAX(3 * ns + 1, sizeof(key_counts) / 8 + 1);
-        f.per_thread[t].src_accounts = calloc(words, sizeof(uint64_t));
-        f.per_thread[t].src_eligible = calloc(ns + 1, sizeof(uint64_t));
+        f.per_thread[t].src_accounts = zalloc_lines(words * sizeof(uint64_t));
+        f.per_thread[t].src_eligible =
+            zalloc_lines((ns + 1) * sizeof(uint64_t));
         HC_FAIL_IF(!f.per_thread[t].src_accounts ||
                        !f.per_thread[t].src_eligible,
                    HC_ERR_NOMEM);
