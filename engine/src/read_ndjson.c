@@ -340,7 +340,12 @@ size_t hc__ndjson_fast(const char *start, const char *end, hc__ndjson_rec *r)
     static const hc_str none = {"", 0};
     hc_str kind = none;
     unsigned seen = 0;
-    r->source = r->login = r->primary = none;
+    /* One at a time: a chained assignment stores source, then reads it
+     * back whole to copy it, a load the two narrower stores cannot
+     * forward, which stalled every line. */
+    r->source = none;
+    r->login = none;
+    r->primary = none;
     r->id = 0;
     r->suspended = r->licensed = false;
     r->emails.n = r->verified.n = r->identities.n = 0;
