@@ -198,10 +198,45 @@ static void check_local_paths(const uint8_t *data, size_t size)
                "fast path and libunistring disagree on a local part");
 }
 
+/* An email's key is its two halves joined: the local part as it
+ * normalizes before a plain domain, '@', and the domain part as
+ * hc_domain_normalize gives it; no key when either half has none or the
+ * whole is too long. Inputs with padding at either end or after the last
+ * '@' are left to the checks above (the two entry points trim
+ * differently there). */
+static void check_halves(const uint8_t *data, size_t size)
+{
+    char key[HC_KEY_MAX + 1], dom[HC_DOMAIN_MAX + 1];
+    char local[HC_EMAIL_MAX + 16], lkey[HC_KEY_MAX + 1];
+    size_t klen = 0, dlen = 0, llen = 0;
+    if (size < 3 || size > HC_EMAIL_MAX || data[0] <= 0x20 ||
+        data[size - 1] <= 0x20)
+        return;
+    const uint8_t *at = memrchr(data, '@', size);
+    if (!at || at == data || at + 1 == data + size || at[1] <= 0x20)
+        return;
+    size_t ln = (size_t)(at - data);
+    normalize(data, size, key, &klen);
+    FUZZ_OK(hc_domain_normalize(at + 1, size - ln - 1, dom, &dlen));
+    memcpy(local, data, ln);
+    memcpy(local + ln, "@a.example", 10);
+    normalize(local, ln + 10, lkey, &llen);
+    size_t lp = llen >= 10 ? llen - 10 : 0; /* the local part's key */
+    if (dlen == 0 || lp == 0 || lp + 1 + dlen > HC_KEY_MAX) {
+        FUZZ_CHECK(klen == 0, "\"%s\" has a key though a half has none", key);
+        return;
+    }
+    FUZZ_CHECK(klen == lp + 1 + dlen && memcmp(key, lkey, lp + 1) == 0 &&
+                   memcmp(key + lp + 1, dom, dlen) == 0,
+               "\"%s\" is not \"%.*s\" joined with \"%s\"", key, (int)lp, lkey,
+               dom);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_email(data, size);
     check_domain_entry(data, size);
     check_local_paths(data, size);
+    check_halves(data, size);
     return 0;
 }

@@ -495,6 +495,19 @@ hc_status hc_email_normalize(const void *email, size_t len, char *out,
     if (local_len == 0)
         goto done;
 
+    /* The common case, a plain ASCII domain that fits: checked and
+     * lowercased straight into place after the '@'. */
+    size_t dl = dn - (at[dn] == '.');
+    if (local_len + 1 + dl <= HC_KEY_MAX) {
+        switch (domain_shape(at + 1, dl, false, out + local_len + 1)) {
+        case SHAPE_OK:
+            out[local_len] = '@';
+            *out_len = local_len + 1 + dl;
+            goto done;
+        case SHAPE_INVALID: goto done;
+        case SHAPE_IDNA: break;
+        }
+    }
     HC_TRY(domain_normalize(at + 1, dn, dom, &dom_len));
     if (dom_len == 0 || local_len + 1 + dom_len > HC_KEY_MAX)
         goto done;
