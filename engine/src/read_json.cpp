@@ -163,8 +163,15 @@ class reader
         char msg[200];
     };
 
+    /* The bytes being parsed when they are not the mapping: a window of
+     * the input read with pread (ghec_windows), input offset view_off_. */
+    const char *view_ = nullptr;
+    size_t view_off_ = 0, view_len_ = 0;
+
     size_t off_of(const char *p)
     {
+        if (view_ && p >= view_ && p <= view_ + view_len_)
+            return view_off_ + size_t(p - view_);
         if (p < job_->base || p > job_->base + job_->len)
             return last_off_;
         return size_t(p - job_->base);
@@ -248,6 +255,8 @@ class reader
     hc_status ghec_user(ondemand::value v, int depth);
     hc_status ghec_doc(ondemand::document_reference doc, size_t doc_off,
                        bool first);
+    hc_status ghec_windows(size_t &pos, size_t &docs);
+    hc_status ghec_mapped(size_t pos, size_t &docs);
 
     template <typename D>
     hc_status record(D &doc, size_t off, bool &syntax_error);
@@ -981,13 +990,32 @@ hc_status reader::ghec()
         return hc__job_fail(job_, HC_ERR_LIMIT, job_->begin, false,
                             "JSON input is larger than %zu bytes",
                             json_doc_max);
+    size_t pos = job_->begin;
+    size_t docs = 0;
+    if (job_->has_fd && job_->json_window) {
+        hc_status rc = ghec_windows(pos, docs);
+        if (rc != HC_OK)
+            return rc;
+    }
+    if (pos < job_->end) {
+        hc_status rc = ghec_mapped(pos, docs);
+        if (rc != HC_OK)
+            return rc;
+    }
+    if (docs == 0)
+        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
+                            "empty input, expected consumed-licenses JSON");
+    return HC_OK;
+}
+
+/* The pages from input offset pos to the end, parsed in the mapping. */
+hc_status reader::ghec_mapped(size_t pos, size_t &docs)
+{
     /* REST pages are small: start with a modest batch (simdjson's index
      * takes several times the batch in memory) and grow it to the whole
      * rest of the input when a document does not fit, as one large page
      * or one array of all pages will not. */
-    size_t pos = job_->begin;
     size_t batch = ghec_batch;
-    size_t docs = 0;
     while (pos < job_->end) {
         size_t rem = job_->end - pos;
         size_t b = rem + 64 < batch ? rem + 64 : batch;
@@ -1026,9 +1054,6 @@ hc_status reader::ghec()
                             "unexpected end of input inside a JSON document "
                             "(truncated file?)");
     }
-    if (docs == 0)
-        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
-                            "empty input, expected consumed-licenses JSON");
     return HC_OK;
 }
 
@@ -1346,6 +1371,106 @@ static bool pread_all(int fd, char *buf, size_t n, size_t off, int &err)
         off += size_t(r);
     }
     return true;
+}
+
+static bool blank(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+            return false;
+    return true;
+}
+
+/*
+ * Consumed-licenses pages of a regular file, read through a window filled
+ * with pread from input offset pos on: faulting in the pages of a mapping
+ * costs several times the copy, and a mapped file stays resident. A window
+ * ends after its last newline, which JSON allows in no string, so the cut
+ * falls outside strings and UTF-8 sequences; its complete documents are
+ * parsed, and the next window starts at the first incomplete one. Stops
+ * with pos at the start of a document when one does not fit a window, a
+ * window holds no newline, or simdjson reports an error while splitting
+ * documents: the mapping takes the rest (ghec_mapped), so such inputs are
+ * read, and their errors reported, exactly as before.
+ */
+hc_status reader::ghec_windows(size_t &pos, size_t &docs)
+{
+    const size_t window = job_->json_window;
+#ifdef SIMDJSON_THREADS_ENABLED
+    /* A threaded stream starts a thread and a second parser for each
+     * window: measured, that cost more than indexing ahead saved. */
+    parser_.threaded = false;
+#endif
+    char *buf = static_cast<char *>(malloc(window + HC__PAD));
+    if (!buf)
+        return hc__job_fail_at(job_, HC_ERR_NOMEM, 0, 0,
+                               "out of memory reading the input");
+    hc_status rc = HC_OK;
+    while (pos < job_->end) {
+        size_t rem = job_->end - pos;
+        size_t got = std::min(window, rem);
+        int err = 0;
+        if (!pread_all(job_->fd, buf, got, pos, err)) {
+            rc = hc__job_fail_at(job_, HC_ERR_IO, 0, 0, "read error: %s",
+                                 err ? strerror(err)
+                                     : "the file shrank while being read");
+            break;
+        }
+        size_t len = got;
+        if (got < rem) {
+            const char *nl = static_cast<const char *>(memrchr(buf, '\n', got));
+            if (!nl)
+                break;
+            len = size_t(nl - buf) + 1;
+        }
+        if (blank(buf, len)) {
+            pos += len;
+            continue;
+        }
+        memset(buf + len, 0, HC__PAD);
+        view_ = buf;
+        view_off_ = pos;
+        view_len_ = len;
+        /* simdjson indexes the window a quarter at a time, so that its
+         * index stays in the cache. */
+        size_t batch = std::min(len + 64, std::max(window / 4, size_t(64)));
+        ondemand::document_stream stream;
+        if (parser_.iterate_many(buf, len, batch).get(stream))
+            break;
+        bool failed = false; /* at a document simdjson could not split */
+        size_t next = 0;     /* window bytes before the first unparsed one */
+        for (auto it = stream.begin(); it != stream.end(); ++it) {
+            size_t at = it.current_index();
+            while (at < len && (buf[at] == ' ' || buf[at] == '\t' ||
+                                buf[at] == '\r' || buf[at] == '\n'))
+                at++;
+            ondemand::document_reference doc;
+            if ((*it).get(doc)) {
+                failed = true;
+                next = at;
+                break;
+            }
+            last_off_ = pos + at;
+            rc = ghec_doc(doc, last_off_, docs == 0);
+            if (rc != HC_OK)
+                break;
+            docs++;
+        }
+        if (rc != HC_OK)
+            break;
+        size_t trunc = stream.truncated_bytes();
+        if (!failed)
+            next = len - (trunc < len ? trunc : len);
+        pos += next;
+        /* Done, or the mapping takes over: after an error, at a document
+         * longer than the window, at the truncated end of the input. */
+        if (failed || next == 0 || (got == rem && trunc))
+            break;
+    }
+    view_ = nullptr;
+    view_len_ = 0;
+    free(buf);
+    return rc;
 }
 
 /*

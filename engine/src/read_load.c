@@ -197,6 +197,8 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
         tuning && tuning->split_min ? tuning->split_min : HC__SPLIT_MIN;
     size_t chunk_min =
         tuning && tuning->chunk_min ? tuning->chunk_min : HC__CHUNK_MIN;
+    size_t json_window =
+        tuning && tuning->json_window ? tuning->json_window : HC__JSON_WINDOW;
 
     HC_TRY(hc__input_open(file, HC__INPUT_MAX, &in, diag));
     HC_TRY(hc__format_detect(file, in.data, in.len, input->role, &format,
@@ -216,6 +218,7 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
     proto.release_pages = in.map != NULL;
     proto.fd = in.fd;
     proto.has_fd = in.has_fd && in.map && !in.gzip;
+    proto.json_window = json_window == HC__JSON_WINDOW_OFF ? 0 : json_window;
     proto.begin = start;
     proto.end = in.len;
     proto.begin_line = 1;

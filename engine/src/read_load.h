@@ -16,10 +16,14 @@
 typedef struct hc__read_tuning {
     size_t split_min;
     size_t chunk_min;
+    size_t json_window; /* see hc__job.json_window; HC__JSON_WINDOW_OFF:
+                           consumed-licenses JSON in its mapping only */
 } hc__read_tuning;
 
 #define HC__SPLIT_MIN ((size_t)4 << 20)
 #define HC__CHUNK_MIN ((size_t)1 << 20)
+#define HC__JSON_WINDOW ((size_t)4 << 20)
+#define HC__JSON_WINDOW_OFF SIZE_MAX
 /* Chunks per thread: enough that a thread slowed down for a while does not
  * leave the others idle at the end; few enough that per-chunk costs (a
  * memchr to find the cut, a line count on errors) stay negligible. */

@@ -88,6 +88,9 @@ typedef struct hc__job {
     int fd;              /* when has_fd: base[0..len) is this file from
                             offset 0, and may be read with pread instead */
     bool has_fd;
+    size_t json_window; /* when has_fd: consumed-licenses JSON is read with
+                            pread, this many bytes at a time (0: parsed in
+                            the mapping) */
 
     /* Results. */
     uint64_t records;  /* rows / records seen, rejected ones included */
