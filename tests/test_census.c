@@ -88,6 +88,18 @@ static hc_result *tb_run(tb *t, hc_policy policy)
     return r;
 }
 
+/* tb_run with policy github, as a summary-only run or a full one. */
+static hc_result *tb_run_summary(tb *t, bool summary)
+{
+    hc_result *r = NULL;
+    assert_int_equal(hc_census_writer_finish(t->w), HC_OK);
+    t->w = NULL;
+    assert_int_equal(hc_census_run_ex(t->c, HC_POLICY_GITHUB,
+                                      summary ? 0 : HC_RUN_PERSONS, &r),
+                     HC_OK);
+    return r;
+}
+
 static void tb_fini(tb *t, hc_result *r)
 {
     hc_result_destroy(r);
@@ -251,12 +263,7 @@ static void rule_wide_ids(void **state)
                      (unsigned long long)ids[i]);
             tb_ghes(&t, "ghe-1", ids[i], "u", email, false, NULL);
         }
-        hc_result *r = NULL;
-        assert_int_equal(hc_census_writer_finish(t.w), HC_OK);
-        t.w = NULL;
-        assert_int_equal(hc_census_run_ex(t.c, HC_POLICY_GITHUB,
-                                          summary ? 0 : HC_RUN_PERSONS, &r),
-                         HC_OK);
+        hc_result *r = tb_run_summary(&t, summary != 0);
         hc_summary s = summary_of(r);
         assert_int_equal(s.ghes_accounts, 4);
         assert_int_equal(s.duplicate_rows, 1);
@@ -317,12 +324,7 @@ static void long_segment(void **state)
                     y % 5 ? primary : NULL, (y >> 7) % 9 == 0,
                     (y >> 11) % 3 ? other : NULL);
         }
-        hc_result *r = NULL;
-        assert_int_equal(hc_census_writer_finish(t.w), HC_OK);
-        t.w = NULL;
-        assert_int_equal(hc_census_run_ex(t.c, HC_POLICY_GITHUB,
-                                          summary ? 0 : HC_RUN_PERSONS, &r),
-                         HC_OK);
+        hc_result *r = tb_run_summary(&t, summary != 0);
         sum[summary] = summary_of(r);
         tb_fini(&t, r);
     }

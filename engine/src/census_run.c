@@ -772,8 +772,28 @@ static hc_status repeated(const src_ids *si, uint64_t id, bool *rep,
         return HC_OK;
     if (hc_hset_find(si->ranks, &id, sizeof id, idx) != HC_OK)
         return HC_ERR_INTERNAL; /* every repeated (sparse: every) id is in */
-    *rep = !si->seen ? bit_test(si->twice, *idx) : true;
+    *rep = si->seen || bit_test(si->twice, *idx);
     return HC_OK;
+}
+
+/* repeated() for the row w is on, none when its source repeats no id.
+ * With `join`, a dense source's repeated id joins the rank set first. */
+static hc_status repeated_row(fast *f, const hc__ghes_walk *w, bool join,
+                              bool *rep, uint32_t *idx)
+{
+    src_ids *si = &f->ids[w->g->source];
+    *rep = false;
+    if (!si->repeats)
+        return HC_OK;
+    uint64_t id = hc__walk_id(w);
+    if (join && si->seen) {
+        if (!bit_test(si->twice, id - si->min))
+            return HC_OK;
+        *rep = true;
+        return hc_hset_upsert(si->ranks, &id, sizeof id, HC_OWNER_NONE, idx,
+                              NULL);
+    }
+    return repeated(si, id, rep, idx);
 }
 
 static uint32_t ident_pos(const key_idents *ki, uint32_t k)
@@ -837,29 +857,15 @@ static hc_status want_span(fast *f, unsigned t, hc__ghes_walk *w, uint32_t r1)
 {
     (void)t;
     for (; w->row < r1; hc__ghes_step(w)) {
-        const hc__ghes_rec *g = w->g;
-        src_ids *si = &f->ids[g->source];
-        if (!si->repeats)
-            continue;
         bool rep;
         uint32_t idx;
-        uint64_t id = hc__walk_id(w);
-        if (si->seen) {
-            if (!bit_test(si->twice, id - si->min))
-                continue;
-            hc_status rc = hc_hset_upsert(si->ranks, &id, sizeof id,
-                                          HC_OWNER_NONE, &idx, NULL);
-            if (rc != HC_OK)
-                return rc;
-        } else {
-            hc_status rc = repeated(si, id, &rep, &idx);
-            if (rc != HC_OK)
-                return rc;
-            if (!rep)
-                continue;
-        }
+        hc_status rc = repeated_row(f, w, true, &rep, &idx);
+        if (rc != HC_OK)
+            return rc;
+        if (!rep)
+            continue;
         const uint32_t *keys = hc__walk_keys(w);
-        for (unsigned j = 0; j < hc__ghes_nkeys(g); j++)
+        for (unsigned j = 0; j < hc__ghes_nkeys(w->g); j++)
             if (keys[j] != HC__NOKEY)
                 bit_set(f->ki.want, keys[j]);
     }
@@ -891,17 +897,13 @@ static hc_status twice_span(fast *f, unsigned t, hc__ghes_walk *w, uint32_t r1)
 {
     (void)t;
     for (; w->row < r1; hc__ghes_step(w)) {
-        const hc__ghes_rec *g = w->g;
-        src_ids *si = &f->ids[g->source];
-        if (!si->repeats)
-            continue;
         bool rep;
         uint32_t idx;
-        hc_status rc = repeated(si, hc__walk_id(w), &rep, &idx);
+        hc_status rc = repeated_row(f, w, false, &rep, &idx);
         if (rc != HC_OK)
             return rc;
         if (rep)
-            hc_hset_claim(si->ranks, idx, row_rank(f, w));
+            hc_hset_claim(f->ids[w->g->source].ranks, idx, row_rank(f, w));
     }
     return HC_OK;
 }
@@ -986,13 +988,11 @@ static hc_status classify_span(fast *f, unsigned t, hc__ghes_walk *w,
             hc__ghes_step(&ahead);
         }
         src_ids *si = &f->ids[g->source];
-        bool rep = false;
+        bool rep;
         uint32_t id;
-        if (si->repeats) {
-            hc_status rc = repeated(si, hc__walk_id(w), &rep, &id);
-            if (rc != HC_OK)
-                return rc;
-        }
+        hc_status rc = repeated_row(f, w, false, &rep, &id);
+        if (rc != HC_OK)
+            return rc;
         if (rep) {
             /* Equal ranks mean equal content: any one of them may
              * represent the account, so the first to set the bit does. */

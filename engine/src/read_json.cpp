@@ -1355,22 +1355,23 @@ static void release_parsed(const hc__job *job, size_t upto, size_t *released)
  * L2 cache while it is parsed. */
 constexpr size_t stream_chunk = size_t(256) << 10;
 
-/* Reads n bytes at file offset off; false on an error or a short read. */
-static bool pread_all(int fd, char *buf, size_t n, size_t off, int &err)
+/* Reads n bytes at input offset off of the job's file into buf; an error,
+ * or a file that shrank, is the job's I/O error. */
+static hc_status read_at(hc__job *job, char *buf, size_t n, size_t off)
 {
     while (n) {
-        ssize_t r = pread(fd, buf, n, off_t(off));
+        ssize_t r = pread(job->fd, buf, n, off_t(off));
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0) {
-            err = r < 0 ? errno : 0;
-            return false;
-        }
+        if (r <= 0)
+            return hc__job_fail_at(job, HC_ERR_IO, 0, 0, "read error: %s",
+                                   r < 0 ? strerror(errno)
+                                         : "the file shrank while being read");
         buf += r;
         n -= size_t(r);
         off += size_t(r);
     }
-    return true;
+    return HC_OK;
 }
 
 static bool blank(const char *p, size_t n)
@@ -1409,13 +1410,9 @@ hc_status reader::ghec_windows(size_t &pos, size_t &docs)
     while (pos < job_->end) {
         size_t rem = job_->end - pos;
         size_t got = std::min(window, rem);
-        int err = 0;
-        if (!pread_all(job_->fd, buf, got, pos, err)) {
-            rc = hc__job_fail_at(job_, HC_ERR_IO, 0, 0, "read error: %s",
-                                 err ? strerror(err)
-                                     : "the file shrank while being read");
+        rc = read_at(job_, buf, got, pos);
+        if (rc != HC_OK)
             break;
-        }
         size_t len = got;
         if (got < rem) {
             const char *nl = static_cast<const char *>(memrchr(buf, '\n', got));
@@ -1535,13 +1532,9 @@ hc_status reader::records_streamed()
     hc_status rc = HC_OK;
     while (at < job_->end && rc == HC_OK && !w.cancelled) {
         size_t got = std::min(stream_chunk, job_->end - at);
-        int err = 0;
-        if (!pread_all(job_->fd, buf, got, at, err)) {
-            rc = hc__job_fail_at(job_, HC_ERR_IO, 0, 0, "read error: %s",
-                                 err ? strerror(err)
-                                     : "the file shrank while being read");
+        rc = read_at(job_, buf, got, at);
+        if (rc != HC_OK)
             break;
-        }
         size_t to = got;
         if (at + got < job_->end) {
             /* Only whole lines: the fast path must see where each ends. */
