@@ -1428,11 +1428,13 @@ hc_status reader::ghec_windows(size_t &pos, size_t &docs)
         view_ = buf;
         view_off_ = pos;
         view_len_ = len;
-        /* simdjson indexes the window a quarter at a time, so that its
-         * index stays in the cache. */
-        size_t batch = std::min(len + 64, std::max(window / 4, size_t(64)));
+        /* One simdjson batch per window: where batches start decides
+         * which of several errors simdjson meets first, so an input that
+         * fits one window fails as it does in the mapping. The same batch
+         * size every time, or the parser would reallocate its index
+         * whenever a window came out longer than any before. */
         ondemand::document_stream stream;
-        if (parser_.iterate_many(buf, len, batch).get(stream))
+        if (parser_.iterate_many(buf, len, window + 64).get(stream))
             break;
         bool failed = false; /* at a document simdjson could not split */
         size_t next = 0;     /* window bytes before the first unparsed one */
