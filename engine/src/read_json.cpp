@@ -71,6 +71,16 @@ const char *syntax_text(error_code e)
     }
 }
 
+/* The first offset from `at` to `end` of b that is not JSON whitespace,
+ * or end. */
+size_t skip_ws(const char *b, size_t at, size_t end)
+{
+    while (at < end &&
+           (b[at] == ' ' || b[at] == '\t' || b[at] == '\r' || b[at] == '\n'))
+        at++;
+    return at;
+}
+
 /*
  * The offset of the document the stream iterator is on. simdjson reports
  * the start of its batch for the first document of a batch, which may be
@@ -78,11 +88,7 @@ const char *syntax_text(error_code e)
  */
 size_t doc_start(const hc__job *job, size_t off)
 {
-    const char *b = job->base;
-    while (off < job->end && (b[off] == ' ' || b[off] == '\t' ||
-                              b[off] == '\r' || b[off] == '\n'))
-        off++;
-    return off;
+    return skip_ws(job->base, off, job->end);
 }
 
 /* A borrowed hc_str; never a null pointer, even for an empty value. */
@@ -1374,14 +1380,6 @@ static hc_status read_at(hc__job *job, char *buf, size_t n, size_t off)
     return HC_OK;
 }
 
-static bool blank(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-            return false;
-    return true;
-}
-
 /*
  * Consumed-licenses pages of a regular file, read through a window filled
  * with pread from input offset pos on: faulting in the pages of a mapping
@@ -1420,7 +1418,7 @@ hc_status reader::ghec_windows(size_t &pos, size_t &docs)
                 break;
             len = size_t(nl - buf) + 1;
         }
-        if (blank(buf, len)) {
+        if (skip_ws(buf, 0, len) == len) {
             pos += len;
             continue;
         }
@@ -1439,10 +1437,7 @@ hc_status reader::ghec_windows(size_t &pos, size_t &docs)
         bool failed = false; /* at a document simdjson could not split */
         size_t next = 0;     /* window bytes before the first unparsed one */
         for (auto it = stream.begin(); it != stream.end(); ++it) {
-            size_t at = it.current_index();
-            while (at < len && (buf[at] == ' ' || buf[at] == '\t' ||
-                                buf[at] == '\r' || buf[at] == '\n'))
-                at++;
+            size_t at = skip_ws(buf, it.current_index(), len);
             ondemand::document_reference doc;
             if ((*it).get(doc)) {
                 failed = true;
@@ -1493,8 +1488,7 @@ hc_status reader::lines(const char *buf, size_t from, size_t to, size_t at,
     hc__ndjson_rec r;
     const char *p = buf + from, *end = buf + to;
     while (p < end) {
-        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-            p++;
+        p = buf + skip_ws(buf, size_t(p - buf), to);
         if (p == end)
             break;
         size_t off = at + size_t(p - buf);
