@@ -608,7 +608,7 @@ static void test_slots(void **state)
     for (int ids_only = 0; ids_only < 2; ids_only++) {
         uint64_t seed = test_seed() ^ 0x5107;
         hc_hset *set = NULL;
-        hc_hset_options o = {1, ids_only != 0};
+        hc_hset_options o = {1, ids_only != 0, false};
         assert_int_equal(hc_hset_create_opts(&o, &set), HC_OK);
         enum { N = 3000 };
         static uint32_t key_of_id[N];
@@ -664,7 +664,7 @@ static void test_ids_only(void **state)
     (void)state;
     uint64_t seed = test_seed() ^ 0x1d5;
     hc_hset *full = make_set(1), *ids = NULL;
-    hc_hset_options o = {1, true};
+    hc_hset_options o = {1, true, false};
     assert_int_equal(hc_hset_create_opts(&o, &ids), HC_OK);
     assert_int_equal(hc_hset_capacity(ids), hc_hset_capacity(full));
     char keys[64][24];
@@ -722,6 +722,44 @@ static void test_ids_only(void **state)
     assert_null(ids);
 }
 
+/* A populated set behaves as a fresh one: same capacity and memory, every
+ * slot empty, and the same ids, owners and keys for the same inserts. */
+static void test_populate(void **state)
+{
+    (void)state;
+    for (int ids_only = 0; ids_only < 2; ids_only++) {
+        hc_hset *plain = NULL, *pop = NULL;
+        hc_hset_options a = {20000, ids_only != 0, false};
+        hc_hset_options b = {20000, ids_only != 0, true};
+        assert_int_equal(hc_hset_create_opts(&a, &plain), HC_OK);
+        assert_int_equal(hc_hset_create_opts(&b, &pop), HC_OK);
+        assert_int_equal(hc_hset_capacity(pop), hc_hset_capacity(plain));
+        assert_int_equal(hc_hset_memory(pop), hc_hset_memory(plain));
+        assert_int_equal(hc_hset_size(pop), 0);
+        for (unsigned i = 0; i < 30000; i++) {
+            char k[16];
+            int len = snprintf(k, sizeof k, "p%u", i % 20000);
+            uint32_t ia, ib;
+            bool xa, xb;
+            assert_int_equal(hc_hset_upsert(plain, k, (size_t)len, i, &ia, &xa),
+                             HC_OK);
+            assert_int_equal(hc_hset_upsert(pop, k, (size_t)len, i, &ib, &xb),
+                             HC_OK);
+            assert_int_equal(ia, ib);
+            assert_int_equal(xa, xb);
+        }
+        assert_int_equal(hc_hset_size(pop), 20000);
+        for (uint32_t id = 0; id < 20000; id++) {
+            assert_int_equal(hc_hset_owner(pop, id), hc_hset_owner(plain, id));
+            hc_str ka = hc_hset_key(plain, id), kb = hc_hset_key(pop, id);
+            assert_int_equal(ka.len, kb.len);
+            assert_memory_equal(ka.ptr, kb.ptr, ka.len);
+        }
+        hc_hset_destroy(plain);
+        hc_hset_destroy(pop);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -739,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_random_vs_reference),
         cmocka_unit_test(test_ids_only),
         cmocka_unit_test(test_slots),
+        cmocka_unit_test(test_populate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

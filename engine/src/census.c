@@ -29,7 +29,7 @@ hc_status hc_census_create(const hc_census_options *options, hc_census **out)
         expect = HC_HSET_MAX_KEYS / 2;
     /* Without key bytes the set is only asked for ids: a summary-only
      * census never reads owners (claims belong to runs with persons). */
-    hc_hset_options ko = {expect, !c->key_bytes};
+    hc_hset_options ko = {expect, !c->key_bytes, false};
     HC_TRY(hc_hset_create_opts(&ko, &c->keys));
 
     pthread_rwlockattr_t attr;

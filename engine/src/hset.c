@@ -201,7 +201,7 @@ static void region_unmap(void *p, size_t bytes)
 
 hc_status hc_hset_create(size_t expected_keys, hc_hset **out)
 {
-    hc_hset_options opt = {expected_keys, false};
+    hc_hset_options opt = {expected_keys, false, false};
     return hc_hset_create_opts(&opt, out);
 }
 
@@ -231,6 +231,12 @@ hc_status hc_hset_create_opts(const hc_hset_options *opt, hc_hset **out)
         set->entries = region_map(set->capacity * sizeof *set->entries, true);
         set->blocks = calloc(set->nblocks, sizeof *set->blocks);
         HC_FAIL_IF(!set->entries || !set->blocks, HC_ERR_NOMEM);
+    }
+    if (opt->populate) {
+        hc__populate(set->slots, region_len(nslots * sizeof *set->slots));
+        if (set->entries)
+            hc__populate(set->entries,
+                         region_len(set->capacity * sizeof *set->entries));
     }
     hc_atomic_store_u32(&set->next_id, 0, HC_RELAXED);
     hc_atomic_store_u64(&set->cursor, 0, HC_RELAXED);

@@ -125,6 +125,21 @@ void *hc__map_zeroed(size_t *bytes, bool huge)
     return (void *)at;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+void hc__populate(void *p, size_t len)
+{
+    if (!p || len == 0 || madvise(p, len, MADV_POPULATE_WRITE) == 0)
+        return;
+    /* Older kernels: write one zero per small page, which backs it the
+     * same way (the region is private and still all zero). */
+    volatile char *c = p;
+    for (size_t i = 0; i < len; i += 4096)
+        c[i] = 0;
+}
+
 void hc__unmap(void *p, size_t len)
 {
     if (p)

@@ -68,6 +68,10 @@
  */
 void *hc__map_zeroed(size_t *bytes, bool huge);
 void hc__unmap(void *p, size_t len); /* NULL is a no-op */
+/* Backs [p, p + len) of a fresh hc__map_zeroed region with pages now, for
+ * callers that want the first-touch cost paid up front rather than spread
+ * over their hot loop. The contents stay zero. */
+void hc__populate(void *p, size_t len);
 
 /*
  * hc__buf: a growable byte buffer with a hard cap. Appending beyond cap is

@@ -50,6 +50,12 @@ typedef struct hc_hset_options {
      * empty key, hc_hset_owner HC_OWNER_NONE, and owners offered to
      * upserts and claims are dropped. For sets that only count and join. */
     bool ids_only;
+    /* Back the slot table and the entries with memory at creation rather
+     * than on first touch, as a reserve() that initializes its table
+     * does: creation then costs what the first inserts would have paid
+     * (on a VM whose host reclaims free memory, about 1 s per GB), and
+     * inserts run at the speed of the table itself. */
+    bool populate;
 } hc_hset_options;
 
 /* As hc_hset_create, with options (see hc_hset_options). */
