@@ -7,7 +7,9 @@
  * input. hc_domain_normalize is held to the same idempotence and shape.
  * Input without '@' and with a non-blank first byte is also taken as a
  * local part: the fast paths of hc_email_normalize (ASCII, Latin-1) must
- * give exactly what libunistring gives for it.
+ * give exactly what libunistring gives for it. A domain memo kept across
+ * inputs, as a census writer keeps one across records, must never change
+ * a key: hc__email_normalize_memo gives what hc_email_normalize gives.
  */
 #include "fuzz_common.h"
 #include "norm_internal.h"
@@ -118,6 +120,15 @@ static void check_email(const uint8_t *data, size_t size)
     size_t klen = 0, alen = 0;
 
     normalize(data, size, key, &klen);
+
+    static hc__domain_memo memo; /* what earlier inputs left in it */
+    char memo_key[HC_KEY_MAX + 1];
+    size_t mlen = 0;
+    FUZZ_OK(hc__email_normalize_memo(&memo, data, size, memo_key, &mlen));
+    FUZZ_CHECK(same(key, klen, memo_key, mlen),
+               "the domain memo changes the key: \"%s\" vs \"%s\"", key,
+               memo_key);
+
     if (klen != 0) {
         check_key(key, klen);
         normalize(key, klen, again, &alen);

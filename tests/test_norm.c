@@ -1011,6 +1011,29 @@ static size_t mutate(uint64_t *rng, char *buf, size_t n, size_t cap)
     return n;
 }
 
+/* A domain memo shared by every check below, as a census writer keeps one
+ * across the records it adds. */
+static hc__domain_memo g_memo;
+
+/* hc__email_normalize_memo with g_memo must give what hc_email_normalize
+ * gives, whatever earlier inputs left in the memo. */
+static void assert_memo_agrees(const void *in, size_t len, const char *out,
+                               size_t on)
+{
+    char *exact = exact_copy(in, len);
+    char got[HC_KEY_MAX + 1];
+    size_t gn = 0;
+    assert_int_equal(hc__email_normalize_memo(&g_memo, exact, len, got, &gn),
+                     HC_OK);
+    free(exact);
+    if (gn != on || memcmp(got, out, on) != 0) {
+        char e[ESC_CAP];
+        fail_msg("memo gives \"%s\" for %s, plain \"%s\"", got,
+                 escape(in, len, e, sizeof e), out);
+    }
+    assert_int_equal(got[gn], '\0');
+}
+
 static void check_any_input(const char *buf, size_t n, const char *what)
 {
     char out[HC_KEY_MAX + 1];
@@ -1021,6 +1044,7 @@ static void check_any_input(const char *buf, size_t n, const char *what)
     normalize_ok(buf, n, out2, &on2);
     assert_int_equal(on, on2);
     assert_memory_equal(out, out2, on);
+    assert_memo_agrees(buf, n, out, on);
     if (on != 0)
         assert_fixed_point(out, on, what);
     domain_ok(false, buf, n, dom, &dn);
@@ -1032,6 +1056,60 @@ static void check_any_input(const char *buf, size_t n, const char *what)
         assert_int_equal(dn2, dn);
         assert_memory_equal(dom, dom2, dn);
     }
+}
+
+/*
+ * The domain memo against the plain path on addresses built from a pool of
+ * domain spellings: case variants that must not share a remembered form,
+ * trailing dots, lengths around the memo's bounds (7, 8, 48, 49 octets),
+ * malformed labels, non-ASCII and "xn--" domains that must never be
+ * remembered, spellings that share a first word and a length with a
+ * remembered one, and local parts long enough to push the key over its limit.
+ * More spellings than the memo has slots, so slots are replaced often.
+ */
+static void test_memo_agrees(void **state)
+{
+    (void)state;
+    static const char *const domains[] = {
+        "corp.example", "CORP.EXAMPLE", "Corp.Example", "corp.example.",
+        /* the same first word and length as corp.example */
+        "corp.EXAMPLE", "corp.exampl-", "corp.exa_ple", "corp.exa\xc3\xa9le",
+        "eu.corp.example", "EU.CORP.EXAMPLE", "us.corp.example", "a.example",
+        "ab.io", "abc.io.", "abcd.io", "abcde.io",
+        "a123456789.b123456789.c123456789.d123456789.ef",
+        "a123456789.b123456789.c123456789.d123456789.efg",
+        "A123456789.B123456789.C123456789.D123456789.EFG", "-bad.example",
+        "bad-.example", "ab--cd.example", "xn--mnchen-3ya.de",
+        "xn--bad.example", "m\xc3\xbcnchen.example", "M\xc3\x9cNCHEN.example",
+        "two..dots.example", "under_score.example", "sp ace.example",
+        "corp.example..", ".corp.example", "c\xc3\xb6rp.example"};
+    uint64_t rng = g_seed ^ 0x3e30;
+    char buf[HC_EMAIL_MAX + 64];
+    size_t keys = 0;
+    for (int it = 0; it < 40000; it++) {
+        const char *d = domains[rng_below(&rng, ARRAY_LEN(domains))];
+        /* Mostly short local parts; some long enough that local, '@' and
+         * domain no longer fit a key. */
+        size_t ln = rng_below(&rng, 8) == 0 ? 40 + rng_below(&rng, 60)
+                                            : 1 + rng_below(&rng, 12);
+        size_t n = 0;
+        if (rng_below(&rng, 4) == 0)
+            buf[n++] = ' ';
+        for (size_t i = 0; i < ln; i++)
+            buf[n++] = (char)('a' + rng_below(&rng, 26));
+        buf[n++] = '@';
+        size_t dl = strlen(d);
+        memcpy(buf + n, d, dl);
+        n += dl;
+        if (rng_below(&rng, 4) == 0)
+            buf[n++] = ' ';
+        char out[HC_KEY_MAX + 1];
+        size_t on;
+        normalize_ok(buf, n, out, &on);
+        assert_memo_agrees(buf, n, out, on);
+        keys += on != 0;
+    }
+    assert_true(keys > 10000);
 }
 
 static void test_random_mutations(void **state)
@@ -1403,6 +1481,7 @@ int main(void)
         cmocka_unit_test(test_local_fast_agrees_random),
         cmocka_unit_test(test_local_latin1_agrees),
         cmocka_unit_test(test_random_ascii_reference),
+        cmocka_unit_test(test_memo_agrees),
         cmocka_unit_test(test_random_mutations),
         cmocka_unit_test(test_random_bytes),
         cmocka_unit_test(test_every_code_point),

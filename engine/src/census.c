@@ -244,7 +244,7 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     uint32_t none = HC__NOKEY;
     hc_status rc = HC_OK;
     if (s.len && s.len <= HC_EMAIL_MAX) {
-        rc = hc_email_normalize(s.ptr, s.len, key, &klen);
+        rc = hc__email_normalize_memo(&w->domains, s.ptr, s.len, key, &klen);
         if (rc != HC_OK)
             return rc;
     }

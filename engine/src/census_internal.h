@@ -15,6 +15,7 @@
 #include "headcount/census.h"
 #include "headcount/hset.h"
 #include "atomic.h"
+#include "norm_internal.h"
 #include "util.h"
 
 #define HC__NOKEY UINT32_MAX
@@ -163,6 +164,7 @@ struct hc_census_writer {
         char key[HC_KEY_MAX + 1];
     } recent[4];
     unsigned n_recent;
+    hc__domain_memo domains; /* this writer's recent domains */
     /* hc__rank_mix of the keys of the GHES account being added. */
     uint64_t row_mix;
     /* Keys normalized but not yet inserted, inserted HC__KEY_BATCH at a

@@ -6,7 +6,8 @@
  * halves have a single-pass ASCII fast path that neither allocates nor calls
  * a library and that gives exactly the bytes the slow path would give
  * (docs/internals/norm.md explains why; tests/test_norm.c checks it). No
- * state is kept between calls, so every function here is thread-safe.
+ * state is kept between calls, so every function here is thread-safe, but
+ * for hc__email_normalize_memo, whose caller owns the memo it passes.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -465,8 +466,56 @@ static size_t local_latin1(const unsigned char *p, size_t n, char *out)
     return n;
 }
 
-hc_status hc_email_normalize(const void *email, size_t len, char *out,
-                             size_t *out_len)
+/* A multiplicative hash of the first word and the length: spellings that
+ * differ only in case differ by multiples of 32 in some byte, which a sum
+ * of bytes modulo a small power of two would not see. n >= 8. */
+static inline size_t memo_slot(const unsigned char *p, size_t n)
+{
+    uint64_t h = (load64(p) ^ n) * 0x9e3779b97f4a7c15u;
+    return (size_t)(h >> 32) % HC__MEMO_SLOTS;
+}
+
+/* True when the domain (p, n) is remembered: then out holds its
+ * normalized form, terminated. Words of eight, the last one flush with the
+ * end as in domain_shape; a word lowered before a later one mismatches is
+ * harmless, since out is then rewritten by domain_shape. */
+static inline bool memo_find(const hc__domain_memo *memo,
+                             const unsigned char *p, size_t n, char *out)
+{
+    if (n < 8 || n > HC__MEMO_DOMAIN_MAX)
+        return false;
+    size_t k = memo_slot(p, n);
+    const unsigned char *raw = (const unsigned char *)memo->slot[k].raw;
+    if (memo->slot[k].len != n)
+        return false;
+    for (size_t i = 0; i < n; i += 8) {
+        size_t at = i + 8 <= n ? i : n - 8;
+        uint64_t w = load64(p + at);
+        if (w != load64(raw + at))
+            return false;
+        w = swar_lower(w);
+        memcpy(out + at, &w, sizeof w);
+    }
+    out[n] = '\0';
+    return true;
+}
+
+/* Remembers a domain that domain_shape found plain and well formed. */
+static inline void memo_keep(hc__domain_memo *memo, const unsigned char *p,
+                             size_t n)
+{
+    if (n < 8 || n > HC__MEMO_DOMAIN_MAX)
+        return;
+    size_t i = memo_slot(p, n);
+    memo->slot[i].len = n;
+    memcpy(memo->slot[i].raw, p, n);
+}
+
+/* Both entry points in one body; memo NULL remembers nothing. Inlined into
+ * each so that the plain one carries no memo test. */
+static inline __attribute__((always_inline)) hc_status
+email_normalize(hc__domain_memo *memo, const void *email, size_t len, char *out,
+                size_t *out_len)
 {
     hc_status rc = HC_OK;
     const unsigned char *p = email;
@@ -499,8 +548,15 @@ hc_status hc_email_normalize(const void *email, size_t len, char *out,
      * lowercased straight into place after the '@'. */
     size_t dl = dn - (at[dn] == '.');
     if (local_len + 1 + dl <= HC_KEY_MAX) {
+        if (memo && memo_find(memo, at + 1, dl, out + local_len + 1)) {
+            out[local_len] = '@';
+            *out_len = local_len + 1 + dl;
+            goto done;
+        }
         switch (domain_shape(at + 1, dl, false, out + local_len + 1)) {
         case SHAPE_OK:
+            if (memo)
+                memo_keep(memo, at + 1, dl);
             out[local_len] = '@';
             *out_len = local_len + 1 + dl;
             goto done;
@@ -518,4 +574,16 @@ done:
     if (*out_len == 0)
         out[0] = '\0';
     return rc;
+}
+
+hc_status hc_email_normalize(const void *email, size_t len, char *out,
+                             size_t *out_len)
+{
+    return email_normalize(NULL, email, len, out, out_len);
+}
+
+hc_status hc__email_normalize_memo(hc__domain_memo *memo, const void *email,
+                                   size_t len, char *out, size_t *out_len)
+{
+    return email_normalize(memo, email, len, out, out_len);
 }

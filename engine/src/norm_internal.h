@@ -8,6 +8,7 @@
 #define HC_NORM_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "headcount/common.h"
 
@@ -34,5 +35,31 @@ hc_status hc__domain_normalize_idna(const void *domain, size_t len, char *out,
  */
 hc_status hc__local_normalize_unicode(const void *local, size_t len, char *out,
                                       size_t *out_len);
+
+/*
+ * A memo of plain ASCII domains that passed the shape check, by their raw
+ * bytes. An enterprise's addresses share a handful of domains (and a few
+ * spellings of each, "corp.example" and "CORP.EXAMPLE"), and comparing a
+ * domain with a remembered raw form costs less than checking its labels
+ * again. The normalized form of such a domain is its ASCII lowercase, so
+ * the raw bytes are all a slot keeps. Domains of 8 to HC__MEMO_DOMAIN_MAX
+ * octets are remembered; a slot is picked by a hash of the length and the
+ * first eight bytes, and a newer domain replaces an older one. Zeroed means
+ * empty. Not thread-safe: each writer thread keeps its own.
+ */
+#define HC__MEMO_SLOTS 16
+#define HC__MEMO_DOMAIN_MAX 48
+
+typedef struct hc__domain_memo {
+    struct {
+        uint64_t len; /* 0: empty */
+        char raw[HC__MEMO_DOMAIN_MAX];
+    } slot[HC__MEMO_SLOTS];
+} hc__domain_memo;
+
+/* hc_email_normalize, remembering and reusing domains in memo. Same
+ * contract and same results for any memo contents. */
+hc_status hc__email_normalize_memo(hc__domain_memo *memo, const void *email,
+                                   size_t len, char *out, size_t *out_len);
 
 #endif /* HC_NORM_INTERNAL_H */
