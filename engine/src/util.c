@@ -219,17 +219,6 @@ hc_status hc__buf_reserve(hc__buf *b, size_t extra)
     return HC_OK;
 }
 
-hc_status hc__buf_append(hc__buf *b, const void *p, size_t n)
-{
-    hc_status rc = hc__buf_reserve(b, n);
-    if (rc != HC_OK)
-        return rc;
-    if (n)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-    return HC_OK;
-}
-
 unsigned hc__cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -94,7 +94,22 @@ void hc__buf_init(hc__buf *b, size_t limit);
 void hc__buf_init_mapped(hc__buf *b, size_t limit);
 void hc__buf_fini(hc__buf *b);
 hc_status hc__buf_reserve(hc__buf *b, size_t extra);
-hc_status hc__buf_append(hc__buf *b, const void *p, size_t n);
+/* Inline, so that the small fixed-size appends of the census's hot path
+ * compile to a compare and a store while there is room. The room is bounded
+ * by the limit too: a mapped buffer's capacity is rounded up past it. */
+static inline hc_status hc__buf_append(hc__buf *b, const void *p, size_t n)
+{
+    size_t room = (b->cap < b->limit ? b->cap : b->limit) - b->len;
+    if (n > room) {
+        hc_status rc = hc__buf_reserve(b, n);
+        if (rc != HC_OK)
+            return rc;
+    }
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return HC_OK;
+}
 static inline void hc__buf_clear(hc__buf *b)
 {
     b->len = 0;
