@@ -17,26 +17,12 @@
 
 #include <cmocka.h>
 
+#define TEST_SEED_DEFAULT 0x5eed0004u
+#include "test_seed.h"
+
 #include "headcount/uf.h"
 
 enum { THREADS = 8 };
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-static uint64_t test_seed(void)
-{
-    const char *env = getenv("HC_TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 0) : 0x5eed0004u;
-    print_message("seed=%llu (replay with HC_TEST_SEED)\n",
-                  (unsigned long long)seed);
-    return seed;
-}
 
 static size_t stress_scale(void)
 {
