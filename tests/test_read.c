@@ -8,6 +8,7 @@
  * them must be reported at the right line. Every malformed file listed in
  * tests/data/bad/EXPECTED is also checked here at the API level.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1578,9 +1579,67 @@ static void test_census_load(void **state)
     hc_census_destroy(c);
 }
 
+/* hc__parse_u64: digits only, at most 20, and within 64 bits; a table of
+ * the edges, then random digit strings against strtoull. */
+static void test_parse_u64(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        bool ok;
+        uint64_t v;
+    } cases[] = {
+        {"0", true, 0},
+        {"7", true, 7},
+        {"00012", true, 12},
+        {"9999999999999999999", true, 9999999999999999999u},
+        {"10000000000000000000", true, 10000000000000000000u},
+        {"18446744073709551615", true, UINT64_MAX},
+        {"18446744073709551616", false, 0},
+        {"18446744073709551620", false, 0},
+        {"99999999999999999999", false, 0},
+        {"00000000000000000001", true, 1},
+        {"000000000000000000001", false, 0},
+        {"", false, 0},
+        {"12a", false, 0},
+        {"a12", false, 0},
+        {"-1", false, 0},
+        {" 1", false, 0},
+        {"1844674407370955161x", false, 0},
+        {"184467440737095516x5", false, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t v = 42;
+        bool ok = hc__parse_u64(cases[i].in, strlen(cases[i].in), &v);
+        if (ok != cases[i].ok || (ok && v != cases[i].v))
+            fail_msg("hc__parse_u64(\"%s\")", cases[i].in);
+    }
+    uint64_t seed = 0x9a75e64u;
+    for (int it = 0; it < 100000; it++) {
+        char buf[24];
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        size_t n = 1 + (size_t)(seed >> 59) % 20;
+        for (size_t j = 0; j < n; j++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            /* Mostly 9s near the top, to reach the range edge often. */
+            unsigned d = (unsigned)(seed >> 60) % 13;
+            buf[j] = (char)('0' + (d > 9 ? 9 : d));
+        }
+        buf[n] = '\0';
+        errno = 0;
+        unsigned long long want = strtoull(buf, NULL, 10);
+        bool fits = errno != ERANGE;
+        uint64_t v = 0;
+        bool ok = hc__parse_u64(buf, n, &v);
+        if (ok != fits || (ok && v != want))
+            fail_msg("hc__parse_u64(\"%s\") disagrees with strtoull", buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_u64),
         cmocka_unit_test(test_format_detect),
         cmocka_unit_test(test_csv_tokenizer),
         cmocka_unit_test(test_ghes_csv),

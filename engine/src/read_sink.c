@@ -203,9 +203,18 @@ bool hc__parse_u64(const char *p, size_t n, uint64_t *out)
 {
     if (n == 0 || n > 20)
         return false;
+    /* 19 digits never overflow (10^19 - 1 < 2^64): only a 20th is checked
+     * against the range, off the per-digit path that every id takes. */
+    size_t m = n < 19 ? n : 19;
     uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < m; i++) {
         unsigned d = (unsigned char)p[i] - '0';
+        if (d > 9)
+            return false;
+        v = v * 10 + d;
+    }
+    if (n == 20) {
+        unsigned d = (unsigned char)p[19] - '0';
         if (d > 9 || v > (UINT64_MAX - d) / 10)
             return false;
         v = v * 10 + d;
