@@ -19,6 +19,9 @@
 #include <unictype.h>
 #include <uninorm.h>
 #include <unistr.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "headcount/norm.h"
 #include "norm_internal.h"
@@ -111,6 +114,12 @@ static inline unsigned swar_first(uint64_t m)
 {
     return (unsigned)__builtin_clzll(m) / 8;
 }
+
+/* Index of the last marked byte of a nonzero mask. */
+static inline unsigned swar_last(uint64_t m)
+{
+    return (unsigned)(63 - __builtin_ctzll(m)) / 8;
+}
 #else
 static inline uint64_t swar_from(unsigned k)
 {
@@ -120,6 +129,11 @@ static inline uint64_t swar_from(unsigned k)
 static inline unsigned swar_first(uint64_t m)
 {
     return (unsigned)__builtin_ctzll(m) / 8;
+}
+
+static inline unsigned swar_last(uint64_t m)
+{
+    return (unsigned)(63 - __builtin_clzll(m)) / 8;
 }
 #endif
 
@@ -466,6 +480,69 @@ static size_t local_latin1(const unsigned char *p, size_t n, char *out)
     return n;
 }
 
+/*
+ * The whole-address ASCII pass, for a trimmed address of 8 to HC_KEY_MAX
+ * octets: one sweep of words finds the last '@' and writes the ASCII
+ * lowercase of every byte to out, which for an ASCII local part is its
+ * key. A control character or a space anywhere settles "no key": NFC never
+ * composes one away in the local part, and no label of a domain may hold
+ * one, whatever libidn2 makes of the domain (its output is held to the
+ * shape check). Returns the index of the last '@', EMAIL_NOKEY (that, or
+ * no '@'), or EMAIL_OTHER at a non-ASCII byte: the general path decides.
+ * The last word is loaded flush with the end, as in domain_shape.
+ */
+#define EMAIL_NOKEY ((size_t)-1)
+#define EMAIL_OTHER ((size_t)-2)
+
+static inline size_t email_ascii(const unsigned char *p, size_t len, char *out)
+{
+    size_t at = EMAIL_NOKEY;
+#ifdef __SSE2__
+    /* Sixteen bytes at a time. Once a vector has no byte of 0x80 and up,
+     * signed compares order its bytes as unsigned ones would. */
+    if (len >= 16) {
+        const __m128i excl = _mm_set1_epi8(0x21), del = _mm_set1_epi8(0x7F);
+        const __m128i arobase = _mm_set1_epi8('@');
+        const __m128i before_a = _mm_set1_epi8('A' - 1);
+        const __m128i after_z = _mm_set1_epi8('Z' + 1);
+        const __m128i case_bit = _mm_set1_epi8(0x20);
+        for (size_t i = 0; i < len; i += 16) {
+            size_t o = i + 16 <= len ? i : len - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + o));
+            if (_mm_movemask_epi8(x))
+                return EMAIL_OTHER;
+            __m128i bad =
+                _mm_or_si128(_mm_cmplt_epi8(x, excl), _mm_cmpeq_epi8(x, del));
+            if (_mm_movemask_epi8(bad))
+                return EMAIL_NOKEY;
+            unsigned ats =
+                (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, arobase));
+            if (ats)
+                at = o + (unsigned)(31 - __builtin_clz(ats));
+            __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(x, before_a),
+                                          _mm_cmplt_epi8(x, after_z));
+            x = _mm_or_si128(x, _mm_and_si128(upper, case_bit));
+            _mm_storeu_si128((__m128i *)(void *)(out + o), x);
+        }
+        return at;
+    }
+#endif
+    for (size_t i = 0; i < len; i += 8) {
+        size_t o = i + 8 <= len ? i : len - 8;
+        uint64_t w = load64(p + o);
+        if (w & SWAR_HIGHS)
+            return EMAIL_OTHER;
+        if ((~swar_ge(w, 0x21) | swar_eq(w, 0x7F)) & SWAR_HIGHS)
+            return EMAIL_NOKEY;
+        uint64_t ats = swar_eq(w, '@');
+        if (ats)
+            at = o + swar_last(ats);
+        w = swar_lower(w);
+        memcpy(out + o, &w, sizeof w);
+    }
+    return at;
+}
+
 /* A multiplicative hash of the first word and the length: spellings that
  * differ only in case differ by multiples of 32 in some byte, which a sum
  * of bytes modulo a small power of two would not see. n >= 8. */
@@ -476,11 +553,14 @@ static inline size_t memo_slot(const unsigned char *p, size_t n)
 }
 
 /* True when the domain (p, n) is remembered: then out holds its
- * normalized form, terminated. Words of eight, the last one flush with the
- * end as in domain_shape; a word lowered before a later one mismatches is
- * harmless, since out is then rewritten by domain_shape. */
+ * normalized form, terminated. Unless `lowered` (out already holds the
+ * lowercase of p), words are lowered into out as they compare equal; a
+ * word written before a later one mismatches is harmless, since out is
+ * then rewritten by domain_shape. Words of eight, the last one flush with
+ * the end as in domain_shape. */
 static inline bool memo_find(const hc__domain_memo *memo,
-                             const unsigned char *p, size_t n, char *out)
+                             const unsigned char *p, size_t n, char *out,
+                             bool lowered)
 {
     if (n < 8 || n > HC__MEMO_DOMAIN_MAX)
         return false;
@@ -493,8 +573,10 @@ static inline bool memo_find(const hc__domain_memo *memo,
         uint64_t w = load64(p + at);
         if (w != load64(raw + at))
             return false;
-        w = swar_lower(w);
-        memcpy(out + at, &w, sizeof w);
+        if (!lowered) {
+            w = swar_lower(w);
+            memcpy(out + at, &w, sizeof w);
+        }
     }
     out[n] = '\0';
     return true;
@@ -528,27 +610,43 @@ email_normalize(hc__domain_memo *memo, const void *email, size_t len, char *out,
     if (len > HC_EMAIL_MAX)
         goto done;
     trim_ascii_space(&p, &len);
-    const unsigned char *at = len ? memrchr(p, '@', len) : NULL;
-    if (at == NULL)
+    const unsigned char *at;
+    size_t dn;
+    size_t ai =
+        len >= 8 && len <= HC_KEY_MAX ? email_ascii(p, len, out) : EMAIL_OTHER;
+    if (ai == EMAIL_NOKEY)
         goto done;
-    size_t ln = (size_t)(at - p);
-    size_t dn = len - ln - 1;
-    if (ln == 0 || dn == 0)
-        goto done;
-
-    local_len = local_ascii(p, ln, out);
-    if (local_len > HC__LOCAL_MAX)
-        local_len = local_latin1(p, ln, out);
-    if (local_len > HC__LOCAL_MAX)
-        HC_TRY(hc__local_normalize_unicode(p, ln, out, &local_len));
-    if (local_len == 0)
-        goto done;
+    if (ai != EMAIL_OTHER) {
+        /* All ASCII: the local part is in place, lowercased; one longer
+         * than 64 octets has no key (NFC and lowercase keep its length). */
+        at = p + ai;
+        dn = len - ai - 1;
+        if (ai == 0 || dn == 0 || ai > HC__LOCAL_MAX)
+            goto done;
+        local_len = ai;
+    } else {
+        at = len ? memrchr(p, '@', len) : NULL;
+        if (at == NULL)
+            goto done;
+        size_t ln = (size_t)(at - p);
+        dn = len - ln - 1;
+        if (ln == 0 || dn == 0)
+            goto done;
+        local_len = local_ascii(p, ln, out);
+        if (local_len > HC__LOCAL_MAX)
+            local_len = local_latin1(p, ln, out);
+        if (local_len > HC__LOCAL_MAX)
+            HC_TRY(hc__local_normalize_unicode(p, ln, out, &local_len));
+        if (local_len == 0)
+            goto done;
+    }
 
     /* The common case, a plain ASCII domain that fits: checked and
      * lowercased straight into place after the '@'. */
     size_t dl = dn - (at[dn] == '.');
     if (local_len + 1 + dl <= HC_KEY_MAX) {
-        if (memo && memo_find(memo, at + 1, dl, out + local_len + 1)) {
+        if (memo && memo_find(memo, at + 1, dl, out + local_len + 1,
+                              ai != EMAIL_OTHER)) {
             out[local_len] = '@';
             *out_len = local_len + 1 + dl;
             goto done;
