@@ -270,7 +270,8 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     if (rc != HC_OK)
         return rc;
     (*count)++;
-    w->row_mix = hc__rank_mix(w->row_mix, klen ? hc_hset_ident(fp) : fp);
+    if (!w->census->opt.summary_only) /* only ranks read it */
+        w->row_mix = hc__rank_mix(w->row_mix, klen ? hc_hset_ident(fp) : fp);
     if (!klen)
         return HC_OK;
     if (w->n_recent < HC_ARRAY_LEN(w->recent)) {

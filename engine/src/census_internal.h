@@ -165,7 +165,8 @@ struct hc_census_writer {
     } recent[4];
     unsigned n_recent;
     hc__domain_memo domains; /* this writer's recent domains */
-    /* hc__rank_mix of the keys of the GHES account being added. */
+    /* hc__rank_mix of the keys of the GHES account being added; kept only
+     * when ranks are (not in a summary-only census). */
     uint64_t row_mix;
     /* Keys normalized but not yet inserted, inserted HC__KEY_BATCH at a
      * time with their table slots prefetched ahead. Each remembers where
