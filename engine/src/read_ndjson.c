@@ -266,10 +266,11 @@ enum {
     F_LICENSED = 1u << 9,
 };
 
-/* The field whose quoted name p starts with, and *after past the closing
- * quote; 0 when the name is not exactly a known one. Known names have no
- * escapes, so comparing the quoted bytes is exact, and it spares the
- * string scan of nearly every key. */
+/* The field whose quoted name, followed at once by the colon, p starts
+ * with, and *after past the colon; 0 when the name is not exactly a known
+ * one or blanks come before its colon (see is_known_name). Known names have
+ * no escapes, so comparing the quoted bytes is exact, and it spares the
+ * string scan and the colon check of nearly every member. */
 static unsigned known_key(const char *p, const char *end, const char **after)
 {
 #define KEY(lit, f)                             \
@@ -281,26 +282,50 @@ static unsigned known_key(const char *p, const char *end, const char **after)
     if (end - p < 2)
         return 0;
     switch (p[1]) {
-    case 'k': KEY("\"kind\"", F_KIND); break;
+    case 'k': KEY("\"kind\":", F_KIND); break;
     case 's':
-        KEY("\"source\"", F_SOURCE);
-        KEY("\"suspended\"", F_SUSPENDED);
+        KEY("\"source\":", F_SOURCE);
+        KEY("\"suspended\":", F_SUSPENDED);
         break;
     case 'i':
-        KEY("\"id\"", F_ID);
-        KEY("\"identity_values\"", F_IDENTITIES);
+        KEY("\"id\":", F_ID);
+        KEY("\"identity_values\":", F_IDENTITIES);
         break;
     case 'l':
-        KEY("\"login\"", F_LOGIN);
-        KEY("\"licensed\"", F_LICENSED);
+        KEY("\"login\":", F_LOGIN);
+        KEY("\"licensed\":", F_LICENSED);
         break;
-    case 'p': KEY("\"primary_email\"", F_PRIMARY); break;
-    case 'e': KEY("\"emails\"", F_EMAILS); break;
-    case 'v': KEY("\"verified_emails\"", F_VERIFIED); break;
+    case 'p': KEY("\"primary_email\":", F_PRIMARY); break;
+    case 'e': KEY("\"emails\":", F_EMAILS); break;
+    case 'v': KEY("\"verified_emails\":", F_VERIFIED); break;
     default: break;
     }
     return 0;
 #undef KEY
+}
+
+/* The field of an unescaped name, 0 for an unknown one: for names that
+ * known_key did not take because blanks stand before their colon. */
+static unsigned field_of_name(hc_str name)
+{
+    static const struct {
+        const char *name;
+        unsigned f;
+    } fields[] = {{"kind", F_KIND},
+                  {"source", F_SOURCE},
+                  {"id", F_ID},
+                  {"login", F_LOGIN},
+                  {"primary_email", F_PRIMARY},
+                  {"emails", F_EMAILS},
+                  {"suspended", F_SUSPENDED},
+                  {"verified_emails", F_VERIFIED},
+                  {"identity_values", F_IDENTITIES},
+                  {"licensed", F_LICENSED}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strlen(fields[i].name) == name.len &&
+            memcmp(fields[i].name, name.ptr, name.len) == 0)
+            return fields[i].f;
+    return 0;
 }
 
 /* One "key": value member, p at the key's quote. */
@@ -313,12 +338,11 @@ static const char *member(const char *p, const char *end, hc__ndjson_rec *r,
         p = after;
     } else {
         hc_str key;
-        p = string(p, end, &key); /* an unknown field */
-        if (!p)
+        p = string(p, end, &key);
+        if (!p || !(p = eat(p, end, ':')))
             return NULL;
+        f = field_of_name(key); /* known, but spaced from its colon */
     }
-    if (!(p = eat(p, end, ':')))
-        return NULL;
     p = skip_ws(p, end);
     if (*seen & f)
         return NULL; /* a repeated field: the full reader decides */
