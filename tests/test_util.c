@@ -3,7 +3,8 @@
  * land in order, the limit holds to the byte for plain and mapped buffers
  * (a mapped buffer's capacity is rounded up to whole huge pages, past its
  * limit), a refused append leaves the buffer as it was, and a seeded
- * random run of appends matches a plain array written in the test.
+ * random run of appends matches a plain array written in the test; and
+ * hc__same_bytes agrees with memcmp.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,11 +114,38 @@ static void test_random_vs_array(void **state)
     free(src);
 }
 
+/* hc__same_bytes against memcmp: every length up to 40, equal ranges at
+ * odd offsets, and ranges that differ in exactly one byte, at every
+ * position, by one bit or by the whole byte. */
+static void test_same_bytes(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed() ^ 0x5a3e;
+    unsigned char a[64], b[64];
+    for (size_t n = 0; n <= 40; n++) {
+        for (int round = 0; round < 50; round++) {
+            size_t oa = (size_t)(rng_next(&seed) % 8);
+            size_t ob = (size_t)(rng_next(&seed) % 8);
+            for (size_t i = 0; i < n; i++)
+                a[oa + i] = b[ob + i] = (unsigned char)rng_next(&seed);
+            assert_true(hc__same_bytes(a + oa, b + ob, n));
+            for (size_t at = 0; at < n; at++) {
+                unsigned char keep = b[ob + at];
+                b[ob + at] ^= round % 2 ? 0x80 >> (at % 8) : 0xff;
+                assert_false(hc__same_bytes(a + oa, b + ob, n));
+                assert_int_equal(memcmp(a + oa, b + ob, n) == 0, false);
+                b[ob + at] = keep;
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_limit),
         cmocka_unit_test(test_random_vs_array),
+        cmocka_unit_test(test_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -252,7 +252,7 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     if (klen) {
         for (unsigned i = 0; i < w->n_recent; i++)
             if (w->recent[i].len == klen &&
-                memcmp(w->recent[i].key, key, klen) == 0)
+                hc__same_bytes(w->recent[i].key, key, klen))
                 return HC_OK; /* already a key of this account */
         fp = hc_fingerprint(key, klen);
         for (unsigned i = 0; i < w->n_recent; i++)

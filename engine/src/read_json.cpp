@@ -32,6 +32,7 @@
 
 #include "read_json.h"
 #include "read_ndjson.h"
+#include "util.h"
 
 using namespace simdjson;
 
@@ -1072,7 +1073,7 @@ hc_status reader::record_source(hc_source_kind kind, std::string_view name,
     for (unsigned i = 0; i < c.n; i++) {
         source_cache::entry &en = c.e[i];
         if (en.kind == kind && en.len == name.size() &&
-            memcmp(en.name, name.data(), name.size()) == 0) {
+            hc__same_bytes(en.name, name.data(), name.size())) {
             id = en.id;
             return HC_OK;
         }

@@ -13,6 +13,10 @@
 
 #include "headcount/common.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * HC_TRY(expr): evaluate an hc_status expression; on failure store it in the
  * function's `rc` and jump to its single `done:` cleanup label.
@@ -125,5 +129,37 @@ unsigned hc__cpu_count(void);
 
 /* Resolves a thread-count request: 0 means all cores; capped at 256. */
 unsigned hc__threads_resolve(unsigned requested);
+
+/*
+ * True when the n bytes at a and b are equal. Inline, in words of eight
+ * with the last one flush with the end, for the short names and keys that
+ * every record compares with its predecessor's: there a libc memcmp costs
+ * a call and a branchy dispatch on the length, several times the compare.
+ */
+static inline bool hc__same_bytes(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = (const unsigned char *)a;
+    const unsigned char *y = (const unsigned char *)b;
+    uint64_t u, v;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (x[i] != y[i])
+                return false;
+        return true;
+    }
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&u, x + i, sizeof u);
+        memcpy(&v, y + i, sizeof v);
+        if (u != v)
+            return false;
+    }
+    memcpy(&u, x + n - 8, sizeof u);
+    memcpy(&v, y + n - 8, sizeof v);
+    return u == v;
+}
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* HC_UTIL_H */
