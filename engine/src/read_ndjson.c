@@ -268,7 +268,7 @@ enum {
 
 /* The field whose quoted name, followed at once by the colon, p starts
  * with, and *after past the colon; 0 when the name is not exactly a known
- * one or blanks come before its colon (see is_known_name). Known names have
+ * one or blanks come before its colon (see field_of_name). Known names have
  * no escapes, so comparing the quoted bytes is exact, and it spares the
  * string scan and the colon check of nearly every member. */
 static unsigned known_key(const char *p, const char *end, const char **after)
@@ -305,7 +305,8 @@ static unsigned known_key(const char *p, const char *end, const char **after)
 }
 
 /* The field of an unescaped name, 0 for an unknown one: for names that
- * known_key did not take because blanks stand before their colon. */
+ * known_key did not take because blanks stand before their colon. The
+ * same names as known_key's, which test_records_fast_path checks. */
 static unsigned field_of_name(hc_str name)
 {
     static const struct {
