@@ -150,12 +150,23 @@ static const char *integer(const char *p, const char *end, size_t max_digits,
     if (neg)
         p++;
     const char *b = p;
+    /* The value is taken in the same scan: 19 digits never overflow, and
+     * a longer run (whose sum wraps, harmlessly) is parsed again with the
+     * range check. */
+    uint64_t v = 0;
     while (p < end && *p >= '0' && *p <= '9')
-        p++;
+        v = v * 10 + (unsigned)(*p++ - '0');
     size_t n = (size_t)(p - b);
     if (n == 0 || n > max_digits || (n > 1 && *b == '0') || !delimited(p, end))
         return NULL;
-    *fits = !neg && hc__parse_u64(b, n, out);
+    if (neg) {
+        *fits = false;
+    } else if (n <= 19) {
+        *out = v;
+        *fits = true;
+    } else {
+        *fits = hc__parse_u64(b, n, out);
+    }
     return p;
 }
 
