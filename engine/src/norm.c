@@ -552,34 +552,15 @@ static inline size_t memo_slot(const unsigned char *p, size_t n)
     return (size_t)(h >> 32) % HC__MEMO_SLOTS;
 }
 
-/* True when the domain (p, n) is remembered: then out holds its
- * normalized form, terminated. Unless `lowered` (out already holds the
- * lowercase of p), words are lowered into out as they compare equal; a
- * word written before a later one mismatches is harmless, since out is
- * then rewritten by domain_shape. Words of eight, the last one flush with
- * the end as in domain_shape. */
-static inline bool memo_find(const hc__domain_memo *memo,
-                             const unsigned char *p, size_t n, char *out,
-                             bool lowered)
+/* True when the raw domain (p, n) is remembered, so that its lowercase is
+ * its normalized form. */
+static inline bool memo_has(const hc__domain_memo *memo, const unsigned char *p,
+                            size_t n)
 {
     if (n < 8 || n > HC__MEMO_DOMAIN_MAX)
         return false;
     size_t k = memo_slot(p, n);
-    const unsigned char *raw = (const unsigned char *)memo->slot[k].raw;
-    if (memo->slot[k].len != n)
-        return false;
-    for (size_t i = 0; i < n; i += 8) {
-        size_t at = i + 8 <= n ? i : n - 8;
-        uint64_t w = load64(p + at);
-        if (w != load64(raw + at))
-            return false;
-        if (!lowered) {
-            w = swar_lower(w);
-            memcpy(out + at, &w, sizeof w);
-        }
-    }
-    out[n] = '\0';
-    return true;
+    return memo->slot[k].len == n && hc__same_bytes(memo->slot[k].raw, p, n);
 }
 
 /* Remembers a domain that domain_shape found plain and well formed. */
@@ -645,9 +626,10 @@ email_normalize(hc__domain_memo *memo, const void *email, size_t len, char *out,
      * lowercased straight into place after the '@'. */
     size_t dl = dn - (at[dn] == '.');
     if (local_len + 1 + dl <= HC_KEY_MAX) {
-        if (memo && memo_find(memo, at + 1, dl, out + local_len + 1,
-                              ai != EMAIL_OTHER)) {
-            out[local_len] = '@';
+        /* After the whole-address sweep the domain is lowered in place:
+         * a remembered one needs only its terminator. */
+        if (memo && ai != EMAIL_OTHER && memo_has(memo, at + 1, dl)) {
+            out[local_len + 1 + dl] = '\0';
             *out_len = local_len + 1 + dl;
             goto done;
         }
