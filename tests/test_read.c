@@ -1589,6 +1589,63 @@ static void test_census_load(void **state)
 /* hc__parse_u64: digits only, at most 20, and within 64 bits; a table of
  * the edges, then random digit strings (this file's seeded generator)
  * against strtoull. */
+/*
+ * Ids through the NDJSON fast path: 1 to 21 digits, with or without
+ * leading zeros, then one byte of every kind and a tail that closes the
+ * line in one of three ways, so that the id stands at every distance from
+ * the end of the line (the scanner reads a word of 8 bytes when 8 are
+ * left). Compared with a reference written here: the line is taken
+ * exactly when the id is a JSON integer that fits 64 bits and what
+ * follows it is a delimiter that completes the object, and then the id is
+ * strtoull's value.
+ */
+static void test_records_fast_ids(void **state)
+{
+    (void)state;
+    /* Delimiters, the bytes just outside the digits' range, and bytes
+     * whose +6 carries into the next byte. */
+    static const char after[] = {',', '}', ' ', '\t', '/',        ':',
+                                 '?', '.', 'e', 'x',  (char)0xFA, (char)0xFF};
+    static const char *const tails[] = {"", "}", "\"z\":1}"};
+    rng_state = test_seed();
+    for (int it = 0; it < 200000; it++) {
+        char digits[24];
+        size_t n = 1 + (size_t)(rnd() % 21);
+        for (size_t j = 0; j < n; j++) {
+            unsigned d = (unsigned)(rnd() % 13); /* 9s often: range edge */
+            digits[j] = (char)('0' + (d > 9 ? 9 : d));
+        }
+        if (rnd() % 4 == 0)
+            digits[0] = '0';
+        digits[n] = '\0';
+        char stop = after[rnd() % sizeof after];
+        size_t t = (size_t)(rnd() % 3);
+        char line[96];
+        int len = snprintf(line, sizeof line,
+                           "{\"kind\":\"ghes\",\"source\":\"h\","
+                           "\"login\":\"u\",\"id\":%s%c%s",
+                           digits, stop, tails[t]);
+        assert_true(len > 0 && (size_t)len < sizeof line);
+
+        errno = 0;
+        unsigned long long want = strtoull(digits, NULL, 10);
+        bool integer = n == 1 || digits[0] != '0';
+        bool fits = errno != ERANGE;
+        bool closed = (stop == ',' && t == 2) || (stop == '}' && t == 0) ||
+                      ((stop == ' ' || stop == '\t') && t == 1);
+        bool take = integer && fits && closed;
+
+        hc__ndjson_rec r;
+        r.id = 42;
+        size_t took = hc__ndjson_fast(line, line + len, &r);
+        if ((took != 0) != take || (take && r.id != want))
+            fail_msg("id \"%s\" then 0x%02x \"%s\": taken %d id %llu, "
+                     "want %d id %llu",
+                     digits, (unsigned char)stop, tails[t], took != 0,
+                     (unsigned long long)r.id, take, want);
+    }
+}
+
 static void test_parse_u64(void **state)
 {
     (void)state;
@@ -1646,6 +1703,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_u64),
+        cmocka_unit_test(test_records_fast_ids),
         cmocka_unit_test(test_format_detect),
         cmocka_unit_test(test_csv_tokenizer),
         cmocka_unit_test(test_ghes_csv),

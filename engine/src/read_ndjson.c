@@ -138,6 +138,47 @@ static const char *literal(const char *p, const char *end, const char *word,
     return p + n;
 }
 
+/* The eight bytes at p, the first in the lowest byte whatever the host's
+ * byte order. */
+static inline uint64_t load_le64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/*
+ * How many of the bytes of w (first byte lowest) are decimal digits before
+ * the first other byte, 0 to 8. A byte is a digit when its high nibble is
+ * 3 and stays 3 after adding 6. Adding 6 carries into the next byte only
+ * from a byte of 0xFA and up, itself not a digit, so it can only disturb
+ * bytes after the first non-digit, which are not counted.
+ */
+static inline unsigned swar_digits(uint64_t w)
+{
+    const uint64_t nibbles = 0xF0F0F0F0F0F0F0F0u;
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7Fu;
+    uint64_t hi = w & nibbles;
+    uint64_t hi6 = (w + 0x0606060606060606u) & nibbles;
+    uint64_t x = (hi | hi6 >> 4) ^ 0x3333333333333333u; /* 0 for a digit */
+    uint64_t other = (((x & low7) + low7) | x) & ~low7;
+    return other ? (unsigned)__builtin_ctzll(other) / 8 : 8;
+}
+
+/* The value of the first k digits of w (1 <= k <= 8, as swar_digits
+ * counted them): the digits moved to the top bytes, then pairs, quads and
+ * octets of them combined, each step in place. */
+static inline uint64_t swar_value(uint64_t w, unsigned k)
+{
+    uint64_t d = (w - 0x3030303030303030u) << (8 * (8 - k));
+    d = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FFu;
+    d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFFu;
+    return (d * 10000 + (d >> 32)) & 0xFFFFFFFFu;
+}
+
 /* An integer in JSON's syntax without fraction or exponent, of at most
  * max_digits digits; *out gets its value when it is non-negative and fits
  * 64 bits (else *fits is false). simdjson treats integers beyond 64 bits
@@ -150,12 +191,23 @@ static const char *integer(const char *p, const char *end, size_t max_digits,
     if (neg)
         p++;
     const char *b = p;
-    /* The value is taken in the same scan: 19 digits never overflow, and
-     * a longer run (whose sum wraps, harmlessly) is parsed again with the
-     * range check. */
     uint64_t v = 0;
-    while (p < end && *p >= '0' && *p <= '9')
-        v = v * 10 + (unsigned)(*p++ - '0');
+    unsigned k = 8;
+    /* Ids have a handful of digits: one word holds them all. */
+    if (end - p >= 8) {
+        uint64_t w = load_le64(p);
+        k = swar_digits(w);
+        if (k > 0 && k < 8)
+            v = swar_value(w, k);
+        if (k < 8)
+            p += k;
+    }
+    /* Otherwise the value is taken in a scan of its digits: 19 never
+     * overflow, and a longer run (whose sum wraps, harmlessly) is parsed
+     * again with the range check. */
+    if (k == 8)
+        while (p < end && *p >= '0' && *p <= '9')
+            v = v * 10 + (unsigned)(*p++ - '0');
     size_t n = (size_t)(p - b);
     if (n == 0 || n > max_digits || (n > 1 && *b == '0') || !delimited(p, end))
         return NULL;
@@ -264,25 +316,35 @@ static const char *user_id(const char *p, const char *end, uint64_t *out)
     return p && fits ? p : NULL;
 }
 
-enum {
-    F_KIND = 1u << 0,
-    F_SOURCE = 1u << 1,
-    F_ID = 1u << 2,
-    F_LOGIN = 1u << 3,
-    F_PRIMARY = 1u << 4,
-    F_EMAILS = 1u << 5,
-    F_SUSPENDED = 1u << 6,
-    F_VERIFIED = 1u << 7,
-    F_IDENTITIES = 1u << 8,
-    F_LICENSED = 1u << 9,
+/* The known fields, numbered densely so that member() dispatches through
+ * a table; F_OTHER is any other name. A record notes the fields it has
+ * seen in a mask of field_bit()s. */
+enum field {
+    F_OTHER,
+    F_KIND,
+    F_SOURCE,
+    F_ID,
+    F_LOGIN,
+    F_PRIMARY,
+    F_EMAILS,
+    F_SUSPENDED,
+    F_VERIFIED,
+    F_IDENTITIES,
+    F_LICENSED
 };
+
+/* Other names may repeat: they have no bit. */
+static inline unsigned field_bit(enum field f)
+{
+    return (1u << f) & ~1u;
+}
 
 /* The field whose quoted name, followed at once by the colon, p starts
  * with, and *after past the colon; 0 when the name is not exactly a known
- * one or blanks come before its colon (see field_of_name). Known names have
+ * one or blanks come before its colon (F_OTHER; see field_of_name). Known names have
  * no escapes, so comparing the quoted bytes is exact, and it spares the
  * string scan and the colon check of nearly every member. */
-static unsigned known_key(const char *p, const char *end, const char **after)
+static enum field known_key(const char *p, const char *end, const char **after)
 {
 #define KEY(lit, f)                             \
     if ((size_t)(end - p) >= sizeof(lit) - 1 && \
@@ -291,7 +353,7 @@ static unsigned known_key(const char *p, const char *end, const char **after)
         return f;                               \
     }
     if (end - p < 2)
-        return 0;
+        return F_OTHER;
     switch (p[1]) {
     case 'k': KEY("\"kind\":", F_KIND); break;
     case 's':
@@ -311,18 +373,18 @@ static unsigned known_key(const char *p, const char *end, const char **after)
     case 'v': KEY("\"verified_emails\":", F_VERIFIED); break;
     default: break;
     }
-    return 0;
+    return F_OTHER;
 #undef KEY
 }
 
-/* The field of an unescaped name, 0 for an unknown one: for names that
- * known_key did not take because blanks stand before their colon. The
+/* The field of an unescaped name, F_OTHER for an unknown one: for names
+ * that known_key did not take because blanks stand before their colon. The
  * same names as known_key's, which test_records_fast_path checks. */
-static unsigned field_of_name(hc_str name)
+static enum field field_of_name(hc_str name)
 {
     static const struct {
         const char *name;
-        unsigned f;
+        enum field f;
     } fields[] = {{"kind", F_KIND},
                   {"source", F_SOURCE},
                   {"id", F_ID},
@@ -337,7 +399,7 @@ static unsigned field_of_name(hc_str name)
         if (strlen(fields[i].name) == name.len &&
             memcmp(fields[i].name, name.ptr, name.len) == 0)
             return fields[i].f;
-    return 0;
+    return F_OTHER;
 }
 
 /* One "key": value member, p at the key's quote. */
@@ -345,8 +407,8 @@ static const char *member(const char *p, const char *end, hc__ndjson_rec *r,
                           hc_str *kind, unsigned *seen)
 {
     const char *after = NULL;
-    unsigned f = known_key(p, end, &after);
-    if (f) {
+    enum field f = known_key(p, end, &after);
+    if (f != F_OTHER) {
         p = after;
     } else {
         hc_str key;
@@ -356,9 +418,10 @@ static const char *member(const char *p, const char *end, hc__ndjson_rec *r,
         f = field_of_name(key); /* known, but spaced from its colon */
     }
     p = skip_ws(p, end);
-    if (*seen & f)
+    unsigned bit = field_bit(f);
+    if (*seen & bit)
         return NULL; /* a repeated field: the full reader decides */
-    *seen |= f;
+    *seen |= bit;
     switch (f) {
     case F_KIND: return opt_string(p, end, kind);
     case F_SOURCE: return opt_string(p, end, &r->source);
@@ -370,8 +433,9 @@ static const char *member(const char *p, const char *end, hc__ndjson_rec *r,
     case F_VERIFIED: return string_list(p, end, &r->verified);
     case F_IDENTITIES: return string_list(p, end, &r->identities);
     case F_LICENSED: return opt_bool(p, end, &r->licensed);
-    default: return skip_value(p, end);
+    case F_OTHER: break;
     }
+    return skip_value(p, end);
 }
 
 size_t hc__ndjson_fast(const char *start, const char *end, hc__ndjson_rec *r)
@@ -422,7 +486,8 @@ size_t hc__ndjson_fast(const char *start, const char *end, hc__ndjson_rec *r)
 
     if (kind.len == 4 && memcmp(kind.ptr, "ghes", 4) == 0) {
         r->ghec = false;
-        if (!r->source.len || !(seen & F_ID) || !(seen & F_LOGIN))
+        if (!r->source.len || !(seen & field_bit(F_ID)) ||
+            !(seen & field_bit(F_LOGIN)))
             return 0;
     } else if (kind.len == 4 && memcmp(kind.ptr, "ghec", 4) == 0) {
         r->ghec = true;
