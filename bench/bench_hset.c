@@ -12,11 +12,15 @@
  * pipeline: fingerprint a key and prefetch its home slot, 8 keys later
  * prefetch the entry that slot points at, 8 keys after that upsert it.
  * The three batch workloads also run on a "reserved" set (see set_mode).
+ * Two more benchmarks measure the machine rather than the set: the same
+ * number of random accesses to a table of the same size and layout, with
+ * the same prefetch distance and no hashing or probing (see "bound" below).
  * Reference results: docs/internals/hset.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "headcount/hset.h"
@@ -427,11 +431,101 @@ static void bm_find(hcb_state *st, void *arg)
     run_teardown(st, N_KEYS);
 }
 
-/* Runs of 10M operations: one iteration each, wall-clock time. */
-static void reg(const char *name, hcb_fn fn, const set_mode *mode,
-                int max_threads)
+/*
+ * The bound: what this machine allows for the set's memory traffic alone.
+ * A table of 2^24 16-byte cells (256 MiB, the slot table of a set
+ * pre-sized for 10M keys), backed and advised for huge pages as the set's
+ * is, and 10M operations on cells spread by a multiplicative hash of the
+ * operation's index, prefetched 16 operations ahead as hset_batch does.
+ * "read" loads one word per operation (a hit's one cache line); "claim"
+ * does what an insert does to its slot: a CAS from empty, a store of the
+ * second word, a release store publishing the first. No fingerprint, no
+ * probe loop, no batch bookkeeping: the set can at best approach these.
+ */
+#define BOUND_LOG 24
+#define BOUND_AHEAD 16
+
+typedef struct bound_cell {
+    uint64_t word, hi;
+} bound_cell;
+
+static bound_cell *g_cells;
+static const size_t bound_bytes = ((size_t)1 << BOUND_LOG) * sizeof(bound_cell);
+
+static inline bound_cell *cell_of(size_t i)
 {
-    hcb_bench *b = hcb_register(name, fn, (void *)mode);
+    uint64_t z = i * 0x9e3779b97f4a7c15u;
+    z = (z ^ (z >> 29)) * 0xbf58476d1ce4e5b9u;
+    return &g_cells[(z ^ (z >> 32)) >> (64 - BOUND_LOG)];
+}
+
+/* Thread 0, before the loop: the table, mapped once, zeroed each run. */
+static void bound_setup(hcb_state *st)
+{
+    if (hcb_thread_index(st) != 0)
+        return;
+    g_run.failed = 0;
+    if (!g_cells) {
+        const size_t huge = (size_t)2 << 20;
+        void *m = mmap(NULL, bound_bytes + huge, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
+            g_run.failed = 1;
+            return;
+        }
+        uintptr_t at = ((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1);
+        g_cells = (bound_cell *)at;
+        (void)madvise(g_cells, bound_bytes, MADV_HUGEPAGE);
+    }
+    memset(g_cells, 0, bound_bytes);
+}
+
+static size_t bound_read(size_t lo, size_t hi)
+{
+    uint64_t acc = 0;
+    for (size_t i = lo; i < hi; i++) {
+        __builtin_prefetch(cell_of(i + BOUND_AHEAD), 0, 3);
+        acc += __atomic_load_n(&cell_of(i)->word, __ATOMIC_ACQUIRE);
+    }
+    hcb_consume(acc);
+    return 0;
+}
+
+static size_t bound_claim(size_t lo, size_t hi)
+{
+    for (size_t i = lo; i < hi; i++) {
+        __builtin_prefetch(cell_of(i + BOUND_AHEAD), 1, 3);
+        bound_cell *c = cell_of(i);
+        uint64_t seen = 0;
+        if (__atomic_compare_exchange_n(&c->word, &seen, (uint64_t)i << 32,
+                                        false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&c->hi, i, __ATOMIC_RELAXED);
+            __atomic_store_n(&c->word, (uint64_t)i << 32 | 1, __ATOMIC_RELEASE);
+        }
+    }
+    return 0;
+}
+
+typedef struct bound_op {
+    size_t (*body)(size_t lo, size_t hi);
+} bound_op;
+
+static const bound_op op_read = {bound_read}, op_claim = {bound_claim};
+
+static void bm_bound(hcb_state *st, void *arg)
+{
+    const bound_op *op = arg;
+    bound_setup(st);
+    run_sliced(st, N_KEYS, op->body);
+    if (hcb_thread_index(st) == 0 && g_run.failed)
+        hcb_skip_with_error(st, "out of memory");
+}
+
+/* Runs of 10M operations: one iteration each, wall-clock time. */
+static void reg(const char *name, hcb_fn fn, const void *arg, int max_threads)
+{
+    hcb_bench *b = hcb_register(name, fn, (void *)arg);
     hcb_bench_iterations(b, 1);
     hcb_bench_real_time(b);
     hcb_bench_unit_ms(b);
@@ -453,4 +547,6 @@ void hcb_register_hset(void)
     reg("hset/upsert_owned_10M_2M", bm_upsert_records_owned, NULL, 2);
     reg("hset/insert_growing_10M", bm_insert_growing, NULL, 1);
     reg("hset/find_10M", bm_find, NULL, 2);
+    reg("hset/bound_read_10M", bm_bound, &op_read, 2);
+    reg("hset/bound_claim_10M", bm_bound, &op_claim, 2);
 }
