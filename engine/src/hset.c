@@ -127,10 +127,21 @@ static inline size_t fp_home(uint64_t fp_hi, size_t mask)
     return (size_t)fp_hi & mask;
 }
 
+/*
+ * Prefetches a key's home slot, and the next cache line too when the home
+ * is one of the last two slots of its line. In a set pre-sized for its keys
+ * (load about 0.6) a probe for a present key visits 1.75 slots on average
+ * and one for an absent key up to 3.6, so from those two positions a probe
+ * often crosses into the next line: unprefetched, that is a second miss
+ * served only after the first (see hset.md, "Probing").
+ */
 static inline void slot_prefetch(const hc_hset *set, uint64_t fp_hi)
 {
+    size_t home = fp_home(fp_hi, set->mask);
     /* Write intent: most probes of a cold slot end in a CAS on it. */
-    __builtin_prefetch(&set->slots[fp_home(fp_hi, set->mask)], 1, 3);
+    __builtin_prefetch(&set->slots[home], 1, 3);
+    if ((home & 3) >= 2)
+        __builtin_prefetch(&set->slots[(home + 2) & set->mask], 1, 3);
 }
 
 static inline uint32_t slot_tag(uint64_t s)
