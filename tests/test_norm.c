@@ -1062,10 +1062,12 @@ static void check_any_input(const char *buf, size_t n, const char *what)
  * The domain memo against the plain path on addresses built from a pool of
  * domain spellings: case variants that must not share a remembered form,
  * trailing dots, lengths around the memo's bounds (7, 8, 48, 49 octets),
- * malformed labels, non-ASCII and "xn--" domains that must never be
- * remembered, spellings that share a first word and a length with a
- * remembered one, and local parts long enough to push the key over its limit.
- * More spellings than the memo has slots, so slots are replaced often.
+ * malformed labels, non-ASCII and "xn--" domains that the first table must
+ * never hold and the second (libidn2's results) must hold exactly,
+ * spellings that share a first word and a length with a remembered one,
+ * non-ASCII local parts, and local parts long enough to push the key over
+ * its limit, in random case too, so that slots of both tables are
+ * replaced often.
  */
 static void test_memo_agrees(void **state)
 {
@@ -1082,7 +1084,35 @@ static void test_memo_agrees(void **state)
         "bad-.example", "ab--cd.example", "xn--mnchen-3ya.de",
         "xn--bad.example", "m\xc3\xbcnchen.example", "M\xc3\x9cNCHEN.example",
         "two..dots.example", "under_score.example", "sp ace.example",
-        "corp.example..", ".corp.example", "c\xc3\xb6rp.example"};
+        "corp.example..", ".corp.example", "c\xc3\xb6rp.example",
+        /* through libidn2, so remembered in the memo's second table: case
+         * and trailing-dot spellings of one domain, its A-label, invalid
+         * ones (remembered as having no key), and raw or normalized forms
+         * on both sides of the table's 64-octet bound */
+        "m\xc3\xbcnchen.example.",
+        "b\xc3\xbc"
+        "cher.example",
+        "B\xc3\x9c"
+        "CHER.EXAMPLE",
+        "xn--bcher-kva.example", "XN--BCHER-KVA.example",
+        "\xce\xb5\xce\xbb.example", "\xe4\xbe\x8b\xe3\x81\x88.jp",
+        "m\xc3\xbc nchen.example", "m\xc3\xbc..nchen.example", "\xc3\xa9.",
+        "\xc3\xa9",
+        "d\xc3\xa9partement-ressources-humaines.finances.exemple.fr",
+        "d\xc3\xa9partement-ressources-humaines.finances.exemple.fr.",
+        "d\xc3\xa9partement-des-ressources-humaines.finances.exemple.fr",
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9.\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+        "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc.example",
+        "d\xc3\xa9partements-des-ressources-humaines.finances.exemple.fr",
+        "d\xc3\xa9partement-des-ressources-humaines.et-finances.exemple.fr",
+        "d\xc3\xa9partement-des-ressources-humaines-et-finances.exemple."
+        "example.fr",
+        "\xc3\xbc.\xc3\xbc.\xc3\xbc.\xc3\xbc.\xc3\xbc.\xc3\xbc.\xc3\xbc."
+        "\xc3\xbc"
+        ".example",
+        "\xf0\x9f\x98\x80.example", "\xe2\x84\xab.example",
+        "a\xcc\x88rger.example", "\xc3\xa4rger.example"};
     uint64_t rng = g_seed ^ 0x3e30;
     char buf[HC_EMAIL_MAX + 64];
     size_t keys = 0;
@@ -1097,9 +1127,20 @@ static void test_memo_agrees(void **state)
             buf[n++] = ' ';
         for (size_t i = 0; i < ln; i++)
             buf[n++] = (char)('a' + rng_below(&rng, 26));
+        if (rng_below(&rng, 8) == 0) { /* a non-ASCII local part */
+            buf[n++] = '\xc3';
+            buf[n++] = '\xa9';
+        }
         buf[n++] = '@';
         size_t dl = strlen(d);
         memcpy(buf + n, d, dl);
+        /* A quarter of the time, ASCII letters in random case: hundreds
+         * of spellings of each domain, far more than either table holds. */
+        if (rng_below(&rng, 4) == 0)
+            for (size_t i = n; i < n + dl; i++)
+                if ((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z' &&
+                    rng_below(&rng, 2))
+                    buf[i] = (char)(buf[i] ^ 0x20);
         n += dl;
         if (rng_below(&rng, 4) == 0)
             buf[n++] = ' ';

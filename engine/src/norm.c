@@ -574,6 +574,46 @@ static inline void memo_keep(hc__domain_memo *memo, const unsigned char *p,
     memcpy(memo->slot[i].raw, p, n);
 }
 
+/* FNV-1a over the whole raw domain: these are few and each lookup saves
+ * a call into libidn2, so the hash can afford every byte. */
+static size_t idna_slot(const unsigned char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return (size_t)(h >> 16) % HC__MEMO_IDNA_SLOTS;
+}
+
+/* True when the raw domain (p, n) is remembered in the IDNA table; its
+ * normalized form, terminated, is then in out and its length in
+ * *out_len (0 for no key). */
+static bool idna_memo_get(const hc__domain_memo *memo, const unsigned char *p,
+                          size_t n, char *out, size_t *out_len)
+{
+    if (n == 0 || n > HC__MEMO_IDNA_MAX)
+        return false;
+    size_t k = idna_slot(p, n);
+    if (memo->idna[k].raw_len != n || !hc__same_bytes(memo->idna[k].raw, p, n))
+        return false;
+    *out_len = memo->idna[k].out_len;
+    memcpy(out, memo->idna[k].out, *out_len);
+    out[*out_len] = '\0';
+    return true;
+}
+
+/* Remembers what domain_normalize gave for (p, n), when both fit. */
+static void idna_memo_keep(hc__domain_memo *memo, const unsigned char *p,
+                           size_t n, const char *out, size_t out_len)
+{
+    if (n == 0 || n > HC__MEMO_IDNA_MAX || out_len > HC__MEMO_IDNA_MAX)
+        return;
+    size_t k = idna_slot(p, n);
+    memo->idna[k].raw_len = (uint8_t)n;
+    memo->idna[k].out_len = (uint8_t)out_len;
+    memcpy(memo->idna[k].raw, p, n);
+    memcpy(memo->idna[k].out, out, out_len);
+}
+
 /* Both entry points in one body; memo NULL remembers nothing. Inlined into
  * each so that the plain one carries no memo test. */
 static inline __attribute__((always_inline)) hc_status
@@ -644,7 +684,14 @@ email_normalize(hc__domain_memo *memo, const void *email, size_t len, char *out,
         case SHAPE_IDNA: break;
         }
     }
-    HC_TRY(domain_normalize(at + 1, dn, dom, &dom_len));
+    /* Internationalized domains, and the odd ASCII one that did not fit
+     * the key after its local part (its result is remembered all the
+     * same: domain_normalize depends on the domain's bytes alone). */
+    if (!memo || !idna_memo_get(memo, at + 1, dn, dom, &dom_len)) {
+        HC_TRY(domain_normalize(at + 1, dn, dom, &dom_len));
+        if (memo)
+            idna_memo_keep(memo, at + 1, dn, dom, dom_len);
+    }
     if (dom_len == 0 || local_len + 1 + dom_len > HC_KEY_MAX)
         goto done;
     out[local_len] = '@';

@@ -50,11 +50,30 @@ hc_status hc__local_normalize_unicode(const void *local, size_t len, char *out,
 #define HC__MEMO_SLOTS 16
 #define HC__MEMO_DOMAIN_MAX 48
 
+/*
+ * The memo's second table: domains that go through libidn2 (non-ASCII or
+ * "xn--" labels), by their raw bytes, each with its normalized form, or
+ * with none when the domain has no key. One lookup through libidn2 costs
+ * tens of thousands of instructions, about a hundred times a whole ASCII
+ * address, and every address at an internationalized domain would pay it.
+ * Raw and normalized forms of up to HC__MEMO_IDNA_MAX octets are kept; a
+ * slot is picked by a hash of all the raw bytes, and a newer domain
+ * replaces an older one.
+ */
+#define HC__MEMO_IDNA_SLOTS 64
+#define HC__MEMO_IDNA_MAX 64
+
 typedef struct hc__domain_memo {
     struct {
         uint64_t len; /* 0: empty */
         char raw[HC__MEMO_DOMAIN_MAX];
     } slot[HC__MEMO_SLOTS];
+    struct {
+        uint8_t raw_len; /* 0: empty */
+        uint8_t out_len; /* 0: the domain has no key */
+        char raw[HC__MEMO_IDNA_MAX];
+        char out[HC__MEMO_IDNA_MAX];
+    } idna[HC__MEMO_IDNA_SLOTS];
 } hc__domain_memo;
 
 /* hc_email_normalize, remembering and reusing domains in memo. Same
