@@ -170,6 +170,8 @@ static int count(const sync_config *cfg, run_source *src, size_t n_src,
 {
     int rc = 0;
     hc_census *census = NULL;
+    hc_input *ins = NULL;
+    hc_load_stats *stats = NULL;
     uint64_t t0 = sync_now_ms();
     hc_census_options co = {.threads = cfg->threads,
                             .verified_domains = cfg->domains};
@@ -179,38 +181,48 @@ static int count(const sync_config *cfg, run_source *src, size_t n_src,
                        hc_status_str(st));
         goto done;
     }
+    /* Every fetched export in one load: parsed side by side. */
+    ins = calloc(n_src ? n_src : 1, sizeof *ins);
+    stats = calloc(n_src ? n_src : 1, sizeof *stats);
+    if (!ins || !stats) {
+        rc = sync_fail(err, hc_status_exit_code(HC_ERR_NOMEM), "census: %s",
+                       hc_status_str(HC_ERR_NOMEM));
+        goto done;
+    }
     for (size_t i = 0; i < n_src; i++) {
-        run_source *s = &src[i];
+        bool ghes = strcmp(src[i].rec.kind, "ghes") == 0;
+        ins[i] = (hc_input){.role = ghes ? HC_INPUT_GHES : HC_INPUT_GHEC,
+                            .path = src[i].fetched.path,
+                            .host = ghes ? src[i].rec.name : NULL};
+    }
+    hc_load_options lo = {.threads = cfg->threads};
+    hc_diag diag;
+    size_t failed = 0;
+    st = hc_census_load_many(census, ins, n_src, &lo, stats, &failed, &diag);
+    /* The exports before a failing one were read whole. */
+    for (size_t i = 0; i < (st == HC_OK ? n_src : failed); i++) {
+        src[i].rec.has_accounts = true;
+        src[i].rec.accounts = stats[i].accounts;
+    }
+    if (st != HC_OK) {
+        run_source *s = &src[failed];
         bool ghes = strcmp(s->rec.kind, "ghes") == 0;
-        hc_input in = {.role = ghes ? HC_INPUT_GHES : HC_INPUT_GHEC,
-                       .path = s->fetched.path,
-                       .host = ghes ? s->rec.name : NULL};
-        hc_load_options lo = {.threads = cfg->threads};
-        hc_load_stats stats;
-        hc_diag diag;
-        memset(&stats, 0, sizeof stats);
-        memset(&diag, 0, sizeof diag);
-        st = hc_census_load(census, &in, &lo, &stats, &diag);
-        if (st != HC_OK) {
-            char where[1200];
-            int code = hc_status_exit_code(st);
-            if (diag.file[0] || diag.message[0])
-                hc_diag_format(&diag, where, sizeof where);
-            else
-                snprintf(where, sizeof where, "%.900s: %s", s->fetched.path,
-                         hc_status_str(st));
-            /* Bad bytes from a server are a protocol failure (76), bad
-             * bytes in a local export a data error (65). */
-            if (s->fetched.remote && code == CLI_EX_DATAERR)
-                code = CLI_EX_PROTOCOL;
-            rc = sync_fail(err, code, "%s %s: %s", ghes ? "GHES" : "GHEC",
-                           s->rec.name, where);
-            s->rec.success = false;
-            sync_strlcpy(s->rec.error, err->msg, sizeof s->rec.error);
-            goto done;
-        }
-        s->rec.has_accounts = true;
-        s->rec.accounts = stats.accounts;
+        char where[1200];
+        int code = hc_status_exit_code(st);
+        if (diag.file[0] || diag.message[0])
+            hc_diag_format(&diag, where, sizeof where);
+        else
+            snprintf(where, sizeof where, "%.900s: %s", s->fetched.path,
+                     hc_status_str(st));
+        /* Bad bytes from a server are a protocol failure (76), bad
+         * bytes in a local export a data error (65). */
+        if (s->fetched.remote && code == CLI_EX_DATAERR)
+            code = CLI_EX_PROTOCOL;
+        rc = sync_fail(err, code, "%s %s: %s", ghes ? "GHES" : "GHEC",
+                       s->rec.name, where);
+        s->rec.success = false;
+        sync_strlcpy(s->rec.error, err->msg, sizeof s->rec.error);
+        goto done;
     }
     st = hc_census_run(census, cfg->policy, out);
     if (st != HC_OK) {
@@ -220,6 +232,8 @@ static int count(const sync_config *cfg, run_source *src, size_t n_src,
     }
     *elapsed_ms = sync_now_ms() - t0;
 done:
+    free(ins);
+    free(stats);
     *census_out = census;
     return rc;
 }

@@ -1586,6 +1586,244 @@ static void test_census_load(void **state)
     hc_census_destroy(c);
 }
 
+/* ---- several inputs in one load ---------------------------------------- */
+
+#define MANY_MAX 8
+
+/* Sorts both recorders' accounts and checks they are the same. */
+static void expect_same_items(rec *got, rec *want)
+{
+    qsort(got->items, got->n, sizeof *got->items, cmp_str);
+    qsort(want->items, want->n, sizeof *want->items, cmp_str);
+    assert_int_equal(got->n, want->n);
+    for (size_t i = 0; i < got->n; i++)
+        assert_string_equal(got->items[i], want->items[i]);
+}
+
+/*
+ * One load of several inputs against one load per input, in order, into
+ * the same kind of recorder: the same accounts, the same sources, the same
+ * statistics per input. Inputs are cut into chunks of
+ * a few dozen bytes, so that the JSON documents (parsed whole) run beside
+ * the other inputs' chunks; a gzip input in the middle runs on its own.
+ */
+static void test_read_many(void **state)
+{
+    (void)state;
+    const char *gz = tmp_path("many_records.ndjson.gz");
+    gzip_file(data_path("read/records.ndjson"), gz, 1);
+    const hc_input ins[] = {
+        {HC_INPUT_GHES, data_path("read/ghes_all_users.csv"),
+         "ghe-1.corp.example"},
+        {HC_INPUT_GHEC, data_path("read/ghec_pages_concat.json"), NULL},
+        {HC_INPUT_RECORDS, data_path("read/records.ndjson"), NULL},
+        {HC_INPUT_RECORDS, gz, NULL},
+    };
+    /* data_path and tmp_path reuse four buffers: copy what they gave. */
+    char paths[MANY_MAX][2048];
+    hc_input in[MANY_MAX];
+    size_t n = HC_ARRAY_LEN(ins);
+    for (size_t k = 0; k < n; k++) {
+        snprintf(paths[k], sizeof paths[k], "%s", ins[k].path);
+        in[k] = ins[k];
+        in[k].path = paths[k];
+    }
+    snprintf(paths[n], sizeof paths[n], "%s",
+             data_path("read/ghes_export.json"));
+    in[n] = (hc_input){HC_INPUT_GHES, paths[n], NULL};
+    n++;
+    snprintf(paths[n], sizeof paths[n], "%s",
+             data_path("read/ghec_licenses_new.csv"));
+    in[n] = (hc_input){HC_INPUT_GHEC, paths[n], NULL};
+    n++;
+    const hc__read_tuning tiny = {64, 32, 0};
+    for (unsigned threads = 1; threads <= 3; threads++) {
+        rec want, got;
+        rec_init(&want);
+        rec_init(&got);
+        hc_load_stats ws[MANY_MAX], gs[MANY_MAX];
+        hc_diag d;
+        for (size_t k = 0; k < n; k++)
+            assert_int_equal(run(&want, in[k].role, in[k].path, in[k].host,
+                                 threads, false, &tiny, &ws[k], &d),
+                             HC_OK);
+        hc__sink sink = rec_sink_proto;
+        sink.ctx = &got;
+        hc_load_options o = {threads, false};
+        size_t failed = 99;
+        assert_int_equal(
+            hc__read_many(&sink, in, n, &o, &tiny, gs, &failed, &d), HC_OK);
+        assert_int_equal(failed, 0);
+        assert_int_equal(got.opened, got.closed);
+        /* Two rounds of parsing: up to the gzip input, then the rest;
+         * each opens a writer per thread that takes chunks. */
+        assert_true(got.opened >= 2 && got.opened <= 2 * (int)threads);
+        /* Sources named by the inputs get the same ids: they are added
+         * before any parsing, in input order. Those named by records are
+         * added as threads meet them, in any order. */
+        assert_int_equal(got.nsrc, want.nsrc);
+        for (size_t i = 0; i < got.nsrc; i++) {
+            size_t j = 0;
+            while (j < want.nsrc && (strcmp(got.names[i], want.names[j]) ||
+                                     got.kinds[i] != want.kinds[j]))
+                j++;
+            assert_true(j < want.nsrc);
+        }
+        assert_string_equal(got.names[0], "ghe-1.corp.example");
+        assert_string_equal(got.names[1], "ghec_pages_concat.json");
+        for (size_t k = 0; k < n; k++) {
+            assert_int_equal(gs[k].format, ws[k].format);
+            assert_int_equal(gs[k].bytes, ws[k].bytes);
+            assert_int_equal(gs[k].records, ws[k].records);
+            assert_int_equal(gs[k].accounts, ws[k].accounts);
+            assert_int_equal(gs[k].rejected, ws[k].rejected);
+        }
+        assert_true(got.n > 20);
+        expect_same_items(&got, &want);
+        rec_fini(&want);
+        rec_fini(&got);
+    }
+}
+
+/* The failure reported by a load of inputs `which` (indexes into pool):
+ * that of the input at `expect`, loaded alone, with its status and
+ * diagnostic exactly. */
+static void expect_many_failure(const hc_input *pool, const size_t *which,
+                                size_t n, size_t expect, unsigned threads)
+{
+    hc_input in[MANY_MAX];
+    for (size_t k = 0; k < n; k++)
+        in[k] = pool[which[k]];
+    rec alone, all;
+    rec_init(&alone);
+    rec_init(&all);
+    const hc__read_tuning tiny = {64, 32, 0};
+    hc_diag want, got;
+    hc_status rc_alone =
+        run(&alone, in[expect].role, in[expect].path, in[expect].host, threads,
+            false, &tiny, NULL, &want);
+    assert_int_not_equal(rc_alone, HC_OK);
+    hc__sink sink = rec_sink_proto;
+    sink.ctx = &all;
+    hc_load_options o = {threads, false};
+    size_t failed = 99;
+    hc_status rc = hc__read_many(&sink, in, n, &o, &tiny, NULL, &failed, &got);
+    if (rc != rc_alone || failed != expect ||
+        strcmp(got.file, want.file) != 0 ||
+        strcmp(got.message, want.message) != 0 || got.line != want.line ||
+        got.column != want.column)
+        fail_msg("inputs %zu..: got input %zu, %s:%llu:%llu: %s; want input "
+                 "%zu, %s:%llu:%llu: %s",
+                 which[0], failed, got.file, (unsigned long long)got.line,
+                 (unsigned long long)got.column, got.message, expect, want.file,
+                 (unsigned long long)want.line, (unsigned long long)want.column,
+                 want.message);
+    assert_int_equal(all.opened, all.closed);
+    rec_fini(&alone);
+    rec_fini(&all);
+}
+
+/*
+ * The first failure in input order wins, as if the inputs were loaded one
+ * after another: a data error in a chunk or in a JSON document, an input
+ * that cannot be opened, a CSV report without its host, a corrupt gzip
+ * file, in every order against each other and against good inputs.
+ */
+static void test_read_many_first_failure(void **state)
+{
+    (void)state;
+    char paths[8][2048];
+    const char *names[8] = {"read/ghes_all_users.csv",
+                            "read/ghec_pages_concat.json",
+                            "bad/ghec_truncated.json",
+                            "bad/csv_short_row.csv",
+                            NULL,
+                            "read/ghes_all_users.csv",
+                            "bad/csv_corrupt.gz",
+                            "bad/records_bad_json.ndjson"};
+    for (size_t i = 0; i < 8; i++)
+        snprintf(paths[i], sizeof paths[i], "%s",
+                 names[i] ? data_path(names[i])
+                          : tmp_path("no_such_input.ndjson"));
+    const hc_input pool[8] = {
+        {HC_INPUT_GHES, paths[0], "ghe-1.corp.example"}, /* 0: good CSV */
+        {HC_INPUT_GHEC, paths[1], NULL},                 /* 1: good JSON */
+        {HC_INPUT_GHEC, paths[2], NULL},        /* 2: JSON, data error */
+        {HC_INPUT_GHES, paths[3], "h.example"}, /* 3: CSV, data error */
+        {HC_INPUT_RECORDS, paths[4], NULL},     /* 4: missing */
+        {HC_INPUT_GHES, paths[5], NULL},        /* 5: CSV without host */
+        {HC_INPUT_GHES, paths[6], "h.example"}, /* 6: corrupt gzip */
+        {HC_INPUT_RECORDS, paths[7], NULL},     /* 7: NDJSON, data error */
+    };
+    static const struct {
+        size_t which[4], n, expect;
+    } cases[] = {
+        {{0, 2, 4}, 3, 1}, {{0, 4, 2}, 3, 1},    {{4, 2}, 2, 0},
+        {{2, 3}, 2, 0},    {{3, 2}, 2, 0},       {{0, 1, 3}, 3, 2},
+        {{0, 1, 5}, 3, 2}, {{3, 5}, 2, 0},       {{5, 3}, 2, 0},
+        {{1, 6, 2}, 3, 1}, {{2, 6}, 2, 0},       {{0, 7, 1, 2}, 4, 1},
+        {{1, 0, 7}, 3, 2}, {{7, 2, 3, 4}, 4, 0},
+    };
+    for (unsigned threads = 1; threads <= 2; threads++)
+        for (size_t c = 0; c < HC_ARRAY_LEN(cases); c++)
+            expect_many_failure(pool, cases[c].which, cases[c].n,
+                                cases[c].expect, threads);
+}
+
+/* Through the census: one hc_census_load_many gives the summary and the
+ * sources of one hc_census_load per input. */
+static void test_census_load_many(void **state)
+{
+    (void)state;
+    char paths[3][2048];
+    snprintf(paths[0], sizeof paths[0], "%s",
+             data_path("read/ghes_all_users.csv"));
+    snprintf(paths[1], sizeof paths[1], "%s", data_path("read/ghec_page.json"));
+    snprintf(paths[2], sizeof paths[2], "%s", data_path("read/records.ndjson"));
+    const hc_input in[3] = {{HC_INPUT_GHES, paths[0], "ghe-1.corp.example"},
+                            {HC_INPUT_GHEC, paths[1], NULL},
+                            {HC_INPUT_RECORDS, paths[2], NULL}};
+    hc_load_options o = {2, false};
+    hc_census *one = NULL, *many = NULL;
+    assert_int_equal(hc_census_create(NULL, &one), HC_OK);
+    assert_int_equal(hc_census_create(NULL, &many), HC_OK);
+    hc_diag d;
+    hc_load_stats st[3];
+    for (size_t k = 0; k < 3; k++)
+        assert_int_equal(hc_census_load(one, &in[k], &o, &st[k], &d), HC_OK);
+    size_t failed = 99;
+    assert_int_equal(hc_census_load_many(many, in, 3, &o, st, &failed, &d),
+                     HC_OK);
+    assert_int_equal(failed, 0);
+    hc_result *ra = NULL, *rb = NULL;
+    assert_int_equal(hc_census_run(one, HC_POLICY_GITHUB, &ra), HC_OK);
+    assert_int_equal(hc_census_run(many, HC_POLICY_GITHUB, &rb), HC_OK);
+    hc_summary a, b;
+    hc_result_summary(ra, &a);
+    hc_result_summary(rb, &b);
+    assert_true(a.total_seats_consumed > 0);
+    assert_int_equal(a.total_seats_consumed, b.total_seats_consumed);
+    assert_int_equal(a.extended_seats, b.extended_seats);
+    assert_int_equal(a.ghec_accounts, b.ghec_accounts);
+    assert_int_equal(a.ghes_accounts_total, b.ghes_accounts_total);
+    assert_int_equal(a.ghes_accounts_matched, b.ghes_accounts_matched);
+    assert_int_equal(a.duplicate_rows, b.duplicate_rows);
+    assert_int_equal(hc_result_source_count(ra), hc_result_source_count(rb));
+    for (size_t i = 0; i < hc_result_source_count(ra); i++) {
+        hc_source_info x, y;
+        hc_result_source(ra, i, &x);
+        hc_result_source(rb, i, &y);
+        assert_int_equal(x.name.len, y.name.len);
+        assert_memory_equal(x.name.ptr, y.name.ptr, x.name.len);
+        assert_int_equal(x.accounts, y.accounts);
+        assert_int_equal(x.eligible, y.eligible);
+    }
+    hc_result_destroy(ra);
+    hc_result_destroy(rb);
+    hc_census_destroy(one);
+    hc_census_destroy(many);
+}
+
 /* hc__parse_u64: digits only, at most 20, and within 64 bits; a table of
  * the edges, then random digit strings (this file's seeded generator)
  * against strtoull. */
@@ -1726,6 +1964,9 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_file_slurp),
         cmocka_unit_test(test_census_load),
+        cmocka_unit_test(test_read_many),
+        cmocka_unit_test(test_read_many_first_failure),
+        cmocka_unit_test(test_census_load_many),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -44,15 +44,17 @@ static const char *source_basename(const char *path, const char *dflt)
 }
 
 /*
- * The chunks of one input and the threads that parse them. Threads take
- * chunks in input order from a shared counter until none is left, so a
- * thread slowed down (by the host, page faults or denser records) takes
- * fewer chunks instead of finishing last while the others wait.
+ * The chunks of one or more inputs and the threads that parse them.
+ * Threads take chunks from a shared counter, in `order`, until none is
+ * left, so a thread slowed down (by the host, page faults or denser
+ * records) takes fewer chunks instead of finishing last while the others
+ * wait. `order` puts the largest chunks first: an input that cannot be
+ * cut (a JSON document) starts at once and the other inputs' chunks fill
+ * the other threads meanwhile.
  */
 typedef struct run_plan {
-    hc__job *jobs;
+    hc__job **order;
     size_t njobs;
-    hc_format format;
     hc_atomic_u64 next; /* the next chunk to take */
 } run_plan;
 
@@ -62,9 +64,9 @@ typedef struct run_thread {
     bool threaded;
 } run_thread;
 
-static void job_parse(hc__job *job, hc_format format)
+static void job_parse(hc__job *job)
 {
-    switch (format) {
+    switch (job->format) {
     case HC_FORMAT_GHES_CSV:
     case HC_FORMAT_GHEC_CSV: (void)hc__csv_rows(job); break;
     case HC_FORMAT_GHES_JSON: (void)hc__json_ghes(job); break;
@@ -90,9 +92,9 @@ static void job_release(const hc__job *job)
 /*
  * Parses chunks on the current thread into one writer of its own, opened
  * for the first chunk taken and finished after the last: one writer per
- * thread, however many chunks it parses. A writer that cannot be created
- * fails the chunk that needed it; one that cannot be finished fails the
- * last chunk it took.
+ * thread, however many chunks (of however many inputs) it parses. A
+ * writer that cannot be created fails the chunk that needed it; one that
+ * cannot be finished fails the last chunk it took.
  */
 static void thread_run(run_thread *t)
 {
@@ -101,11 +103,11 @@ static void thread_run(run_thread *t)
     hc__job *last = NULL;
     for (;;) {
         /* Relaxed: the counter only hands out distinct chunks; the jobs
-         * array was written before the threads started (pthread_create). */
+         * were written before the threads started (pthread_create). */
         uint64_t i = hc_atomic_fetch_add_u64(&plan->next, 1, HC_RELAXED);
         if (i >= plan->njobs)
             break;
-        hc__job *job = &plan->jobs[i];
+        hc__job *job = plan->order[i];
         if (!writer) {
             hc_status rc = job->sink->open(job->sink->ctx, &writer);
             if (rc != HC_OK) {
@@ -117,7 +119,7 @@ static void thread_run(run_thread *t)
             }
         }
         job->writer = writer;
-        job_parse(job, plan->format);
+        job_parse(job);
         job->writer = NULL;
         job_release(job);
         last = job;
@@ -165,34 +167,38 @@ static hc_status make_source(const hc__sink *sink, hc_source_kind kind,
     return rc;
 }
 
-hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
-                       const hc_load_options *options,
-                       const hc__read_tuning *tuning, hc_load_stats *stats,
-                       hc_diag *diag)
+/* One input of a load: its data, its chunks, and what they share. */
+typedef struct input_run {
+    hc__input_data in;
+    hc__job *jobs;
+    size_t njobs;
+    hc_atomic_u64 failed; /* the lowest failed chunk index (see hc__job) */
+    hc__csv_columns cols;
+} input_run;
+
+/*
+ * Opens one input, detects its format, reads a CSV header, adds its source
+ * and cuts it into chunks, all on the calling thread and in input order,
+ * so that sources get the same ids however the chunks are parsed later.
+ */
+static hc_status input_prepare(input_run *ir, const hc__sink *sink,
+                               const hc_input *input, unsigned threads,
+                               bool skip, const hc__read_tuning *tuning,
+                               hc_load_stats *stats, hc_diag *diag)
 {
     hc_status rc = HC_OK;
-    hc__input_data in = {0};
-    hc__job *jobs = NULL;
-    run_thread *threads_run = NULL;
     size_t *cut_off = NULL;
     uint64_t *cut_line = NULL;
-    size_t njobs = 0;
-    hc_atomic_u64 failed;
-    hc__csv_columns cols;
     hc_format format = HC_FORMAT_UNKNOWN;
     size_t start = 0, body;
     uint64_t body_line = 1;
 
-    hc_atomic_store_u64(&failed, UINT64_MAX, HC_RELAXED);
-    if (stats)
-        memset(stats, 0, sizeof *stats);
-    if (!sink || !input || !input->path) {
+    hc_atomic_store_u64(&ir->failed, UINT64_MAX, HC_RELAXED);
+    if (!input || !input->path) {
         hc__diag_set(diag, "", 0, 0, "no input given");
         return HC_ERR_ARG;
     }
     const char *file = input->path;
-    unsigned threads = hc__threads_resolve(options ? options->threads : 0);
-    bool skip = options && options->skip_malformed;
     size_t split_min =
         tuning && tuning->split_min ? tuning->split_min : HC__SPLIT_MIN;
     size_t chunk_min =
@@ -200,30 +206,30 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
     size_t json_window =
         tuning && tuning->json_window ? tuning->json_window : HC__JSON_WINDOW;
 
-    HC_TRY(hc__input_open(file, HC__INPUT_MAX, &in, diag));
-    HC_TRY(hc__format_detect(file, in.data, in.len, input->role, &format,
+    HC_TRY(hc__input_open(file, HC__INPUT_MAX, &ir->in, diag));
+    const hc__input_data *in = &ir->in;
+    HC_TRY(hc__format_detect(file, in->data, in->len, input->role, &format,
                              &start, diag));
-    if (stats) {
-        stats->format = format;
-        stats->bytes = in.len;
-    }
+    stats->format = format;
+    stats->bytes = in->len;
 
     hc__job proto;
     memset(&proto, 0, sizeof proto);
     proto.sink = sink;
+    proto.format = format;
     proto.file = file;
     proto.host = input->host;
-    proto.base = in.data;
-    proto.len = in.len;
-    proto.release_pages = in.map != NULL;
-    proto.fd = in.fd;
-    proto.has_fd = in.has_fd && in.map && !in.gzip;
+    proto.base = in->data;
+    proto.len = in->len;
+    proto.release_pages = in->map != NULL;
+    proto.fd = in->fd;
+    proto.has_fd = in->has_fd && in->map && !in->gzip;
     proto.json_window = json_window == HC__JSON_WINDOW_OFF ? 0 : json_window;
     proto.begin = start;
-    proto.end = in.len;
+    proto.end = in->len;
     proto.begin_line = 1;
     proto.skip_malformed = skip;
-    proto.failed = &failed;
+    proto.failed = &ir->failed;
     proto.source = UINT32_MAX;
     proto.name =
         source_basename(file, format == HC_FORMAT_RECORDS ? "records" : "ghec");
@@ -238,12 +244,13 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
         }
         hc__job hj = proto;
         hj.failed = NULL;
-        if (hc__csv_header(&hj, format, &cols, &body, &body_line) != HC_OK) {
+        if (hc__csv_header(&hj, format, &ir->cols, &body, &body_line) !=
+            HC_OK) {
             if (diag)
                 *diag = hj.diag;
             HC_FAIL_IF(true, hj.status);
         }
-        proto.columns = &cols;
+        proto.columns = &ir->cols;
         if (format == HC_FORMAT_GHES_CSV)
             HC_TRY(make_source(sink, HC_SOURCE_GHES, input->host, file,
                                &proto.source, diag));
@@ -260,38 +267,88 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
     size_t want = 1;
     bool splittable =
         format != HC_FORMAT_GHES_JSON && format != HC_FORMAT_GHEC_JSON;
-    if (splittable && threads > 1 && in.len - body >= split_min) {
-        want = (in.len - body) / chunk_min;
+    if (splittable && threads > 1 && in->len - body >= split_min) {
+        want = (in->len - body) / chunk_min;
         want = HC_MIN(want, (size_t)threads * HC__CHUNKS_PER_THREAD);
         want = HC_MAX(want, (size_t)1);
     }
     cut_off = calloc(want, sizeof *cut_off);
     cut_line = calloc(want, sizeof *cut_line);
-    jobs = calloc(want, sizeof *jobs);
-    threads_run = calloc(HC_MIN(want, (size_t)threads), sizeof *threads_run);
-    HC_FAIL_IF(!cut_off || !cut_line || !jobs || !threads_run, HC_ERR_NOMEM);
+    ir->jobs = calloc(want, sizeof *ir->jobs);
+    HC_FAIL_IF(!cut_off || !cut_line || !ir->jobs, HC_ERR_NOMEM);
     size_t cuts = 0;
     if (want > 1 && format == HC_FORMAT_RECORDS)
-        cuts = lines_split(in.data, body, in.len, want, cut_off);
+        cuts = lines_split(in->data, body, in->len, want, cut_off);
     else if (want > 1)
-        cuts = hc__csv_split(in.data, body, in.len, body_line, want, cut_off,
+        cuts = hc__csv_split(in->data, body, in->len, body_line, want, cut_off,
                              cut_line);
-    njobs = cuts + 1;
-    for (size_t i = 0; i < njobs; i++) {
-        hc__job *j = &jobs[i];
+    ir->njobs = cuts + 1;
+    for (size_t i = 0; i < ir->njobs; i++) {
+        hc__job *j = &ir->jobs[i];
         *j = proto;
         j->index = i;
         j->begin = i == 0 ? body : cut_off[i - 1];
-        j->end = i < cuts ? cut_off[i] : in.len;
+        j->end = i < cuts ? cut_off[i] : in->len;
         if (format == HC_FORMAT_RECORDS)
             j->begin_line = i == 0 ? 1 : 0; /* counted when needed */
         else
             j->begin_line = i == 0 ? body_line : cut_line[i - 1];
     }
+done:
+    if (rc == HC_ERR_NOMEM && diag && diag->message[0] == '\0')
+        hc__diag_set(diag, file, 0, 0, "out of memory");
+    free(cut_off);
+    free(cut_line);
+    return rc;
+}
 
-    run_plan plan = {jobs, njobs, format, 0};
-    hc_atomic_store_u64(&plan.next, 0, HC_RELAXED);
+/* Safe to call again. */
+static void input_close(input_run *ir)
+{
+    free(ir->jobs);
+    ir->jobs = NULL;
+    ir->njobs = 0;
+    hc__input_close(&ir->in);
+    memset(&ir->in, 0, sizeof ir->in);
+}
+
+/* Parses every chunk of runs[0..n) on up to `threads` threads. */
+static hc_status runs_parse(input_run *runs, size_t n, unsigned threads)
+{
+    size_t njobs = 0;
+    for (size_t k = 0; k < n; k++)
+        njobs += runs[k].njobs;
+    if (njobs == 0)
+        return HC_OK;
+    hc__job **order = calloc(njobs, sizeof *order);
     size_t nthreads = HC_MIN(njobs, (size_t)threads);
+    run_thread *threads_run = calloc(nthreads, sizeof *threads_run);
+    if (!order || !threads_run) {
+        free(order);
+        free(threads_run);
+        return HC_ERR_NOMEM;
+    }
+    /* Inputs parsed whole (JSON documents) first, largest first (an
+     * insertion sort: stable, and inputs are few), then the chunks of the
+     * others in input order. */
+    size_t at = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (runs[k].njobs != 1)
+            continue;
+        hc__job *j = &runs[k].jobs[0];
+        size_t i = at++;
+        for (; i > 0 &&
+               order[i - 1]->end - order[i - 1]->begin < j->end - j->begin;
+             i--)
+            order[i] = order[i - 1];
+        order[i] = j;
+    }
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; runs[k].njobs > 1 && i < runs[k].njobs; i++)
+            order[at++] = &runs[k].jobs[i];
+
+    run_plan plan = {order, njobs, 0};
+    hc_atomic_store_u64(&plan.next, 0, HC_RELAXED);
     for (size_t i = 0; i < nthreads; i++)
         threads_run[i].plan = &plan;
     /* A thread that cannot be started leaves its share to the others. */
@@ -304,29 +361,123 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
         if (threads_run[i].threaded)
             pthread_join(threads_run[i].thread, NULL);
     }
+    free(order);
+    free(threads_run);
+    return HC_OK;
+}
 
-    for (size_t i = 0; i < njobs; i++) {
-        const hc__job *j = &jobs[i];
-        if (stats) {
-            stats->records += j->records;
-            stats->accounts += j->accounts;
-            stats->rejected += j->rejected;
+/*
+ * Parses runs[0..n), then adds up each input's statistics and returns the
+ * first failure in input order (within an input, that of its earliest
+ * chunk), with its index in *failed and its diagnostic in diag. Closes the
+ * inputs.
+ */
+static hc_status runs_finish(input_run *runs, size_t n, unsigned threads,
+                             hc_load_stats *stats, size_t *failed,
+                             hc_diag *diag)
+{
+    hc_status rc = runs_parse(runs, n, threads);
+    *failed = 0;
+    for (size_t k = 0; k < n; k++) {
+        for (size_t i = 0; i < runs[k].njobs; i++) {
+            const hc__job *j = &runs[k].jobs[i];
+            stats[k].records += j->records;
+            stats[k].accounts += j->accounts;
+            stats[k].rejected += j->rejected;
+            if (j->status != HC_OK && rc == HC_OK) {
+                rc = j->status;
+                *failed = k;
+                if (diag)
+                    *diag = j->diag;
+            }
         }
-        if (j->status != HC_OK && rc == HC_OK) {
-            rc = j->status;
-            if (diag)
-                *diag = j->diag;
+        input_close(&runs[k]);
+    }
+    return rc;
+}
+
+hc_status hc__read_many(const hc__sink *sink, const hc_input *inputs, size_t n,
+                        const hc_load_options *options,
+                        const hc__read_tuning *tuning, hc_load_stats *stats,
+                        size_t *failed, hc_diag *diag)
+{
+    hc_status rc = HC_OK;
+    size_t failed_at = 0, batch = 0;
+    hc_load_stats *own = NULL;
+    input_run *runs = NULL;
+
+    if (!sink || (!inputs && n > 0)) {
+        hc__diag_set(diag, "", 0, 0, "no input given");
+        rc = HC_ERR_ARG;
+        goto done;
+    }
+    unsigned threads = hc__threads_resolve(options ? options->threads : 0);
+    bool skip = options && options->skip_malformed;
+    if (!stats)
+        stats = own = calloc(n ? n : 1, sizeof *own);
+    runs = calloc(n ? n : 1, sizeof *runs);
+    HC_FAIL_IF(!stats || !runs, HC_ERR_NOMEM);
+    memset(stats, 0, n * sizeof *stats);
+
+    /* Inputs read straight from their files are parsed side by side. One
+     * held in memory (inflated from gzip, or standard input) is parsed on
+     * its own, after those before it, and released before the next one is
+     * opened, so that at most one such input is held at a time. A failure
+     * ends the load; the one reported is the first in input order. */
+    for (size_t k = 0; k < n; k++) {
+        hc_diag prep;
+        memset(&prep, 0, sizeof prep);
+        rc = input_prepare(&runs[k], sink, &inputs[k], threads, skip, tuning,
+                           &stats[k], &prep);
+        if (rc != HC_OK) {
+            /* Earlier inputs still run: one of their failures comes
+             * first. */
+            hc_status before = runs_finish(runs + batch, k - batch, threads,
+                                           stats + batch, &failed_at, diag);
+            if (before != HC_OK) {
+                rc = before;
+                failed_at += batch;
+            } else {
+                failed_at = k;
+                if (diag)
+                    *diag = prep;
+            }
+            input_close(&runs[k]);
+            goto done;
+        }
+        if (runs[k].in.heap) {
+            rc = runs_finish(runs + batch, k + 1 - batch, threads,
+                             stats + batch, &failed_at, diag);
+            failed_at += batch;
+            batch = k + 1;
+            if (rc != HC_OK)
+                goto done;
         }
     }
+    rc = runs_finish(runs + batch, n - batch, threads, stats + batch,
+                     &failed_at, diag);
+    failed_at += batch;
 done:
+    if (failed)
+        *failed = rc == HC_OK ? 0 : failed_at;
     if (rc == HC_ERR_NOMEM && diag && diag->message[0] == '\0')
-        hc__diag_set(diag, input->path, 0, 0, "out of memory");
-    free(jobs);
-    free(threads_run);
-    free(cut_off);
-    free(cut_line);
-    hc__input_close(&in);
+        hc__diag_set(diag, n ? inputs[failed_at].path : "", 0, 0,
+                     "out of memory");
+    free(runs);
+    free(own);
     return rc;
+}
+
+hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
+                       const hc_load_options *options,
+                       const hc__read_tuning *tuning, hc_load_stats *stats,
+                       hc_diag *diag)
+{
+    if (!input) {
+        hc__diag_set(diag, "", 0, 0, "no input given");
+        return HC_ERR_ARG;
+    }
+    return hc__read_many(sink, input, 1, options, tuning, stats, NULL, diag);
 }
 
 /* --- the census as a sink ---------------------------------------------- */
@@ -366,15 +517,18 @@ static hc_status census_ghec(void *writer, const hc_ghec_account *a)
     return hc_census_add_ghec(writer, a);
 }
 
-hc_status hc_census_load(hc_census *census, const hc_input *input,
-                         const hc_load_options *options, hc_load_stats *stats,
-                         hc_diag *diag)
+hc_status hc_census_load_many(hc_census *census, const hc_input *inputs,
+                              size_t n, const hc_load_options *options,
+                              hc_load_stats *stats, size_t *failed,
+                              hc_diag *diag)
 {
     if (diag)
         memset(diag, 0, sizeof *diag);
+    if (failed)
+        *failed = 0;
     if (!census) {
-        hc__diag_set(diag, input && input->path ? input->path : "", 0, 0,
-                     "no census given");
+        hc__diag_set(diag, n && inputs && inputs[0].path ? inputs[0].path : "",
+                     0, 0, "no census given");
         return HC_ERR_ARG;
     }
     const hc__sink sink = {
@@ -386,7 +540,14 @@ hc_status hc_census_load(hc_census *census, const hc_input *input,
         .ghes = census_ghes,
         .ghec = census_ghec,
     };
-    return hc__read_run(&sink, input, options, NULL, stats, diag);
+    return hc__read_many(&sink, inputs, n, options, NULL, stats, failed, diag);
+}
+
+hc_status hc_census_load(hc_census *census, const hc_input *input,
+                         const hc_load_options *options, hc_load_stats *stats,
+                         hc_diag *diag)
+{
+    return hc_census_load_many(census, input, 1, options, stats, NULL, diag);
 }
 
 hc_status hc_file_slurp(const char *path, size_t max_bytes, char **out,

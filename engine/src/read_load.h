@@ -1,9 +1,9 @@
 /*
  * The reader driver behind hc_census_load, exposed inside the engine so
  * that the unit tests can run it against a recording sink and force small
- * chunks: open, detect, read the CSV header, cut the input into chunks at
- * record boundaries, parse the chunks on threads, and report the first
- * failure in input order.
+ * chunks: open, detect, read the CSV header, cut each input into chunks at
+ * record boundaries, parse the chunks of all inputs on threads, and report
+ * the first failure in input order.
  */
 #ifndef HC_READ_LOAD_H
 #define HC_READ_LOAD_H
@@ -28,6 +28,15 @@ typedef struct hc__read_tuning {
  * leave the others idle at the end; few enough that per-chunk costs (a
  * memchr to find the cut, a line count on errors) stay negligible. */
 #define HC__CHUNKS_PER_THREAD 8
+
+/*
+ * hc_census_load_many over any sink. options, tuning, stats, failed and
+ * diag may be NULL; stats, when given, has n entries.
+ */
+hc_status hc__read_many(const hc__sink *sink, const hc_input *inputs, size_t n,
+                        const hc_load_options *options,
+                        const hc__read_tuning *tuning, hc_load_stats *stats,
+                        size_t *failed, hc_diag *diag);
 
 /*
  * hc_census_load over any sink. options, tuning, stats and diag may be

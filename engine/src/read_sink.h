@@ -70,6 +70,7 @@ typedef struct hc__job {
     /* Set by the driver before the job runs. */
     const hc__sink *sink;
     void *writer;
+    hc_format format;
     const char *file;    /* the path as the user gave it, for diagnostics */
     const char *host;    /* GHES host from HOST=PATH, or NULL */
     const char *name;    /* default source name (the file's basename) */

@@ -65,6 +65,21 @@ HC_API HC_NODISCARD hc_status hc_census_load(hc_census *census,
                                              hc_diag *diag);
 
 /*
+ * Reads n inputs into census: the same census, statistics and first
+ * failure as n calls of hc_census_load in input order, but the inputs
+ * read from files are parsed side by side, so that one that cannot be
+ * split among threads (a JSON document) is read while the other threads
+ * parse the others. An input held in memory (gzip, standard input) is
+ * parsed on its own, so that at most one is held at a time. On failure
+ * *failed (may be NULL) is the index of the input diag speaks of. stats,
+ * when not NULL, has n entries.
+ */
+HC_API HC_NODISCARD hc_status
+hc_census_load_many(hc_census *census, const hc_input *inputs, size_t n,
+                    const hc_load_options *options, hc_load_stats *stats,
+                    size_t *failed, hc_diag *diag);
+
+/*
  * Loads a whole file (or "-") into memory, decompressing gzip. Bounded by
  * max_bytes (HC_ERR_LIMIT beyond). *out is malloc'ed: free() it.
  */
