@@ -807,6 +807,53 @@ static void test_local_latin1_agrees(void **state)
         expect_local_agrees(broken[i], strlen(broken[i]));
 }
 
+/*
+ * Decomposed Latin letters against libunistring: every printable ASCII
+ * character but '@' followed by every combining mark of U+0300..U+036F,
+ * after nothing, a letter or a Latin-1 letter, and before nothing, a
+ * letter, a Latin-1 letter, a second mark (one that sorts before the
+ * first, one that sorts after, U+0345, U+0340), a mark of two other
+ * blocks, and a mark that is a starter (U+034F).
+ */
+static void test_local_decomposed_agrees(void **state)
+{
+    (void)state;
+    static const char *const before[] = {"", "q", "\xc3\x80"};
+    static const char *const after[] = {
+        "",         "x",        "\xc3\xa9", "\xcc\x81", "\xcc\xa7",
+        "\xcd\x85", "\xcd\x80", "\xcd\x8f", "\xd2\x83", "\xe1\xb7\x80",
+        "\xd6\xb0"};
+    char local[96];
+    for (unsigned b = 0x21; b < 0x7F; b++) {
+        if (b == '@')
+            continue;
+        for (unsigned m = 0x300; m < 0x370; m++)
+            for (size_t x = 0; x < ARRAY_LEN(before); x++)
+                for (size_t y = 0; y < ARRAY_LEN(after); y++) {
+                    size_t n = (size_t)sprintf(local, "%s", before[x]);
+                    local[n++] = (char)b;
+                    n += put_utf8(local + n, m);
+                    n += (size_t)sprintf(local + n, "%s", after[y]);
+                    expect_local_agrees(local, n);
+                }
+    }
+    /* Many decomposed letters in one local part, up to past the limit. */
+    uint64_t rng = g_seed ^ 0xdec0;
+    static const unsigned marks[] = {0x300, 0x301, 0x302, 0x303,
+                                     0x308, 0x30A, 0x327, 0x30C};
+    for (int it = 0; it < 20000; it++) {
+        size_t n = 0, chars = 1 + rng_below(&rng, 60);
+        for (size_t i = 0; i < chars && n + 8 < sizeof local; i++) {
+            local[n++] =
+                (char)((rng_below(&rng, 4) ? 'a' : 'A') + rng_below(&rng, 26));
+            if (rng_below(&rng, 3) == 0)
+                n += put_utf8(local + n,
+                              marks[rng_below(&rng, ARRAY_LEN(marks))]);
+        }
+        expect_local_agrees(local, n);
+    }
+}
+
 static void test_local_fast_agrees_random(void **state)
 {
     (void)state;
@@ -1521,6 +1568,7 @@ int main(void)
         cmocka_unit_test(test_domain_fast_agrees_random),
         cmocka_unit_test(test_local_fast_agrees_random),
         cmocka_unit_test(test_local_latin1_agrees),
+        cmocka_unit_test(test_local_decomposed_agrees),
         cmocka_unit_test(test_random_ascii_reference),
         cmocka_unit_test(test_memo_agrees),
         cmocka_unit_test(test_random_mutations),

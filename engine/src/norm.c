@@ -442,6 +442,41 @@ static size_t local_ascii(const unsigned char *p, size_t n, char *out)
 }
 
 /*
+ * The Latin-1 letter, lowercase, that NFC composes from a lowercase ASCII
+ * letter and a combining mark of U+0300..U+033F, or 0 when the pair has
+ * no composition in U+00C0..U+00FF. (For these letters lowercasing and
+ * composing commute: "E" + U+0301 composes to U+00C9, whose lowercase is
+ * what "e" + U+0301 composes to; "Y" + U+0308 composes to U+0178, outside
+ * Latin-1, whose lowercase is U+00FF.) test_norm checks every pair against
+ * libunistring.
+ */
+static unsigned latin1_compose(unsigned letter, unsigned mark)
+{
+    static const struct {
+        unsigned short mark;
+        char letters[7];
+        unsigned char cp[6];
+    } tab[] = {
+        {0x300, "aeiou", {0xE0, 0xE8, 0xEC, 0xF2, 0xF9}},
+        {0x301, "aeiouy", {0xE1, 0xE9, 0xED, 0xF3, 0xFA, 0xFD}},
+        {0x302, "aeiou", {0xE2, 0xEA, 0xEE, 0xF4, 0xFB}},
+        {0x303, "ano", {0xE3, 0xF1, 0xF5}},
+        {0x308, "aeiouy", {0xE4, 0xEB, 0xEF, 0xF6, 0xFC, 0xFF}},
+        {0x30A, "a", {0xE5}},
+        {0x327, "c", {0xE7}},
+    };
+    for (size_t t = 0; t < sizeof tab / sizeof tab[0]; t++) {
+        if (tab[t].mark != mark)
+            continue;
+        for (size_t k = 0; tab[t].letters[k]; k++)
+            if ((unsigned char)tab[t].letters[k] == letter)
+                return tab[t].cp[k];
+        return 0;
+    }
+    return 0;
+}
+
+/*
  * The Latin-1 local-part path, for the common non-ASCII case of Western
  * names: ASCII plus U+00A1..U+00FF (two-byte sequences C2 A1..C3 BF).
  * Such text is already NFC (no character below U+0300 decomposes into or
@@ -449,35 +484,61 @@ static size_t local_ascii(const unsigned char *p, size_t n, char *out)
  * U+00D7 to the character 0x20 above and leaves the rest alone (U+00DF
  * and U+00B5 included), and the result stays NFC with the same length. A
  * C1 control (C2 80..9F), NO-BREAK SPACE (C2 A0, White_Space) or an ASCII
- * control or space settles "no key", as on the Unicode path. Returns what
- * local_ascii returns; anything else takes the Unicode path.
- * test_norm compares this path with libunistring on every two-byte
- * sequence.
+ * control or space settles "no key", as on the Unicode path.
+ *
+ * Decomposed spellings of the same names take this path too: an ASCII
+ * letter followed by one combining mark of U+0300..U+033F (CC 80..BF) that
+ * NFC composes with it into Latin-1 becomes that letter. A mark after
+ * anything else takes the Unicode path, and so does a second mark after
+ * the first (it follows a composed letter, not an ASCII one), as it must:
+ * a run of marks can be reordered and composed otherwise. Every other
+ * byte outside Latin-1 (a mark beyond U+033F included) takes the Unicode
+ * path too, wherever it stands. Returns the key's length, 0 for no key, or
+ * HC__LOCAL_MAX + 1 for "take the Unicode path". test_norm compares
+ * this path with libunistring on every two-byte sequence and every letter
+ * and mark.
  */
 static size_t local_latin1(const unsigned char *p, size_t n, char *out)
 {
     if (n > HC__LOCAL_MAX)
         return HC__LOCAL_MAX + 1;
+    size_t o = 0;
+    bool letter = false; /* out[o - 1] is an ASCII letter */
     for (size_t i = 0; i < n; i++) {
         unsigned c = p[i];
         if (c < 0x80) {
             if (c <= 0x20 || c == 0x7F)
                 return 0;
-            out[i] = (char)ascii_lower((unsigned char)c);
+            out[o++] = (char)ascii_lower((unsigned char)c);
+            letter = ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
             continue;
         }
-        if ((c != 0xC2 && c != 0xC3) || i + 1 >= n || (p[i + 1] & 0xC0) != 0x80)
+        if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80)
             return HC__LOCAL_MAX + 1;
         unsigned cp = (c & 0x1Fu) << 6 | (p[i + 1] & 0x3Fu);
+        if (c == 0xCC) {
+            unsigned l =
+                letter ? latin1_compose((unsigned char)out[o - 1], cp) : 0;
+            if (l == 0)
+                return HC__LOCAL_MAX + 1;
+            out[o - 1] = (char)(0xC0 | l >> 6);
+            out[o++] = (char)(0x80 | (l & 0x3F));
+            letter = false;
+            i++;
+            continue;
+        }
+        if (c != 0xC2 && c != 0xC3)
+            return HC__LOCAL_MAX + 1;
         if (cp <= 0xA0)
             return 0;
         if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
             cp += 0x20;
-        out[i] = (char)(0xC0 | cp >> 6);
-        out[i + 1] = (char)(0x80 | (cp & 0x3F));
+        out[o++] = (char)(0xC0 | cp >> 6);
+        out[o++] = (char)(0x80 | (cp & 0x3F));
+        letter = false;
         i++;
     }
-    return n;
+    return o;
 }
 
 /*
