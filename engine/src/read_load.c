@@ -183,7 +183,8 @@ typedef struct input_run {
  */
 static hc_status input_prepare(input_run *ir, const hc__sink *sink,
                                const hc_input *input, unsigned threads,
-                               bool skip, const hc__read_tuning *tuning,
+                               bool skip, bool more,
+                               const hc__read_tuning *tuning,
                                hc_load_stats *stats, hc_diag *diag)
 {
     hc_status rc = HC_OK;
@@ -282,6 +283,12 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
     else if (want > 1)
         cuts = hc__csv_split(in->data, body, in->len, body_line, want, cut_off,
                              cut_line);
+    /* Finding CSV cuts reads the whole input (quotes decide where rows
+     * end). When more inputs are prepared before any is parsed, drop what
+     * that read brought in, or every CSV report of the load would be
+     * resident at once; parsing faults it in again a chunk at a time. */
+    if (more && want > 1 && format != HC_FORMAT_RECORDS)
+        hc__job_drop_pages(&proto, body, in->len);
     ir->njobs = cuts + 1;
     for (size_t i = 0; i < ir->njobs; i++) {
         hc__job *j = &ir->jobs[i];
@@ -427,8 +434,8 @@ hc_status hc__read_many(const hc__sink *sink, const hc_input *inputs, size_t n,
     for (size_t k = 0; k < n; k++) {
         hc_diag prep;
         memset(&prep, 0, sizeof prep);
-        rc = input_prepare(&runs[k], sink, &inputs[k], threads, skip, tuning,
-                           &stats[k], &prep);
+        rc = input_prepare(&runs[k], sink, &inputs[k], threads, skip, k + 1 < n,
+                           tuning, &stats[k], &prep);
         if (rc != HC_OK) {
             /* Earlier inputs still run: one of their failures comes
              * first. */
