@@ -468,8 +468,9 @@ done:
     if (failed)
         *failed = rc == HC_OK ? 0 : failed_at;
     if (rc == HC_ERR_NOMEM && diag && diag->message[0] == '\0')
-        hc__diag_set(diag, n ? inputs[failed_at].path : "", 0, 0,
-                     "out of memory");
+        hc__diag_set(diag,
+                     n && inputs[failed_at].path ? inputs[failed_at].path : "",
+                     0, 0, "out of memory");
     free(runs);
     free(own);
     return rc;
