@@ -29,6 +29,7 @@
 #include "read_input.h"
 #include "read_load.h"
 #include "read_ndjson.h"
+#include "read_sink.h"
 
 /* ---- a recording sink ------------------------------------------------- */
 
@@ -1586,6 +1587,38 @@ static void test_census_load(void **state)
     hc_census_destroy(c);
 }
 
+/*
+ * hc__count_byte against a plain loop: random buffers of every length up
+ * to a few thousand bytes and past the vector path's 255-round batches, at
+ * every alignment, dense and sparse in the byte counted, and a buffer of
+ * nothing else (every lane at its limit).
+ */
+static void test_count_byte(void **state)
+{
+    (void)state;
+    rng_state = test_seed() ^ 0xc0b7;
+    enum { CAP = 16 * 255 * 3 + 64 };
+    char *buf = malloc(CAP);
+    assert_non_null(buf);
+    for (int it = 0; it < 3000; it++) {
+        size_t n = it < 200 ? (size_t)it : (size_t)(rnd() % (CAP - 16));
+        size_t at = rnd() % 16;
+        unsigned dense = (unsigned)(rnd() % 4);
+        for (size_t i = 0; i < n; i++)
+            buf[at + i] = rnd() % (dense ? 2 * dense : 50) == 0
+                              ? '\n'
+                              : (char)(rnd() % 256);
+        size_t want = 0;
+        for (size_t i = 0; i < n; i++)
+            want += buf[at + i] == '\n';
+        assert_int_equal(hc__count_byte(buf + at, n, '\n'), want);
+    }
+    memset(buf, '"', CAP);
+    assert_int_equal(hc__count_byte(buf + 3, CAP - 3, '"'), CAP - 3);
+    assert_int_equal(hc__count_byte(buf, CAP, '\n'), 0);
+    free(buf);
+}
+
 /* ---- several inputs in one load ---------------------------------------- */
 
 #define MANY_MAX 8
@@ -1964,6 +1997,7 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_file_slurp),
         cmocka_unit_test(test_census_load),
+        cmocka_unit_test(test_count_byte),
         cmocka_unit_test(test_read_many),
         cmocka_unit_test(test_read_many_first_failure),
         cmocka_unit_test(test_census_load_many),
