@@ -246,6 +246,61 @@ static void rule_repeated_rows(void **state)
     }
 }
 
+/* GHEC rows are sorted by login through a 16-byte prefix: logins that
+ * share it (or differ only past it, or are a prefix of one another) must
+ * still come out in byte order and merge only when equal, whatever order
+ * the rows arrive in. */
+static void rule_ghec_login_order(void **state)
+{
+    (void)state;
+    static const char *const logins[] = {"aaaaaaaaaaaaaaaab",
+                                         "a",
+                                         "aaaaaaaaaaaaaaaa",
+                                         "\xc3\xa9t\xc3\xa9",
+                                         "aaaaaaaaaaaaaaaac",
+                                         "ab",
+                                         "aaaaaaaaaaaaaaaab",
+                                         "Zed",
+                                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+                                         "aaaaaaaaaaaaaaaa"};
+    static const char *const sorted[] = {"Zed",
+                                         "a",
+                                         "aaaaaaaaaaaaaaaa",
+                                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+                                         "aaaaaaaaaaaaaaaab",
+                                         "aaaaaaaaaaaaaaaac",
+                                         "ab",
+                                         "\xc3\xa9t\xc3\xa9"};
+    const size_t n = sizeof logins / sizeof logins[0];
+    for (int order = 0; order < 2; order++) {
+        tb t;
+        tb_init(&t, 1, NULL);
+        for (size_t i = 0; i < n; i++) {
+            size_t k = order ? n - 1 - i : i;
+            char email[64];
+            snprintf(email, sizeof email, "p%zu@x.example", k);
+            tb_ghec(&t, logins[k], NULL, email, true);
+        }
+        hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+        hc_summary sum = summary_of(r);
+        assert_int_equal(sum.duplicate_rows, 2);
+        size_t seen = 0;
+        for (size_t i = 0; i < hc_result_account_count(r); i++) {
+            hc_account_info a;
+            hc_result_account(r, i, &a);
+            if (a.kind != HC_ACCOUNT_GHEC ||
+                a.exclusion == HC_EXCLUDE_DUPLICATE)
+                continue;
+            assert_true(seen < sizeof sorted / sizeof sorted[0]);
+            assert_int_equal(a.login.len, strlen(sorted[seen]));
+            assert_memory_equal(a.login.ptr, sorted[seen], a.login.len);
+            seen++;
+        }
+        assert_int_equal(seen, sizeof sorted / sizeof sorted[0]);
+        tb_fini(&t, r);
+    }
+}
+
 /* Ids beyond 32 bits keep their high half outside the record: accounts
  * whose ids share the low half stay apart, repeats of a wide id are found,
  * and explain shows every id whole, in full and summary runs alike. */
@@ -969,6 +1024,7 @@ int main(void)
         cmocka_unit_test(rule_lowest_login_wins),
         cmocka_unit_test(rule_ghes_only),
         cmocka_unit_test(rule_repeated_rows),
+        cmocka_unit_test(rule_ghec_login_order),
         cmocka_unit_test(rule_wide_ids),
         cmocka_unit_test(long_segment),
         cmocka_unit_test(differing_repeats),
