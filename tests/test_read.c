@@ -1623,6 +1623,29 @@ static void test_count_byte(void **state)
 
 #define MANY_MAX 8
 
+/* One input of a load test: a fixture under tests/data, or (tmp) a file
+ * of this run's scratch directory. */
+typedef struct input_spec {
+    hc_input_role role;
+    const char *name;
+    const char *host;
+    bool tmp;
+} input_spec;
+
+/* The inputs of spec[0..n), each path copied to paths[k]: data_path and
+ * tmp_path reuse four buffers. */
+static void make_inputs(const input_spec *spec, size_t n, char (*paths)[2048],
+                        hc_input *in)
+{
+    assert_true(n <= MANY_MAX);
+    for (size_t k = 0; k < n; k++) {
+        snprintf(paths[k], sizeof paths[k], "%s",
+                 spec[k].tmp ? tmp_path(spec[k].name)
+                             : data_path(spec[k].name));
+        in[k] = (hc_input){spec[k].role, paths[k], spec[k].host};
+    }
+}
+
 /* Sorts both recorders' accounts and checks they are the same. */
 static void expect_same_items(rec *got, rec *want)
 {
@@ -1643,32 +1666,20 @@ static void expect_same_items(rec *got, rec *want)
 static void test_read_many(void **state)
 {
     (void)state;
-    const char *gz = tmp_path("many_records.ndjson.gz");
-    gzip_file(data_path("read/records.ndjson"), gz, 1);
-    const hc_input ins[] = {
-        {HC_INPUT_GHES, data_path("read/ghes_all_users.csv"),
-         "ghe-1.corp.example"},
-        {HC_INPUT_GHEC, data_path("read/ghec_pages_concat.json"), NULL},
-        {HC_INPUT_RECORDS, data_path("read/records.ndjson"), NULL},
-        {HC_INPUT_RECORDS, gz, NULL},
+    gzip_file(data_path("read/records.ndjson"),
+              tmp_path("many_records.ndjson.gz"), 1);
+    static const input_spec spec[] = {
+        {HC_INPUT_GHES, "read/ghes_all_users.csv", "ghe-1.corp.example", false},
+        {HC_INPUT_GHEC, "read/ghec_pages_concat.json", NULL, false},
+        {HC_INPUT_RECORDS, "read/records.ndjson", NULL, false},
+        {HC_INPUT_RECORDS, "many_records.ndjson.gz", NULL, true},
+        {HC_INPUT_GHES, "read/ghes_export.json", NULL, false},
+        {HC_INPUT_GHEC, "read/ghec_licenses_new.csv", NULL, false},
     };
-    /* data_path and tmp_path reuse four buffers: copy what they gave. */
     char paths[MANY_MAX][2048];
     hc_input in[MANY_MAX];
-    size_t n = HC_ARRAY_LEN(ins);
-    for (size_t k = 0; k < n; k++) {
-        snprintf(paths[k], sizeof paths[k], "%s", ins[k].path);
-        in[k] = ins[k];
-        in[k].path = paths[k];
-    }
-    snprintf(paths[n], sizeof paths[n], "%s",
-             data_path("read/ghes_export.json"));
-    in[n] = (hc_input){HC_INPUT_GHES, paths[n], NULL};
-    n++;
-    snprintf(paths[n], sizeof paths[n], "%s",
-             data_path("read/ghec_licenses_new.csv"));
-    in[n] = (hc_input){HC_INPUT_GHEC, paths[n], NULL};
-    n++;
+    const size_t n = HC_ARRAY_LEN(spec);
+    make_inputs(spec, n, paths, in);
     const hc__read_tuning tiny = {64, 32, 0};
     for (unsigned threads = 1; threads <= 3; threads++) {
         rec want, got;
@@ -1765,29 +1776,22 @@ static void expect_many_failure(const hc_input *pool, const size_t *which,
 static void test_read_many_first_failure(void **state)
 {
     (void)state;
-    char paths[8][2048];
-    const char *names[8] = {"read/ghes_all_users.csv",
-                            "read/ghec_pages_concat.json",
-                            "bad/ghec_truncated.json",
-                            "bad/csv_short_row.csv",
-                            NULL,
-                            "read/ghes_all_users.csv",
-                            "bad/csv_corrupt.gz",
-                            "bad/records_bad_json.ndjson"};
-    for (size_t i = 0; i < 8; i++)
-        snprintf(paths[i], sizeof paths[i], "%s",
-                 names[i] ? data_path(names[i])
-                          : tmp_path("no_such_input.ndjson"));
-    const hc_input pool[8] = {
-        {HC_INPUT_GHES, paths[0], "ghe-1.corp.example"}, /* 0: good CSV */
-        {HC_INPUT_GHEC, paths[1], NULL},                 /* 1: good JSON */
-        {HC_INPUT_GHEC, paths[2], NULL},        /* 2: JSON, data error */
-        {HC_INPUT_GHES, paths[3], "h.example"}, /* 3: CSV, data error */
-        {HC_INPUT_RECORDS, paths[4], NULL},     /* 4: missing */
-        {HC_INPUT_GHES, paths[5], NULL},        /* 5: CSV without host */
-        {HC_INPUT_GHES, paths[6], "h.example"}, /* 6: corrupt gzip */
-        {HC_INPUT_RECORDS, paths[7], NULL},     /* 7: NDJSON, data error */
+    /* 0 good CSV, 1 good JSON, 2 JSON with a data error, 3 CSV with a
+     * data error, 4 missing, 5 CSV without its host, 6 corrupt gzip, 7
+     * NDJSON with a data error */
+    static const input_spec spec[] = {
+        {HC_INPUT_GHES, "read/ghes_all_users.csv", "ghe-1.corp.example", false},
+        {HC_INPUT_GHEC, "read/ghec_pages_concat.json", NULL, false},
+        {HC_INPUT_GHEC, "bad/ghec_truncated.json", NULL, false},
+        {HC_INPUT_GHES, "bad/csv_short_row.csv", "h.example", false},
+        {HC_INPUT_RECORDS, "no_such_input.ndjson", NULL, true},
+        {HC_INPUT_GHES, "read/ghes_all_users.csv", NULL, false},
+        {HC_INPUT_GHES, "bad/csv_corrupt.gz", "h.example", false},
+        {HC_INPUT_RECORDS, "bad/records_bad_json.ndjson", NULL, false},
     };
+    char paths[MANY_MAX][2048];
+    hc_input pool[MANY_MAX];
+    make_inputs(spec, HC_ARRAY_LEN(spec), paths, pool);
     static const struct {
         size_t which[4], n, expect;
     } cases[] = {
@@ -1808,14 +1812,14 @@ static void test_read_many_first_failure(void **state)
 static void test_census_load_many(void **state)
 {
     (void)state;
-    char paths[3][2048];
-    snprintf(paths[0], sizeof paths[0], "%s",
-             data_path("read/ghes_all_users.csv"));
-    snprintf(paths[1], sizeof paths[1], "%s", data_path("read/ghec_page.json"));
-    snprintf(paths[2], sizeof paths[2], "%s", data_path("read/records.ndjson"));
-    const hc_input in[3] = {{HC_INPUT_GHES, paths[0], "ghe-1.corp.example"},
-                            {HC_INPUT_GHEC, paths[1], NULL},
-                            {HC_INPUT_RECORDS, paths[2], NULL}};
+    static const input_spec spec[] = {
+        {HC_INPUT_GHES, "read/ghes_all_users.csv", "ghe-1.corp.example", false},
+        {HC_INPUT_GHEC, "read/ghec_page.json", NULL, false},
+        {HC_INPUT_RECORDS, "read/records.ndjson", NULL, false},
+    };
+    char paths[MANY_MAX][2048];
+    hc_input in[MANY_MAX];
+    make_inputs(spec, HC_ARRAY_LEN(spec), paths, in);
     hc_load_options o = {2, false};
     hc_census *one = NULL, *many = NULL;
     assert_int_equal(hc_census_create(NULL, &one), HC_OK);
