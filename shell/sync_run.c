@@ -206,7 +206,7 @@ static int count(const sync_config *cfg, run_source *src, size_t n_src,
     }
     if (st != HC_OK) {
         run_source *s = &src[failed];
-        bool ghes = strcmp(s->rec.kind, "ghes") == 0;
+        bool ghes = ins[failed].role == HC_INPUT_GHES;
         char where[1200];
         int code = hc_status_exit_code(st);
         if (diag.file[0] || diag.message[0])

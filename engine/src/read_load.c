@@ -195,7 +195,7 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
     uint64_t body_line = 1;
 
     hc_atomic_store_u64(&ir->failed, UINT64_MAX, HC_RELAXED);
-    if (!input || !input->path) {
+    if (!input->path) {
         hc__diag_set(diag, "", 0, 0, "no input given");
         return HC_ERR_ARG;
     }
@@ -481,10 +481,7 @@ hc_status hc__read_run(const hc__sink *sink, const hc_input *input,
                        const hc__read_tuning *tuning, hc_load_stats *stats,
                        hc_diag *diag)
 {
-    if (!input) {
-        hc__diag_set(diag, "", 0, 0, "no input given");
-        return HC_ERR_ARG;
-    }
+    /* A NULL input is a NULL array of one: hc__read_many refuses it. */
     return hc__read_many(sink, input, 1, options, tuning, stats, NULL, diag);
 }
 
