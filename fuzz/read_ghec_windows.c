@@ -108,26 +108,30 @@ typedef struct outcome {
     log_sink sink;
 } outcome;
 
-static void load(const char *path, size_t window, bool skip, outcome *o)
+static void load(const char *path, size_t window, size_t cut, bool skip,
+                 outcome *o)
 {
     memset(o, 0, sizeof *o);
     hc__sink sink = {&o->sink,  log_source, log_reject, log_open,
                      log_close, log_ghes,   log_ghec};
     hc_input in = {HC_INPUT_GHEC, path, NULL};
     hc_load_options lo = {1, skip};
-    hc__read_tuning t = {0, 0, window};
+    hc__read_tuning t = {0, 0, window, cut};
     o->rc = hc__read_run(&sink, &in, &lo, &t, &o->stats, &o->diag);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const size_t windows[] = {37, 256, 4096};
+    /* Windows alone, then pages cut into jobs (one thread: the same
+     * order of rows). */
+    static const size_t windows[] = {37, 256, 4096, 256, 4096};
+    static const size_t cuts[] = {0, 0, 0, 300, 1000};
     const char *path = fuzz_memfd_put(data, size);
     for (int skip = 0; skip < 2; skip++) {
         outcome want, got;
-        load(path, HC__JSON_WINDOW_OFF, skip != 0, &want);
+        load(path, HC__JSON_WINDOW_OFF, 0, skip != 0, &want);
         for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
-            load(path, windows[w], skip != 0, &got);
+            load(path, windows[w], cuts[w], skip != 0, &got);
             FUZZ_CHECK(got.rc == want.rc, "window %zu: status %s, mapping %s",
                        windows[w], hc_status_str(got.rc),
                        hc_status_str(want.rc));

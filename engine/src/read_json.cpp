@@ -998,7 +998,9 @@ hc_status reader::ghec()
                             "JSON input is larger than %zu bytes",
                             json_doc_max);
     size_t pos = job_->begin;
-    size_t docs = 0;
+    /* A later job of a cut input starts at a page the first job's pages
+     * came before (hc__json_ghec_cuts): never the first document. */
+    size_t docs = job_->index > 0 ? 1 : 0;
     if (job_->has_fd && job_->json_window) {
         hc_status rc = ghec_windows(pos, docs);
         if (rc != HC_OK)
@@ -1382,6 +1384,31 @@ static hc_status read_at(hc__job *job, char *buf, size_t n, size_t off)
 }
 
 /*
+ * Fills buf with the window of the job's file at pos: got bytes read, of
+ * which the first len end after the last newline (or at the job's end),
+ * followed by HC__PAD zero bytes. False when the read fails (rc is the
+ * job's I/O error) or a window short of the end holds no newline.
+ */
+static bool window_read(hc__job *job, char *buf, size_t window, size_t pos,
+                        size_t &got, size_t &len, hc_status &rc)
+{
+    size_t rem = job->end - pos;
+    got = std::min(window, rem);
+    rc = read_at(job, buf, got, pos);
+    if (rc != HC_OK)
+        return false;
+    len = got;
+    if (got < rem) {
+        const char *nl = static_cast<const char *>(memrchr(buf, '\n', got));
+        if (!nl)
+            return false;
+        len = size_t(nl - buf) + 1;
+    }
+    memset(buf + len, 0, HC__PAD);
+    return true;
+}
+
+/*
  * Consumed-licenses pages of a regular file, read through a window filled
  * with pread from input offset pos on: faulting in the pages of a mapping
  * costs several times the copy, and a mapped file stays resident. A window
@@ -1407,23 +1434,13 @@ hc_status reader::ghec_windows(size_t &pos, size_t &docs)
                                "out of memory reading the input");
     hc_status rc = HC_OK;
     while (pos < job_->end) {
-        size_t rem = job_->end - pos;
-        size_t got = std::min(window, rem);
-        rc = read_at(job_, buf, got, pos);
-        if (rc != HC_OK)
+        size_t rem = job_->end - pos, got, len;
+        if (!window_read(job_, buf, window, pos, got, len, rc))
             break;
-        size_t len = got;
-        if (got < rem) {
-            const char *nl = static_cast<const char *>(memrchr(buf, '\n', got));
-            if (!nl)
-                break;
-            len = size_t(nl - buf) + 1;
-        }
         if (skip_ws(buf, 0, len) == len) {
             pos += len;
             continue;
         }
-        memset(buf + len, 0, HC__PAD);
         view_ = buf;
         view_off_ = pos;
         view_len_ = len;
@@ -1466,6 +1483,64 @@ hc_status reader::ghec_windows(size_t &pos, size_t &docs)
     view_len_ = 0;
     free(buf);
     return rc;
+}
+
+/*
+ * Where a consumed-licenses file of pages one after another may be cut so
+ * that its pages are parsed on several threads: the start of the first
+ * page at or after begin + every, begin + 2 * every, and so on. The pages
+ * are found the way ghec_windows finds them (same windows, same simdjson
+ * split), only skipped instead of parsed, so a cut is a document start the
+ * serial reading would also have met. The cuts depend on the input alone,
+ * never on the thread count, so that every count reads the same pages in
+ * the same windows and meets the same first error. Stops at the first
+ * window that would make ghec_windows stop (an error, a page longer than
+ * a window, no newline): the rest is one job, read as it always was.
+ */
+size_t json_ghec_cuts(hc__job *job, size_t every, size_t *cut, size_t max)
+{
+    const size_t window = job->json_window;
+    char *buf = static_cast<char *>(malloc(window + HC__PAD));
+    if (!buf)
+        return 0;
+    ondemand::parser parser;
+#ifdef SIMDJSON_THREADS_ENABLED
+    parser.threaded = false;
+#endif
+    size_t n = 0, pos = job->begin, want = job->begin + every;
+    while (pos < job->end && n < max) {
+        size_t rem = job->end - pos, got, len;
+        hc_status rc = HC_OK;
+        if (!window_read(job, buf, window, pos, got, len, rc))
+            break;
+        if (skip_ws(buf, 0, len) == len) {
+            pos += len;
+            continue;
+        }
+        ondemand::document_stream stream;
+        if (parser.iterate_many(buf, len, window + 64).get(stream))
+            break;
+        bool failed = false;
+        for (auto it = stream.begin(); it != stream.end() && n < max; ++it) {
+            ondemand::document_reference doc;
+            if ((*it).get(doc)) {
+                failed = true;
+                break;
+            }
+            size_t at = pos + skip_ws(buf, it.current_index(), len);
+            if (at >= want && at > job->begin) {
+                cut[n++] = at;
+                want = at + every;
+            }
+        }
+        size_t trunc = stream.truncated_bytes();
+        size_t next = len - (trunc < len ? trunc : len);
+        if (failed || next == 0 || (got == rem && trunc))
+            break;
+        pos += next;
+    }
+    free(buf);
+    return n;
 }
 
 /*
@@ -1603,6 +1678,16 @@ extern "C" hc_status hc__json_ghec(hc__job *job)
         reader r(job);
         return r.ghec();
     });
+}
+
+extern "C" size_t hc__json_ghec_cuts(hc__job *job, size_t every, size_t *cut,
+                                     size_t max)
+{
+    try {
+        return json_ghec_cuts(job, every, cut, max);
+    } catch (...) {
+        return 0; /* no cuts: the input is read whole, as before */
+    }
 }
 
 extern "C" hc_status hc__json_records(hc__job *job)

@@ -28,6 +28,18 @@ hc_status hc__json_ghes(hc__job *job);
 hc_status hc__json_ghec(hc__job *job);
 
 /*
+ * Finds where consumed-licenses pages one after another may be cut for
+ * parsing on several threads: up to max page starts, at least `every`
+ * bytes apart, in cut[] in input order; returns how many. The job's file
+ * is read with pread through windows of job->json_window bytes (has_fd
+ * and json_window must be set); the job's status and diagnostic may be
+ * overwritten, so pass a copy. Finds fewer cuts, or none, where the
+ * pages cannot be told apart without parsing them: the rest of the input
+ * then stays one job.
+ */
+size_t hc__json_ghec_cuts(hc__job *job, size_t every, size_t *cut, size_t max);
+
+/*
  * Reads the NDJSON account records of the job's range (which starts at a
  * line start and ends at a line end or the end of the input). Sources are
  * named by each record; rows whose source is unknown are rejected against

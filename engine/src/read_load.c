@@ -206,6 +206,8 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
         tuning && tuning->chunk_min ? tuning->chunk_min : HC__CHUNK_MIN;
     size_t json_window =
         tuning && tuning->json_window ? tuning->json_window : HC__JSON_WINDOW;
+    size_t json_cut =
+        tuning && tuning->json_cut ? tuning->json_cut : HC__JSON_CUT;
 
     HC_TRY(hc__input_open(file, HC__INPUT_MAX, &ir->in, diag));
     const hc__input_data *in = &ir->in;
@@ -264,23 +266,33 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
     }
 
     /* Chunking: only formats made of independent records, into up to
-     * HC__CHUNKS_PER_THREAD chunks per thread (see run_plan). */
+     * HC__CHUNKS_PER_THREAD chunks per thread (see run_plan), and
+     * consumed-licenses pages read through windows, into jobs of json_cut
+     * bytes whatever the thread count (see HC__JSON_CUT). */
     size_t want = 1;
     bool splittable =
         format != HC_FORMAT_GHES_JSON && format != HC_FORMAT_GHEC_JSON;
+    bool pages = format == HC_FORMAT_GHEC_JSON && proto.has_fd &&
+                 proto.json_window && json_cut != HC__JSON_CUT_OFF;
     if (splittable && threads > 1 && in->len - body >= split_min) {
         want = (in->len - body) / chunk_min;
         want = HC_MIN(want, (size_t)threads * HC__CHUNKS_PER_THREAD);
         want = HC_MAX(want, (size_t)1);
+    } else if (pages && (in->len - body) / 2 >= json_cut) {
+        want = (in->len - body) / json_cut;
     }
     cut_off = calloc(want, sizeof *cut_off);
     cut_line = calloc(want, sizeof *cut_line);
     ir->jobs = calloc(want, sizeof *ir->jobs);
     HC_FAIL_IF(!cut_off || !cut_line || !ir->jobs, HC_ERR_NOMEM);
     size_t cuts = 0;
-    if (want > 1 && format == HC_FORMAT_RECORDS)
+    if (want > 1 && format == HC_FORMAT_RECORDS) {
         cuts = lines_split(in->data, body, in->len, want, cut_off);
-    else if (want > 1)
+    } else if (want > 1 && format == HC_FORMAT_GHEC_JSON) {
+        hc__job scan = proto; /* its status and diagnostic are scratch */
+        scan.failed = NULL;
+        cuts = hc__json_ghec_cuts(&scan, json_cut, cut_off, want - 1);
+    } else if (want > 1)
         cuts = hc__csv_split(in->data, body, in->len, body_line, want, cut_off,
                              cut_line);
     /* Finding CSV cuts reads the whole input (quotes decide where rows
@@ -296,8 +308,8 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
         j->index = i;
         j->begin = i == 0 ? body : cut_off[i - 1];
         j->end = i < cuts ? cut_off[i] : in->len;
-        if (format == HC_FORMAT_RECORDS)
-            j->begin_line = i == 0 ? 1 : 0; /* counted when needed */
+        if (format == HC_FORMAT_RECORDS || format == HC_FORMAT_GHEC_JSON)
+            j->begin_line = i == 0 ? body_line : 0; /* counted when needed */
         else
             j->begin_line = i == 0 ? body_line : cut_line[i - 1];
     }

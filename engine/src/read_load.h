@@ -18,12 +18,19 @@ typedef struct hc__read_tuning {
     size_t chunk_min;
     size_t json_window; /* see hc__job.json_window; HC__JSON_WINDOW_OFF:
                            consumed-licenses JSON in its mapping only */
+    size_t json_cut;    /* consumed-licenses pages are cut into jobs of
+                           about this many bytes; HC__JSON_CUT_OFF: never */
 } hc__read_tuning;
 
 #define HC__SPLIT_MIN ((size_t)4 << 20)
 #define HC__CHUNK_MIN ((size_t)1 << 20)
 #define HC__JSON_WINDOW ((size_t)4 << 20)
 #define HC__JSON_WINDOW_OFF SIZE_MAX
+/* A consumed-licenses file of pages is parsed as jobs of about this many
+ * bytes: a fixed size, not a share per thread, so that the jobs (and so
+ * the first error met) are the same for any thread count. */
+#define HC__JSON_CUT ((size_t)16 << 20)
+#define HC__JSON_CUT_OFF SIZE_MAX
 /* Chunks per thread: enough that a thread slowed down for a while does not
  * leave the others idle at the end; few enough that per-chunk costs (a
  * memchr to find the cut, a line count on errors) stay negligible. */
