@@ -503,6 +503,101 @@ static uint32_t rnd(uint32_t n)
 
 static const char *const hosts[R_HOSTS] = {"ghe-b", "ghe-a", "ghe-c"};
 
+/* Logins ordered as the census orders them: bytes, then length. */
+static int cmp_login(const void *pa, const void *pb)
+{
+    const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+    return strcmp(a, b); /* no NUL inside: byte order, a prefix first */
+}
+
+/*
+ * Thousands of GHEC rows, most logins repeated and many sharing the
+ * 16-byte prefix the sort compares first, added in a different order for
+ * each thread count: the accounts come out in login order, one per login,
+ * licensed when any of its rows is, with every row's key, whatever the
+ * number of threads sorting them (parts of uneven size are merged).
+ */
+static void ghec_sort_threads(void **state)
+{
+    (void)state;
+    enum { ROWS = 3000, LOGINS = 700 };
+    static char login[LOGINS][40];
+    static int licensed_any[LOGINS], rows_of[LOGINS];
+    static int row_login[ROWS], row_licensed[ROWS], perm[ROWS];
+    static const char *sorted[LOGINS];
+    rng_state = 0x5eed5eed5eedull;
+    for (int i = 0; i < LOGINS; i++) {
+        switch (i % 4) {
+        case 0: snprintf(login[i], sizeof login[i], "u%d", i); break;
+        case 1: /* past the prefix */
+            snprintf(login[i], sizeof login[i], "aaaaaaaaaaaaaaaa%d", i);
+            break;
+        case 2: /* inside the prefix */
+            snprintf(login[i], sizeof login[i], "aaaaaaa%d", i);
+            break;
+        default: /* a prefix of others */
+            snprintf(login[i], sizeof login[i], "%.*s", 1 + (i / 4) % 20,
+                     "aaaaaaaaaaaaaaaaaaaa");
+            if (i >= 80) /* only 20 such logins: make the rest distinct */
+                snprintf(login[i], sizeof login[i], "a-%d", i);
+        }
+    }
+    for (int r = 0; r < ROWS; r++) {
+        row_login[r] = r < LOGINS ? r : (int)rnd(LOGINS);
+        row_licensed[r] = rnd(3) != 0;
+        rows_of[row_login[r]]++;
+        licensed_any[row_login[r]] |= row_licensed[r];
+    }
+    for (int i = 0; i < LOGINS; i++)
+        sorted[i] = login[i];
+    qsort(sorted, LOGINS, sizeof sorted[0], cmp_login);
+    for (int i = 0; i + 1 < LOGINS; i++)
+        assert_true(strcmp(sorted[i], sorted[i + 1]) < 0); /* distinct */
+
+    static const unsigned threads[] = {1, 2, 3, 5, 8};
+    for (size_t v = 0; v < sizeof threads / sizeof threads[0]; v++) {
+        for (int r = 0; r < ROWS; r++)
+            perm[r] = r;
+        for (int r = ROWS - 1; r > 0; r--) {
+            int j = (int)rnd((uint32_t)r + 1), tmp = perm[r];
+            perm[r] = perm[j];
+            perm[j] = tmp;
+        }
+        tb t;
+        tb_init(&t, threads[v], NULL);
+        for (int r = 0; r < ROWS; r++) {
+            char email[40];
+            snprintf(email, sizeof email, "row%d@x.example", perm[r]);
+            tb_ghec(&t, login[row_login[perm[r]]], NULL, email,
+                    row_licensed[perm[r]] != 0);
+        }
+        hc_result *res = tb_run(&t, HC_POLICY_GITHUB);
+        size_t seen = 0, repeats = 0;
+        for (size_t i = 0; i < hc_result_account_count(res); i++) {
+            hc_account_info a;
+            hc_result_account(res, i, &a);
+            assert_int_equal(a.kind, HC_ACCOUNT_GHEC);
+            if (a.exclusion == HC_EXCLUDE_DUPLICATE) {
+                repeats++;
+                continue;
+            }
+            assert_true(seen < LOGINS);
+            int k =
+                (int)((const char(*)[40])(const void *)sorted[seen] - login);
+            assert_int_equal(a.login.len, strlen(login[k]));
+            assert_memory_equal(a.login.ptr, login[k], a.login.len);
+            assert_int_equal(a.exclusion, licensed_any[k]
+                                              ? HC_EXCLUDE_NONE
+                                              : HC_EXCLUDE_UNLICENSED);
+            assert_int_equal(a.n_keys, (size_t)rows_of[k]);
+            seen++;
+        }
+        assert_int_equal(seen, LOGINS);
+        assert_int_equal(repeats, ROWS - LOGINS);
+        tb_fini(&t, res);
+    }
+}
+
 /* An address from a small pool, in a random case/whitespace variant. */
 static void pool_email(char *out, size_t cap)
 {
@@ -1025,6 +1120,7 @@ int main(void)
         cmocka_unit_test(rule_ghes_only),
         cmocka_unit_test(rule_repeated_rows),
         cmocka_unit_test(rule_ghec_login_order),
+        cmocka_unit_test(ghec_sort_threads),
         cmocka_unit_test(rule_wide_ids),
         cmocka_unit_test(long_segment),
         cmocka_unit_test(differing_repeats),
