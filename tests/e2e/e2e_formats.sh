@@ -35,4 +35,14 @@ run_check "records(ghes)+ghec-csv" github extended_seats "$E" \
     --records "$WORK/ghes.ndjson" --ghec "$D/consumed-licenses.csv"
 run_check "records(ghes)+ghec-json" extended extended_seats "$E" \
     --records "$WORK/ghes.ndjson" --ghec "$D/consumed-licenses.json"
+
+# Where the binary runs on jemalloc, jemalloc must see the executable's
+# settings (shell/jemalloc_conf.c): a symbol it cannot find is silently
+# ignored. confirm_conf makes jemalloc print every setting it read.
+if ldd "$HC" 2>/dev/null | grep -q libjemalloc; then
+    conf=$(MALLOC_CONF=confirm_conf:true "$HC" --version 2>&1 >/dev/null)
+    grep -q 'global variable malloc_conf): "thp:always"' <<<"$conf" ||
+        fail "jemalloc did not read the executable's malloc_conf: $conf"
+    CHECKS=$((CHECKS + 1))
+fi
 done_ok
