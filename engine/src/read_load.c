@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "atomic.h"
+#include "par.h"
 #include "read_csv.h"
 #include "read_input.h"
 #include "read_json.h"
@@ -174,12 +175,24 @@ typedef struct input_run {
     size_t njobs;
     hc_atomic_u64 failed; /* the lowest failed chunk index (see hc__job) */
     hc__csv_columns cols;
+    /* Left by input_prepare for input_cut: every chunk's common fields,
+     * where the body starts, how many chunks to aim for (jobs has room
+     * for them) and room for the cuts between them. */
+    hc__job proto;
+    size_t body;
+    uint64_t body_line;
+    size_t want, json_cut;
+    bool more; /* other inputs follow: drop what a CSV cut read */
+    size_t *cut_off;
+    uint64_t *cut_line;
 } input_run;
 
 /*
  * Opens one input, detects its format, reads a CSV header, adds its source
- * and cuts it into chunks, all on the calling thread and in input order,
- * so that sources get the same ids however the chunks are parsed later.
+ * and decides how many chunks to cut it into, all on the calling thread
+ * and in input order, so that sources get the same ids however the chunks
+ * are cut and parsed later. Everything that can fail happens here;
+ * input_cut, which reads the whole input, cannot.
  */
 static hc_status input_prepare(input_run *ir, const hc__sink *sink,
                                const hc_input *input, unsigned threads,
@@ -188,8 +201,6 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
                                hc_load_stats *stats, hc_diag *diag)
 {
     hc_status rc = HC_OK;
-    size_t *cut_off = NULL;
-    uint64_t *cut_line = NULL;
     hc_format format = HC_FORMAT_UNKNOWN;
     size_t start = 0, body;
     uint64_t body_line = 1;
@@ -281,49 +292,128 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
     } else if (pages && (in->len - body) / 2 >= json_cut) {
         want = (in->len - body) / json_cut;
     }
-    cut_off = calloc(want, sizeof *cut_off);
-    cut_line = calloc(want, sizeof *cut_line);
+    ir->proto = proto;
+    ir->body = body;
+    ir->body_line = body_line;
+    ir->want = want;
+    ir->json_cut = json_cut;
+    ir->more = more;
+    ir->cut_off = calloc(want, sizeof *ir->cut_off);
+    ir->cut_line = calloc(want, sizeof *ir->cut_line);
     ir->jobs = calloc(want, sizeof *ir->jobs);
-    HC_FAIL_IF(!cut_off || !cut_line || !ir->jobs, HC_ERR_NOMEM);
-    size_t cuts = 0;
-    if (want > 1 && format == HC_FORMAT_RECORDS) {
-        cuts = lines_split(in->data, body, in->len, want, cut_off);
-    } else if (want > 1 && format == HC_FORMAT_GHEC_JSON) {
-        hc__job scan = proto; /* its status and diagnostic are scratch */
-        scan.failed = NULL;
-        cuts = hc__json_ghec_cuts(&scan, json_cut, cut_off, want - 1);
-    } else if (want > 1)
-        cuts = hc__csv_split(in->data, body, in->len, body_line, want, cut_off,
-                             cut_line);
-    /* Finding CSV cuts reads the whole input (quotes decide where rows
-     * end). When more inputs are prepared before any is parsed, drop what
-     * that read brought in, or every CSV report of the load would be
-     * resident at once; parsing faults it in again a chunk at a time. */
-    if (more && want > 1 && format != HC_FORMAT_RECORDS)
-        hc__job_drop_pages(&proto, body, in->len);
-    ir->njobs = cuts + 1;
-    for (size_t i = 0; i < ir->njobs; i++) {
-        hc__job *j = &ir->jobs[i];
-        *j = proto;
-        j->index = i;
-        j->begin = i == 0 ? body : cut_off[i - 1];
-        j->end = i < cuts ? cut_off[i] : in->len;
-        if (format == HC_FORMAT_RECORDS || format == HC_FORMAT_GHEC_JSON)
-            j->begin_line = i == 0 ? body_line : 0; /* counted when needed */
-        else
-            j->begin_line = i == 0 ? body_line : cut_line[i - 1];
-    }
+    HC_FAIL_IF(!ir->cut_off || !ir->cut_line || !ir->jobs, HC_ERR_NOMEM);
 done:
     if (rc == HC_ERR_NOMEM && diag && diag->message[0] == '\0')
         hc__diag_set(diag, file, 0, 0, "out of memory");
-    free(cut_off);
-    free(cut_line);
     return rc;
+}
+
+/*
+ * Cuts a prepared input into chunks at record boundaries. The cuts depend
+ * on the input alone, so any thread may find them, and several inputs are
+ * cut at once (runs_cut): finding CSV cuts reads the whole report, and
+ * finding page starts in a consumed-licenses file runs simdjson's first
+ * stage over all of it.
+ */
+static void input_cut(input_run *ir)
+{
+    const hc__job *proto = &ir->proto;
+    const hc_format format = proto->format;
+    const size_t len = ir->in.len, body = ir->body, want = ir->want;
+    size_t cuts = 0;
+    if (want > 1 && format == HC_FORMAT_RECORDS) {
+        cuts = lines_split(ir->in.data, body, len, want, ir->cut_off);
+    } else if (want > 1 && format == HC_FORMAT_GHEC_JSON) {
+        hc__job scan = *proto; /* its status and diagnostic are scratch */
+        scan.failed = NULL;
+        cuts = hc__json_ghec_cuts(&scan, ir->json_cut, ir->cut_off, want - 1);
+    } else if (want > 1)
+        cuts = hc__csv_split(ir->in.data, body, len, ir->body_line, want,
+                             ir->cut_off, ir->cut_line);
+    /* Finding CSV cuts reads the whole input (quotes decide where rows
+     * end). When more inputs are cut before any is parsed, drop what that
+     * read brought in, or every CSV report of the load would be resident
+     * at once; parsing faults it in again a chunk at a time. */
+    if (ir->more && want > 1 && format != HC_FORMAT_RECORDS)
+        hc__job_drop_pages(proto, body, len);
+    ir->njobs = cuts + 1;
+    for (size_t i = 0; i < ir->njobs; i++) {
+        hc__job *j = &ir->jobs[i];
+        *j = *proto;
+        j->index = i;
+        j->begin = i == 0 ? body : ir->cut_off[i - 1];
+        j->end = i < cuts ? ir->cut_off[i] : len;
+        if (format == HC_FORMAT_RECORDS || format == HC_FORMAT_GHEC_JSON)
+            j->begin_line = i == 0 ? ir->body_line : 0; /* counted if needed */
+        else
+            j->begin_line = i == 0 ? ir->body_line : ir->cut_line[i - 1];
+    }
+    free(ir->cut_off);
+    free(ir->cut_line);
+    ir->cut_off = NULL;
+    ir->cut_line = NULL;
+}
+
+/* Inputs to cut, largest first, taken by the pool's threads in turn. */
+typedef struct cut_plan {
+    input_run **order;
+    size_t n;
+    hc_atomic_u64 next;
+} cut_plan;
+
+static hc_status cut_worker(void *ctx, unsigned thread, size_t b, size_t e)
+{
+    (void)thread;
+    (void)b;
+    (void)e;
+    cut_plan *plan = ctx;
+    for (;;) {
+        /* Relaxed: the counter only hands out distinct inputs; they were
+         * prepared before the threads started, and are parsed after they
+         * are joined. */
+        uint64_t i = hc_atomic_fetch_add_u64(&plan->next, 1, HC_RELAXED);
+        if (i >= plan->n)
+            return HC_OK;
+        input_cut(plan->order[i]);
+    }
+}
+
+/*
+ * Cuts runs[0..n) on up to `threads` threads: the inputs that must be read
+ * to be cut, largest first, shared out as threads come free. On one
+ * thread, or when they cannot be started, the calling thread cuts them
+ * all, with the same result.
+ */
+static void runs_cut(input_run *runs, size_t n, unsigned threads)
+{
+    cut_plan plan = {NULL, 0, 0};
+    plan.order = calloc(n ? n : 1, sizeof *plan.order);
+    for (size_t k = 0; k < n; k++) {
+        if (runs[k].want <= 1 || !plan.order) {
+            input_cut(&runs[k]);
+            continue;
+        }
+        size_t i = plan.n++;
+        for (; i > 0 && plan.order[i - 1]->in.len < runs[k].in.len; i--)
+            plan.order[i] = plan.order[i - 1];
+        plan.order[i] = &runs[k];
+    }
+    hc_atomic_store_u64(&plan.next, 0, HC_RELAXED);
+    unsigned pool = (unsigned)HC_MIN((size_t)threads, plan.n);
+    /* par_for fails only when it cannot set its threads up, before any
+     * ran: then this thread cuts every input. */
+    if (hc__par_for(pool, pool, cut_worker, &plan) != HC_OK)
+        (void)cut_worker(&plan, 0, 0, 0);
+    free(plan.order);
 }
 
 /* Safe to call again. */
 static void input_close(input_run *ir)
 {
+    free(ir->cut_off);
+    free(ir->cut_line);
+    ir->cut_off = NULL;
+    ir->cut_line = NULL;
     free(ir->jobs);
     ir->jobs = NULL;
     ir->njobs = 0;
@@ -386,15 +476,16 @@ static hc_status runs_parse(input_run *runs, size_t n, unsigned threads)
 }
 
 /*
- * Parses runs[0..n), then adds up each input's statistics and returns the
- * first failure in input order (within an input, that of its earliest
- * chunk), with its index in *failed and its diagnostic in diag. Closes the
- * inputs.
+ * Cuts and parses runs[0..n), then adds up each input's statistics and
+ * returns the first failure in input order (within an input, that of its
+ * earliest chunk), with its index in *failed and its diagnostic in diag.
+ * Closes the inputs.
  */
 static hc_status runs_finish(input_run *runs, size_t n, unsigned threads,
                              hc_load_stats *stats, size_t *failed,
                              hc_diag *diag)
 {
+    runs_cut(runs, n, threads);
     hc_status rc = runs_parse(runs, n, threads);
     *failed = 0;
     for (size_t k = 0; k < n; k++) {
