@@ -197,10 +197,7 @@ static hc_status sort_ghec(const ghec_sort *cs, size_t n, unsigned threads,
                            uint32_t **order)
 {
     hc_status rc = HC_OK;
-    if (threads < 1)
-        threads = 1;
-    if (threads > n)
-        threads = n ? (unsigned)n : 1;
+    threads = hc__par_threads(threads, n); /* the parts par_for makes */
     ghec_sorting g = {cs, NULL, NULL, NULL};
     g.k = malloc((n ? n : 1) * sizeof *g.k);
     g.tmp = malloc((n ? n : 1) * sizeof *g.tmp);

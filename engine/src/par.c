@@ -22,12 +22,18 @@ static void *par_main(void *arg)
     return NULL;
 }
 
-hc_status hc__par_for(unsigned threads, size_t n, hc__par_fn fn, void *ctx)
+unsigned hc__par_threads(unsigned threads, size_t n)
 {
     if (threads < 1)
         threads = 1;
     if ((size_t)threads > n)
         threads = n ? (unsigned)n : 1;
+    return threads;
+}
+
+hc_status hc__par_for(unsigned threads, size_t n, hc__par_fn fn, void *ctx)
+{
+    threads = hc__par_threads(threads, n);
     if (threads == 1)
         return fn(ctx, 0, 0, n);
 

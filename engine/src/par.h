@@ -16,6 +16,11 @@
 typedef hc_status (*hc__par_fn)(void *ctx, unsigned thread, size_t begin,
                                 size_t end);
 
+/* How many threads hc__par_for runs for n items: `threads`, at least one
+ * and at most n (one when n is 0). Thread t's range starts at
+ * n * t / hc__par_threads(threads, n). */
+unsigned hc__par_threads(unsigned threads, size_t n);
+
 /* Splits [0, n) into `threads` contiguous ranges and runs fn on each, the
  * last on the calling thread. Returns HC_OK or the first failure (by thread
  * index, so the result does not depend on timing). */
