@@ -29,7 +29,7 @@
 #define N_KEYS ((size_t)10000000)
 #define N_PEOPLE ((size_t)2000000)
 #define BATCH 16
-#define OPS_BATCH 64 /* ops per hc_hset_upsert_batch, as the census does */
+#define OPS_BATCH 256 /* ops per hc_hset_upsert_batch, as the census does */
 
 static const char *const first_names[64] = {
     "james",   "mary",    "robert",  "patricia",  "john",    "jennifer",

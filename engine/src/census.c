@@ -182,14 +182,8 @@ static hc_status writer_flush_keys(hc_census_writer *w)
     hc_status rc = HC_OK;
     uint32_t *ids = (uint32_t *)(void *)w->seg.keys.data;
     uint32_t *cids = (uint32_t *)(void *)w->seg.ckeys.data;
-    hc_hset_op ops[HC__KEY_BATCH];
+    hc_hset_op *ops = w->pending;
     unsigned n = w->n_pending;
-    for (unsigned i = 0; i < n; i++) {
-        ops[i].fp = w->pending[i].fp;
-        ops[i].key = w->pending[i].key;
-        /* Without key bytes the set knows keys by fingerprint alone. */
-        ops[i].len = c->key_bytes ? w->pending[i].len : 0;
-    }
     pthread_rwlock_rdlock(&c->grow_lock);
     for (;;) {
         rc = hc_hset_upsert_batch(c->keys, ops, n);
@@ -209,7 +203,7 @@ static hc_status writer_flush_keys(hc_census_writer *w)
     }
     pthread_rwlock_unlock(&c->grow_lock);
     for (unsigned i = 0; i < n && rc == HC_OK; i++) {
-        uint32_t at = w->pending[i].at;
+        uint32_t at = w->pending_at[i];
         if (at & HC__AT_GHEC)
             cids[at & ~HC__AT_GHEC] = ops[i].id;
         else
@@ -280,11 +274,17 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
         memcpy(w->recent[w->n_recent++].key, key, klen);
     }
     unsigned p = w->n_pending++;
-    w->pending[p].fp = fp;
-    w->pending[p].at = w->ghec ? at | HC__AT_GHEC : at;
-    w->pending[p].len = (uint16_t)klen;
-    if (w->census->key_bytes)
-        memcpy(w->pending[p].key, key, klen);
+    hc_hset_op *op = &w->pending[p];
+    op->fp = fp;
+    w->pending_at[p] = w->ghec ? at | HC__AT_GHEC : at;
+    /* Without key bytes the set knows keys by fingerprint alone. */
+    op->key = NULL;
+    op->len = 0;
+    if (w->census->key_bytes) {
+        memcpy(w->pending_key[p], key, klen);
+        op->key = w->pending_key[p];
+        op->len = klen;
+    }
     if (w->n_pending == HC_ARRAY_LEN(w->pending))
         return writer_flush_keys(w);
     return HC_OK;
@@ -298,7 +298,7 @@ static void drop_pending_after(hc_census_writer *w, size_t keys_mark)
     uint32_t mark = (uint32_t)(keys_mark / sizeof(uint32_t));
     uint32_t array = w->ghec ? HC__AT_GHEC : 0;
     while (w->n_pending) {
-        uint32_t at = w->pending[w->n_pending - 1].at;
+        uint32_t at = w->pending_at[w->n_pending - 1];
         if ((at & HC__AT_GHEC) != array || (at & ~HC__AT_GHEC) < mark)
             break;
         w->n_pending--;

@@ -32,9 +32,10 @@
 #define HC__KEYS_PER_ACCOUNT 4095u
 /* Keys a writer inserts per hold of the shared grow lock, as one
  * hc_hset_upsert_batch. Taking the lock, like taking ids for new keys, moves
- * a cache line between cores (about 230 ns on a 2-vCPU VM), so batches are
- * large. */
-#define HC__KEY_BATCH 64u
+ * a cache line between cores (about 230 ns on a 2-vCPU VM), and each call
+ * starts its prefetch pipeline cold, so batches are large: four of the
+ * set's own batches of 64. */
+#define HC__KEY_BATCH 256u
 
 enum {
     HC__F_SUSPENDED = 1u << 0,
@@ -169,14 +170,14 @@ struct hc_census_writer {
      * when ranks are (not in a summary-only census). */
     uint64_t row_mix;
     /* Keys normalized but not yet inserted, inserted HC__KEY_BATCH at a
-     * time with their table slots prefetched ahead. Each remembers where
-     * its id goes in the segment's key array. */
-    struct {
-        hc_fp fp;
-        uint32_t at;
-        uint16_t len;
-        char key[HC_KEY_MAX + 1];
-    } pending[HC__KEY_BATCH];
+     * time with their table slots prefetched ahead: the ops handed to
+     * hc_hset_upsert_batch, where each id goes in the segment's key arrays
+     * (pending_at), and the key bytes the ops point at when the census
+     * keeps them. Kept apart so that a summary-only count touches only
+     * the dense ops. */
+    hc_hset_op pending[HC__KEY_BATCH];
+    uint32_t pending_at[HC__KEY_BATCH];
+    char pending_key[HC__KEY_BATCH][HC_KEY_MAX + 1];
     unsigned n_pending;
     bool ghec; /* the account being added is a GHEC one */
 };

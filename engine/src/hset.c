@@ -587,17 +587,19 @@ static hc_status hset_fill_batch(hc_hset *set, hc_hset_op *ops,
  * waiting; insert the claimed keys together; then redo, one at a time and
  * waiting, the keys that met a pending slot with their tag (another
  * thread's insert, or a repeat of a key claimed earlier in this batch).
+ * The first HSET_AHEAD ops arrive prefetched; ops n..avail - 1 follow in
+ * the caller's array, and the probe loop prefetches into them so that the
+ * next batch starts warm too.
  */
-static hc_status hset_batch(hc_hset *set, hc_hset_op *ops, size_t n)
+static hc_status hset_batch(hc_hset *set, hc_hset_op *ops, size_t n,
+                            size_t avail)
 {
     hset_slot *claimed[HSET_BATCH];
     uint8_t which[HSET_BATCH], busy[HSET_BATCH];
     size_t n_claimed = 0, n_busy = 0, bytes = 0;
     hc_status first = HC_OK;
-    for (size_t i = 0; i < HC_MIN(n, (size_t)HSET_AHEAD); i++)
-        slot_prefetch(set, ops[i].fp.hi);
     for (size_t i = 0; i < n; i++) {
-        if (i + HSET_AHEAD < n)
+        if (i + HSET_AHEAD < avail)
             slot_prefetch(set, ops[i + HSET_AHEAD].fp.hi);
         hc_hset_op *op = &ops[i];
         op->id = HC_HSET_NO_ID;
@@ -640,8 +642,13 @@ static hc_status hset_batch(hc_hset *set, hc_hset_op *ops, size_t n)
 hc_status hc_hset_upsert_batch(hc_hset *set, hc_hset_op *ops, size_t n)
 {
     hc_status first = HC_OK;
+    /* Only the first batch starts cold: each one prefetches into the next,
+     * so a long call keeps its misses in flight across batch ends. */
+    for (size_t i = 0; i < HC_MIN(n, (size_t)HSET_AHEAD); i++)
+        slot_prefetch(set, ops[i].fp.hi);
     for (size_t at = 0; at < n; at += HSET_BATCH) {
-        hc_status rc = hset_batch(set, ops + at, HC_MIN(n - at, HSET_BATCH));
+        hc_status rc =
+            hset_batch(set, ops + at, HC_MIN(n - at, HSET_BATCH), n - at);
         if (first == HC_OK)
             first = rc;
     }
