@@ -7,7 +7,7 @@
  * and 10M "records" drawn with replacement from the first 2M keys (about
  * 5 sightings per person, as in the reference input of the product
  * targets). Insert-or-find runs the way the counting pipeline feeds the
- * set: batches of 64 through hc_hset_upsert_batch, owners untouched. One
+ * set: batches of 256 through hc_hset_upsert_batch, owners untouched. One
  * benchmark also lowers owners, through single upserts in a software
  * pipeline: fingerprint a key and prefetch its home slot, 8 keys later
  * prefetch the entry that slot points at, 8 keys after that upsert it.
