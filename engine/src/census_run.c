@@ -1141,7 +1141,7 @@ static void classify_prefetch(const fast *f, const hc__ghes_walk *w)
         uint32_t k = keys[j];
         if (k == HC__NOKEY)
             continue;
-        __builtin_prefetch(&f->kf[k], 1, 3);
+        hc__prefetch_write(&f->kf[k]);
         hc_uf_prefetch(f->kuf, k);
         if (j == 0 && f->key_owner)
             __builtin_prefetch(&f->key_owner[k], 0, 3);

@@ -94,7 +94,6 @@ struct hc_hset {
     hc_atomic_ptr *blocks;
     size_t nblocks; /* length of blocks[]: bounds the arena */
     bool huge_arena;
-    bool prefetch_w; /* hc__cpu_prefetchw(): slots are prefetched for writing */
     /* HC_ERR_FULL or HC_ERR_NOMEM once an insert found the set full or the
      * arena exhausted, else 0; cleared by grow. New keys read it instead
      * of the counters below, whose cache line another core is likely to
@@ -140,10 +139,9 @@ static inline void slot_prefetch(const hc_hset *set, uint64_t fp_hi)
 {
     size_t home = fp_home(fp_hi, set->mask);
     /* Write intent: most probes of a cold slot end in a CAS on it. */
-    hc__prefetch_write(&set->slots[home], set->prefetch_w);
+    hc__prefetch_write(&set->slots[home]);
     if ((home & 3) >= 2)
-        hc__prefetch_write(&set->slots[(home + 2) & set->mask],
-                           set->prefetch_w);
+        hc__prefetch_write(&set->slots[(home + 2) & set->mask]);
 }
 
 static inline uint32_t slot_tag(uint64_t s)
@@ -236,7 +234,6 @@ hc_status hc_hset_create_opts(const hc_hset_options *opt, hc_hset **out)
     memset(set, 0, sizeof *set);
     set->mask = nslots - 1;
     set->capacity = capacity_of(nslots);
-    set->prefetch_w = hc__cpu_prefetchw();
     set->slots = region_map(nslots * sizeof *set->slots, true);
     HC_FAIL_IF(!set->slots, HC_ERR_NOMEM);
     if (!opt->ids_only) {
@@ -687,7 +684,7 @@ void hc_hset_prefetch_entry(const hc_hset *set, hc_fp fp)
         if (s == SLOT_EMPTY)
             return;
         if (slot_tag(s) == tag && slot_low(s) != 0) {
-            hc__prefetch_write(&set->entries[slot_low(s) - 1], set->prefetch_w);
+            hc__prefetch_write(&set->entries[slot_low(s) - 1]);
             return;
         }
         if (((i + 1) & 3) == 0)
@@ -866,7 +863,7 @@ hc_status hc_hset_grow(hc_hset *set, size_t min_keys)
         if (i + 16 <= set->mask) {
             uint64_t ahead =
                 hc_atomic_load_u64(&set->slots[i + 16].hi, HC_RELAXED);
-            hc__prefetch_write(&slots[fp_home(ahead, mask)], set->prefetch_w);
+            hc__prefetch_write(&slots[fp_home(ahead, mask)]);
         }
         uint64_t w = hc_atomic_load_u64(&set->slots[i].word, HC_RELAXED);
         if (slot_tag(w) != 0 && slot_low(w) != 0)

@@ -27,7 +27,6 @@ struct hc_uf {
     size_t n;
     hc_atomic_u32 *parent; /* mapped: parent_bytes */
     size_t parent_bytes;
-    bool prefetch_w; /* hc__cpu_prefetchw(): see hc_uf_prefetch */
 };
 
 /* The parent array is mapped for 2 MiB pages when large (hc__map_zeroed):
@@ -43,7 +42,6 @@ hc_status hc_uf_create(size_t n, hc_uf **out)
     uf = calloc(1, sizeof *uf);
     HC_FAIL_IF(!uf, HC_ERR_NOMEM);
     uf->n = n;
-    uf->prefetch_w = hc__cpu_prefetchw();
     uf->parent_bytes = (n ? n : 1) * sizeof *uf->parent;
     uf->parent = hc__map_zeroed(&uf->parent_bytes, true);
     HC_FAIL_IF(!uf->parent, HC_ERR_NOMEM);
@@ -143,5 +141,5 @@ bool hc_uf_same(hc_uf *uf, uint32_t a, uint32_t b)
 void hc_uf_prefetch(const hc_uf *uf, uint32_t a)
 {
     /* Write intent: a root is about to be linked, a path to be halved. */
-    hc__prefetch_write(&uf->parent[a], uf->prefetch_w);
+    hc__prefetch_write(&uf->parent[a]);
 }

@@ -11,7 +11,6 @@
 #include <cpuid.h>
 #endif
 
-#include "atomic.h"
 #include "util.h"
 
 #ifndef HC_VERSION_STRING
@@ -144,22 +143,16 @@ void hc__populate(void *p, size_t len)
         c[i] = 0;
 }
 
-bool hc__cpu_prefetchw(void)
+bool hc__have_prefetchw;
+
+/* Runs before main, so the flag is written before any thread reads it. */
+__attribute__((constructor)) static void detect_prefetchw(void)
 {
-    /* 0 unknown, 1 no, 2 yes. Relaxed: every thread that races here
-     * computes the same answer, so any interleaving stores it. */
-    static hc_atomic_u32 known;
-    uint32_t v = hc_atomic_load_u32(&known, HC_RELAXED);
-    if (v == 0) {
-        v = 1;
 #if defined(__x86_64__)
-        unsigned a = 0, b = 0, c = 0, d = 0;
-        if (__get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8)))
-            v = 2;
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    hc__have_prefetchw =
+        __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8));
 #endif
-        hc_atomic_store_u32(&known, v, HC_RELAXED);
-    }
-    return v == 2;
 }
 
 void hc__unmap(void *p, size_t len)

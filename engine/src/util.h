@@ -80,25 +80,24 @@ void hc__populate(void *p, size_t len);
 /*
  * Whether the CPU has PREFETCHW, the prefetch that fetches a line for
  * writing (x86 CPUID 0x80000001, ECX bit 8; AMD since K8, Intel since
- * Broadwell). Asked once per process. A plain prefetch brings a line in
- * for reading and the write that follows has to ask for it again; on the
+ * Broadwell). Set once by a constructor in util.c, before main and any
+ * thread, and only read afterwards. A plain prefetch brings a line in for
+ * reading and the write that follows has to ask for it again; on the
  * 2-vCPU development VM, prefetching hash-map slots with PREFETCHW raised
  * inserts on two threads by about a quarter (docs/internals/hset.md).
  */
-bool hc__cpu_prefetchw(void);
+extern bool hc__have_prefetchw;
 
-/* Prefetches p for writing: PREFETCHW when `w` (hc__cpu_prefetchw()),
- * else the compiler's write-intent prefetch, which the x86-64 baseline
- * turns into a plain read prefetch. */
-static inline void hc__prefetch_write(const void *p, bool w)
+/* Prefetches p for writing: PREFETCHW where the CPU has it, else the
+ * compiler's write-intent prefetch, which the x86-64 baseline turns into
+ * a plain read prefetch. Every write prefetch of the engine goes here. */
+static inline void hc__prefetch_write(const void *p)
 {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (w) {
+    if (hc__have_prefetchw) {
         __asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
         return;
     }
-#else
-    (void)w;
 #endif
     __builtin_prefetch(p, 1, 3);
 }
