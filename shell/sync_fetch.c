@@ -295,11 +295,25 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
             goto done;
         }
         if (resp->link_truncated) {
-            rc = sync_fail(err, CLI_EX_PROTOCOL, "%s: Link header too long",
-                           what);
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: page %u: cannot read its Link header (longer "
+                           "than %zu bytes), so the pages after it cannot be "
+                           "found",
+                           what, pages, sizeof resp->link - 1);
             goto done;
         }
-        if (!sync_link_next(resp->link, strlen(resp->link), url, url_cap))
+        sync_link link =
+            sync_link_next(resp->link, strlen(resp->link), url, url_cap);
+        if (link == SYNC_LINK_BAD) {
+            rc = sync_fail(
+                err, CLI_EX_PROTOCOL,
+                "%s: page %u: cannot read its Link header (malformed, "
+                "or a next-page link over %zu bytes), so the pages "
+                "after it cannot be found",
+                what, pages, url_cap - 1);
+            goto done;
+        }
+        if (link == SYNC_LINK_NONE)
             break;
         if (!sync_http_same_origin(first, url)) {
             rc = sync_fail(err, CLI_EX_PROTOCOL,

@@ -224,8 +224,9 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
-/* Copies the header value (after "name:") trimmed into out. */
-static void header_value(const char *line, size_t len, size_t name_len,
+/* Copies the header value (after "name:") trimmed into out; false when it
+ * did not fit and was cut. */
+static bool header_value(const char *line, size_t len, size_t name_len,
                          char *out, size_t cap)
 {
     const char *v = line + name_len + 1;
@@ -236,10 +237,12 @@ static void header_value(const char *line, size_t len, size_t name_len,
                        end[-1] == '\t'))
         end--;
     size_t n = (size_t)(end - v);
-    if (n >= cap)
+    bool fits = n < cap;
+    if (!fits)
         n = cap - 1;
     memcpy(out, v, n);
     out[n] = '\0';
+    return fits;
 }
 
 static bool header_is(const char *line, size_t len, const char *name)
@@ -272,10 +275,10 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
     } else if (header_is(line, len, "link")) {
         /* Several Link lines are one list (RFC 9110 5.3). */
         char v[sizeof r->link];
-        header_value(line, len, 4, v, sizeof v);
+        bool fits = header_value(line, len, 4, v, sizeof v);
         size_t have = strlen(r->link);
         size_t need = strlen(v) + (have ? 2 : 0);
-        if (have + need + 1 > sizeof r->link) {
+        if (!fits || have + need + 1 > sizeof r->link) {
             r->link_truncated = true;
         } else {
             if (have)
@@ -370,7 +373,15 @@ static CURLcode configure(CURL *h, const sync_http_conf *conf,
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_PROTOCOLS_STR, protocol);
     SET(CURLOPT_REDIR_PROTOCOLS_STR, protocol);
-    SET(CURLOPT_FOLLOWLOCATION, 1L);
+    /* Only downloads over https follow redirects. libcurl turns a POST
+     * into a bodiless GET after a 301, 302 or 303, whose 2xx would pass
+     * for a delivered upload; and a loopback http URL (allowed for a local
+     * TLS-terminating sidecar) must not be sent on to another host in
+     * cleartext. Either answers its 3xx, which fails the request. */
+    bool follow = strcmp(protocol, "https") == 0 &&
+                  strcmp(req->method, "POST") != 0 &&
+                  strcmp(req->method, "PUT") != 0;
+    SET(CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
     SET(CURLOPT_MAXREDIRS, 5L);
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);
@@ -439,7 +450,13 @@ int sync_http_status_fail(long status, const char *what, sync_err *err)
                          "%s: HTTP %ld: server busy or failing; giving up "
                          "after retries",
                          what, status);
-    if ((status >= 300 && status <= 499))
+    if (status >= 300 && status <= 399)
+        return sync_fail(err, CLI_EX_PROTOCOL,
+                         "%s: HTTP %ld: a redirect that was not followed "
+                         "(uploads and loopback http URLs follow none: "
+                         "configure the address it points to)",
+                         what, status);
+    if (status >= 400 && status <= 499)
         return sync_fail(err, CLI_EX_PROTOCOL, "%s: unexpected HTTP %ld", what,
                          status);
     return sync_fail(err, CLI_EX_UNAVAILABLE, "%s: HTTP %ld", what, status);

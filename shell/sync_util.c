@@ -297,19 +297,21 @@ static bool is_tchar(char c)
     return isalnum((unsigned char)c) || (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-bool sync_link_next(const char *value, size_t len, char *out, size_t cap)
+sync_link sync_link_next(const char *value, size_t len, char *out, size_t cap)
 {
     const char *p = value, *end = value + len;
     for (;;) {
         while (p < end && (is_ows(*p) || *p == ','))
             p++;
-        if (p == end || *p != '<')
-            return false;
+        if (p == end)
+            return SYNC_LINK_NONE;
+        if (*p != '<')
+            return SYNC_LINK_BAD;
         const char *uri = ++p;
         while (p < end && *p != '>')
             p++;
         if (p == end)
-            return false;
+            return SYNC_LINK_BAD;
         size_t uri_len = (size_t)(p - uri);
         p++;
         bool is_next = false, seen_rel = false;
@@ -319,7 +321,7 @@ bool sync_link_next(const char *value, size_t len, char *out, size_t cap)
             if (p == end || *p == ',')
                 break;
             if (*p != ';')
-                return false;
+                return SYNC_LINK_BAD;
             p++;
             while (p < end && is_ows(*p))
                 p++;
@@ -328,7 +330,7 @@ bool sync_link_next(const char *value, size_t len, char *out, size_t cap)
                 p++;
             size_t name_len = (size_t)(p - name);
             if (name_len == 0)
-                return false;
+                return SYNC_LINK_BAD;
             while (p < end && is_ows(*p))
                 p++;
             char val[256];
@@ -350,7 +352,7 @@ bool sync_link_next(const char *value, size_t len, char *out, size_t cap)
                         p++;
                     }
                     if (p == end)
-                        return false;
+                        return SYNC_LINK_BAD;
                     p++;
                 } else {
                     while (p < end && is_tchar(*p)) {
@@ -378,13 +380,13 @@ bool sync_link_next(const char *value, size_t len, char *out, size_t cap)
         }
         if (is_next) {
             if (uri_len == 0 || uri_len >= cap)
-                return false;
+                return SYNC_LINK_BAD;
             for (size_t i = 0; i < uri_len; i++)
                 if ((unsigned char)uri[i] <= 0x20 || uri[i] == 0x7f)
-                    return false;
+                    return SYNC_LINK_BAD;
             memcpy(out, uri, uri_len);
             out[uri_len] = '\0';
-            return true;
+            return SYNC_LINK_NEXT;
         }
     }
 }

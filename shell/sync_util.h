@@ -106,15 +106,22 @@ uint64_t sync_backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t cap_ms,
 /* A random 64-bit value from OpenSSL's CSPRNG; 0 if it ever fails. */
 uint64_t sync_random_u64(void);
 
+/* What sync_link_next found. */
+typedef enum sync_link {
+    SYNC_LINK_NONE, /* a well-formed header without a next link: last page */
+    SYNC_LINK_NEXT, /* the next link's URI is in out */
+    SYNC_LINK_BAD   /* malformed, or a next URI that does not fit */
+} sync_link;
+
 /*
  * Finds the target of the rel="next" link in an HTTP Link header value (RFC
  * 8288: comma-separated `<URI>; param=value` entries, rel possibly quoted
  * and holding several space-separated relation types, parameters in any
- * order and case). Copies the URI into out (NUL-terminated) and returns
- * true; returns false when there is no next link, the header is malformed
- * or the URI does not fit in cap bytes.
+ * order and case) and copies it into out (NUL-terminated). A header it
+ * cannot read is SYNC_LINK_BAD, never "no next page": taking it for the
+ * last page would count a partial export without a word.
  */
-bool sync_link_next(const char *value, size_t len, char *out, size_t cap);
+sync_link sync_link_next(const char *value, size_t len, char *out, size_t cap);
 
 /* True for "localhost", 127.0.0.0/8 and ::1 (bracketed or not). */
 bool sync_host_is_loopback(const char *host);

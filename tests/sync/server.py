@@ -17,13 +17,18 @@ request:
      "ghec_token": "...", "ghec_pages": ["page1.json", ...],
      "upload_token": "...", "hmac_key": "...",
      "offsite": false,            # next-page links point to another host
+     "link": "...",               # "malformed": an unreadable Link header
+                                  # on page 1; "long": one Link line of
+                                  # 20,000 bytes with the next link last
      "faults": {"ghes": [...], "ghec": [...], "upload": [...]}}
 The n-th request to a route (counted since the epoch changed) takes the
 n-th fault of its list, or behaves normally past the end of the list.
 Faults: "202", "401", "404", "500", "503:SECONDS" / "429:SECONDS" (with
 Retry-After), "reset" (TCP RST), "slow" (headers and a few bytes, then a
 stall), "hang" (read the request, never answer), "redirect_http" (302 to
-the same path over http://), "html" (a 200 login page).
+the same path over http://), "redirect_same" (302 to /landing on this
+server, which answers any method with 200), "redirect_offsite" (307 to
+an http:// host that does not exist), "html" (a 200 login page).
 
 What happened is written to WORKDIR: requests.jsonl (one line per
 request), connections (one line per TCP connection, written before the
@@ -152,6 +157,8 @@ class Handler(BaseHTTPRequestHandler):
             route = "ghec"
         elif u.path == "/upload":
             route = "upload"
+        elif u.path == "/landing":
+            route = "landing"
         else:
             route = "other"
         length = int(self.headers.get("Content-Length") or 0)
@@ -169,6 +176,8 @@ class Handler(BaseHTTPRequestHandler):
             self.ghec(control, u)
         elif route == "upload":
             self.upload(control, body)
+        elif route == "landing":
+            self.send(200, b'{"ok":true}')
         else:
             self.send(404, b'{"message":"Not Found"}')
 
@@ -197,6 +206,12 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "redirect_http":
             target = self.base_url().replace("https:", "http:") + self.path
             self.send(302, b"", headers=[("Location", target)])
+        elif kind == "redirect_same":
+            self.send(302, b"", headers=[("Location",
+                                          self.base_url() + "/landing")])
+        elif kind == "redirect_offsite":
+            self.send(307, b"", headers=[
+                ("Location", "http://headcount-offsite.invalid/collect")])
         elif kind == "html":
             self.send(200, "<html><body>Sign in</body></html>", "text/html")
         else:
@@ -244,6 +259,14 @@ class Handler(BaseHTTPRequestHandler):
         if page > 1:
             links.append('<%s%s?per_page=100&page=1>; rel="first"'
                          % (base, u.path))
+        mode = control.get("link")
+        if mode == "malformed" and page == 1:
+            # A quote left open in a title swallows the next link.
+            links = ['<%s%s?page=1>; rel="first"; title="oops, %s' % (
+                base, u.path, links[-1])]
+        elif mode == "long" and page == 1:
+            filler = '<%s/filler>; rel="help"' % base
+            links = [filler] * (20000 // len(filler)) + links
         headers = [("Link", ", ".join(links))] if links else []
         self.send(200, data, "application/json; charset=utf-8", headers)
 

@@ -122,6 +122,26 @@ def test_pagination_link_offsite(env):
     check_eq(len(srv.requests("ghec")), 1, "only the first page fetched")
 
 
+def test_pagination_link_unreadable(env):
+    """A Link header that cannot be read is an error (76), never taken for
+    the last page: that would count and upload a partial export."""
+    srv, _ = setup(env)
+    for mode in ("malformed", "long"):
+        srv.set(link=mode)
+        n = len(srv.requests("ghec"))
+        r = env.sync()
+        env.check_rc(r, 76, "Link header " + mode)
+        check_eq(len(srv.requests("ghec")) - n, 1, "only page 1 fetched")
+        check("page 1: cannot read its Link header" in r.err, "message", r)
+        check_eq(srv.accepted(), [], "nothing uploaded")
+        check(not os.path.exists(env.path("state", "report.json")),
+              "no report from a partial export")
+    srv.set(link=None)
+    r = env.sync()
+    env.check_rc(r, 0, "well-formed links again")
+    check_eq(len(srv.accepted()), 1, "uploaded")
+
+
 def test_local_exports(env):
     env.make_pki()
     srv = env.server()
@@ -157,4 +177,5 @@ if __name__ == "__main__":
                             test_slow_body_times_out,
                             test_report_still_generating, test_tls_wrong_ca,
                             test_tls_wrong_host, test_pagination_link_offsite,
+                            test_pagination_link_unreadable,
                             test_local_exports]))

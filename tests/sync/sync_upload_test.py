@@ -146,13 +146,42 @@ def test_newer_report_supersedes(env):
 
 def test_fatal_upload_codes(env):
     srv, _ = setup(env)
-    for fault, code in (("404", 69), ("401", 77), ("redirect_http", 76)):
+    for fault, code in (("404", 69), ("401", 77), ("redirect_http", 76),
+                        ("redirect_same", 76)):
         srv.faults(upload=[fault])
         n = len(srv.requests("upload"))
         r = env.sync()
         env.check_rc(r, code, "upload " + fault)
         check_eq(len(srv.requests("upload")) - n, 1, fault + " not retried")
         check("idempotency_key" in r.out, "stdout names the key", r)
+        check_eq(len(os.listdir(env.path("state", "outbox"))), 1,
+                 fault + ": the report stays in the outbox")
+        check_eq(env.status()["runs"][0]["upload"], "pending",
+                 fault + ": status upload state")
+    # A POST redirected with 302 would become a bodiless GET whose 200
+    # looked like a delivery: the redirect is not followed at all.
+    check_eq(srv.requests("landing"), [], "redirect target never requested")
+    check("redirect that was not followed" in r.err, "message", r)
+
+
+def test_loopback_http_no_redirect(env):
+    """An http:// loopback receiver (a TLS-terminating sidecar) is never
+    followed to another host, where the report would travel in clear."""
+    env.make_pki()
+    env.tokens()
+    srv = env.server()
+    plain = env.server("plain", plain=True)
+    env.fixture(srv)
+    plain.set(upload_token=srv.control["upload_token"],
+              hmac_key=srv.control["hmac_key"])
+    env.standard_config(srv, upload=plain)
+    plain.faults(upload=["redirect_offsite"])
+    r = env.sync()
+    env.check_rc(r, 76, "307 from an http:// loopback receiver")
+    check_eq(len(plain.requests("upload")), 1, "one upload request")
+    check("redirect that was not followed" in r.err, "message", r)
+    check("resolve" not in r.err, "the offsite host was never looked up", r)
+    check_eq(plain.accepted(), [], "nothing accepted")
 
 
 def test_pseudonymized_plain_upload(env):
@@ -201,4 +230,5 @@ if __name__ == "__main__":
                              test_outbox_kept_then_delivered,
                              test_newer_report_supersedes,
                              test_fatal_upload_codes,
+                             test_loopback_http_no_redirect,
                              test_pseudonymized_plain_upload]))

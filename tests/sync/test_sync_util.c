@@ -178,15 +178,20 @@ static void test_backoff(void **state)
     }
 }
 
+/* want: the next URI, NULL for "no next link" (a last page), BAD for a
+ * header that cannot be read. */
+static const char BAD[] = "(malformed)";
+
 static void check_link(const char *header, const char *want)
 {
     char out[256];
-    bool found = sync_link_next(header, strlen(header), out, sizeof out);
-    if (!want && found)
-        fail_msg("'%s': found next '%s', expected none", header, out);
-    if (want && !found)
-        fail_msg("'%s': no next link, expected '%s'", header, want);
-    if (want)
+    sync_link got = sync_link_next(header, strlen(header), out, sizeof out);
+    sync_link expect = !want         ? SYNC_LINK_NONE
+                       : want == BAD ? SYNC_LINK_BAD
+                                     : SYNC_LINK_NEXT;
+    if (got != expect)
+        fail_msg("'%s': result %d, expected %d", header, (int)got, (int)expect);
+    if (expect == SYNC_LINK_NEXT)
         assert_string_equal(out, want);
 }
 
@@ -206,18 +211,27 @@ static void test_link(void **state)
                NULL);
     check_link("<https://h/1>; rel=last; rel=next", NULL); /* first rel */
     check_link("", NULL);
-    check_link("https://h/1; rel=next", NULL);
-    check_link("<https://h/1; rel=next", NULL);
-    check_link("<https://h/1>; rel=\"next", NULL);
-    check_link("<https://h/1>, garbage", NULL);
-    check_link("<https://h/with space>; rel=next", NULL);
+    check_link(" , ", NULL);
+    /* Unreadable headers are errors, never "the last page": the pages
+     * after this one would be dropped without a word. */
+    check_link("https://h/1; rel=next", BAD);
+    check_link("<https://h/1; rel=next", BAD);
+    check_link("<https://h/1>; rel=\"next", BAD);
+    check_link("<https://h/1>, garbage", BAD);
+    check_link("<https://h/with space>; rel=next", BAD);
+    check_link("<https://h/x>; rel=\"prev\"; title=\"oops, "
+               "<https://h/x?page=2>; rel=\"next\"",
+               BAD);
+    check_link("<https://h/1>; rel=\"prev\", <>; rel=next", BAD);
     char small[8];
     const char *h = "<https://h/long>; rel=next";
-    assert_false(sync_link_next(h, strlen(h), small, sizeof small));
+    assert_int_equal(sync_link_next(h, strlen(h), small, sizeof small),
+                     SYNC_LINK_BAD);
     /* Length-bounded: the bytes after len are not read. */
     const char *cut = "<https://h/1>; rel=nextXYZ";
     char out[64];
-    assert_true(sync_link_next(cut, strlen(cut) - 3, out, sizeof out));
+    assert_int_equal(sync_link_next(cut, strlen(cut) - 3, out, sizeof out),
+                     SYNC_LINK_NEXT);
     assert_string_equal(out, "https://h/1");
 }
 
