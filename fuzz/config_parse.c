@@ -163,8 +163,8 @@ static void error_sane(const sync_err *e)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    sync_config *a = NULL, *b = NULL;
-    sync_err ea, eb;
+    sync_config *a = NULL, *b = NULL, *s = NULL;
+    sync_err ea, eb, es;
 
     n_lines = 0;
     for (size_t i = 0; i < size; i++)
@@ -175,14 +175,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&ea, 0, sizeof ea);
     memset(&eb, 0, sizeof eb);
-    int ra = sync_config_load(path, &a, &ea);
+    memset(&es, 0, sizeof es);
+    int ra = sync_config_load(path, SYNC_CONFIG_RUN, &a, &ea);
     FUZZ_CHECK(ra == 0 || ra == 78, "config load returned %d: %s", ra, ea.msg);
-    int rb = sync_config_load(path, &b, &eb);
+    int rb = sync_config_load(path, SYNC_CONFIG_RUN, &b, &eb);
     FUZZ_CHECK(ra == rb, "two loads returned %d and %d", ra, rb);
+    /* status accepts every config a run accepts, read the same way. */
+    int rs = sync_config_load(path, SYNC_CONFIG_STATUS, &s, &es);
+    FUZZ_CHECK(rs == 0 || rs == 78, "status load returned %d: %s", rs, es.msg);
     if (ra == 0) {
         FUZZ_CHECK(a != NULL && b != NULL, "success without a config");
+        FUZZ_CHECK(rs == 0, "status refused a config a run accepts: %s",
+                   es.msg);
         config_sane(a);
         config_same(a, b);
+        config_same(a, s);
     } else {
         error_sane(&ea);
         FUZZ_CHECK(strcmp(ea.msg, eb.msg) == 0, "messages differ: %s / %s",
@@ -190,5 +197,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     sync_config_free(a);
     sync_config_free(b);
+    sync_config_free(s);
     return 0;
 }

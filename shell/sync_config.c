@@ -49,6 +49,7 @@ typedef struct parse_ctx {
     char **seen; /* "section\x1fkey" of every key set so far */
     size_t n_seen;
     unsigned domains_line;
+    sync_config_use use;
 } parse_ctx;
 
 static int perr(parse_ctx *c, unsigned line, const char *fmt, ...)
@@ -318,6 +319,8 @@ static int set_path(parse_ctx *c, sync_cstr *dst, const char *value)
         snprintf(pat, sizeof pat, "${%s}", vars[i]);
         if (strncmp(value, pat, strlen(pat)) == 0) {
             prefix = getenv(vars[i]);
+            if ((!prefix || !*prefix) && i == 0 && c->use == SYNC_CONFIG_STATUS)
+                return set_str(c, dst, value); /* never opened by status */
             if (!prefix || !*prefix)
                 return perr(c, c->line,
                             "%s is not set in the environment (it is set "
@@ -622,7 +625,8 @@ static int check_url(parse_ctx *c, const sync_cstr *url, bool insecure,
 
 static int check_readable(parse_ctx *c, const sync_cstr *f, const char *what)
 {
-    if (f->s && access(f->s, R_OK) != 0)
+    /* status reads no CA file (nor any secret). */
+    if (f->s && c->use == SYNC_CONFIG_RUN && access(f->s, R_OK) != 0)
         return perr(c, f->line, "%s %s: %s", what, f->s, strerror(errno));
     return 1;
 }
@@ -714,11 +718,13 @@ static void config_defaults(sync_config *cfg)
     sync_http_conf_default(&cfg->http);
 }
 
-int sync_config_load(const char *path, sync_config **out, sync_err *err)
+int sync_config_load(const char *path, sync_config_use use, sync_config **out,
+                     sync_err *err)
 {
     int rc = 0;
     parse_ctx c;
     memset(&c, 0, sizeof c);
+    c.use = use;
     *out = NULL;
     c.cfg = calloc(1, sizeof *c.cfg);
     c.seen = calloc(SEEN_MAX, sizeof *c.seen);

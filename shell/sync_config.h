@@ -79,12 +79,21 @@ typedef struct sync_config {
     sync_http_conf http;
 } sync_config;
 
+/* What the config is loaded for. */
+typedef enum sync_config_use {
+    SYNC_CONFIG_RUN,   /* sync and daemon: every path must resolve */
+    SYNC_CONFIG_STATUS /* status, which reads no secret file: a path under
+                          an unset ${CREDENTIALS_DIRECTORY} is kept as
+                          written (outside the service it is unset) */
+} sync_config_use;
+
 /*
  * Reads and checks the config at path. Returns 0 with *out set (free with
  * sync_config_free), 66 when the file cannot be opened, 78 for any content
  * problem (err says "path:line: message"), 70 out of memory.
  */
-int sync_config_load(const char *path, sync_config **out, sync_err *err);
+int sync_config_load(const char *path, sync_config_use use, sync_config **out,
+                     sync_err *err);
 
 void sync_config_free(sync_config *cfg); /* NULL is a no-op */
 

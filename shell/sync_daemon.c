@@ -88,7 +88,7 @@ int cli_daemon_main(int argc, char **argv)
     int rc = sync_parse_config_arg("daemon", argc, argv, &path, NULL);
     if (rc)
         return rc;
-    if ((rc = sync_config_load(path, &cfg, &err)) != 0) {
+    if ((rc = sync_config_load(path, SYNC_CONFIG_RUN, &cfg, &err)) != 0) {
         cli_errorf("%s", err.msg);
         return rc;
     }
@@ -117,7 +117,7 @@ int cli_daemon_main(int argc, char **argv)
             sync_got_hup = 0;
             sync_config *fresh = NULL;
             sync_err e;
-            if (sync_config_load(path, &fresh, &e) != 0) {
+            if (sync_config_load(path, SYNC_CONFIG_RUN, &fresh, &e) != 0) {
                 sync_log("error", "reload failed, keeping the old config: %s",
                          e.msg);
             } else {

@@ -493,7 +493,7 @@ int cli_sync_main(int argc, char **argv)
     int rc = sync_parse_config_arg("sync", argc, argv, &path, NULL);
     if (rc)
         return rc;
-    if ((rc = sync_config_load(path, &cfg, &err)) != 0) {
+    if ((rc = sync_config_load(path, SYNC_CONFIG_RUN, &cfg, &err)) != 0) {
         cli_errorf("%s", err.msg);
         return rc;
     }

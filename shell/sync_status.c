@@ -226,7 +226,7 @@ int cli_status_main(int argc, char **argv)
     int rc = sync_parse_config_arg("status", argc, argv, &path, &json);
     if (rc)
         return rc;
-    if ((rc = sync_config_load(path, &cfg, &err)) != 0)
+    if ((rc = sync_config_load(path, SYNC_CONFIG_STATUS, &cfg, &err)) != 0)
         goto done;
     rc = sync_state_open(cfg->state_dir, false, &st, &err);
     if (rc == CLI_EX_NOINPUT) {

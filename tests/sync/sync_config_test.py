@@ -3,6 +3,7 @@
 every kind of config error (exit 78 with file:line), token files that
 others can read (exit 77, naming the file and never the token), systemd
 credential paths, and status before any run."""
+import json
 import os
 import sys
 
@@ -118,6 +119,13 @@ def test_credentials_directory(env):
                 extra_env={"CREDENTIALS_DIRECTORY": ""})
     env.check_rc(r, 78, "CREDENTIALS_DIRECTORY unset")
     check("CREDENTIALS_DIRECTORY" in r.err, "says which variable", r)
+    # status reads no secret, so it works outside the service, where the
+    # variable is unset (operations.md: status as root).
+    r = env.run("status", "--config", env.config, "--json",
+                extra_env={"CREDENTIALS_DIRECTORY": ""})
+    env.check_rc(r, 0, "status with CREDENTIALS_DIRECTORY unset")
+    check_eq(json.loads(r.out)["runs"][0]["status"], "success",
+             "status shows the run")
 
 
 def test_status_before_any_run(env):
