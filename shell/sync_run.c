@@ -154,6 +154,43 @@ static int write_summary(FILE *f, void *ud, sync_err *err)
     return 0;
 }
 
+/*
+ * Replaces report.json and summary.json together: both are written and
+ * synced as temporaries before either is renamed into place, so that a
+ * failed write (a full disk, say) replaces neither and a failed run never
+ * leaves a new report beside an old summary. Only the second rename can
+ * still fail after the first, which on one file system it does not for
+ * want of space.
+ */
+static int write_outputs(sync_state *st, report_ctx *rctx, sync_err *err)
+{
+    FILE *rf = NULL, *sf = NULL;
+    int r = sync_state_tmp_open(st, "report.json", &rf, err);
+    if (!r)
+        r = write_report(rf, rctx, err);
+    if (!r)
+        r = sync_state_tmp_flush(st, "report.json", rf, err);
+    if (!r)
+        r = sync_state_tmp_open(st, "summary.json", &sf, err);
+    if (!r)
+        r = write_summary(sf, rctx, err);
+    if (!r)
+        r = sync_state_tmp_flush(st, "summary.json", sf, err);
+    if (r) {
+        if (rf)
+            sync_state_tmp_abort(st, "report.json", rf);
+        if (sf)
+            sync_state_tmp_abort(st, "summary.json", sf);
+        return r;
+    }
+    r = sync_state_tmp_commit(st, "report.json", rf, err);
+    if (r) {
+        sync_state_tmp_abort(st, "summary.json", sf);
+        return r;
+    }
+    return sync_state_tmp_commit(st, "summary.json", sf, err);
+}
+
 /* One source of this run, in config order: GHES instances, then GHEC. */
 typedef struct run_source {
     sync_source_rec rec;
@@ -363,10 +400,7 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
             rec->has_seats = true;
             rec->seats = sum.total_seats_consumed;
             rctx.result = result;
-            r = sync_state_write(&st, "report.json", write_report, &rctx, &e);
-            if (!r)
-                r = sync_state_write(&st, "summary.json", write_summary, &rctx,
-                                     &e);
+            r = write_outputs(&st, &rctx, &e);
             if (r) {
                 note_failure(&first_rc, &first, r, &e);
             } else {
@@ -388,14 +422,22 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
 
     if (cfg->upload.present) {
         r = sync_outbox_newest(&st, true, &pending, NULL, &e);
-        if (!r && pending.present && !sync_stop) {
+        if (!r && pending.present) {
             sync_strlcpy(rec->key, pending.key, sizeof rec->key);
-            r = sync_upload_deliver(cfg, &sec, &st, h, &pending, &e);
-            sync_strlcpy(rec->upload, r ? "pending" : "delivered",
+            if (!sync_stop)
+                r = sync_upload_deliver(cfg, &sec, &st, h, &pending, &e);
+            sync_strlcpy(rec->upload, r || sync_stop ? "pending" : "delivered",
                          sizeof rec->upload);
         }
         if (r)
             note_failure(&first_rc, &first, r, &e);
+    }
+    /* A stop that came while counting, writing or uploading: the report is
+     * complete (or still waits in the outbox), but the run did not finish
+     * its work and must not pass for a success. */
+    if (sync_stop) {
+        sync_fail(&e, CLI_EX_TEMPFAIL, "interrupted by a stop request");
+        note_failure(&first_rc, &first, CLI_EX_TEMPFAIL, &e);
     }
 
 record:

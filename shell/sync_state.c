@@ -221,6 +221,15 @@ int sync_state_tmp_open(sync_state *st, const char *rel, FILE **f,
     return 0;
 }
 
+int sync_state_tmp_flush(sync_state *st, const char *rel, FILE *f,
+                         sync_err *err)
+{
+    (void)st;
+    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
+        return io_fail(err, "cannot write", rel);
+    return 0;
+}
+
 int sync_state_tmp_commit(sync_state *st, const char *rel, FILE *f,
                           sync_err *err)
 {

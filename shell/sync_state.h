@@ -50,6 +50,10 @@ void sync_state_clean_tmp(sync_state *st);
  */
 int sync_state_tmp_open(sync_state *st, const char *rel, FILE **f,
                         sync_err *err);
+/* Flushes and fsyncs f, still open and not yet in place, so that a later
+ * commit can fail only in its rename. */
+int sync_state_tmp_flush(sync_state *st, const char *rel, FILE *f,
+                         sync_err *err);
 int sync_state_tmp_commit(sync_state *st, const char *rel, FILE *f,
                           sync_err *err);
 void sync_state_tmp_abort(sync_state *st, const char *rel, FILE *f);
