@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "sync.h"
+#include "sync_secret.h"
 
 static time_t schedule_next(const sync_config *cfg, time_t now)
 {
@@ -88,6 +89,7 @@ int cli_daemon_main(int argc, char **argv)
     int rc = sync_parse_config_arg("daemon", argc, argv, &path, NULL);
     if (rc)
         return rc;
+    sync_secret_no_core_dumps();
     if ((rc = sync_config_load(path, SYNC_CONFIG_RUN, &cfg, &err)) != 0) {
         cli_errorf("%s", err.msg);
         return rc;
@@ -137,7 +139,10 @@ int cli_daemon_main(int argc, char **argv)
                      requested ? "requested (SIGUSR1)" : "scheduled");
             sync_err e;
             (void)sync_run_once(cfg, res, &e);
-            if (due && !requested) {
+            /* Any run that ends at or past the scheduled time stands for
+             * it: one requested just before it (or while it was due) must
+             * not be followed at once by a second, scheduled one. */
+            if (time(NULL) >= info.next) {
                 info.next = schedule_next(cfg, time(NULL));
                 sync_time_rfc3339(info.next, when);
                 sync_log("info", "next sync at %s", when);

@@ -19,6 +19,7 @@
 #include "headcount/headcount.h"
 #include "cli.h"
 #include "sync.h"
+#include "sync_secret.h"
 
 volatile sig_atomic_t sync_got_hup = 0;
 volatile sig_atomic_t sync_got_usr1 = 0;
@@ -535,6 +536,7 @@ int cli_sync_main(int argc, char **argv)
     int rc = sync_parse_config_arg("sync", argc, argv, &path, NULL);
     if (rc)
         return rc;
+    sync_secret_no_core_dumps();
     if ((rc = sync_config_load(path, SYNC_CONFIG_RUN, &cfg, &err)) != 0) {
         cli_errorf("%s", err.msg);
         return rc;

@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +54,10 @@ int sync_secret_read(const char *path, const char *what, sync_secret_kind kind,
     int rc = 0;
     char *buf = NULL;
     size_t len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* Non-blocking: opening a FIFO put in the file's place would wait for
+     * a writer, holding the run's lock; it is refused below as not a
+     * regular file (for which the flag changes nothing). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     out->data = NULL;
     out->len = 0;
     if (fd < 0) {
@@ -164,4 +169,24 @@ done:
     if (fd >= 0)
         close(fd);
     return rc;
+}
+
+void sync_secret_no_core_dumps(void)
+{
+    /* Best effort: neither call can fail for an unprivileged process
+     * lowering its own limits, and a failure would only leave the
+     * system's defaults in place. */
+    struct rlimit none = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &none);
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SYNC_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(SYNC_UNDER_ASAN)
+    /* The leak checker of sanitizer builds attaches to the process with
+     * ptrace, which an undumpable process refuses. */
+#else
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
 }

@@ -50,6 +50,11 @@ int sync_secret_read(const char *path, const char *what, sync_secret_kind kind,
 /* Overwrites and frees the secret; a zeroed struct is a no-op. */
 void sync_secret_wipe(sync_secret *s);
 
+/* Keeps this process's memory, which holds the tokens while it runs, out
+ * of core dumps (PR_SET_DUMPABLE 0, a core size limit of 0). For sync and
+ * daemon, before any secret is read. */
+void sync_secret_no_core_dumps(void);
+
 /* Overwrites n bytes at p in a way the compiler cannot elide. */
 void sync_secret_cleanse(void *p, size_t n);
 

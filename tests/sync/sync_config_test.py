@@ -90,6 +90,15 @@ def test_token_permissions(env):
     env.check_rc(env.sync(), 77, "group-readable token file")
     os.chmod(token, 0o600)
     env.check_rc(env.sync(), 0, "private token file")
+    # A FIFO in the token file's place is refused at once: opening it must
+    # not wait for a writer while the run holds its lock.
+    os.rename(token, token + ".real")
+    os.mkfifo(token, 0o600)
+    r = env.run("sync", "--config", env.config, timeout=10)
+    env.check_rc(r, 77, "a FIFO as token file")
+    check("not a regular file" in r.err, "says why", r)
+    os.unlink(token)
+    os.rename(token + ".real", token)
     # A token file with two words is a config error, not a header.
     env.write("ghec.token", "two words\n")
     env.check_rc(env.sync(), 78, "token with a space")
