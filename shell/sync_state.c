@@ -208,8 +208,15 @@ int sync_state_tmp_open(sync_state *st, const char *rel, FILE **f,
     char tmp[PATH_MAX];
     tmp_name(rel, tmp, sizeof tmp);
     *f = NULL;
-    int fd =
-        openat(st->dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* A fresh file of our own, never one found in the name's place: a
+     * leftover of this process id is removed first, and O_EXCL with
+     * O_NOFOLLOW refuses a file or symlink planted there meanwhile (the
+     * names are predictable, and a state directory shared with others,
+     * such as a group-writable volume, could hold one). */
+    if (unlinkat(st->dirfd, tmp, 0) != 0 && errno != ENOENT)
+        return io_fail(err, "cannot remove the stale", tmp);
+    int fd = openat(st->dirfd, tmp,
+                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return io_fail(err, "cannot create", tmp);
     *f = fdopen(fd, "w+");
