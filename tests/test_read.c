@@ -814,6 +814,44 @@ static void test_records(void **state)
     rec_fini(&r);
 }
 
+/* A line rejected for what follows its object adds neither its account
+ * nor its source; a source name over HC_SOURCE_NAME_MAX is a rejected row,
+ * counted against the input. */
+static void test_records_rejected_source(void **state)
+{
+    (void)state;
+    char *b = NULL;
+    size_t bl = 0;
+    cats(&b, &bl,
+         "{\"kind\":\"ghes\",\"source\":\"h1\",\"id\":1,\"login\":\"a\","
+         "\"primary_email\":\"a@x.example\"}\n"
+         "{\"kind\":\"ghes\",\"source\":\"phantom\",\"id\":2,\"login\":\"b\","
+         "\"primary_email\":\"b@x.example\"} {\"x\":1}\n"
+         "{\"kind\":\"ghes\",\"source\":\"");
+    for (size_t i = 0; i <= HC_SOURCE_NAME_MAX; i++)
+        cats(&b, &bl, "h");
+    cats(&b, &bl,
+         "\",\"id\":3,\"login\":\"c\",\"primary_email\":\"c@x.example\"}\n");
+    const char *path = tmp_path("rejected_source.ndjson");
+    write_file(path, b, bl);
+    free(b);
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        rec r;
+        rec_init(&r);
+        hc_load_stats st;
+        hc_diag d;
+        hc_status rc =
+            run(&r, HC_INPUT_RECORDS, path, NULL, threads, true, NULL, &st, &d);
+        assert_int_equal(rc, HC_OK);
+        assert_int_equal(st.accounts, 1);
+        assert_int_equal(st.rejected, 2);
+        for (size_t i = 0; i < r.nsrc; i++)
+            assert_true(strcmp(r.names[i], "phantom") != 0 &&
+                        strlen(r.names[i]) <= HC_SOURCE_NAME_MAX);
+        rec_fini(&r);
+    }
+}
+
 /*
  * The NDJSON fast path: which lines it takes, and that reading a file with
  * it gives exactly what the full reader gives without it (accounts, the
@@ -1014,6 +1052,21 @@ static void test_csv_tokenizer(void **state)
     assert_int_equal(row.start, 11);
     assert_int_equal(hc__csv_next(&t, &row), HC__CSV_EOF);
     hc__csv_fini(&t);
+
+    /* A CRLF input whose last line lost its LF: the bare CR at the very
+     * end ends the row, after a plain or a quoted field. */
+    static const char *const cr_end[] = {"a,b\r\nc,d\r", "a,b\r\nc,\"d\"\r"};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(hc__csv_init(&t, cr_end[i], 0, strlen(cr_end[i]), 4),
+                         HC_OK);
+        assert_int_equal(hc__csv_next(&t, &row), HC__CSV_ROW);
+        assert_int_equal(hc__csv_next(&t, &row), HC__CSV_ROW);
+        assert_int_equal(row.n_fields, 2);
+        assert_int_equal(row.fields[1].len, 1);
+        assert_memory_equal(row.fields[1].ptr, "d", 1);
+        assert_int_equal(hc__csv_next(&t, &row), HC__CSV_EOF);
+        hc__csv_fini(&t);
+    }
 
     char canon[64];
     hc__csv_canon("GitHub com saml name ID", 23, canon, sizeof canon);
@@ -2008,6 +2061,7 @@ int main(void)
         cmocka_unit_test(test_ghes_json),
         cmocka_unit_test(test_ghes_json_encrypted),
         cmocka_unit_test(test_records),
+        cmocka_unit_test(test_records_rejected_source),
         cmocka_unit_test(test_records_fast_path),
         cmocka_unit_test(test_records_big_record),
         cmocka_unit_test(test_csv_chunked),

@@ -87,7 +87,7 @@ hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
                            size_t len, uint32_t *id)
 {
     hc_status rc = HC_OK;
-    if (!c || (!name && len) || !id || len > 1024 ||
+    if (!c || (!name && len) || !id || len > HC_SOURCE_NAME_MAX ||
         (kind != HC_SOURCE_GHES && kind != HC_SOURCE_GHEC))
         return HC_ERR_ARG;
     pthread_mutex_lock(&c->mu);

@@ -181,6 +181,9 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
             } else if (b[p] == '\r' && p + 1 < end && b[p + 1] == '\n') {
                 p += 2;
                 last = true;
+            } else if (b[p] == '\r' && p + 1 == end) {
+                p++; /* CRLF cut short at the end of the input */
+                last = true;
             } else {
                 return row_bad(t, row, HC__CSV_E_AFTER_QUOTE, p, f.raw);
             }
@@ -194,6 +197,9 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
             f.off = f.raw;
             f.len = p - f.raw;
             if (p >= end) {
+                /* A CRLF file whose last line ends in a bare CR. */
+                if (f.len > 0 && b[p - 1] == '\r')
+                    f.len--;
                 last = true;
             } else if (b[p] == ',') {
                 p++;

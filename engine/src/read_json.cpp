@@ -158,6 +158,11 @@ class reader
     enum { held_none, held_ghes, held_ghec } held_ = held_none;
     hc_ghes_account held_ghes_{};
     hc_ghec_account held_ghec_{};
+    /* The held account's source, added only when it is delivered: a line
+     * rejected after its object must not leave a source behind. */
+    bool held_named_ = false; /* else the input's fallback source */
+    hc_source_kind held_kind_ = HC_SOURCE_GHES;
+    std::string_view held_name_;
     hc_status pending_st_ = HC_OK;
     size_t pending_off_ = 0;
     char pending_msg_[200];
@@ -779,6 +784,12 @@ hc_status reader::ghes()
         return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
                             "missing field 'host_name' in the GHES export; "
                             "name the instance with --ghes HOST=PATH");
+    if (!job_->host && host.size() > HC_SOURCE_NAME_MAX)
+        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
+                            "field 'host_name' of the GHES export is longer "
+                            "than %zu bytes; name the instance with --ghes "
+                            "HOST=PATH",
+                            HC_SOURCE_NAME_MAX);
     /* The host view points into the parser's string buffer, which the
      * second pass overwrites: copy it first. */
     std::string host_copy(host);
@@ -1213,9 +1224,20 @@ template <typename D> hc_status reader::record_body(D &doc, size_t off)
         if (!have_source || source.empty())
             source = "ghec";
     }
-    uint32_t src;
+    bool named = (ghes || ghec) && !source.empty();
+    if (named && source.size() > HC_SOURCE_NAME_MAX) {
+        note(ri, HC_ERR_DATA, off, "field 'source' is longer than %zu bytes",
+             HC_SOURCE_NAME_MAX);
+        named = false; /* the rejected row counts against the input */
+    }
+    uint32_t src = 0;
     hc_status rc;
-    if ((ghes || ghec) && !source.empty()) {
+    if (hold_ && !ri.set) {
+        /* Held until its line is known to end here (record_line). */
+        held_named_ = named;
+        held_kind_ = sk;
+        held_name_ = source;
+    } else if (named) {
         rc = record_source(sk, source, src);
         if (rc != HC_OK)
             return hc__job_fail(job_, rc, off, false, "cannot add source: %s",
@@ -1294,10 +1316,24 @@ hc_status reader::record_line(size_t s, size_t stop)
                      "unexpected content after the JSON object (one "
                      "account record per line)");
         }
-        if (!bad && held_ == held_ghes)
-            return deliver_ghes(held_ghes_, s);
-        if (!bad && held_ == held_ghec)
+        if (!bad && held_ != held_none) {
+            uint32_t src;
+            if (held_named_) {
+                rc = record_source(held_kind_, held_name_, src);
+                if (rc != HC_OK)
+                    return hc__job_fail(job_, rc, s, false,
+                                        "cannot add source: %s",
+                                        hc_status_str(rc));
+            } else if ((rc = fallback_source(src)) != HC_OK) {
+                return rc;
+            }
+            if (held_ == held_ghes) {
+                held_ghes_.source = src;
+                return deliver_ghes(held_ghes_, s);
+            }
+            held_ghec_.source = src;
             return deliver_ghec(held_ghec_, s);
+        }
     }
     if (!bad)
         return HC_OK;

@@ -258,11 +258,17 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
         }
         hc__job hj = proto;
         hj.failed = NULL;
-        if (hc__csv_header(&hj, format, &ir->cols, &body, &body_line) !=
-            HC_OK) {
-            if (diag)
+        /* The header's own status: a data error is also in hj.status, but
+         * running out of memory is only returned. */
+        hc_status hrc =
+            hc__csv_header(&hj, format, &ir->cols, &body, &body_line);
+        if (hrc != HC_OK) {
+            if (diag && hj.status != HC_OK)
                 *diag = hj.diag;
-            HC_FAIL_IF(true, hj.status);
+            else
+                hc__diag_set(diag, file, 0, 0,
+                             "out of memory reading the CSV header");
+            HC_FAIL_IF(true, hrc);
         }
         proto.columns = &ir->cols;
         if (format == HC_FORMAT_GHES_CSV)

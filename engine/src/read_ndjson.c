@@ -481,8 +481,9 @@ size_t hc__ndjson_fast(const char *start, const char *end, hc__ndjson_rec *r)
             return 0; /* more on this line: the full reader splits it */
         p++;
     }
-    if ((size_t)(p - start) > HC_RECORD_MAX)
-        return 0;
+    if ((size_t)(p - start) > HC_RECORD_MAX ||
+        r->source.len > HC_SOURCE_NAME_MAX)
+        return 0; /* the full reader reports it */
 
     if (kind.len == 4 && memcmp(kind.ptr, "ghes", 4) == 0) {
         r->ghec = false;

@@ -47,9 +47,10 @@ HC_API const char *hc_status_str(hc_status status);
 HC_API int hc_status_exit_code(hc_status status);
 
 /* Length limits that apply to all inputs. Exceeding one is HC_ERR_LIMIT. */
-#define HC_RECORD_MAX ((size_t)64 << 20) /* one CSV row / JSON record */
-#define HC_EMAIL_MAX ((size_t)4096)      /* one raw email or identity value */
-#define HC_FIELD_MAX ((size_t)64 << 20)  /* one CSV field */
+#define HC_RECORD_MAX ((size_t)64 << 20)  /* one CSV row / JSON record */
+#define HC_EMAIL_MAX ((size_t)4096)       /* one raw email or identity value */
+#define HC_FIELD_MAX ((size_t)64 << 20)   /* one CSV field */
+#define HC_SOURCE_NAME_MAX ((size_t)1024) /* one source (host) name */
 
 /*
  * Where and why a data error happened. Filled by the readers; `file` is the
