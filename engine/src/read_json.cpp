@@ -227,8 +227,61 @@ class reader
         }
         return hc__job_fail(job_, st, off, true, "%s", msg);
     }
+    /* Where the scan of stage1_place stops: the end of the NDJSON line
+     * being parsed, else the job's end (or the window's). */
+    size_t scan_end_ = SIZE_MAX;
+    /*
+     * simdjson's first pass checks a whole document or batch before any
+     * value is read, and reports invalid UTF-8, a control character in a
+     * string or an unclosed string without a place: last_off_ is then the
+     * start of that document or batch, which may be megabytes before the
+     * fault. A plain scan from there (a document start, outside any
+     * string) finds the byte itself; last_off_ when it finds nothing.
+     */
+    size_t stage1_place(error_code e) const
+    {
+        const char *p;
+        size_t n;
+        size_t from = last_off_;
+        if (view_ && from >= view_off_ && from < view_off_ + view_len_) {
+            p = view_ + (from - view_off_);
+            n = view_off_ + view_len_ - from;
+        } else if (from < job_->len) {
+            size_t stop = from < job_->end ? job_->end : job_->len;
+            p = job_->base + from;
+            n = stop - from;
+        } else {
+            return from;
+        }
+        if (scan_end_ > from && scan_end_ - from < n)
+            n = scan_end_ - from;
+        if (e == UTF8_ERROR) {
+            size_t k = hc__utf8_valid_prefix(p, n);
+            return k < n ? from + k : from;
+        }
+        bool in_str = false;
+        size_t open = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)p[i];
+            if (!in_str) {
+                if (c == '"') {
+                    in_str = true;
+                    open = i;
+                }
+            } else if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                in_str = false;
+            } else if (c < 0x20 && e == UNESCAPED_CHARS) {
+                return from + i;
+            }
+        }
+        return e == UNCLOSED_STRING && in_str ? from + open : from;
+    }
     hc_status syntax(error_code e, const char *context)
     {
+        if (e == UTF8_ERROR || e == UNESCAPED_CHARS || e == UNCLOSED_STRING)
+            last_off_ = stage1_place(e);
         if (e == MEMALLOC)
             return fail_json(HC_ERR_NOMEM, last_off_,
                              "out of memory parsing JSON");
@@ -1281,6 +1334,7 @@ hc_status reader::record_line(size_t s, size_t stop)
     const char *b = job_->base;
     size_t line_len = stop - s;
     last_off_ = s;
+    scan_end_ = stop;
     if (line_len > HC_RECORD_MAX)
         return hc__job_fail(job_, HC_ERR_LIMIT, s, false,
                             "record is longer than %zu bytes", HC_RECORD_MAX);

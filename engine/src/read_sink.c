@@ -195,7 +195,7 @@ hc_status hc__job_row_error(hc__job *job, uint32_t source, hc_status status,
     return rc;
 }
 
-bool hc__utf8_is_valid(const void *ptr, size_t n)
+size_t hc__utf8_valid_prefix(const void *ptr, size_t n)
 {
     const unsigned char *s = ptr;
     size_t i = 0;
@@ -214,20 +214,25 @@ bool hc__utf8_is_valid(const void *ptr, size_t n)
         } else if (c >= 0xf0 && c <= 0xf4) {
             need = 3, cp = c & 0x07, min = 0x10000;
         } else {
-            return false;
+            return i;
         }
         if (n - i - 1 < need)
-            return false;
+            return i;
         for (size_t k = 1; k <= need; k++) {
             if ((s[i + k] & 0xc0) != 0x80)
-                return false;
+                return i;
             cp = (cp << 6) | (s[i + k] & 0x3f);
         }
         if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
+            return i;
         i += need + 1;
     }
-    return true;
+    return n;
+}
+
+bool hc__utf8_is_valid(const void *ptr, size_t n)
+{
+    return hc__utf8_valid_prefix(ptr, n) == n;
 }
 
 bool hc__parse_u64(const char *p, size_t n, uint64_t *out)

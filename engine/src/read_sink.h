@@ -152,6 +152,9 @@ size_t hc__count_byte(const char *p, size_t n, char c);
 /* True when [p, p + n) is well-formed UTF-8 (no overlongs, surrogates or
  * code points beyond U+10FFFF). */
 bool hc__utf8_is_valid(const void *p, size_t n);
+/* The length of the longest prefix of p[0, n) that is valid UTF-8: the
+ * offset of the first bad sequence, or n. */
+size_t hc__utf8_valid_prefix(const void *p, size_t n);
 
 /* Parses an unsigned decimal integer (digits only, no sign or spaces). */
 bool hc__parse_u64(const char *p, size_t n, uint64_t *out);
