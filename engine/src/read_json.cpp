@@ -322,6 +322,7 @@ class reader
                        bool first);
     hc_status ghec_windows(size_t &pos, size_t &docs);
     hc_status ghec_mapped(size_t pos, size_t &docs);
+    bool stray_after_document(size_t pos, size_t &off);
 
     template <typename D>
     hc_status record(D &doc, size_t off, bool &syntax_error);
@@ -1081,6 +1082,24 @@ hc_status reader::ghec()
     return HC_OK;
 }
 
+/*
+ * Whether the bytes from input offset pos to the job's end, which a
+ * document stream left unparsed, hold one complete document followed by
+ * more (a stray '}' or ']'): the stream cannot tell that from a document
+ * cut short. Sets *off to where the extra content starts.
+ */
+bool reader::stray_after_document(size_t pos, size_t &off)
+{
+    size_t n = job_->end - pos;
+    ondemand::document doc;
+    std::string_view raw;
+    if (parser_.iterate(job_->base + pos, n, n + HC__PAD).get(doc) ||
+        doc.raw_json().get(raw) || at_end(doc))
+        return false;
+    off = where(doc);
+    return true;
+}
+
 /* The pages from input offset pos to the end, parsed in the mapping. */
 hc_status reader::ghec_mapped(size_t pos, size_t &docs)
 {
@@ -1123,6 +1142,10 @@ hc_status reader::ghec_mapped(size_t pos, size_t &docs)
             batch = job_->end - pos + 64;
             continue;
         }
+        size_t stray;
+        if (stray_after_document(job_->end - trunc, stray))
+            return hc__job_fail(job_, HC_ERR_DATA, stray, true,
+                                "unexpected content after the JSON document");
         return hc__job_fail(job_, HC_ERR_DATA, job_->end - trunc, true,
                             "unexpected end of input inside a JSON document "
                             "(truncated file?)");
