@@ -119,7 +119,7 @@ int sync_fetch_ghes(const sync_config *cfg, const sync_ghes_conf *g,
     if (!resp)
         return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
     SYNC_TRY(sync_state_tmp_open(st, rel, &f, err));
-    sync_http_redact(url, shown, sizeof shown);
+    sync_http_redact(url, true, shown, sizeof shown);
     sync_log("info", "%s: fetching %s", what, shown);
 
     rewind_ctx rw = {f, 0};
@@ -249,7 +249,7 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
     SYNC_TRY(sync_http_header_add(&headers, "X-GitHub-Api-Version: 2022-11-28",
                                   err));
     SYNC_TRY(sync_state_tmp_open(st, rel, &f, err));
-    sync_http_redact(first, shown, sizeof shown);
+    sync_http_redact(first, true, shown, sizeof shown);
     sync_log("info", "%s: fetching %s", what, shown);
 
     unsigned pages = 0;

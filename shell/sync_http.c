@@ -134,7 +134,7 @@ bool sync_http_same_origin(const char *a, const char *b)
     return same;
 }
 
-void sync_http_redact(const char *url, char *out, size_t cap)
+void sync_http_redact(const char *url, bool keep_path, char *out, size_t cap)
 {
     CURLU *h = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
@@ -146,7 +146,7 @@ void sync_http_redact(const char *url, char *out, size_t cap)
         curl_url_get(h, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
         (void)curl_url_get(h, CURLUPART_PORT, &port, 0);
         snprintf(out, cap, "%s://%s%s%s%s", scheme, host, port ? ":" : "",
-                 port ? port : "", path);
+                 port ? port : "", keep_path ? path : "/...");
     } else {
         snprintf(out, cap, "(url)");
     }

@@ -50,9 +50,11 @@ int sync_http_check_url(const char *url, bool allow_insecure, const char *what,
 bool sync_http_same_origin(const char *a, const char *b);
 
 /* scheme://host[:port]/path of url without user info, query or fragment,
- * for log lines (queries of pre-signed URLs are secrets). Writes "(url)"
- * when it does not parse. */
-void sync_http_redact(const char *url, char *out, size_t cap);
+ * for log lines (queries of pre-signed URLs are secrets); with
+ * keep_path false the path is shown as "/..." (a URL kept in a secret
+ * file may carry its secret in the path). Writes "(url)" when it does not
+ * parse. */
+void sync_http_redact(const char *url, bool keep_path, char *out, size_t cap);
 
 /* Appends one "Name: value" line to *list (copied); 70 when out of
  * memory. */

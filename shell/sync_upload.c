@@ -393,7 +393,8 @@ int sync_upload_deliver(const sync_config *cfg, const sync_secrets *sec,
         goto done;
     }
     off_t len = ftello(u.body);
-    sync_http_redact(url, shown, sizeof shown);
+    /* A URL from url_file is a secret: its path is not shown either. */
+    sync_http_redact(url, cfg->upload.url.s != NULL, shown, sizeof shown);
     sync_log("info", "%s: %s %s (%lld bytes%s)", what,
              cfg->upload.put ? "PUT" : "POST", shown, (long long)len,
              cfg->upload.gzip ? ", gzip" : "");

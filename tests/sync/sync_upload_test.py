@@ -164,6 +164,23 @@ def test_fatal_upload_codes(env):
     check("redirect that was not followed" in r.err, "message", r)
 
 
+def test_url_file_not_logged(env):
+    """A URL kept in url_file is a credential: neither its query nor its
+    path appears in the log."""
+    srv, expected = setup(env)
+    env.write("upload.url", srv.url + "/upload?sig=presigned-secret\n", 0o600)
+    with open(env.config) as f:
+        text = f.read()
+    text = text.replace("url = %s/upload\n" % srv.url, "url_file = upload.url\n")
+    env.write("headcount.ini", text, 0o644)
+    r = env.sync()
+    env.check_rc(r, 0, "upload to a URL from url_file")
+    check_eq(srv.accepted()[0]["total_seats_consumed"], expected, "count")
+    check("presigned-secret" not in r.err + r.out, "query not shown", r)
+    check("/upload" not in r.err, "path not shown", r)
+    check(srv.url + "/..." in r.err, "origin shown", r)
+
+
 def test_loopback_http_no_redirect(env):
     """An http:// loopback receiver (a TLS-terminating sidecar) is never
     followed to another host, where the report would travel in clear."""
@@ -230,5 +247,6 @@ if __name__ == "__main__":
                              test_outbox_kept_then_delivered,
                              test_newer_report_supersedes,
                              test_fatal_upload_codes,
+                             test_url_file_not_logged,
                              test_loopback_http_no_redirect,
                              test_pseudonymized_plain_upload]))
