@@ -264,6 +264,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
         r->link_truncated = false;
         r->content_type[0] = '\0';
         r->rate_limited = false;
+        r->rate_reset = 0;
     } else if (header_is(line, len, "retry-after")) {
         header_value(line, len, 11, r->retry_after, sizeof r->retry_after);
     } else if (header_is(line, len, "content-type")) {
@@ -272,6 +273,18 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
         char v[32];
         header_value(line, len, 21, v, sizeof v);
         r->rate_limited = strcmp(v, "0") == 0;
+    } else if (header_is(line, len, "x-ratelimit-reset")) {
+        char v[32];
+        uint64_t t = 0;
+        header_value(line, len, 17, v, sizeof v);
+        /* Unix seconds; anything else (or beyond 2^63) is ignored. */
+        size_t vn = strlen(v);
+        bool digits = vn > 0 && vn <= 18;
+        for (size_t i = 0; digits && i < vn; i++) {
+            digits = v[i] >= '0' && v[i] <= '9';
+            t = t * 10 + (uint64_t)(v[i] - '0');
+        }
+        r->rate_reset = digits ? t : 0;
     } else if (header_is(line, len, "link")) {
         /* Several Link lines are one list (RFC 9110 5.3). */
         char v[sizeof r->link];
@@ -498,6 +511,7 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
         resp->link_truncated = false;
         resp->content_type[0] = '\0';
         resp->rate_limited = false;
+        resp->rate_reset = 0;
         resp->attempts = attempt + 1;
         errbuf[0] = '\0';
 
@@ -567,10 +581,30 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             sync_backoff_ms(attempt, conf->retry_base_ms,
                             conf->retry_max_delay_ms, sync_random_u64());
         uint64_t after;
+        uint64_t now_s = (uint64_t)time(NULL);
+        bool until_reset = false;
         if (resp->retry_after[0] &&
-            sync_retry_after_parse(resp->retry_after, time(NULL), &after))
+            sync_retry_after_parse(resp->retry_after, (time_t)now_s, &after)) {
             delay = after;
+        } else if (resp->rate_limited && resp->rate_reset) {
+            /* GitHub's primary rate limit: nothing succeeds before the
+             * window resets, so wait for it (a second past, for clock
+             * skew) instead of spending the attempts on backoff. */
+            until_reset = true;
+            delay = resp->rate_reset > now_s
+                        ? (resp->rate_reset - now_s + 1) * 1000
+                        : 1000;
+        }
         uint64_t elapsed = sync_now_ms() - start;
+        if (until_reset && elapsed + delay > conf->retry_deadline_ms) {
+            char when[32];
+            sync_time_rfc3339((time_t)resp->rate_reset, when);
+            rc = sync_fail(err, CLI_EX_TEMPFAIL,
+                           "%s: HTTP %ld: rate limit exhausted until %s, past "
+                           "the retry deadline; the next run retries",
+                           what, resp->status, when);
+            goto done;
+        }
         if (attempt + 1 >= conf->max_attempts ||
             elapsed + delay > conf->retry_deadline_ms) {
             char last[sizeof err->msg];

@@ -86,6 +86,7 @@ typedef struct sync_http_resp {
     bool link_truncated;
     char content_type[128];
     bool rate_limited;   /* x-ratelimit-remaining: 0 */
+    uint64_t rate_reset; /* x-ratelimit-reset (Unix seconds), 0 if none */
     uint64_t body_bytes; /* response body bytes received */
     unsigned attempts;   /* tries made */
 } sync_http_resp;

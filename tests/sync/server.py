@@ -28,7 +28,9 @@ Retry-After), "reset" (TCP RST), "slow" (headers and a few bytes, then a
 stall), "hang" (read the request, never answer), "redirect_http" (302 to
 the same path over http://), "redirect_same" (302 to /landing on this
 server, which answers any method with 200), "redirect_offsite" (307 to
-an http:// host that does not exist), "html" (a 200 login page).
+an http:// host that does not exist), "ratelimit:SECONDS" (403 with
+X-RateLimit-Remaining: 0 and a reset SECONDS away), "html" (a 200 login
+page).
 
 What happened is written to WORKDIR: requests.jsonl (one line per
 request), connections (one line per TCP connection, written before the
@@ -206,6 +208,13 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "redirect_http":
             target = self.base_url().replace("https:", "http:") + self.path
             self.send(302, b"", headers=[("Location", target)])
+        elif kind == "ratelimit":
+            # GitHub's primary rate limit: 403, remaining 0, a reset time
+            # ARG seconds away, no Retry-After.
+            reset = int(time.time()) + int(arg or 2)
+            self.send(403, b'{"message":"API rate limit exceeded"}',
+                      headers=[("X-RateLimit-Remaining", "0"),
+                               ("X-RateLimit-Reset", str(reset))])
         elif kind == "redirect_same":
             self.send(302, b"", headers=[("Location",
                                           self.base_url() + "/landing")])

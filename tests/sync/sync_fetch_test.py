@@ -61,6 +61,27 @@ def test_transient_then_success(env):
     check_eq(len(srv.requests("ghec")), 4, "GHEC requests (2 failures + 2)")
 
 
+def test_rate_limit_waits_for_reset(env):
+    """A primary rate limit (403, remaining 0, no Retry-After) is waited
+    out until its reset, or ends the run at once when the reset is past
+    the retry deadline."""
+    srv, expected = setup(env)
+    srv.faults(ghec=["ratelimit:2"])
+    r = env.sync()
+    env.check_rc(r, 0, "sync after a short rate limit")
+    ghec = srv.requests("ghec")
+    check_eq(len(ghec), 3, "GHEC requests (limited, then two pages)")
+    gap = ghec[1]["time"] - ghec[0]["time"]
+    check(gap >= 1.5, "waited for the reset", gap)
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected, "count")
+    srv.faults(ghec=["ratelimit:86400"])
+    n = len(srv.requests("ghec"))
+    r = env.sync()
+    env.check_rc(r, 75, "rate limit reset past the deadline")
+    check_eq(len(srv.requests("ghec")) - n, 1, "no retry before the reset")
+    check("rate limit exhausted until" in r.err, "message", r)
+
+
 def test_slow_body_times_out(env):
     srv, _ = setup(env, http={"max_attempts": "2"})
     srv.faults(ghes=["slow:6", "slow:6"])
@@ -174,6 +195,7 @@ def test_local_exports(env):
 
 if __name__ == "__main__":
     sys.exit(main("fetch", [test_http_errors, test_transient_then_success,
+                            test_rate_limit_waits_for_reset,
                             test_slow_body_times_out,
                             test_report_still_generating, test_tls_wrong_ca,
                             test_tls_wrong_host, test_pagination_link_offsite,
