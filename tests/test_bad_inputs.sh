@@ -5,7 +5,8 @@
 # and contains the expected message fragment; that nothing is printed on
 # stdout; and that a --report file that existed before is left untouched.
 # Inputs too large to commit (@huge_field: an 80 MB field; @deep_json:
-# 200k-deep nesting) and the @missing / @directory cases are made here.
+# 200k-deep nesting; @gzip_bomb: 256 MiB of zeros, gzipped) and the
+# @missing / @directory cases are made here.
 #
 # usage: test_bad_inputs.sh PATH/TO/headcount
 set -u
@@ -43,6 +44,10 @@ make_input() {
             repeat ']' 200000
             printf '}\n'
         } >"$f"
+        ;;
+    @gzip_bomb)
+        f=$work/bomb.ndjson.gz
+        head -c 268435456 /dev/zero | gzip -9 >"$f"
         ;;
     @missing) f=$work/does-not-exist ;;
     @directory)
@@ -95,7 +100,7 @@ while IFS= read -r entry; do
     [ -s "$work/out" ] && problem="$problem; stdout is not empty"
     cmp -s "$report" "$work/report.before" ||
         problem="$problem; the existing report was modified"
-    case $name in @huge_field | @deep_json) rm -f "$file" ;; esac
+    case $name in @huge_field | @deep_json | @gzip_bomb) rm -f "$file" ;; esac
     if [ -n "$problem" ]; then
         fails=$((fails + 1))
         echo "FAIL $name ($flag): ${problem#; }" >&2

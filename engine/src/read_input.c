@@ -116,6 +116,9 @@ done:
     return rc;
 }
 
+#define GUNZIP_RATIO_MAX 500
+#define GUNZIP_RATIO_AFTER ((size_t)64 << 20)
+
 hc_status hc__gunzip(const char *file, const void *src, size_t len,
                      size_t max_bytes, char **out, size_t *out_len,
                      hc_diag *diag)
@@ -157,6 +160,19 @@ hc_status hc__gunzip(const char *file, const void *src, size_t len,
             zs.avail_out = (uInt)room;
             zr = inflate(&zs, Z_NO_FLUSH);
             b.len += room - zs.avail_out;
+            /* Exports compress 5 to 20 times; deflate cannot pass about
+             * 1030. Past 64 MiB of output, a stream that has expanded
+             * over 500 times is a decompression bomb, refused before it
+             * fills memory up to max_bytes. */
+            size_t read_in = pos - zs.avail_in;
+            if (b.len > GUNZIP_RATIO_AFTER &&
+                b.len / (read_in ? read_in : 1) > GUNZIP_RATIO_MAX) {
+                hc__diag_set(diag, file, 0, 0,
+                             "decompressed input expands more than %d times "
+                             "its compressed size (a decompression bomb?)",
+                             GUNZIP_RATIO_MAX);
+                HC_FAIL_IF(true, HC_ERR_LIMIT);
+            }
             if (zr == Z_MEM_ERROR)
                 HC_FAIL_IF(true, HC_ERR_NOMEM);
             if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT) {
