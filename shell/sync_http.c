@@ -591,9 +591,11 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
              * window resets, so wait for it (a second past, for clock
              * skew) instead of spending the attempts on backoff. */
             until_reset = true;
-            delay = resp->rate_reset > now_s
-                        ? (resp->rate_reset - now_s + 1) * 1000
-                        : 1000;
+            uint64_t wait_s =
+                resp->rate_reset > now_s ? resp->rate_reset - now_s + 1 : 1;
+            /* Capped (a day is already past any deadline) so that the
+             * milliseconds cannot overflow. */
+            delay = (wait_s < 86400 ? wait_s : 86400) * 1000;
         }
         uint64_t elapsed = sync_now_ms() - start;
         if (until_reset && elapsed + delay > conf->retry_deadline_ms) {

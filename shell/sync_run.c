@@ -425,20 +425,23 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
         r = sync_outbox_newest(&st, true, &pending, NULL, &e);
         if (!r && pending.present) {
             sync_strlcpy(rec->key, pending.key, sizeof rec->key);
-            if (!sync_stop)
+            bool sent = false;
+            if (sync_stop) {
+                /* A stop that came while counting or writing: the report
+                 * waits in the outbox, and the run, which did not finish
+                 * its work, must not pass for a success. */
+                r = sync_fail(&e, CLI_EX_TEMPFAIL,
+                              "interrupted by a stop request before the "
+                              "upload");
+            } else {
                 r = sync_upload_deliver(cfg, &sec, &st, h, &pending, &e);
-            sync_strlcpy(rec->upload, r || sync_stop ? "pending" : "delivered",
+                sent = r == 0;
+            }
+            sync_strlcpy(rec->upload, sent ? "delivered" : "pending",
                          sizeof rec->upload);
         }
         if (r)
             note_failure(&first_rc, &first, r, &e);
-    }
-    /* A stop that came while counting, writing or uploading: the report is
-     * complete (or still waits in the outbox), but the run did not finish
-     * its work and must not pass for a success. */
-    if (sync_stop) {
-        sync_fail(&e, CLI_EX_TEMPFAIL, "interrupted by a stop request");
-        note_failure(&first_rc, &first, CLI_EX_TEMPFAIL, &e);
     }
 
 record:
