@@ -819,6 +819,7 @@ hc_status reader::ghes()
     const char *p = job_->base + job_->begin;
     size_t n = job_->end - job_->begin;
     last_off_ = job_->begin;
+    scan_end_ = SIZE_MAX;
     if (n > json_doc_max)
         return hc__job_fail(job_, HC_ERR_LIMIT, job_->begin, false,
                             "JSON document is larger than %zu bytes",
@@ -1058,6 +1059,7 @@ hc_status reader::ghec()
 {
     size_t n = job_->end - job_->begin;
     last_off_ = job_->begin;
+    scan_end_ = SIZE_MAX;
     if (n > json_doc_max)
         return hc__job_fail(job_, HC_ERR_LIMIT, job_->begin, false,
                             "JSON input is larger than %zu bytes",
