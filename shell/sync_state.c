@@ -243,8 +243,7 @@ int sync_state_tmp_commit(sync_state *st, const char *rel, FILE *f,
     char tmp[PATH_MAX];
     int rc = 0;
     tmp_name(rel, tmp, sizeof tmp);
-    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
-        rc = io_fail(err, "cannot write", rel);
+    if ((rc = sync_state_tmp_flush(st, rel, f, err)) != 0) {
         fclose(f);
         (void)unlinkat(st->dirfd, tmp, 0);
         return rc;
