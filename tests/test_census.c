@@ -917,6 +917,17 @@ static uint64_t census_digest(const racct *a, const int *order, int n,
             h = (h ^ (uint8_t)ai.login.ptr[j]) * 1099511628211ull;
         for (size_t j = 0; j < ai.source.len; j++)
             h = (h ^ (uint8_t)ai.source.ptr[j]) * 1099511628211ull;
+        /* Keys in the order explain and savings show them, and the key
+         * that joined the account: neither may follow key ids, which
+         * depend on which thread met a key first. */
+        for (size_t k = 0; k <= ai.n_keys; k++) {
+            hc_key_role role = HC_KEY_PRIMARY;
+            hc_str key = k < ai.n_keys ? hc_result_account_key(r, i, k, &role)
+                                       : ai.join_key;
+            h = (h ^ (uint64_t)role ^ 0x100) * 1099511628211ull;
+            for (size_t j = 0; j < key.len; j++)
+                h = (h ^ (uint8_t)key.ptr[j]) * 1099511628211ull;
+        }
     }
     tb_fini(&t, r);
     return h;

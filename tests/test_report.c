@@ -150,6 +150,42 @@ static void test_escape_write_failure(void **state)
     sink_free(&s);
 }
 
+/* --------------------------------------------------------- CSV fields */
+
+static void check_csv_field(const char *in, const char *want)
+{
+    sink s = {0};
+    assert_int_equal(hc_csv_write_field(sink_write, &s, in, strlen(in)), HC_OK);
+    assert_string_equal(s.data ? s.data : "", want);
+    sink_free(&s);
+}
+
+static void test_csv_field_cases(void **state)
+{
+    (void)state;
+    check_csv_field("", "");
+    check_csv_field("plain@x.example", "plain@x.example");
+    check_csv_field("a,b", "\"a,b\"");
+    check_csv_field("say \"hi\"", "\"say \"\"hi\"\"\"");
+    check_csv_field("two\nlines", "\"two\nlines\"");
+    /* What a spreadsheet would run as a formula is shown as text. */
+    check_csv_field("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"");
+    check_csv_field("=1+1@x.example", "'=1+1@x.example");
+    check_csv_field("+1", "'+1");
+    check_csv_field("-1", "'-1");
+    check_csv_field("@SUM(A1)", "'@SUM(A1)");
+    check_csv_field("\tx", "'\tx");
+    check_csv_field("\rx", "\"'\rx\"");
+    check_csv_field("a=b", "a=b"); /* only a leading sign matters */
+
+    sink s = {0};
+    s.fail_after = 1;
+    assert_int_equal(hc_csv_write_field(sink_write, &s, "abc", 3), HC_ERR_IO);
+    assert_int_equal(hc_csv_write_field(NULL, &s, "abc", 3), HC_ERR_ARG);
+    assert_int_equal(hc_csv_write_field(sink_write, &s, NULL, 1), HC_ERR_ARG);
+    sink_free(&s);
+}
+
 /*
  * The reference: every well-formed UTF-8 sequence and every proper prefix
  * of one, found by encoding each scalar value, so that "maximal subpart"
@@ -1108,6 +1144,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_cases),
         cmocka_unit_test(test_escape_write_failure),
+        cmocka_unit_test(test_csv_field_cases),
         cmocka_unit_test(test_escape_random_roundtrip),
         cmocka_unit_test(test_pseudonymize_rfc4231),
         cmocka_unit_test(test_read_github_pages),

@@ -296,6 +296,36 @@ static size_t sort_unique(uint32_t *k, size_t n)
     return m;
 }
 
+static int cmp_key_bytes(const void *pa, const void *pb, void *set)
+{
+    return cmp_bytes(hc_hset_key(set, *(const uint32_t *)pa),
+                     hc_hset_key(set, *(const uint32_t *)pb));
+}
+
+/*
+ * Orders n distinct key ids by their bytes. Key ids follow the order in
+ * which threads first met the keys, so a list in id order would make the
+ * keys explain shows, the email savings proposes and the key an extended
+ * join names depend on thread timing and input order.
+ */
+static void order_by_bytes(hc_hset *set, uint32_t *k, size_t n)
+{
+    if (n < 2)
+        return;
+    if (n > KEYS_SHORT) {
+        qsort_r(k, n, sizeof *k, cmp_key_bytes, set);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t v = k[i];
+        hc_str vs = hc_hset_key(set, v);
+        size_t j = i;
+        for (; j > 0 && cmp_bytes(hc_hset_key(set, k[j - 1]), vs) > 0; j--)
+            k[j] = k[j - 1];
+        k[j] = v;
+    }
+}
+
 /* ---- run state ----------------------------------------------------------- */
 
 typedef struct run {
@@ -424,6 +454,8 @@ static hc_status build_accounts(run *st, bool with_ghes)
                     r->merged_keys[mk++] = gk[y];
             }
             size_t m = sort_unique(r->merged_keys + start, mk - start);
+            if (c->key_bytes)
+                order_by_bytes(c->keys, r->merged_keys + start, m);
             mk = start + m;
             if (pass)
                 nver = m;

@@ -410,15 +410,14 @@ done:
 }
 
 /*
- * Writes the cell, quoted per RFC 4180 when it holds a quote, comma, CR or
- * LF. A cell that a spreadsheet would run as a formula (leading = + - @ tab
- * CR) gets a leading apostrophe: reports are opened in spreadsheets, and an
- * email local part may begin with '='.
+ * Writes one field, quoted per RFC 4180 when it holds a quote, comma, CR or
+ * LF. A field that a spreadsheet would run as a formula (leading = + - @
+ * tab CR) gets a leading apostrophe: reports are opened in spreadsheets,
+ * and an email local part may begin with '='.
  */
-static void cell_emit(hc__out *o, const hc__buf *cell, int last)
+void hc__out_csv_field(hc__out *o, const void *p, size_t n)
 {
-    const char *s = cell->data;
-    size_t n = cell->len;
+    const char *s = p;
     int quote = 0;
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == '"' || s[i] == ',' || s[i] == '\r' || s[i] == '\n';
@@ -434,10 +433,28 @@ static void cell_emit(hc__out *o, const hc__buf *cell, int last)
         hc__out_char(o, '"');
         start = i + 1;
     }
-    if (n > start) /* s may be NULL for an empty cell */
+    if (n > start) /* s may be NULL for an empty field */
         hc__out_write(o, s + start, n - start);
     if (quote)
         hc__out_char(o, '"');
+}
+
+hc_status hc_csv_write_field(hc_write_fn fn, void *ctx, const void *s,
+                             size_t len)
+{
+    char buf[1024];
+    hc__out o;
+
+    if (!fn || (!s && len))
+        return HC_ERR_ARG;
+    hc__out_init(&o, fn, ctx, buf, sizeof buf);
+    hc__out_csv_field(&o, s, len);
+    return hc__out_flush(&o);
+}
+
+static void cell_emit(hc__out *o, const hc__buf *cell, int last)
+{
+    hc__out_csv_field(o, cell->data, cell->len);
     hc__out_char(o, last ? '\n' : ',');
 }
 

@@ -40,6 +40,9 @@ void hc__out_json_string(hc__out *o, const void *s, size_t n);
 /* The same without the enclosing quotes, to build one literal in pieces. */
 void hc__out_json_body(hc__out *o, const void *s, size_t n);
 /* Hands buffered bytes to fn; returns the sink's status (first failure). */
+/* One CSV field with the formula guard (see hc_csv_write_field). */
+void hc__out_csv_field(hc__out *o, const void *s, size_t n);
+
 hc_status hc__out_flush(hc__out *o);
 
 /*

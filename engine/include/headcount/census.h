@@ -218,7 +218,11 @@ typedef enum hc_key_role {
     HC_KEY_VERIFIED,    /* GHEC verified email */
 } hc_key_role;
 
-/* The j-th normalized key of account i (j < n_keys); borrowed. */
+/* The j-th normalized key of account i (j < n_keys); borrowed. GHES: the
+ * primary email, then the other emails as the export lists them; GHEC:
+ * identity values, then verified emails, each role in byte order (merged
+ * over repeated rows of one login), so the order never depends on input
+ * order or threads. */
 HC_API hc_str hc_result_account_key(const hc_result *result, size_t i, size_t j,
                                     hc_key_role *role);
 

@@ -65,6 +65,14 @@ HC_API HC_NODISCARD hc_status hc_summary_write_json(const hc_result *result,
 HC_API HC_NODISCARD hc_status hc_json_write_string(hc_write_fn fn, void *ctx,
                                                    const void *s, size_t len);
 
+/* Writes s as one CSV field, the way the CSV report writes its cells:
+ * quoted per RFC 4180 when it holds '"', ',', CR or LF, and prefixed with
+ * an apostrophe when it begins with = + - @ tab or CR, so a spreadsheet
+ * shows it as text instead of running it as a formula. Returns HC_OK,
+ * HC_ERR_ARG or the callback's failure. */
+HC_API HC_NODISCARD hc_status hc_csv_write_field(hc_write_fn fn, void *ctx,
+                                                 const void *s, size_t len);
+
 /*
  * "hmac-sha256:" followed by 64 lowercase hex digits of
  * HMAC-SHA256(hmac_key, key), where key is a normalized key. out must hold
