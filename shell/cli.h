@@ -44,6 +44,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Prints "headcount: message" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Flushes stdout and reports a write error on it (full disk, closed file):
+ * returns code unchanged when all output went out, else CLI_EX_IOERR in
+ * place of a success (0, or 1 for "no match"/"differ") after a message.
+ * Idempotent; main calls it after every command.
+ */
+int cli_stdout_check(int code);
+
 int cli_count_main(int argc, char **argv);
 int cli_explain_main(int argc, char **argv);
 int cli_savings_main(int argc, char **argv);

@@ -61,6 +61,7 @@ int cli_count_main(int argc, char **argv)
     hc_domains *d = NULL;
     hc_result *r = NULL;
     cli_secret key = {0};
+    cli_report_file rf = {0};
 
     for (int i = 1; i < argc; i++) {
         int k = cli_inputs_parse(&in, "count", argc, argv, &i);
@@ -72,9 +73,13 @@ int cli_count_main(int argc, char **argv)
             continue;
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
-        } else if ((strcmp(argv[i], "--report") == 0 ||
-                    strcmp(argv[i], "--pseudonymize") == 0) &&
-                   i + 1 < argc) {
+        } else if (strcmp(argv[i], "--report") == 0 ||
+                   strcmp(argv[i], "--pseudonymize") == 0) {
+            if (i + 1 >= argc) {
+                code = cli_usage_error("count", "option %s needs a value",
+                                       argv[i]);
+                goto done;
+            }
             if (argv[i][2] == 'r')
                 report = argv[++i];
             else
@@ -88,6 +93,11 @@ int cli_count_main(int argc, char **argv)
         code = cli_usage_error("count", "--report must end in .json or .csv");
         goto done;
     }
+    if (keyfile && !report) {
+        code = cli_usage_error("count", "--pseudonymize applies to the "
+                                        "--report file; give --report");
+        goto done;
+    }
     if (keyfile && (code = cli_secret_load(keyfile, &key)) != 0)
         goto done;
 
@@ -99,7 +109,7 @@ int cli_count_main(int argc, char **argv)
         hc_report_options ro = {0};
         ro.hmac_key = keyfile ? key.data : NULL;
         ro.hmac_key_len = key.len;
-        code = cli_write_report(r, report, &ro);
+        code = cli_report_prepare(&rf, r, report, &ro);
         if (code)
             goto done;
     }
@@ -115,9 +125,11 @@ int cli_count_main(int argc, char **argv)
     } else {
         cli_print_summary(stdout, r, elapsed);
     }
-    if (fflush(stdout) != 0)
-        code = CLI_EX_IOERR;
+    /* The report replaces the old one only once the summary is out. */
+    if ((code = cli_stdout_check(code)) == 0 && report)
+        code = cli_report_commit(&rf);
 done:
+    cli_report_discard(&rf);
     cli_secret_wipe(&key);
     hc_result_destroy(r);
     hc_census_destroy(c);

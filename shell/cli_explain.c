@@ -240,14 +240,11 @@ done:
 
 /* ---- savings ------------------------------------------------------------ */
 
-typedef struct fix {
-    size_t account; /* GHES account whose primary email should change */
-    hc_str to;      /* the email that would join it to the target */
-} fix;
-
 /* The email that joins an account to person target under policy github:
- * its GHEC identity (SAML NameID first) or verified email, or the primary
- * email of its first GHES account. */
+ * its GHEC identity value or verified email (each class in byte order, so
+ * the first one listed), or the primary email of its first GHES account.
+ * Empty when there is none: a GHES account without a valid primary email
+ * joins nobody, whatever other emails it has. */
 static hc_str target_email(const hc_result *r, size_t target)
 {
     size_t first = hc_result_person_account(r, target, 0);
@@ -257,6 +254,74 @@ static hc_str target_email(const hc_result *r, size_t target)
     if (a.kind == HC_ACCOUNT_GHES)
         return a.key;
     return a.n_keys ? hc_result_account_key(r, first, 0, NULL) : none;
+}
+
+typedef enum fix_format { FIX_TEXT, FIX_JSON, FIX_CSV } fix_format;
+
+/*
+ * Prints the fix for account ai (info a) of a person that should join the
+ * kept account ta: a GHES account changes its primary email to `to`; a
+ * second GHEC account is removed from the enterprise. CSV rows carry the
+ * group, its seats and saving; n is the number of fixes printed before.
+ */
+static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
+                      const hc_account_info *ta, hc_str to, fix_format fmt,
+                      size_t group, size_t seats, size_t n)
+{
+    bool ghes = a->kind == HC_ACCOUNT_GHES;
+    hc_str none = {"", 0};
+    if (fmt == FIX_JSON) {
+        printf("%s{\"action\":\"%s\",\"account\":", n ? "," : "",
+               ghes ? "change_primary_email" : "remove_ghec_account");
+        json_account(r, ai);
+        if (ghes) {
+            printf(",\"change_primary_email_to\":");
+            jstr(to);
+        }
+        putchar('}');
+    } else if (fmt == FIX_CSV) {
+        printf("%zu,%zu,%zu,", group, seats, seats - 1);
+        cli_csv_field(stdout, ghes ? a->source : none);
+        if (ghes)
+            printf(",%llu,", (unsigned long long)a->ghes_id);
+        else
+            printf(",,");
+        cli_csv_field(stdout, a->login);
+        putchar(',');
+        cli_csv_field(stdout, ghes ? a->key : none);
+        putchar(',');
+        cli_csv_field(stdout, ghes ? to : none);
+        putchar(',');
+        /* The kept account: a GHEC login, or HOST:ID. */
+        char id[HC_SOURCE_NAME_MAX + 24];
+        hc_str keep = ta->login;
+        if (ta->kind == HC_ACCOUNT_GHES) {
+            int k = snprintf(id, sizeof id, "%.*s:%llu", (int)ta->source.len,
+                             ta->source.ptr, (unsigned long long)ta->ghes_id);
+            size_t len = k < 0 ? 0 : (size_t)k;
+            keep = (hc_str){id, len < sizeof id ? len : sizeof id - 1};
+        }
+        cli_csv_field(stdout, keep);
+        printf(",%s\n", ghes ? "change_primary_email" : "remove_ghec_account");
+    } else if (!ghes) {
+        printf("  - second GHEC account ");
+        cli_print_str(stdout, a->login);
+        printf(": one person holds two GHEC accounts; "
+               "remove one from the enterprise\n");
+    } else {
+        printf("  - on ");
+        cli_print_str(stdout, a->source);
+        printf(" change the primary email of ");
+        cli_print_str(stdout, a->login);
+        printf(" (id %llu) from ", (unsigned long long)a->ghes_id);
+        if (a->key.len)
+            cli_print_str(stdout, a->key);
+        else
+            printf("(none)");
+        printf(" to ");
+        cli_print_str(stdout, to);
+        putchar('\n');
+    }
 }
 
 static int cmp_group(const void *pa, const void *pb, void *ctx)
@@ -337,7 +402,7 @@ int cli_savings_main(int argc, char **argv)
                (unsigned long long)sum.extended_seats);
     else if (csv)
         printf("group,seats,saving,host,id,login,current_primary_email,"
-               "change_primary_email_to,joins\n");
+               "change_primary_email_to,joins,action\n");
     else
         printf("Potential savings: %llu seat%s (github %llu, extended %llu)\n",
                (unsigned long long)sum.potential_savings,
@@ -345,6 +410,7 @@ int cli_savings_main(int argc, char **argv)
                (unsigned long long)sum.github_seats,
                (unsigned long long)sum.extended_seats);
 
+    fix_format fmt = json ? FIX_JSON : csv ? FIX_CSV : FIX_TEXT;
     size_t groups = 0;
     for (size_t i = 0; i < n;) {
         hc_person_info head;
@@ -357,10 +423,19 @@ int cli_savings_main(int argc, char **argv)
                 break;
             j++;
         }
-        /* The first person in order is the target: a GHEC account sorts
-         * first, else the GHES account with the smallest host:id. */
+        /* The target is the first person in order that has an email: a
+         * GHEC account sorts first, else the GHES account with the
+         * smallest host:id. */
         size_t target = order[i];
-        hc_str to = target_email(r, target);
+        hc_str to = {"", 0};
+        for (size_t x = i; x < j; x++) {
+            hc_str e = target_email(r, order[x]);
+            if (e.len) {
+                target = order[x];
+                to = e;
+                break;
+            }
+        }
         hc_account_info ta;
         hc_result_account(r, hc_result_person_account(r, target, 0), &ta);
         groups++;
@@ -376,56 +451,16 @@ int cli_savings_main(int argc, char **argv)
             putchar('\n');
         }
         size_t nfix = 0;
-        for (size_t x = i + 1; x < j; x++) {
+        for (size_t x = i; x < j; x++) {
+            if (order[x] == target)
+                continue;
             hc_person_info px;
             hc_result_person(r, order[x], &px);
             for (size_t y = 0; y < px.n_accounts; y++) {
                 size_t ai = hc_result_person_account(r, order[x], y);
                 hc_account_info a;
                 hc_result_account(r, ai, &a);
-                if (a.kind != HC_ACCOUNT_GHES) {
-                    if (!json && !csv) {
-                        printf("  - second GHEC account ");
-                        cli_print_str(stdout, a.login);
-                        printf(": one person holds two GHEC accounts; "
-                               "remove one from the enterprise\n");
-                    }
-                    continue;
-                }
-                if (json) {
-                    printf("%s{\"account\":", nfix++ ? "," : "");
-                    json_account(r, ai);
-                    printf(",\"change_primary_email_to\":");
-                    jstr(to);
-                    putchar('}');
-                } else if (csv) {
-                    printf("%zu,%zu,%zu,", groups, j - i, j - i - 1);
-                    cli_csv_field(stdout, a.source);
-                    printf(",%llu,", (unsigned long long)a.ghes_id);
-                    cli_csv_field(stdout, a.login);
-                    putchar(',');
-                    cli_csv_field(stdout, a.key);
-                    putchar(',');
-                    cli_csv_field(stdout, to);
-                    putchar(',');
-                    cli_csv_field(stdout, ta.kind == HC_ACCOUNT_GHEC
-                                              ? ta.login
-                                              : ta.source);
-                    putchar('\n');
-                } else {
-                    printf("  - on ");
-                    cli_print_str(stdout, a.source);
-                    printf(" change the primary email of ");
-                    cli_print_str(stdout, a.login);
-                    printf(" (id %llu) from ", (unsigned long long)a.ghes_id);
-                    if (a.key.len)
-                        cli_print_str(stdout, a.key);
-                    else
-                        printf("(none)");
-                    printf(" to ");
-                    cli_print_str(stdout, to);
-                    putchar('\n');
-                }
+                print_fix(r, ai, &a, &ta, to, fmt, groups, j - i, nfix++);
             }
         }
         if (json)

@@ -3,7 +3,9 @@
  * `help COMMAND`, and dispatch to the subcommands. Unknown commands and
  * options exit 64 with a one-line hint, as sysexits(3) prescribes.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,7 +75,20 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CLI_EX_USAGE;
 }
 
-int main(int argc, char **argv)
+int cli_stdout_check(int code)
+{
+    static bool reported;
+    int e = fflush(stdout) != 0 ? errno : 0;
+    if (!e && !ferror(stdout))
+        return code;
+    if (!reported)
+        cli_errorf("stdout: cannot write%s%s", e ? ": " : "",
+                   e ? strerror(e) : "");
+    reported = true;
+    return code == CLI_EX_OK || code == 1 ? CLI_EX_IOERR : code;
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr,
@@ -125,4 +140,9 @@ int main(int argc, char **argv)
             return CLI_EX_OK;
         }
     return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    return cli_stdout_check(run(argc, argv));
 }

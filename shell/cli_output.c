@@ -25,22 +25,8 @@ void cli_print_str(FILE *f, hc_str s)
 
 void cli_csv_field(FILE *f, hc_str s)
 {
-    bool quote = false;
-    for (size_t i = 0; i < s.len; i++)
-        if (s.ptr[i] == ',' || s.ptr[i] == '"' || s.ptr[i] == '\n' ||
-            s.ptr[i] == '\r')
-            quote = true;
-    if (!quote) {
-        fwrite(s.ptr, 1, s.len, f);
-        return;
-    }
-    fputc('"', f);
-    for (size_t i = 0; i < s.len; i++) {
-        if (s.ptr[i] == '"')
-            fputc('"', f);
-        fputc(s.ptr[i], f);
-    }
-    fputc('"', f);
+    hc_status st = hc_csv_write_field(hc_write_file, f, s.ptr, s.len);
+    (void)st; /* a write error stays on f's error flag for the final check */
 }
 
 void cli_json_str(FILE *f, hc_str s)
@@ -100,34 +86,30 @@ void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms)
     fprintf(f, "  Elapsed: %llu ms\n", (unsigned long long)elapsed_ms);
 }
 
-int cli_write_report(const hc_result *r, const char *path,
-                     const hc_report_options *o)
+int cli_report_prepare(cli_report_file *rf, const hc_result *r,
+                       const char *path, const hc_report_options *o)
 {
     size_t n = strlen(path);
     bool csv = n >= 4 && strcmp(path + n - 4, ".csv") == 0;
-    char *tmp = malloc(n + 16);
-    char *dircopy = strdup(path);
-    int code = 0, fd = -1;
-    FILE *f = NULL;
-    if (!tmp || !dircopy) {
+    rf->path = path;
+    rf->tmp = malloc(n + 16);
+    if (!rf->tmp) {
         cli_errorf("out of memory");
-        code = CLI_EX_SOFTWARE;
-        goto done;
+        return CLI_EX_SOFTWARE;
     }
-    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-    fd = mkstemp(tmp);
+    snprintf(rf->tmp, n + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(rf->tmp);
     if (fd < 0) {
         cli_errorf("%s: cannot create: %s", path, strerror(errno));
-        code = CLI_EX_IOERR; /* nothing was created */
-        free(tmp);
-        tmp = NULL;
-        goto done;
+        free(rf->tmp); /* nothing was created */
+        rf->tmp = NULL;
+        return CLI_EX_IOERR;
     }
-    f = fdopen(fd, "w");
+    FILE *f = fdopen(fd, "w");
     if (!f) {
         close(fd);
-        code = CLI_EX_IOERR;
-        goto done;
+        cli_report_discard(rf);
+        return CLI_EX_IOERR;
     }
     hc_status st = csv ? hc_report_write_csv(r, o, hc_write_file, f)
                        : hc_report_write_json(r, o, hc_write_file, f);
@@ -135,31 +117,41 @@ int cli_write_report(const hc_result *r, const char *path,
         st = HC_ERR_IO;
     if (fclose(f) != 0 && st == HC_OK)
         st = HC_ERR_IO;
-    f = NULL;
     if (st != HC_OK) {
         cli_errorf("%s: cannot write report: %s", path, hc_status_str(st));
-        code = hc_status_exit_code(st);
-        goto done;
+        cli_report_discard(rf);
+        return hc_status_exit_code(st);
     }
-    if (rename(tmp, path) != 0) {
-        cli_errorf("%s: cannot rename into place: %s", path, strerror(errno));
-        code = CLI_EX_IOERR;
-        goto done;
+    return 0;
+}
+
+int cli_report_commit(cli_report_file *rf)
+{
+    if (rename(rf->tmp, rf->path) != 0) {
+        cli_errorf("%s: cannot rename into place: %s", rf->path,
+                   strerror(errno));
+        cli_report_discard(rf);
+        return CLI_EX_IOERR;
     }
-    free(tmp);
-    tmp = NULL;
-    int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY);
+    free(rf->tmp);
+    rf->tmp = NULL;
+    char *dircopy = strdup(rf->path);
+    int dfd = dircopy ? open(dirname(dircopy), O_RDONLY | O_DIRECTORY) : -1;
     if (dfd >= 0) {
         fsync(dfd); /* the rename itself must survive a crash */
         close(dfd);
     }
-done:
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
     free(dircopy);
-    return code;
+    return 0;
+}
+
+void cli_report_discard(cli_report_file *rf)
+{
+    if (rf->tmp) {
+        unlink(rf->tmp);
+        free(rf->tmp);
+        rf->tmp = NULL;
+    }
 }
 
 int cli_secret_load(const char *path, cli_secret *out)

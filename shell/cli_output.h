@@ -14,13 +14,24 @@
 void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms);
 
 /*
- * Writes the report of r to path (.json or .csv chosen by the suffix):
- * to a temporary file in the same directory, fsync, rename over path,
- * fsync the directory. On failure nothing is left behind and an existing
- * file at path is untouched. Returns an exit code (0 on success).
+ * A report written in two steps, so that it replaces the file at path only
+ * when everything else the command does has succeeded.
+ * cli_report_prepare writes the report of r (.json or .csv chosen by the
+ * suffix of path) to a temporary file in the same directory and fsyncs it;
+ * cli_report_commit renames it over path and fsyncs the directory;
+ * cli_report_discard removes it. On any failure nothing is left behind and
+ * an existing file at path is untouched. path is borrowed until commit or
+ * discard. Both return an exit code (0 on success).
  */
-int cli_write_report(const hc_result *r, const char *path,
-                     const hc_report_options *o);
+typedef struct cli_report_file {
+    const char *path;
+    char *tmp; /* NULL when nothing is pending */
+} cli_report_file;
+
+int cli_report_prepare(cli_report_file *rf, const hc_result *r,
+                       const char *path, const hc_report_options *o);
+int cli_report_commit(cli_report_file *rf);
+void cli_report_discard(cli_report_file *rf);
 
 /* A secret read from a file; wiped and freed by cli_secret_wipe. */
 typedef struct cli_secret {
@@ -41,7 +52,8 @@ void cli_secret_wipe(cli_secret *s);
  * the terminal. */
 void cli_print_str(FILE *f, hc_str s);
 
-/* Writes s to f as one RFC 4180 CSV field (quoted when needed). */
+/* Writes s to f as one RFC 4180 CSV field (quoted when needed, with the
+ * report's guard against spreadsheet formulas). */
 void cli_csv_field(FILE *f, hc_str s);
 
 /* Writes s to f as a JSON string literal; write errors surface at the

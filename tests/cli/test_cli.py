@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""The counting commands end to end, on the small fixtures in
+tests/data/cli: what `savings` proposes in each format (a second GHEC
+account to remove, a primary email to change, a target that has no email
+of its own skipped), the spreadsheet formula guard of its CSV, output that
+does not depend on input order or thread count, write errors on stdout
+(exit 74, and a --report file replaced only when the summary went out),
+and usage errors of `count`.
+
+usage: test_cli.py PATH/TO/headcount"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+BIN = sys.argv[1]
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.environ.get("HC_TEST_DATA", os.path.join(HERE, "..", "data"))
+GHES = os.path.join(DATA, "cli", "ghe-a.json")
+GHEC = os.path.join(DATA, "cli", "consumed-licenses.json")
+INPUTS = ["--verified-domains", "corp.example", "--ghes", GHES,
+          "--ghec", GHEC]
+# The same inputs read in the other order, with more threads: key ids
+# (which follow the order keys are first met) come out different.
+INPUTS_SWAPPED = ["--threads", "2", "--ghec", GHEC,
+                  "--verified-domains", "corp.example", "--ghes", GHES]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(*args, stdout=subprocess.PIPE):
+    p = subprocess.run([BIN, *args], stdout=stdout, stderr=subprocess.PIPE)
+    out = p.stdout.decode() if p.stdout is not None else ""
+    return p.returncode, out, p.stderr.decode()
+
+
+def test_savings_formats():
+    rc, text, err = run("savings", *INPUTS)
+    check(rc == 0, f"savings exits 0, got {rc}: {err}")
+    check("Potential savings: 3 seats (github 7, extended 4)" in text,
+          "savings text: the totals")
+    check("second GHEC account amy-old" in text,
+          "savings text: the second GHEC account is named")
+    check("change the primary email of nomail (id 7) from (none) to "
+          "kim@corp.example" in text,
+          "savings text: a keyless account takes the kept one's email")
+
+    rc, csv, err = run("savings", "--csv", *INPUTS)
+    check(rc == 0, f"savings --csv exits 0, got {rc}: {err}")
+    want = (
+        "group,seats,saving,host,id,login,current_primary_email,"
+        "change_primary_email_to,joins,action\n"
+        "1,2,1,,,amy-old,,,amy-corp,remove_ghec_account\n"
+        "2,2,1,ghe-a.corp.example,5,eve,eve@home.example,"
+        "'=cmd@corp.example,eve-corp,change_primary_email\n"
+        "3,2,1,ghe-a.corp.example,7,nomail,,kim@corp.example,"
+        "ghe-a.corp.example:8,change_primary_email\n")
+    check(csv == want, "savings --csv rows:\n" + csv)
+
+    rc, js, err = run("savings", "--json", *INPUTS)
+    check(rc == 0, f"savings --json exits 0, got {rc}: {err}")
+    doc = json.loads(js)
+    check(doc["potential_savings"] == 3, "savings --json: potential_savings")
+    fixes = [(f["action"], f["account"]["login"],
+              f.get("change_primary_email_to"))
+             for g in doc["groups"] for f in g["fixes"]]
+    check(fixes == [("remove_ghec_account", "amy-old", None),
+                    ("change_primary_email", "eve", "=cmd@corp.example"),
+                    ("change_primary_email", "nomail", "kim@corp.example")],
+          f"savings --json fixes: {fixes}")
+    keeps = [g["keep"]["login"] for g in doc["groups"]]
+    check(keeps == ["amy-corp", "eve-corp", "kim"], f"kept: {keeps}")
+    # Every seat the summary saves is one fix row.
+    check(sum(g["saving"] for g in doc["groups"]) == 3,
+          "the savings of the groups add up")
+
+
+def test_order_and_threads():
+    for cmd in (["savings", "--json"], ["savings", "--csv"],
+                ["explain", "--json", "zed-corp"],
+                ["explain", "--json", "amy@corp.example"],
+                ["explain", "--json", "--policy", "extended",
+                 "ghe-a.corp.example:5"]):
+        a = run(*cmd, *INPUTS)
+        b = run(*cmd, *INPUTS_SWAPPED)
+        check(a[0] == b[0] and a[1] == b[1],
+              f"{' '.join(cmd)}: the same output for either input order\n"
+              f"{a[1]}\n{b[1]}")
+    rc, js, _ = run("explain", "--json", "zed-corp", *INPUTS_SWAPPED)
+    emails = [e["key"] for e in json.loads(js)["account"]["emails"]]
+    check(emails == ["a.zed@corp.example", "zed@corp.example"],
+          f"explain lists verified emails in byte order: {emails}")
+
+
+def test_stdout_errors(tmp):
+    if not os.path.exists("/dev/full"):
+        print("skip: no /dev/full")
+        return
+    report = os.path.join(tmp, "r.json")
+    rc, _, err = run("count", *INPUTS, "--report", report)
+    check(rc == 0 and os.path.exists(report), f"count --report: {err}")
+    other = os.path.join(tmp, "other.json")
+    rc, _, err = run("count", "--ghes", GHES, "--report", other)
+    check(rc == 0, f"count --report other: {err}")
+    with open(report, "rb") as f:
+        before = f.read()
+    cases = [["count", *INPUTS], ["count", "--json", *INPUTS],
+             ["explain", "kim", *INPUTS], ["savings", *INPUTS],
+             ["savings", "--csv", *INPUTS], ["savings", "--json", *INPUTS],
+             ["diff", report, other], ["help", "count"],
+             # The report must stay as it was: the new one was complete,
+             # but the command failed.
+             ["count", "--ghes", GHES, "--report", report]]
+    with open("/dev/full", "wb") as full:
+        for args in cases:
+            rc, _, err = run(*args, stdout=full)
+            check(rc == 74, f"{' '.join(args[:2])} > /dev/full exits 74, "
+                  f"got {rc}")
+            check("stdout" in err, f"{' '.join(args[:2])}: the message "
+                  f"names stdout: {err!r}")
+    with open(report, "rb") as f:
+        check(f.read() == before, "a failed count leaves the report as it was")
+    left = sorted(os.listdir(tmp))
+    check(left == ["other.json", "r.json"], f"no temporary left: {left}")
+
+
+def test_usage():
+    for args, words in ((["count", *INPUTS, "--report"], "needs a value"),
+                        (["count", *INPUTS, "--pseudonymize", "k"],
+                         "--report")):
+        rc, out, err = run(*args)
+        check(rc == 64, f"{args[-1]}: exit 64, got {rc}")
+        check(words in err, f"{args[-1]}: message {err!r}")
+        check(out == "", f"{args[-1]}: nothing on stdout")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        test_savings_formats()
+        test_order_and_threads()
+        test_stdout_errors(tmp)
+        test_usage()
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
