@@ -133,16 +133,21 @@ int cli_diff_main(int argc, char **argv)
             j++;
         }
     }
-    long long so = (long long)hc_report_total_seats(old);
-    long long sn = (long long)hc_report_total_seats(new);
+    /* Totals are unsigned 64-bit: the change is printed as a sign and a
+     * magnitude, which no total can overflow. */
+    unsigned long long so = hc_report_total_seats(old);
+    unsigned long long sn = hc_report_total_seats(new);
+    char sign = sn >= so ? '+' : '-';
+    unsigned long long delta = sn >= so ? sn - so : so - sn;
     if (json)
         printf("],\"added\":%zu,\"removed\":%zu,\"changed\":%zu,"
-               "\"old_seats\":%lld,\"new_seats\":%lld,\"seat_change\":%lld}\n",
-               added, removed, changed, so, sn, sn - so);
+               "\"old_seats\":%llu,\"new_seats\":%llu,\"seat_change\":%s%llu}"
+               "\n",
+               added, removed, changed, so, sn, sign == '-' ? "-" : "", delta);
     else
-        printf("%zu added, %zu removed, %zu changed; seats %lld -> %lld "
-               "(%+lld)\n",
-               added, removed, changed, so, sn, sn - so);
+        printf("%zu added, %zu removed, %zu changed; seats %llu -> %llu "
+               "(%c%llu)\n",
+               added, removed, changed, so, sn, sign, delta);
     hc_report_destroy(old);
     hc_report_destroy(new);
     return added || removed || changed || so != sn ? 1 : 0;

@@ -162,8 +162,10 @@ int cli_explain_main(int argc, char **argv)
         } else
             query = argv[i];
     }
-    if (!query) {
-        code = cli_usage_error("explain", "missing QUERY");
+    if (!query || !*query) {
+        /* An empty query would match an account without any email. */
+        code = cli_usage_error("explain",
+                               query ? "QUERY is empty" : "missing QUERY");
         goto done;
     }
     if ((code = cli_inputs_run(&in, "explain", HC_RUN_PERSONS, &c, &d, &r)) !=

@@ -123,7 +123,16 @@ int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
         in->threads = (unsigned)n;
         return 1;
     }
-    default: in->verified_domains = val; return 1;
+    default:
+        /* One list: a second one silently replacing the first would count
+         * against fewer domains than the administrator named. */
+        if (in->verified_domains) {
+            cli_usage_error(cmd, "--verified-domains given twice; list every "
+                                 "domain in one value or @FILE");
+            return -1;
+        }
+        in->verified_domains = val;
+        return 1;
     }
 }
 

@@ -193,6 +193,11 @@ int cli_secret_load(const char *path, cli_secret *out)
         got--;
     if (got > 0 && buf[got - 1] == '\r')
         got--;
+    if (got == 0) {
+        free(buf);
+        cli_errorf("%s: key file holds only a line end", path);
+        return CLI_EX_DATAERR;
+    }
     out->data = buf;
     out->len = (size_t)got;
     out->cap = 4097;

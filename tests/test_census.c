@@ -212,14 +212,18 @@ static void rule_ghes_only(void **state)
     tb_ghes(&t, "ghe-1", 6, "grace", "grace@corp.example", true, NULL);
     tb_ghes(&t, "ghe-1", 7, "ghost", "", false, NULL);
     tb_ghes(&t, "ghe-2", 15, "scim-admin", "scim@corp.example", false, NULL);
+    tb_ghes(&t, "ghe-3", 15, "SCIM-Admin", "", false, NULL);
+    tb_ghes(&t, "ghe-3", 16, "GHOST", "", false, NULL);
+    /* Case folds letters only: CR (0x0d | 0x20 == '-') is no '-'. */
+    tb_ghes(&t, "ghe-3", 17, "scim\radmin", "", false, NULL);
     hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
     hc_summary s = summary_of(r);
-    assert_int_equal(s.total_seats_consumed, 3);
-    assert_int_equal(s.keyless_accounts, 2);
+    assert_int_equal(s.total_seats_consumed, 4);
+    assert_int_equal(s.keyless_accounts, 3);
     assert_int_equal(s.suspended_accounts, 1);
-    assert_int_equal(s.system_accounts, 2);
-    assert_int_equal(s.ghes_accounts, 4);
-    assert_int_equal(s.ghes_only_persons, 3);
+    assert_int_equal(s.system_accounts, 4);
+    assert_int_equal(s.ghes_accounts, 5);
+    assert_int_equal(s.ghes_only_persons, 4);
     tb_fini(&t, r);
 }
 

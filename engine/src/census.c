@@ -313,8 +313,16 @@ static bool is_system_login(hc_str login)
         if (login.len != n)
             continue;
         size_t j = 0;
-        while (j < n && (login.ptr[j] | 0x20) == s[j])
+        /* ASCII case folding of letters only: folding every byte with
+         * | 0x20 would take "scim\radmin" for "scim-admin". */
+        while (j < n) {
+            char ch = login.ptr[j];
+            if (ch >= 'A' && ch <= 'Z')
+                ch = (char)(ch - 'A' + 'a');
+            if (ch != s[j])
+                break;
             j++;
+        }
         if (j == n)
             return true;
     }

@@ -5,7 +5,7 @@ account to remove, a primary email to change, a target that has no email
 of its own skipped), the spreadsheet formula guard of its CSV, output that
 does not depend on input order or thread count, write errors on stdout
 (exit 74, and a --report file replaced only when the summary went out),
-and usage errors of `count`.
+totals near 2^64 in `diff`, and usage errors.
 
 usage: test_cli.py PATH/TO/headcount"""
 import json
@@ -130,14 +130,49 @@ def test_stdout_errors(tmp):
     check(left == ["other.json", "r.json"], f"no temporary left: {left}")
 
 
-def test_usage():
-    for args, words in ((["count", *INPUTS, "--report"], "needs a value"),
-                        (["count", *INPUTS, "--pseudonymize", "k"],
-                         "--report")):
+def test_diff_totals(tmp):
+    """Totals near 2^64 print as they are, with a signed change."""
+    old = os.path.join(tmp, "big.json")
+    new = os.path.join(tmp, "none.json")
+    with open(old, "w") as f:
+        f.write('{"total_seats_consumed": 18446744073709551615, "users": []}')
+    with open(new, "w") as f:
+        f.write('{"total_seats_consumed": 0, "users": []}')
+    rc, out, err = run("diff", old, new)
+    check(rc == 1, f"diff of different totals exits 1, got {rc}: {err}")
+    check("seats 18446744073709551615 -> 0 (-18446744073709551615)" in out,
+          f"diff text totals: {out!r}")
+    rc, out, err = run("diff", "--json", new, old)
+    doc = json.loads(out)
+    check(doc["seat_change"] == 18446744073709551615 and
+          doc["old_seats"] == 0, f"diff --json totals: {out!r}")
+    rc, out, err = run("diff", "--json", old, new)
+    check(json.loads(out)["seat_change"] == -18446744073709551615,
+          f"diff --json negative change: {out!r}")
+    os.unlink(old)
+    os.unlink(new)
+
+
+def test_usage(tmp):
+    key = os.path.join(tmp, "newline.key")
+    with open(key, "w") as f:
+        f.write("\n")
+    os.chmod(key, 0o600)
+    for args, code, words in (
+            (["count", *INPUTS, "--report"], 64, "needs a value"),
+            (["count", *INPUTS, "--pseudonymize", "k"], 64, "--report"),
+            (["count", *INPUTS, "--verified-domains", "x.example"], 64,
+             "twice"),
+            (["explain", *INPUTS, ""], 64, "QUERY is empty"),
+            (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
+              "--pseudonymize", key], 65, "line end")):
         rc, out, err = run(*args)
-        check(rc == 64, f"{args[-1]}: exit 64, got {rc}")
-        check(words in err, f"{args[-1]}: message {err!r}")
-        check(out == "", f"{args[-1]}: nothing on stdout")
+        check(rc == code, f"{args[-2:]}: exit {code}, got {rc}")
+        check(words in err, f"{args[-2:]}: message {err!r}")
+        check(out == "", f"{args[-2:]}: nothing on stdout")
+    check(not os.path.exists(os.path.join(tmp, "p.json")),
+          "no report after a bad key file")
+    os.unlink(key)
 
 
 def main():
@@ -145,7 +180,8 @@ def main():
         test_savings_formats()
         test_order_and_threads()
         test_stdout_errors(tmp)
-        test_usage()
+        test_diff_totals(tmp)
+        test_usage(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
