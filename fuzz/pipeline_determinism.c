@@ -11,7 +11,8 @@
  * source by source, and each summary internally consistent. A third census
  * built summary_only (no logins, no key bytes without verified domains),
  * counted on the summary-only path, must give the same summary and summary
- * JSON.
+ * JSON. What explain and savings read must agree too: every account in
+ * result order with its person, rule, join key and keys in listed order.
  */
 #include "fuzz_common.h"
 
@@ -19,7 +20,7 @@
 
 typedef struct outputs {
     hc_summary sum;
-    fuzz_mem json, csv, summary;
+    fuzz_mem json, csv, summary, accounts;
     size_t n_sources;
     hc_source_info src[SOURCES_MAX];
 } outputs;
@@ -51,6 +52,35 @@ static void sources_same(const outputs *a, const outputs *b)
     }
 }
 
+static void put(fuzz_mem *m, const void *p, size_t n)
+{
+    FUZZ_OK(fuzz_mem_write(m, &n, sizeof n));
+    if (n)
+        FUZZ_OK(fuzz_mem_write(m, p, n));
+}
+
+/* Every account as explain shows it; person indexes are in result order,
+ * which is itself deterministic. */
+static void dump_accounts(const hc_result *r, fuzz_mem *m)
+{
+    for (size_t i = 0; i < hc_result_account_count(r); i++) {
+        hc_account_info a;
+        hc_result_account(r, i, &a);
+        uint64_t v[5] = {(uint64_t)a.kind, a.ghes_id, (uint64_t)a.exclusion,
+                         (uint64_t)a.person, (uint64_t)a.rule};
+        put(m, v, sizeof v);
+        put(m, a.source.ptr, a.source.len);
+        put(m, a.login.ptr, a.login.len);
+        put(m, a.join_key.ptr, a.join_key.len);
+        for (size_t k = 0; k < a.n_keys; k++) {
+            hc_key_role role;
+            hc_str key = hc_result_account_key(r, i, k, &role);
+            put(m, &role, sizeof role);
+            put(m, key.ptr, key.len);
+        }
+    }
+}
+
 static void run(hc_census *c, hc_policy policy, outputs *o)
 {
     hc_result *r = NULL;
@@ -62,6 +92,7 @@ static void run(hc_census *c, hc_policy policy, outputs *o)
     FUZZ_OK(hc_report_write_json(r, NULL, fuzz_mem_write, &o->json));
     FUZZ_OK(hc_report_write_csv(r, NULL, fuzz_mem_write, &o->csv));
     FUZZ_OK(hc_summary_write_json(r, 0, fuzz_mem_write, &o->summary));
+    dump_accounts(r, &o->accounts);
     o->n_sources = hc_result_source_count(r);
     FUZZ_CHECK(o->n_sources <= SOURCES_MAX, "%zu sources", o->n_sources);
     for (size_t i = 0; i < o->n_sources; i++)
@@ -74,6 +105,7 @@ static void outputs_free(outputs *o)
     fuzz_mem_free(&o->json);
     fuzz_mem_free(&o->csv);
     fuzz_mem_free(&o->summary);
+    fuzz_mem_free(&o->accounts);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -104,6 +136,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    hc_policy_name(policy), o1.csv.n, o2.csv.n);
         FUZZ_CHECK(fuzz_mem_equal(&o1.summary, &o2.summary),
                    "policy %s: summary JSON differs", hc_policy_name(policy));
+        FUZZ_CHECK(fuzz_mem_equal(&o1.accounts, &o2.accounts),
+                   "policy %s: accounts, persons or keys differ",
+                   hc_policy_name(policy));
         /* The summary-only path on a summary_only census. */
         hc_result *r3 = NULL;
         hc_summary s3;
