@@ -500,22 +500,24 @@ static void test_read_github_pages(void **state)
         "]}\n";
     hc_report *r = read_text(text, HC_OK, &d);
     assert_int_equal(hc_report_total_seats(r), 4);
-    assert_int_equal(hc_report_person_count(r), 4);
-    /* Sorted by id: "" < "amy" < "c.example:20" < "zed". */
-    check_person(r, 0, "", NULL, 0);
+    /* The user without login or server id is not listed. Sorted by id:
+     * "amy" < "c.example:20" < "zed". */
+    assert_int_equal(hc_report_person_count(r), 3);
     const char *amy[] = {"amy"};
-    check_person(r, 1, "amy", amy, 1);
+    check_person(r, 0, "amy", amy, 1);
     const char *c[] = {"c.example:20", "c.example:100"};
-    check_person(r, 2, "c.example:20", c, 2);
+    check_person(r, 1, "c.example:20", c, 2);
     const char *zed[] = {"zed", "a.example:9", "b.example:9", "b.example:10"};
-    check_person(r, 3, "zed", zed, 4);
+    check_person(r, 2, "zed", zed, 4);
     hc_report_destroy(r);
 
-    /* Without total_seats_consumed the total is the number of users. */
-    r = read_text("{\"users\":[{\"github_com_login\":\"a\"},"
+    /* Without total_seats_consumed the total is the number of users,
+     * unlisted ones included. */
+    r = read_text("{\"users\":[{\"github_com_login\":\"a\"},{},"
+                  "{\"enterprise_server_user_ids\":[]},"
                   "{\"github_com_login\":\"b\"}]}",
                   HC_OK, &d);
-    assert_int_equal(hc_report_total_seats(r), 2);
+    assert_int_equal(hc_report_total_seats(r), 4);
     assert_int_equal(hc_report_person_count(r), 2);
     hc_report_destroy(r);
 

@@ -60,8 +60,9 @@ typedef struct jp {
     size_t n_ids;
     size_t cap_ids;
     person_ent *persons;
-    size_t n_persons;
+    size_t n_persons; /* users with at least one id */
     size_t cap_persons;
+    uint64_t n_users; /* every users[] entry */
     bool have_total;
     uint64_t total;
     bool saw_users;
@@ -490,11 +491,12 @@ static void split_server_id(const char *s, size_t n, size_t *host_len,
     }
     uint64_t v = 0;
     for (size_t i = colon; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10) {
-            *host_len = n;
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - d) / 10) {
+            *host_len = n; /* every id up to 2^64 - 1 is a number */
             return;
         }
-        v = v * 10 + (uint64_t)(s[i] - '0');
+        v = v * 10 + d;
     }
     *host_len = colon - 1;
     *numeric = true;
@@ -574,6 +576,12 @@ static hc_status user_elem(jp *j)
         }
         j->n_ids = first + k;
     }
+    j->n_users++;
+    /* A user naming neither a login nor a server id is nobody a diff
+     * could match; listing it would also let "{}," (three bytes) cost a
+     * hundred bytes of person tables. Its seat stays in the total. */
+    if (j->n_ids == first)
+        goto done;
     rc = grow(&j->persons, &j->cap_persons, j->n_persons + 1,
               sizeof *j->persons);
     if (rc != HC_OK) {
@@ -681,7 +689,7 @@ static hc_status build_report(jp *j, hc_report *r)
     hc_status rc = HC_OK;
     seq_person *tmp = NULL;
 
-    r->total = j->have_total ? j->total : j->n_persons;
+    r->total = j->have_total ? j->total : j->n_users;
     r->arena = j->arena.data; /* final: pointers into it are stable now */
     j->arena.data = NULL;
     j->arena.len = j->arena.cap = 0;

@@ -92,8 +92,7 @@ typedef struct hc_report hc_report;
 /* One person of a report read back. Every pointer is borrowed from the
  * hc_report and valid until hc_report_destroy. */
 typedef struct hc_report_person_info {
-    hc_str id;         /* github_com_login, else the smallest host:id; empty
-                          when the row names neither */
+    hc_str id;         /* github_com_login, else the smallest host:id */
     uint64_t n_ids;    /* GHES ids + GHEC login */
     const hc_str *ids; /* sorted: GHEC login (if any) then host:id values,
                           by host bytes then numeric id; no duplicates */
@@ -104,9 +103,10 @@ typedef struct hc_report_person_info {
  * consumed-licenses JSON (one page object, an array of pages, or pages one
  * after another); gzip is detected, "-" is standard input. Each users[]
  * entry is one person; its ids are github_com_login (and the logins in
- * headcount_github_com_logins) plus enterprise_server_user_ids. The total
- * is total_seats_consumed from the first page that has it, else the number
- * of users. Returns HC_OK with *out set (free with hc_report_destroy),
+ * headcount_github_com_logins) plus enterprise_server_user_ids; an entry
+ * with neither names nobody a diff could match and is not listed. The
+ * total is total_seats_consumed from the first page that has it, else the
+ * number of users[] entries (listed or not). Returns HC_OK with *out set (free with hc_report_destroy),
  * HC_ERR_NOINPUT (file missing or unreadable), HC_ERR_DATA (malformed JSON,
  * invalid UTF-8 in a string, or no "users" array; diag has line and byte
  * column), HC_ERR_LIMIT (over 1 GiB, nesting deeper than 64, a string over
