@@ -145,11 +145,6 @@ size_t hc_result_person_account(const hc_result *r, size_t p, size_t j)
     return r->person_accts[r->persons[p].first + j];
 }
 
-static bool str_eq(hc_str a, const void *b, size_t n)
-{
-    return a.len == n && (n == 0 || memcmp(a.ptr, b, n) == 0);
-}
-
 static bool str_eq_nocase(hc_str a, const char *b, size_t n)
 {
     if (a.len != n)
@@ -233,7 +228,8 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
             if (host_id && a->kind == HC_ACCOUNT_GHES) {
                 const hc__segment *s = r->census->segs[a->seg];
                 if (hc__acct_ghes_id(s, a) == ghes_id &&
-                    str_eq(hc__acct_source(r, a), q, (size_t)(colon - q)))
+                    str_eq_nocase(hc__acct_source(r, a), q,
+                                  (size_t)(colon - q)))
                     consider(r, i, &best);
             } else if (!host_id && a->kind == HC_ACCOUNT_GHEC &&
                        str_eq_nocase(hc__acct_login(r, a), q, len)) {

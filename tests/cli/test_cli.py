@@ -92,6 +92,10 @@ def test_order_and_threads():
         check(a[0] == b[0] and a[1] == b[1],
               f"{' '.join(cmd)}: the same output for either input order\n"
               f"{a[1]}\n{b[1]}")
+    # Hosts and logins compare ignoring ASCII case.
+    for query in ("GHE-A.corp.example:8", "KIM", "Zed-Corp"):
+        rc, out, err = run("explain", query, *INPUTS)
+        check(rc == 0, f"explain {query}: exit {rc}: {err}")
     rc, js, _ = run("explain", "--json", "zed-corp", *INPUTS_SWAPPED)
     emails = [e["key"] for e in json.loads(js)["account"]["emails"]]
     check(emails == ["a.zed@corp.example", "zed@corp.example"],
