@@ -752,6 +752,9 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
 
 hc_status reader::ghes_user(ondemand::value v, uint32_t source)
 {
+    /* A rejected user (--skip-malformed) returns before delivery: its
+     * emails must not become the next user's. */
+    emails_.n = 0;
     jtype t;
     size_t off = where(v);
     error_code e = v.type().get(t);
@@ -893,6 +896,9 @@ hc_status reader::ghes()
 
 hc_status reader::ghec_user(ondemand::value v, int depth)
 {
+    /* A rejected user (--skip-malformed) returns before delivery: its
+     * emails must not become the next user's. */
+    emails_.n = 0;
     jtype t;
     size_t off = where(v);
     error_code e = v.type().get(t);

@@ -157,6 +157,30 @@ def test_diff_totals(tmp):
     os.unlink(new)
 
 
+def test_skipped_user_emails(tmp):
+    """A user rejected under --skip-malformed lends its emails to nobody."""
+    ghec = os.path.join(tmp, "skip-ghec.json")
+    ghes = os.path.join(tmp, "skip-ghes.json")
+    with open(ghec, "w") as f:
+        f.write('{"users":[{"github_com_login":"x","github_com_user":"yes",'
+                '"github_com_verified_domain_emails":["alice@corp.example"]},'
+                '{"github_com_login":"mallory","github_com_user":true}]}')
+    with open(ghes, "w") as f:
+        f.write('{"host_name":"h.example","users":[{"id":"x1","login":"a",'
+                '"emails":["bob@corp.example"]},{"id":2,"login":"bob",'
+                '"primary_email":"bob@corp.example"},{"id":3,"login":"alice",'
+                '"primary_email":"alice@corp.example"}]}')
+    rc, out, err = run("count", "--json", "--quiet", "--skip-malformed",
+                       "--policy", "extended", "--ghec", ghec, "--ghes", ghes)
+    check(rc == 0, f"count --skip-malformed: exit {rc}: {err}")
+    doc = json.loads(out)
+    # mallory, bob and alice: three persons under either policy.
+    check(doc["github_seats"] == 3 and doc["extended_seats"] == 3 and
+          doc["rejected_rows"] == 2, f"skipped users' emails: {out}")
+    os.unlink(ghec)
+    os.unlink(ghes)
+
+
 def test_usage(tmp):
     key = os.path.join(tmp, "newline.key")
     with open(key, "w") as f:
@@ -185,6 +209,7 @@ def main():
         test_order_and_threads()
         test_stdout_errors(tmp)
         test_diff_totals(tmp)
+        test_skipped_user_emails(tmp)
         test_usage(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
