@@ -67,6 +67,15 @@ static int add_input(cli_inputs *in, const char *cmd, hc_input_role role,
         cli_usage_error(cmd, "empty path in '%s'", arg);
         return -1;
     }
+    /* Standard input can be read once: a second '-' would see nothing
+     * from a pipe, or the same bytes again under another role. */
+    for (size_t i = 0; i < in->n && strcmp(it->path, "-") == 0; i++)
+        if (strcmp(in->items[i].path, "-") == 0) {
+            free(in->hosts[in->n]);
+            in->hosts[in->n] = NULL;
+            cli_usage_error(cmd, "standard input ('-') given twice");
+            return -1;
+        }
     in->n++;
     return 1;
 }

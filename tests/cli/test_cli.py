@@ -192,6 +192,8 @@ def test_usage(tmp):
             (["count", *INPUTS, "--verified-domains", "x.example"], 64,
              "twice"),
             (["explain", *INPUTS, ""], 64, "QUERY is empty"),
+            (["count", "--ghes", "h.example=-", "--ghec", "-"], 64,
+             "given twice"),
             (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
               "--pseudonymize", key], 65, "line end")):
         rc, out, err = run(*args)
