@@ -69,7 +69,8 @@ static int add_input(cli_inputs *in, const char *cmd, hc_input_role role,
     }
     /* Standard input can be read once: a second '-' would see nothing
      * from a pipe, or the same bytes again under another role. */
-    for (size_t i = 0; i < in->n && strcmp(it->path, "-") == 0; i++)
+    bool stdin_input = strcmp(it->path, "-") == 0;
+    for (size_t i = 0; stdin_input && i < in->n; i++)
         if (strcmp(in->items[i].path, "-") == 0) {
             free(in->hosts[in->n]);
             in->hosts[in->n] = NULL;

@@ -313,16 +313,11 @@ static bool is_system_login(hc_str login)
         if (login.len != n)
             continue;
         size_t j = 0;
-        /* ASCII case folding of letters only: folding every byte with
-         * | 0x20 would take "scim\radmin" for "scim-admin". */
-        while (j < n) {
-            char ch = login.ptr[j];
-            if (ch >= 'A' && ch <= 'Z')
-                ch = (char)(ch - 'A' + 'a');
-            if (ch != s[j])
-                break;
+        /* Letters only: folding every byte with | 0x20 would take
+         * "scim\radmin" for "scim-admin". */
+        while (j < n && hc__ascii_lower((unsigned char)login.ptr[j]) ==
+                            (unsigned char)s[j])
             j++;
-        }
         if (j == n)
             return true;
     }

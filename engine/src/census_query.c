@@ -150,12 +150,8 @@ static bool str_eq_nocase(hc_str a, const char *b, size_t n)
     if (a.len != n)
         return false;
     for (size_t i = 0; i < n; i++) {
-        unsigned char x = (unsigned char)a.ptr[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z')
-            x += 32;
-        if (y >= 'A' && y <= 'Z')
-            y += 32;
-        if (x != y)
+        if (hc__ascii_lower((unsigned char)a.ptr[i]) !=
+            hc__ascii_lower((unsigned char)b[i]))
             return false;
     }
     return true;

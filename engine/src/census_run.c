@@ -310,20 +310,8 @@ static int cmp_key_bytes(const void *pa, const void *pb, void *set)
  */
 static void order_by_bytes(hc_hset *set, uint32_t *k, size_t n)
 {
-    if (n < 2)
-        return;
-    if (n > KEYS_SHORT) {
+    if (n > 1) /* most accounts have one key of a role */
         qsort_r(k, n, sizeof *k, cmp_key_bytes, set);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        uint32_t v = k[i];
-        hc_str vs = hc_hset_key(set, v);
-        size_t j = i;
-        for (; j > 0 && cmp_bytes(hc_hset_key(set, k[j - 1]), vs) > 0; j--)
-            k[j] = k[j - 1];
-        k[j] = v;
-    }
 }
 
 /* ---- run state ----------------------------------------------------------- */

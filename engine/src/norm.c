@@ -49,11 +49,6 @@ static inline bool is_ascii_space(unsigned char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static inline unsigned char ascii_lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
-}
-
 /* Characters allowed in a label after lowercasing: LDH plus underscore. */
 static inline bool is_label_char(unsigned char c)
 {
@@ -232,7 +227,7 @@ static enum shape domain_shape(const unsigned char *p, size_t n, bool idna_done,
             unsigned char c = p[i];
             if (c >= 0x80)
                 return idna_done ? SHAPE_INVALID : SHAPE_IDNA;
-            c = ascii_lower(c);
+            c = hc__ascii_lower(c);
             out[i] = (char)c;
             if (c == '.') {
                 bad |= !label_is_valid(out + start, i - start, idna_done,
@@ -424,7 +419,7 @@ static size_t local_ascii(const unsigned char *p, size_t n, char *out)
                 return HC__LOCAL_MAX + 1;
             if (c <= 0x20 || c == 0x7F)
                 return 0;
-            out[i] = (char)ascii_lower(c);
+            out[i] = (char)hc__ascii_lower(c);
         }
     }
     /* As in domain_shape, the last word overlaps its predecessor. */
@@ -509,7 +504,7 @@ static size_t local_latin1(const unsigned char *p, size_t n, char *out)
         if (c < 0x80) {
             if (c <= 0x20 || c == 0x7F)
                 return 0;
-            out[o++] = (char)ascii_lower((unsigned char)c);
+            out[o++] = (char)hc__ascii_lower((unsigned char)c);
             letter = ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
             continue;
         }

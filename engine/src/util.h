@@ -54,6 +54,13 @@ extern "C" {
 #define HC_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define HC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A-Z to a-z, every other byte unchanged: the case folding of logins,
+ * host names and the ASCII path of email normalization. */
+static inline unsigned char hc__ascii_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
+}
+
 #if defined(__GNUC__)
 #define HC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HC_UNLIKELY(x) __builtin_expect(!!(x), 0)
