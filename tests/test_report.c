@@ -68,6 +68,11 @@ static hc_status sink_write(void *ctx, const void *buf, size_t len)
     return HC_OK;
 }
 
+static void sink_puts(sink *s, const char *text)
+{
+    sink_write(s, text, strlen(text));
+}
+
 static void sink_free(sink *s)
 {
     free(s->data);
@@ -530,6 +535,133 @@ static void test_read_github_pages(void **state)
     check_person(r, 0, "a", ab, 3);
     hc_report_destroy(r);
     hc_report_destroy(NULL);
+}
+
+/*
+ * A user may repeat ids any number of times: the reader deduplicates as it
+ * goes (so a repeated id costs no memory) and must give each person its
+ * distinct ids in canonical order. The pool below is in that order; the
+ * reference answer is the pool entries drawn, in pool order.
+ */
+static void test_read_repeated_ids(void **state)
+{
+    (void)state;
+    static const char *const pool[] = {
+        "v",
+        "va",
+        "w",
+        "a.example:1",
+        "a.example:2",
+        "a.example:10",
+        "a.example:18446744073709551615",
+        "a.example:",
+        "a.example:x",
+        "b:0",
+        "b:7",
+    };
+    enum { N_POOL = sizeof pool / sizeof *pool, N_LOGINS = 3, USERS = 3 };
+    rng_state = (uint64_t)test_seed * 0x2545F4914F6CDD1Dull + 3;
+    for (int round = 0; round < 40; round++) {
+        sink s = {0};
+        bool drawn[USERS][N_POOL];
+        memset(drawn, 0, sizeof drawn);
+        sink_puts(&s, "{\"users\":[");
+        for (int u = 0; u < USERS; u++) {
+            char buf[96];
+            /* Up to 5000 draws, sometimes from only two pool entries so
+             * that most are repeats. */
+            unsigned n = rng_below(5000);
+            unsigned span = rng_below(2) ? 2 : N_POOL;
+            unsigned base = rng_below(N_POOL - span + 1);
+            snprintf(buf, sizeof buf,
+                     "%s{\"github_com_login\":\"u%d\","
+                     "\"headcount_github_com_logins\":[\"u%d\"",
+                     u ? "," : "", u, u);
+            sink_puts(&s, buf);
+            unsigned *pick = malloc((n + 1) * sizeof *pick);
+            assert_non_null(pick);
+            for (unsigned i = 0; i < n; i++) {
+                pick[i] = base + rng_below(span);
+                drawn[u][pick[i]] = true;
+                if (pick[i] < N_LOGINS) {
+                    snprintf(buf, sizeof buf, ",\"%s\"", pool[pick[i]]);
+                    sink_puts(&s, buf);
+                }
+            }
+            sink_puts(&s, "],\"enterprise_server_user_ids\":[");
+            bool first = true;
+            for (unsigned i = 0; i < n; i++) {
+                if (pick[i] < N_LOGINS)
+                    continue;
+                snprintf(buf, sizeof buf, "%s\"%s\"", first ? "" : ",",
+                         pool[pick[i]]);
+                sink_puts(&s, buf);
+                first = false;
+            }
+            sink_puts(&s, "]}");
+            free(pick);
+        }
+        sink_puts(&s, "]}");
+
+        hc_diag d;
+        hc_report *r = read_text(s.data, HC_OK, &d);
+        assert_int_equal(hc_report_person_count(r), USERS);
+        for (int u = 0; u < USERS; u++) {
+            const char *want[1 + N_POOL];
+            char login[8];
+            snprintf(login, sizeof login, "u%d", u);
+            size_t k = 0;
+            /* "u0" sorts before the pool's logins. */
+            want[k++] = login;
+            for (int i = 0; i < N_POOL; i++)
+                if (drawn[u][i])
+                    want[k++] = pool[i];
+            check_person(r, (size_t)u, login, want, k);
+        }
+        hc_report_destroy(r);
+        sink_free(&s);
+    }
+
+    /* 300,000 copies of one id are one id. */
+    sink s = {0};
+    sink_puts(&s, "{\"users\":[{\"enterprise_server_user_ids\":[");
+    for (int i = 0; i < 300000; i++)
+        sink_puts(&s, i ? ",\"h:1\"" : "\"h:1\"");
+    sink_puts(&s, "]}]}");
+    hc_diag d;
+    hc_report *r = read_text(s.data, HC_OK, &d);
+    const char *one[] = {"h:1"};
+    check_person(r, 0, "h:1", one, 1);
+    hc_report_destroy(r);
+    sink_free(&s);
+}
+
+/* A user listed twice pairs up the same way whatever the file order, so
+ * that diff sees no change between two orders of one report. */
+static void test_read_duplicate_users_order(void **state)
+{
+    (void)state;
+    hc_diag d;
+    hc_report *a = read_text(
+        "{\"users\":[{\"github_com_login\":\"x\",\"enterprise_server_user_ids\""
+        ":[\"h:1\"]},{\"github_com_login\":\"x\"},{\"github_com_login\":\"x\","
+        "\"enterprise_server_user_ids\":[\"h:0\"]}]}",
+        HC_OK, &d);
+    hc_report *b = read_text(
+        "{\"users\":[{\"github_com_login\":\"x\",\"enterprise_server_user_ids\""
+        ":[\"h:0\"]},{\"github_com_login\":\"x\",\"enterprise_server_user_ids\""
+        ":[\"h:1\"]},{\"github_com_login\":\"x\"}]}",
+        HC_OK, &d);
+    const char *x[] = {"x"}, *x0[] = {"x", "h:0"}, *x1[] = {"x", "h:1"};
+    for (int k = 0; k < 2; k++) {
+        const hc_report *r = k ? b : a;
+        assert_int_equal(hc_report_person_count(r), 3);
+        check_person(r, 0, "x", x, 1);
+        check_person(r, 1, "x", x0, 2);
+        check_person(r, 2, "x", x1, 2);
+    }
+    hc_report_destroy(a);
+    hc_report_destroy(b);
 }
 
 static void test_read_gzip(void **state)
@@ -1150,6 +1282,8 @@ int main(void)
         cmocka_unit_test(test_escape_random_roundtrip),
         cmocka_unit_test(test_pseudonymize_rfc4231),
         cmocka_unit_test(test_read_github_pages),
+        cmocka_unit_test(test_read_repeated_ids),
+        cmocka_unit_test(test_read_duplicate_users_order),
         cmocka_unit_test(test_read_gzip),
         cmocka_unit_test(test_read_malformed),
         cmocka_unit_test(test_read_limits),

@@ -27,9 +27,15 @@
  * that the arena may move as it grows. */
 typedef struct id_ent {
     size_t off;
-    size_t len;
-    bool login; /* GHEC login (sorts first), else GHES host:id */
+    uint32_t len; /* at most HC_RECORD_MAX */
+    bool login;   /* GHEC login (sorts first), else GHES host:id */
 } id_ent;
+
+/* A user's ids are sorted and deduplicated whenever this many have
+ * arrived since the last time (and at least twice as many as survived
+ * it), so a user repeating one id cannot grow the tables past twice its
+ * distinct ids, at O(n log n) in all. */
+#define USER_COMPACT_MIN 1024
 
 typedef struct person_ent {
     size_t first; /* into ids */
@@ -59,6 +65,9 @@ typedef struct jp {
     id_ent *ids;
     size_t n_ids;
     size_t cap_ids;
+    size_t user_first;      /* the current user's first entry in ids */
+    size_t user_arena;      /* and its first byte in the arena */
+    size_t user_compact_at; /* its id count that triggers a compaction */
     person_ent *persons;
     size_t n_persons; /* users with at least one id */
     size_t cap_persons;
@@ -417,6 +426,103 @@ static bool key_is(const char *key, size_t klen, const char *name)
     return klen == strlen(name) && memcmp(key, name, klen) == 0;
 }
 
+/* Splits "host:id" at its last ':' into host and a numeric id. */
+static void split_server_id(const char *s, size_t n, size_t *host_len,
+                            bool *numeric, uint64_t *id)
+{
+    size_t colon = n;
+    while (colon > 0 && s[colon - 1] != ':')
+        colon--;
+    *numeric = false;
+    *id = 0;
+    if (colon == 0 || colon == n || n - colon > 20) {
+        *host_len = n;
+        return;
+    }
+    uint64_t v = 0;
+    for (size_t i = colon; i < n; i++) {
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - d) / 10) {
+            *host_len = n; /* every id up to 2^64 - 1 is a number */
+            return;
+        }
+        v = v * 10 + d;
+    }
+    *host_len = colon - 1;
+    *numeric = true;
+    *id = v;
+}
+
+static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t n = HC_MIN(an, bn);
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c;
+    return (an > bn) - (an < bn);
+}
+
+/* Logins first, by bytes; then host:id by host, then numeric id (the
+ * canonical account order), ids that are not numbers after those. The
+ * context is the arena the entries point into. */
+static int cmp_ids(const void *pa, const void *pb, void *arena)
+{
+    const id_ent *a = pa, *b = pb;
+    const char *as = (const char *)arena + a->off;
+    const char *bs = (const char *)arena + b->off;
+    if (a->login != b->login)
+        return a->login ? -1 : 1;
+    if (!a->login) {
+        size_t ah, bh;
+        bool an, bn;
+        uint64_t ai, bi;
+        split_server_id(as, a->len, &ah, &an, &ai);
+        split_server_id(bs, b->len, &bh, &bn, &bi);
+        int c = cmp_bytes(as, ah, bs, bh);
+        if (c)
+            return c;
+        if (an != bn)
+            return an ? -1 : 1;
+        if (ai != bi)
+            return ai < bi ? -1 : 1;
+    }
+    return cmp_bytes(as, a->len, bs, b->len);
+}
+
+static int cmp_offsets(const void *pa, const void *pb)
+{
+    const id_ent *a = pa, *b = pb;
+    return (a->off > b->off) - (a->off < b->off);
+}
+
+/* Sorts the current user's ids, drops repeats, and packs their strings
+ * down in the arena so that repeats cost no memory either. Leaves the ids
+ * in arena order; user_elem sorts them once more at the end. */
+static void compact_user(jp *j)
+{
+    id_ent *ids = j->ids + j->user_first;
+    size_t n = j->n_ids - j->user_first;
+    if (n < 2)
+        return;
+    qsort_r(ids, n, sizeof *ids, cmp_ids, j->arena.data);
+    size_t k = 1;
+    for (size_t i = 1; i < n; i++)
+        if (cmp_ids(&ids[k - 1], &ids[i], j->arena.data) != 0)
+            ids[k++] = ids[i];
+    /* Moving each kept string to the lowest free offset, in arena order,
+     * never overwrites a string not yet moved. */
+    qsort(ids, k, sizeof *ids, cmp_offsets);
+    size_t w = j->user_arena;
+    for (size_t i = 0; i < k; i++) {
+        if (ids[i].off != w)
+            memmove(j->arena.data + w, j->arena.data + ids[i].off, ids[i].len);
+        ids[i].off = w;
+        w += ids[i].len;
+    }
+    j->arena.len = w;
+    j->n_ids = j->user_first + k;
+}
+
 /* Parses a string value into the arena as one id of the current person. */
 static hc_status push_id(jp *j, bool login)
 {
@@ -434,9 +540,14 @@ static hc_status push_id(jp *j, bool login)
     if (rc != HC_OK)
         return jp_fail(j, rc, "too many ids");
     j->ids[j->n_ids].off = off;
-    j->ids[j->n_ids].len = j->str.len;
+    j->ids[j->n_ids].len = (uint32_t)j->str.len;
     j->ids[j->n_ids].login = login;
     j->n_ids++;
+    if (j->n_ids - j->user_first >= j->user_compact_at) {
+        compact_user(j);
+        j->user_compact_at =
+            HC_MAX(USER_COMPACT_MIN, 2 * (j->n_ids - j->user_first));
+    }
     return HC_OK;
 }
 
@@ -476,105 +587,23 @@ static hc_status user_member(jp *j, const char *key, size_t klen)
     return skip_value(j);
 }
 
-/* Splits "host:id" at its last ':' into host and a numeric id. */
-static void split_server_id(const char *s, size_t n, size_t *host_len,
-                            bool *numeric, uint64_t *id)
-{
-    size_t colon = n;
-    while (colon > 0 && s[colon - 1] != ':')
-        colon--;
-    *numeric = false;
-    *id = 0;
-    if (colon == 0 || colon == n || n - colon > 20) {
-        *host_len = n;
-        return;
-    }
-    uint64_t v = 0;
-    for (size_t i = colon; i < n; i++) {
-        uint64_t d = (uint64_t)(s[i] - '0');
-        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - d) / 10) {
-            *host_len = n; /* every id up to 2^64 - 1 is a number */
-            return;
-        }
-        v = v * 10 + d;
-    }
-    *host_len = colon - 1;
-    *numeric = true;
-    *id = v;
-}
-
-static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
-{
-    size_t n = HC_MIN(an, bn);
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c)
-        return c;
-    return (an > bn) - (an < bn);
-}
-
-typedef struct sort_ent {
-    const char *ptr;
-    size_t len;
-    bool login;
-} sort_ent;
-
-/* Logins first, by bytes; then host:id by host, then numeric id (the
- * canonical account order), ids that are not numbers after those. */
-static int cmp_ids(const void *pa, const void *pb)
-{
-    const sort_ent *a = pa, *b = pb;
-    if (a->login != b->login)
-        return a->login ? -1 : 1;
-    if (!a->login) {
-        size_t ah, bh;
-        bool an, bn;
-        uint64_t ai, bi;
-        split_server_id(a->ptr, a->len, &ah, &an, &ai);
-        split_server_id(b->ptr, b->len, &bh, &bn, &bi);
-        int c = cmp_bytes(a->ptr, ah, b->ptr, bh);
-        if (c)
-            return c;
-        if (an != bn)
-            return an ? -1 : 1;
-        if (ai != bi)
-            return ai < bi ? -1 : 1;
-    }
-    return cmp_bytes(a->ptr, a->len, b->ptr, b->len);
-}
-
 static hc_status user_elem(jp *j)
 {
     hc_status rc = HC_OK;
-    sort_ent *tmp = NULL;
 
     if (peek(j) != '{')
         return jp_fail(j, HC_ERR_DATA, "expected a user object");
     size_t first = j->n_ids;
+    j->user_first = first;
+    j->user_arena = j->arena.len;
+    j->user_compact_at = USER_COMPACT_MIN;
     HC_TRY(parse_object(j, user_member));
 
-    /* Sort and deduplicate this person's ids in place. */
-    size_t n = j->n_ids - first;
-    if (n > 1) {
-        tmp = malloc(n * sizeof *tmp);
-        HC_FAIL_IF(!tmp, HC_ERR_NOMEM);
-        for (size_t i = 0; i < n; i++) {
-            tmp[i].ptr = j->arena.data + j->ids[first + i].off;
-            tmp[i].len = j->ids[first + i].len;
-            tmp[i].login = j->ids[first + i].login;
-        }
-        qsort(tmp, n, sizeof *tmp, cmp_ids);
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (k && cmp_ids(&tmp[k - 1], &tmp[i]) == 0)
-                continue;
-            tmp[k++] = tmp[i];
-        }
-        for (size_t i = 0; i < k; i++) {
-            j->ids[first + i].off = (size_t)(tmp[i].ptr - j->arena.data);
-            j->ids[first + i].len = tmp[i].len;
-            j->ids[first + i].login = tmp[i].login;
-        }
-        j->n_ids = first + k;
+    /* This person's ids, sorted and without repeats. */
+    if (j->n_ids - first > 1) {
+        compact_user(j);
+        qsort_r(j->ids + first, j->n_ids - first, sizeof *j->ids, cmp_ids,
+                j->arena.data);
     }
     j->n_users++;
     /* A user naming neither a login nor a server id is nobody a diff
@@ -593,7 +622,6 @@ static hc_status user_elem(jp *j)
     j->persons[j->n_persons].seq = j->n_persons;
     j->n_persons++;
 done:
-    free(tmp);
     return rc;
 }
 
@@ -668,8 +696,9 @@ static hc_status parse_report(jp *j)
     return HC_OK;
 }
 
-/* qsort is not stable; persons with equal ids (the same login listed
- * twice, or no id at all) keep their file order through this last key. */
+/* Persons sort by their first id, then by all their ids, so that a user
+ * listed twice pairs up the same way in two reports whatever the order of
+ * the entries; qsort is not stable, and the file order is the last key. */
 typedef struct seq_person {
     hc_report_person_info p;
     size_t seq;
@@ -678,9 +707,15 @@ typedef struct seq_person {
 static int cmp_seq_persons(const void *pa, const void *pb)
 {
     const seq_person *a = pa, *b = pb;
-    int c = cmp_bytes(a->p.id.ptr, a->p.id.len, b->p.id.ptr, b->p.id.len);
+    int c = 0;
+    size_t n = HC_MIN(a->p.n_ids, b->p.n_ids);
+    for (size_t i = 0; i < n && !c; i++)
+        c = cmp_bytes(a->p.ids[i].ptr, a->p.ids[i].len, b->p.ids[i].ptr,
+                      b->p.ids[i].len);
     if (c)
         return c;
+    if (a->p.n_ids != b->p.n_ids)
+        return a->p.n_ids < b->p.n_ids ? -1 : 1;
     return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
