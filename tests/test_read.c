@@ -852,6 +852,67 @@ static void test_records_rejected_source(void **state)
     }
 }
 
+/* A field of the other kind is ignored whatever its type: a GHEC record
+ * may carry GitHub's string node id, a GHES record a "licensed" flag.
+ * Fields of the record's own kind are still checked, and the first
+ * problem on the line is the one reported. */
+static void test_records_other_kind_fields(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        "ghec|acme|octo|saml=|v=[o@corp.example]|i=[]|licensed",
+        "ghes|h|7|mona|m@corp.example|[]|active",
+    };
+    const char *path = tmp_path("other_kind.ndjson");
+    const char *text =
+        "{\"kind\":\"ghec\",\"source\":\"acme\",\"id\":\"MDQ6VXNlcjE=\","
+        "\"login\":\"octo\",\"primary_email\":7,\"emails\":\"x\","
+        "\"suspended\":\"no\",\"verified_emails\":[\"o@corp.example\"],"
+        "\"licensed\":true}\n"
+        "{\"kind\":\"ghes\",\"source\":\"h\",\"id\":7,\"login\":\"mona\","
+        "\"primary_email\":\"m@corp.example\",\"licensed\":\"yes\","
+        "\"verified_emails\":5,\"identity_values\":{}}\n";
+    write_file(path, text, strlen(text));
+    rec r;
+    rec_init(&r);
+    hc_diag d;
+    hc_status rc =
+        run(&r, HC_INPUT_RECORDS, path, NULL, 1, false, NULL, NULL, &d);
+    if (rc != HC_OK)
+        print_error("%s\n", d.message);
+    assert_int_equal(rc, HC_OK);
+    expect_items(&r, want, 2);
+    rec_fini(&r);
+
+    static const struct {
+        const char *line;
+        const char *msg;
+    } bad[] = {
+        {"{\"kind\":\"ghes\",\"source\":\"h\",\"id\":\"x\",\"login\":\"a\"}\n",
+         "field 'id'"},
+        {"{\"kind\":\"ghec\",\"login\":\"a\",\"licensed\":\"yes\"}\n",
+         "'licensed'"},
+        /* The ghes-only field comes first on the line, so it is named. */
+        {"{\"suspended\":1,\"kind\":\"ghes\",\"source\":\"h\",\"id\":1,"
+         "\"login\":2}\n",
+         "'suspended'"},
+        {"{\"login\":2,\"kind\":\"ghes\",\"source\":\"h\",\"id\":1,"
+         "\"suspended\":1}\n",
+         "'login'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(path, bad[i].line, strlen(bad[i].line));
+        rec_init(&r);
+        rc = run(&r, HC_INPUT_RECORDS, path, NULL, 1, false, NULL, NULL, &d);
+        if (rc != HC_ERR_DATA || !strstr(d.message, bad[i].msg))
+            print_error("line %zu: %s: %s\n", i, hc_status_str(rc), d.message);
+        assert_int_equal(rc, HC_ERR_DATA);
+        assert_non_null(strstr(d.message, bad[i].msg));
+        assert_int_equal(d.line, 1);
+        rec_fini(&r);
+    }
+}
+
 /*
  * The NDJSON fast path: which lines it takes, and that reading a file with
  * it gives exactly what the full reader gives without it (accounts, the
@@ -2062,6 +2123,7 @@ int main(void)
         cmocka_unit_test(test_ghes_json_encrypted),
         cmocka_unit_test(test_records),
         cmocka_unit_test(test_records_rejected_source),
+        cmocka_unit_test(test_records_other_kind_fields),
         cmocka_unit_test(test_records_fast_path),
         cmocka_unit_test(test_records_big_record),
         cmocka_unit_test(test_csv_chunked),

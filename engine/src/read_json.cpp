@@ -1224,7 +1224,10 @@ hc_status reader::record(D &doc, size_t off, bool &syntax_error)
 
 template <typename D> hc_status reader::record_body(D &doc, size_t off)
 {
-    row_issue ri;
+    /* Problems with fields of one kind only are kept apart until the kind
+     * is known: a GHEC record may carry an "id" GitHub gives as a string,
+     * which is no concern of a GHEC account, and the other way round. */
+    row_issue ri, ri_ghes, ri_ghec;
     jtype t;
     error_code e = doc.type().get(t);
     if (e)
@@ -1264,22 +1267,24 @@ template <typename D> hc_status reader::record_body(D &doc, size_t off)
             rc = opt_string(fv, "source", source, ri);
         } else if (key == "id") {
             have_id = true;
-            rc = user_id(fv, id, ri);
+            rc = user_id(fv, id, ri_ghes);
         } else if (key == "login") {
             have_login = true;
             rc = opt_string(fv, "login", login, ri);
         } else if (key == "primary_email") {
-            rc = opt_string(fv, "primary_email", primary, ri);
+            rc = opt_string(fv, "primary_email", primary, ri_ghes);
         } else if (key == "emails") {
-            rc = string_list(fv, 1, "emails", true, &emails_, ri);
+            rc = string_list(fv, 1, "emails", true, &emails_, ri_ghes);
         } else if (key == "suspended") {
-            rc = opt_bool(fv, "suspended", suspended, ri);
+            rc = opt_bool(fv, "suspended", suspended, ri_ghes);
         } else if (key == "verified_emails") {
-            rc = string_list(fv, 1, "verified_emails", false, &emails2_, ri);
+            rc = string_list(fv, 1, "verified_emails", false, &emails2_,
+                             ri_ghec);
         } else if (key == "identity_values") {
-            rc = string_list(fv, 1, "identity_values", false, &idents_, ri);
+            rc =
+                string_list(fv, 1, "identity_values", false, &idents_, ri_ghec);
         } else if (key == "licensed") {
-            rc = opt_bool(fv, "licensed", licensed, ri);
+            rc = opt_bool(fv, "licensed", licensed, ri_ghec);
         } else {
             rc = walk(fv, 1);
         }
@@ -1288,6 +1293,10 @@ template <typename D> hc_status reader::record_body(D &doc, size_t off)
     }
     hc_source_kind sk = HC_SOURCE_GHES;
     bool ghes = kind == "ghes", ghec = kind == "ghec";
+    /* The first problem in the line among the fields that matter. */
+    const row_issue &own = ghes ? ri_ghes : ri_ghec;
+    if ((ghes || ghec) && own.set && (!ri.set || own.off < ri.off))
+        ri = own;
     if (!have_kind)
         note(ri, HC_ERR_DATA, off,
              "missing field 'kind' (\"ghes\" or \"ghec\")");
