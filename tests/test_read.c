@@ -782,6 +782,21 @@ static void test_ghes_json_encrypted(void **state)
     assert_int_equal(d.line, 1);
     assert_int_equal(r.n, 0);
     rec_fini(&r);
+
+    /* A host_name that is no host name (here a terminal escape) is not
+     * copied into the message. */
+    const char *path = tmp_path("encrypted_escape.json");
+    const char *text = "{\"host_name\":\"evil\\u001b[2J.example\","
+                       "\"users\":\"U2FsdGVkX19h\"}";
+    write_file(path, text, strlen(text));
+    rec_init(&r);
+    assert_int_equal(
+        run(&r, HC_INPUT_GHES, path, NULL, 1, false, NULL, NULL, &d),
+        HC_ERR_ENCRYPTED);
+    assert_null(strchr(d.message, '\x1b'));
+    assert_null(strstr(d.message, "evil"));
+    assert_non_null(strstr(d.message, "https://HOST/stafftools/"));
+    rec_fini(&r);
 }
 
 /* ---- fixtures: NDJSON records ----------------------------------------- */

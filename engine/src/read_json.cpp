@@ -641,6 +641,22 @@ hc_status reader::row_done(const row_issue &ri, uint32_t source)
 /* --- GHES export ------------------------------------------------------- */
 
 /* First pass: the host name, and whether `users` is there and readable. */
+/* A DNS name or address with an optional port: letters, digits, '.', '-',
+ * ':' (IPv6 and ports), '[' and ']', at most 253 bytes. */
+static bool plausible_host(std::string_view h)
+{
+    if (h.empty() || h.size() > 253)
+        return false;
+    for (char c : h) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' ||
+                  c == '[' || c == ']';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
                             bool &has_users)
 {
@@ -730,8 +746,12 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
         return hc__job_fail(job_, HC_ERR_DATA, where(doc), true,
                             "unexpected content after the JSON document");
     if (encrypted) {
-        std::string h = job_->host ? std::string(job_->host)
-                                   : std::string(host.empty() ? "HOST" : host);
+        /* The export's own host_name goes into the message only when it
+         * looks like a host name: the file is external data, and the
+         * message ends up on a terminal. */
+        std::string h = job_->host             ? std::string(job_->host)
+                        : plausible_host(host) ? std::string(host)
+                                               : std::string("HOST");
         return hc__job_fail(
             job_, HC_ERR_ENCRYPTED, users_off, true,
             "this GHES license export is encrypted ('users' is an encoded "
