@@ -120,9 +120,10 @@ hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
 hc_status hc__csv_rows(hc__job *job);
 
 /* Maps a header name to its canonical form: ASCII lowercase, every run of
- * characters other than letters, digits and '?' becomes one '_', and
- * leading / trailing '_' are dropped ("GitHub com login" and
- * "github_com_login" are the same column). out holds cap bytes. */
+ * characters other than ASCII letters and digits becomes one '_', and
+ * leading / trailing runs are dropped ("GitHub com login" and
+ * "github_com_login" are the same column). out holds cap bytes, the name
+ * is cut to fit. */
 size_t hc__csv_canon(const char *p, size_t n, char *out, size_t cap);
 
 #endif /* HC_READ_CSV_H */
