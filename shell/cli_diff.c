@@ -78,10 +78,13 @@ int cli_diff_main(int argc, char **argv)
     bool json = false;
     const char *paths[2] = {NULL, NULL};
     size_t np = 0;
+    bool options = true; /* until "--": a path may begin with '-' */
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+        if (options && strcmp(argv[i], "--") == 0)
+            options = false;
+        else if (options && strcmp(argv[i], "--json") == 0)
             json = true;
-        else if (argv[i][0] == '-' && argv[i][1])
+        else if (options && argv[i][0] == '-' && argv[i][1])
             return cli_usage_error("diff", "unknown option '%s'", argv[i]);
         else if (np == 2)
             return cli_usage_error("diff", "exactly two reports");

@@ -13,7 +13,7 @@
 #include "cli_output.h"
 
 const char cli_explain_usage[] =
-    "usage: headcount explain [input options] [--json] QUERY\n\n"
+    "usage: headcount explain [input options] [--json] [--] QUERY\n\n"
     "Shows the person that QUERY belongs to: an email address, a GHEC\n"
     "login, or HOST:ID of a GHES account; every account of that person;\n"
     "and the rule and key that joined each one. Input options are those\n"
@@ -28,7 +28,7 @@ const char cli_savings_usage[] =
     "of 'headcount count'.\n";
 
 const char cli_diff_usage[] =
-    "usage: headcount diff [--json] OLD.json NEW.json\n\n"
+    "usage: headcount diff [--json] [--] OLD.json NEW.json\n\n"
     "Compares two reports written by 'headcount count --report' (or\n"
     "GitHub's consumed-licenses JSON): persons added, removed and changed,\n"
     "and the change in seats. Exits 0 when they are the same, 1 when they\n"
@@ -143,17 +143,20 @@ int cli_explain_main(int argc, char **argv)
     hc_census *c = NULL;
     hc_domains *d = NULL;
     hc_result *r = NULL;
+    bool options = true; /* until "--": a QUERY may begin with '-' */
     for (int i = 1; i < argc; i++) {
-        int k = cli_inputs_parse(&in, "explain", argc, argv, &i);
+        int k = options ? cli_inputs_parse(&in, "explain", argc, argv, &i) : 0;
         if (k < 0) {
             code = CLI_EX_USAGE;
             goto done;
         }
         if (k > 0)
             continue;
-        if (strcmp(argv[i], "--json") == 0)
+        if (options && strcmp(argv[i], "--") == 0)
+            options = false;
+        else if (options && strcmp(argv[i], "--json") == 0)
             json = true;
-        else if (argv[i][0] == '-' && argv[i][1]) {
+        else if (options && argv[i][0] == '-' && argv[i][1]) {
             code = cli_usage_error("explain", "unknown option '%s'", argv[i]);
             goto done;
         } else if (query) {

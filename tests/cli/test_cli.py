@@ -205,6 +205,33 @@ def test_usage(tmp):
     os.unlink(key)
 
 
+def test_terminator(tmp):
+    """After "--" every argument is an operand, even one that begins
+    with '-'."""
+    rc, out, err = run("explain", *INPUTS, "-x@corp.example")
+    check(rc == 64 and "unknown option" in err,
+          f"explain -x...: a usage error without --, got {rc}: {err}")
+    rc, out, err = run("explain", *INPUTS, "--", "-x@corp.example")
+    check(rc == 1 and "unknown option" not in err,
+          f"explain -- -x...: no match (exit 1), got {rc}: {err}")
+    rc, out, err = run("explain", *INPUTS, "--", "kim@corp.example")
+    check(rc == 0 and "kim" in out, f"explain -- QUERY: {rc}: {err}")
+    rc, out, err = run("explain", *INPUTS, "--", "--json")
+    check(rc == 1 and out == "",
+          f"explain -- --json: --json is the QUERY, got {rc}: {out!r}")
+    old = "-old.json"
+    with open(os.path.join(tmp, old), "w") as f:
+        f.write('{"users": [{"github_com_login": "a"}]}')
+    p = subprocess.run([os.path.abspath(BIN), "diff", "--", old, old],
+                       cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    check(p.returncode == 0 and b"0 added" in p.stdout,
+          f"diff -- -old.json: {p.returncode}: {p.stderr!r}")
+    p = subprocess.run([os.path.abspath(BIN), "diff", old, old], cwd=tmp,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    check(p.returncode == 64, f"diff -old.json without --: {p.returncode}")
+    os.unlink(os.path.join(tmp, old))
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_savings_formats()
@@ -213,6 +240,7 @@ def main():
         test_diff_totals(tmp)
         test_skipped_user_emails(tmp)
         test_usage(tmp)
+        test_terminator(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
