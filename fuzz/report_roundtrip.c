@@ -6,7 +6,7 @@
  * must not touch logins or host:id values. The report goes through a memfd
  * and is read by path. The total and the person count must match the
  * result, and person by person (in the reader's documented order: by id
- * bytes, ties in file order) the ids must be exactly the GHEC logins and
+ * bytes, then all ids, ties in file order) the ids must be exactly the GHEC logins and
  * "host:id" values of the result's person, sorted as report.h says: logins
  * first, then host:id by host bytes and numeric id, no duplicates.
  */
@@ -53,9 +53,14 @@ static int id_cmp(const void *x, const void *y)
 static int person_cmp(const void *x, const void *y)
 {
     const person_ids *a = x, *b = y;
-    int c = bytes_cmp(a->ids[0].b, a->ids[0].n, b->ids[0].b, b->ids[0].n);
+    int c = 0;
+    size_t n = a->n < b->n ? a->n : b->n;
+    for (size_t i = 0; i < n && !c; i++)
+        c = bytes_cmp(a->ids[i].b, a->ids[i].n, b->ids[i].b, b->ids[i].n);
     if (c)
         return c;
+    if (a->n != b->n)
+        return a->n < b->n ? -1 : 1;
     return (a->file_index > b->file_index) - (a->file_index < b->file_index);
 }
 

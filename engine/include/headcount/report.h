@@ -117,8 +117,9 @@ HC_API HC_NODISCARD hc_status hc_report_read(const char *path, hc_report **out,
 HC_API void hc_report_destroy(hc_report *report); /* NULL is a no-op */
 HC_API uint64_t hc_report_total_seats(const hc_report *report);
 HC_API size_t hc_report_person_count(const hc_report *report);
-/* Person i (< hc_report_person_count) in order of id (bytes); persons with
- * equal ids keep their order in the file. */
+/* Person i (< hc_report_person_count) in order of id (bytes), then of all
+ * its ids (bytes, a shorter list first when one is a prefix of the other);
+ * persons with the same ids keep their order in the file. */
 HC_API void hc_report_person(const hc_report *report, size_t i,
                              hc_report_person_info *out);
 
