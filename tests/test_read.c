@@ -1115,6 +1115,26 @@ static void test_csv_tokenizer(void **state)
     assert_int_equal(hc__csv_next(&t, &row), HC__CSV_FATAL);
     hc__csv_fini(&t);
 
+    /* One stray quote, then good rows, then another: skipping by parity
+     * would take the good rows with it, so the first error is fatal. */
+    const char *in_odd = "a,o\"brien\nb,c\nd,e\nf,d\"arcy\ng,h\n";
+    assert_int_equal(hc__csv_init(&t, in_odd, 0, strlen(in_odd), 2), HC_OK);
+    assert_int_equal(hc__csv_next(&t, &row), HC__CSV_FATAL);
+    assert_int_equal(row.error, HC__CSV_E_STRAY_QUOTE);
+    assert_int_equal(row.err_off, 3);
+    hc__csv_fini(&t);
+
+    /* Two stray quotes in one line leave the parity as it was: only that
+     * row is bad. */
+    const char *in_even = "a,o\"bri\"en\nb,c\n";
+    assert_int_equal(hc__csv_init(&t, in_even, 0, strlen(in_even), 2), HC_OK);
+    assert_int_equal(hc__csv_next(&t, &row), HC__CSV_BAD);
+    assert_int_equal(row.error, HC__CSV_E_STRAY_QUOTE);
+    assert_int_equal(hc__csv_next(&t, &row), HC__CSV_ROW);
+    assert_memory_equal(row.fields[0].ptr, "b", 1);
+    assert_int_equal(hc__csv_next(&t, &row), HC__CSV_EOF);
+    hc__csv_fini(&t);
+
     const char *in3 = "p,\"q\"r\ns,t\nu,\"v\"";
     assert_int_equal(hc__csv_init(&t, in3, 0, strlen(in3), 1), HC_OK);
     assert_int_equal(hc__csv_next(&t, &row), HC__CSV_BAD);

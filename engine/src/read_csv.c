@@ -114,6 +114,14 @@ static hc__csv_end row_bad(hc__csv *t, hc__csv_row *row, hc__csv_error e,
         (void)quote;
         return HC__CSV_FATAL;
     }
+    /* Quote parity that runs past the line of the error (an odd number
+     * of stray quotes, as in o"brien) would swallow the good rows that
+     * follow, up to the next odd quote, and the input's split into
+     * chunks would cut inside quoted fields: where rows begin is lost,
+     * so that is fatal too. */
+    const char *nl = memchr(t->base + off, '\n', t->end - off);
+    if (nl && t->pos > (size_t)(nl - t->base) + 1)
+        return HC__CSV_FATAL;
     row->stop = t->pos;
     return HC__CSV_BAD;
 }
