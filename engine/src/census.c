@@ -87,9 +87,20 @@ hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
                            size_t len, uint32_t *id)
 {
     hc_status rc = HC_OK;
+    char host[HC_SOURCE_NAME_MAX];
     if (!c || (!name && len) || !id || len > HC_SOURCE_NAME_MAX ||
         (kind != HC_SOURCE_GHES && kind != HC_SOURCE_GHEC))
         return HC_ERR_ARG;
+    if (kind == HC_SOURCE_GHES) {
+        /* One canonical spelling per instance, whatever the order in which
+         * inputs name it, so that host:id values are the same every run. */
+        const unsigned char *in = name;
+        if (len > 1 && in[len - 1] == '.')
+            len--;
+        for (size_t i = 0; i < len; i++)
+            host[i] = (char)hc__ascii_lower(in[i]);
+        name = host;
+    }
     pthread_mutex_lock(&c->mu);
     for (size_t i = 0; i < c->n_sources; i++) {
         const hc__source *s = &c->sources[i];

@@ -97,9 +97,11 @@ HC_API HC_NODISCARD hc_status hc_census_create(const hc_census_options *options,
 HC_API void hc_census_destroy(hc_census *census); /* NULL is a no-op */
 
 /*
- * Finds or creates the source with this kind and name (a GHES host, or a
- * GHEC enterprise / file name) and returns its id. Thread-safe. Names are
- * compared byte for byte; at most 65535 sources.
+ * Finds or creates the source with this kind and name (a GHEC enterprise /
+ * file name, or a GHES host) and returns its id. Thread-safe. A GHES host
+ * is kept in ASCII lowercase without one trailing dot, as DNS compares
+ * names, so "GHE.corp.example." and "ghe.corp.example" are one instance;
+ * other names are compared byte for byte. At most 65535 sources.
  */
 HC_API HC_NODISCARD hc_status hc_census_source(hc_census *census,
                                                hc_source_kind kind,
