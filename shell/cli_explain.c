@@ -261,6 +261,73 @@ static hc_str target_email(const hc_result *r, size_t target)
     return a.n_keys ? hc_result_account_key(r, first, 0, NULL) : none;
 }
 
+typedef struct key_owner {
+    hc_str key;
+    size_t person;
+} key_owner;
+
+static int cmp_key_owner(const void *pa, const void *pb)
+{
+    const key_owner *a = pa, *b = pb;
+    size_t n = a->key.len < b->key.len ? a->key.len : b->key.len;
+    int c = n ? memcmp(a->key.ptr, b->key.ptr, n) : 0;
+    if (c)
+        return c;
+    if (a->key.len != b->key.len)
+        return a->key.len < b->key.len ? -1 : 1;
+    return (a->person > b->person) - (a->person < b->person);
+}
+
+/*
+ * For a group none of whose persons has an email GitHub matches on (GHES
+ * accounts without a valid primary email, joined by other emails): the
+ * smallest email that two of its persons share, which every one of them
+ * can take as its primary email. Sets *to; returns false when out of
+ * memory.
+ */
+static bool shared_email(const hc_result *r, const size_t *persons, size_t n,
+                         hc_str *to)
+{
+    size_t total = 0, k = 0;
+    *to = (hc_str){"", 0};
+    for (size_t x = 0; x < n; x++) {
+        hc_person_info p;
+        hc_result_person(r, persons[x], &p);
+        for (size_t y = 0; y < p.n_accounts; y++) {
+            hc_account_info a;
+            hc_result_account(r, hc_result_person_account(r, persons[x], y),
+                              &a);
+            total += a.n_keys;
+        }
+    }
+    key_owner *ko = total ? malloc(total * sizeof *ko) : NULL;
+    if (total && !ko)
+        return false;
+    for (size_t x = 0; x < n; x++) {
+        hc_person_info p;
+        hc_result_person(r, persons[x], &p);
+        for (size_t y = 0; y < p.n_accounts; y++) {
+            size_t ai = hc_result_person_account(r, persons[x], y);
+            hc_account_info a;
+            hc_result_account(r, ai, &a);
+            for (size_t z = 0; z < a.n_keys && k < total; z++)
+                ko[k++] = (key_owner){hc_result_account_key(r, ai, z, NULL), x};
+        }
+    }
+    if (k > 1)
+        qsort(ko, k, sizeof *ko, cmp_key_owner);
+    for (size_t z = 1; z < k; z++) {
+        if (ko[z].person != ko[z - 1].person &&
+            ko[z].key.len == ko[z - 1].key.len &&
+            memcmp(ko[z].key.ptr, ko[z - 1].key.ptr, ko[z].key.len) == 0) {
+            *to = ko[z].key;
+            break;
+        }
+    }
+    free(ko);
+    return true;
+}
+
 typedef enum fix_format { FIX_TEXT, FIX_JSON, FIX_CSV } fix_format;
 
 /*
@@ -441,6 +508,13 @@ int cli_savings_main(int argc, char **argv)
                 break;
             }
         }
+        /* No person has an email GitHub matches on: the kept account
+         * needs the fix as much as the others. */
+        bool fix_kept = to.len == 0;
+        if (fix_kept && !shared_email(r, order + i, j - i, &to)) {
+            code = cli_fail(HC_ERR_NOMEM, "savings");
+            goto done;
+        }
         hc_account_info ta;
         hc_result_account(r, hc_result_person_account(r, target, 0), &ta);
         groups++;
@@ -457,7 +531,7 @@ int cli_savings_main(int argc, char **argv)
         }
         size_t nfix = 0;
         for (size_t x = i; x < j; x++) {
-            if (order[x] == target)
+            if (order[x] == target && !fix_kept)
                 continue;
             hc_person_info px;
             hc_result_person(r, order[x], &px);

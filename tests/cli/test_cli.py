@@ -205,6 +205,25 @@ def test_usage(tmp):
     os.unlink(key)
 
 
+def test_savings_keyless(tmp):
+    """A group without any matchable email: every account, the kept one
+    included, is told to take the email the group shares."""
+    path = os.path.join(tmp, "keyless.json")
+    with open(path, "w") as f:
+        f.write('{"host_name":"h","users":[{"id":1,"login":"a",'
+                '"primary_email":null,"emails":["z@y.example","x@y.example"]},'
+                '{"id":2,"login":"b","primary_email":"not-an-email",'
+                '"emails":["x@y.example","z@y.example"]}]}')
+    rc, csv, err = run("savings", "--csv", "--ghes", path)
+    check(rc == 0, f"savings keyless: exit {rc}: {err}")
+    want = ("group,seats,saving,host,id,login,current_primary_email,"
+            "change_primary_email_to,joins,action\n"
+            "1,2,1,h,1,a,,x@y.example,h:1,change_primary_email\n"
+            "1,2,1,h,2,b,,x@y.example,h:1,change_primary_email\n")
+    check(csv == want, f"savings keyless csv: {csv!r}")
+    os.unlink(path)
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -241,6 +260,7 @@ def main():
         test_skipped_user_emails(tmp)
         test_usage(tmp)
         test_terminator(tmp)
+        test_savings_keyless(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
