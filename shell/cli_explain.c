@@ -199,10 +199,15 @@ int cli_explain_main(int argc, char **argv)
         }
         hc_person_info p;
         hc_result_person(r, a.person, &p);
+        /* Without --verified-domains there is nothing to tell: null, as
+         * in count's summary. */
         printf(",\"person\":{\"index\":%zu,\"seats\":1,"
                "\"has_verified_domain_email\":%s,\"same_person_seats\":%zu,"
                "\"accounts\":[",
-               a.person, p.has_verified_domain_email ? "true" : "false",
+               a.person,
+               !sum.verified_domains_given   ? "null"
+               : p.has_verified_domain_email ? "true"
+                                             : "false",
                p.group_size);
         for (size_t j = 0; j < p.n_accounts; j++) {
             if (j)
@@ -227,8 +232,9 @@ int cli_explain_main(int argc, char **argv)
     hc_result_person(r, a.person, &p);
     printf("Person #%zu: 1 seat, %zu account%s%s\n", a.person + 1, p.n_accounts,
            p.n_accounts == 1 ? "" : "s",
-           p.has_verified_domain_email ? ""
-                                       : ", no email on a verified domain");
+           sum.verified_domains_given && !p.has_verified_domain_email
+               ? ", no email on a verified domain"
+               : "");
     for (size_t j = 0; j < p.n_accounts; j++)
         print_account(r, hc_result_person_account(r, a.person, j));
     if (p.group_size > 1)

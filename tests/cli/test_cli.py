@@ -224,6 +224,23 @@ def test_savings_keyless(tmp):
     os.unlink(path)
 
 
+def test_explain_verified_domains():
+    """explain speaks of verified domains only when they were given."""
+    for domains, clause, value in (
+            ([], False, None),
+            (["--verified-domains", "other.example"], True, False),
+            (["--verified-domains", "corp.example"], False, True)):
+        args = [*domains, "--ghes", GHES, "kim@corp.example"]
+        rc, out, err = run("explain", *args)
+        check(rc == 0 and
+              ("no email on a verified domain" in out) == clause,
+              f"explain {domains}: verified-domain clause: {out!r}")
+        rc, out, err = run("explain", "--json", *args)
+        doc = json.loads(out)
+        check(doc["person"]["has_verified_domain_email"] is value,
+              f"explain --json {domains}: {out!r}")
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -261,6 +278,7 @@ def main():
         test_usage(tmp)
         test_terminator(tmp)
         test_savings_keyless(tmp)
+        test_explain_verified_domains()
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
