@@ -49,10 +49,11 @@ void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms)
             "(%llu matched to GHEC)\n",
             (unsigned long long)s.ghes_accounts,
             (unsigned long long)s.ghes_accounts_matched);
-    fprintf(f,
-            "  Persons with GHES accounts only: %llu "
-            "(%llu without a valid email)\n",
-            (unsigned long long)s.ghes_only_persons,
+    fprintf(f, "  Persons with GHES accounts only: %llu\n",
+            (unsigned long long)s.ghes_only_persons);
+    /* An account count, not a person count: under policy extended a
+     * keyless account may share a person with GHEC or keyed accounts. */
+    fprintf(f, "  GHES accounts without a valid primary email: %llu\n",
             (unsigned long long)s.keyless_accounts);
     fprintf(f,
             "  Not counted: %llu suspended, %llu system, "

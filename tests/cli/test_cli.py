@@ -224,6 +224,14 @@ def test_savings_keyless(tmp):
     os.unlink(path)
 
 
+def test_summary_text():
+    """The keyless figure is an account count, on a line of its own."""
+    rc, out, err = run("count", "--policy", "extended", "--ghes", GHES)
+    check(rc == 0 and "  Persons with GHES accounts only: 3\n" in out and
+          "  GHES accounts without a valid primary email: 1\n" in out,
+          f"count summary text: {out!r}")
+
+
 def test_explain_verified_domains():
     """explain speaks of verified domains only when they were given."""
     for domains, clause, value in (
@@ -279,6 +287,7 @@ def main():
         test_terminator(tmp)
         test_savings_keyless(tmp)
         test_explain_verified_domains()
+        test_summary_text()
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
