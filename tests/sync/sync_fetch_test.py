@@ -118,6 +118,33 @@ def test_tls_wrong_ca(env):
     check_eq(srv.requests(), [], "no HTTP request passed the handshake")
 
 
+def test_tls_handshake_reset_retried(env):
+    """A connection reset during the TLS handshake is transient: retried
+    with backoff like a reset after it, and the run succeeds."""
+    srv, expected = setup(env)
+    srv.set(handshake_resets=2)
+    r = env.sync()
+    env.check_rc(r, 0, "sync after two handshake resets")
+    with open(os.path.join(srv.dir, "handshake_resets")) as f:
+        check_eq(len(f.readlines()), 2, "handshakes reset by the server")
+    check("retrying" in r.err, "the retry is logged", r)
+    check_eq(srv.accepted()[0]["total_seats_consumed"], expected, "count")
+
+
+def test_bad_responses(env):
+    """Answers that are not valid HTTP are the server's fault (76) and the
+    same on every attempt (no retry)."""
+    srv, _ = setup(env)
+    for fault in ("garbage", "bad_header", "bad_gzip", "huge_header"):
+        srv.faults(ghec=[fault])
+        n = len(srv.requests("ghec"))
+        r = env.sync()
+        env.check_rc(r, 76, "GHEC answer " + fault)
+        check_eq(len(srv.requests("ghec")) - n, 1, fault + ": no retry")
+        check("GHEC acme: the server's answer" in r.err, "message", r)
+        check_eq(srv.accepted(), [], "nothing uploaded")
+
+
 def test_tls_wrong_host(env):
     env.make_pki()
     env.tokens()
@@ -198,6 +225,8 @@ if __name__ == "__main__":
                             test_rate_limit_waits_for_reset,
                             test_slow_body_times_out,
                             test_report_still_generating, test_tls_wrong_ca,
+                            test_tls_handshake_reset_retried,
+                            test_bad_responses,
                             test_tls_wrong_host, test_pagination_link_offsite,
                             test_pagination_link_unreadable,
                             test_local_exports]))
