@@ -5,6 +5,9 @@
  * poll_max_wait. GHEC: the consumed-licenses REST endpoint, 100 users a
  * page, following rel="next" links only on the API's own origin; pages are
  * stored one after another, which the engine's GHEC JSON reader accepts.
+ * Each attempt of a request is bounded by [http] fetch_timeout besides
+ * the low-speed check: a server that trickles just fast enough to pass
+ * that check must not hold a run for days.
  * Everything lands in state/fetch/ through a temporary file, so a failed
  * fetch never replaces the last good copy.
  */
@@ -128,6 +131,7 @@ int sync_fetch_ghes(const sync_config *cfg, const sync_ghes_conf *g,
         .url = url,
         .ca_file = g->ca_file.s,
         .allow_insecure = g->allow_insecure,
+        .timeout_ms = cfg->http.fetch_timeout_ms,
         .username = g->user.s,
         .password = token->data,
         .sink = f,
@@ -268,6 +272,7 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
             .url = url,
             .ca_file = g->ca_file.s,
             .allow_insecure = g->allow_insecure,
+            .timeout_ms = cfg->http.fetch_timeout_ms,
             .headers = headers,
             .sink = f,
             .sink_limit = left < SYNC_PAGE_MAX ? left : SYNC_PAGE_MAX,

@@ -28,6 +28,7 @@ void sync_http_conf_default(sync_http_conf *conf)
     conf->connect_timeout_ms = 30000;
     conf->low_speed_limit = 1024;
     conf->low_speed_time_ms = 60000;
+    conf->fetch_timeout_ms = 60ull * 60000;
     conf->poll_max_wait_ms = 30ull * 60000;
     conf->retry_deadline_ms = 15ull * 60000;
     conf->retry_base_ms = 1000;

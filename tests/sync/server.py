@@ -32,7 +32,8 @@ an http:// host that does not exist), "ratelimit:SECONDS" (403 with
 X-RateLimit-Remaining: 0 and a reset SECONDS away), "html" (a 200 login
 page), "garbage" (a status line that is not HTTP), "bad_header" (a header
 line without a colon), "bad_gzip" (Content-Encoding: gzip over bytes that
-are not gzip), "huge_header" (one 200 KiB header line).
+are not gzip), "huge_header" (one 200 KiB header line), "trickle:SECONDS"
+(a 200 whose body comes one byte a second for SECONDS).
 
 Besides the per-route faults, "handshake_resets": N in control.json makes
 the first N connections since the epoch end with a TCP RST in the middle
@@ -253,6 +254,17 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "huge_header":
             self.close_connection = True
             self.send(200, b"{}", headers=[("X-Filler", "a" * 200000)])
+        elif kind == "trickle":
+            self.close_connection = True
+            n = int(arg or 30)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(n + 1000))
+            self.end_headers()
+            for _ in range(n):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(1)
         else:
             self.send(500, "unknown fault " + fault)
         return True

@@ -92,6 +92,21 @@ def test_slow_body_times_out(env):
     check("giving up" in r.err, "says it gave up", r)
 
 
+def test_trickle_hits_fetch_timeout(env):
+    """A server that keeps sending, too slowly to finish but never slowly
+    enough for the low-speed check (disabled here), is cut off by
+    fetch_timeout on every attempt."""
+    srv, _ = setup(env, http={"max_attempts": "2", "low_speed_limit": "0",
+                              "fetch_timeout": "2s"})
+    srv.faults(ghes=["trickle:60", "trickle:60"])
+    r = env.sync(timeout=30)
+    env.check_rc(r, 75, "trickling GHES report")
+    ghe1 = [q for q in srv.requests("ghes") if q["path"].startswith("/ghe1")]
+    check_eq(len(ghe1), 2, "attempts = max_attempts")
+    check("timed out" in r.err and "giving up" in r.err, "says why", r)
+    check_eq(last_sync(env, "ghe-1.test")["status"], "failed", "last_sync")
+
+
 def test_report_still_generating(env):
     srv, _ = setup(env, http={"poll_max_wait": "2s"})
     srv.faults(ghes=["202"] * 50)
@@ -224,6 +239,7 @@ if __name__ == "__main__":
     sys.exit(main("fetch", [test_http_errors, test_transient_then_success,
                             test_rate_limit_waits_for_reset,
                             test_slow_body_times_out,
+                            test_trickle_hits_fetch_timeout,
                             test_report_still_generating, test_tls_wrong_ca,
                             test_tls_handshake_reset_retried,
                             test_bad_responses,
