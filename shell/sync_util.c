@@ -231,6 +231,23 @@ time_t sync_weekly_next(const sync_weekly *w, time_t after)
     return after + 7 * 86400;
 }
 
+time_t sync_schedule_next(const sync_weekly *w, uint64_t jitter_ms,
+                          time_t after, uint64_t rnd)
+{
+    uint64_t j = jitter_ms ? rnd % jitter_ms : 0;
+    return sync_weekly_next(w, after) + (time_t)(j / 1000);
+}
+
+time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
+                            const sync_weekly *new_w, uint64_t new_jitter_ms,
+                            time_t planned, time_t now, uint64_t rnd)
+{
+    if (old_w->wday == new_w->wday && old_w->hour == new_w->hour &&
+        old_w->minute == new_w->minute && old_jitter_ms == new_jitter_ms)
+        return planned;
+    return sync_schedule_next(new_w, new_jitter_ms, now, rnd);
+}
+
 bool sync_retry_after_parse(const char *value, time_t now, uint64_t *delay_ms)
 {
     const uint64_t cap_s = 86400;

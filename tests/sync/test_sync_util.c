@@ -127,6 +127,38 @@ static void test_weekly(void **state)
     }
 }
 
+static void test_schedule_reload(void **state)
+{
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    sync_weekly mon = {.wday = 1, .hour = 3, .minute = 30};
+    sync_weekly tue = {.wday = 2, .hour = 3, .minute = 30};
+    const uint64_t hour = 3600000;
+    time_t slot = 1714966200; /* Monday 2024-05-06T03:30:00Z */
+    /* Planned 03:55 (25 min of jitter), before the slot. */
+    time_t planned = sync_schedule_next(&mon, hour, slot - 60, 1500000);
+    assert_int_equal(planned, slot + 1500);
+    /* A reload at 03:45, past the slot but before the planned run, with
+     * the schedule unchanged: the run stays at 03:55. Planning afresh
+     * from 03:45 would give next Monday. */
+    for (int i = 0; i < 100; i++) {
+        uint64_t r = rnd();
+        assert_int_equal(sync_schedule_reload(&mon, hour, &mon, hour, planned,
+                                              slot + 900, r),
+                         planned);
+    }
+    /* A changed day or jitter plans anew from now. */
+    time_t t = sync_schedule_reload(&mon, hour, &tue, hour, planned, slot + 900,
+                                    600000);
+    assert_int_equal(t, slot + 86400 + 600);
+    t = sync_schedule_reload(&mon, hour, &mon, 2 * hour, planned, slot + 900,
+                             0);
+    assert_int_equal(t, slot + 7 * 86400);
+    /* No jitter: the slot itself. */
+    assert_int_equal(sync_schedule_next(&mon, 0, slot - 1, rnd()), slot);
+}
+
 static void test_retry_after(void **state)
 {
     (void)state;
@@ -398,6 +430,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_weekly),
+        cmocka_unit_test(test_schedule_reload),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_link),
