@@ -152,9 +152,12 @@ void sync_json_string_or_null(FILE *f, const char *s);
 /*
  * The state files (runs.json, sources.json, outbox metadata) are JSON arrays
  * of flat objects whose values are strings, integers, booleans or null.
- * sync_jobjs_parse reads exactly that shape (anything else is a failure)
- * into a list of objects; values keep their decoded string form (numbers
- * and booleans as their literal text, null as a NULL value).
+ * sync_jobjs_parse reads that shape into a list of objects; values keep
+ * their decoded string form (numbers and booleans as their literal text,
+ * null as a NULL value). So that a newer version's files stay readable, a
+ * field whose value is an object or array (nested at most 32 deep) is
+ * skipped, and fields past the 64th of an object are read and dropped;
+ * anything that is not JSON of that shape is a failure.
  */
 typedef struct sync_jfield {
     char *key;
