@@ -20,6 +20,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "cli.h"
 #include "sync.h"
 
@@ -53,19 +55,28 @@ static bool url_join(const char *base, const char *suffix, char *out,
 }
 
 /*
- * server_id of a GHES JSON export, read from the first 64 KiB: the value
- * of the first "server_id" key, when it is a short string or number of
- * printable ASCII. It only labels `status` output, so a miss is harmless.
+ * server_id of a GHES JSON export, read from its first 64 KiB
+ * (decompressed when it is gzip, as the engine accepts it either way):
+ * the value of the first "server_id" key, when it is a short string or
+ * number of printable ASCII. It only labels `status` output, so a miss is
+ * harmless.
  */
 static void scan_server_id(const char *path, char *out, size_t cap)
 {
     char buf[65536];
     out[0] = '\0';
-    FILE *f = fopen(path, "rb");
+    /* gzread passes bytes that are not gzip through unchanged. */
+    gzFile f = gzopen(path, "rb");
     if (!f)
         return;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    size_t n = 0;
+    while (n < sizeof buf - 1) {
+        int r = gzread(f, buf + n, (unsigned)(sizeof buf - 1 - n));
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    gzclose(f);
     buf[n] = '\0';
     size_t i = 0;
     while (i < n && isspace((unsigned char)buf[i]))

@@ -3,6 +3,7 @@
 transient errors that succeed on retry, stalls, reports that stay in
 "generating", TLS failures (wrong CA, wrong host name: no retry), refused
 redirects and pagination links, malformed responses, local exports."""
+import gzip
 import os
 import sys
 
@@ -233,6 +234,22 @@ def test_local_exports(env):
     env.check_rc(r, 0, "GHES JSON export")
     ids = {i["hostname"]: i["server_id"] for i in env.status()["instances"]}
     check_eq(ids, {"ghe-1.test": None, "ghe-2.test": "srv-42"}, "server_id")
+    # The same export gzip-compressed: the engine reads it, and status
+    # still shows its server_id.
+    with open(env.path("ghe-2.test.csv"), "rb") as f:
+        data = f.read()
+    with open(env.path("ghe-2.test.json.gz"), "wb") as f:
+        f.write(gzip.compress(data.replace(b"srv-42", b"srv-gz")))
+    with open(env.config) as f:
+        text = f.read()
+    env.write("headcount.ini", text.replace("file = ghe-2.test.csv",
+                                            "file = ghe-2.test.json.gz"),
+              0o644)
+    r = env.sync()
+    env.check_rc(r, 0, "gzip-compressed GHES JSON export")
+    ids = {i["hostname"]: i["server_id"] for i in env.status()["instances"]}
+    check_eq(ids, {"ghe-1.test": None, "ghe-2.test": "srv-gz"},
+             "server_id of a .json.gz export")
 
 
 if __name__ == "__main__":
