@@ -532,6 +532,8 @@ static int on_http(parse_ctx *c, const char *name, const char *value)
         return set_duration(c, &h->low_speed_time_ms, value, 1000);
     if (strcmp(name, "poll_max_wait") == 0)
         return set_duration(c, &h->poll_max_wait_ms, value, 0);
+    if (strcmp(name, "fetch_timeout") == 0)
+        return set_duration(c, &h->fetch_timeout_ms, value, 0);
     if (strcmp(name, "retry_deadline") == 0)
         return set_duration(c, &h->retry_deadline_ms, value, 0);
     if (strcmp(name, "retry_base") == 0)

@@ -1,7 +1,8 @@
 /*
  * `headcount daemon`: runs a sync every week at `[schedule] weekly` (local
  * time) plus a random delay in [0, jitter), and at once on SIGUSR1. SIGHUP
- * reloads the config (a broken new config is logged and the old one kept);
+ * reloads the config (a broken new config is logged and the old one kept;
+ * the planned run stays unless the schedule changed);
  * SIGTERM or SIGINT aborts a transfer in flight through the libcurl
  * progress callback and ends the daemon with exit 0. Signal handlers only
  * set flags and write a byte to a self-pipe, which wakes the poll() that
@@ -22,9 +23,8 @@
 
 static time_t schedule_next(const sync_config *cfg, time_t now)
 {
-    time_t slot = sync_weekly_next(&cfg->weekly, now);
-    uint64_t j = cfg->jitter_ms ? sync_random_u64() % cfg->jitter_ms : 0;
-    return slot + (time_t)(j / 1000);
+    return sync_schedule_next(&cfg->weekly, cfg->jitter_ms, now,
+                              sync_random_u64());
 }
 
 typedef struct daemon_info {
@@ -123,9 +123,13 @@ int cli_daemon_main(int argc, char **argv)
                 sync_log("error", "reload failed, keeping the old config: %s",
                          e.msg);
             } else {
+                /* A reload inside the jitter window after this week's
+                 * slot must not move its run to next week. */
+                info.next = sync_schedule_reload(
+                    &cfg->weekly, cfg->jitter_ms, &fresh->weekly,
+                    fresh->jitter_ms, info.next, time(NULL), sync_random_u64());
                 sync_config_free(cfg);
                 cfg = fresh;
-                info.next = schedule_next(cfg, time(NULL));
                 publish(cfg, &info, false);
                 sync_time_rfc3339(info.next, when);
                 sync_log("info", "config reloaded; next sync at %s", when);

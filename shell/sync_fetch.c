@@ -5,6 +5,9 @@
  * poll_max_wait. GHEC: the consumed-licenses REST endpoint, 100 users a
  * page, following rel="next" links only on the API's own origin; pages are
  * stored one after another, which the engine's GHEC JSON reader accepts.
+ * Each attempt of a request is bounded by [http] fetch_timeout besides
+ * the low-speed check: a server that trickles just fast enough to pass
+ * that check must not hold a run for days.
  * Everything lands in state/fetch/ through a temporary file, so a failed
  * fetch never replaces the last good copy.
  */
@@ -16,6 +19,8 @@
 #include <strings.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "cli.h"
 #include "sync.h"
@@ -50,19 +55,28 @@ static bool url_join(const char *base, const char *suffix, char *out,
 }
 
 /*
- * server_id of a GHES JSON export, read from the first 64 KiB: the value
- * of the first "server_id" key, when it is a short string or number of
- * printable ASCII. It only labels `status` output, so a miss is harmless.
+ * server_id of a GHES JSON export, read from its first 64 KiB
+ * (decompressed when it is gzip, as the engine accepts it either way):
+ * the value of the first "server_id" key, when it is a short string or
+ * number of printable ASCII. It only labels `status` output, so a miss is
+ * harmless.
  */
 static void scan_server_id(const char *path, char *out, size_t cap)
 {
     char buf[65536];
     out[0] = '\0';
-    FILE *f = fopen(path, "rb");
+    /* gzread passes bytes that are not gzip through unchanged. */
+    gzFile f = gzopen(path, "rb");
     if (!f)
         return;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    size_t n = 0;
+    while (n < sizeof buf - 1) {
+        int r = gzread(f, buf + n, (unsigned)(sizeof buf - 1 - n));
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    gzclose(f);
     buf[n] = '\0';
     size_t i = 0;
     while (i < n && isspace((unsigned char)buf[i]))
@@ -128,6 +142,7 @@ int sync_fetch_ghes(const sync_config *cfg, const sync_ghes_conf *g,
         .url = url,
         .ca_file = g->ca_file.s,
         .allow_insecure = g->allow_insecure,
+        .timeout_ms = cfg->http.fetch_timeout_ms,
         .username = g->user.s,
         .password = token->data,
         .sink = f,
@@ -268,6 +283,7 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
             .url = url,
             .ca_file = g->ca_file.s,
             .allow_insecure = g->allow_insecure,
+            .timeout_ms = cfg->http.fetch_timeout_ms,
             .headers = headers,
             .sink = f,
             .sink_limit = left < SYNC_PAGE_MAX ? left : SYNC_PAGE_MAX,

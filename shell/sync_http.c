@@ -28,6 +28,7 @@ void sync_http_conf_default(sync_http_conf *conf)
     conf->connect_timeout_ms = 30000;
     conf->low_speed_limit = 1024;
     conf->low_speed_time_ms = 60000;
+    conf->fetch_timeout_ms = 60ull * 60000;
     conf->poll_max_wait_ms = 30ull * 60000;
     conf->retry_deadline_ms = 15ull * 60000;
     conf->retry_base_ms = 1000;
@@ -317,7 +318,6 @@ static bool is_tls_error(CURLcode c)
 {
     switch (c) {
     case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_CACERT_BADFILE:
@@ -333,9 +333,14 @@ static bool is_tls_error(CURLcode c)
     }
 }
 
+/* A handshake cut short (a reset, an early close) is the network's doing,
+ * like a reset after it: CURLE_SSL_CONNECT_ERROR is retried. A certificate
+ * that fails verification (CURLE_PEER_FAILED_VERIFICATION) is in
+ * is_tls_error and never is: asking again cannot change it. */
 static bool is_transient(CURLcode c)
 {
     switch (c) {
+    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -349,6 +354,23 @@ static bool is_transient(CURLcode c)
     case CURLE_HTTP2_STREAM:
     case CURLE_HTTP3:
     case CURLE_QUIC_CONNECT_ERROR: return true;
+    default: return false;
+    }
+}
+
+/* The server answered with something that is not valid HTTP (a status
+ * line or header libcurl cannot parse, a body that does not decode): its
+ * fault, and the same on every attempt. */
+static bool is_bad_response(CURLcode c)
+{
+    switch (c) {
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_RANGE_ERROR:
+#if LIBCURL_VERSION_NUM >= 0x080600
+    case CURLE_TOO_LARGE:
+#endif
+        return true;
     default: return false;
     }
 }
@@ -475,6 +497,22 @@ int sync_http_status_fail(long status, const char *what, sync_err *err)
     return sync_fail(err, CLI_EX_UNAVAILABLE, "%s: HTTP %ld", what, status);
 }
 
+/* The status code of the last response received, 0 when none was. */
+static long last_status(CURL *h)
+{
+    long code = 0;
+    if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+        return 0;
+    return code;
+}
+
+/* True once the request went out: what fails after is the response. */
+static bool request_sent(CURL *h)
+{
+    long n = 0;
+    return curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &n) == CURLE_OK && n > 0;
+}
+
 int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
                    sync_http_prepare_fn prepare, void *ctx,
                    sync_http_resp *resp, const char *what, sync_err *err)
@@ -549,15 +587,31 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             rc = sync_fail(err, CLI_EX_UNAVAILABLE, "%s: TLS failure: %s", what,
                            detail);
             goto done;
-        } else if (c == CURLE_UNSUPPORTED_PROTOCOL ||
+        } else if ((c == CURLE_UNSUPPORTED_PROTOCOL &&
+                    last_status(h) / 100 == 3) ||
                    c == CURLE_TOO_MANY_REDIRECTS) {
             rc = sync_fail(err, CLI_EX_PROTOCOL,
                            "%s: refused redirect (only %s:// to at most 5 "
                            "hops is followed): %s",
                            what, protocol, detail);
             goto done;
+        } else if (c == CURLE_UNSUPPORTED_PROTOCOL || is_bad_response(c)) {
+            /* Without a redirect, CURLE_UNSUPPORTED_PROTOCOL is a status
+             * line that is not HTTP/1.x or 2 ("HTTP/0.9", a bad code). */
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: the server's answer is not valid HTTP: %s",
+                           what, detail);
+            goto done;
         } else if (c == CURLE_URL_MALFORMAT) {
             rc = sync_fail(err, CLI_EX_CONFIG, "%s: malformed URL", what);
+            goto done;
+        } else if (c == CURLE_OUT_OF_MEMORY && request_sent(h)) {
+            /* libcurl reports a response header over its limit (100 KiB
+             * a line) as out of memory: the server's doing. */
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: the server's answer could not be read (a "
+                           "response header too large?): %s",
+                           what, detail);
             goto done;
         } else if (c == CURLE_OUT_OF_MEMORY) {
             rc = sync_fail(err, CLI_EX_SOFTWARE, "%s: out of memory", what);

@@ -23,6 +23,7 @@ typedef struct sync_http_conf {
     uint64_t connect_timeout_ms; /* CURLOPT_CONNECTTIMEOUT_MS */
     uint64_t low_speed_limit;    /* bytes/s; below it for ...           */
     uint64_t low_speed_time_ms;  /* ... this long, the transfer fails */
+    uint64_t fetch_timeout_ms;   /* one fetch attempt; 0 = no limit */
     uint64_t poll_max_wait_ms;   /* how long to poll a GHES 202 */
     uint64_t retry_deadline_ms;  /* no retry starts after this long */
     uint64_t retry_base_ms;      /* first backoff ceiling */

@@ -4,10 +4,12 @@
  * secrets (refusing files others can read), fetch every source, count
  * with the engine only when every source was fetched (a count missing an
  * instance would be low and misleading), write report.json and
- * summary.json atomically, put the report in the outbox and deliver the
- * newest outbox entry (also when this run produced no report, so that a
- * pending one is not stuck behind a source outage), then record the run
- * and each source's last_sync. The exit code is that of the first failure.
+ * summary.json as temporaries, put the report in the outbox and deliver
+ * the newest outbox entry (also when this run produced no report, so that
+ * a pending one is not stuck behind a source outage), rename the new
+ * report.json and summary.json into place only if all of that succeeded,
+ * then record the run and each source's last_sync. The exit code is that
+ * of the first failure.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -156,35 +158,52 @@ static int write_summary(FILE *f, void *ud, sync_err *err)
 }
 
 /*
- * Replaces report.json and summary.json together: both are written and
- * synced as temporaries before either is renamed into place, so that a
- * failed write (a full disk, say) replaces neither and a failed run never
- * leaves a new report beside an old summary. Only the second rename can
- * still fail after the first, which on one file system it does not for
- * want of space.
+ * The new report.json and summary.json of a run, written and synced as
+ * temporaries that are renamed into place only when the whole run
+ * succeeded (the report delivered, or no upload configured): a run that
+ * fails anywhere, the upload included, leaves the previous pair as it was.
+ * Both renames come last, so a failed write (a full disk, say) replaces
+ * neither; only the second rename can still fail after the first, which on
+ * one file system it does not for want of space.
  */
-static int write_outputs(sync_state *st, report_ctx *rctx, sync_err *err)
+typedef struct run_outputs {
+    FILE *report;  /* the temporary of report.json, or NULL */
+    FILE *summary; /* the temporary of summary.json, or NULL */
+} run_outputs;
+
+static void outputs_abort(sync_state *st, run_outputs *o)
 {
-    FILE *rf = NULL, *sf = NULL;
-    int r = sync_state_tmp_open(st, "report.json", &rf, err);
+    if (o->report)
+        sync_state_tmp_abort(st, "report.json", o->report);
+    if (o->summary)
+        sync_state_tmp_abort(st, "summary.json", o->summary);
+    o->report = o->summary = NULL;
+}
+
+static int outputs_prepare(sync_state *st, report_ctx *rctx, run_outputs *o,
+                           sync_err *err)
+{
+    int r = sync_state_tmp_open(st, "report.json", &o->report, err);
     if (!r)
-        r = write_report(rf, rctx, err);
+        r = write_report(o->report, rctx, err);
     if (!r)
-        r = sync_state_tmp_flush(st, "report.json", rf, err);
+        r = sync_state_tmp_flush(st, "report.json", o->report, err);
     if (!r)
-        r = sync_state_tmp_open(st, "summary.json", &sf, err);
+        r = sync_state_tmp_open(st, "summary.json", &o->summary, err);
     if (!r)
-        r = write_summary(sf, rctx, err);
+        r = write_summary(o->summary, rctx, err);
     if (!r)
-        r = sync_state_tmp_flush(st, "summary.json", sf, err);
-    if (r) {
-        if (rf)
-            sync_state_tmp_abort(st, "report.json", rf);
-        if (sf)
-            sync_state_tmp_abort(st, "summary.json", sf);
-        return r;
-    }
-    r = sync_state_tmp_commit(st, "report.json", rf, err);
+        r = sync_state_tmp_flush(st, "summary.json", o->summary, err);
+    if (r)
+        outputs_abort(st, o);
+    return r;
+}
+
+static int outputs_commit(sync_state *st, run_outputs *o, sync_err *err)
+{
+    FILE *rf = o->report, *sf = o->summary;
+    o->report = o->summary = NULL;
+    int r = sync_state_tmp_commit(st, "report.json", rf, err);
     if (r) {
         sync_state_tmp_abort(st, "summary.json", sf);
         return r;
@@ -313,6 +332,7 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
     hc_census *census = NULL;
     hc_result *result = NULL;
     bool recorded = false;
+    run_outputs outs = {NULL, NULL};
     memset(&sec, 0, sizeof sec);
     memset(res, 0, sizeof *res);
     memset(&first, 0, sizeof first);
@@ -401,16 +421,13 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
             rec->has_seats = true;
             rec->seats = sum.total_seats_consumed;
             rctx.result = result;
-            r = write_outputs(&st, &rctx, &e);
-            if (r) {
+            r = outputs_prepare(&st, &rctx, &outs, &e);
+            if (r)
                 note_failure(&first_rc, &first, r, &e);
-            } else {
-                sync_state_path(&st, "report.json", res->report_path,
-                                sizeof res->report_path);
-                sync_log("info", "counted %llu seats (policy %s); report %s",
+            else
+                sync_log("info", "counted %llu seats (policy %s)",
                          (unsigned long long)rec->seats,
-                         hc_policy_name(cfg->policy), res->report_path);
-            }
+                         hc_policy_name(cfg->policy));
             if (!r && cfg->upload.present) {
                 rctx.key = &sec.pseudo_key;
                 r = sync_outbox_put(&st, rec->id, write_report, &rctx, &pending,
@@ -442,6 +459,23 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
         }
         if (r)
             note_failure(&first_rc, &first, r, &e);
+    }
+
+    if (outs.report) {
+        /* Only a run that did all its work replaces the last report. */
+        if (first_rc) {
+            outputs_abort(&st, &outs);
+            sync_log("info", "report.json left as it was: the run failed");
+        } else {
+            r = outputs_commit(&st, &outs, &e);
+            if (r) {
+                note_failure(&first_rc, &first, r, &e);
+            } else {
+                sync_state_path(&st, "report.json", res->report_path,
+                                sizeof res->report_path);
+                sync_log("info", "report %s", res->report_path);
+            }
+        }
     }
 
 record:
@@ -483,6 +517,7 @@ done:
      * lock held elsewhere) still belong in the log. */
     if (rc && !recorded)
         sync_log("error", "%s", err->msg);
+    outputs_abort(&st, &outs);
     hc_result_destroy(result);
     hc_census_destroy(census);
     if (h)

@@ -2,9 +2,10 @@
  * Reading token and key files safely. The permission check runs on the
  * opened descriptor (fstat), so the file that was checked is the file that
  * is read even if the path is swapped in between. Files must be private to
- * their owner: systemd credentials (mode 0400) and Kubernetes secrets with
- * defaultMode 0400 pass; a 0644 file is refused with exit 77 before a
- * single byte is read.
+ * their owner (this user or root): systemd credentials (mode 0400) pass, so
+ * do Kubernetes secrets copied to 0400 files of this user (a secret volume
+ * under fsGroup is 0440 and does not: docs/operations.md); a 0644 file is
+ * refused with exit 77 before a single byte is read.
  */
 #include <errno.h>
 #include <stdbool.h>

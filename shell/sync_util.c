@@ -231,6 +231,23 @@ time_t sync_weekly_next(const sync_weekly *w, time_t after)
     return after + 7 * 86400;
 }
 
+time_t sync_schedule_next(const sync_weekly *w, uint64_t jitter_ms,
+                          time_t after, uint64_t rnd)
+{
+    uint64_t j = jitter_ms ? rnd % jitter_ms : 0;
+    return sync_weekly_next(w, after) + (time_t)(j / 1000);
+}
+
+time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
+                            const sync_weekly *new_w, uint64_t new_jitter_ms,
+                            time_t planned, time_t now, uint64_t rnd)
+{
+    if (old_w->wday == new_w->wday && old_w->hour == new_w->hour &&
+        old_w->minute == new_w->minute && old_jitter_ms == new_jitter_ms)
+        return planned;
+    return sync_schedule_next(new_w, new_jitter_ms, now, rnd);
+}
+
 bool sync_retry_after_parse(const char *value, time_t now, uint64_t *delay_ms)
 {
     const uint64_t cap_s = 86400;
@@ -470,9 +487,9 @@ void sync_json_string_or_null(FILE *f, const char *s)
         fputs("null", f);
 }
 
-/* ---- the strict reader for flat state files ---- */
+/* ---- the reader for flat state files ---- */
 
-enum { JOBJS_MAX = 100000, JFIELDS_MAX = 64 };
+enum { JOBJS_MAX = 100000, JFIELDS_MAX = 64, JNEST_MAX = 32 };
 
 typedef struct jcur {
     const char *p, *end;
@@ -656,8 +673,70 @@ static void jobj_free(sync_jobj *o)
     o->n = 0;
 }
 
+/* Skips one JSON value of any shape, checking its syntax. Objects and
+ * arrays nest at most JNEST_MAX deep, so the recursion is bounded. */
+static bool jskip(jcur *c, unsigned depth)
+{
+    char *tmp = NULL;
+    if (c->p >= c->end)
+        return false;
+    if (*c->p == '"' || (*c->p != '{' && *c->p != '[' && *c->p != 'n')) {
+        bool ok = *c->p == '"' ? jstring(c, &tmp) : jliteral(c, &tmp);
+        free(tmp);
+        return ok;
+    }
+    if (*c->p == 'n') {
+        if (c->end - c->p < 4 || memcmp(c->p, "null", 4) != 0)
+            return false;
+        c->p += 4;
+        return true;
+    }
+    if (depth >= JNEST_MAX)
+        return false;
+    char close = *c->p == '{' ? '}' : ']';
+    c->p++;
+    jws(c);
+    if (c->p < c->end && *c->p == close) {
+        c->p++;
+        return true;
+    }
+    for (;;) {
+        jws(c);
+        if (close == '}') {
+            if (!jstring(c, &tmp))
+                return false;
+            free(tmp);
+            tmp = NULL;
+            jws(c);
+            if (c->p >= c->end || *c->p != ':')
+                return false;
+            c->p++;
+            jws(c);
+        }
+        if (!jskip(c, depth + 1))
+            return false;
+        jws(c);
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            continue;
+        }
+        if (c->p < c->end && *c->p == close) {
+            c->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+/*
+ * One object of a state file. Fields with a string, number, boolean or
+ * null value are kept (the first JFIELDS_MAX of them); an object or array
+ * value is skipped. Both can only be fields a newer version added, which
+ * this one must read past rather than refuse its state directory.
+ */
 static bool jobject(jcur *c, sync_jobj *o)
 {
+    char *key = NULL, *value = NULL;
     o->fields = NULL;
     o->n = 0;
     if (c->p >= c->end || *c->p != '{')
@@ -672,13 +751,10 @@ static bool jobject(jcur *c, sync_jobj *o)
     if (!o->fields)
         return false;
     for (;;) {
-        if (o->n == JFIELDS_MAX)
-            goto fail;
-        sync_jfield *f = &o->fields[o->n];
+        bool keep = true;
         jws(c);
-        if (!jstring(c, &f->key))
+        if (!jstring(c, &key))
             goto fail;
-        o->n++;
         jws(c);
         if (c->p >= c->end || *c->p != ':')
             goto fail;
@@ -687,14 +763,26 @@ static bool jobject(jcur *c, sync_jobj *o)
         if (c->p >= c->end)
             goto fail;
         if (*c->p == '"') {
-            if (!jstring(c, &f->value))
+            if (!jstring(c, &value))
                 goto fail;
         } else if (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
             c->p += 4;
-            f->value = NULL;
-        } else if (!jliteral(c, &f->value)) {
+        } else if (*c->p == '{' || *c->p == '[') {
+            if (!jskip(c, 0))
+                goto fail;
+            keep = false;
+        } else if (!jliteral(c, &value)) {
             goto fail;
         }
+        if (keep && o->n < JFIELDS_MAX) {
+            o->fields[o->n].key = key;
+            o->fields[o->n].value = value;
+            o->n++;
+        } else {
+            free(key);
+            free(value);
+        }
+        key = value = NULL;
         jws(c);
         if (c->p < c->end && *c->p == ',') {
             c->p++;
@@ -707,6 +795,8 @@ static bool jobject(jcur *c, sync_jobj *o)
         goto fail;
     }
 fail:
+    free(key);
+    free(value);
     jobj_free(o);
     return false;
 }

@@ -88,6 +88,23 @@ bool sync_weekly_parse(const char *s, sync_weekly *out);
 /* The first local time strictly after `after` that falls on the schedule. */
 time_t sync_weekly_next(const sync_weekly *w, time_t after);
 
+/* The daemon's next planned run: the first slot of w after `after` plus a
+ * delay of rnd % jitter_ms milliseconds (whole seconds). rnd is uniformly
+ * random (sync_random_u64 at run time, fixed in tests). */
+time_t sync_schedule_next(const sync_weekly *w, uint64_t jitter_ms,
+                          time_t after, uint64_t rnd);
+
+/*
+ * The planned run after a config reload at `now`. When the schedule
+ * (weekly and jitter) is unchanged, the run already planned is kept: it
+ * may lie in the jitter window after this week's slot, and planning
+ * afresh from now would skip to next week's. A changed schedule plans
+ * anew from now.
+ */
+time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
+                            const sync_weekly *new_w, uint64_t new_jitter_ms,
+                            time_t planned, time_t now, uint64_t rnd);
+
 /*
  * Retry-After value: delay-seconds or an HTTP-date (IMF-fixdate, RFC 850 or
  * asctime form), relative to now. A date in the past gives 0. Returns false
@@ -135,9 +152,12 @@ void sync_json_string_or_null(FILE *f, const char *s);
 /*
  * The state files (runs.json, sources.json, outbox metadata) are JSON arrays
  * of flat objects whose values are strings, integers, booleans or null.
- * sync_jobjs_parse reads exactly that shape (anything else is a failure)
- * into a list of objects; values keep their decoded string form (numbers
- * and booleans as their literal text, null as a NULL value).
+ * sync_jobjs_parse reads that shape into a list of objects; values keep
+ * their decoded string form (numbers and booleans as their literal text,
+ * null as a NULL value). So that a newer version's files stay readable, a
+ * field whose value is an object or array (nested at most 32 deep) is
+ * skipped, and fields past the 64th of an object are read and dropped;
+ * anything that is not JSON of that shape is a failure.
  */
 typedef struct sync_jfield {
     char *key;

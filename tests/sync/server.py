@@ -30,7 +30,15 @@ the same path over http://), "redirect_same" (302 to /landing on this
 server, which answers any method with 200), "redirect_offsite" (307 to
 an http:// host that does not exist), "ratelimit:SECONDS" (403 with
 X-RateLimit-Remaining: 0 and a reset SECONDS away), "html" (a 200 login
-page).
+page), "garbage" (a status line that is not HTTP), "bad_header" (a header
+line without a colon), "bad_gzip" (Content-Encoding: gzip over bytes that
+are not gzip), "huge_header" (one 200 KiB header line), "trickle:SECONDS"
+(a 200 whose body comes one byte a second for SECONDS).
+
+Besides the per-route faults, "handshake_resets": N in control.json makes
+the first N connections since the epoch end with a TCP RST in the middle
+of the TLS handshake (after the ClientHello); they are counted in
+WORKDIR/handshake_resets.
 
 What happened is written to WORKDIR: requests.jsonl (one line per
 request), connections (one line per TCP connection, written before the
@@ -83,6 +91,16 @@ class State:
             self.counters[route] = i + 1
         faults = control.get("faults", {}).get(route, [])
         return faults[i] if i < len(faults) else None
+
+    def next_connection(self, control):
+        """Counts a connection; True when it is to be reset mid-handshake."""
+        with self.lock:
+            if control.get("epoch") != self.epoch:
+                self.epoch = control.get("epoch")
+                self.counters = {}
+            i = self.counters.get("connection", 0)
+            self.counters["connection"] = i + 1
+        return i < int(control.get("handshake_resets", 0))
 
     def append(self, name, line):
         with self.lock:
@@ -223,6 +241,30 @@ class Handler(BaseHTTPRequestHandler):
                 ("Location", "http://headcount-offsite.invalid/collect")])
         elif kind == "html":
             self.send(200, "<html><body>Sign in</body></html>", "text/html")
+        elif kind == "garbage":
+            self.close_connection = True
+            self.wfile.write(b"SPDY/9 banana\r\n\r\n")
+        elif kind == "bad_header":
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nno colon here\r\n"
+                             b"Content-Length: 0\r\n\r\n")
+        elif kind == "bad_gzip":
+            self.send(200, b"this is not gzip at all", headers=[
+                ("Content-Encoding", "gzip")])
+        elif kind == "huge_header":
+            self.close_connection = True
+            self.send(200, b"{}", headers=[("X-Filler", "a" * 200000)])
+        elif kind == "trickle":
+            self.close_connection = True
+            n = int(arg or 30)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(n + 1000))
+            self.end_headers()
+            for _ in range(n):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(1)
         else:
             self.send(500, "unknown fault " + fault)
         return True
@@ -328,6 +370,19 @@ class Server(ThreadingHTTPServer):
     def finish_request(self, request, client_address):
         self.state.append("connections", str(time.time()))
         request.settimeout(60)
+        if self.ctx is not None and self.state.next_connection(
+                self.state.control()):
+            # Read the ClientHello, then reset: the client sees the
+            # handshake fail with "connection reset by peer".
+            try:
+                request.recv(4096)
+            except OSError:
+                pass
+            request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                               struct.pack("ii", 1, 0))
+            request.close()
+            self.state.append("handshake_resets", str(time.time()))
+            return
         if self.ctx is not None:
             try:
                 request = self.ctx.wrap_socket(request, server_side=True)

@@ -39,6 +39,11 @@ BAD = [
      "POST or PUT"),
     ("[engine]\npolicy = github\n", None, "no source configured"),
     (SOURCE + "[ghec]\nenterprise = a b\n", 4, "slug"),
+    # The longest DNS name (253 bytes) cannot be a [ghes] subsection: the
+    # line limit bounds host names to 189 bytes, which keeps the fetch
+    # file names (.ghes-HOST.csv.PID.tmp) within NAME_MAX.
+    ('[ghes "%s"]\nfile = a.csv\n' % ".".join(["h" * 63] * 3 + ["e" * 61]),
+     1, "longer than"),
 ]
 
 

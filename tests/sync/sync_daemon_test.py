@@ -115,6 +115,44 @@ def test_daemon_signals(env):
               line)
 
 
+def test_daemon_reload_keeps_planned_run(env):
+    """SIGHUP with the schedule unchanged keeps the planned run (which may
+    lie inside this week's jitter window); a changed schedule plans anew."""
+    setup(env)
+    with open(env.config) as f:
+        text = f.read()
+    check("jitter = 0s\n" in text, "standard config has jitter", text)
+    text = text.replace("jitter = 0s\n", "jitter = 1h\n")
+    env.write("headcount.ini", text, 0o644)
+    path = env.path("state", "daemon.json")
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(path), "the daemon to start")
+
+    def published():
+        with open(path) as f:
+            return os.stat(path).st_ino, json.load(f)[0]["next_run"]
+
+    def reload():
+        ino, _ = published()
+        d.send_signal(signal.SIGHUP)
+        env.wait_for(lambda: published()[0] != ino, "daemon.json rewritten")
+        return published()[1]
+
+    _, planned = published()
+    # Reloading draws no new jitter: with 1h of jitter a fresh draw would
+    # move the run (by whole seconds) all but once in 3600.
+    for _ in range(3):
+        check_eq(reload(), planned, "next_run after a SIGHUP, same schedule")
+    env.write("headcount.ini", text.replace("weekly = Sun 04:00",
+                                            "weekly = Wed 04:00"), 0o644)
+    moved = reload()
+    check(moved != planned, "a new schedule plans anew", moved, planned)
+    d.send_signal(signal.SIGTERM)
+    r = env.finish(d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check_eq(r.err.count("config reloaded"), 4, "reloads logged")
+
+
 def test_daemon_sigterm_mid_upload(env):
     srv, _ = setup(env)
     srv.faults(upload=["hang:40"])
@@ -137,4 +175,5 @@ def test_daemon_sigterm_mid_upload(env):
 if __name__ == "__main__":
     sys.exit(main("daemon", [test_busy_and_kill9, test_sync_sigterm,
                              test_daemon_signals,
+                             test_daemon_reload_keeps_planned_run,
                              test_daemon_sigterm_mid_upload]))

@@ -3,6 +3,7 @@
 transient errors that succeed on retry, stalls, reports that stay in
 "generating", TLS failures (wrong CA, wrong host name: no retry), refused
 redirects and pagination links, malformed responses, local exports."""
+import gzip
 import os
 import sys
 
@@ -92,6 +93,21 @@ def test_slow_body_times_out(env):
     check("giving up" in r.err, "says it gave up", r)
 
 
+def test_trickle_hits_fetch_timeout(env):
+    """A server that keeps sending, too slowly to finish but never slowly
+    enough for the low-speed check (disabled here), is cut off by
+    fetch_timeout on every attempt."""
+    srv, _ = setup(env, http={"max_attempts": "2", "low_speed_limit": "0",
+                              "fetch_timeout": "2s"})
+    srv.faults(ghes=["trickle:60", "trickle:60"])
+    r = env.sync(timeout=30)
+    env.check_rc(r, 75, "trickling GHES report")
+    ghe1 = [q for q in srv.requests("ghes") if q["path"].startswith("/ghe1")]
+    check_eq(len(ghe1), 2, "attempts = max_attempts")
+    check("timed out" in r.err and "giving up" in r.err, "says why", r)
+    check_eq(last_sync(env, "ghe-1.test")["status"], "failed", "last_sync")
+
+
 def test_report_still_generating(env):
     srv, _ = setup(env, http={"poll_max_wait": "2s"})
     srv.faults(ghes=["202"] * 50)
@@ -116,6 +132,33 @@ def test_tls_wrong_ca(env):
     # and the pending upload does not exist: 3 connections, no retries.
     check_eq(srv.connections(), 3, "one connection per source, no retry")
     check_eq(srv.requests(), [], "no HTTP request passed the handshake")
+
+
+def test_tls_handshake_reset_retried(env):
+    """A connection reset during the TLS handshake is transient: retried
+    with backoff like a reset after it, and the run succeeds."""
+    srv, expected = setup(env)
+    srv.set(handshake_resets=2)
+    r = env.sync()
+    env.check_rc(r, 0, "sync after two handshake resets")
+    with open(os.path.join(srv.dir, "handshake_resets")) as f:
+        check_eq(len(f.readlines()), 2, "handshakes reset by the server")
+    check("retrying" in r.err, "the retry is logged", r)
+    check_eq(srv.accepted()[0]["total_seats_consumed"], expected, "count")
+
+
+def test_bad_responses(env):
+    """Answers that are not valid HTTP are the server's fault (76) and the
+    same on every attempt (no retry)."""
+    srv, _ = setup(env)
+    for fault in ("garbage", "bad_header", "bad_gzip", "huge_header"):
+        srv.faults(ghec=[fault])
+        n = len(srv.requests("ghec"))
+        r = env.sync()
+        env.check_rc(r, 76, "GHEC answer " + fault)
+        check_eq(len(srv.requests("ghec")) - n, 1, fault + ": no retry")
+        check("GHEC acme: the server's answer" in r.err, "message", r)
+        check_eq(srv.accepted(), [], "nothing uploaded")
 
 
 def test_tls_wrong_host(env):
@@ -191,13 +234,32 @@ def test_local_exports(env):
     env.check_rc(r, 0, "GHES JSON export")
     ids = {i["hostname"]: i["server_id"] for i in env.status()["instances"]}
     check_eq(ids, {"ghe-1.test": None, "ghe-2.test": "srv-42"}, "server_id")
+    # The same export gzip-compressed: the engine reads it, and status
+    # still shows its server_id.
+    with open(env.path("ghe-2.test.csv"), "rb") as f:
+        data = f.read()
+    with open(env.path("ghe-2.test.json.gz"), "wb") as f:
+        f.write(gzip.compress(data.replace(b"srv-42", b"srv-gz")))
+    with open(env.config) as f:
+        text = f.read()
+    env.write("headcount.ini", text.replace("file = ghe-2.test.csv",
+                                            "file = ghe-2.test.json.gz"),
+              0o644)
+    r = env.sync()
+    env.check_rc(r, 0, "gzip-compressed GHES JSON export")
+    ids = {i["hostname"]: i["server_id"] for i in env.status()["instances"]}
+    check_eq(ids, {"ghe-1.test": None, "ghe-2.test": "srv-gz"},
+             "server_id of a .json.gz export")
 
 
 if __name__ == "__main__":
     sys.exit(main("fetch", [test_http_errors, test_transient_then_success,
                             test_rate_limit_waits_for_reset,
                             test_slow_body_times_out,
+                            test_trickle_hits_fetch_timeout,
                             test_report_still_generating, test_tls_wrong_ca,
+                            test_tls_handshake_reset_retried,
+                            test_bad_responses,
                             test_tls_wrong_host, test_pagination_link_offsite,
                             test_pagination_link_unreadable,
                             test_local_exports]))

@@ -144,6 +144,45 @@ def test_newer_report_supersedes(env):
     check_eq(os.listdir(env.path("state", "outbox")), [], "outbox emptied")
 
 
+def test_failed_upload_keeps_report(env):
+    """A run whose upload fails leaves report.json and summary.json as the
+    last successful run wrote them; the new report waits in the outbox and
+    replaces them once it is delivered."""
+    srv, expected = setup(env)
+    r = env.sync()
+    env.check_rc(r, 0, "first sync")
+
+    def totals():
+        out = []
+        for name in ("report.json", "summary.json"):
+            with open(env.path("state", name)) as f:
+                out.append(json.load(f)["total_seats_consumed"])
+        return out
+
+    check_eq(totals(), [expected, expected], "first report and summary")
+    # New data (gina-gh gone), and the receiver refuses for good, then is
+    # unreachable (every attempt reset).
+    env.write("page2.json", json.dumps({"users": []}))
+    for faults, code in ((["404"], 69), (["reset"] * 10, 75)):
+        srv.faults(upload=faults)
+        r = env.sync()
+        env.check_rc(r, code, "sync with upload fault %s" % faults[0])
+        check("report " not in r.out, "no report path printed", r)
+        check_eq(totals(), [expected, expected],
+                 "report.json and summary.json after upload fault %s"
+                 % faults[0])
+        check_eq(len(os.listdir(env.path("state", "outbox"))), 1,
+                 "the new report waits in the outbox")
+        check_eq([f for f in os.listdir(env.state) if f.endswith(".tmp")],
+                 [], "no temporary left behind")
+    srv.faults()
+    r = env.sync()
+    env.check_rc(r, 0, "sync after the receiver is back")
+    check_eq(totals(), [expected - 1, expected - 1], "report replaced")
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected - 1,
+             "new report delivered")
+
+
 def test_fatal_upload_codes(env):
     srv, _ = setup(env)
     for fault, code in (("404", 69), ("401", 77), ("redirect_http", 76),
@@ -246,6 +285,7 @@ if __name__ == "__main__":
     sys.exit(main("upload", [test_happy_path, test_retries_same_key,
                              test_outbox_kept_then_delivered,
                              test_newer_report_supersedes,
+                             test_failed_upload_keeps_report,
                              test_fatal_upload_codes,
                              test_url_file_not_logged,
                              test_loopback_http_no_redirect,

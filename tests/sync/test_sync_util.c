@@ -127,6 +127,38 @@ static void test_weekly(void **state)
     }
 }
 
+static void test_schedule_reload(void **state)
+{
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    sync_weekly mon = {.wday = 1, .hour = 3, .minute = 30};
+    sync_weekly tue = {.wday = 2, .hour = 3, .minute = 30};
+    const uint64_t hour = 3600000;
+    time_t slot = 1714966200; /* Monday 2024-05-06T03:30:00Z */
+    /* Planned 03:55 (25 min of jitter), before the slot. */
+    time_t planned = sync_schedule_next(&mon, hour, slot - 60, 1500000);
+    assert_int_equal(planned, slot + 1500);
+    /* A reload at 03:45, past the slot but before the planned run, with
+     * the schedule unchanged: the run stays at 03:55. Planning afresh
+     * from 03:45 would give next Monday. */
+    for (int i = 0; i < 100; i++) {
+        uint64_t r = rnd();
+        assert_int_equal(sync_schedule_reload(&mon, hour, &mon, hour, planned,
+                                              slot + 900, r),
+                         planned);
+    }
+    /* A changed day or jitter plans anew from now. */
+    time_t t = sync_schedule_reload(&mon, hour, &tue, hour, planned, slot + 900,
+                                    600000);
+    assert_int_equal(t, slot + 86400 + 600);
+    t = sync_schedule_reload(&mon, hour, &mon, 2 * hour, planned, slot + 900,
+                             0);
+    assert_int_equal(t, slot + 7 * 86400);
+    /* No jitter: the slot itself. */
+    assert_int_equal(sync_schedule_next(&mon, 0, slot - 1, rnd()), slot);
+}
+
 static void test_retry_after(void **state)
 {
     (void)state;
@@ -328,8 +360,10 @@ static void test_json_reader_rejects(void **state)
         "[{\"a\"}]",
         "[{\"a\":}]",
         "[{\"a\":1,}]",
-        "[{\"a\":[1]}]",
-        "[{\"a\":{}}]",
+        "[{\"a\":[1,]}]",
+        "[{\"a\":{\"b\"}}]",
+        "[{\"a\":{\"b\":[}}]",
+        "[{\"a\":[nul]}]",
         "[{\"a\":\"\\u0000\"}]",
         "[{\"a\":\"\\ud800\"}]",
         "[{\"a\":\"x\ny\"}]",
@@ -360,6 +394,61 @@ static void test_json_reader_rejects(void **state)
                         "\xc3\xa9\xf0\x9f\x98\x80");
     assert_null(sync_jobj_get(&objs[0], "missing"));
     sync_jobjs_free(objs, n);
+}
+
+/* A newer version's state file: unknown fields, with nested values too,
+ * are read past; the known ones keep their values. */
+static void test_json_reader_skips_unknown(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "[{\"id\":7,\"future\":{\"a\":[1,{\"b\":null},\"x]}\"],"
+        "\"c\":{}},\"started\":\"2024-05-06T03:30:00Z\","
+        "\"tags\":[],\"more\":[[[\"deep\"]],true,-1.5e3],"
+        "\"error\":null,\"new_flag\":false},\n"
+        " {\"list\":[{\"id\":99}],\"id\":8}]";
+    sync_jobj *objs = NULL;
+    size_t n = 0;
+    assert_true(sync_jobjs_parse(text, strlen(text), &objs, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(sync_jobj_get(&objs[0], "id"), "7");
+    assert_string_equal(sync_jobj_get(&objs[0], "started"),
+                        "2024-05-06T03:30:00Z");
+    assert_string_equal(sync_jobj_get(&objs[0], "new_flag"), "false");
+    assert_null(sync_jobj_get(&objs[0], "future"));
+    assert_null(sync_jobj_get(&objs[0], "more"));
+    /* The id inside the skipped list does not leak out. */
+    assert_string_equal(sync_jobj_get(&objs[1], "id"), "8");
+    sync_jobjs_free(objs, n);
+
+    /* More fields than an object keeps: the known one at the end still
+     * parses, and the file is not refused. */
+    char big[8192];
+    size_t len = 0;
+    len += (size_t)snprintf(big + len, sizeof big - len, "[{");
+    for (int i = 0; i < 100; i++)
+        len += (size_t)snprintf(big + len, sizeof big - len,
+                                "\"f%d\":{\"v\":[%d]},\"g%d\":%d,", i, i, i, i);
+    len += (size_t)snprintf(big + len, sizeof big - len, "\"id\":1}]");
+    assert_true(sync_jobjs_parse(big, len, &objs, &n));
+    assert_int_equal(n, 1);
+    assert_string_equal(sync_jobj_get(&objs[0], "g0"), "0");
+    sync_jobjs_free(objs, n);
+
+    /* Nesting is bounded: 32 levels are read past, 200 are refused. */
+    for (int depth = 32; depth <= 200; depth += 168) {
+        len = (size_t)snprintf(big, sizeof big, "[{\"x\":");
+        for (int i = 0; i < depth; i++)
+            big[len++] = '[';
+        for (int i = 0; i < depth; i++)
+            big[len++] = ']';
+        len += (size_t)snprintf(big + len, sizeof big - len, "}]");
+        bool ok = sync_jobjs_parse(big, len, &objs, &n);
+        if (ok)
+            sync_jobjs_free(objs, n);
+        if (ok != (depth == 32))
+            fail_msg("nesting %d: %s", depth, ok ? "accepted" : "refused");
+    }
 }
 
 static void test_json_writer_repairs_utf8(void **state)
@@ -398,12 +487,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_weekly),
+        cmocka_unit_test(test_schedule_reload),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_link),
         cmocka_unit_test(test_loopback),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_reader_rejects),
+        cmocka_unit_test(test_json_reader_skips_unknown),
         cmocka_unit_test(test_json_writer_repairs_utf8),
         cmocka_unit_test(test_time),
     };
