@@ -180,6 +180,14 @@ static int load_domains(const char *spec, hc_domains **out)
         return st == HC_ERR_DATA && spec[0] != '@' ? CLI_EX_USAGE
                                                    : hc_status_exit_code(st);
     }
+    if (hc_domains_count(d) == 0) {
+        /* An empty list would find every person without a verified-domain
+         * email: a mistake (an unset variable, an empty file), not a
+         * finding. */
+        cli_errorf("%s: no domain given", name);
+        hc_domains_destroy(d);
+        return spec[0] != '@' ? CLI_EX_USAGE : CLI_EX_DATAERR;
+    }
     *out = d;
     return 0;
 }

@@ -134,7 +134,8 @@ static int run(int argc, char **argv)
                     arg);
         return CLI_EX_USAGE;
     }
-    for (int i = 2; i < argc; i++)
+    /* Up to "--": after it, "--help" is an operand (a QUERY, a path). */
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(c->usage, stdout);
             return CLI_EX_OK;

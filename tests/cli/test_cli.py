@@ -192,6 +192,10 @@ def test_usage(tmp):
             (["count", *INPUTS, "--verified-domains", "x.example"], 64,
              "twice"),
             (["explain", *INPUTS, ""], 64, "QUERY is empty"),
+            (["count", "--ghes", GHES, "--verified-domains", ""], 64,
+             "no domain given"),
+            (["count", "--ghes", GHES, "--verified-domains", " , "], 64,
+             "no domain given"),
             (["count", "--ghes", "h.example=-", "--ghec", "-"], 64,
              "given twice"),
             (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
@@ -260,6 +264,9 @@ def test_terminator(tmp):
           f"explain -- -x...: no match (exit 1), got {rc}: {err}")
     rc, out, err = run("explain", *INPUTS, "--", "kim@corp.example")
     check(rc == 0 and "kim" in out, f"explain -- QUERY: {rc}: {err}")
+    rc, out, err = run("explain", *INPUTS, "--", "--help")
+    check(rc == 1 and "usage" not in out,
+          f"explain -- --help: --help is the QUERY, got {rc}: {out!r}")
     rc, out, err = run("explain", *INPUTS, "--", "--json")
     check(rc == 1 and out == "",
           f"explain -- --json: --json is the QUERY, got {rc}: {out!r}")
