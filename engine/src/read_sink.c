@@ -117,6 +117,10 @@ uint64_t hc__job_column(const hc__job *job, size_t off)
     size_t i = off;
     while (i > 0 && job->base[i - 1] != '\n')
         i--;
+    /* A byte order mark is a signature, not text an editor shows: the
+     * first line's columns start after it. */
+    if (i == 0 && off >= 3 && memcmp(job->base, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
     return (uint64_t)(off - i) + 1;
 }
 

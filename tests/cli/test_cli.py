@@ -253,6 +253,17 @@ def test_explain_verified_domains():
               f"explain --json {domains}: {out!r}")
 
 
+def test_bom_column(tmp):
+    """Columns on the first line start after a byte order mark."""
+    path = os.path.join(tmp, "bom.csv")
+    with open(path, "wb") as f:
+        f.write(b"\xef\xbb\xbfid,login,email,email,suspended?\n")
+    rc, out, err = run("count", "--ghes", "h.example=" + path)
+    check(rc == 65 and path + ":1:16: duplicate column" in err,
+          f"BOM column: {rc}: {err!r}")
+    os.unlink(path)
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -295,6 +306,7 @@ def main():
         test_savings_keyless(tmp)
         test_explain_verified_domains()
         test_summary_text()
+        test_bom_column(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
