@@ -261,6 +261,10 @@ static void rule_host_spelling(void **state)
     size_t acct;
     assert_int_equal(hc_result_find(r, "GHE-1.corp.example:6", 20, &acct),
                      HC_OK);
+    size_t acct2;
+    assert_int_equal(hc_result_find(r, "ghe-1.corp.example.:6", 21, &acct2),
+                     HC_OK);
+    assert_int_equal(acct2, acct);
     tb_fini(&t, r);
 }
 

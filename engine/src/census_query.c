@@ -219,13 +219,16 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
         bool host_id =
             colon &&
             parse_id(colon + 1, len - (size_t)(colon + 1 - q), &ghes_id);
+        /* Hosts are kept without one trailing dot (hc_census_source). */
+        size_t host_len = colon ? (size_t)(colon - q) : 0;
+        if (host_len > 1 && q[host_len - 1] == '.')
+            host_len--;
         for (size_t i = 0; i < r->n_accts; i++) {
             const hc__acct *a = &r->accts[i];
             if (host_id && a->kind == HC_ACCOUNT_GHES) {
                 const hc__segment *s = r->census->segs[a->seg];
                 if (hc__acct_ghes_id(s, a) == ghes_id &&
-                    str_eq_nocase(hc__acct_source(r, a), q,
-                                  (size_t)(colon - q)))
+                    str_eq_nocase(hc__acct_source(r, a), q, host_len))
                     consider(r, i, &best);
             } else if (!host_id && a->kind == HC_ACCOUNT_GHEC &&
                        str_eq_nocase(hc__acct_login(r, a), q, len)) {
