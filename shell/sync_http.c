@@ -375,15 +375,27 @@ static bool is_bad_response(CURLcode c)
     }
 }
 
-static bool status_is_retryable(const sync_http_resp *r)
+/* The statuses that are worth asking again: the server says it is busy or
+ * a gateway lost its upstream. Any other answer, 5xx included, is the same
+ * on the next attempt. */
+static bool status_code_is_retryable(long status)
 {
-    switch (r->status) {
+    switch (status) {
     case 408:
     case 429:
     case 500:
     case 502:
     case 503:
     case 504: return true;
+    default: return false;
+    }
+}
+
+static bool status_is_retryable(const sync_http_resp *r)
+{
+    if (status_code_is_retryable(r->status))
+        return true;
+    switch (r->status) {
     case 403:
         /* GitHub answers rate limits with 403 and either Retry-After or
          * x-ratelimit-remaining: 0; a real permission error has neither. */
@@ -479,12 +491,15 @@ int sync_http_status_fail(long status, const char *what, sync_err *err)
                          "%s: HTTP 404: not found (check the URL, host or "
                          "enterprise name)",
                          what);
-    if (status == 408 || status == 429 ||
-        (status >= 500 && status <= 599 && status != 501 && status != 505))
+    if (status_code_is_retryable(status))
         return sync_fail(err, CLI_EX_TEMPFAIL,
                          "%s: HTTP %ld: server busy or failing; giving up "
                          "after retries",
                          what, status);
+    if (status >= 500 && status <= 599)
+        return sync_fail(err, CLI_EX_UNAVAILABLE,
+                         "%s: HTTP %ld: server error (not retried)", what,
+                         status);
     if (status >= 300 && status <= 399)
         return sync_fail(err, CLI_EX_PROTOCOL,
                          "%s: HTTP %ld: a redirect that was not followed "

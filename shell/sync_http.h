@@ -119,8 +119,9 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
 
 /*
  * Maps a final non-success status to an exit code and message:
- * 401/403 -> 77, 404 -> 69, 429/5xx -> 75 (only reached when retries ran
- * out), other 4xx and 3xx -> 76, anything else -> 69.
+ * 401/403 -> 77, 404 -> 69, 408/429/500/502/503/504 -> 75 (the statuses
+ * sync_http_send retries, so only reached when retries ran out), other
+ * 5xx -> 69 (never retried), other 4xx and 3xx -> 76, anything else -> 69.
  */
 int sync_http_status_fail(long status, const char *what, sync_err *err);
 

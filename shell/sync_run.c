@@ -540,9 +540,10 @@ const char cli_sync_usage[] =
     "  --config FILE   the INI configuration (docs/config.md)\n"
     "\n"
     "Exit codes: 0 ok, 64 usage, 65 bad local export, 66 missing file,\n"
-    "69 server unavailable / TLS failure / 404, 70 internal, 74 I/O,\n"
-    "75 temporary failure or another sync running, 76 protocol error,\n"
-    "77 permission (token file mode, HTTP 401/403), 78 config error.\n";
+    "69 server unavailable / TLS failure / 404 / other 5xx, 70 internal,\n"
+    "74 I/O, 75 temporary failure or another sync running,\n"
+    "76 protocol error, 77 permission (token file mode, HTTP 401/403),\n"
+    "78 config error.\n";
 
 int sync_parse_config_arg(const char *cmd, int argc, char **argv,
                           const char **config, bool *json)

@@ -23,8 +23,8 @@ request:
      "faults": {"ghes": [...], "ghec": [...], "upload": [...]}}
 The n-th request to a route (counted since the epoch changed) takes the
 n-th fault of its list, or behaves normally past the end of the list.
-Faults: "202", "401", "404", "500", "503:SECONDS" / "429:SECONDS" (with
-Retry-After), "reset" (TCP RST), "slow" (headers and a few bytes, then a
+Faults: "202", "401", "404", "500", "501", "507", "503:SECONDS" /
+"429:SECONDS" (with Retry-After), "reset" (TCP RST), "slow" (headers and a few bytes, then a
 stall), "hang" (read the request, never answer), "redirect_http" (302 to
 the same path over http://), "redirect_same" (302 to /landing on this
 server, which answers any method with 200), "redirect_offsite" (307 to
@@ -204,7 +204,7 @@ class Handler(BaseHTTPRequestHandler):
     def apply_fault(self, fault, route):
         """Plays a fault; returns True when it answered the request."""
         kind, _, arg = fault.partition(":")
-        if kind in ("401", "404", "500", "202"):
+        if kind in ("401", "404", "500", "501", "507", "202"):
             self.send(int(kind), b'{"message":"fault"}')
         elif kind in ("429", "503"):
             self.send(int(kind), b'{"message":"busy"}',

@@ -30,8 +30,9 @@ def last_sync(env, host):
 def test_http_errors(env):
     srv, _ = setup(env)
     cases = [({"ghes": ["401"]}, 77), ({"ghes": ["404"]}, 69),
-             ({"ghec": ["401"]}, 77), ({"ghes": ["html"]}, 76),
-             ({"ghec": ["html"]}, 76), ({"ghes": ["redirect_http"]}, 76)]
+             ({"ghec": ["401"]}, 77), ({"ghec": ["507"]}, 69),
+             ({"ghes": ["html"]}, 76), ({"ghec": ["html"]}, 76),
+             ({"ghes": ["redirect_http"]}, 76)]
     for faults, code in cases:
         srv.faults(**faults)
         route = next(iter(faults))
@@ -43,6 +44,7 @@ def test_http_errors(env):
                  "requests for %s (no retry)" % faults)
         check_eq(srv.accepted(), [], "nothing uploaded after a failed fetch")
         check("headcount: " in r.err, "error on stderr", r)
+        check("giving up" not in r.err, "no retries claimed", r)
     ls = last_sync(env, "ghe-1.test")
     check_eq(ls["status"], "failed", "last_sync.status after a failure")
     check("HTTP" in ls["error"] or "redirect" in ls["error"],

@@ -185,13 +185,15 @@ def test_failed_upload_keeps_report(env):
 
 def test_fatal_upload_codes(env):
     srv, _ = setup(env)
-    for fault, code in (("404", 69), ("401", 77), ("redirect_http", 76),
-                        ("redirect_same", 76)):
+    for fault, code in (("404", 69), ("401", 77), ("507", 69), ("501", 69),
+                        ("redirect_http", 76), ("redirect_same", 76)):
         srv.faults(upload=[fault])
         n = len(srv.requests("upload"))
         r = env.sync()
         env.check_rc(r, code, "upload " + fault)
         check_eq(len(srv.requests("upload")) - n, 1, fault + " not retried")
+        check("after retries" not in r.err and "giving up" not in r.err,
+              fault + ": no retries claimed", r)
         check("idempotency_key" in r.out, "stdout names the key", r)
         check_eq(len(os.listdir(env.path("state", "outbox"))), 1,
                  fault + ": the report stays in the outbox")
