@@ -90,6 +90,25 @@ int sync_outbox_put(sync_state *st, uint64_t seq,
                     sync_outbox_entry *out, sync_err *err);
 
 /*
+ * The local copy of the report (summary false) or of its summary kept
+ * beside an outbox entry, relative to the state directory, into out:
+ * outbox/SEQ-KEY.report.json and outbox/SEQ-KEY.summary.json. The local
+ * report is never pseudonymized; the entry may be. The copies are removed
+ * with their entry when a newer report supersedes it.
+ */
+void sync_outbox_local_rel(const sync_outbox_entry *entry, bool summary,
+                           char *out, size_t cap);
+
+/*
+ * Once entry was delivered: renames its local copies into place as
+ * report.json and summary.json. *adopted tells whether there was a report
+ * copy (an entry written by an older version has none). 74 or 77 when a
+ * rename fails.
+ */
+int sync_outbox_adopt_local(sync_state *st, const sync_outbox_entry *entry,
+                            bool *adopted, sync_err *err);
+
+/*
  * Uploads the outbox entry with its Idempotency-Key, retrying as
  * sync_http_send does; on 2xx removes it from the outbox. Exit codes as
  * sync_http_send and sync_http_status_fail.

@@ -4,12 +4,14 @@
  * secrets (refusing files others can read), fetch every source, count
  * with the engine only when every source was fetched (a count missing an
  * instance would be low and misleading), write report.json and
- * summary.json as temporaries, put the report in the outbox and deliver
- * the newest outbox entry (also when this run produced no report, so that
- * a pending one is not stuck behind a source outage), rename the new
- * report.json and summary.json into place only if all of that succeeded,
- * then record the run and each source's last_sync. The exit code is that
- * of the first failure.
+ * summary.json as temporaries, put the report in the outbox (the local
+ * report.json and summary.json beside it) and deliver the newest outbox
+ * entry (also when this run produced no report, so that a pending one is
+ * not stuck behind a source outage); the local pair of the entry delivered
+ * then replaces report.json and summary.json. Without [upload], the new
+ * pair replaces them only if the whole run succeeded. Last, record the run
+ * and each source's last_sync. The exit code is that of the first
+ * failure.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -159,8 +161,9 @@ static int write_summary(FILE *f, void *ud, sync_err *err)
 
 /*
  * The new report.json and summary.json of a run, written and synced as
- * temporaries that are renamed into place only when the whole run
- * succeeded (the report delivered, or no upload configured): a run that
+ * temporaries. Without [upload] they are renamed into place only when the
+ * whole run succeeded; with it they move beside the report's outbox entry
+ * and into place once that entry is delivered (outputs_park). A run that
  * fails anywhere, the upload included, leaves the previous pair as it was.
  * Both renames come last, so a failed write (a full disk, say) replaces
  * neither; only the second rename can still fail after the first, which on
@@ -199,16 +202,32 @@ static int outputs_prepare(sync_state *st, report_ctx *rctx, run_outputs *o,
     return r;
 }
 
-static int outputs_commit(sync_state *st, run_outputs *o, sync_err *err)
+/* Renames the temporaries to report_rel and summary_rel. */
+static int outputs_commit(sync_state *st, run_outputs *o,
+                          const char *report_rel, const char *summary_rel,
+                          sync_err *err)
 {
     FILE *rf = o->report, *sf = o->summary;
     o->report = o->summary = NULL;
-    int r = sync_state_tmp_commit(st, "report.json", rf, err);
+    int r = sync_state_tmp_commit_as(st, "report.json", rf, report_rel, err);
     if (r) {
         sync_state_tmp_abort(st, "summary.json", sf);
         return r;
     }
-    return sync_state_tmp_commit(st, "summary.json", sf, err);
+    return sync_state_tmp_commit_as(st, "summary.json", sf, summary_rel, err);
+}
+
+/* With [upload], the new pair waits beside its outbox entry and is renamed
+ * into place when that entry is delivered, by this run or a later one: so
+ * report.json is always the local copy of the newest delivered report,
+ * also when a later run that failed delivered it. */
+static int outputs_park(sync_state *st, run_outputs *o,
+                        const sync_outbox_entry *entry, sync_err *err)
+{
+    char rrel[400], srel[400];
+    sync_outbox_local_rel(entry, false, rrel, sizeof rrel);
+    sync_outbox_local_rel(entry, true, srel, sizeof srel);
+    return outputs_commit(st, o, rrel, srel, err);
 }
 
 /* One source of this run, in config order: GHES instances, then GHEC. */
@@ -432,6 +451,8 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
                 rctx.key = &sec.pseudo_key;
                 r = sync_outbox_put(&st, rec->id, write_report, &rctx, &pending,
                                     &e);
+                if (!r)
+                    r = outputs_park(&st, &outs, &pending, &e);
                 if (r)
                     note_failure(&first_rc, &first, r, &e);
             }
@@ -456,18 +477,31 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
             }
             sync_strlcpy(rec->upload, sent ? "delivered" : "pending",
                          sizeof rec->upload);
+            bool adopted = false;
+            if (sent)
+                r = sync_outbox_adopt_local(&st, &pending, &adopted, &e);
+            if (adopted) {
+                sync_state_path(&st, "report.json", res->report_path,
+                                sizeof res->report_path);
+                sync_log("info", "report %s (run %llu)", res->report_path,
+                         (unsigned long long)pending.seq);
+            } else if (!sent && rec->has_seats) {
+                sync_log("info", "report.json left as it was: the new "
+                                 "report waits in the outbox");
+            }
         }
         if (r)
             note_failure(&first_rc, &first, r, &e);
     }
 
     if (outs.report) {
-        /* Only a run that did all its work replaces the last report. */
+        /* Without [upload], only a run that did all its work replaces the
+         * last report. */
         if (first_rc) {
             outputs_abort(&st, &outs);
             sync_log("info", "report.json left as it was: the run failed");
         } else {
-            r = outputs_commit(&st, &outs, &e);
+            r = outputs_commit(&st, &outs, "report.json", "summary.json", &e);
             if (r) {
                 note_failure(&first_rc, &first, r, &e);
             } else {

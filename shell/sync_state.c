@@ -240,6 +240,12 @@ int sync_state_tmp_flush(sync_state *st, const char *rel, FILE *f,
 int sync_state_tmp_commit(sync_state *st, const char *rel, FILE *f,
                           sync_err *err)
 {
+    return sync_state_tmp_commit_as(st, rel, f, rel, err);
+}
+
+int sync_state_tmp_commit_as(sync_state *st, const char *rel, FILE *f,
+                             const char *dest, sync_err *err)
+{
     char tmp[PATH_MAX];
     int rc = 0;
     tmp_name(rel, tmp, sizeof tmp);
@@ -253,12 +259,28 @@ int sync_state_tmp_commit(sync_state *st, const char *rel, FILE *f,
         (void)unlinkat(st->dirfd, tmp, 0);
         return rc;
     }
-    if (renameat(st->dirfd, tmp, st->dirfd, rel) != 0) {
-        rc = io_fail(err, "cannot rename into place:", rel);
+    if (renameat(st->dirfd, tmp, st->dirfd, dest) != 0) {
+        rc = io_fail(err, "cannot rename into place:", dest);
         (void)unlinkat(st->dirfd, tmp, 0);
         return rc;
     }
-    return fsync_dir(st, rel, err);
+    return fsync_dir(st, dest, err);
+}
+
+int sync_state_rename(sync_state *st, const char *from, const char *to,
+                      bool *moved, sync_err *err)
+{
+    *moved = false;
+    if (renameat(st->dirfd, from, st->dirfd, to) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        return io_fail(err, "cannot rename into place:", to);
+    }
+    *moved = true;
+    int rc = fsync_dir(st, to, err);
+    if (!rc)
+        rc = fsync_dir(st, from, err);
+    return rc;
 }
 
 void sync_state_tmp_abort(sync_state *st, const char *rel, FILE *f)

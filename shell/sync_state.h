@@ -57,6 +57,15 @@ int sync_state_tmp_flush(sync_state *st, const char *rel, FILE *f,
 int sync_state_tmp_commit(sync_state *st, const char *rel, FILE *f,
                           sync_err *err);
 void sync_state_tmp_abort(sync_state *st, const char *rel, FILE *f);
+/* As sync_state_tmp_commit, but renames the temporary opened for rel to
+ * dest instead (same file system: both inside the state directory). */
+int sync_state_tmp_commit_as(sync_state *st, const char *rel, FILE *f,
+                             const char *dest, sync_err *err);
+
+/* Renames from over to (both relative to the state directory) and fsyncs
+ * both directories. A missing from is not an error: *moved tells. */
+int sync_state_rename(sync_state *st, const char *from, const char *to,
+                      bool *moved, sync_err *err);
 
 /* Writes rel atomically with fn producing the contents. */
 typedef int (*sync_write_fn)(FILE *f, void *ctx, sync_err *err);

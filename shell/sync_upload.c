@@ -43,8 +43,17 @@ int sync_uuid4(char out[37], sync_err *err)
     return 0;
 }
 
-/* "SEQ-KEY.json" with SEQ decimal and KEY a lowercase UUID. */
-static bool parse_entry_name(const char *name, uint64_t *seq, char key[40])
+/* What a name in the outbox is: an entry, or one of the local copies
+ * kept beside it (sync_outbox_local_rel). */
+enum { OUTBOX_ENTRY, OUTBOX_LOCAL_REPORT, OUTBOX_LOCAL_SUMMARY };
+
+static const char *const outbox_suffix[] = {".json", ".report.json",
+                                            ".summary.json"};
+
+/* "SEQ-KEY" + one of outbox_suffix, with SEQ decimal and KEY a lowercase
+ * UUID; *kind tells which. */
+static bool parse_outbox_name(const char *name, uint64_t *seq, char key[40],
+                              int *kind)
 {
     const char *dash = strchr(name, '-');
     if (!dash || dash == name || dash - name > 20)
@@ -55,7 +64,13 @@ static bool parse_entry_name(const char *name, uint64_t *seq, char key[40])
     if (!sync_parse_u64(num, seq))
         return false;
     const char *k = dash + 1;
-    if (strlen(k) != 36 + 5 || strcmp(k + 36, ".json") != 0)
+    if (strlen(k) < 36)
+        return false;
+    *kind = -1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(k + 36, outbox_suffix[i]) == 0)
+            *kind = i;
+    if (*kind < 0)
         return false;
     for (int i = 0; i < 36; i++) {
         bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
@@ -94,8 +109,20 @@ int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
         while ((e = readdir(d)) != NULL) {
             uint64_t seq;
             char key[40];
-            if (!parse_entry_name(e->d_name, &seq, key))
+            int kind;
+            if (!parse_outbox_name(e->d_name, &seq, key, &kind))
                 continue;
+            if (kind != OUTBOX_ENTRY) {
+                /* A local copy goes with its entry: superseded with it,
+                 * or left over when the entry was delivered but the copy
+                 * could not be renamed into place. */
+                if (pass == 1 &&
+                    !(out->present && seq == out->seq &&
+                      strcmp(key, out->key) == 0) &&
+                    unlinkat(dirfd(d), e->d_name, 0) == 0)
+                    removed = true;
+                continue;
+            }
             if (pass == 0) {
                 if (n_pending)
                     (*n_pending)++;
@@ -120,6 +147,31 @@ int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
         closedir(d);
     }
     return 0;
+}
+
+void sync_outbox_local_rel(const sync_outbox_entry *entry, bool summary,
+                           char *out, size_t cap)
+{
+    size_t n = strlen(entry->rel);
+    /* rel ends in ".json" (parse_outbox_name). */
+    snprintf(
+        out, cap, "%.*s%s", (int)(n - 5), entry->rel,
+        outbox_suffix[summary ? OUTBOX_LOCAL_SUMMARY : OUTBOX_LOCAL_REPORT]);
+}
+
+int sync_outbox_adopt_local(sync_state *st, const sync_outbox_entry *entry,
+                            bool *adopted, sync_err *err)
+{
+    char rel[400];
+    bool moved = false;
+    *adopted = false;
+    sync_outbox_local_rel(entry, false, rel, sizeof rel);
+    int rc = sync_state_rename(st, rel, "report.json", &moved, err);
+    if (rc || !moved)
+        return rc;
+    *adopted = true;
+    sync_outbox_local_rel(entry, true, rel, sizeof rel);
+    return sync_state_rename(st, rel, "summary.json", &moved, err);
 }
 
 /* True when the file rel holds exactly the bytes of f (rewound first). */

@@ -58,7 +58,7 @@ def test_happy_path(env):
     with open(env.path("state", "summary.json")) as f:
         check_eq(json.load(f)["total_seats_consumed"], expected,
                  "summary.json total")
-    check_eq(os.listdir(env.path("state", "outbox")), [], "outbox after 2xx")
+    check_eq(env.outbox(everything=True), [], "outbox after 2xx")
     for name in ("report.json", "runs.json", "sources.json"):
         mode = os.stat(env.path("state", name)).st_mode & 0o777
         check_eq(oct(mode), oct(0o600), name + " mode")
@@ -107,8 +107,10 @@ def test_outbox_kept_then_delivered(env):
     env.check_rc(r, 75, "sync with the receiver down")
     check_eq(len(srv.requests("upload")), 4, "attempts = max_attempts")
     check_eq(srv.accepted(), [], "nothing accepted")
-    pending = os.listdir(env.path("state", "outbox"))
+    pending = env.outbox()
     check_eq(len(pending), 1, "report waits in the outbox")
+    check_eq(len(env.outbox(everything=True)), 3,
+             "with its local report and summary")
     st = env.status()
     key = st["outbox"]["idempotency_key"]
     check(pending[0].endswith(key + ".json"), "outbox entry named by key",
@@ -122,7 +124,7 @@ def test_outbox_kept_then_delivered(env):
     acc = srv.accepted()
     check_eq([a["key"] for a in acc], [key], "pending key delivered")
     check_eq(acc[0]["total_seats_consumed"], expected, "seat count")
-    check_eq(os.listdir(env.path("state", "outbox")), [], "outbox emptied")
+    check_eq(env.outbox(everything=True), [], "outbox emptied")
 
 
 def test_newer_report_supersedes(env):
@@ -141,7 +143,7 @@ def test_newer_report_supersedes(env):
     check_eq(len(acc), 1, "only the newest report is sent")
     check(acc[0]["key"] != old, "superseded key never sent")
     check_eq(acc[0]["total_seats_consumed"], 5, "count without gina-gh")
-    check_eq(os.listdir(env.path("state", "outbox")), [], "outbox emptied")
+    check_eq(env.outbox(everything=True), [], "outbox emptied")
 
 
 def test_failed_upload_keeps_report(env):
@@ -171,7 +173,7 @@ def test_failed_upload_keeps_report(env):
         check_eq(totals(), [expected, expected],
                  "report.json and summary.json after upload fault %s"
                  % faults[0])
-        check_eq(len(os.listdir(env.path("state", "outbox"))), 1,
+        check_eq(len(env.outbox()), 1,
                  "the new report waits in the outbox")
         check_eq([f for f in os.listdir(env.state) if f.endswith(".tmp")],
                  [], "no temporary left behind")
@@ -181,6 +183,35 @@ def test_failed_upload_keeps_report(env):
     check_eq(totals(), [expected - 1, expected - 1], "report replaced")
     check_eq(srv.accepted()[-1]["total_seats_consumed"], expected - 1,
              "new report delivered")
+
+
+def test_pending_delivered_by_failed_run(env):
+    """A report delivered by a later run that failed (a source down) still
+    becomes report.json: the local copy waits beside the outbox entry and
+    moves into place when the entry is delivered."""
+    srv, expected = setup(env)
+    srv.faults(upload=["503:0"] * 10)
+    r = env.sync()
+    env.check_rc(r, 75, "sync with the receiver down")
+    check(not os.path.exists(env.path("state", "report.json")),
+          "no report.json before the report is delivered")
+    check_eq(len(env.outbox()), 1, "the report waits in the outbox")
+    srv.faults(ghes=["404"])
+    r = env.sync()
+    env.check_rc(r, 69, "sync with a GHES instance failing")
+    check_eq(len(srv.accepted()), 1, "the pending report was delivered")
+    check_eq(env.status()["runs"][0]["upload"], "delivered", "status upload")
+    check_eq(env.outbox(everything=True), [], "outbox emptied")
+    for name in ("report.json", "summary.json"):
+        check(os.path.exists(env.path("state", name)),
+              name + " of the delivered report exists", r)
+        with open(env.path("state", name)) as f:
+            check_eq(json.load(f)["total_seats_consumed"], expected,
+                     name + " of the delivered report")
+        mode = os.stat(env.path("state", name)).st_mode & 0o777
+        check_eq(oct(mode), oct(0o600), name + " mode")
+    check("report " + env.path("state", "report.json") in r.out,
+          "the report path is printed", r)
 
 
 def test_fatal_upload_codes(env):
@@ -195,7 +226,7 @@ def test_fatal_upload_codes(env):
         check("after retries" not in r.err and "giving up" not in r.err,
               fault + ": no retries claimed", r)
         check("idempotency_key" in r.out, "stdout names the key", r)
-        check_eq(len(os.listdir(env.path("state", "outbox"))), 1,
+        check_eq(len(env.outbox()), 1,
                  fault + ": the report stays in the outbox")
         check_eq(env.status()["runs"][0]["upload"], "pending",
                  fault + ": status upload state")
@@ -288,6 +319,7 @@ if __name__ == "__main__":
                              test_outbox_kept_then_delivered,
                              test_newer_report_supersedes,
                              test_failed_upload_keeps_report,
+                             test_pending_delivered_by_failed_run,
                              test_fatal_upload_codes,
                              test_url_file_not_logged,
                              test_loopback_http_no_redirect,

@@ -348,6 +348,15 @@ class Env:
             time.sleep(0.05)
         raise TestFailure("timed out waiting for " + what)
 
+    def outbox(self, everything=False):
+        """The outbox entries (SEQ-KEY.json), or with everything also the
+        local copies of report and summary kept beside them."""
+        names = sorted(os.listdir(os.path.join(self.state, "outbox")))
+        if everything:
+            return names
+        return [n for n in names if not n.endswith((".report.json",
+                                                    ".summary.json"))]
+
     # -- checks --
 
     def check_no_secrets(self):
