@@ -2,9 +2,9 @@
  * State directory operations. All writers of the directory hold state/lock
  * (except the daemon's own daemon.json, which uses a temporary name no run
  * shares), so the only concurrency left is readers (`status`) against
- * renames, which are atomic. Temporary files carry their writer's pid so
- * that a later run can tell the leftovers of a killed run from a live
- * writer's file.
+ * renames, which are atomic. Temporary files carry their writer's pid
+ * (two writers never share a name); a run, holding the lock, removes every
+ * temporary but a live daemon's daemon.json one.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -122,8 +122,14 @@ int sync_state_lock(sync_state *st, sync_err *err)
     return 0;
 }
 
-/* True for ".NAME.PID.tmp" whose PID no longer runs. */
-static bool is_stale_tmp(const char *name)
+/*
+ * True for a temporary ".NAME.PID.tmp" that may go. The caller holds the
+ * lock, and every writer of the state directory but the daemon's
+ * daemon.json holds it too: any other temporary is a leftover, even when
+ * its PID runs (in a container, each run is PID 1). daemon.json's is
+ * written without the lock, so it is a leftover only when its PID is gone.
+ */
+static bool is_leftover_tmp(const char *name, bool top)
 {
     size_t n = strlen(name);
     if (name[0] != '.' || n < 6 || strcmp(name + n - 4, ".tmp") != 0)
@@ -134,6 +140,8 @@ static bool is_stale_tmp(const char *name)
         p--;
     if (p == end || p[-1] != '.')
         return false;
+    if (!top || strncmp(name, ".daemon.json.", 13) != 0)
+        return true;
     long pid = strtol(p, NULL, 10);
     if (pid <= 0)
         return false;
@@ -154,7 +162,7 @@ void sync_state_clean_tmp(sync_state *st)
         }
         struct dirent *e;
         while ((e = readdir(d)) != NULL)
-            if (is_stale_tmp(e->d_name))
+            if (is_leftover_tmp(e->d_name, i == 0))
                 (void)unlinkat(dirfd(d), e->d_name, 0);
         closedir(d);
     }

@@ -37,8 +37,9 @@ void sync_state_close(sync_state *st); /* releases the lock too */
  * another process holds it. */
 int sync_state_lock(sync_state *st, sync_err *err);
 
-/* Removes temporary files left by killed runs (those whose writer is no
- * longer alive). */
+/* Removes temporary files left by killed runs. Call with the lock held:
+ * every temporary but that of a live daemon's daemon.json is taken for a
+ * leftover, whatever its PID (a container's runs are all PID 1). */
 void sync_state_clean_tmp(sync_state *st);
 
 /*

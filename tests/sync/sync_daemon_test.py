@@ -65,6 +65,31 @@ def test_busy_and_kill9(env):
     check(len(keys) == 2 and keys[1] != key, "a new key for a new run", keys)
 
 
+def test_leftover_tmp_of_live_pid(env):
+    """Temporaries are removed by the next run even when their PID is
+    alive (in a container every run is PID 1): under the lock only a
+    daemon's daemon.json is written by another process."""
+    srv, _ = setup(env)
+    r = env.sync()
+    env.check_rc(r, 0, "first sync")
+    pid = os.getpid()
+    planted = [os.path.join(env.state, ".report.json.%d.tmp" % pid),
+               os.path.join(env.state, ".runs.json.%d.tmp" % pid),
+               os.path.join(env.state, "fetch", ".ghec.json.%d.tmp" % pid),
+               os.path.join(env.state, "outbox",
+                            ".1-00000000-0000-4000-8000-000000000000.json"
+                            ".%d.tmp" % pid)]
+    daemon_tmp = os.path.join(env.state, ".daemon.json.%d.tmp" % pid)
+    for p in planted + [daemon_tmp]:
+        with open(p, "w") as f:
+            f.write("partial")
+    r = env.sync()
+    env.check_rc(r, 0, "sync with leftovers of a live PID")
+    check_eq(leftovers(env), [daemon_tmp],
+             "leftovers removed, a live daemon's daemon.json kept")
+    os.unlink(daemon_tmp)
+
+
 def test_sync_sigterm(env):
     srv, _ = setup(env)
     srv.faults(upload=["hang:40"])
@@ -173,7 +198,8 @@ def test_daemon_sigterm_mid_upload(env):
 
 
 if __name__ == "__main__":
-    sys.exit(main("daemon", [test_busy_and_kill9, test_sync_sigterm,
+    sys.exit(main("daemon", [test_busy_and_kill9,
+                             test_leftover_tmp_of_live_pid, test_sync_sigterm,
                              test_daemon_signals,
                              test_daemon_reload_keeps_planned_run,
                              test_daemon_sigterm_mid_upload]))
