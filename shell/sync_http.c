@@ -521,6 +521,15 @@ static long last_status(CURL *h)
     return code;
 }
 
+/* The errno of the last socket failure, 0 when none was seen. */
+static long os_errno(CURL *h)
+{
+    long e = 0;
+    if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &e) != CURLE_OK)
+        return 0;
+    return e;
+}
+
 /* True once the request went out: what fails after is the response. */
 static bool request_sent(CURL *h)
 {
@@ -630,6 +639,16 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             goto done;
         } else if (c == CURLE_OUT_OF_MEMORY) {
             rc = sync_fail(err, CLI_EX_SOFTWARE, "%s: out of memory", what);
+            goto done;
+        } else if (c == CURLE_RECV_ERROR && last_status(h) != 0 &&
+                   os_errno(h) == 0) {
+            /* A status line arrived and no socket call failed: libcurl
+             * could not decode the body (a chunk size that is not hex,
+             * say). A reset or a dropped connection sets errno, and a
+             * connection closed early is CURLE_PARTIAL_FILE. */
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: the server's answer is not valid HTTP: %s",
+                           what, detail);
             goto done;
         } else if (is_transient(c)) {
             retry = true;

@@ -32,8 +32,10 @@ an http:// host that does not exist), "ratelimit:SECONDS" (403 with
 X-RateLimit-Remaining: 0 and a reset SECONDS away), "html" (a 200 login
 page), "garbage" (a status line that is not HTTP), "bad_header" (a header
 line without a colon), "bad_gzip" (Content-Encoding: gzip over bytes that
-are not gzip), "huge_header" (one 200 KiB header line), "trickle:SECONDS"
-(a 200 whose body comes one byte a second for SECONDS).
+are not gzip), "bad_chunked" (a chunked 200 whose chunk size is not hex),
+"truncated" (a 200 that closes the connection, without a TLS close_notify,
+long before its Content-Length), "huge_header" (one 200 KiB header line),
+"trickle:SECONDS" (a 200 whose body comes one byte a second for SECONDS).
 
 Besides the per-route faults, "handshake_resets": N in control.json makes
 the first N connections since the epoch end with a TCP RST in the middle
@@ -251,6 +253,23 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "bad_gzip":
             self.send(200, b"this is not gzip at all", headers=[
                 ("Content-Encoding", "gzip")])
+        elif kind == "truncated":
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n"
+                             b"Content-Type: application/json\r\n"
+                             b"Content-Length: 100000\r\n\r\n{\"users\": [")
+            self.wfile.flush()
+            raw = self.connection
+            if isinstance(raw, ssl.SSLSocket):
+                raw = socket.socket(fileno=raw.detach())
+            raw.close()
+            self.wfile = open(os.devnull, "wb")
+        elif kind == "bad_chunked":
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n"
+                             b"Content-Type: application/json\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n"
+                             b"ZZZZ\r\n{}\r\n0\r\n\r\n")
         elif kind == "huge_header":
             self.close_connection = True
             self.send(200, b"{}", headers=[("X-Filler", "a" * 200000)])

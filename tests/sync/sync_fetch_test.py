@@ -153,7 +153,8 @@ def test_bad_responses(env):
     """Answers that are not valid HTTP are the server's fault (76) and the
     same on every attempt (no retry)."""
     srv, _ = setup(env)
-    for fault in ("garbage", "bad_header", "bad_gzip", "huge_header"):
+    for fault in ("garbage", "bad_header", "bad_gzip", "bad_chunked",
+                  "huge_header"):
         srv.faults(ghec=[fault])
         n = len(srv.requests("ghec"))
         r = env.sync()
@@ -161,6 +162,13 @@ def test_bad_responses(env):
         check_eq(len(srv.requests("ghec")) - n, 1, fault + ": no retry")
         check("GHEC acme: the server's answer" in r.err, "message", r)
         check_eq(srv.accepted(), [], "nothing uploaded")
+    # A body cut short by a closed connection is the network's doing: it
+    # is retried.
+    srv.faults(ghec=["truncated"])
+    n = len(srv.requests("ghec"))
+    r = env.sync()
+    env.check_rc(r, 0, "GHEC answer truncated, then whole")
+    check_eq(len(srv.requests("ghec")) - n, 3, "truncated page retried")
 
 
 def test_tls_wrong_host(env):
