@@ -333,14 +333,12 @@ static bool is_tls_error(CURLcode c)
     }
 }
 
-/* A handshake cut short (a reset, an early close) is the network's doing,
- * like a reset after it: CURLE_SSL_CONNECT_ERROR is retried. A certificate
- * that fails verification (CURLE_PEER_FAILED_VERIFICATION) is in
- * is_tls_error and never is: asking again cannot change it. */
+/* Errors retried: the network's doing, which the next attempt may not
+ * meet. CURLE_SSL_CONNECT_ERROR is not among them: handshake_cut_short
+ * decides. */
 static bool is_transient(CURLcode c)
 {
     switch (c) {
-    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -355,6 +353,26 @@ static bool is_transient(CURLcode c)
     case CURLE_HTTP3:
     case CURLE_QUIC_CONNECT_ERROR: return true;
     default: return false;
+    }
+}
+
+/*
+ * CURLE_SSL_CONNECT_ERROR covers a handshake cut short (a reset, an early
+ * close), which is the network's doing like a reset after it and is
+ * retried, and a peer that does not speak TLS at all (an https:// URL on a
+ * plain-HTTP port: "wrong version number"), which answers the same on
+ * every attempt. A socket error tells the first; with OpenSSL, a peer that
+ * closed without a word is SSL_ERROR_SYSCALL and no errno. A certificate
+ * that fails verification is is_tls_error and never retried.
+ */
+static bool handshake_cut_short(long os_err, const char *detail)
+{
+    switch (os_err) {
+    case ECONNRESET:
+    case ECONNABORTED:
+    case EPIPE:
+    case ETIMEDOUT: return true;
+    default: return strstr(detail, "SSL_ERROR_SYSCALL") != NULL;
     }
 }
 
@@ -607,7 +625,9 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot read request body",
                            what);
             goto done;
-        } else if (is_tls_error(c)) {
+        } else if (is_tls_error(c) ||
+                   (c == CURLE_SSL_CONNECT_ERROR &&
+                    !handshake_cut_short(os_errno(h), detail))) {
             rc = sync_fail(err, CLI_EX_UNAVAILABLE, "%s: TLS failure: %s", what,
                            detail);
             goto done;
@@ -650,7 +670,7 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
                            "%s: the server's answer is not valid HTTP: %s",
                            what, detail);
             goto done;
-        } else if (is_transient(c)) {
+        } else if (is_transient(c) || c == CURLE_SSL_CONNECT_ERROR) {
             retry = true;
             sync_fail(err, CLI_EX_TEMPFAIL, "%s: %s", what, detail);
         } else if (c != CURLE_OK) {

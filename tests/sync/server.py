@@ -40,7 +40,8 @@ long before its Content-Length), "huge_header" (one 200 KiB header line),
 Besides the per-route faults, "handshake_resets": N in control.json makes
 the first N connections since the epoch end with a TCP RST in the middle
 of the TLS handshake (after the ClientHello); they are counted in
-WORKDIR/handshake_resets.
+WORKDIR/handshake_resets. "handshake_closes": N does the same with a plain
+close (FIN), counted in WORKDIR/handshake_closes.
 
 What happened is written to WORKDIR: requests.jsonl (one line per
 request), connections (one line per TCP connection, written before the
@@ -95,14 +96,19 @@ class State:
         return faults[i] if i < len(faults) else None
 
     def next_connection(self, control):
-        """Counts a connection; True when it is to be reset mid-handshake."""
+        """Counts a connection; "reset" or "close" when it is to end so
+        mid-handshake, else None."""
         with self.lock:
             if control.get("epoch") != self.epoch:
                 self.epoch = control.get("epoch")
                 self.counters = {}
             i = self.counters.get("connection", 0)
             self.counters["connection"] = i + 1
-        return i < int(control.get("handshake_resets", 0))
+        if i < int(control.get("handshake_resets", 0)):
+            return "reset"
+        if i < int(control.get("handshake_closes", 0)):
+            return "close"
+        return None
 
     def append(self, name, line):
         with self.lock:
@@ -389,18 +395,21 @@ class Server(ThreadingHTTPServer):
     def finish_request(self, request, client_address):
         self.state.append("connections", str(time.time()))
         request.settimeout(60)
-        if self.ctx is not None and self.state.next_connection(
-                self.state.control()):
-            # Read the ClientHello, then reset: the client sees the
-            # handshake fail with "connection reset by peer".
+        cut = None
+        if self.ctx is not None:
+            cut = self.state.next_connection(self.state.control())
+        if cut:
+            # Read the ClientHello, then reset (the client sees "connection
+            # reset by peer") or close without a word (an EOF).
             try:
                 request.recv(4096)
             except OSError:
                 pass
-            request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                               struct.pack("ii", 1, 0))
+            if cut == "reset":
+                request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack("ii", 1, 0))
             request.close()
-            self.state.append("handshake_resets", str(time.time()))
+            self.state.append("handshake_" + cut + "s", str(time.time()))
             return
         if self.ctx is not None:
             try:

@@ -149,6 +149,40 @@ def test_tls_handshake_reset_retried(env):
     check_eq(srv.accepted()[0]["total_seats_consumed"], expected, "count")
 
 
+def test_tls_handshake_close_retried(env):
+    """A peer that closes the connection in the middle of the handshake
+    (no reset) is retried too."""
+    srv, expected = setup(env)
+    srv.set(handshake_closes=2)
+    r = env.sync()
+    env.check_rc(r, 0, "sync after two handshake closes")
+    with open(os.path.join(srv.dir, "handshake_closes")) as f:
+        check_eq(len(f.readlines()), 2, "handshakes closed by the server")
+    check("retrying" in r.err, "the retry is logged", r)
+    check_eq(srv.accepted()[0]["total_seats_consumed"], expected, "count")
+
+
+def test_https_to_plain_http_port(env):
+    """An https:// URL on a port that speaks plain HTTP fails the same way
+    on every attempt: 69 at once, no retry."""
+    env.make_pki()
+    env.tokens()
+    srv = env.server()
+    env.fixture(srv)
+    plain = env.server("plain", plain=True)
+    env.standard_config(srv)
+    with open(env.config) as f:
+        text = f.read()
+    env.write("headcount.ini", text.replace(
+        "api_url = %s/api" % srv.url,
+        "api_url = https://127.0.0.1:%d/api" % plain.port), 0o644)
+    r = env.sync()
+    env.check_rc(r, 69, "https:// to a plain HTTP port")
+    check("TLS" in r.err, "says TLS", r)
+    check("retrying" not in r.err, "not retried", r)
+    check_eq(plain.connections(), 1, "one connection, no retry")
+
+
 def test_bad_responses(env):
     """Answers that are not valid HTTP are the server's fault (76) and the
     same on every attempt (no retry)."""
@@ -269,6 +303,8 @@ if __name__ == "__main__":
                             test_trickle_hits_fetch_timeout,
                             test_report_still_generating, test_tls_wrong_ca,
                             test_tls_handshake_reset_retried,
+                            test_tls_handshake_close_retried,
+                            test_https_to_plain_http_port,
                             test_bad_responses,
                             test_tls_wrong_host, test_pagination_link_offsite,
                             test_pagination_link_unreadable,
