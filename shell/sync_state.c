@@ -20,7 +20,7 @@
 #include "cli.h"
 #include "sync_state.h"
 
-static int io_fail(sync_err *err, const char *what, const char *path)
+int sync_state_io_fail(sync_err *err, const char *what, const char *path)
 {
     int e = errno;
     return sync_fail(err,
@@ -45,11 +45,12 @@ static int mkdir_p(const char *path, sync_err *err)
             continue;
         *p = '\0';
         if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-            return io_fail(err, "cannot create state directory", buf);
+            return sync_state_io_fail(err, "cannot create state directory",
+                                      buf);
         *p = '/';
     }
     if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-        return io_fail(err, "cannot create state directory", buf);
+        return sync_state_io_fail(err, "cannot create state directory", buf);
     return 0;
 }
 
@@ -73,14 +74,14 @@ int sync_state_open(const char *dir, bool create, sync_state *st, sync_err *err)
                              "state directory %s does not exist (no sync "
                              "has run yet)",
                              dir)
-                 : io_fail(err, "cannot open state directory", dir);
+                 : sync_state_io_fail(err, "cannot open state directory", dir);
         goto done;
     }
     if (create) {
         static const char *const subs[] = {"fetch", "outbox"};
         for (size_t i = 0; i < 2; i++)
             if (mkdirat(st->dirfd, subs[i], 0700) != 0 && errno != EEXIST) {
-                rc = io_fail(err, "cannot create", subs[i]);
+                rc = sync_state_io_fail(err, "cannot create", subs[i]);
                 goto done;
             }
     }
@@ -106,7 +107,7 @@ int sync_state_lock(sync_state *st, sync_err *err)
 {
     int fd = openat(st->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
-        return io_fail(err, "cannot open lock file in", st->dir);
+        return sync_state_io_fail(err, "cannot open lock file in", st->dir);
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         close(fd);
@@ -116,7 +117,7 @@ int sync_state_lock(sync_state *st, sync_err *err)
                              "try again later",
                              st->dir);
         errno = e;
-        return io_fail(err, "cannot lock", st->dir);
+        return sync_state_io_fail(err, "cannot lock", st->dir);
     }
     st->lockfd = fd;
     return 0;
@@ -199,13 +200,13 @@ static int fsync_dir(sync_state *st, const char *rel, sync_err *err)
     split_rel(rel, dir, sizeof dir, &base);
     int fd = openat(st->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return io_fail(err, "cannot open directory", dir);
+        return sync_state_io_fail(err, "cannot open directory", dir);
     int r = fsync(fd);
     int e = errno;
     close(fd);
     if (r != 0) {
         errno = e;
-        return io_fail(err, "cannot fsync directory", dir);
+        return sync_state_io_fail(err, "cannot fsync directory", dir);
     }
     return 0;
 }
@@ -222,11 +223,11 @@ int sync_state_tmp_open(sync_state *st, const char *rel, FILE **f,
      * names are predictable, and a state directory shared with others,
      * such as a group-writable volume, could hold one). */
     if (unlinkat(st->dirfd, tmp, 0) != 0 && errno != ENOENT)
-        return io_fail(err, "cannot remove the stale", tmp);
+        return sync_state_io_fail(err, "cannot remove the stale", tmp);
     int fd = openat(st->dirfd, tmp,
                     O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        return io_fail(err, "cannot create", tmp);
+        return sync_state_io_fail(err, "cannot create", tmp);
     *f = fdopen(fd, "w+");
     if (!*f) {
         close(fd);
@@ -241,7 +242,7 @@ int sync_state_tmp_flush(sync_state *st, const char *rel, FILE *f,
 {
     (void)st;
     if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
-        return io_fail(err, "cannot write", rel);
+        return sync_state_io_fail(err, "cannot write", rel);
     return 0;
 }
 
@@ -263,12 +264,12 @@ int sync_state_tmp_commit_as(sync_state *st, const char *rel, FILE *f,
         return rc;
     }
     if (fclose(f) != 0) {
-        rc = io_fail(err, "cannot write", rel);
+        rc = sync_state_io_fail(err, "cannot write", rel);
         (void)unlinkat(st->dirfd, tmp, 0);
         return rc;
     }
     if (renameat(st->dirfd, tmp, st->dirfd, dest) != 0) {
-        rc = io_fail(err, "cannot rename into place:", dest);
+        rc = sync_state_io_fail(err, "cannot rename into place:", dest);
         (void)unlinkat(st->dirfd, tmp, 0);
         return rc;
     }
@@ -282,7 +283,7 @@ int sync_state_rename(sync_state *st, const char *from, const char *to,
     if (renameat(st->dirfd, from, st->dirfd, to) != 0) {
         if (errno == ENOENT)
             return 0;
-        return io_fail(err, "cannot rename into place:", to);
+        return sync_state_io_fail(err, "cannot rename into place:", to);
     }
     *moved = true;
     int rc = fsync_dir(st, to, err);
@@ -328,7 +329,7 @@ int sync_state_read(sync_state *st, const char *rel, size_t max, char **out,
         if (errno == ENOENT)
             return sync_fail(err, CLI_EX_NOINPUT, "%s/%s does not exist",
                              st->dir, rel);
-        return io_fail(err, "cannot open", rel);
+        return sync_state_io_fail(err, "cannot open", rel);
     }
     buf = malloc(max + 1);
     if (!buf) {
@@ -340,7 +341,7 @@ int sync_state_read(sync_state *st, const char *rel, size_t max, char **out,
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            rc = io_fail(err, "cannot read", rel);
+            rc = sync_state_io_fail(err, "cannot read", rel);
             goto done;
         }
         if (r == 0)
@@ -367,7 +368,7 @@ int sync_state_remove(sync_state *st, const char *rel, sync_err *err)
     if (unlinkat(st->dirfd, rel, 0) != 0) {
         if (errno == ENOENT)
             return 0;
-        return io_fail(err, "cannot remove", rel);
+        return sync_state_io_fail(err, "cannot remove", rel);
     }
     return fsync_dir(st, rel, err);
 }

@@ -81,6 +81,10 @@ int sync_state_read(sync_state *st, const char *rel, size_t max, char **out,
 /* Removes rel and fsyncs its directory; a missing file is fine. */
 int sync_state_remove(sync_state *st, const char *rel, sync_err *err);
 
+/* Fails with errno's message as "WHAT PATH: reason": 77 for EACCES and
+ * EPERM (the state directory belongs to another user), else 74. */
+int sync_state_io_fail(sync_err *err, const char *what, const char *path);
+
 /* Full path of rel inside the state directory into out. */
 void sync_state_path(const sync_state *st, const char *rel, char *out,
                      size_t cap);

@@ -96,8 +96,8 @@ int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
         if (fd < 0) {
             if (errno == ENOENT)
                 return 0;
-            return sync_fail(err, CLI_EX_IOERR, "cannot open %s/outbox: %s",
-                             st->dir, strerror(errno));
+            return sync_state_io_fail(err, "cannot open the outbox of",
+                                      st->dir);
         }
         DIR *d = fdopendir(fd);
         if (!d) {
@@ -426,11 +426,15 @@ int sync_upload_deliver(const sync_config *cfg, const sync_secrets *sec,
         SYNC_TRY(sync_http_check_url(url, cfg->upload.allow_insecure,
                                      "[upload] url_file's URL", err));
     int fd = openat(st->dirfd, entry->rel, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || !(plain = fdopen(fd, "rb"))) {
-        rc = sync_fail(err, CLI_EX_IOERR, "cannot open %s/%s: %s", st->dir,
-                       entry->rel, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if (fd < 0) {
+        char path[PATH_MAX];
+        sync_state_path(st, entry->rel, path, sizeof path);
+        rc = sync_state_io_fail(err, "cannot open", path);
+        goto done;
+    }
+    if (!(plain = fdopen(fd, "rb"))) {
+        close(fd);
+        rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
         goto done;
     }
     u.body = plain;

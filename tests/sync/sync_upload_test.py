@@ -236,6 +236,41 @@ def test_fatal_upload_codes(env):
     check("redirect that was not followed" in r.err, "message", r)
 
 
+def test_outbox_permission_denied(env):
+    """An outbox entry, or the outbox itself, this user may not read is a
+    permission failure (77), as for every other state file."""
+    srv, _ = setup(env)
+    wrapper = env.without_dac_override()
+    if wrapper is None:
+        print("skip test_outbox_permission_denied: running as root "
+              "without setpriv, file modes do not bind")
+        return
+    srv.faults(upload=["404"])
+    r = env.sync()
+    env.check_rc(r, 69, "upload refused")
+    entry = env.path("state", "outbox", env.outbox()[0])
+    os.chmod(entry, 0)
+    n = len(srv.requests("upload"))
+    # GHES fails (the run's exit code): this run has no report of its own,
+    # and the pending entry is the one to deliver.
+    srv.faults(ghes=["404", "404"])
+    r = env.sync(wrapper=wrapper)
+    env.check_rc(r, 69, "a source failing")
+    check("cannot open %s: Permission denied" % entry in r.err,
+          "names the unreadable entry", r)
+    srv.faults()
+    outbox = env.path("state", "outbox")
+    os.chmod(entry, 0o600)
+    os.chmod(outbox, 0)
+    try:
+        r = env.sync(wrapper=wrapper)
+    finally:
+        os.chmod(outbox, 0o700)
+    env.check_rc(r, 77, "outbox directory not readable")
+    check("cannot open the outbox of" in r.err, "message", r)
+    check_eq(len(srv.requests("upload")), n, "no upload attempted")
+
+
 def test_url_file_not_logged(env):
     """A URL kept in url_file is a credential: neither its query nor its
     path appears in the log."""
@@ -321,6 +356,7 @@ if __name__ == "__main__":
                              test_failed_upload_keeps_report,
                              test_pending_delivered_by_failed_run,
                              test_fatal_upload_codes,
+                             test_outbox_permission_denied,
                              test_url_file_not_logged,
                              test_loopback_http_no_redirect,
                              test_pseudonymized_plain_upload]))

@@ -309,13 +309,25 @@ class Env:
 
     # -- running headcount --
 
-    def start(self, *args, extra_env=None):
+    def start(self, *args, extra_env=None, wrapper=()):
         environ = dict(os.environ)
         environ.update(extra_env or {})
-        p = subprocess.Popen([self.bin] + list(args), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=environ)
+        p = subprocess.Popen(list(wrapper) + [self.bin] + list(args),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=environ)
         self.procs.append(p)
         return p
+
+    def without_dac_override(self):
+        """A command prefix under which file modes bind this process: none
+        for a normal user; for root, setpriv dropping every capability
+        (root keeps its uid, so the files it owns stay its own). None when
+        root has no way to drop them."""
+        if os.geteuid() != 0:
+            return []
+        if shutil.which("setpriv"):
+            return ["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
+        return None
 
     def finish(self, p, timeout=60):
         try:
@@ -328,12 +340,13 @@ class Env:
         self.outputs += [out, err]
         return Result(p.returncode, out, err)
 
-    def run(self, *args, timeout=60, extra_env=None):
-        return self.finish(self.start(*args, extra_env=extra_env), timeout)
+    def run(self, *args, timeout=60, extra_env=None, wrapper=()):
+        return self.finish(self.start(*args, extra_env=extra_env,
+                                      wrapper=wrapper), timeout)
 
-    def sync(self, config=None, timeout=60):
+    def sync(self, config=None, timeout=60, wrapper=()):
         return self.run("sync", "--config", config or self.config,
-                        timeout=timeout)
+                        timeout=timeout, wrapper=wrapper)
 
     def status(self):
         r = self.run("status", "--config", self.config, "--json")
