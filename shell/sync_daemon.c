@@ -1,6 +1,8 @@
 /*
  * `headcount daemon`: runs a sync every week at `[schedule] weekly` (local
- * time) plus a random delay in [0, jitter), and at once on SIGUSR1. SIGHUP
+ * time) plus a random delay in [0, jitter), and at once on SIGUSR1 (a
+ * start inside this week's jitter window with no run since the slot keeps
+ * this week's run). SIGHUP
  * reloads the config (a broken new config is logged and the old one kept;
  * the planned run stays unless the schedule changed);
  * SIGTERM or SIGINT aborts a transfer in flight through the libcurl
@@ -25,6 +27,35 @@ static time_t schedule_next(const sync_config *cfg, time_t now)
 {
     return sync_schedule_next(&cfg->weekly, cfg->jitter_ms, now,
                               sync_random_u64());
+}
+
+/* The first planned run: this week's when the daemon starts inside its
+ * jitter window and no run started since the slot (runs.json; a history
+ * that cannot be read counts as none). */
+static time_t schedule_start(const sync_config *cfg, time_t now)
+{
+    sync_state st;
+    sync_err e;
+    sync_run_rec *runs = NULL;
+    size_t n = 0;
+    bool ran = false;
+    time_t last = 0;
+    if (sync_state_open(cfg->state_dir, false, &st, &e) == 0) {
+        if (sync_runs_load(&st, &runs, &n, &e) == 0) {
+            for (size_t i = 0; i < n; i++) {
+                time_t t;
+                if (sync_time_parse_rfc3339(runs[i].started, &t) &&
+                    (!ran || t > last)) {
+                    ran = true;
+                    last = t;
+                }
+            }
+        }
+        free(runs);
+        sync_state_close(&st);
+    }
+    return sync_schedule_start(&cfg->weekly, cfg->jitter_ms, now, ran, last,
+                               sync_random_u64());
 }
 
 typedef struct daemon_info {
@@ -107,7 +138,7 @@ int cli_daemon_main(int argc, char **argv)
     SYNC_TRY(sync_signals_install(fds[1], true, &err));
 
     daemon_info info = {.started = time(NULL)};
-    info.next = schedule_next(cfg, info.started);
+    info.next = schedule_start(cfg, info.started);
     publish(cfg, &info, false);
     char when[32];
     sync_time_rfc3339(info.next, when);

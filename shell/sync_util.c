@@ -248,6 +248,33 @@ time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
     return sync_schedule_next(new_w, new_jitter_ms, now, rnd);
 }
 
+time_t sync_weekly_prev(const sync_weekly *w, time_t now)
+{
+    /* Slots are a week apart, give or take a DST hour: starting eight
+     * days back finds the latest one at or before now in two steps. */
+    time_t t = sync_weekly_next(w, now - 8 * 86400);
+    for (int i = 0; i < 3; i++) {
+        time_t n = sync_weekly_next(w, t);
+        if (n > now)
+            break;
+        t = n;
+    }
+    return t;
+}
+
+time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
+                           bool ran, time_t last_started, uint64_t rnd)
+{
+    time_t slot = sync_weekly_prev(w, now);
+    time_t window = (time_t)(jitter_ms / 1000);
+    if (slot <= now && now - slot <= window && (!ran || last_started < slot)) {
+        uint64_t j = jitter_ms ? rnd % jitter_ms : 0;
+        time_t t = slot + (time_t)(j / 1000);
+        return t > now ? t : now;
+    }
+    return sync_schedule_next(w, jitter_ms, now, rnd);
+}
+
 bool sync_retry_after_parse(const char *value, time_t now, uint64_t *delay_ms)
 {
     const uint64_t cap_s = 86400;

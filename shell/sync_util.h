@@ -94,6 +94,21 @@ time_t sync_weekly_next(const sync_weekly *w, time_t after);
 time_t sync_schedule_next(const sync_weekly *w, uint64_t jitter_ms,
                           time_t after, uint64_t rnd);
 
+/* The latest local time at or before now that falls on the schedule. */
+time_t sync_weekly_prev(const sync_weekly *w, time_t now);
+
+/*
+ * The daemon's first planned run, when it starts at `now`. When this
+ * week's slot has passed by at most the jitter and no run started since
+ * it (ran false: no run recorded; else last_started is the newest run's
+ * start), the run is this week's: at the slot plus rnd % jitter_ms (whole
+ * seconds), or now when that moment has passed. A restart just after the
+ * slot must not put the week's run off to the next. Otherwise as
+ * sync_schedule_next from now.
+ */
+time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
+                           bool ran, time_t last_started, uint64_t rnd);
+
 /*
  * The planned run after a config reload at `now`. When the schedule
  * (weekly and jitter) is unchanged, the run already planned is kept: it

@@ -159,6 +159,53 @@ static void test_schedule_reload(void **state)
     assert_int_equal(sync_schedule_next(&mon, 0, slot - 1, rnd()), slot);
 }
 
+static void test_schedule_start(void **state)
+{
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    sync_weekly mon = {.wday = 1, .hour = 3, .minute = 30};
+    const uint64_t hour = 3600000;
+    time_t slot = 1714966200; /* Monday 2024-05-06T03:30:00Z */
+    time_t week = 7 * 86400;
+    assert_int_equal(sync_weekly_prev(&mon, slot), slot);
+    assert_int_equal(sync_weekly_prev(&mon, slot + 1), slot);
+    assert_int_equal(sync_weekly_prev(&mon, slot - 1), slot - week);
+    /* Started at 03:45 with no run since the slot: this week's run, at
+     * the slot plus its delay (03:55), or at once when that has passed. */
+    assert_int_equal(
+        sync_schedule_start(&mon, hour, slot + 900, false, 0, 1500000),
+        slot + 1500);
+    assert_int_equal(sync_schedule_start(&mon, hour, slot + 900, true,
+                                         slot - week + 600, 1500000),
+                     slot + 1500);
+    assert_int_equal(
+        sync_schedule_start(&mon, hour, slot + 900, false, 0, 300000),
+        slot + 900);
+    for (int i = 0; i < 100; i++) {
+        time_t now = slot + (time_t)(rnd() % 3600);
+        time_t t = sync_schedule_start(&mon, hour, now, false, 0, rnd());
+        if (t < now || t >= slot + 3600)
+            FAIL_SEED("start at %lld planned %lld, outside [now, slot + 1h)",
+                      (long long)now, (long long)t);
+    }
+    /* A run started since the slot: next week's. */
+    time_t t =
+        sync_schedule_start(&mon, hour, slot + 900, true, slot + 100, 1500000);
+    assert_int_equal(t, slot + week + 1500);
+    /* Past the jitter window, or before the slot: the next slot. */
+    assert_int_equal(
+        sync_schedule_start(&mon, hour, slot + 3601, false, 0, 1500000),
+        slot + week + 1500);
+    assert_int_equal(
+        sync_schedule_start(&mon, hour, slot - 60, false, 0, 1500000),
+        slot + 1500);
+    /* No jitter: only a start at the slot itself runs at once. */
+    assert_int_equal(sync_schedule_start(&mon, 0, slot, false, 0, rnd()), slot);
+    assert_int_equal(sync_schedule_start(&mon, 0, slot + 1, false, 0, rnd()),
+                     slot + week);
+}
+
 static void test_retry_after(void **state)
 {
     (void)state;
@@ -488,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_weekly),
         cmocka_unit_test(test_schedule_reload),
+        cmocka_unit_test(test_schedule_start),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_link),
