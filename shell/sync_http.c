@@ -563,7 +563,11 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
     char errbuf[CURL_ERROR_SIZE];
     char protocol[8];
     int rc = 0;
-    uint64_t start = sync_now_ms();
+    /* The retry deadline counts from the end of the first failed
+     * attempt, not from the request's start: an attempt cut off by its
+     * own timeout (an hour for a download) must not use up the deadline
+     * before its first retry. */
+    uint64_t first_failure = 0;
 
     if (!url_split(req->url, &u))
         return sync_fail(err, CLI_EX_CONFIG, "%s: malformed URL", what);
@@ -705,7 +709,10 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
              * milliseconds cannot overflow. */
             delay = (wait_s < 86400 ? wait_s : 86400) * 1000;
         }
-        uint64_t elapsed = sync_now_ms() - start;
+        uint64_t now_ms = sync_now_ms();
+        if (attempt == 0)
+            first_failure = now_ms;
+        uint64_t elapsed = now_ms - first_failure;
         if (until_reset && elapsed + delay > conf->retry_deadline_ms) {
             char when[32];
             sync_time_rfc3339((time_t)resp->rate_reset, when);

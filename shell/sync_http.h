@@ -25,7 +25,8 @@ typedef struct sync_http_conf {
     uint64_t low_speed_time_ms;  /* ... this long, the transfer fails */
     uint64_t fetch_timeout_ms;   /* one fetch attempt; 0 = no limit */
     uint64_t poll_max_wait_ms;   /* how long to poll a GHES 202 */
-    uint64_t retry_deadline_ms;  /* no retry starts after this long */
+    /* No retry starts later than this after the first attempt failed. */
+    uint64_t retry_deadline_ms;
     uint64_t retry_base_ms;      /* first backoff ceiling */
     uint64_t retry_max_delay_ms; /* backoff ceiling cap */
     unsigned max_attempts;       /* tries per request, first included */
@@ -104,7 +105,8 @@ typedef int (*sync_http_prepare_fn)(void *ctx, sync_http_req *req,
  * Performs req on handle h (reused for connection reuse), retrying
  * connection errors, timeouts and HTTP 408/429/500/502/503/504 (and 403
  * marked as a rate limit) with full-jitter backoff, honouring Retry-After,
- * while attempts < max_attempts and the deadline is not passed. TLS
+ * while attempts < max_attempts and the retry deadline (counted from the
+ * end of the first failed attempt) is not passed. TLS
  * failures, refused redirects and other HTTP statuses are not retried.
  * Returns 0 when a response with a non-retryable status arrived (the
  * caller interprets resp->status), or:

@@ -110,6 +110,21 @@ def test_trickle_hits_fetch_timeout(env):
     check_eq(last_sync(env, "ghe-1.test")["status"], "failed", "last_sync")
 
 
+def test_fetch_timeout_past_deadline_retried(env):
+    """As with the defaults (fetch_timeout 1h, retry_deadline 15m), an
+    attempt cut off by a fetch_timeout longer than retry_deadline is still
+    retried: the deadline counts from the first failure."""
+    srv, _ = setup(env, http={"max_attempts": "4", "low_speed_limit": "0",
+                              "fetch_timeout": "2s",
+                              "retry_deadline": "1s"})
+    srv.faults(ghes=["trickle:60"] * 4)
+    r = env.sync(timeout=40)
+    env.check_rc(r, 75, "trickling GHES report")
+    ghe1 = [q for q in srv.requests("ghes") if q["path"].startswith("/ghe1")]
+    check_eq(len(ghe1), 2, "one retry, then past the deadline")
+    check("giving up after 2 attempts" in r.err, "says why", r)
+
+
 def test_report_still_generating(env):
     srv, _ = setup(env, http={"poll_max_wait": "2s"})
     srv.faults(ghes=["202"] * 50)
@@ -301,6 +316,7 @@ if __name__ == "__main__":
                             test_rate_limit_waits_for_reset,
                             test_slow_body_times_out,
                             test_trickle_hits_fetch_timeout,
+                            test_fetch_timeout_past_deadline_retried,
                             test_report_still_generating, test_tls_wrong_ca,
                             test_tls_handshake_reset_retried,
                             test_tls_handshake_close_retried,
