@@ -401,7 +401,8 @@ int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
         return 0;
     if (rc)
         return rc;
-    if (!sync_jobjs_parse(buf, len, &objs, &nobj)) {
+    /* Only the newest runs are ever shown or kept. */
+    if (!sync_jobjs_parse_tail(buf, len, SYNC_RUNS_KEEP, &objs, &nobj)) {
         rc = sync_fail(err, CLI_EX_IOERR,
                        "%s/runs.json is corrupt (remove it to start a new "
                        "history)",

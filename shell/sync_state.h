@@ -102,7 +102,8 @@ typedef struct sync_run_rec {
     char error[512]; /* first failure, "" on success */
 } sync_run_rec;
 
-/* Loads runs.json (oldest first); a missing file is an empty history.
+/* Loads the newest SYNC_RUNS_KEEP runs of runs.json (oldest first); a
+ * missing file is an empty history.
  * *runs is malloc'ed. A corrupt file is 74. */
 int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
                    sync_err *err);

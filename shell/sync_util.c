@@ -774,9 +774,7 @@ static bool jobject(jcur *c, sync_jobj *o)
         c->p++;
         return true;
     }
-    o->fields = calloc(JFIELDS_MAX, sizeof *o->fields);
-    if (!o->fields)
-        return false;
+    size_t cap = 0;
     for (;;) {
         bool keep = true;
         jws(c);
@@ -800,6 +798,17 @@ static bool jobject(jcur *c, sync_jobj *o)
             keep = false;
         } else if (!jliteral(c, &value)) {
             goto fail;
+        }
+        if (keep && o->n < JFIELDS_MAX && o->n == cap) {
+            /* Grown as fields come: most objects have a few. */
+            size_t ncap = cap ? cap * 2 : 8;
+            if (ncap > JFIELDS_MAX)
+                ncap = JFIELDS_MAX;
+            sync_jfield *grown = realloc(o->fields, ncap * sizeof *grown);
+            if (!grown)
+                goto fail;
+            o->fields = grown;
+            cap = ncap;
         }
         if (keep && o->n < JFIELDS_MAX) {
             o->fields[o->n].key = key;
@@ -830,6 +839,12 @@ fail:
 
 bool sync_jobjs_parse(const char *buf, size_t len, sync_jobj **out, size_t *n)
 {
+    return sync_jobjs_parse_tail(buf, len, 0, out, n);
+}
+
+bool sync_jobjs_parse_tail(const char *buf, size_t len, size_t keep,
+                           sync_jobj **out, size_t *n)
+{
     jcur c = {buf, buf + len};
     sync_jobj *objs = NULL;
     size_t count = 0, cap = 0;
@@ -842,9 +857,15 @@ bool sync_jobjs_parse(const char *buf, size_t len, sync_jobj **out, size_t *n)
         c.p++;
         goto end;
     }
-    for (;;) {
-        if (count == JOBJS_MAX)
+    for (size_t seen = 0;; seen++) {
+        if (seen == JOBJS_MAX)
             goto fail;
+        if (keep && count == keep) {
+            /* Only the last `keep` objects are wanted: drop the oldest. */
+            jobj_free(&objs[0]);
+            memmove(objs, objs + 1, (count - 1) * sizeof *objs);
+            count--;
+        }
         if (count == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             sync_jobj *grown = realloc(objs, ncap * sizeof *objs);

@@ -186,6 +186,12 @@ typedef struct sync_jobj {
 
 /* Parses buf. On success *out (free with sync_jobjs_free) has *n objects. */
 bool sync_jobjs_parse(const char *buf, size_t len, sync_jobj **out, size_t *n);
+
+/* As sync_jobjs_parse, but keeps only the last `keep` objects (all when
+ * keep is 0); the others are parsed, so the whole buffer is still
+ * checked, and dropped as the parse goes. */
+bool sync_jobjs_parse_tail(const char *buf, size_t len, size_t keep,
+                           sync_jobj **out, size_t *n);
 void sync_jobjs_free(sync_jobj *objs, size_t n);
 
 /* The value of key in o: NULL when absent or null. */

@@ -498,6 +498,81 @@ static void test_json_reader_skips_unknown(void **state)
     }
 }
 
+/* "[{"a":0},{"a":1},...]" with n objects, malloc'ed; *len its length. */
+static char *numbered_objects(size_t n, size_t *len)
+{
+    size_t cap = 32 + n * 24;
+    char *buf = malloc(cap);
+    size_t k = 0;
+    assert_non_null(buf);
+    buf[k++] = '[';
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s{\"a\":%zu}", i ? "," : "",
+                              i);
+    buf[k++] = ']';
+    buf[k] = '\0';
+    *len = k;
+    return buf;
+}
+
+static void test_json_reader_bounds(void **state)
+{
+    (void)state;
+    sync_jobj *objs = NULL;
+    size_t n = 0, len;
+    char text[4096];
+
+    /* Fields: as many as there are, up to the 64 an object keeps. */
+    assert_true(
+        sync_jobjs_parse("[{\"a\":1,\"b\":\"x\",\"c\":null}]", 26, &objs, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(objs[0].n, 3);
+    assert_string_equal(sync_jobj_get(&objs[0], "b"), "x");
+    sync_jobjs_free(objs, n);
+    len = (size_t)snprintf(text, sizeof text, "[{");
+    for (int i = 0; i < 100; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s\"k%d\":%d",
+                                i ? "," : "", i, i);
+    len += (size_t)snprintf(text + len, sizeof text - len, "}]");
+    assert_true(sync_jobjs_parse(text, len, &objs, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(objs[0].n, 64);
+    assert_string_equal(sync_jobj_get(&objs[0], "k0"), "0");
+    assert_string_equal(sync_jobj_get(&objs[0], "k63"), "63");
+    assert_null(sync_jobj_get(&objs[0], "k64"));
+    sync_jobjs_free(objs, n);
+
+    /* The tail: only the last objects are kept, in order. */
+    char *many = numbered_objects(1000, &len);
+    assert_true(sync_jobjs_parse_tail(many, len, 20, &objs, &n));
+    assert_int_equal(n, 20);
+    assert_string_equal(sync_jobj_get(&objs[0], "a"), "980");
+    assert_string_equal(sync_jobj_get(&objs[19], "a"), "999");
+    sync_jobjs_free(objs, n);
+    assert_true(sync_jobjs_parse_tail(many, len, 0, &objs, &n));
+    assert_int_equal(n, 1000);
+    sync_jobjs_free(objs, n);
+    /* Fewer objects than wanted: all of them. */
+    assert_true(sync_jobjs_parse_tail("[{\"a\":1},{}]", 12, 20, &objs, &n));
+    assert_int_equal(n, 2);
+    assert_int_equal(objs[1].n, 0);
+    sync_jobjs_free(objs, n);
+    /* The dropped objects are still checked: a broken file is refused. */
+    many[5] = '?';
+    assert_false(sync_jobjs_parse_tail(many, len, 20, &objs, &n));
+    free(many);
+    /* At most 100,000 objects are read, kept or not. */
+    many = numbered_objects(100001, &len);
+    assert_false(sync_jobjs_parse_tail(many, len, 20, &objs, &n));
+    free(many);
+    many = numbered_objects(100000, &len);
+    assert_true(sync_jobjs_parse_tail(many, len, 20, &objs, &n));
+    assert_int_equal(n, 20);
+    assert_string_equal(sync_jobj_get(&objs[19], "a"), "99999");
+    sync_jobjs_free(objs, n);
+    free(many);
+}
+
 static void test_json_writer_repairs_utf8(void **state)
 {
     (void)state;
@@ -543,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_reader_rejects),
         cmocka_unit_test(test_json_reader_skips_unknown),
+        cmocka_unit_test(test_json_reader_bounds),
         cmocka_unit_test(test_json_writer_repairs_utf8),
         cmocka_unit_test(test_time),
     };
