@@ -268,6 +268,44 @@ static void rule_host_spelling(void **state)
     tb_fini(&t, r);
 }
 
+/* A login query finds the exact spelling first: two GHEC logins may differ
+ * only in ASCII case, and each must be reachable. Without an exact match,
+ * case is ignored, and a GHES login is looked up when no GHEC login
+ * matches. */
+static void find_login_spelling(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 1, NULL);
+    tb_ghec(&t, "Mona", NULL, "big@x.example", true);
+    tb_ghec(&t, "mona", NULL, "small@x.example", true);
+    tb_ghes(&t, "h", 1, "Octo", "octo@x.example", false, NULL);
+    tb_ghes(&t, "h", 2, "mona", "m@x.example", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    static const struct {
+        const char *q;
+        const char *login;
+        hc_account_kind kind;
+    } cases[] = {
+        {"Mona", "Mona", HC_ACCOUNT_GHEC}, {"mona", "mona", HC_ACCOUNT_GHEC},
+        {"MONA", "Mona", HC_ACCOUNT_GHEC}, {"octo", "Octo", HC_ACCOUNT_GHES},
+        {"Octo", "Octo", HC_ACCOUNT_GHES},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t acct;
+        assert_int_equal(
+            hc_result_find(r, cases[i].q, strlen(cases[i].q), &acct), HC_OK);
+        hc_account_info a;
+        hc_result_account(r, acct, &a);
+        assert_int_equal(a.kind, cases[i].kind);
+        assert_int_equal(a.login.len, strlen(cases[i].login));
+        assert_memory_equal(a.login.ptr, cases[i].login, a.login.len);
+    }
+    size_t acct;
+    assert_int_equal(hc_result_find(r, "nobody", 6, &acct), HC_ERR_NOTFOUND);
+    tb_fini(&t, r);
+}
+
 /* Repeated rows of one (host, id) are one account; an eligible row wins
  * over a suspended one in any order. */
 static void rule_repeated_rows(void **state)
@@ -1171,6 +1209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rule_identity_match),
         cmocka_unit_test(rule_host_spelling),
+        cmocka_unit_test(find_login_spelling),
         cmocka_unit_test(rule_verified_match),
         cmocka_unit_test(rule_identity_before_verified),
         cmocka_unit_test(rule_lowest_login_wins),

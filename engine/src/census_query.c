@@ -183,6 +183,23 @@ static void consider(const hc_result *r, size_t i, size_t *best)
         *best = i;
 }
 
+/* Accounts [from, to) of this kind whose login is q: byte for byte when
+ * exact, else ignoring ASCII case. */
+static void find_login(const hc_result *r, size_t from, size_t to,
+                       hc_account_kind kind, const char *q, size_t len,
+                       bool exact, size_t *best)
+{
+    for (size_t i = from; i < to; i++) {
+        const hc__acct *a = &r->accts[i];
+        if (a->kind != kind)
+            continue;
+        hc_str l = hc__acct_login(r, a);
+        if (exact ? l.len == len && (len == 0 || memcmp(l.ptr, q, len) == 0)
+                  : str_eq_nocase(l, q, len))
+            consider(r, i, best);
+    }
+}
+
 hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
                          size_t *account)
 {
@@ -223,23 +240,21 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
         size_t host_len = colon ? (size_t)(colon - q) : 0;
         if (host_len > 1 && q[host_len - 1] == '.')
             host_len--;
-        for (size_t i = 0; i < r->n_accts; i++) {
+        for (size_t i = 0; host_id && i < r->n_accts; i++) {
             const hc__acct *a = &r->accts[i];
-            if (host_id && a->kind == HC_ACCOUNT_GHES) {
-                const hc__segment *s = r->census->segs[a->seg];
-                if (hc__acct_ghes_id(s, a) == ghes_id &&
-                    str_eq_nocase(hc__acct_source(r, a), q, host_len))
-                    consider(r, i, &best);
-            } else if (!host_id && a->kind == HC_ACCOUNT_GHEC &&
-                       str_eq_nocase(hc__acct_login(r, a), q, len)) {
+            if (a->kind != HC_ACCOUNT_GHES)
+                continue;
+            const hc__segment *s = r->census->segs[a->seg];
+            if (hc__acct_ghes_id(s, a) == ghes_id &&
+                str_eq_nocase(hc__acct_source(r, a), q, host_len))
                 consider(r, i, &best);
-            }
         }
-        /* A bare login that is no GHEC account may be a GHES login. */
-        if (best == SIZE_MAX && !host_id)
-            for (size_t i = r->n_ghec; i < r->n_accts; i++)
-                if (str_eq_nocase(hc__acct_login(r, &r->accts[i]), q, len))
-                    consider(r, i, &best);
+        /* A login: GHEC first, then GHES; the exact spelling first, as
+         * two GHEC logins may differ only in case. */
+        for (int pass = 0; !host_id && best == SIZE_MAX && pass < 4; pass++)
+            find_login(r, 0, r->n_accts,
+                       pass < 2 ? HC_ACCOUNT_GHEC : HC_ACCOUNT_GHES, q, len,
+                       pass % 2 == 0, &best);
     }
     if (best == SIZE_MAX)
         return HC_ERR_NOTFOUND;

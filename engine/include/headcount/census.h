@@ -249,7 +249,8 @@ HC_API size_t hc_result_person_account(const hc_result *result, size_t p,
  * Finds the account a query names: an email (normalized, matched against
  * every account key), a GHEC login (else a GHES login), or "host:id"; logins
  * and hosts compare ignoring ASCII case, as GitHub and DNS do, and a host
- * also ignoring one trailing dot. Returns HC_OK
+ * also ignoring one trailing dot; a login spelled exactly so is preferred
+ * (two GHEC logins may differ only in case). Returns HC_OK
  * with *account set (the first in canonical order), or HC_ERR_NOTFOUND.
  */
 HC_API HC_NODISCARD hc_status hc_result_find(const hc_result *result,
