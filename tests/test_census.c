@@ -228,7 +228,7 @@ static void rule_ghes_only(void **state)
 }
 
 /* A GHES host is one instance however its inputs spell it: ASCII case and
- * one trailing dot do not matter, and the host is shown in lowercase. */
+ * trailing dots do not matter, and the host is shown in lowercase. */
 static void rule_host_spelling(void **state)
 {
     (void)state;
@@ -238,24 +238,26 @@ static void rule_host_spelling(void **state)
     tb_ghes(&t, "ghe-1.corp.example", 5, "u", "u@x.example", false, NULL);
     tb_ghes(&t, "ghe-1.corp.EXAMPLE", 6, "k", "", false, NULL);
     tb_ghes(&t, "ghe-1.corp.example.", 6, "k", "", false, NULL);
-    /* Only one trailing dot goes, and other bytes stay as they are. */
+    /* Every trailing dot goes (so the canonical name of a canonical name is
+     * itself), and bytes other than A-Z stay as they are. */
     tb_ghes(&t, "ghe-1.corp.example..", 6, "k", "", false, NULL);
+    tb_ghes(&t, "..", 8, "d", "", false, NULL);
     tb_ghes(&t, "GH\xc3\x89", 6, "k", "", false, NULL);
     tb_ghes(&t, "gh\xc3\xa9", 6, "k", "", false, NULL);
     hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
     hc_summary s = summary_of(r);
-    assert_int_equal(s.duplicate_rows, 2);
+    assert_int_equal(s.duplicate_rows, 3);
     assert_int_equal(s.ghes_accounts, 5);
     assert_int_equal(s.total_seats_consumed, 5);
-    /* By name bytes: ghe-1.corp.example, ghe-1.corp.example.,
-     * gh\xc3\x89 (only the ASCII letters folded), gh\xc3\xa9. */
+    /* By name bytes: ".", ghe-1.corp.example, gh\xc3\x89 (only the
+     * ASCII letters folded), gh\xc3\xa9. */
     assert_int_equal(hc_result_source_count(r), 4);
     hc_source_info si;
     hc_result_source(r, 0, &si);
+    assert_string_equal(si.name.ptr, ".");
+    hc_result_source(r, 1, &si);
     assert_string_equal(si.name.ptr, "ghe-1.corp.example");
     assert_int_equal(si.accounts, 2);
-    hc_result_source(r, 1, &si);
-    assert_string_equal(si.name.ptr, "ghe-1.corp.example.");
     hc_result_source(r, 2, &si);
     assert_string_equal(si.name.ptr, "gh\xc3\x89");
     size_t acct;

@@ -636,6 +636,23 @@ static void test_read_repeated_ids(void **state)
     sink_free(&s);
 }
 
+/* Server ids name their host as the census keeps it: ASCII lowercase,
+ * trailing dots dropped; logins and the id part stay as they are. */
+static void test_read_host_spelling(void **state)
+{
+    (void)state;
+    hc_diag d;
+    hc_report *r = read_text(
+        "{\"users\":[{\"github_com_login\":\"Mona\","
+        "\"enterprise_server_user_ids\":[\"GHE-1.Example.:5\","
+        "\"ghe-1.example:5\",\"\xc3\x89.Example:7\",\"H..:1\",\"X\"]}]}",
+        HC_OK, &d);
+    const char *want[] = {"Mona", "ghe-1.example:5", "h:1", "x",
+                          "\xc3\x89.example:7"};
+    check_person(r, 0, "Mona", want, 5);
+    hc_report_destroy(r);
+}
+
 /* A user listed twice pairs up the same way whatever the file order, so
  * that diff sees no change between two orders of one report. */
 static void test_read_duplicate_users_order(void **state)
@@ -1284,6 +1301,7 @@ int main(void)
         cmocka_unit_test(test_read_github_pages),
         cmocka_unit_test(test_read_repeated_ids),
         cmocka_unit_test(test_read_duplicate_users_order),
+        cmocka_unit_test(test_read_host_spelling),
         cmocka_unit_test(test_read_gzip),
         cmocka_unit_test(test_read_malformed),
         cmocka_unit_test(test_read_limits),

@@ -236,10 +236,8 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
         bool host_id =
             colon &&
             parse_id(colon + 1, len - (size_t)(colon + 1 - q), &ghes_id);
-        /* Hosts are kept without one trailing dot (hc_census_source). */
-        size_t host_len = colon ? (size_t)(colon - q) : 0;
-        if (host_len > 1 && q[host_len - 1] == '.')
-            host_len--;
+        /* Hosts are kept without trailing dots (hc_census_source). */
+        size_t host_len = colon ? hc__host_len(q, (size_t)(colon - q)) : 0;
         for (size_t i = 0; host_id && i < r->n_accts; i++) {
             const hc__acct *a = &r->accts[i];
             if (a->kind != HC_ACCOUNT_GHES)

@@ -523,6 +523,25 @@ static void compact_user(jp *j)
     j->n_ids = j->user_first + k;
 }
 
+/* The host of "host:id" (all of it without a ':') the way the census keeps
+ * GHES hosts: ASCII lowercase without trailing dots, so that GitHub's
+ * own report, or one written before that rule, names the same account as
+ * a report written now. */
+static void canon_server_id(hc__buf *s)
+{
+    size_t host = s->len;
+    while (host > 0 && s->data[host - 1] != ':')
+        host--;
+    host = host ? host - 1 : s->len;
+    for (size_t i = 0; i < host; i++)
+        s->data[i] = (char)hc__ascii_lower((unsigned char)s->data[i]);
+    size_t keep = hc__host_len(s->data, host);
+    if (keep < host) {
+        memmove(s->data + keep, s->data + host, s->len - host);
+        s->len -= host - keep;
+    }
+}
+
 /* Parses a string value into the arena as one id of the current person. */
 static hc_status push_id(jp *j, bool login)
 {
@@ -532,6 +551,8 @@ static hc_status push_id(jp *j, bool login)
         return rc;
     if (j->str.len == 0)
         return HC_OK; /* an empty login or id names nothing */
+    if (!login)
+        canon_server_id(&j->str);
     size_t off = j->arena.len;
     if ((rc = hc__buf_append(&j->arena, j->str.data, j->str.len)) != HC_OK)
         return jp_fail(j, rc, "report strings exceed %zu bytes",

@@ -61,6 +61,18 @@ static inline unsigned char hc__ascii_lower(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
 }
 
+/* The length of a GHES host name without its trailing dots (DNS ignores
+ * the root dot; more than one is no valid name, and dropping them all
+ * keeps the canonical form of a canonical name unchanged). A name of
+ * dots only keeps one. Hosts are compared after this and
+ * hc__ascii_lower. */
+static inline size_t hc__host_len(const char *h, size_t n)
+{
+    while (n > 1 && h[n - 1] == '.')
+        n--;
+    return n;
+}
+
 #if defined(__GNUC__)
 #define HC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HC_UNLIKELY(x) __builtin_expect(!!(x), 0)

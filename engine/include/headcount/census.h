@@ -99,7 +99,7 @@ HC_API void hc_census_destroy(hc_census *census); /* NULL is a no-op */
 /*
  * Finds or creates the source with this kind and name (a GHEC enterprise /
  * file name, or a GHES host) and returns its id. Thread-safe. A GHES host
- * is kept in ASCII lowercase without one trailing dot, as DNS compares
+ * is kept in ASCII lowercase without trailing dots, as DNS compares
  * names, so "GHE.corp.example." and "ghe.corp.example" are one instance;
  * other names are compared byte for byte. At most 65535 sources.
  */
@@ -249,7 +249,7 @@ HC_API size_t hc_result_person_account(const hc_result *result, size_t p,
  * Finds the account a query names: an email (normalized, matched against
  * every account key), a GHEC login (else a GHES login), or "host:id"; logins
  * and hosts compare ignoring ASCII case, as GitHub and DNS do, and a host
- * also ignoring one trailing dot; a login spelled exactly so is preferred
+ * also ignoring trailing dots; a login spelled exactly so is preferred
  * (two GHEC logins may differ only in case). Returns HC_OK
  * with *account set (the first in canonical order), or HC_ERR_NOTFOUND.
  */
