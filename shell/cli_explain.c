@@ -15,17 +15,19 @@
 const char cli_explain_usage[] =
     "usage: headcount explain [input options] [--json] [--] QUERY\n\n"
     "Shows the person that QUERY belongs to: an email address, a GHEC\n"
-    "login, or HOST:ID of a GHES account; every account of that person;\n"
-    "and the rule and key that joined each one. Input options are those\n"
-    "of 'headcount count'.\n";
+    "login (else a GHES login), or HOST:ID of a GHES account, ignoring\n"
+    "ASCII case; every account of that person; and the rule and key that\n"
+    "joined each one. Exits 1 when nothing matches. Input options are\n"
+    "those of 'headcount count'.\n";
 
 const char cli_savings_usage[] =
     "usage: headcount savings [input options] [--json | --csv]\n\n"
     "Lists the persons GitHub bills more than once: groups of accounts\n"
     "that share an email (policy extended) but that license sync does not\n"
     "merge (policy github), the seats each group costs, and the fix: which\n"
-    "primary email to change on which GHES host. Input options are those\n"
-    "of 'headcount count'.\n";
+    "primary email to change on which GHES host, or which second GHEC\n"
+    "account to remove. Input options are those of 'headcount count'\n"
+    "(but --policy: savings compares both).\n";
 
 const char cli_diff_usage[] =
     "usage: headcount diff [--json] [--] OLD.json NEW.json\n\n"

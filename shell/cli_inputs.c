@@ -1,8 +1,8 @@
 /*
  * Parsing of the input options every counting command shares, and loading
- * the inputs into a census. Inputs are read one after another, each with
- * all threads; a data error in any input stops the command before anything
- * is written.
+ * the inputs into a census. All inputs are loaded in one call and parsed
+ * side by side on all threads; a data error in any input stops the command
+ * before anything is written.
  */
 #include <errno.h>
 #include <stdio.h>

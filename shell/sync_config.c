@@ -201,7 +201,9 @@ static void section_header(parse_ctx *c, const char *p)
     }
     if (!host_is_valid(sub)) {
         perr(c, c->line,
-             "[ghes \"%s\"]: not a host name (letters, digits, '.', '-')", sub);
+             "[ghes \"%s\"]: not a host name (letters, digits, '.', '-', "
+             "'_'; at most 253 bytes, not starting with '.' or '-')",
+             sub);
         return;
     }
     for (size_t i = 0; i < cfg->n_ghes; i++)
@@ -706,6 +708,10 @@ static void validate(parse_ctx *c)
                  "verified_domains: entry %zu is not a valid domain", bad);
         else if (st != HC_OK)
             perr(c, c->domains_line, "verified_domains: %s", hc_status_str(st));
+        else if (hc_domains_count(cfg->domains) == 0)
+            /* As on the command line: an empty list would report every
+             * person as without a verified-domain email. */
+            perr(c, c->domains_line, "verified_domains: no domain given");
     }
 }
 

@@ -33,6 +33,7 @@ BAD = [
     (SOURCE + "this is not ini\n", 3, "syntax error"),
     ("[engine]\nverified_domains = corp.example, bad..example\n" + SOURCE, 2,
      "entry 2"),
+    ("[engine]\nverified_domains = ,\n" + SOURCE, 2, "no domain given"),
     (SOURCE + "[upload]\nurl = https://r.example/" + "x" * 300 + "\n", 4,
      "longer than"),
     (SOURCE + "[upload]\nurl = https://r.example/\nmethod = GET\n", 5,
