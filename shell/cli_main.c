@@ -4,10 +4,12 @@
  * options exit 64 with a one-line hint, as sysexits(3) prescribes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "headcount/headcount.h"
 #include "cli.h"
@@ -143,7 +145,31 @@ static int run(int argc, char **argv)
     return c->run(argc - 1, argv + 1);
 }
 
+/*
+ * Standard input, output and error must be open before anything else is:
+ * started with one closed (by cron, say, or a service manager), the next
+ * open() would take its number, and "-" would then read an input file a
+ * second time, or progress messages land in a report. /dev/null stands in
+ * for a closed one, as it reads empty and swallows writes.
+ */
+static bool std_fds_open(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int nul = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (nul != fd) {
+            if (nul >= 0)
+                close(nul);
+            return false;
+        }
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
+    if (!std_fds_open())
+        return CLI_EX_IOERR; /* with no stderr to say so */
     return cli_stdout_check(run(argc, argv));
 }

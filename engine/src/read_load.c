@@ -44,6 +44,25 @@ static const char *source_basename(const char *path, const char *dflt)
     return *b ? b : dflt;
 }
 
+/* The source name of input k when its content does not name one: its
+ * file name, or its whole path when another input of the load has the
+ * same file name (a/l.json and b/l.json are two sources, not one). */
+static const char *source_name(const hc_input *inputs, size_t n, size_t k,
+                               const char *dflt)
+{
+    const char *path = inputs[k].path;
+    if (!path)
+        return dflt; /* input_prepare refuses it */
+    const char *b = source_basename(path, dflt);
+    if (b == dflt)
+        return dflt;
+    for (size_t j = 0; j < n; j++)
+        if (j != k && inputs[j].path && strcmp(inputs[j].path, path) != 0 &&
+            strcmp(source_basename(inputs[j].path, ""), b) == 0)
+            return path;
+    return b;
+}
+
 /*
  * The chunks of one or more inputs and the threads that parse them.
  * Threads take chunks from a shared counter, in `order`, until none is
@@ -195,8 +214,8 @@ typedef struct input_run {
  * input_cut, which reads the whole input, cannot.
  */
 static hc_status input_prepare(input_run *ir, const hc__sink *sink,
-                               const hc_input *input, unsigned threads,
-                               bool skip, bool more,
+                               const hc_input *input, const char *name,
+                               unsigned threads, bool skip, bool more,
                                const hc__read_tuning *tuning,
                                hc_load_stats *stats, hc_diag *diag)
 {
@@ -245,8 +264,7 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
     proto.skip_malformed = skip;
     proto.failed = &ir->failed;
     proto.source = UINT32_MAX;
-    proto.name =
-        source_basename(file, format == HC_FORMAT_RECORDS ? "records" : "ghec");
+    proto.name = name ? name : format == HC_FORMAT_RECORDS ? "records" : "ghec";
     body = start;
 
     if (format == HC_FORMAT_GHES_CSV || format == HC_FORMAT_GHEC_CSV) {
@@ -543,8 +561,9 @@ hc_status hc__read_many(const hc__sink *sink, const hc_input *inputs, size_t n,
     for (size_t k = 0; k < n; k++) {
         hc_diag prep;
         memset(&prep, 0, sizeof prep);
-        rc = input_prepare(&runs[k], sink, &inputs[k], threads, skip, k + 1 < n,
-                           tuning, &stats[k], &prep);
+        rc = input_prepare(&runs[k], sink, &inputs[k],
+                           source_name(inputs, n, k, NULL), threads, skip,
+                           k + 1 < n, tuning, &stats[k], &prep);
         if (rc != HC_OK) {
             /* Earlier inputs still run: one of their failures comes
              * first. */

@@ -264,6 +264,38 @@ def test_bom_column(tmp):
     os.unlink(path)
 
 
+def test_source_names(tmp):
+    """Two inputs with one file name are two sources, named by path."""
+    paths = []
+    for d, text in (("a", '{"users":[{"github_com_login":"x",'
+                          '"github_com_user":true}]}'),
+                    ("b", "github_com_login,github_com_user\ny,true\n")):
+        os.makedirs(os.path.join(tmp, d), exist_ok=True)
+        paths.append(os.path.join(tmp, d, "l.json"))
+        with open(paths[-1], "w") as f:
+            f.write(text)
+    rc, out, err = run("count", "--json", "--ghec", paths[0], "--ghec",
+                       paths[1])
+    names = [s["name"] for s in json.loads(out)["sources"]] if rc == 0 else []
+    check(names == sorted(paths), f"same file names: sources {names}: {err}")
+    rc, out, err = run("count", "--json", "--ghec", paths[0])
+    names = [s["name"] for s in json.loads(out)["sources"]] if rc == 0 else []
+    check(names == ["l.json"], f"one input: source {names}: {err}")
+    for p in paths:
+        os.unlink(p)
+
+
+def test_stdin_closed(tmp):
+    """With standard input closed, '-' reads as empty (an error for a
+    report), never as another input's file."""
+    p = subprocess.run([BIN, "count", "--json", "--ghes", GHES, "--ghes",
+                        "h2.example=-"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, stdin=None,
+                       preexec_fn=lambda: os.close(0))
+    check(p.returncode == 65 and b"-:1: empty input" in p.stderr,
+          f"stdin closed: exit {p.returncode}: {p.stderr!r}")
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -307,6 +339,8 @@ def main():
         test_explain_verified_domains()
         test_summary_text()
         test_bom_column(tmp)
+        test_source_names(tmp)
+        test_stdin_closed(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
