@@ -264,6 +264,16 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
     free(stats);
     stats = NULL;
     st = hc_census_run_ex(c, in->policy, run_flags, &r);
+    if (st == HC_ERR_LIMIT) {
+        /* Each input was within its limits; only the accounts taken
+         * together can exceed one (formats.md, Limits). */
+        cli_errorf("%s: the inputs together exceed a limit of the count "
+                   "(over 4 billion accounts, or the rows of one GHEC login "
+                   "holding over 65535 identity values or verified emails)",
+                   cmd);
+        code = hc_status_exit_code(st);
+        goto done;
+    }
     if (st != HC_OK) {
         code = cli_fail(st, "count");
         goto done;

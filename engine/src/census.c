@@ -362,6 +362,12 @@ static uint64_t row_hash(hc_str login, hc_str primary, const hc_str *emails,
     return x;
 }
 
+/* The public bound on an account's values leaves room for the primary
+ * email (GHES) or the SAML NameID (GHEC) within the key count a record
+ * can hold. */
+_Static_assert(HC_ACCOUNT_VALUES_MAX + 1 < HC__KEYS_PER_ACCOUNT,
+               "HC_ACCOUNT_VALUES_MAX exceeds the per-account key count");
+
 hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
 {
     hc_status rc = HC_OK;

@@ -450,6 +450,10 @@ static hc_status build_accounts(run *st, bool with_ghes)
             else
                 nid = m;
         }
+        /* One row holds at most HC__KEYS_PER_ACCOUNT keys, but the rows
+         * of one login together may hold more than an account's 16-bit
+         * counts: refused rather than listed short. */
+        HC_FAIL_IF(nid > UINT16_MAX || nver > UINT16_MAX, HC_ERR_LIMIT);
         a->keys = k;
         a->n_a = (uint16_t)nid;
         a->n_b = (uint16_t)nver;

@@ -604,10 +604,14 @@ hc_status reader::string_list(ondemand::value v, int depth, const char *field,
 hc_status reader::deliver_ghes(const hc_ghes_account &a, size_t off)
 {
     if (hold_) {
-        held_ghes_ = a;
+        held_ghes_ = a; /* checked when delivered, with its source */
         held_ = held_ghes;
         return HC_OK;
     }
+    if (!hc__account_values_ok(a.n_emails))
+        return hc__job_row_error(job_, a.source, HC_ERR_LIMIT, off, false,
+                                 "an account with more than %zu emails",
+                                 HC_ACCOUNT_VALUES_MAX);
     hc_status rc = job_->sink->ghes(job_->writer, &a);
     if (rc != HC_OK)
         return hc__job_fail(job_, rc, off, false, "cannot add account: %s",
@@ -619,10 +623,15 @@ hc_status reader::deliver_ghes(const hc_ghes_account &a, size_t off)
 hc_status reader::deliver_ghec(const hc_ghec_account &a, size_t off)
 {
     if (hold_) {
-        held_ghec_ = a;
+        held_ghec_ = a; /* checked when delivered, with its source */
         held_ = held_ghec;
         return HC_OK;
     }
+    if (!hc__account_values_ok(a.n_identity_values + a.n_verified_emails))
+        return hc__job_row_error(job_, a.source, HC_ERR_LIMIT, off, false,
+                                 "an account with more than %zu identity "
+                                 "values and verified emails",
+                                 HC_ACCOUNT_VALUES_MAX);
     hc_status rc = job_->sink->ghec(job_->writer, &a);
     if (rc != HC_OK)
         return hc__job_fail(job_, rc, off, false, "cannot add account: %s",
@@ -640,7 +649,6 @@ hc_status reader::row_done(const row_issue &ri, uint32_t source)
 
 /* --- GHES export ------------------------------------------------------- */
 
-/* First pass: the host name, and whether `users` is there and readable. */
 /* A DNS name or address with an optional port: letters, digits, '.', '-',
  * ':' (IPv6 and ports), '[' and ']', at most 253 bytes. */
 static bool plausible_host(std::string_view h)
@@ -657,6 +665,7 @@ static bool plausible_host(std::string_view h)
     return true;
 }
 
+/* First pass: the host name, and whether `users` is there and readable. */
 hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
                             bool &has_users)
 {

@@ -296,6 +296,44 @@ def test_stdin_closed(tmp):
           f"stdin closed: exit {p.returncode}: {p.stderr!r}")
 
 
+def test_account_value_limits(tmp):
+    """4093 values in one account are read; 4094 make a malformed row,
+    which --skip-malformed skips. The rows of one GHEC login together
+    holding over 65535 verified emails are refused, not listed short."""
+    path = os.path.join(tmp, "values.csv")
+    for n, ok in ((4093, True), (4094, False)):
+        emails = " ".join("u%d@x.example" % i for i in range(n))
+        with open(path, "w") as f:
+            f.write("github_com_login,github_com_user,"
+                    "github_com_verified_domain_emails\n"
+                    'big,true,"%s"\nsmall,true,s@x.example\n' % emails)
+        rc, out, err = run("count", "--json", "--ghec", path)
+        if ok:
+            check(rc == 0 and json.loads(out)["ghec_accounts"] == 2,
+                  f"{n} values: exit {rc}: {err}")
+            continue
+        check(rc == 65 and ":2: an account with more than 4093" in err,
+              f"{n} values: exit {rc}: {err}")
+        rc, out, err = run("count", "--json", "--skip-malformed", "--ghec",
+                           path)
+        doc = json.loads(out) if rc == 0 else {}
+        check(doc.get("ghec_accounts") == 1 and doc.get("rejected_rows") == 1,
+              f"{n} values, --skip-malformed: exit {rc}: {out} {err}")
+    os.unlink(path)
+    path = os.path.join(tmp, "merged.json")
+    with open(path, "w") as f:
+        users = []
+        for r in range(17):
+            emails = ",".join('"r%de%d@x.example"' % (r, i)
+                              for i in range(4000))
+            users.append('{"github_com_login":"z","github_com_user":true,'
+                         '"github_com_verified_domain_emails":[%s]}' % emails)
+        f.write('{"users":[%s]}' % ",".join(users))
+    rc, out, err = run("count", "--ghec", path)
+    check(rc == 65 and "65535" in err, f"merged login: exit {rc}: {err}")
+    os.unlink(path)
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -341,6 +379,7 @@ def main():
         test_bom_column(tmp)
         test_source_names(tmp)
         test_stdin_closed(tmp)
+        test_account_value_limits(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1

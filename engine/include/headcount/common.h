@@ -51,6 +51,9 @@ HC_API int hc_status_exit_code(hc_status status);
 #define HC_EMAIL_MAX ((size_t)4096)       /* one raw email or identity value */
 #define HC_FIELD_MAX ((size_t)64 << 20)   /* one CSV field */
 #define HC_SOURCE_NAME_MAX ((size_t)1024) /* one source (host) name */
+/* Emails and identity values of one account (a GHES account's other emails;
+ * a GHEC account's identity values and verified emails together). */
+#define HC_ACCOUNT_VALUES_MAX ((size_t)4093)
 
 /*
  * Where and why a data error happened. Filled by the readers; `file` is the
