@@ -38,6 +38,9 @@ void sync_http_conf_default(sync_http_conf *conf)
 
 int sync_http_global_init(sync_err *err)
 {
+    /* TLS libraries write every session key to the file this names, which
+     * would let anyone with a capture read the tokens sent. */
+    (void)unsetenv("SSLKEYLOGFILE");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return sync_fail(err, CLI_EX_SOFTWARE, "libcurl failed to initialize");
     return 0;
@@ -241,7 +244,12 @@ static bool header_value(const char *line, size_t len, size_t name_len,
     bool fits = n < cap;
     if (!fits)
         n = cap - 1;
-    memcpy(out, v, n);
+    /* Header values end up in messages, logs and status output: a byte
+     * outside printable ASCII (a terminal escape, say) becomes '?'. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
     out[n] = '\0';
     return fits;
 }
@@ -447,6 +455,11 @@ static CURLcode configure(CURL *h, const sync_http_conf *conf,
                   strcmp(req->method, "POST") != 0 &&
                   strcmp(req->method, "PUT") != 0;
     SET(CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+    /* Plain http is allowed only to loopback: a proxy from the
+     * environment (http_proxy, ALL_PROXY) would carry the token and the
+     * report in cleartext to another host. https may go through one. */
+    if (strcmp(protocol, "http") == 0)
+        SET(CURLOPT_NOPROXY, "*");
     SET(CURLOPT_MAXREDIRS, 5L);
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
     SET(CURLOPT_SSL_VERIFYHOST, 2L);

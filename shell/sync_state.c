@@ -78,6 +78,27 @@ int sync_state_open(const char *dir, bool create, sync_state *st, sync_err *err)
         goto done;
     }
     if (create) {
+        /* A run trusts everything under the directory: what it uploads,
+         * the exports it counts, the lock. Someone else able to write to
+         * it could swap outbox/ for a link and have any file this user
+         * can read uploaded with the token. So the directory must be this
+         * user's own, writable by nobody else; checked on the opened
+         * descriptor, so a link swapped in for it is caught too. Inside
+         * it, nobody else can create or rename anything. */
+        struct stat sb;
+        if (fstat(st->dirfd, &sb) != 0) {
+            rc = sync_state_io_fail(err, "cannot stat state directory", dir);
+            goto done;
+        }
+        if (sb.st_uid != geteuid() || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+            rc =
+                sync_fail(err, CLI_EX_NOPERM,
+                          "state directory %s must belong to this user and "
+                          "be writable by nobody else (it is uid %ld, mode "
+                          "%04o): chown it, or chmod 700 it",
+                          dir, (long)sb.st_uid, (unsigned)(sb.st_mode & 07777));
+            goto done;
+        }
         static const char *const subs[] = {"fetch", "outbox"};
         for (size_t i = 0; i < 2; i++)
             if (mkdirat(st->dirfd, subs[i], 0700) != 0 && errno != EEXIST) {

@@ -311,6 +311,26 @@ def test_local_exports(env):
              "server_id of a .json.gz export")
 
 
+def test_state_dir_must_be_private(env):
+    """A state directory others may write to is refused (77): they could
+    swap outbox/ or fetch/ for links to files of their choosing."""
+    env.make_pki()
+    srv = env.server()
+    env.fixture(srv)
+    env.write("headcount.ini", '[ghes "ghe-1.test"]\nfile = ghe-1.test.csv\n'
+              "[state]\ndir = state\n", 0o644)
+    r = env.sync()
+    env.check_rc(r, 0, "private state directory")
+    for mode in (0o777, 0o770):
+        os.chmod(env.state, mode)
+        r = env.sync()
+        env.check_rc(r, 77, "state directory mode %o" % mode)
+        check("writable by nobody else" in r.err, "says why", r)
+    os.chmod(env.state, 0o755)
+    r = env.sync()
+    env.check_rc(r, 0, "state directory mode 755")
+
+
 if __name__ == "__main__":
     sys.exit(main("fetch", [test_http_errors, test_transient_then_success,
                             test_rate_limit_waits_for_reset,
@@ -324,4 +344,5 @@ if __name__ == "__main__":
                             test_bad_responses,
                             test_tls_wrong_host, test_pagination_link_offsite,
                             test_pagination_link_unreadable,
-                            test_local_exports]))
+                            test_local_exports,
+                            test_state_dir_must_be_private]))

@@ -308,6 +308,27 @@ def test_loopback_http_no_redirect(env):
     check_eq(plain.accepted(), [], "nothing accepted")
 
 
+def test_loopback_http_ignores_proxy(env):
+    """A proxy in the environment never carries a loopback http:// upload
+    (and its token) in cleartext: here it points at a closed port, so a
+    proxied upload would fail."""
+    env.make_pki()
+    env.tokens()
+    srv = env.server()
+    plain = env.server("plain", plain=True)
+    env.fixture(srv)
+    plain.set(upload_token=srv.control["upload_token"],
+              hmac_key=srv.control["hmac_key"])
+    env.standard_config(srv, upload=plain)
+    r = env.run("sync", "--config", env.config,
+                extra_env={"http_proxy": "http://127.0.0.1:9",
+                           "HTTP_PROXY": "http://127.0.0.1:9",
+                           "SSLKEYLOGFILE": env.path("keys.log")})
+    env.check_rc(r, 0, "loopback upload with a proxy in the environment")
+    check_eq(len(plain.accepted()), 1, "delivered directly")
+    check(not os.path.exists(env.path("keys.log")), "no TLS key log", r)
+
+
 def test_pseudonymized_plain_upload(env):
     env.make_pki()
     env.tokens()
@@ -359,4 +380,5 @@ if __name__ == "__main__":
                              test_outbox_permission_denied,
                              test_url_file_not_logged,
                              test_loopback_http_no_redirect,
+                             test_loopback_http_ignores_proxy,
                              test_pseudonymized_plain_upload]))
