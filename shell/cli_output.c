@@ -12,14 +12,45 @@
 #include "cli.h"
 #include "cli_output.h"
 
+/*
+ * The code point of a character a terminal may act on, or that reorders
+ * the text around it, at s[i] (UTF-8): the C1 controls U+0080-U+009F
+ * (U+009B starts escape sequences like ESC [) and the bidirectional
+ * overrides and isolates U+202A-U+202E, U+2066-U+2069. Sets *n to its
+ * length; 0 for anything else.
+ */
+static unsigned risky_char(const unsigned char *s, size_t len, size_t i,
+                           size_t *n)
+{
+    if (i + 1 < len && s[i] == 0xc2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) {
+        *n = 2;
+        return s[i + 1];
+    }
+    if (i + 2 < len && s[i] == 0xe2 &&
+        ((s[i + 1] == 0x80 && s[i + 2] >= 0xaa && s[i + 2] <= 0xae) ||
+         (s[i + 1] == 0x81 && s[i + 2] >= 0xa6 && s[i + 2] <= 0xa9))) {
+        *n = 3;
+        return 0x2000u | ((unsigned)(s[i + 1] & 0x3f) << 6) |
+               (unsigned)(s[i + 2] & 0x3f);
+    }
+    return 0;
+}
+
 void cli_print_str(FILE *f, hc_str s)
 {
+    const unsigned char *p = (const unsigned char *)s.ptr;
     for (size_t i = 0; i < s.len; i++) {
-        unsigned char ch = (unsigned char)s.ptr[i];
-        if (ch < 0x20 || ch == 0x7f)
+        unsigned char ch = p[i];
+        size_t n = 0;
+        unsigned cp = ch >= 0xc2 ? risky_char(p, s.len, i, &n) : 0;
+        if (ch < 0x20 || ch == 0x7f) {
             fprintf(f, "\\x%02x", ch);
-        else
+        } else if (cp) {
+            fprintf(f, "\\u%04x", cp);
+            i += n - 1;
+        } else {
             fputc(ch, f);
+        }
     }
 }
 

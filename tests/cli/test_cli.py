@@ -334,6 +334,23 @@ def test_account_value_limits(tmp):
     os.unlink(path)
 
 
+def test_terminal_escapes(tmp):
+    """Control characters, C1 controls and bidi overrides in a login are
+    shown escaped; other non-ASCII text is shown as it is."""
+    path = os.path.join(tmp, "c1.json")
+    with open(path, "wb") as f:
+        f.write(b'{"host_name":"h","users":[{"id":1,"login":"e\\u001b[2Jv'
+                b'\xc2\x9b31m\xe2\x80\xaeab\xc3\xa9",'
+                b'"primary_email":"a@x.example"}]}')
+    p = subprocess.run([BIN, "explain", "--ghes", path, "a@x.example"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = p.stdout
+    check(p.returncode == 0 and b"e\\x1b[2Jv\\u009b31m\\u202eab\xc3\xa9"
+          in out and b"\x1b" not in out and b"\xc2\x9b" not in out,
+          f"escaped login: {out!r}")
+    os.unlink(path)
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -380,6 +397,7 @@ def main():
         test_source_names(tmp)
         test_stdin_closed(tmp)
         test_account_value_limits(tmp)
+        test_terminal_escapes(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
