@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cli_output.h"
+#include "sync_secret.h"
 
 /*
  * The code point of a character a terminal may act on, or that reorders
@@ -189,10 +190,17 @@ void cli_report_discard(cli_report_file *rf)
 int cli_secret_load(const char *path, cli_secret *out)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* The same checks as sync's key files, on the opened descriptor:
+     * O_NONBLOCK so that a FIFO put in its place is refused, not waited
+     * on; and whoever owns the key can reverse the pseudonyms, so it must
+     * be this user's (or root's). The process is kept out of core dumps
+     * while it holds the key. */
+    sync_secret_no_core_dumps();
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        cli_errorf("%s: cannot open key file: %s", path, strerror(errno));
-        return errno == EACCES ? CLI_EX_NOPERM : CLI_EX_NOINPUT;
+        int e = errno;
+        cli_errorf("%s: cannot open key file: %s", path, strerror(e));
+        return e == EACCES ? CLI_EX_NOPERM : CLI_EX_NOINPUT;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -206,17 +214,30 @@ int cli_secret_load(const char *path, cli_secret *out)
                    path);
         return CLI_EX_NOPERM;
     }
+    if (st.st_uid != geteuid() && st.st_uid != 0) {
+        close(fd);
+        cli_errorf("%s: key file belongs to another user (uid %ld)", path,
+                   (long)st.st_uid);
+        return CLI_EX_NOPERM;
+    }
     unsigned char *buf = malloc(4097);
     if (!buf) {
         close(fd);
         return CLI_EX_SOFTWARE;
     }
-    ssize_t got = 0, k;
-    while (got < 4097 && (k = read(fd, buf + got, (size_t)(4097 - got))) > 0)
-        got += k;
+    ssize_t got = 0, k = 0;
+    while (got < 4097 && ((k = read(fd, buf + got, (size_t)(4097 - got))) > 0 ||
+                          (k < 0 && errno == EINTR)))
+        got += k > 0 ? k : 0;
     close(fd);
+    if (k < 0) {
+        sync_secret_cleanse(buf, 4097);
+        free(buf);
+        cli_errorf("%s: cannot read key file", path);
+        return CLI_EX_IOERR;
+    }
     if (got > 4096 || got <= 0) {
-        memset(buf, 0, 4097);
+        sync_secret_cleanse(buf, 4097);
         free(buf);
         cli_errorf("%s: key file must hold 1 to 4096 bytes", path);
         return CLI_EX_DATAERR;
@@ -226,6 +247,7 @@ int cli_secret_load(const char *path, cli_secret *out)
     if (got > 0 && buf[got - 1] == '\r')
         got--;
     if (got == 0) {
+        sync_secret_cleanse(buf, 4097);
         free(buf);
         cli_errorf("%s: key file holds only a line end", path);
         return CLI_EX_DATAERR;
@@ -239,9 +261,7 @@ int cli_secret_load(const char *path, cli_secret *out)
 void cli_secret_wipe(cli_secret *s)
 {
     if (s->data) {
-        volatile unsigned char *p = s->data;
-        for (size_t i = 0; i < s->cap; i++)
-            p[i] = 0;
+        sync_secret_cleanse(s->data, s->cap);
         free(s->data);
     }
     s->data = NULL;

@@ -351,6 +351,35 @@ def test_terminal_escapes(tmp):
     os.unlink(path)
 
 
+def test_key_file_checks(tmp):
+    """--pseudonymize refuses a FIFO at once and, when it can tell, a key
+    another user owns (that user could reverse the pseudonyms)."""
+    fifo = os.path.join(tmp, "key.fifo")
+    os.mkfifo(fifo, 0o600)
+    report = os.path.join(tmp, "k.json")
+    try:
+        p = subprocess.run([BIN, "count", *INPUTS, "--report", report,
+                            "--pseudonymize", fifo], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=20)
+        check(p.returncode == 66 and b"not a regular file" in p.stderr,
+              f"FIFO key: exit {p.returncode}: {p.stderr!r}")
+    except subprocess.TimeoutExpired:
+        check(False, "FIFO key: the command waited on the FIFO")
+    os.unlink(fifo)
+    if os.geteuid() == 0:
+        key = os.path.join(tmp, "other.key")
+        with open(key, "w") as f:
+            f.write("k")
+        os.chmod(key, 0o600)
+        os.chown(key, 65534, 65534)
+        rc, out, err = run("count", *INPUTS, "--report", report,
+                           "--pseudonymize", key)
+        check(rc == 77 and "another user" in err,
+              f"key of another user: exit {rc}: {err}")
+        os.unlink(key)
+    check(not os.path.exists(report), "no report after a refused key")
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -398,6 +427,7 @@ def main():
         test_stdin_closed(tmp)
         test_account_value_limits(tmp)
         test_terminal_escapes(tmp)
+        test_key_file_checks(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
