@@ -146,9 +146,9 @@ hc_status hc__job_row_error(hc__job *job, uint32_t source, hc_status status,
                             size_t off, bool col, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-/* A row error unless an account's n emails and identity values are within
- * HC_ACCOUNT_VALUES_MAX; the caller adds the account only on HC_OK with
- * the count in bounds. */
+/* True when an account's n emails and identity values are within
+ * HC_ACCOUNT_VALUES_MAX; the readers make a larger account a row error
+ * (skipped under --skip-malformed) rather than hand it to the census. */
 static inline bool hc__account_values_ok(size_t n)
 {
     return n <= HC_ACCOUNT_VALUES_MAX;
