@@ -4,10 +4,13 @@ exits 75; kill -9 during a slow upload loses nothing (the next run
 delivers the same Idempotency-Key, once); the daemon syncs on SIGUSR1,
 keeps its config when a SIGHUP brings a broken one, and stops with exit 0
 on SIGTERM, also in the middle of a transfer."""
+import calendar
+import datetime
 import json
 import os
 import signal
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synctest import check, check_eq, main  # noqa: E402
@@ -178,6 +181,32 @@ def test_daemon_reload_keeps_planned_run(env):
     check_eq(r.err.count("config reloaded"), 4, "reloads logged")
 
 
+def test_daemon_start_after_slot(env):
+    """A daemon started just after the weekly time, inside the jitter
+    window and with no run since, plans this week's run, not next week's."""
+    setup(env)
+    slot = datetime.datetime.now() - datetime.timedelta(seconds=120)
+    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    weekly = "%s %02d:%02d" % (days[slot.weekday()], slot.hour, slot.minute)
+    with open(env.config) as f:
+        text = f.read()
+    text = text.replace("weekly = Sun 04:00", "weekly = " + weekly)
+    text = text.replace("jitter = 0s\n", "jitter = 1h\n")
+    env.write("headcount.ini", text, 0o644)
+    path = env.path("state", "daemon.json")
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(path), "the daemon to start")
+    with open(path) as f:
+        next_run = json.load(f)[0]["next_run"]
+    planned = calendar.timegm(time.strptime(next_run, "%Y-%m-%dT%H:%M:%SZ"))
+    # The window is [slot, slot + 1h), the slot 2-3 minutes ago.
+    check(planned <= time.time() + 3600, "planned within this week's window",
+          next_run, weekly)
+    d.send_signal(signal.SIGTERM)
+    r = env.finish(d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+
+
 def test_daemon_sigterm_mid_upload(env):
     srv, _ = setup(env)
     srv.faults(upload=["hang:40"])
@@ -202,4 +231,5 @@ if __name__ == "__main__":
                              test_leftover_tmp_of_live_pid, test_sync_sigterm,
                              test_daemon_signals,
                              test_daemon_reload_keeps_planned_run,
+                             test_daemon_start_after_slot,
                              test_daemon_sigterm_mid_upload]))
