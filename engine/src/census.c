@@ -94,10 +94,7 @@ hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
     if (kind == HC_SOURCE_GHES) {
         /* One canonical spelling per instance, whatever the order in which
          * inputs name it, so that host:id values are the same every run. */
-        const unsigned char *in = name;
-        len = hc__host_len(name, len);
-        for (size_t i = 0; i < len; i++)
-            host[i] = (char)hc__ascii_lower(in[i]);
+        len = hc__host_canon(host, name, len);
         name = host;
     }
     pthread_mutex_lock(&c->mu);

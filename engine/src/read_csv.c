@@ -552,16 +552,7 @@ static hc_status ghes_row(hc__job *job, const hc__csv_columns *c,
             job, job->source, HC_ERR_LIMIT, hc__csv_field_offset(t, c->email),
             true, "email in column 'email' is longer than %zu bytes",
             HC_EMAIL_MAX);
-    if (!hc__account_values_ok(a.n_emails))
-        return hc__job_row_error(job, job->source, HC_ERR_LIMIT, row->start,
-                                 false, "an account with more than %zu emails",
-                                 HC_ACCOUNT_VALUES_MAX);
-    hc_status rc = job->sink->ghes(job->writer, &a);
-    if (rc != HC_OK)
-        return hc__job_fail(job, rc, row->start, false,
-                            "cannot add account: %s", hc_status_str(rc));
-    job->accounts++;
-    return HC_OK;
+    return hc__job_add_ghes(job, &a, row->start);
 }
 
 /* Handles one GHEC data row. */
@@ -608,18 +599,7 @@ static hc_status ghec_row(hc__job *job, const hc__csv_columns *c,
                 "%zu bytes",
                 HC_EMAIL_MAX);
     }
-    if (!hc__account_values_ok(a.n_identity_values + a.n_verified_emails))
-        return hc__job_row_error(job, job->source, HC_ERR_LIMIT, row->start,
-                                 false,
-                                 "an account with more than %zu identity "
-                                 "values and verified emails",
-                                 HC_ACCOUNT_VALUES_MAX);
-    hc_status rc = job->sink->ghec(job->writer, &a);
-    if (rc != HC_OK)
-        return hc__job_fail(job, rc, row->start, false,
-                            "cannot add account: %s", hc_status_str(rc));
-    job->accounts++;
-    return HC_OK;
+    return hc__job_add_ghec(job, &a, row->start);
 }
 
 hc_status hc__csv_rows(hc__job *job)

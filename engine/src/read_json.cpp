@@ -608,16 +608,7 @@ hc_status reader::deliver_ghes(const hc_ghes_account &a, size_t off)
         held_ = held_ghes;
         return HC_OK;
     }
-    if (!hc__account_values_ok(a.n_emails))
-        return hc__job_row_error(job_, a.source, HC_ERR_LIMIT, off, false,
-                                 "an account with more than %zu emails",
-                                 HC_ACCOUNT_VALUES_MAX);
-    hc_status rc = job_->sink->ghes(job_->writer, &a);
-    if (rc != HC_OK)
-        return hc__job_fail(job_, rc, off, false, "cannot add account: %s",
-                            hc_status_str(rc));
-    job_->accounts++;
-    return HC_OK;
+    return hc__job_add_ghes(job_, &a, off);
 }
 
 hc_status reader::deliver_ghec(const hc_ghec_account &a, size_t off)
@@ -627,17 +618,7 @@ hc_status reader::deliver_ghec(const hc_ghec_account &a, size_t off)
         held_ = held_ghec;
         return HC_OK;
     }
-    if (!hc__account_values_ok(a.n_identity_values + a.n_verified_emails))
-        return hc__job_row_error(job_, a.source, HC_ERR_LIMIT, off, false,
-                                 "an account with more than %zu identity "
-                                 "values and verified emails",
-                                 HC_ACCOUNT_VALUES_MAX);
-    hc_status rc = job_->sink->ghec(job_->writer, &a);
-    if (rc != HC_OK)
-        return hc__job_fail(job_, rc, off, false, "cannot add account: %s",
-                            hc_status_str(rc));
-    job_->accounts++;
-    return HC_OK;
+    return hc__job_add_ghec(job_, &a, off);
 }
 
 /* Rejects the row (skip_malformed) or fails the job with its issue. */

@@ -199,6 +199,35 @@ hc_status hc__job_row_error(hc__job *job, uint32_t source, hc_status status,
     return rc;
 }
 
+/* The sink's answer for an account: counted, or the job fails. */
+static hc_status job_added(hc__job *job, hc_status rc, size_t off)
+{
+    if (rc != HC_OK)
+        return hc__job_fail(job, rc, off, false, "cannot add account: %s",
+                            hc_status_str(rc));
+    job->accounts++;
+    return HC_OK;
+}
+
+hc_status hc__job_add_ghes(hc__job *job, const hc_ghes_account *a, size_t off)
+{
+    if (a->n_emails > HC_ACCOUNT_VALUES_MAX)
+        return hc__job_row_error(job, a->source, HC_ERR_LIMIT, off, false,
+                                 "an account with more than %zu emails",
+                                 HC_ACCOUNT_VALUES_MAX);
+    return job_added(job, job->sink->ghes(job->writer, a), off);
+}
+
+hc_status hc__job_add_ghec(hc__job *job, const hc_ghec_account *a, size_t off)
+{
+    if (a->n_identity_values + a->n_verified_emails > HC_ACCOUNT_VALUES_MAX)
+        return hc__job_row_error(job, a->source, HC_ERR_LIMIT, off, false,
+                                 "an account with more than %zu identity "
+                                 "values and verified emails",
+                                 HC_ACCOUNT_VALUES_MAX);
+    return job_added(job, job->sink->ghec(job->writer, a), off);
+}
+
 size_t hc__utf8_valid_prefix(const void *ptr, size_t n)
 {
     const unsigned char *s = ptr;

@@ -146,13 +146,15 @@ hc_status hc__job_row_error(hc__job *job, uint32_t source, hc_status status,
                             size_t off, bool col, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-/* True when an account's n emails and identity values are within
- * HC_ACCOUNT_VALUES_MAX; the readers make a larger account a row error
- * (skipped under --skip-malformed) rather than hand it to the census. */
-static inline bool hc__account_values_ok(size_t n)
-{
-    return n <= HC_ACCOUNT_VALUES_MAX;
-}
+/*
+ * Hands a parsed account to the job's sink and counts it; off is where its
+ * row starts. An account with more than HC_ACCOUNT_VALUES_MAX emails and
+ * identity values is a row error of its source (skipped under
+ * skip_malformed) rather than a census failure; any other refusal by the
+ * sink fails the job.
+ */
+hc_status hc__job_add_ghes(hc__job *job, const hc_ghes_account *a, size_t off);
+hc_status hc__job_add_ghec(hc__job *job, const hc_ghec_account *a, size_t off);
 
 /* Counts `c` bytes in [p, p + n). */
 size_t hc__count_byte(const char *p, size_t n, char c);

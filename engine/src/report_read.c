@@ -533,9 +533,7 @@ static void canon_server_id(hc__buf *s)
     while (host > 0 && s->data[host - 1] != ':')
         host--;
     host = host ? host - 1 : s->len;
-    for (size_t i = 0; i < host; i++)
-        s->data[i] = (char)hc__ascii_lower((unsigned char)s->data[i]);
-    size_t keep = hc__host_len(s->data, host);
+    size_t keep = hc__host_canon(s->data, s->data, host);
     if (keep < host) {
         memmove(s->data + keep, s->data + host, s->len - host);
         s->len -= host - keep;

@@ -73,6 +73,17 @@ static inline size_t hc__host_len(const char *h, size_t n)
     return n;
 }
 
+/* Writes GHES host h (n bytes) to out in its canonical form, ASCII
+ * lowercase without trailing dots, and returns its length; out may be h.
+ * The census keeps hosts so, and reports are read so. */
+static inline size_t hc__host_canon(char *out, const char *h, size_t n)
+{
+    n = hc__host_len(h, n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)hc__ascii_lower((unsigned char)h[i]);
+    return n;
+}
+
 #if defined(__GNUC__)
 #define HC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HC_UNLIKELY(x) __builtin_expect(!!(x), 0)
