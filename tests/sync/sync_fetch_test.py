@@ -151,30 +151,29 @@ def test_tls_wrong_ca(env):
     check_eq(srv.requests(), [], "no HTTP request passed the handshake")
 
 
-def test_tls_handshake_reset_retried(env):
-    """A connection reset during the TLS handshake is transient: retried
-    with backoff like a reset after it, and the run succeeds."""
+def handshake_cut_retried(env, fault, what):
+    """The server cuts the first two TLS handshakes short (fault is
+    handshake_resets or handshake_closes): retried with backoff like a
+    reset after the handshake, and the run succeeds."""
     srv, expected = setup(env)
-    srv.set(handshake_resets=2)
+    srv.set(**{fault: 2})
     r = env.sync()
-    env.check_rc(r, 0, "sync after two handshake resets")
-    with open(os.path.join(srv.dir, "handshake_resets")) as f:
-        check_eq(len(f.readlines()), 2, "handshakes reset by the server")
+    env.check_rc(r, 0, "sync after two handshakes %s" % what)
+    with open(os.path.join(srv.dir, fault)) as f:
+        check_eq(len(f.readlines()), 2, "handshakes %s by the server" % what)
     check("retrying" in r.err, "the retry is logged", r)
     check_eq(srv.accepted()[0]["total_seats_consumed"], expected, "count")
+
+
+def test_tls_handshake_reset_retried(env):
+    """A connection reset during the TLS handshake is transient."""
+    handshake_cut_retried(env, "handshake_resets", "reset")
 
 
 def test_tls_handshake_close_retried(env):
     """A peer that closes the connection in the middle of the handshake
     (no reset) is retried too."""
-    srv, expected = setup(env)
-    srv.set(handshake_closes=2)
-    r = env.sync()
-    env.check_rc(r, 0, "sync after two handshake closes")
-    with open(os.path.join(srv.dir, "handshake_closes")) as f:
-        check_eq(len(f.readlines()), 2, "handshakes closed by the server")
-    check("retrying" in r.err, "the retry is logged", r)
-    check_eq(srv.accepted()[0]["total_seats_consumed"], expected, "count")
+    handshake_cut_retried(env, "handshake_closes", "closed")
 
 
 def test_https_to_plain_http_port(env):

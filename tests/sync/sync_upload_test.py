@@ -288,17 +288,25 @@ def test_url_file_not_logged(env):
     check(srv.url + "/..." in r.err, "origin shown", r)
 
 
-def test_loopback_http_no_redirect(env):
-    """An http:// loopback receiver (a TLS-terminating sidecar) is never
-    followed to another host, where the report would travel in clear."""
+def plain_receiver(env, **config):
+    """Sources on the HTTPS test server; the upload goes to a plain-HTTP
+    loopback receiver (a TLS-terminating sidecar) that takes the same
+    credentials. Returns the two servers and the expected seat count."""
     env.make_pki()
     env.tokens()
     srv = env.server()
     plain = env.server("plain", plain=True)
-    env.fixture(srv)
+    expected = env.fixture(srv)
     plain.set(upload_token=srv.control["upload_token"],
               hmac_key=srv.control["hmac_key"])
-    env.standard_config(srv, upload=plain)
+    env.standard_config(srv, upload=plain, **config)
+    return srv, plain, expected
+
+
+def test_loopback_http_no_redirect(env):
+    """An http:// loopback receiver (a TLS-terminating sidecar) is never
+    followed to another host, where the report would travel in clear."""
+    _, plain, _ = plain_receiver(env)
     plain.faults(upload=["redirect_offsite"])
     r = env.sync()
     env.check_rc(r, 76, "307 from an http:// loopback receiver")
@@ -312,14 +320,7 @@ def test_loopback_http_ignores_proxy(env):
     """A proxy in the environment never carries a loopback http:// upload
     (and its token) in cleartext: here it points at a closed port, so a
     proxied upload would fail."""
-    env.make_pki()
-    env.tokens()
-    srv = env.server()
-    plain = env.server("plain", plain=True)
-    env.fixture(srv)
-    plain.set(upload_token=srv.control["upload_token"],
-              hmac_key=srv.control["hmac_key"])
-    env.standard_config(srv, upload=plain)
+    _, plain, _ = plain_receiver(env)
     r = env.run("sync", "--config", env.config,
                 extra_env={"http_proxy": "http://127.0.0.1:9",
                            "HTTP_PROXY": "http://127.0.0.1:9",
@@ -330,15 +331,8 @@ def test_loopback_http_ignores_proxy(env):
 
 
 def test_pseudonymized_plain_upload(env):
-    env.make_pki()
-    env.tokens()
-    srv = env.server()
-    plain = env.server("plain", plain=True)
-    expected = env.fixture(srv)
-    plain.set(upload_token=srv.control["upload_token"],
-              hmac_key=srv.control["hmac_key"])
+    _, plain, expected = plain_receiver(env, gzip=False)
     env.write("pseudo.key", "pseudonym key\n")
-    env.standard_config(srv, upload=plain, gzip=False)
     with open(env.config, "a") as f:
         f.write("[upload]\npseudonymize_key_file = pseudo.key\n")
     r = env.sync()
