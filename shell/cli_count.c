@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "cli_inputs.h"
 #include "cli_output.h"
+#include "sync_secret.h"
 
 const char cli_count_usage[] =
     "usage: headcount count [--policy github|extended] [--threads N]\n"
@@ -50,6 +51,24 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/*
+ * Reads the --pseudonymize key through the reader sync uses for its key
+ * files, so that both take the same bytes and refuse the same files (not
+ * ours, readable by others, not a regular file: exit 77). Bad contents are
+ * bad input to this command (65), where sync calls them a config error.
+ */
+static int load_key(const char *path, sync_secret *key)
+{
+    sync_err err;
+    /* Whoever reads the key can reverse the pseudonyms: keep it out of
+     * core dumps while this process holds it. */
+    sync_secret_no_core_dumps();
+    int code = sync_secret_read(path, "key file", SYNC_SECRET_KEY, key, &err);
+    if (code != 0)
+        cli_errorf("%s", err.msg);
+    return code == CLI_EX_CONFIG ? CLI_EX_DATAERR : code;
+}
+
 int cli_count_main(int argc, char **argv)
 {
     cli_inputs in;
@@ -60,7 +79,7 @@ int cli_count_main(int argc, char **argv)
     hc_census *c = NULL;
     hc_domains *d = NULL;
     hc_result *r = NULL;
-    cli_secret key = {0};
+    sync_secret key = {0};
     cli_report_file rf = {0};
 
     for (int i = 1; i < argc; i++) {
@@ -98,7 +117,7 @@ int cli_count_main(int argc, char **argv)
                                         "--report file; give --report");
         goto done;
     }
-    if (keyfile && (code = cli_secret_load(keyfile, &key)) != 0)
+    if (keyfile && (code = load_key(keyfile, &key)) != 0)
         goto done;
 
     uint64_t t0 = now_ms();
@@ -107,7 +126,7 @@ int cli_count_main(int argc, char **argv)
         goto done;
     if (report) {
         hc_report_options ro = {0};
-        ro.hmac_key = keyfile ? key.data : NULL;
+        ro.hmac_key = keyfile ? (const unsigned char *)key.data : NULL;
         ro.hmac_key_len = key.len;
         code = cli_report_prepare(&rf, r, report, &ro);
         if (code)
@@ -130,7 +149,7 @@ int cli_count_main(int argc, char **argv)
         code = cli_report_commit(&rf);
 done:
     cli_report_discard(&rf);
-    cli_secret_wipe(&key);
+    sync_secret_wipe(&key);
     hc_result_destroy(r);
     hc_census_destroy(c);
     hc_domains_destroy(d);

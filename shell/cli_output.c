@@ -11,7 +11,6 @@
 
 #include "cli.h"
 #include "cli_output.h"
-#include "sync_secret.h"
 
 /*
  * The code point of a character a terminal may act on, or that reorders
@@ -185,85 +184,4 @@ void cli_report_discard(cli_report_file *rf)
         free(rf->tmp);
         rf->tmp = NULL;
     }
-}
-
-int cli_secret_load(const char *path, cli_secret *out)
-{
-    struct stat st;
-    /* The same checks as sync's key files, on the opened descriptor:
-     * O_NONBLOCK so that a FIFO put in its place is refused, not waited
-     * on; and whoever owns the key can reverse the pseudonyms, so it must
-     * be this user's (or root's). The process is kept out of core dumps
-     * while it holds the key. */
-    sync_secret_no_core_dumps();
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        int e = errno;
-        cli_errorf("%s: cannot open key file: %s", path, strerror(e));
-        return e == EACCES ? CLI_EX_NOPERM : CLI_EX_NOINPUT;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        cli_errorf("%s: not a regular file", path);
-        return CLI_EX_NOINPUT;
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        cli_errorf("%s: key file is readable by group or others "
-                   "(chmod 600 it)",
-                   path);
-        return CLI_EX_NOPERM;
-    }
-    if (st.st_uid != geteuid() && st.st_uid != 0) {
-        close(fd);
-        cli_errorf("%s: key file belongs to another user (uid %ld)", path,
-                   (long)st.st_uid);
-        return CLI_EX_NOPERM;
-    }
-    unsigned char *buf = malloc(4097);
-    if (!buf) {
-        close(fd);
-        return CLI_EX_SOFTWARE;
-    }
-    ssize_t got = 0, k = 0;
-    while (got < 4097 && ((k = read(fd, buf + got, (size_t)(4097 - got))) > 0 ||
-                          (k < 0 && errno == EINTR)))
-        got += k > 0 ? k : 0;
-    close(fd);
-    if (k < 0) {
-        sync_secret_cleanse(buf, 4097);
-        free(buf);
-        cli_errorf("%s: cannot read key file", path);
-        return CLI_EX_IOERR;
-    }
-    if (got > 4096 || got <= 0) {
-        sync_secret_cleanse(buf, 4097);
-        free(buf);
-        cli_errorf("%s: key file must hold 1 to 4096 bytes", path);
-        return CLI_EX_DATAERR;
-    }
-    if (buf[got - 1] == '\n')
-        got--;
-    if (got > 0 && buf[got - 1] == '\r')
-        got--;
-    if (got == 0) {
-        sync_secret_cleanse(buf, 4097);
-        free(buf);
-        cli_errorf("%s: key file holds only a line end", path);
-        return CLI_EX_DATAERR;
-    }
-    out->data = buf;
-    out->len = (size_t)got;
-    out->cap = 4097;
-    return 0;
-}
-
-void cli_secret_wipe(cli_secret *s)
-{
-    if (s->data) {
-        sync_secret_cleanse(s->data, s->cap);
-        free(s->data);
-    }
-    s->data = NULL;
-    s->len = s->cap = 0;
 }

@@ -33,21 +33,6 @@ int cli_report_prepare(cli_report_file *rf, const hc_result *r,
 int cli_report_commit(cli_report_file *rf);
 void cli_report_discard(cli_report_file *rf);
 
-/* A secret read from a file; wiped and freed by cli_secret_wipe. */
-typedef struct cli_secret {
-    unsigned char *data;
-    size_t len;
-    size_t cap; /* bytes allocated, all wiped */
-} cli_secret;
-
-/*
- * Reads a key file (at most 4 KiB, one trailing newline dropped). Refuses
- * (exit 77) a file that group or others may read, and never prints its
- * contents. Returns an exit code.
- */
-int cli_secret_load(const char *path, cli_secret *out);
-void cli_secret_wipe(cli_secret *s);
-
 /* Prints s with control bytes escaped, so untrusted data cannot drive
  * the terminal. */
 void cli_print_str(FILE *f, hc_str s);

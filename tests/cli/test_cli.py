@@ -186,7 +186,13 @@ def test_usage(tmp):
     with open(key, "w") as f:
         f.write("\n")
     os.chmod(key, 0o600)
+    big = os.path.join(tmp, "big.key")
+    with open(big, "wb") as f:
+        f.write(b"k" * 4097 + b"\n")
+    os.chmod(big, 0o600)
     for args, code, words in (
+            (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
+              "--pseudonymize", big], 65, "larger than 4096 bytes"),
             (["count", *INPUTS, "--report"], 64, "needs a value"),
             (["count", *INPUTS, "--pseudonymize", "k"], 64, "--report"),
             (["count", *INPUTS, "--verified-domains", "x.example"], 64,
@@ -199,7 +205,7 @@ def test_usage(tmp):
             (["count", "--ghes", "h.example=-", "--ghec", "-"], 64,
              "given twice"),
             (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
-              "--pseudonymize", key], 65, "line end")):
+              "--pseudonymize", key], 65, "is empty")):
         rc, out, err = run(*args)
         check(rc == code, f"{args[-2:]}: exit {code}, got {rc}")
         check(words in err, f"{args[-2:]}: message {err!r}")
@@ -207,6 +213,7 @@ def test_usage(tmp):
     check(not os.path.exists(os.path.join(tmp, "p.json")),
           "no report after a bad key file")
     os.unlink(key)
+    os.unlink(big)
 
 
 def test_savings_keyless(tmp):
@@ -361,7 +368,7 @@ def test_key_file_checks(tmp):
         p = subprocess.run([BIN, "count", *INPUTS, "--report", report,
                             "--pseudonymize", fifo], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=20)
-        check(p.returncode == 66 and b"not a regular file" in p.stderr,
+        check(p.returncode == 77 and b"not a regular file" in p.stderr,
               f"FIFO key: exit {p.returncode}: {p.stderr!r}")
     except subprocess.TimeoutExpired:
         check(False, "FIFO key: the command waited on the FIFO")
