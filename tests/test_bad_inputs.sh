@@ -89,8 +89,10 @@ while IFS= read -r entry; do
     "$bin" count "$@" --report "$report" >"$work/out" 2>"$work/err"
     rc=$?
     count=$((count + 1))
-    where="$file:"
-    [ "$line" != "-" ] && where="$file:$line"
+    # "FILE:LINE:" exactly (not FILE:31: for line 3), or "FILE: " for a
+    # diagnostic that names no line.
+    where="$file: "
+    [ "$line" != "-" ] && where="$file:$line:"
     problem=""
     [ "$rc" -eq "$code" ] || problem="exit $rc, expected $code"
     grep -qF -- "$where" "$work/err" ||

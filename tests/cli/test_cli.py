@@ -89,13 +89,19 @@ def test_order_and_threads():
                  "ghe-a.corp.example:5"]):
         a = run(*cmd, *INPUTS)
         b = run(*cmd, *INPUTS_SWAPPED)
+        check(a[0] == 0 and a[1] != "", f"{' '.join(cmd)}: exit {a[0]}: {a[2]}")
         check(a[0] == b[0] and a[1] == b[1],
               f"{' '.join(cmd)}: the same output for either input order\n"
               f"{a[1]}\n{b[1]}")
     # Hosts and logins compare ignoring ASCII case.
-    for query in ("GHE-A.corp.example:8", "KIM", "Zed-Corp"):
-        rc, out, err = run("explain", query, *INPUTS)
+    for query, want in (("GHE-A.corp.example:8", ("kim", 8)),
+                        ("KIM", ("kim", 8)), ("Zed-Corp", ("zed-corp", None))):
+        rc, out, err = run("explain", "--json", query, *INPUTS)
         check(rc == 0, f"explain {query}: exit {rc}: {err}")
+        if rc == 0:
+            acc = json.loads(out)["account"]
+            got = (acc["login"], acc.get("id"))
+            check(got == want, f"explain {query} found {got}, not {want}")
     rc, js, _ = run("explain", "--json", "zed-corp", *INPUTS_SWAPPED)
     emails = [e["key"] for e in json.loads(js)["account"]["emails"]]
     check(emails == ["a.zed@corp.example", "zed@corp.example"],
@@ -104,7 +110,7 @@ def test_order_and_threads():
 
 def test_stdout_errors(tmp):
     if not os.path.exists("/dev/full"):
-        print("skip: no /dev/full")
+        check(False, "write errors: the test needs /dev/full")
         return
     report = os.path.join(tmp, "r.json")
     rc, _, err = run("count", *INPUTS, "--report", report)
@@ -387,6 +393,62 @@ def test_key_file_checks(tmp):
     check(not os.path.exists(report), "no report after a refused key")
 
 
+def test_report_file(tmp):
+    """--report writes a private file (it lists emails) and replaces a
+    symbolic link at its path instead of writing through it."""
+    target = os.path.join(tmp, "elsewhere.json")
+    with open(target, "w") as f:
+        f.write("keep")
+    report = os.path.join(tmp, "linked.json")
+    os.symlink(target, report)
+    old = os.umask(0o022)
+    try:
+        rc, _, err = run("count", *INPUTS, "--report", report)
+    finally:
+        os.umask(old)
+    check(rc == 0, f"count --report over a link: exit {rc}: {err}")
+    check(not os.path.islink(report), "the link was replaced by a file")
+    with open(target) as f:
+        check(f.read() == "keep", "the link's target is untouched")
+    mode = os.stat(report).st_mode & 0o777
+    check(mode == 0o600, f"report mode {mode:o}, want 600")
+    with open(report) as f:
+        check(json.load(f)["total_seats_consumed"] == 7, "report content")
+    os.unlink(report)
+    os.unlink(target)
+
+
+def test_key_and_domain_files(tmp):
+    """A key file others may read is refused (77) before it is read; a
+    verified-domain list can come from a file."""
+    key = os.path.join(tmp, "shared.key")
+    with open(key, "w") as f:
+        f.write("k")
+    os.chmod(key, 0o644)
+    report = os.path.join(tmp, "s.json")
+    rc, out, err = run("count", *INPUTS, "--report", report,
+                       "--pseudonymize", key)
+    check(rc == 77 and "group or others" in err and out == "",
+          f"group-readable key: exit {rc}: {err}")
+    check(not os.path.exists(report), "no report after a readable key")
+    os.unlink(key)
+    domains = os.path.join(tmp, "domains.txt")
+    with open(domains, "w") as f:
+        f.write("# our domains\ncorp.example\n")
+    a = run("count", "--json", "--verified-domains", "@" + domains,
+            "--ghes", GHES, "--ghec", GHEC)
+    b = run("count", "--json", *INPUTS)
+    check(a[0] == 0 and b[0] == 0, f"@FILE: exit {a[0]}: {a[2]}")
+    if a[0] == 0 and b[0] == 0:
+        ja, jb = json.loads(a[1]), json.loads(b[1])
+        for j in (ja, jb):
+            del j["elapsed_ms"]
+        check(ja == jb, "--verified-domains @FILE counts as the list does")
+    os.unlink(domains)
+    rc, out, err = run("savings", "--policy", "extended", *INPUTS)
+    check(rc == 64 and out == "", f"savings --policy: exit {rc}: {err}")
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -435,6 +497,8 @@ def main():
         test_account_value_limits(tmp)
         test_terminal_escapes(tmp)
         test_key_file_checks(tmp)
+        test_report_file(tmp)
+        test_key_and_domain_files(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
