@@ -480,6 +480,93 @@ static void long_segment(void **state)
     assert_int_equal(sum[0].extended_seats, sum[1].extended_seats);
 }
 
+/* Adds GHES account i of a fixed population (sparse keys shared by some
+ * accounts, so persons join across the rows of segment spans). */
+static void add_nth(tb *t, int i)
+{
+    char login[24], primary[40];
+    snprintf(login, sizeof login, "u%d", i);
+    snprintf(primary, sizeof primary, "p%d@x.example", (i * 7919) % 1500);
+    tb_ghes(t, i % 2 ? "ghe-1" : "ghe-2", (uint64_t)i, login,
+            i % 11 ? primary : NULL, i % 13 == 0, NULL);
+}
+
+/*
+ * An account the census refuses leaves no trace, also where the refusal
+ * comes after the row would have started a key mark (row 1024) and with a
+ * wide id: later rows keep their own keys in every path.
+ */
+static void refused_add_leaves_no_trace(void **state)
+{
+    (void)state;
+    hc_summary sum[4];
+    size_t huge = HC_RECORD_MAX + 1;
+    char *login = calloc(huge, 1);
+    assert_non_null(login);
+    for (int v = 0; v < 4; v++) {
+        bool summary = v & 1, refuse = v & 2;
+        tb t;
+        tb_init_ex(&t, summary ? 3 : 1, NULL, summary);
+        for (int i = 0; i < 1024; i++)
+            add_nth(&t, i);
+        if (refuse) {
+            uint32_t src;
+            assert_int_equal(
+                hc_census_source(t.c, HC_SOURCE_GHES, "ghe-1", 5, &src), HC_OK);
+            hc_ghes_account a = {src,           ((uint64_t)1 << 33) + 5,
+                                 {login, huge}, S("p1@x.example"),
+                                 NULL,          0,
+                                 false};
+            assert_int_equal(hc_census_add_ghes(t.w, &a), HC_ERR_LIMIT);
+        }
+        for (int i = 1024; i < 4000; i++)
+            add_nth(&t, i);
+        hc_result *r = tb_run_summary(&t, summary);
+        sum[v] = summary_of(r);
+        tb_fini(&t, r);
+    }
+    free(login);
+    for (int v = 1; v < 4; v++) {
+        assert_int_equal(sum[v].github_seats, sum[0].github_seats);
+        assert_int_equal(sum[v].ghes_accounts, sum[0].ghes_accounts);
+        assert_int_equal(sum[v].keyless_accounts, sum[0].keyless_accounts);
+        assert_int_equal(sum[v].suspended_accounts, sum[0].suspended_accounts);
+    }
+    assert_true(sum[0].github_seats < sum[0].ghes_accounts);
+}
+
+/*
+ * A census is sealed by its first run: results borrow its sources and
+ * segments, and owners the run left in the key set hold for the accounts
+ * it saw. Later runs agree; new writers and new sources are refused.
+ */
+static void sealed_after_run(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 2, NULL);
+    tb_ghec(&t, "carol", NULL, "k@x.example", true);
+    tb_ghes(&t, "ghe-1", 1, "k", "k@x.example", false, NULL);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    hc_summary a = summary_of(r);
+    hc_census_writer *w = NULL;
+    assert_int_equal(hc_census_writer_create(t.c, &w), HC_ERR_ARG);
+    assert_null(w);
+    uint32_t src;
+    assert_int_equal(hc_census_source(t.c, HC_SOURCE_GHES, "ghe-1", 5, &src),
+                     HC_OK);
+    assert_int_equal(hc_census_source(t.c, HC_SOURCE_GHES, "ghe-9", 5, &src),
+                     HC_ERR_ARG);
+    hc_result *r2 = NULL;
+    assert_int_equal(hc_census_run(t.c, HC_POLICY_GITHUB, &r2), HC_OK);
+    hc_summary b = summary_of(r2);
+    assert_int_equal(a.total_seats_consumed, 1);
+    assert_int_equal(b.total_seats_consumed, 1);
+    assert_int_equal(b.ghes_accounts_matched, 1);
+    hc_result_destroy(r2);
+    tb_fini(&t, r);
+}
+
 /* GHEC rows without a license consume nothing; repeated logins merge. */
 static void rule_ghec_rows(void **state)
 {
@@ -1221,6 +1308,8 @@ int main(void)
         cmocka_unit_test(ghec_sort_threads),
         cmocka_unit_test(rule_wide_ids),
         cmocka_unit_test(long_segment),
+        cmocka_unit_test(refused_add_leaves_no_trace),
+        cmocka_unit_test(sealed_after_run),
         cmocka_unit_test(differing_repeats),
         cmocka_unit_test(rule_ghec_rows),
         cmocka_unit_test(rule_extended),

@@ -426,6 +426,51 @@ static void test_full_then_grow(void **state)
 }
 
 /*
+ * Batches of the longest keys through many growths: inserts that meet FULL
+ * reserve arena bytes they then drop, and growth must leave room for those
+ * on top of the keys to come (no HC_ERR_NOMEM, every key kept).
+ */
+static void test_grow_longest_keys(void **state)
+{
+    (void)state;
+    enum { N = 64 * 48, B = 64 };
+    hc_hset *set = make_set(1);
+    char *keys = malloc((size_t)N * HC_HSET_KEY_MAX);
+    assert_non_null(keys);
+    for (size_t i = 0; i < N; i++) {
+        char *k = keys + i * HC_HSET_KEY_MAX;
+        memset(k, 'a' + (int)(i % 26), HC_HSET_KEY_MAX);
+        memcpy(k, &i, sizeof i); /* distinct */
+    }
+    size_t grows = 0;
+    for (size_t at = 0; at < N; at += B) {
+        hc_hset_op ops[B];
+        for (size_t j = 0; j < B; j++) {
+            const char *k = keys + (at + j) * HC_HSET_KEY_MAX;
+            ops[j].key = k;
+            ops[j].len = HC_HSET_KEY_MAX;
+            ops[j].fp = hc_fingerprint(k, HC_HSET_KEY_MAX);
+        }
+        hc_status rc;
+        while ((rc = hc_hset_upsert_batch(set, ops, B)) == HC_ERR_FULL) {
+            assert_int_equal(hc_hset_grow(set, 0), HC_OK);
+            grows++;
+        }
+        assert_int_equal(rc, HC_OK);
+    }
+    assert_true(grows >= 5);
+    assert_int_equal(hc_hset_size(set), N);
+    for (size_t i = 0; i < N; i += 97) {
+        uint32_t id;
+        const char *k = keys + i * HC_HSET_KEY_MAX;
+        assert_int_equal(hc_hset_find(set, k, HC_HSET_KEY_MAX, &id), HC_OK);
+        assert_key(set, id, k, HC_HSET_KEY_MAX);
+    }
+    free(keys);
+    hc_hset_destroy(set);
+}
+
+/*
  * Random upserts, batches, finds and claims against a reference. Keys come
  * from a universe whose members are distinct by construction (their index
  * is encoded in their first bytes), so the reference is a plain array indexed
@@ -759,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_tag_collisions),
         cmocka_unit_test(test_create_arg),
         cmocka_unit_test(test_full_then_grow),
+        cmocka_unit_test(test_grow_longest_keys),
         cmocka_unit_test(test_random_vs_reference),
         cmocka_unit_test(test_ids_only),
         cmocka_unit_test(test_slots),

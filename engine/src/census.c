@@ -2,8 +2,8 @@
  * The census's input side: sources, per-thread writers, and the normalizing
  * of every email as it arrives. Writers run concurrently; they share only
  * the key set (lock-free) and, around growth of that set, a reader-writer
- * lock that each writer takes in shared mode once per batch of 64 keys,
- * never across calls.
+ * lock that each writer takes in shared mode once per batch of keys
+ * (HC__KEY_BATCH), never across calls.
  */
 #include <stdlib.h>
 
@@ -106,6 +106,7 @@ hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
             goto done;
         }
     }
+    HC_FAIL_IF(c->sealed, HC_ERR_ARG); /* results index the sources */
     HC_FAIL_IF(c->n_sources >= HC__MAX_SOURCES, HC_ERR_LIMIT);
     if (c->n_sources == c->cap_sources) {
         size_t cap = c->cap_sources ? c->cap_sources * 2 : 8;
@@ -146,6 +147,7 @@ hc_status hc_census_writer_create(hc_census *c, hc_census_writer **out)
     if (!c || !out)
         return HC_ERR_ARG;
     pthread_mutex_lock(&c->mu);
+    HC_FAIL_IF(c->sealed, HC_ERR_ARG);
     HC_FAIL_IF(c->n_segs >= HC__MAX_SEGMENTS, HC_ERR_LIMIT);
     if (c->n_segs == c->cap_segs) {
         size_t cap = c->cap_segs ? c->cap_segs * 2 : 8;
@@ -202,7 +204,8 @@ static hc_status writer_flush_keys(hc_census_writer *w)
         /* Grow unless another writer did while we waited. */
         rc = HC_OK;
         if (hc_hset_capacity(c->keys) == seen)
-            rc = hc_hset_grow(c->keys, seen * 2);
+            rc = hc_hset_grow(c->keys,
+                              HC_MIN(seen * 2, (size_t)HC_HSET_MAX_KEYS));
         pthread_rwlock_unlock(&c->grow_lock);
         pthread_rwlock_rdlock(&c->grow_lock);
         if (rc != HC_OK && rc != HC_ERR_FULL)
@@ -372,7 +375,9 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
         return HC_ERR_ARG;
     if (!source_is(w, a->source, HC_SOURCE_GHES))
         return HC_ERR_ARG;
-    if (a->n_emails >= HC__KEYS_PER_ACCOUNT)
+    /* Every check that can refuse the account comes before the first
+     * append, or goes through done: to undo it. */
+    if (a->n_emails >= HC__KEYS_PER_ACCOUNT || a->login.len > HC_RECORD_MAX)
         return HC_ERR_LIMIT;
     hc__segment *s = &w->seg;
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
@@ -401,8 +406,6 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
         flags |= HC__F_SUSPENDED;
     if (is_system_login(a->login))
         flags |= HC__F_SYSTEM;
-    if (a->login.len > HC_RECORD_MAX)
-        return HC_ERR_LIMIT;
     if (!w->census->opt.summary_only) {
         uint32_t login;
         HC_TRY(arena_str(&s->arena, a->login, &login));

@@ -147,6 +147,9 @@ struct hc_census {
     hc__segment **segs; /* NULL while the writer is open */
     size_t n_segs, cap_segs;
     size_t open_writers;
+    bool sealed; /* a run happened: no more writers (results borrow the
+                    segments, and owners left in the key set by a run
+                    are only right for the accounts it saw) */
 };
 
 struct hc_census_writer {

@@ -1580,6 +1580,8 @@ hc_status hc_census_run_ex(hc_census *c, hc_policy policy, unsigned flags,
         return HC_ERR_ARG;
     pthread_mutex_lock(&c->mu);
     size_t open = c->open_writers;
+    if (!open)
+        c->sealed = true;
     pthread_mutex_unlock(&c->mu);
     if (open)
         return HC_ERR_ARG;
@@ -1609,7 +1611,8 @@ hc_status hc_census_run_ex(hc_census *c, hc_policy policy, unsigned flags,
     }
 
     /* Owners persist in the key set across runs; claims are idempotent
-     * (a minimum over the same offers), so a second run sees the same. */
+     * (a minimum over the same offers: no account can be added after the
+     * first run), so a second run sees the same. */
     HC_TRY(hc__par_for(T, r->n_ghec, claim_range, &st));
     HC_TRY(hc__par_for(T, r->n_accts - r->n_ghec, match_range, &st));
 

@@ -51,9 +51,12 @@
  * < KEY_MAX at the start of the next. */
 #define ARENA_MIN_KEYS_PER_BLOCK \
     ((ARENA_BLOCK - 2 * HC_HSET_KEY_MAX) / HC_HSET_KEY_MAX)
-/* Spare blocks for reservations made by inserts that then hit FULL (at
- * most one per concurrent thread, 256 threads of 4 KiB = 1 MiB). */
-#define ARENA_SPARE_BLOCKS 4
+/* Spare blocks for reservations made by inserts that then hit FULL: each
+ * thread wastes at most one batch (HSET_BATCH keys of KEY_MAX bytes, 256
+ * KiB) before it sees FULL, so 256 threads waste at most 64 MiB. Blocks
+ * are mapped on first use: a spare costs one pointer until it is needed.
+ * hc_hset_grow counts what earlier rounds wasted on top of these. */
+#define ARENA_SPARE_BLOCKS 32
 /* Sets at least this large get transparent huge pages for their arena. */
 #define ARENA_HUGE_MIN_KEYS ((size_t)1 << 16)
 
@@ -829,14 +832,20 @@ hc_status hc_hset_grow(hc_hset *set, size_t min_keys)
     hc_atomic_ptr *blocks = NULL;
     size_t nslots = 0, cap = 0;
     HC_FAIL_IF(min_keys > HC_HSET_MAX_KEYS, HC_ERR_ARG);
-    HC_FAIL_IF(set->capacity >= HC_HSET_MAX_KEYS, HC_ERR_ARG);
+    HC_FAIL_IF(set->capacity >= HC_HSET_MAX_KEYS, HC_ERR_LIMIT);
     size_t want = HC_MAX(min_keys, 2 * set->capacity);
     want = HC_MIN(want, (size_t)HC_HSET_MAX_KEYS);
     nslots = slots_for(want);
     HC_FAIL_IF(nslots == 0, HC_ERR_ARG);
     cap = capacity_of(nslots);
     const bool ids_only = !set->entries;
-    size_t nblocks = ids_only ? 0 : HC_MAX(set->nblocks, blocks_for(cap));
+    /* The blocks handed out so far (keys and the waste of inserts that
+     * met FULL), then room for the keys still to come at the worst size. */
+    size_t n = hc_hset_size(set);
+    uint64_t handed = hc_atomic_load_u64(&set->cursor, HC_RELAXED);
+    size_t used = (size_t)((handed + ARENA_BLOCK - 1) >> ARENA_SHIFT);
+    size_t nblocks =
+        ids_only ? 0 : HC_MAX(set->nblocks, used + blocks_for(cap - n));
 
     slots = region_map(nslots * sizeof *slots, true);
     HC_FAIL_IF(!slots, HC_ERR_NOMEM);
@@ -848,7 +857,6 @@ hc_status hc_hset_grow(hc_hset *set, size_t min_keys)
 
     /* Exclusive access: relaxed everywhere, the caller's synchronization
      * (joining the other users) orders this against every other call. */
-    size_t n = hc_hset_size(set);
     size_t mask = nslots - 1;
     for (size_t id = 0; !ids_only && id < n; id++) {
         const hset_entry *old = &set->entries[id];

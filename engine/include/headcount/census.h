@@ -140,7 +140,9 @@ enum {
 
 /*
  * Counts persons under policy. May be called more than once (each result
- * is independent; free each with hc_result_destroy). A result borrows
+ * is independent; free each with hc_result_destroy). The first run seals
+ * the census: hc_census_writer_create, and hc_census_source for a new
+ * source, then return HC_ERR_ARG. A result borrows
  * strings and keys from the census: destroy it before the census. The summary is the
  * same with and without HC_RUN_PERSONS. Returns HC_OK, HC_ERR_NOMEM,
  * HC_ERR_LIMIT, or HC_ERR_ARG (a writer still open, unknown policy,

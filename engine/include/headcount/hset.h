@@ -172,9 +172,11 @@ HC_API size_t hc_hset_capacity(const hc_hset *set);
 HC_API size_t hc_hset_memory(const hc_hset *set);
 
 /*
- * Grows the set so that it holds at least min_keys (at least doubling).
- * Ids, owners and key bytes are preserved. NOT thread-safe: no other call
- * on this set may run concurrently. Returns HC_OK, HC_ERR_NOMEM, HC_ERR_ARG.
+ * Grows the set so that it holds at least min_keys (at least doubling, up
+ * to HC_HSET_MAX_KEYS). Ids, owners and key bytes are preserved. NOT
+ * thread-safe: no other call on this set may run concurrently. Returns
+ * HC_OK, HC_ERR_NOMEM, HC_ERR_ARG (min_keys > HC_HSET_MAX_KEYS), or
+ * HC_ERR_LIMIT when the set already holds HC_HSET_MAX_KEYS.
  */
 HC_API HC_NODISCARD hc_status hc_hset_grow(hc_hset *set, size_t min_keys);
 
