@@ -79,6 +79,7 @@ want = {
     "normalization": "norm_v1",
     "rules": "rules_v1",
     "total_seats_consumed": gh if policy == "github" else ext,
+    "persons": gh if policy == "github" else ext,
     "github_seats": gh,
     "extended_seats": ext,
     "potential_savings": gh - ext,
