@@ -269,6 +269,72 @@ static hc_str target_email(const hc_result *r, size_t target)
     return a.n_keys ? hc_result_account_key(r, first, 0, NULL) : none;
 }
 
+/* Which person of a group to keep, lowest first: one whose GHEC account
+ * has an identity value (the account SAML/SCIM links), another GHEC
+ * account, then a GHES account with a valid primary email. */
+static int keep_rank(const hc_result *r, size_t person)
+{
+    size_t first = hc_result_person_account(r, person, 0);
+    hc_account_info a;
+    hc_result_account(r, first, &a);
+    if (a.kind != HC_ACCOUNT_GHEC)
+        return 2;
+    hc_key_role role = HC_KEY_VERIFIED;
+    if (a.n_keys)
+        (void)hc_result_account_key(r, first, 0, &role);
+    return role == HC_KEY_IDENTITY ? 0 : 1;
+}
+
+static bool str_eq(hc_str a, hc_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* True when account ai lists key k among its emails. */
+static bool account_has(const hc_result *r, size_t ai, hc_str k)
+{
+    hc_account_info a;
+    hc_result_account(r, ai, &a);
+    for (size_t z = 0; z < a.n_keys; z++)
+        if (str_eq(hc_result_account_key(r, ai, z, NULL), k))
+            return true;
+    return false;
+}
+
+/* True when GitHub would join an account whose primary email is k to
+ * person p: k is an identity value or verified email of its GHEC account,
+ * or the primary email of one of its GHES accounts. */
+static bool person_joins_on(const hc_result *r, size_t p, hc_str k)
+{
+    hc_person_info pi;
+    hc_result_person(r, p, &pi);
+    for (size_t y = 0; y < pi.n_accounts; y++) {
+        size_t ai = hc_result_person_account(r, p, y);
+        hc_account_info a;
+        hc_result_account(r, ai, &a);
+        if (a.kind == HC_ACCOUNT_GHES ? str_eq(a.key, k)
+                                      : account_has(r, ai, k))
+            return true;
+    }
+    return false;
+}
+
+/* The email a GHES account ai should take to join person target: the
+ * first of its own emails that would do (nothing to add on the instance),
+ * else dflt. */
+static hc_str fix_email(const hc_result *r, size_t ai, size_t target,
+                        hc_str dflt)
+{
+    hc_account_info a;
+    hc_result_account(r, ai, &a);
+    for (size_t z = 0; z < a.n_keys; z++) {
+        hc_str k = hc_result_account_key(r, ai, z, NULL);
+        if (k.len && person_joins_on(r, target, k))
+            return k;
+    }
+    return dflt;
+}
+
 typedef struct key_owner {
     hc_str key;
     size_t person;
@@ -338,25 +404,50 @@ static bool shared_email(const hc_result *r, const size_t *persons, size_t n,
 
 typedef enum fix_format { FIX_TEXT, FIX_JSON, FIX_CSV } fix_format;
 
+typedef enum fix_action {
+    FIX_CHANGE,  /* a GHES account takes `to` as its primary email */
+    FIX_REMOVE,  /* a second GHEC account leaves the enterprise */
+    FIX_SUSPEND, /* a second GHES account of the person on one instance */
+} fix_action;
+
+static const char *const fix_names[] = {
+    "change_primary_email", "remove_ghec_account", "suspend_ghes_account"};
+
+/* "HOST:ID" of a GHES account, the login of a GHEC one, into buf. */
+static hc_str account_ref(const hc_account_info *a, char *buf, size_t cap)
+{
+    if (a->kind != HC_ACCOUNT_GHES)
+        return a->login;
+    int k = snprintf(buf, cap, "%.*s:%llu", (int)a->source.len, a->source.ptr,
+                     (unsigned long long)a->ghes_id);
+    size_t len = k < 0 ? 0 : (size_t)k;
+    return (hc_str){buf, len < cap ? len : cap - 1};
+}
+
 /*
- * Prints the fix for account ai (info a) of a person that should join the
- * kept account ta: a GHES account changes its primary email to `to`; a
- * second GHEC account is removed from the enterprise. CSV rows carry the
- * group, its seats and saving; n is the number of fixes printed before.
+ * Prints one fix for account ai (info a) of a group whose kept account is
+ * ta: FIX_CHANGE to email `to`, FIX_REMOVE, or FIX_SUSPEND because account
+ * hi (info h) of the group, on the same instance, already has `to` (GHES
+ * allows an email on one account per instance). CSV rows carry the group,
+ * its seats and saving; n is the number of fixes printed before.
  */
 static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
-                      const hc_account_info *ta, hc_str to, fix_format fmt,
+                      const hc_account_info *ta, fix_action act, hc_str to,
+                      size_t hi, const hc_account_info *h, fix_format fmt,
                       size_t group, size_t seats, size_t n)
 {
     bool ghes = a->kind == HC_ACCOUNT_GHES;
     hc_str none = {"", 0};
     if (fmt == FIX_JSON) {
         printf("%s{\"action\":\"%s\",\"account\":", n ? "," : "",
-               ghes ? "change_primary_email" : "remove_ghec_account");
+               fix_names[act]);
         json_account(r, ai);
-        if (ghes) {
+        if (act == FIX_CHANGE) {
             printf(",\"change_primary_email_to\":");
             jstr(to);
+        } else if (act == FIX_SUSPEND) {
+            printf(",\"same_instance_account\":");
+            json_account(r, hi);
         }
         putchar('}');
     } else if (fmt == FIX_CSV) {
@@ -370,20 +461,13 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
         putchar(',');
         cli_csv_field(stdout, ghes ? a->key : none);
         putchar(',');
-        cli_csv_field(stdout, ghes ? to : none);
+        cli_csv_field(stdout, act == FIX_CHANGE ? to : none);
         putchar(',');
         /* The kept account: a GHEC login, or HOST:ID. */
         char id[HC_SOURCE_NAME_MAX + 24];
-        hc_str keep = ta->login;
-        if (ta->kind == HC_ACCOUNT_GHES) {
-            int k = snprintf(id, sizeof id, "%.*s:%llu", (int)ta->source.len,
-                             ta->source.ptr, (unsigned long long)ta->ghes_id);
-            size_t len = k < 0 ? 0 : (size_t)k;
-            keep = (hc_str){id, len < sizeof id ? len : sizeof id - 1};
-        }
-        cli_csv_field(stdout, keep);
-        printf(",%s\n", ghes ? "change_primary_email" : "remove_ghec_account");
-    } else if (!ghes) {
+        cli_csv_field(stdout, account_ref(ta, id, sizeof id));
+        printf(",%s\n", fix_names[act]);
+    } else if (act == FIX_REMOVE) {
         printf("  - second GHEC account ");
         cli_print_str(stdout, a->login);
         printf(": one person holds two GHEC accounts; "
@@ -391,6 +475,17 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
     } else {
         printf("  - on ");
         cli_print_str(stdout, a->source);
+        if (act == FIX_SUSPEND) {
+            printf(" suspend ");
+            cli_print_str(stdout, a->login);
+            printf(" (id %llu): ", (unsigned long long)a->ghes_id);
+            cli_print_str(stdout, h->login);
+            printf(" (id %llu) on the same instance already has ",
+                   (unsigned long long)h->ghes_id);
+            cli_print_str(stdout, to);
+            printf(", and one person needs one account there\n");
+            return;
+        }
         printf(" change the primary email of ");
         cli_print_str(stdout, a->login);
         printf(" (id %llu) from ", (unsigned long long)a->ghes_id);
@@ -402,6 +497,77 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
         cli_print_str(stdout, to);
         putchar('\n');
     }
+}
+
+/* A group of persons for savings: persons[0..n), the kept one `target`
+ * (whose accounts get no fix unless fix_kept). */
+typedef struct fix_group {
+    const hc_result *r;
+    const size_t *persons;
+    size_t n, target;
+    bool fix_kept;
+} fix_group;
+
+/*
+ * Another GHES account of the group on the instance of account ai (at
+ * person position x) that has email k and takes precedence: it belongs to
+ * the kept person, or to a person before x. SIZE_MAX when there is none.
+ */
+static size_t same_instance_holder(const fix_group *g, size_t x, size_t ai,
+                                   const hc_account_info *a, hc_str k)
+{
+    for (size_t x2 = 0; x2 < g->n; x2++) {
+        size_t p = g->persons[x2];
+        bool kept = p == g->target && !g->fix_kept;
+        if (!kept && x2 >= x)
+            continue;
+        hc_person_info pi;
+        hc_result_person(g->r, p, &pi);
+        for (size_t y = 0; y < pi.n_accounts; y++) {
+            size_t bi = hc_result_person_account(g->r, p, y);
+            hc_account_info b;
+            hc_result_account(g->r, bi, &b);
+            if (bi != ai && b.kind == HC_ACCOUNT_GHES &&
+                str_eq(b.source, a->source) && account_has(g->r, bi, k))
+                return bi;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* Prints the fixes of the accounts of person position x; returns how
+ * many. A GHES account that already has its email as primary needs none. */
+static size_t print_person_fixes(const fix_group *g, size_t x,
+                                 const hc_account_info *ta, hc_str to,
+                                 fix_format fmt, size_t group, size_t nfix)
+{
+    const hc_result *r = g->r;
+    size_t p = g->persons[x], printed = 0;
+    hc_person_info px;
+    hc_result_person(r, p, &px);
+    for (size_t y = 0; y < px.n_accounts; y++) {
+        size_t ai = hc_result_person_account(r, p, y);
+        hc_account_info a, h;
+        hc_result_account(r, ai, &a);
+        fix_action act = FIX_REMOVE;
+        hc_str want = to;
+        size_t hi = SIZE_MAX;
+        if (a.kind == HC_ACCOUNT_GHES) {
+            act = FIX_CHANGE;
+            if (!g->fix_kept)
+                want = fix_email(r, ai, g->target, to);
+            if (str_eq(want, a.key))
+                continue;
+            hi = same_instance_holder(g, x, ai, &a, want);
+            if (hi != SIZE_MAX) {
+                act = FIX_SUSPEND;
+                hc_result_account(r, hi, &h);
+            }
+        }
+        print_fix(r, ai, &a, ta, act, want, hi, &h, fmt, group, g->n,
+                  nfix + printed++);
+    }
+    return printed;
 }
 
 static int cmp_group(const void *pa, const void *pb, void *ctx)
@@ -448,7 +614,7 @@ int cli_savings_main(int argc, char **argv)
             cli_usage_error("savings", "--json and --csv exclude each other");
         goto done;
     }
-    if (in.policy != HC_POLICY_GITHUB) {
+    if (in.policy_given) {
         code = cli_usage_error("savings", "savings compares policy github "
                                           "with extended; drop --policy");
         goto done;
@@ -503,17 +669,19 @@ int cli_savings_main(int argc, char **argv)
                 break;
             j++;
         }
-        /* The target is the first person in order that has an email: a
-         * GHEC account sorts first, else the GHES account with the
-         * smallest host:id. */
+        /* The target is the person of lowest keep_rank that has an
+         * email GitHub matches on, the first in order among equals (GHEC
+         * logins sort first, then GHES accounts by host:id). */
         size_t target = order[i];
         hc_str to = {"", 0};
+        int best = 3;
         for (size_t x = i; x < j; x++) {
             hc_str e = target_email(r, order[x]);
-            if (e.len) {
+            int rank = e.len ? keep_rank(r, order[x]) : 3;
+            if (rank < best) {
+                best = rank;
                 target = order[x];
                 to = e;
-                break;
             }
         }
         /* No person has an email GitHub matches on: the kept account
@@ -537,19 +705,11 @@ int cli_savings_main(int argc, char **argv)
             print_account_id(stdout, &ta);
             putchar('\n');
         }
+        fix_group g = {r, order + i, j - i, target, fix_kept};
         size_t nfix = 0;
-        for (size_t x = i; x < j; x++) {
-            if (order[x] == target && !fix_kept)
-                continue;
-            hc_person_info px;
-            hc_result_person(r, order[x], &px);
-            for (size_t y = 0; y < px.n_accounts; y++) {
-                size_t ai = hc_result_person_account(r, order[x], y);
-                hc_account_info a;
-                hc_result_account(r, ai, &a);
-                print_fix(r, ai, &a, &ta, to, fmt, groups, j - i, nfix++);
-            }
-        }
+        for (size_t x = 0; x < g.n; x++)
+            if (g.persons[x] != target || fix_kept)
+                nfix += print_person_fixes(&g, x, &ta, to, fmt, groups, nfix);
         if (json)
             printf("]}");
         i = j;

@@ -113,6 +113,7 @@ int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
     case 1: return add_input(in, cmd, HC_INPUT_GHEC, val);
     case 2: return add_input(in, cmd, HC_INPUT_RECORDS, val);
     case 3:
+        in->policy_given = true;
         if (strcmp(val, "github") == 0)
             in->policy = HC_POLICY_GITHUB;
         else if (strcmp(val, "extended") == 0)

@@ -17,6 +17,7 @@ typedef struct cli_inputs {
     char *hosts[CLI_MAX_INPUTS]; /* owned copies of HOST= parts */
     size_t n;
     hc_policy policy;
+    bool policy_given; /* --policy was on the command line */
     unsigned threads;
     const char *verified_domains; /* LIST or @FILE */
     bool skip_malformed;

@@ -47,9 +47,10 @@ def test_savings_formats():
           "savings text: the totals")
     check("second GHEC account amy-old" in text,
           "savings text: the second GHEC account is named")
-    check("change the primary email of nomail (id 7) from (none) to "
-          "kim@corp.example" in text,
-          "savings text: a keyless account takes the kept one's email")
+    check("on ghe-a.corp.example suspend nomail (id 7): kim (id 8) on the "
+          "same instance already has kim@corp.example" in text,
+          "savings text: a second account on the kept one's instance is "
+          "suspended, not given an email the instance already has")
 
     rc, csv, err = run("savings", "--csv", *INPUTS)
     check(rc == 0, f"savings --csv exits 0, got {rc}: {err}")
@@ -59,8 +60,8 @@ def test_savings_formats():
         "1,2,1,,,amy-old,,,amy-corp,remove_ghec_account\n"
         "2,2,1,ghe-a.corp.example,5,eve,eve@home.example,"
         "'=cmd@corp.example,eve-corp,change_primary_email\n"
-        "3,2,1,ghe-a.corp.example,7,nomail,,kim@corp.example,"
-        "ghe-a.corp.example:8,change_primary_email\n")
+        "3,2,1,ghe-a.corp.example,7,nomail,,,"
+        "ghe-a.corp.example:8,suspend_ghes_account\n")
     check(csv == want, "savings --csv rows:\n" + csv)
 
     rc, js, err = run("savings", "--json", *INPUTS)
@@ -72,10 +73,12 @@ def test_savings_formats():
              for g in doc["groups"] for f in g["fixes"]]
     check(fixes == [("remove_ghec_account", "amy-old", None),
                     ("change_primary_email", "eve", "=cmd@corp.example"),
-                    ("change_primary_email", "nomail", "kim@corp.example")],
+                    ("suspend_ghes_account", "nomail", None)],
           f"savings --json fixes: {fixes}")
     keeps = [g["keep"]["login"] for g in doc["groups"]]
     check(keeps == ["amy-corp", "eve-corp", "kim"], f"kept: {keeps}")
+    same = doc["groups"][2]["fixes"][0].get("same_instance_account", {})
+    check(same.get("id") == 8, f"savings --json: the account in the way {same}")
     # Every seat the summary saves is one fix row.
     check(sum(g["saving"] for g in doc["groups"]) == 3,
           "the savings of the groups add up")
@@ -224,21 +227,80 @@ def test_usage(tmp):
 
 def test_savings_keyless(tmp):
     """A group without any matchable email: every account, the kept one
-    included, is told to take the email the group shares."""
+    included, is told to take the email the group shares; on one instance
+    only the first can, and the second is suspended."""
     path = os.path.join(tmp, "keyless.json")
+    path2 = os.path.join(tmp, "keyless2.json")
     with open(path, "w") as f:
         f.write('{"host_name":"h","users":[{"id":1,"login":"a",'
-                '"primary_email":null,"emails":["z@y.example","x@y.example"]},'
-                '{"id":2,"login":"b","primary_email":"not-an-email",'
+                '"primary_email":null,"emails":["z@y.example","x@y.example"]}'
+                ']}')
+    with open(path2, "w") as f:
+        f.write('{"host_name":"h2","users":[{"id":2,"login":"b",'
+                '"primary_email":"not-an-email",'
                 '"emails":["x@y.example","z@y.example"]}]}')
-    rc, csv, err = run("savings", "--csv", "--ghes", path)
+    head = ("group,seats,saving,host,id,login,current_primary_email,"
+            "change_primary_email_to,joins,action\n")
+    rc, csv, err = run("savings", "--csv", "--ghes", path, "--ghes", path2)
     check(rc == 0, f"savings keyless: exit {rc}: {err}")
-    want = ("group,seats,saving,host,id,login,current_primary_email,"
-            "change_primary_email_to,joins,action\n"
+    want = (head +
             "1,2,1,h,1,a,,x@y.example,h:1,change_primary_email\n"
-            "1,2,1,h,2,b,,x@y.example,h:1,change_primary_email\n")
+            "1,2,1,h2,2,b,,x@y.example,h:1,change_primary_email\n")
     check(csv == want, f"savings keyless csv: {csv!r}")
+    # Both accounts on one instance: one person, one account there.
+    with open(path2, "w") as f:
+        f.write('{"host_name":"h","users":[{"id":2,"login":"b",'
+                '"primary_email":"not-an-email",'
+                '"emails":["x@y.example","z@y.example"]}]}')
+    rc, csv, err = run("savings", "--csv", "--ghes", path, "--ghes", path2)
+    want = (head +
+            "1,2,1,h,1,a,,x@y.example,h:1,change_primary_email\n"
+            "1,2,1,h,2,b,,,h:1,suspend_ghes_account\n")
+    check(rc == 0 and csv == want, f"savings keyless, one host: {csv!r}")
     os.unlink(path)
+    os.unlink(path2)
+
+
+def test_savings_choices(tmp):
+    """The fix uses an email the account already has when one joins it; the
+    GHEC account SAML links is kept over one that only has the email
+    verified; a fix that would change nothing is not printed."""
+    ghes = os.path.join(tmp, "sc.json")
+    ghec = os.path.join(tmp, "sc-ghec.json")
+    with open(ghes, "w") as f:
+        f.write('{"host_name":"g","users":['
+                '{"id":4,"login":"alice","primary_email":"alice@home.example",'
+                '"emails":["alice@corp.example"]},'
+                '{"id":7,"login":"kim","primary_email":"kim@corp.example",'
+                '"emails":[]}]}')
+    def user(login, saml, verified):
+        return {"github_com_login": login, "github_com_user": True,
+                "license_type": "enterprise",
+                "github_com_saml_name_id": saml,
+                "github_com_verified_domain_emails": verified}
+    with open(ghec, "w") as f:
+        json.dump({"total_seats_consumed": 3, "users": [
+            user("alice-corp", None,
+                 ["a.smith@corp.example", "alice@corp.example"]),
+            user("kim-personal", None, ["kim@corp.example"]),
+            user("kim-work", "kim@corp.example", [])]}, f)
+    rc, js, err = run("savings", "--json", "--ghes", ghes, "--ghec", ghec)
+    check(rc == 0, f"savings choices: exit {rc}: {err}")
+    if rc != 0:
+        return
+    doc = json.loads(js)
+    got = {g["keep"]["login"]: [(f["action"], f["account"]["login"],
+                                 f.get("change_primary_email_to"))
+                                for f in g["fixes"]]
+           for g in doc["groups"]}
+    check(got.get("kim-work") == [("remove_ghec_account", "kim-personal",
+                                   None)],
+          f"kim: keep the SAML-linked account, no no-op change: {got}")
+    check(got.get("alice-corp") == [("change_primary_email", "alice",
+                                     "alice@corp.example")],
+          f"alice: take the email she already has: {got}")
+    os.unlink(ghes)
+    os.unlink(ghec)
 
 
 def test_summary_text():
@@ -445,8 +507,10 @@ def test_key_and_domain_files(tmp):
             del j["elapsed_ms"]
         check(ja == jb, "--verified-domains @FILE counts as the list does")
     os.unlink(domains)
-    rc, out, err = run("savings", "--policy", "extended", *INPUTS)
-    check(rc == 64 and out == "", f"savings --policy: exit {rc}: {err}")
+    for policy in ("extended", "github"):
+        rc, out, err = run("savings", "--policy", policy, *INPUTS)
+        check(rc == 64 and out == "",
+              f"savings --policy {policy}: exit {rc}: {err}")
 
 
 def test_terminator(tmp):
@@ -489,6 +553,7 @@ def main():
         test_usage(tmp)
         test_terminator(tmp)
         test_savings_keyless(tmp)
+        test_savings_choices(tmp)
         test_explain_verified_domains()
         test_summary_text()
         test_bom_column(tmp)
