@@ -1135,6 +1135,30 @@ static void test_csv_tokenizer(void **state)
     assert_int_equal(hc__csv_next(&t, &row), HC__CSV_EOF);
     hc__csv_fini(&t);
 
+    /* A bad field before a quoted field that spans lines, as raw_login
+     * is: the NUL (or junk with even quotes) leaves parity alone, so only
+     * that row is skipped, and the next row is read. */
+    static const char *const multi[] = {"1,a\0b,\"{\n}\"\n2,c,d\n",
+                                        "1,\"x\"y,\"{\n}\"\n2,c,d\n",
+                                        "1,a\"b\"c,\"{\n}\"\n2,c,d\n"};
+    for (size_t i = 0; i < HC_ARRAY_LEN(multi); i++) {
+        size_t n = strlen(multi[i]) + (i == 0 ? strlen(multi[i] + 4) + 1 : 0);
+        assert_int_equal(hc__csv_init(&t, multi[i], 0, n, 3), HC_OK);
+        assert_int_equal(hc__csv_next(&t, &row), HC__CSV_BAD);
+        assert_int_equal(hc__csv_next(&t, &row), HC__CSV_ROW);
+        assert_memory_equal(row.fields[0].ptr, "2", 1);
+        assert_int_equal(hc__csv_next(&t, &row), HC__CSV_EOF);
+        hc__csv_fini(&t);
+    }
+    /* A quote never closed on its line, closed by a stray quote lines
+     * later and followed by junk there: the good row in between would go
+     * with the bad one, so the error is fatal. */
+    const char *swallow = "1,a,\"a@x,false\n2,b,b@x,false\n3,o\"c,c@x,false\n";
+    assert_int_equal(hc__csv_init(&t, swallow, 0, strlen(swallow), 4), HC_OK);
+    assert_int_equal(hc__csv_next(&t, &row), HC__CSV_FATAL);
+    assert_int_equal(row.error, HC__CSV_E_AFTER_QUOTE);
+    hc__csv_fini(&t);
+
     const char *in3 = "p,\"q\"r\ns,t\nu,\"v\"";
     assert_int_equal(hc__csv_init(&t, in3, 0, strlen(in3), 1), HC_OK);
     assert_int_equal(hc__csv_next(&t, &row), HC__CSV_BAD);

@@ -101,26 +101,41 @@ static bool skip_row(hc__csv *t, size_t start, size_t *quote)
     return !inside;
 }
 
+/* True when the bytes from `from` to the next comma or line end hold an
+ * odd number of quotes: the malformed text flips quote parity. */
+static bool odd_quotes(const hc__csv *t, size_t from)
+{
+    bool odd = false;
+    for (size_t p = from; p < t->end; p++) {
+        char c = t->base[p];
+        if (c == ',' || c == '\n')
+            break;
+        odd ^= c == '"';
+    }
+    return odd;
+}
+
+/*
+ * A malformed row. It is skipped by quote parity, as the input's split into
+ * chunks delimits rows, unless parity_lost: the malformed text flipped
+ * parity (an odd number of stray quotes, as in o"brien), or a quoted field
+ * that spans lines ends in junk (its opening quote was most likely
+ * unbalanced and swallowed the rows in between). Skipping would then drop
+ * the good rows up to the next odd quote, and chunks would be cut inside
+ * quoted fields: where rows begin is lost, so the error is fatal. An error
+ * that leaves parity alone (a NUL) is skipped however many lines its row's
+ * quoted fields span.
+ */
 static hc__csv_end row_bad(hc__csv *t, hc__csv_row *row, hc__csv_error e,
-                           size_t off, size_t field)
+                           size_t off, size_t field, bool parity_lost)
 {
     row->error = e;
     row->err_off = off;
     row->err_field = field;
     size_t quote = 0;
-    if (!skip_row(t, row->start, &quote)) {
-        /* The rest of the input is inside quotes: nothing after this row
-         * can be trusted, so the row's own error becomes fatal. */
-        (void)quote;
-        return HC__CSV_FATAL;
-    }
-    /* Quote parity that runs past the line of the error (an odd number
-     * of stray quotes, as in o"brien) would swallow the good rows that
-     * follow, up to the next odd quote, and the input's split into
-     * chunks would cut inside quoted fields: where rows begin is lost,
-     * so that is fatal too. */
-    const char *nl = memchr(t->base + off, '\n', t->end - off);
-    if (nl && t->pos > (size_t)(nl - t->base) + 1)
+    /* The rest of the input inside quotes: nothing after this row can be
+     * trusted either. */
+    if (parity_lost || !skip_row(t, row->start, &quote))
         return HC__CSV_FATAL;
     row->stop = t->pos;
     return HC__CSV_BAD;
@@ -176,7 +191,8 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
             f.len = q - f.off;
             const char *nul = memchr(b + f.off, 0, f.len);
             if (nul)
-                return row_bad(t, row, HC__CSV_E_NUL, (size_t)(nul - b), f.raw);
+                return row_bad(t, row, HC__CSV_E_NUL, (size_t)(nul - b), f.raw,
+                               false);
             p = q + 1;
             if (p >= end) {
                 last = true;
@@ -193,15 +209,18 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
                 p++; /* CRLF cut short at the end of the input */
                 last = true;
             } else {
-                return row_bad(t, row, HC__CSV_E_AFTER_QUOTE, p, f.raw);
+                bool lost = memchr(b + f.raw, '\n', p - f.raw) != NULL ||
+                            odd_quotes(t, p);
+                return row_bad(t, row, HC__CSV_E_AFTER_QUOTE, p, f.raw, lost);
             }
         } else {
             while (p < end && !csv_stop[(unsigned char)b[p]])
                 p++;
             if (p < end && b[p] == '"')
-                return row_bad(t, row, HC__CSV_E_STRAY_QUOTE, p, f.raw);
+                return row_bad(t, row, HC__CSV_E_STRAY_QUOTE, p, f.raw,
+                               odd_quotes(t, f.raw));
             if (p < end && b[p] == 0)
-                return row_bad(t, row, HC__CSV_E_NUL, p, f.raw);
+                return row_bad(t, row, HC__CSV_E_NUL, p, f.raw, false);
             f.off = f.raw;
             f.len = p - f.raw;
             if (p >= end) {
