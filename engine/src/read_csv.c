@@ -595,7 +595,7 @@ static hc_status ghec_row(hc__job *job, const hc__csv_columns *c,
         hc_status rc = split_values(row->fields[c->gh_verified], emails);
         if (rc != HC_OK)
             return hc__job_fail(job, rc, row->start, false,
-                                "too many verified emails in one row");
+                                "out of memory reading verified emails");
         for (size_t i = 0; i < emails->n; i++)
             if (emails->v[i].len > HC_EMAIL_MAX)
                 return hc__job_row_error(

@@ -594,7 +594,7 @@ hc_status reader::string_list(ondemand::value v, int depth, const char *field,
         hc_status rc = hc__strvec_push(out, s.data(), s.size());
         if (rc != HC_OK)
             return hc__job_fail(job_, rc, eoff, false,
-                                "too many values in field '%s'", field);
+                                "out of memory reading field '%s'", field);
     }
     return HC_OK;
 }

@@ -20,10 +20,13 @@
 
 hc_status hc__strvec_push(hc__strvec *sv, const char *p, size_t len)
 {
+    /* One value past an account's limit is enough for hc__job_add_* to
+     * refuse the row (a row error); storing the rest of a huge cell would
+     * only cost memory. */
+    if (sv->n > HC_ACCOUNT_VALUES_MAX)
+        return HC_OK;
     if (sv->n == sv->cap) {
         size_t cap = sv->cap ? sv->cap * 2 : 16;
-        if (cap > HC_RECORD_MAX / 8)
-            return HC_ERR_LIMIT;
         hc_str *v = realloc(sv->v, cap * sizeof *v);
         if (!v)
             return HC_ERR_NOMEM;

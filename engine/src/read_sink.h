@@ -56,7 +56,9 @@ typedef struct hc__strvec {
     size_t cap;
 } hc__strvec;
 
-/* Appends s (borrowed). HC_ERR_LIMIT beyond HC_RECORD_MAX / 8 entries. */
+/* Appends s (borrowed), or nothing once the vector holds one value more
+ * than HC_ACCOUNT_VALUES_MAX (the row is then refused whatever follows).
+ * HC_OK or HC_ERR_NOMEM. */
 hc_status hc__strvec_push(hc__strvec *sv, const char *p, size_t len);
 void hc__strvec_fini(hc__strvec *sv);
 
