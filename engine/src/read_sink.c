@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -131,7 +132,11 @@ void hc__job_drop_pages(const hc__job *job, size_t from, size_t to)
 {
     if (!job->release_pages)
         return;
-    const uintptr_t page = 4096;
+    /* The kernel's page size (16 or 64 KiB on some arm64 systems): a
+     * range not aligned to it makes madvise fail and keep every page.
+     * glibc answers from the auxiliary vector, without a system call. */
+    long ps = sysconf(_SC_PAGESIZE);
+    const uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
     uintptr_t b = ((uintptr_t)(job->base + from) + page - 1) & ~(page - 1);
     uintptr_t e = (uintptr_t)(job->base + to) & ~(page - 1);
     if (e > b)
