@@ -135,6 +135,81 @@ static void print_account(const hc_result *r, size_t i)
     putchar('\n');
 }
 
+static bool str_eq(hc_str a, hc_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* "HOST:ID" of a GHES account, the login of a GHEC one, into buf. */
+static hc_str account_ref(const hc_account_info *a, char *buf, size_t cap)
+{
+    if (a->kind != HC_ACCOUNT_GHES)
+        return a->login;
+    int k = snprintf(buf, cap, "%.*s:%llu", (int)a->source.len, a->source.ptr,
+                     (unsigned long long)a->ghes_id);
+    size_t len = k < 0 ? 0 : (size_t)k;
+    return (hc_str){buf, len < cap ? len : cap - 1};
+}
+
+/* True when a and b are equal ignoring ASCII case, as logins compare. */
+static bool login_eq(hc_str a, const char *b, size_t n)
+{
+    if (a.len != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a.ptr[i], y = (unsigned char)b[i];
+        if ((x >= 'A' && x <= 'Z' ? x + 32 : x) !=
+            (y >= 'A' && y <= 'Z' ? y + 32 : y))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * When the query named account acct by its login, the other accounts with
+ * that login: logins are unique on one instance only, so "jsmith" on two
+ * hosts may be two people. Prints them as a JSON array of HOST:ID / GHEC
+ * logins, or as a text line; nothing in text when there are none.
+ */
+static void print_other_logins(const hc_result *r, size_t acct,
+                               const char *query, bool json)
+{
+    hc_account_info a;
+    hc_result_account(r, acct, &a);
+    size_t qn = strlen(query), shown = 0;
+    bool by_login = login_eq(a.login, query, qn);
+    if (json)
+        printf(",\"other_login_matches\":[");
+    for (size_t i = 0, n = hc_result_account_count(r); by_login && i < n; i++) {
+        hc_account_info b;
+        hc_result_account(r, i, &b);
+        /* A repeated row of the found account is the same account. */
+        if (i == acct || !login_eq(b.login, query, qn) ||
+            (b.kind == a.kind && b.ghes_id == a.ghes_id &&
+             b.source.len == a.source.len &&
+             memcmp(b.source.ptr, a.source.ptr, a.source.len) == 0 &&
+             (b.kind == HC_ACCOUNT_GHES || str_eq(b.login, a.login))))
+            continue;
+        char buf[HC_SOURCE_NAME_MAX + 24];
+        hc_str ref = account_ref(&b, buf, sizeof buf);
+        if (json) {
+            if (shown)
+                putchar(',');
+            jstr(ref);
+        } else {
+            printf(shown ? ", "
+                         : "Other accounts with this login "
+                           "(explain each by HOST:ID): ");
+            cli_print_str(stdout, ref);
+        }
+        shown++;
+    }
+    if (json)
+        putchar(']');
+    else if (shown)
+        putchar('\n');
+}
+
 int cli_explain_main(int argc, char **argv)
 {
     cli_inputs in;
@@ -195,6 +270,7 @@ int cli_explain_main(int argc, char **argv)
         jstr(cstr(query));
         printf(",\"policy\":\"%s\",\"account\":", hc_policy_name(sum.policy));
         json_account(r, acct);
+        print_other_logins(r, acct, query, true);
         if (a.person == SIZE_MAX) {
             printf(",\"person\":null}\n");
             goto done;
@@ -224,6 +300,7 @@ int cli_explain_main(int argc, char **argv)
     printf("' is account ");
     print_account_id(stdout, &a);
     printf(" (policy %s)\n", hc_policy_name(sum.policy));
+    print_other_logins(r, acct, query, false);
     if (a.person == SIZE_MAX) {
         printf("This account consumes no seat: %s.\n",
                hc_exclusion_name(a.exclusion));
@@ -283,11 +360,6 @@ static int keep_rank(const hc_result *r, size_t person)
     if (a.n_keys)
         (void)hc_result_account_key(r, first, 0, &role);
     return role == HC_KEY_IDENTITY ? 0 : 1;
-}
-
-static bool str_eq(hc_str a, hc_str b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
 /* True when account ai lists key k among its emails. */
@@ -412,17 +484,6 @@ typedef enum fix_action {
 
 static const char *const fix_names[] = {
     "change_primary_email", "remove_ghec_account", "suspend_ghes_account"};
-
-/* "HOST:ID" of a GHES account, the login of a GHEC one, into buf. */
-static hc_str account_ref(const hc_account_info *a, char *buf, size_t cap)
-{
-    if (a->kind != HC_ACCOUNT_GHES)
-        return a->login;
-    int k = snprintf(buf, cap, "%.*s:%llu", (int)a->source.len, a->source.ptr,
-                     (unsigned long long)a->ghes_id);
-    size_t len = k < 0 ? 0 : (size_t)k;
-    return (hc_str){buf, len < cap ? len : cap - 1};
-}
 
 /*
  * Prints one fix for account ai (info a) of a group whose kept account is

@@ -515,6 +515,33 @@ def test_key_and_domain_files(tmp):
               f"savings --policy {policy}: exit {rc}: {err}")
 
 
+def test_explain_login_on_two_hosts(tmp):
+    """A login is unique on one instance only: explain names the other
+    accounts that have it, which may be other people."""
+    head = ("created_at,id,login,email,role,suspended?,last_logged_ip,"
+            "repos,ssh_keys,org_memberships,dormant?,last_active,raw_login,"
+            "2fa_enabled?\n")
+    paths = []
+    for host, uid, login, email in (("a.example", 11, "jsmith",
+                                     "john@other.example"),
+                                    ("b.example", 21, "JSmith",
+                                     "jsmith@corp.example")):
+        path = os.path.join(tmp, host + ".csv")
+        with open(path, "w") as f:
+            f.write(head + "2024-01-01,%d,%s,%s,user,false,1.1.1.1,0,0,0,"
+                    "false,2024-01-01,%s,true\n" % (uid, login, email, login))
+        paths += ["--ghes", host + "=" + path]
+    rc, out, err = run("explain", *paths, "jsmith")
+    check(rc == 0 and "Other accounts with this login (explain each by "
+          "HOST:ID): b.example:21\n" in out, f"explain jsmith: {rc} {out}")
+    rc, out, err = run("explain", "--json", *paths, "b.example:21")
+    check(rc == 0 and json.loads(out)["other_login_matches"] == [],
+          f"explain by HOST:ID lists no login matches: {out}")
+    rc, out, err = run("explain", "--json", *paths, "JSMITH")
+    check(rc == 0 and json.loads(out)["other_login_matches"] ==
+          ["b.example:21"], f"explain --json JSMITH: {out}")
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -565,6 +592,7 @@ def main():
         test_terminal_escapes(tmp)
         test_key_file_checks(tmp)
         test_report_file(tmp)
+        test_explain_login_on_two_hosts(tmp)
         test_key_and_domain_files(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
