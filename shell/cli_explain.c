@@ -265,24 +265,43 @@ int cli_explain_main(int argc, char **argv)
     hc_result_account(r, acct, &a);
     hc_summary sum;
     hc_result_summary(r, &sum);
+    /* A repeated row stands for the account its first row founds: its
+     * person is that account's. */
+    char ref_buf[HC_SOURCE_NAME_MAX + 24];
+    hc_str ref = {"", 0};
+    size_t person = a.person;
+    if (a.exclusion == HC_EXCLUDE_DUPLICATE) {
+        hc_str id = account_ref(&a, ref_buf, sizeof ref_buf);
+        size_t rep;
+        hc_account_info ra;
+        if (hc_result_find(r, id.ptr, id.len, &rep) == HC_OK && rep != acct) {
+            hc_result_account(r, rep, &ra);
+            person = ra.person;
+            ref = id;
+        }
+    }
     if (json) {
         printf("{\"query\":");
         jstr(cstr(query));
         printf(",\"policy\":\"%s\",\"account\":", hc_policy_name(sum.policy));
         json_account(r, acct);
         print_other_logins(r, acct, query, true);
-        if (a.person == SIZE_MAX) {
+        if (ref.len) {
+            printf(",\"repeats\":");
+            jstr(ref);
+        }
+        if (person == SIZE_MAX) {
             printf(",\"person\":null}\n");
             goto done;
         }
         hc_person_info p;
-        hc_result_person(r, a.person, &p);
+        hc_result_person(r, person, &p);
         /* Without --verified-domains there is nothing to tell: null, as
          * in count's summary. */
         printf(",\"person\":{\"index\":%zu,\"seats\":1,"
                "\"has_verified_domain_email\":%s,\"same_person_seats\":%zu,"
                "\"accounts\":[",
-               a.person,
+               person,
                !sum.verified_domains_given   ? "null"
                : p.has_verified_domain_email ? "true"
                                              : "false",
@@ -290,7 +309,7 @@ int cli_explain_main(int argc, char **argv)
         for (size_t j = 0; j < p.n_accounts; j++) {
             if (j)
                 putchar(',');
-            json_account(r, hc_result_person_account(r, a.person, j));
+            json_account(r, hc_result_person_account(r, person, j));
         }
         printf("]}}\n");
         goto done;
@@ -301,21 +320,28 @@ int cli_explain_main(int argc, char **argv)
     print_account_id(stdout, &a);
     printf(" (policy %s)\n", hc_policy_name(sum.policy));
     print_other_logins(r, acct, query, false);
-    if (a.person == SIZE_MAX) {
+    if (ref.len) {
+        printf("This row repeats ");
+        cli_print_str(stdout, ref);
+        printf(", which counts once%s\n",
+               person == SIZE_MAX ? " (and consumes no seat)" : ":");
+        if (person == SIZE_MAX)
+            goto done;
+    } else if (a.person == SIZE_MAX) {
         printf("This account consumes no seat: %s.\n",
                hc_exclusion_name(a.exclusion));
         print_account(r, acct);
         goto done;
     }
     hc_person_info p;
-    hc_result_person(r, a.person, &p);
-    printf("Person #%zu: 1 seat, %zu account%s%s\n", a.person + 1, p.n_accounts,
+    hc_result_person(r, person, &p);
+    printf("Person #%zu: 1 seat, %zu account%s%s\n", person + 1, p.n_accounts,
            p.n_accounts == 1 ? "" : "s",
            sum.verified_domains_given && !p.has_verified_domain_email
                ? ", no email on a verified domain"
                : "");
     for (size_t j = 0; j < p.n_accounts; j++)
-        print_account(r, hc_result_person_account(r, a.person, j));
+        print_account(r, hc_result_person_account(r, person, j));
     if (p.group_size > 1)
         printf("This person shares emails with %zu other billed person%s: "
                "see 'headcount savings'.\n",

@@ -537,6 +537,21 @@ def test_explain_login_on_two_hosts(tmp):
     rc, out, err = run("explain", "--json", *paths, "b.example:21")
     check(rc == 0 and json.loads(out)["other_login_matches"] == [],
           f"explain by HOST:ID lists no login matches: {out}")
+    # A repeated row of one id explains as the account it repeats.
+    dup = os.path.join(tmp, "dup.csv")
+    with open(dup, "w") as f:
+        f.write(head + "".join(
+            "2024-01-01,7,%s,kim@x.example,user,false,1.1.1.1,0,0,0,false,"
+            "2024-01-01,kim,true\n" % login for login in ("kim", "kimberly")))
+    rc, out, err = run("explain", "--ghes", "h=" + dup, "kimberly")
+    check(rc == 0 and "This row repeats h:7, which counts once:\nPerson #1: "
+          "1 seat" in out, f"explain a repeated row: {rc} {out}")
+    rc, out, err = run("explain", "--json", "--ghes", "h=" + dup, "kimberly")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("repeats") == "h:7" and
+          doc["person"]["accounts"][0]["login"] == "kim",
+          f"explain --json a repeated row: {out}")
+    os.unlink(dup)
     rc, out, err = run("explain", "--json", *paths, "JSMITH")
     check(rc == 0 and json.loads(out)["other_login_matches"] ==
           ["b.example:21"], f"explain --json JSMITH: {out}")
