@@ -28,29 +28,47 @@ static bool same_ids(const hc_report_person_info *a,
     return true;
 }
 
+/* The accounts of p: a JSON array, or "(a, b)" as text. */
+static void print_ids(bool json, const hc_report_person_info *p)
+{
+    printf(json ? "[" : "(");
+    for (uint64_t i = 0; i < p->n_ids; i++) {
+        if (i)
+            printf(json ? "," : ", ");
+        if (json)
+            cli_json_str(stdout, p->ids[i]);
+        else
+            cli_print_str(stdout, p->ids[i]);
+    }
+    printf(json ? "]" : ")");
+}
+
+/* One change: p as it is now (as it was, for "removed"); for "changed",
+ * was is the person in the old report. */
 static void emit(bool json, bool *first, const char *what,
-                 const hc_report_person_info *p)
+                 const hc_report_person_info *p,
+                 const hc_report_person_info *was)
 {
     if (json) {
         printf("%s{\"change\":\"%s\",\"person\":", *first ? "" : ",", what);
         cli_json_str(stdout, p->id);
-        printf(",\"accounts\":[");
-        for (uint64_t i = 0; i < p->n_ids; i++) {
-            if (i)
-                putchar(',');
-            cli_json_str(stdout, p->ids[i]);
+        printf(",\"accounts\":");
+        print_ids(true, p);
+        if (was) {
+            printf(",\"old_accounts\":");
+            print_ids(true, was);
         }
-        printf("]}");
+        putchar('}');
     } else {
         printf("%c ", what[0] == 'a' ? '+' : what[0] == 'r' ? '-' : '~');
         cli_print_str(stdout, p->id);
-        printf(" (");
-        for (uint64_t i = 0; i < p->n_ids; i++) {
-            if (i)
-                printf(", ");
-            cli_print_str(stdout, p->ids[i]);
+        putchar(' ');
+        if (was) {
+            print_ids(false, was);
+            printf(" -> ");
         }
-        printf(")\n");
+        print_ids(false, p);
+        putchar('\n');
     }
     *first = false;
 }
@@ -101,6 +119,12 @@ int cli_diff_main(int argc, char **argv)
         hc_report_destroy(old);
         return code;
     }
+    /* Seats counted under two policies differ by the policies alone. */
+    const char *po = hc_report_policy(old), *pn = hc_report_policy(new);
+    if (po && pn && strcmp(po, pn) != 0)
+        cli_errorf("warning: %s was counted under policy %s and %s under "
+                   "policy %s; the seats compare the two policies",
+                   paths[0], po, paths[1], pn);
     size_t no = hc_report_person_count(old), nn = hc_report_person_count(new);
     size_t i = 0, j = 0, added = 0, removed = 0, changed = 0;
     bool first = true;
@@ -120,16 +144,16 @@ int cli_diff_main(int argc, char **argv)
         else
             c = cmp_str(a.id, b.id);
         if (c < 0) {
-            emit(json, &first, "removed", &a);
+            emit(json, &first, "removed", &a, NULL);
             removed++;
             i++;
         } else if (c > 0) {
-            emit(json, &first, "added", &b);
+            emit(json, &first, "added", &b, NULL);
             added++;
             j++;
         } else {
             if (!same_ids(&a, &b)) {
-                emit(json, &first, "changed", &b);
+                emit(json, &first, "changed", &b, &a);
                 changed++;
             }
             i++;

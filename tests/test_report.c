@@ -524,7 +524,27 @@ static void test_read_github_pages(void **state)
                   HC_OK, &d);
     assert_int_equal(hc_report_total_seats(r), 4);
     assert_int_equal(hc_report_person_count(r), 2);
+    assert_null(hc_report_policy(r)); /* GitHub's report names none */
     hc_report_destroy(r);
+
+    /* headcount's policy is read; a value it never writes is not one. */
+    static const struct {
+        const char *text, *policy;
+    } pol[] = {
+        {"{\"policy\":\"extended\",\"users\":[]}", "extended"},
+        {"{\"users\":[],\"policy\":\"github\"}", "github"},
+        {"{\"policy\":\"githu\\u0062\",\"users\":[]}", "github"},
+        {"{\"policy\":\"other\",\"users\":[]}", NULL},
+        {"{\"policy\":7,\"users\":[]}", NULL},
+    };
+    for (size_t i = 0; i < sizeof pol / sizeof pol[0]; i++) {
+        r = read_text(pol[i].text, HC_OK, &d);
+        if (pol[i].policy)
+            assert_string_equal(hc_report_policy(r), pol[i].policy);
+        else
+            assert_null(hc_report_policy(r));
+        hc_report_destroy(r);
+    }
 
     /* Extra logins of one person (policy extended) are ids too. */
     r = read_text("{\"users\":[{\"github_com_login\":\"b\","

@@ -49,6 +49,7 @@ struct hc_report {
     hc_report_person_info *persons;
     size_t n_persons;
     uint64_t total;
+    char policy[16]; /* "github", "extended", or "" when not given */
 };
 
 typedef struct jp {
@@ -73,6 +74,7 @@ typedef struct jp {
     size_t cap_persons;
     uint64_t n_users; /* every users[] entry */
     bool have_total;
+    char policy[16]; /* headcount's "policy", when it is one it knows */
     uint64_t total;
     bool saw_users;
 } jp;
@@ -652,6 +654,21 @@ static hc_status page_member(jp *j, const char *key, size_t klen)
         j->saw_users = true;
         return parse_array(j, user_elem);
     }
+    if (key_is(key, klen, "policy") && peek(j) == '"') {
+        hc__buf_clear(&j->str);
+        hc_status rc = parse_string(j, &j->str);
+        if (rc != HC_OK)
+            return rc;
+        /* Only the names headcount writes: anything else is not ours. */
+        const char *v = j->str.data;
+        size_t n = j->str.len;
+        if ((n == 6 && memcmp(v, "github", 6) == 0) ||
+            (n == 8 && memcmp(v, "extended", 8) == 0)) {
+            memcpy(j->policy, v, n);
+            j->policy[n] = '\0';
+        }
+        return HC_OK;
+    }
     if (key_is(key, klen, "total_seats_consumed")) {
         if (at_null(j))
             return skip_literal(j, "null");
@@ -744,6 +761,7 @@ static hc_status build_report(jp *j, hc_report *r)
     seq_person *tmp = NULL;
 
     r->total = j->have_total ? j->total : j->n_users;
+    memcpy(r->policy, j->policy, sizeof r->policy);
     r->arena = j->arena.data; /* final: pointers into it are stable now */
     j->arena.data = NULL;
     j->arena.len = j->arena.cap = 0;
@@ -834,6 +852,11 @@ void hc_report_destroy(hc_report *report)
 uint64_t hc_report_total_seats(const hc_report *report)
 {
     return report ? report->total : 0;
+}
+
+const char *hc_report_policy(const hc_report *report)
+{
+    return report && report->policy[0] ? report->policy : NULL;
 }
 
 size_t hc_report_person_count(const hc_report *report)

@@ -166,6 +166,35 @@ def test_diff_totals(tmp):
     os.unlink(new)
 
 
+def test_diff_changes(tmp):
+    """A changed person shows the accounts it had and has; reports counted
+    under two policies are compared with a warning."""
+    old = os.path.join(tmp, "old.json")
+    new = os.path.join(tmp, "new.json")
+    with open(old, "w") as f:
+        json.dump({"total_seats_consumed": 1, "policy": "github", "users": [
+            {"github_com_login": "amy",
+             "enterprise_server_user_ids": ["ghe.x:5"]}]}, f)
+    with open(new, "w") as f:
+        json.dump({"total_seats_consumed": 1, "policy": "extended",
+                   "users": [{"github_com_login": "amy",
+                              "enterprise_server_user_ids": ["ghe.x:6"]}]}, f)
+    rc, out, err = run("diff", old, new)
+    check(rc == 1 and "~ amy (amy, ghe.x:5) -> (amy, ghe.x:6)\n" in out,
+          f"diff changed line: {rc} {out!r}")
+    check("counted under policy github" in err and "policy extended" in err,
+          f"diff warns of two policies: {err!r}")
+    rc, out, err = run("diff", "--json", old, new)
+    ch = json.loads(out)["changes"][0] if rc == 1 else {}
+    check(ch.get("accounts") == ["amy", "ghe.x:6"] and
+          ch.get("old_accounts") == ["amy", "ghe.x:5"],
+          f"diff --json changed: {out!r}")
+    rc, out, err = run("diff", old, old)
+    check(rc == 0 and err == "", f"diff of one policy: no warning: {err!r}")
+    os.unlink(old)
+    os.unlink(new)
+
+
 def test_skipped_user_emails(tmp):
     """A user rejected under --skip-malformed lends its emails to nobody."""
     ghec = os.path.join(tmp, "skip-ghec.json")
@@ -593,6 +622,7 @@ def main():
         test_order_and_threads()
         test_stdout_errors(tmp)
         test_diff_totals(tmp)
+        test_diff_changes(tmp)
         test_skipped_user_emails(tmp)
         test_usage(tmp)
         test_terminator(tmp)

@@ -116,6 +116,9 @@ HC_API HC_NODISCARD hc_status hc_report_read(const char *path, hc_report **out,
                                              hc_diag *diag);
 HC_API void hc_report_destroy(hc_report *report); /* NULL is a no-op */
 HC_API uint64_t hc_report_total_seats(const hc_report *report);
+/* The policy a headcount report was counted under ("github" or "extended"),
+ * or NULL when the file does not say (GitHub's own report). */
+HC_API const char *hc_report_policy(const hc_report *report);
 HC_API size_t hc_report_person_count(const hc_report *report);
 /* Person i (< hc_report_person_count) in order of id (bytes), then of all
  * its ids (bytes, a shorter list first when one is a prefix of the other);
