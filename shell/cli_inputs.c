@@ -258,10 +258,20 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
             code = CLI_EX_SOFTWARE;
         goto done;
     }
-    for (size_t i = 0; !in->quiet && i < in->n; i++)
-        if (stats[i].rejected)
-            fprintf(stderr, "headcount: %s: skipped %llu malformed rows\n",
-                    in->items[i].path, (unsigned long long)stats[i].rejected);
+    for (size_t i = 0; !in->quiet && i < in->n; i++) {
+        if (!stats[i].rejected)
+            continue;
+        char first[1200];
+        hc_diag_format(&stats[i].first_rejected, first, sizeof first);
+        if (stats[i].rejected == 1)
+            fprintf(stderr, "headcount: %s (row skipped)\n", first);
+        else
+            fprintf(stderr,
+                    "headcount: %s (row skipped, the first of %llu "
+                    "malformed rows skipped in %s)\n",
+                    first, (unsigned long long)stats[i].rejected,
+                    in->items[i].path);
+    }
     free(stats);
     stats = NULL;
     st = hc_census_run_ex(c, in->policy, run_flags, &r);

@@ -1533,10 +1533,16 @@ static void test_records_chunked(void **state)
         assert_int_equal(d.line, g.row_line[bad1]);
         rec_fini(&r);
         rec_init(&r);
+        hc_diag fatal = d;
         assert_int_equal(
             run(&r, HC_INPUT_RECORDS, path, NULL, t, true, &tune, &st, &d),
             HC_OK);
         assert_int_equal(st.rejected, 2);
+        /* The first row skipped is described as the error it would be. */
+        assert_int_equal(st.first_rejected.line, fatal.line);
+        assert_int_equal(st.first_rejected.column, fatal.column);
+        assert_string_equal(st.first_rejected.message, fatal.message);
+        assert_string_equal(st.first_rejected.file, fatal.file);
         assert_int_equal(r.n, g.n_want - 2);
         assert_int_equal(st.records, g.n_want);
         rec_fini(&r);

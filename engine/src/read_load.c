@@ -517,6 +517,8 @@ static hc_status runs_finish(input_run *runs, size_t n, unsigned threads,
             const hc__job *j = &runs[k].jobs[i];
             stats[k].records += j->records;
             stats[k].accounts += j->accounts;
+            if (j->rejected && stats[k].rejected == 0) /* jobs in file order */
+                stats[k].first_rejected = j->first_rejected;
             stats[k].rejected += j->rejected;
             if (j->status != HC_OK && rc == HC_OK) {
                 rc = j->status;

@@ -193,17 +193,28 @@ hc_status hc__job_fail(hc__job *job, hc_status status, size_t off, bool col,
 hc_status hc__job_row_error(hc__job *job, uint32_t source, hc_status status,
                             size_t off, bool col, const char *fmt, ...)
 {
+    uint64_t line = 0, column = 0;
+    /* Under skip_malformed only the first row of the job is described:
+     * counting lines costs, and the first of the input is reported. */
+    if (!job->skip_malformed || job->rejected == 0) {
+        line = hc__job_line(job, off);
+        column = col ? hc__job_column(job, off) : 0;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    hc_status rc = HC_OK;
+    if (!job->skip_malformed) {
+        rc = job_vfail(job, status, line, column, fmt, ap);
+    } else if (job->rejected == 0) {
+        char msg[sizeof job->first_rejected.message];
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        hc__diag_set(&job->first_rejected, job->file, line, column, "%s", msg);
+    }
+    va_end(ap);
     if (job->skip_malformed) {
         job->rejected++;
         job->sink->reject(job->sink->ctx, source, 1);
-        return HC_OK;
     }
-    uint64_t line = hc__job_line(job, off);
-    uint64_t column = col ? hc__job_column(job, off) : 0;
-    va_list ap;
-    va_start(ap, fmt);
-    hc_status rc = job_vfail(job, status, line, column, fmt, ap);
-    va_end(ap);
     return rc;
 }
 

@@ -96,9 +96,10 @@ typedef struct hc__job {
                             the mapping) */
 
     /* Results. */
-    uint64_t records;  /* rows / records seen, rejected ones included */
-    uint64_t accounts; /* accounts delivered */
-    uint64_t rejected; /* rows skipped under skip_malformed */
+    uint64_t records;       /* rows / records seen, rejected ones included */
+    uint64_t accounts;      /* accounts delivered */
+    uint64_t rejected;      /* rows skipped under skip_malformed */
+    hc_diag first_rejected; /* what was wrong with the first of them */
     hc_status status;
     hc_diag diag;
 

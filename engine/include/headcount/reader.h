@@ -49,6 +49,9 @@ typedef struct hc_load_stats {
     uint64_t records;  /* rows / records parsed */
     uint64_t accounts; /* accounts added to the census */
     uint64_t rejected; /* rows skipped under skip_malformed */
+    /* When rejected > 0: file:line:column and what was wrong with the
+     * first row skipped, in input order (the same for any thread count). */
+    hc_diag first_rejected;
 } hc_load_stats;
 
 /*
