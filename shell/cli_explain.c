@@ -586,14 +586,96 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
     }
 }
 
+/* An email of a GHES account of a group, to find which account of an
+ * instance already has an email: rank 0 for the kept person's accounts,
+ * x + 1 for those of the person at position x. */
+typedef struct held_key {
+    hc_str source, key;
+    size_t rank, ai;
+} held_key;
+
+static int cmp_hstr(hc_str a, hc_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+static int cmp_held(const void *pa, const void *pb)
+{
+    const held_key *a = pa, *b = pb;
+    int c = cmp_hstr(a->source, b->source);
+    if (!c)
+        c = cmp_hstr(a->key, b->key);
+    if (!c)
+        c = (a->rank > b->rank) - (a->rank < b->rank);
+    return c ? c : (a->ai > b->ai) - (a->ai < b->ai);
+}
+
 /* A group of persons for savings: persons[0..n), the kept one `target`
- * (whose accounts get no fix unless fix_kept). */
+ * (whose accounts get no fix unless fix_kept), and the emails its GHES
+ * accounts hold, sorted (a group can hold thousands of persons joined by
+ * one shared address: lookups must not be quadratic). */
 typedef struct fix_group {
     const hc_result *r;
     const size_t *persons;
     size_t n, target;
     bool fix_kept;
+    held_key *held;
+    size_t n_held;
 } fix_group;
+
+static hc_str fix_email(const hc_result *r, size_t ai, size_t target,
+                        hc_str dflt);
+
+/*
+ * Fills g->held with the emails the group's GHES accounts have, and the
+ * primary email each fix gives (to is the group's default): a fix earlier
+ * in the group takes an email on its instance as surely as an account that
+ * has it. False when out of memory.
+ */
+static bool group_index(fix_group *g, hc_str to)
+{
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t k = 0;
+        for (size_t x = 0; x < g->n; x++) {
+            size_t p = g->persons[x];
+            bool kept = p == g->target && !g->fix_kept;
+            size_t rank = kept ? 0 : x + 1;
+            hc_person_info pi;
+            hc_result_person(g->r, p, &pi);
+            for (size_t y = 0; y < pi.n_accounts; y++) {
+                size_t ai = hc_result_person_account(g->r, p, y);
+                hc_account_info a;
+                hc_result_account(g->r, ai, &a);
+                if (a.kind != HC_ACCOUNT_GHES)
+                    continue;
+                for (size_t z = 0; z < a.n_keys; z++, k++)
+                    if (pass)
+                        g->held[k] = (held_key){
+                            a.source, hc_result_account_key(g->r, ai, z, NULL),
+                            rank, ai};
+                hc_str want =
+                    g->fix_kept ? to : fix_email(g->r, ai, g->target, to);
+                if (!kept && want.len && !str_eq(want, a.key)) {
+                    if (pass)
+                        g->held[k] = (held_key){a.source, want, rank, ai};
+                    k++;
+                }
+            }
+        }
+        if (pass == 0) {
+            total = k;
+            g->held = malloc((total ? total : 1) * sizeof *g->held);
+            if (!g->held)
+                return false;
+        }
+    }
+    g->n_held = total;
+    qsort(g->held, total, sizeof *g->held, cmp_held);
+    return true;
+}
 
 /*
  * Another GHES account of the group on the instance of account ai (at
@@ -603,21 +685,23 @@ typedef struct fix_group {
 static size_t same_instance_holder(const fix_group *g, size_t x, size_t ai,
                                    const hc_account_info *a, hc_str k)
 {
-    for (size_t x2 = 0; x2 < g->n; x2++) {
-        size_t p = g->persons[x2];
-        bool kept = p == g->target && !g->fix_kept;
-        if (!kept && x2 >= x)
-            continue;
-        hc_person_info pi;
-        hc_result_person(g->r, p, &pi);
-        for (size_t y = 0; y < pi.n_accounts; y++) {
-            size_t bi = hc_result_person_account(g->r, p, y);
-            hc_account_info b;
-            hc_result_account(g->r, bi, &b);
-            if (bi != ai && b.kind == HC_ACCOUNT_GHES &&
-                str_eq(b.source, a->source) && account_has(g->r, bi, k))
-                return bi;
-        }
+    /* The first entry of (instance, email), by binary search. */
+    held_key want = {a->source, k, 0, 0};
+    size_t lo = 0, hi = g->n_held;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_held(&g->held[mid], &want) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < g->n_held; i++) {
+        const held_key *h = &g->held[i];
+        if (cmp_hstr(h->source, a->source) || cmp_hstr(h->key, k) ||
+            h->rank > x)
+            break; /* ranks ascend: the rest come at or after x */
+        if (h->ai != ai)
+            return h->ai;
     }
     return SIZE_MAX;
 }
@@ -780,23 +864,39 @@ int cli_savings_main(int argc, char **argv)
         }
         hc_account_info ta;
         hc_result_account(r, hc_result_person_account(r, target, 0), &ta);
+        /* Indexed before the group is printed: no half-written group.
+         * The email two of its persons share is why policy extended sees
+         * one person: the administrator judges whether that is so. */
+        fix_group g = {r, order + i, j - i, target, fix_kept, NULL, 0};
+        hc_str why = to;
+        if (!group_index(&g, to) ||
+            (!fix_kept && !shared_email(r, order + i, j - i, &why))) {
+            free(g.held);
+            code = cli_fail(HC_ERR_NOMEM, "savings");
+            goto done;
+        }
         groups++;
         if (json) {
-            printf("%s{\"seats\":%zu,\"saving\":%zu,\"keep\":",
+            printf("%s{\"seats\":%zu,\"saving\":%zu,\"shared_email\":",
                    groups > 1 ? "," : "", j - i, j - i - 1);
+            jstr(why);
+            printf(",\"keep\":");
             json_account(r, hc_result_person_account(r, target, 0));
             printf(",\"fixes\":[");
         } else if (!csv) {
-            printf("\nGroup %zu: %zu seats for one person (saving %zu). Keep ",
+            printf("\nGroup %zu: %zu seats for one person (saving %zu), "
+                   "joined by ",
                    groups, j - i, j - i - 1);
+            cli_print_str(stdout, why);
+            printf(". Keep ");
             print_account_id(stdout, &ta);
             putchar('\n');
         }
-        fix_group g = {r, order + i, j - i, target, fix_kept};
         size_t nfix = 0;
         for (size_t x = 0; x < g.n; x++)
             if (g.persons[x] != target || fix_kept)
                 nfix += print_person_fixes(&g, x, &ta, to, fmt, groups, nfix);
+        free(g.held);
         if (json)
             printf("]}");
         i = j;

@@ -45,6 +45,9 @@ def test_savings_formats():
     check(rc == 0, f"savings exits 0, got {rc}: {err}")
     check("Potential savings: 3 seats (github 7, extended 4)" in text,
           "savings text: the totals")
+    check("Group 1: 2 seats for one person (saving 1), joined by "
+          "amy@corp.example. Keep GHEC amy-corp" in text,
+          "savings text: the email that makes the group one person")
     check("second GHEC account amy-old" in text,
           "savings text: the second GHEC account is named")
     check("on ghe-a.corp.example suspend nomail (id 7): kim (id 8) on the "
@@ -75,6 +78,9 @@ def test_savings_formats():
                     ("change_primary_email", "eve", "=cmd@corp.example"),
                     ("suspend_ghes_account", "nomail", None)],
           f"savings --json fixes: {fixes}")
+    shared = [g["shared_email"] for g in doc["groups"]]
+    check(shared == ["amy@corp.example", "=cmd@corp.example",
+                     "kim@corp.example"], f"savings --json shared: {shared}")
     keeps = [g["keep"]["login"] for g in doc["groups"]]
     check(keeps == ["amy-corp", "eve-corp", "kim"], f"kept: {keeps}")
     same = doc["groups"][2]["fixes"][0].get("same_instance_account", {})
@@ -330,6 +336,27 @@ def test_savings_choices(tmp):
           f"alice: take the email she already has: {got}")
     os.unlink(ghes)
     os.unlink(ghec)
+    # Three accounts on another instance all joined by one shared email:
+    # the first takes the kept one's email there, the others cannot.
+    recs = os.path.join(tmp, "shared.ndjson")
+    with open(recs, "w") as f:
+        for host, uid in (("a", 0), ("g", 1), ("g", 2), ("g", 3)):
+            f.write(json.dumps({"kind": "ghes", "source": host, "id": uid,
+                                "login": "u%d" % uid,
+                                "primary_email": "u%d@x.example" % uid,
+                                "emails": ["team@x.example"]}) + "\n")
+    rc, csv, err = run("savings", "--csv", "--records", recs)
+    rows = [line.split(",") for line in csv.splitlines()[1:]]
+    got = [(r[3], r[4], r[7], r[9]) for r in rows]
+    check(rc == 0 and got == [
+        ("g", "1", "u0@x.example", "change_primary_email"),
+        ("g", "2", "", "suspend_ghes_account"),
+        ("g", "3", "", "suspend_ghes_account")],
+        f"one email per instance, fixes included: {rc} {got}")
+    rc, out, err = run("savings", "--records", recs)
+    check("on g suspend u2 (id 2): u1 (id 1) on the same instance already "
+          "has u0@x.example" in out, f"the fix in the way is named: {out}")
+    os.unlink(recs)
 
 
 def test_summary_text():
