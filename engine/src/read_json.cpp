@@ -782,7 +782,7 @@ hc_status reader::ghes_user(ondemand::value v, uint32_t source)
         return syntax(e, "expected an object");
     hc_ghes_account a{};
     a.source = source;
-    bool have_id = false, have_login = false;
+    bool have_id = false, have_login = false, ghec_key = false;
     std::string_view login, primary;
     for (auto fr : o) {
         ondemand::field f;
@@ -807,11 +807,18 @@ hc_status reader::ghes_user(ondemand::value v, uint32_t source)
         } else if (key == "suspended") {
             rc = opt_bool(fv, "suspended", a.suspended, ri);
         } else {
+            ghec_key |= key.substr(0, 11) == "github_com_";
             rc = walk(fv, 3);
         }
         if (rc != HC_OK)
             return rc;
     }
+    /* A consumed-licenses page need not carry its totals: its users say
+     * what it is. */
+    if (!have_id && !have_login && ghec_key)
+        note(ri, HC_ERR_DATA, off,
+             "a user object with github_com_* fields and no id or login: "
+             "this is GHEC consumed-licenses JSON, use --ghec");
     if (!have_id)
         note(ri, HC_ERR_DATA, off, "missing field 'id' in user object");
     if (!have_login)
