@@ -1129,9 +1129,10 @@ bool reader::stray_after_document(size_t pos, size_t &off)
 hc_status reader::ghec_mapped(size_t pos, size_t &docs)
 {
     /* REST pages are small: start with a modest batch (simdjson's index
-     * takes several times the batch in memory) and grow it to the whole
-     * rest of the input when a document does not fit, as one large page
-     * or one array of all pages will not. */
+     * takes several times the batch in memory) and double it while a
+     * document does not fit (one large page, or one array of all pages,
+     * up to the whole rest of the input): one large page costs at most
+     * twice its size, not an index of everything after it. */
     size_t batch = ghec_batch;
     while (pos < job_->end) {
         size_t rem = job_->end - pos;
@@ -1164,7 +1165,10 @@ hc_status reader::ghec_mapped(size_t pos, size_t &docs)
         if (!whole) {
             /* The unparsed rest starts at a document boundary. */
             pos = job_->end - (trunc <= rem ? trunc : rem);
-            batch = job_->end - pos + 64;
+            /* A document too large doubles the batch; a tail that is no
+             * whole document is read whole, to say what is wrong. */
+            size_t all = job_->end - pos + 64;
+            batch = grow && batch < all / 2 ? batch * 2 : all;
             continue;
         }
         size_t stray;
