@@ -922,14 +922,14 @@ static const char small_csv[] =
     "Enterprise server user IDs,Enterprise server primary emails,"
     "GitHub com verified domain emails,GitHub com SAML name ID,"
     "Total user accounts,Visual Studio subscription user,License type,"
-    "Headcount join rules\n"
+    "Headcount join rules,Headcount GitHub com logins\n"
     "mona,true,true,\"ghe-1.corp.example:5, ghe-2.corp.example:7\","
     "\"m.lisa@corp.example, mona@corp.example\","
     "\"m.lisa@corp.example, mona@corp.example\",Mona@Corp.example,3,false,"
-    "enterprise,\"identity, verified_email\"\n"
+    "enterprise,\"identity, verified_email\",\n"
     ",false,true,\"ghe-1.corp.example:11, ghe-2.corp.example:9\","
-    "bob@corp.example,,,2,false,enterprise,same_primary_email\n"
-    ",false,true,ghe-1.corp.example:20,,,,1,false,enterprise,\n";
+    "bob@corp.example,,,2,false,enterprise,same_primary_email,\n"
+    ",false,true,ghe-1.corp.example:20,,,,1,false,enterprise,,\n";
 
 static const char small_summary[] =
     "{\"total_seats_consumed\":3,\"policy\":\"github\","
@@ -1295,13 +1295,69 @@ static void test_csv_quoting(void **state)
     const char *body = strchr(s.data, '\n') + 1;
     assert_string_equal(body,
                         ",false,true,\"h,\"\"x\"\":1\",'=cmd@x.example,,,1,"
-                        "false,enterprise,\n"
+                        "false,enterprise,,\n"
                         ",false,true,\"h,\"\"x\"\":2\",\"\"\"q\"\"@x.example\","
-                        ",,1,false,enterprise,\n");
+                        ",,1,false,enterprise,,\n");
     sink_free(&s);
     assert_int_equal(hc_report_write_json(res, NULL, sink_write, &s), HC_OK);
     assert_non_null(strstr(s.data, "[\"h,\\\"x\\\":1\"]"));
     assert_non_null(strstr(s.data, "[\"\\\"q\\\"@x.example\"]"));
+    sink_free(&s);
+    hc_result_destroy(res);
+    hc_census_destroy(c);
+}
+
+/* GHEC logins in the CSV: controls never reach a cell, an empty login is
+ * no login, and every login of a person with several (policy extended)
+ * is listed as in JSON. */
+static void test_csv_logins(void **state)
+{
+    (void)state;
+    hc_census *c = NULL;
+    hc_census_writer *w = NULL;
+    uint32_t g;
+    hc_result *res = NULL;
+    sink s = {0};
+    assert_int_equal(hc_census_create(NULL, &c), HC_OK);
+    assert_int_equal(hc_census_source(c, HC_SOURCE_GHEC, "e", 1, &g), HC_OK);
+    assert_int_equal(hc_census_writer_create(c, &w), HC_OK);
+    static const struct {
+        const char *login;
+        size_t len;
+        const char *email;
+    } acc[] = {
+        {"\0=cmd", 5, "a@x.example"},
+        {"x\x1b[31mred", 9, "b@x.example"},
+        {"", 0, "c@x.example"},
+        {"mona", 4, "m@x.example"},
+        {"mona-work", 9, "m@x.example"},
+    };
+    for (size_t i = 0; i < sizeof acc / sizeof acc[0]; i++) {
+        hc_str ver = S(acc[i].email);
+        hc_ghec_account a;
+        memset(&a, 0, sizeof a);
+        a.source = g;
+        a.login = (hc_str){acc[i].login, acc[i].len};
+        a.verified_emails = &ver;
+        a.n_verified_emails = 1;
+        a.licensed = true;
+        assert_int_equal(hc_census_add_ghec(w, &a), HC_OK);
+    }
+    assert_int_equal(hc_census_writer_finish(w), HC_OK);
+    assert_int_equal(hc_census_run(c, HC_POLICY_EXTENDED, &res), HC_OK);
+    assert_int_equal(hc_report_write_csv(res, NULL, sink_write, &s), HC_OK);
+    for (size_t i = 0; i < s.len; i++)
+        assert_false((unsigned char)s.data[i] < 0x20 && s.data[i] != '\n');
+    assert_non_null(strstr(s.data, "\xEF\xBF\xBD=cmd,true,"));
+    assert_non_null(strstr(s.data, "x\xEF\xBF\xBD[31mred,true,"));
+    assert_non_null(strstr(s.data, "\n,true,false,,,c@x.example,"));
+    assert_non_null(strstr(s.data, "\nmona,true,false,,,m@x.example,,2,false,"
+                                   "enterprise,shared_email,"
+                                   "\"mona, mona-work\"\n"));
+    sink_free(&s);
+    assert_int_equal(hc_report_write_json(res, NULL, sink_write, &s), HC_OK);
+    assert_non_null(strstr(s.data, "{\"github_com_login\":null,"
+                                   "\"github_com_user\":true,"));
     sink_free(&s);
     hc_result_destroy(res);
     hc_census_destroy(c);
@@ -1314,6 +1370,7 @@ int main(void)
         test_seed = (unsigned)strtoul(seed, NULL, 10);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_cases),
+        cmocka_unit_test(test_csv_logins),
         cmocka_unit_test(test_escape_write_failure),
         cmocka_unit_test(test_csv_field_cases),
         cmocka_unit_test(test_escape_random_roundtrip),

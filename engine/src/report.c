@@ -41,7 +41,8 @@ typedef struct row {
     size_t cap_acc;
     size_t cap_info;
 
-    strvec logins;    /* GHEC logins, canonical order */
+    strvec logins;    /* GHEC logins, canonical order, empty ones left out */
+    size_t n_ghec;    /* GHEC accounts, with or without a login */
     strvec es_emails; /* GHES primary keys */
     strvec verified;  /* GHEC verified emails */
     size_t n_ghes;
@@ -183,7 +184,7 @@ static hc_status row_load(row *r, size_t p)
     qsort(r->acc, r->n_acc, sizeof *r->acc, cmp_size);
 
     r->logins.n = r->es_emails.n = r->verified.n = 0;
-    r->n_ghes = 0;
+    r->n_ghes = r->n_ghec = 0;
     r->rules = 0;
     r->saml.ptr = NULL;
     r->saml.len = 0;
@@ -198,7 +199,10 @@ static hc_status row_load(row *r, size_t p)
                 HC_TRY(strvec_push(&r->es_emails, ai->key));
             continue;
         }
-        HC_TRY(strvec_push(&r->logins, ai->login));
+        r->n_ghec++;
+        /* An empty login is no login: the report says null. */
+        if (ai->login.len)
+            HC_TRY(strvec_push(&r->logins, ai->login));
         if (!r->saml.ptr && ai->saml_name_id.len)
             r->saml = ai->saml_name_id;
         for (size_t k = 0; k < ai->n_keys; k++) {
@@ -264,7 +268,7 @@ static void json_row(hc__out *o, const row *r)
     else
         hc__out_cstr(o, "null");
     hc__out_cstr(o, ",\"github_com_user\":");
-    json_bool(o, r->logins.n > 0);
+    json_bool(o, r->n_ghec > 0);
     hc__out_cstr(o, ",\"enterprise_server_user\":");
     json_bool(o, r->n_ghes > 0);
     hc__out_cstr(o, ",\"enterprise_server_user_ids\":[");
@@ -366,10 +370,19 @@ static const char csv_header[] =
     "Enterprise server user IDs,Enterprise server primary emails,"
     "GitHub com verified domain emails,GitHub com SAML name ID,"
     "Total user accounts,Visual Studio subscription user,License type,"
-    "Headcount join rules\n";
+    "Headcount join rules,Headcount GitHub com logins\n";
 
-/* Appends (s, n) to a cell with each ill-formed UTF-8 subpart replaced by
- * U+FFFD, as the JSON writer does. */
+/* A C0 control a cell must not carry: NUL ends the cell for C-string
+ * readers, ESC starts terminal sequences when the file is printed. TAB,
+ * CR and LF are text (CR and LF get the cell quoted). */
+static bool cell_control(unsigned char c)
+{
+    return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F;
+}
+
+/* Appends (s, n) to a cell with each ill-formed UTF-8 subpart, and each
+ * control cell_control names, replaced by U+FFFD (the JSON writer escapes
+ * controls instead: a CSV cell has no escape). */
 static hc_status cell_add(hc__buf *cell, const void *s, size_t n)
 {
     hc_status rc = HC_OK;
@@ -377,12 +390,17 @@ static hc_status cell_add(hc__buf *cell, const void *s, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        while (run < n && p[run] < 0x80)
+        while (run < n && p[run] < 0x80 && !cell_control(p[run]))
             run++;
         HC_TRY(hc__buf_append(cell, p + i, run - i));
         i = run;
         if (i == n)
             break;
+        if (cell_control(p[i])) {
+            HC_TRY(hc__buf_append(cell, "\xEF\xBF\xBD", 3));
+            i++;
+            continue;
+        }
         size_t bad = 0;
         size_t len = hc__utf8_seq(p + i, n - i, &bad);
         if (len) {
@@ -423,7 +441,7 @@ void hc__out_csv_field(hc__out *o, const void *p, size_t n)
         quote = s[i] == '"' || s[i] == ',' || s[i] == '\r' || s[i] == '\n';
     if (quote)
         hc__out_char(o, '"');
-    if (n && strchr("=+-@\t\r", s[0]))
+    if (n && s[0] && strchr("=+-@\t\r", s[0]))
         hc__out_char(o, '\'');
     size_t start = 0;
     for (size_t i = 0; quote && i < n; i++) {
@@ -469,8 +487,8 @@ static hc_status csv_row(hc__out *o, const row *r, hc__buf *cell)
     cell_emit(o, cell, 0);
 
     hc__buf_clear(cell);
-    HC_TRY(hc__buf_append(cell, r->logins.n ? "true" : "false",
-                          r->logins.n ? 4 : 5));
+    HC_TRY(
+        hc__buf_append(cell, r->n_ghec ? "true" : "false", r->n_ghec ? 4 : 5));
     cell_emit(o, cell, 0);
 
     hc__buf_clear(cell);
@@ -523,6 +541,13 @@ static hc_status csv_row(hc__out *o, const row *r, hc__buf *cell)
         const char *name = hc_join_rule_name((hc_join_rule)rule);
         HC_TRY(cell_add(cell, name, strlen(name)));
     }
+    cell_emit(o, cell, 0);
+
+    /* As headcount_github_com_logins in JSON: every login, when the
+     * person has more than one GHEC account (policy extended). */
+    hc__buf_clear(cell);
+    if (r->logins.n > 1)
+        HC_TRY(cell_list(cell, &r->logins));
     cell_emit(o, cell, 1);
 done:
     return rc;
