@@ -182,6 +182,10 @@ static void test_csv_field_cases(void **state)
     check_csv_field("\tx", "'\tx");
     check_csv_field("\rx", "\"'\rx\"");
     check_csv_field("a=b", "a=b"); /* only a leading sign matters */
+    /* Controls and ill-formed UTF-8 never reach the output. */
+    check_csv_field("x\x1b[2Jy", "x\xEF\xBF\xBD[2Jy");
+    check_csv_field("\x7f=", "\xEF\xBF\xBD=");
+    check_csv_field("caf\xC3", "caf\xEF\xBF\xBD");
 
     sink s = {0};
     s.fail_after = 1;
@@ -1326,10 +1330,8 @@ static void test_csv_logins(void **state)
         size_t len;
         const char *email;
     } acc[] = {
-        {"\0=cmd", 5, "a@x.example"},
-        {"x\x1b[31mred", 9, "b@x.example"},
-        {"", 0, "c@x.example"},
-        {"mona", 4, "m@x.example"},
+        {"\0=cmd", 5, "a@x.example"},    {"x\x1b[31mred", 9, "b@x.example"},
+        {"", 0, "c@x.example"},          {"mona", 4, "m@x.example"},
         {"mona-work", 9, "m@x.example"},
     };
     for (size_t i = 0; i < sizeof acc / sizeof acc[0]; i++) {

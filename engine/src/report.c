@@ -460,14 +460,21 @@ void hc__out_csv_field(hc__out *o, const void *p, size_t n)
 hc_status hc_csv_write_field(hc_write_fn fn, void *ctx, const void *s,
                              size_t len)
 {
+    hc_status rc = HC_OK;
     char buf[1024];
     hc__out o;
+    hc__buf cell;
 
-    if (!fn || (!s && len))
-        return HC_ERR_ARG;
+    hc__buf_init(&cell, CSV_CELL_MAX);
+    HC_FAIL_IF(!fn || (!s && len), HC_ERR_ARG);
+    /* The cell as the report would hold it: valid UTF-8, no controls. */
+    HC_TRY(cell_add(&cell, s, len));
     hc__out_init(&o, fn, ctx, buf, sizeof buf);
-    hc__out_csv_field(&o, s, len);
-    return hc__out_flush(&o);
+    hc__out_csv_field(&o, cell.data, cell.len);
+    rc = hc__out_flush(&o);
+done:
+    hc__buf_fini(&cell);
+    return rc;
 }
 
 static void cell_emit(hc__out *o, const hc__buf *cell, int last)

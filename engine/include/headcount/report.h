@@ -66,10 +66,12 @@ HC_API HC_NODISCARD hc_status hc_json_write_string(hc_write_fn fn, void *ctx,
                                                    const void *s, size_t len);
 
 /* Writes s as one CSV field, the way the CSV report writes its cells:
- * quoted per RFC 4180 when it holds '"', ',', CR or LF, and prefixed with
- * an apostrophe when it begins with = + - @ tab or CR, so a spreadsheet
- * shows it as text instead of running it as a formula. Returns HC_OK,
- * HC_ERR_ARG or the callback's failure. */
+ * ill-formed UTF-8 and control characters other than TAB, CR and LF
+ * replaced by U+FFFD, quoted per RFC 4180 when it holds '"', ',', CR or
+ * LF, and prefixed with an apostrophe when it begins with = + - @ tab or
+ * CR, so a spreadsheet shows it as text instead of running it as a
+ * formula. Returns HC_OK, HC_ERR_ARG, HC_ERR_NOMEM, HC_ERR_LIMIT (a field
+ * over 64 MiB) or the callback's failure. */
 HC_API HC_NODISCARD hc_status hc_csv_write_field(hc_write_fn fn, void *ctx,
                                                  const void *s, size_t len);
 
