@@ -506,6 +506,7 @@ static void person_keys(person *p)
 
 typedef struct tally {
     uint64_t github, extended, extended_primary;
+    uint64_t novd, novd_primary; /* see person_novd */
     uint64_t ghes_eligible, ghes_matched, ghec, keyless, suspended;
     uint64_t ghes_rows, ghec_rows;
 } tally;
@@ -578,6 +579,43 @@ static unsigned extended_persons(const person *p, bool with_secondary)
 }
 
 /*
+ * Persons under policy github with no email on a verified domain, for the
+ * list "corp.example, *.corp.example" the end-to-end tests pass: a person's
+ * keys other than KP are on its own domain, KP on mail.example. A GHEC
+ * person is verified when its account has a key; a GHES account it
+ * matches adds keys on the same domain, so it changes nothing. GHES
+ * persons are the unmatched primary keys and the keyless accounts; with_sec
+ * counts the accounts' other emails (records and JSON exports carry them,
+ * the CSV report does not).
+ */
+static uint64_t person_novd(const person *p, bool with_sec)
+{
+    bool dv = p->dom == DOM_CORP || p->dom == DOM_EU || p->dom == DOM_US;
+    unsigned gk = ghec_keys_all(p), unmatched = 0, group_vd = 0;
+    uint64_t n = 0;
+    for (unsigned x = 0; x < p->n_ghec; x++)
+        n += !(dv && ghec_keys(&p->ghec[x]));
+    for (unsigned j = 0; j < p->n_ghes; j++) {
+        const ghes_acct *a = &p->ghes[j];
+        if (a->suspended)
+            continue;
+        unsigned keys =
+            (a->primary < NK ? BIT(a->primary) : 0) | (with_sec ? a->sec : 0);
+        bool vd = dv && (keys & ~BIT(KP));
+        if (a->primary >= NK) {
+            n += !vd;
+        } else if (!(gk & BIT(a->primary))) {
+            unmatched |= BIT(a->primary);
+            if (vd)
+                group_vd |= BIT(a->primary);
+        }
+    }
+    for (unsigned k = 0; k < NK; k++)
+        n += (unmatched & ~group_vd) >> k & 1;
+    return n;
+}
+
+/*
  * Seats under policy github: every licensed GHEC account; every eligible
  * GHES account whose primary key some GHEC account of the person holds (as
  * NameID or verified email) is matched and adds nothing; the others group
@@ -611,6 +649,8 @@ static void person_tally(const person *p, tally *t)
         t->ghec_rows += p->ghec[x].dup ? 2 : 1;
     t->extended += extended_persons(p, true);
     t->extended_primary += extended_persons(p, false);
+    t->novd += person_novd(p, true);
+    t->novd_primary += person_novd(p, false);
 }
 
 /* ---- text rendering ------------------------------------------------------ */
@@ -1761,6 +1801,9 @@ static void write_expected(const config *cfg, const tally *t, uint64_t system,
     put_field(&o, "github_seats", t->github, false);
     put_field(&o, "extended_seats", t->extended, false);
     put_field(&o, "extended_seats_primary_only", t->extended_primary, false);
+    put_field(&o, "persons_without_verified_domain_email", t->novd, false);
+    put_field(&o, "persons_without_verified_domain_email_primary_only",
+              t->novd_primary, false);
     put_field(&o, "ghes_accounts", t->ghes_eligible, false);
     put_field(&o, "ghes_accounts_matched", t->ghes_matched, false);
     put_field(&o, "ghec_accounts", t->ghec, false);

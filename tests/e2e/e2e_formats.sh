@@ -3,8 +3,9 @@
 # NDJSON records, as GHES all_users.csv reports with the consumed-licenses
 # REST pages, and as GHES JSON exports with the consumed-licenses CSV report
 # must give the seat counts the generator expects, under both policies and
-# with one or four threads. A records-only GHES file combined with a GHEC
-# report checks that the formats mix.
+# with one or four threads, and the persons without an email on a verified
+# domain. A records-only GHES file combined with a GHEC report checks that
+# the formats mix.
 # shellcheck source=tests/e2e/e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh" "$@"
 
@@ -33,6 +34,19 @@ for t in 1 4; do
 done
 run_check "records(ghes)+ghec-csv" github extended_seats "$E" \
     --records "$WORK/ghes.ndjson" --ghec "$D/consumed-licenses.csv"
+# Persons without an email on a verified domain, in every format (the CSV
+# report has no secondary emails, so fewer persons have one).
+for t in 1 4; do
+    run_check_vd "records vd threads=$t" github extended_seats "$E" \
+        --threads "$t" --records "$D/records.ndjson"
+    run_check_vd "ghes-csv+ghec-json vd threads=$t" github \
+        extended_seats_primary_only "$E" \
+        --threads "$t" "${CSV[@]}" --ghec "$D/consumed-licenses.json"
+    run_check_vd "ghes-json+ghec-csv vd threads=$t" github extended_seats \
+        "$E" --threads "$t" "${JSN[@]}" --ghec "$D/consumed-licenses.csv"
+done
+run_check_vd "records vd extended" extended extended_seats "$E" \
+    --records "$D/records.ndjson"
 run_check "records(ghes)+ghec-json" extended extended_seats "$E" \
     --records "$WORK/ghes.ndjson" --ghec "$D/consumed-licenses.json"
 

@@ -63,14 +63,17 @@ ghes_csv_args() {
     done | if [ "${2:-}" = -r ]; then paste - - | sort -r | tr '\t' '\n'; else cat; fi
 }
 
-# check_summary LABEL SUMMARY EXPECTED POLICY EXT_KEY
+# check_summary LABEL SUMMARY EXPECTED POLICY EXT_KEY [VD]
 # Compares the --json summary with expected.json. EXT_KEY names the
 # expected extended count for this input: inputs without GHES secondary
-# emails (the CSV report) give extended_seats_primary_only.
+# emails (the CSV report) give extended_seats_primary_only. VD, when given,
+# says the count ran with VD_ARGS below: persons without a verified-domain
+# email must then match the generator's (policy github), else be null.
 check_summary() {
     "$PY" - "$@" <<'EOF' || fail "$1: summary differs from expected.json"
 import json, sys
 label, summary, expected, policy, ext_key = sys.argv[1:6]
+vd = len(sys.argv) > 6
 got = json.load(open(summary, encoding="utf-8"))
 exp = json.load(open(expected, encoding="utf-8"))
 gh, ext = exp["github_seats"], exp[ext_key]
@@ -93,18 +96,29 @@ want = {
 }
 if policy == "github":
     want["ghes_only_persons"] = gh - exp["ghec_accounts"]
+novd = "persons_without_verified_domain_email"
+if not vd:
+    want[novd] = None
+elif policy == "github":
+    want[novd] = exp[novd + ("_primary_only" if
+                             ext_key.endswith("_primary_only") else "")]
 bad = []
 for k, v in want.items():
     if k not in got:
         bad.append("%s: missing (expected %r)" % (k, v))
     elif got[k] != v:
         bad.append("%s: got %r, expected %r" % (k, got[k], v))
+if vd and policy != "github" and not isinstance(got.get(novd), int):
+    bad.append("%s: %r, expected a count" % (novd, got.get(novd)))
 for b in bad:
     print("%s: %s" % (label, b), file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
     CHECKS=$((CHECKS + 1))
 }
+
+# The verified domains of the generated population (hc_gen person_novd).
+VD_ARGS=(--verified-domains "corp.example,*.corp.example")
 
 # run_check LABEL POLICY EXT_KEY EXPECTED ARGS...: count and compare.
 run_check() {
@@ -113,6 +127,15 @@ run_check() {
     local out="$WORK/summary.$CHECKS.json"
     hc_count "$out" --policy "$policy" "$@"
     check_summary "$label" "$out" "$expected" "$policy" "$ext_key"
+}
+
+# run_check_vd: run_check with VD_ARGS, checking the verified-domain count.
+run_check_vd() {
+    local label=$1 policy=$2 ext_key=$3 expected=$4
+    shift 4
+    local out="$WORK/summary.$CHECKS.json"
+    hc_count "$out" --policy "$policy" "${VD_ARGS[@]}" "$@"
+    check_summary "$label" "$out" "$expected" "$policy" "$ext_key" vd
 }
 
 done_ok() {
