@@ -514,11 +514,11 @@ static hc_status runs_finish(input_run *runs, size_t n, unsigned threads,
     *failed = 0;
     for (size_t k = 0; k < n; k++) {
         for (size_t i = 0; i < runs[k].njobs; i++) {
-            const hc__job *j = &runs[k].jobs[i];
+            hc__job *j = &runs[k].jobs[i];
             stats[k].records += j->records;
             stats[k].accounts += j->accounts;
             if (j->rejected && stats[k].rejected == 0) /* jobs in file order */
-                stats[k].first_rejected = j->first_rejected;
+                stats[k].first_rejected = hc__job_first_rejected(j);
             stats[k].rejected += j->rejected;
             if (j->status != HC_OK && rc == HC_OK) {
                 rc = j->status;

@@ -193,22 +193,21 @@ hc_status hc__job_fail(hc__job *job, hc_status status, size_t off, bool col,
 hc_status hc__job_row_error(hc__job *job, uint32_t source, hc_status status,
                             size_t off, bool col, const char *fmt, ...)
 {
-    uint64_t line = 0, column = 0;
-    /* Under skip_malformed only the first row of the job is described:
-     * counting lines costs, and the first of the input is reported. */
-    if (!job->skip_malformed || job->rejected == 0) {
-        line = hc__job_line(job, off);
-        column = col ? hc__job_column(job, off) : 0;
-    }
+    /* Under skip_malformed only the first row of the job is described,
+     * and its line is counted only if it is the first of its input
+     * (hc__job_first_rejected): a job's first line can cost a scan. */
+    bool describe = !job->skip_malformed || job->rejected == 0;
+    uint64_t column = describe && col ? hc__job_column(job, off) : 0;
     va_list ap;
     va_start(ap, fmt);
     hc_status rc = HC_OK;
     if (!job->skip_malformed) {
-        rc = job_vfail(job, status, line, column, fmt, ap);
-    } else if (job->rejected == 0) {
+        rc = job_vfail(job, status, hc__job_line(job, off), column, fmt, ap);
+    } else if (describe) {
         char msg[sizeof job->first_rejected.message];
         vsnprintf(msg, sizeof msg, fmt, ap);
-        hc__diag_set(&job->first_rejected, job->file, line, column, "%s", msg);
+        hc__diag_set(&job->first_rejected, job->file, 0, column, "%s", msg);
+        job->first_rejected_off = off;
     }
     va_end(ap);
     if (job->skip_malformed) {
@@ -216,6 +215,13 @@ hc_status hc__job_row_error(hc__job *job, uint32_t source, hc_status status,
         job->sink->reject(job->sink->ctx, source, 1);
     }
     return rc;
+}
+
+hc_diag hc__job_first_rejected(hc__job *job)
+{
+    hc_diag d = job->first_rejected;
+    d.line = hc__job_line(job, job->first_rejected_off);
+    return d;
 }
 
 /* The sink's answer for an account: counted, or the job fails. */

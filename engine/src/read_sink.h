@@ -99,7 +99,9 @@ typedef struct hc__job {
     uint64_t records;       /* rows / records seen, rejected ones included */
     uint64_t accounts;      /* accounts delivered */
     uint64_t rejected;      /* rows skipped under skip_malformed */
-    hc_diag first_rejected; /* what was wrong with the first of them */
+    hc_diag first_rejected; /* what was wrong with the first of them; its
+                               line is filled in by hc__job_first_rejected */
+    size_t first_rejected_off;
     hc_status status;
     hc_diag diag;
 
@@ -140,6 +142,11 @@ bool hc__job_cancelled(const hc__job *job);
  * chunk) is read back from the page cache.
  */
 void hc__job_drop_pages(const hc__job *job, size_t from, size_t to);
+
+/* The diagnostic of the job's first rejected row, its line counted now:
+ * once per input, not once per job (a job's first line number may take a
+ * scan of the input up to it). */
+hc_diag hc__job_first_rejected(hc__job *job);
 
 /*
  * A row-level error: under skip_malformed, counts a rejected row of
