@@ -17,9 +17,9 @@
  * line inside it; a skip_malformed load keeps exactly the good rows and
  * counts the others as rejected. A row is bad when it holds a NUL byte,
  * has another number of fields than the header, or has a value the format
- * does not allow (an id that is not a decimal up to 2^64-1, a boolean that
- * is not true/false/1/0, an email or SAML NameID over HC_EMAIL_MAX, more
- * than HC_ACCOUNT_VALUES_MAX verified emails).
+ * does not allow (an id that is not 1 to 20 decimal digits up to 2^64-1,
+ * a boolean that is not true/false/1/0, an email or SAML NameID over
+ * HC_EMAIL_MAX, more than HC_ACCOUNT_VALUES_MAX verified emails).
  *
  * An input outside the subset is re-encoded into one inside it (see
  * ref_repair) and that is checked instead, so that nearly every input the
@@ -243,11 +243,11 @@ static inline bool ref_bool(const char *p, size_t n, bool *out)
     return false;
 }
 
-/* An unsigned decimal id up to 2^64-1, digits only. */
+/* An unsigned decimal id: 1 to 20 digits, up to 2^64-1. */
 static inline bool ref_id(const char *p, size_t n, uint64_t *out)
 {
     uint64_t v = 0;
-    if (n == 0)
+    if (n == 0 || n > 20)
         return false;
     for (size_t i = 0; i < n; i++) {
         if (p[i] < '0' || p[i] > '9')
