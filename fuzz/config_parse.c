@@ -491,6 +491,17 @@ static const char *const g_days[7] = {"sunday",    "monday",   "tuesday",
                                       "wednesday", "thursday", "friday",
                                       "saturday"};
 
+/* The path the config means by p: p itself when absolute, else resolved
+ * against the config's directory (both are short: g->dir holds 64 bytes,
+ * p under 64, so out never truncates). */
+static void g_path(const gen *g, const char *p, char *out, size_t cap)
+{
+    int k = p[0] == '/' ? snprintf(out, cap, "%s", p)
+                        : snprintf(out, cap, "%s/%s", g->dir, p);
+    if (k < 0 || (size_t)k >= cap)
+        out[0] = '\0';
+}
+
 /* Writes a value of kind k (valid, or one the parser must refuse when bad)
  * and says what it parses to. */
 static void g_value(gen *g, vkind k, bool bad, want_val *w)
@@ -524,19 +535,12 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
         g_word(g, "abcxyz019._-", 1, 12, name);
         const char *d = dirs[g_pick(g, N_OF(dirs))];
         snprintf(buf, sizeof buf, "%s%s", d, name);
-        if (buf[0] == '/')
-            snprintf(w->s, sizeof w->s, "%s", buf);
-        else
-            snprintf(w->s, sizeof w->s, "%s/%s", g->dir, buf);
+        g_path(g, buf, w->s, sizeof w->s);
         break;
     }
     case V_CA:
-        snprintf(buf, sizeof buf, "%s",
-                 g_pick(g, 2) ? "/dev/null" : "../../../dev/null");
-        if (buf[0] == '/')
-            snprintf(w->s, sizeof w->s, "%s", buf);
-        else
-            snprintf(w->s, sizeof w->s, "%s/%s", g->dir, buf);
+        g_path(g, g_pick(g, 2) ? "/dev/null" : "../../../dev/null", w->s,
+               sizeof w->s);
         break;
     case V_USER:
         /* Quotes and other punctuation are kept as written; ';' only
