@@ -539,8 +539,10 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
         break;
     }
     case V_CA:
-        g_path(g, g_pick(g, 2) ? "/dev/null" : "../../../dev/null", w->s,
-               sizeof w->s);
+        /* buf is the text written into the config, w->s what it means. */
+        snprintf(buf, sizeof buf, "%s",
+                 g_pick(g, 2) ? "/dev/null" : "../../../dev/null");
+        g_path(g, buf, w->s, sizeof w->s);
         break;
     case V_USER:
         /* Quotes and other punctuation are kept as written; ';' only
