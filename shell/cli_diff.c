@@ -10,20 +10,13 @@
 #include "cli_inputs.h"
 #include "cli_output.h"
 
-static int cmp_str(hc_str a, hc_str b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
-    return c ? c : (a.len > b.len) - (a.len < b.len);
-}
-
 static bool same_ids(const hc_report_person_info *a,
                      const hc_report_person_info *b)
 {
     if (a->n_ids != b->n_ids)
         return false;
     for (uint64_t i = 0; i < a->n_ids; i++)
-        if (cmp_str(a->ids[i], b->ids[i]) != 0)
+        if (cli_str_cmp(a->ids[i], b->ids[i]) != 0)
             return false;
     return true;
 }
@@ -142,7 +135,7 @@ int cli_diff_main(int argc, char **argv)
         else if (j >= nn)
             c = -1;
         else
-            c = cmp_str(a.id, b.id);
+            c = cli_str_cmp(a.id, b.id);
         if (c < 0) {
             emit(json, &first, "removed", &a, NULL);
             removed++;

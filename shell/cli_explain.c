@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "cli_inputs.h"
@@ -151,18 +152,11 @@ static hc_str account_ref(const hc_account_info *a, char *buf, size_t cap)
     return (hc_str){buf, len < cap ? len : cap - 1};
 }
 
-/* True when a and b are equal ignoring ASCII case, as logins compare. */
+/* True when a and b are equal ignoring ASCII case, as logins compare (the
+ * command runs in the C locale). */
 static bool login_eq(hc_str a, const char *b, size_t n)
 {
-    if (a.len != n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = (unsigned char)a.ptr[i], y = (unsigned char)b[i];
-        if ((x >= 'A' && x <= 'Z' ? x + 32 : x) !=
-            (y >= 'A' && y <= 'Z' ? y + 32 : y))
-            return false;
-    }
-    return true;
+    return a.len == n && (n == 0 || strncasecmp(a.ptr, b, n) == 0);
 }
 
 /*
@@ -178,20 +172,21 @@ static void print_other_logins(const hc_result *r, size_t acct,
     hc_result_account(r, acct, &a);
     size_t qn = strlen(query), shown = 0;
     bool by_login = login_eq(a.login, query, qn);
+    char a_buf[HC_SOURCE_NAME_MAX + 24];
+    hc_str a_ref = account_ref(&a, a_buf, sizeof a_buf);
     if (json)
         printf(",\"other_login_matches\":[");
     for (size_t i = 0, n = hc_result_account_count(r); by_login && i < n; i++) {
         hc_account_info b;
         hc_result_account(r, i, &b);
-        /* A repeated row of the found account is the same account. */
-        if (i == acct || !login_eq(b.login, query, qn) ||
-            (b.kind == a.kind && b.ghes_id == a.ghes_id &&
-             b.source.len == a.source.len &&
-             memcmp(b.source.ptr, a.source.ptr, a.source.len) == 0 &&
-             (b.kind == HC_ACCOUNT_GHES || str_eq(b.login, a.login))))
+        if (i == acct || !login_eq(b.login, query, qn))
             continue;
         char buf[HC_SOURCE_NAME_MAX + 24];
         hc_str ref = account_ref(&b, buf, sizeof buf);
+        /* A repeated row of the found account is the same account. */
+        if (b.kind == a.kind && str_eq(b.source, a.source) &&
+            str_eq(ref, a_ref))
+            continue;
         if (json) {
             if (shown)
                 putchar(',');
@@ -441,13 +436,8 @@ typedef struct key_owner {
 static int cmp_key_owner(const void *pa, const void *pb)
 {
     const key_owner *a = pa, *b = pb;
-    size_t n = a->key.len < b->key.len ? a->key.len : b->key.len;
-    int c = n ? memcmp(a->key.ptr, b->key.ptr, n) : 0;
-    if (c)
-        return c;
-    if (a->key.len != b->key.len)
-        return a->key.len < b->key.len ? -1 : 1;
-    return (a->person > b->person) - (a->person < b->person);
+    int c = cli_str_cmp(a->key, b->key);
+    return c ? c : (a->person > b->person) - (a->person < b->person);
 }
 
 /*
@@ -594,19 +584,12 @@ typedef struct held_key {
     size_t rank, ai;
 } held_key;
 
-static int cmp_hstr(hc_str a, hc_str b)
-{
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
-    return c ? c : (a.len > b.len) - (a.len < b.len);
-}
-
 static int cmp_held(const void *pa, const void *pb)
 {
     const held_key *a = pa, *b = pb;
-    int c = cmp_hstr(a->source, b->source);
+    int c = cli_str_cmp(a->source, b->source);
     if (!c)
-        c = cmp_hstr(a->key, b->key);
+        c = cli_str_cmp(a->key, b->key);
     if (!c)
         c = (a->rank > b->rank) - (a->rank < b->rank);
     return c ? c : (a->ai > b->ai) - (a->ai < b->ai);
@@ -697,7 +680,7 @@ static size_t same_instance_holder(const fix_group *g, size_t x, size_t ai,
     }
     for (size_t i = lo; i < g->n_held; i++) {
         const held_key *h = &g->held[i];
-        if (cmp_hstr(h->source, a->source) || cmp_hstr(h->key, k) ||
+        if (cli_str_cmp(h->source, a->source) || cli_str_cmp(h->key, k) ||
             h->rank > x)
             break; /* ranks ascend: the rest come at or after x */
         if (h->ai != ai)

@@ -60,6 +60,13 @@ void cli_csv_field(FILE *f, hc_str s)
     (void)st; /* a write error stays on f's error flag for the final check */
 }
 
+int cli_str_cmp(hc_str a, hc_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
 void cli_json_str(FILE *f, hc_str s)
 {
     if (hc_json_write_string(hc_write_file, f, s.ptr, s.len) != HC_OK)

@@ -40,6 +40,8 @@ void cli_print_str(FILE *f, hc_str s);
 /* Writes s to f as one RFC 4180 CSV field (quoted when needed, with the
  * report's guard against spreadsheet formulas). */
 void cli_csv_field(FILE *f, hc_str s);
+/* Byte order of two strings, a shorter one first when it is a prefix. */
+int cli_str_cmp(hc_str a, hc_str b);
 
 /* Writes s to f as a JSON string literal; write errors surface at the
  * final fflush of f. */
