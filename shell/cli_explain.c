@@ -606,29 +606,47 @@ typedef struct fix_group {
     bool fix_kept;
     held_key *held;
     size_t n_held;
+    /* Per account of the group, persons in order and each person's
+     * accounts in order: the primary email its fix gives (GHES accounts
+     * only; computed once, since it compares keys with every account of
+     * the kept person). */
+    hc_str *want;
 } fix_group;
 
-static hc_str fix_email(const hc_result *r, size_t ai, size_t target,
-                        hc_str dflt);
+static void group_free(fix_group *g)
+{
+    free(g->held);
+    free(g->want);
+}
 
 /*
- * Fills g->held with the emails the group's GHES accounts have, and the
- * primary email each fix gives (to is the group's default): a fix earlier
- * in the group takes an email on its instance as surely as an account that
- * has it. False when out of memory.
+ * Fills g->want with the email each GHES account's fix gives (to is the
+ * group's default) and g->held with the emails the group's GHES accounts
+ * have, and those the fixes give: a fix earlier in the group takes an
+ * email on its instance as surely as an account that has it. False when
+ * out of memory.
  */
 static bool group_index(fix_group *g, hc_str to)
 {
+    size_t n_acc = 0;
+    for (size_t x = 0; x < g->n; x++) {
+        hc_person_info pi;
+        hc_result_person(g->r, g->persons[x], &pi);
+        n_acc += pi.n_accounts;
+    }
+    g->want = malloc((n_acc ? n_acc : 1) * sizeof *g->want);
+    if (!g->want)
+        return false;
     size_t total = 0;
     for (int pass = 0; pass < 2; pass++) {
-        size_t k = 0;
+        size_t k = 0, at = 0;
         for (size_t x = 0; x < g->n; x++) {
             size_t p = g->persons[x];
             bool kept = p == g->target && !g->fix_kept;
             size_t rank = kept ? 0 : x + 1;
             hc_person_info pi;
             hc_result_person(g->r, p, &pi);
-            for (size_t y = 0; y < pi.n_accounts; y++) {
+            for (size_t y = 0; y < pi.n_accounts; y++, at++) {
                 size_t ai = hc_result_person_account(g->r, p, y);
                 hc_account_info a;
                 hc_result_account(g->r, ai, &a);
@@ -639,8 +657,11 @@ static bool group_index(fix_group *g, hc_str to)
                         g->held[k] = (held_key){
                             a.source, hc_result_account_key(g->r, ai, z, NULL),
                             rank, ai};
-                hc_str want =
-                    g->fix_kept ? to : fix_email(g->r, ai, g->target, to);
+                if (pass == 0)
+                    g->want[at] = g->fix_kept || kept
+                                      ? to
+                                      : fix_email(g->r, ai, g->target, to);
+                hc_str want = g->want[at];
                 if (!kept && want.len && !str_eq(want, a.key)) {
                     if (pass)
                         g->held[k] = (held_key){a.source, want, rank, ai};
@@ -689,9 +710,10 @@ static size_t same_instance_holder(const fix_group *g, size_t x, size_t ai,
     return SIZE_MAX;
 }
 
-/* Prints the fixes of the accounts of person position x; returns how
- * many. A GHES account that already has its email as primary needs none. */
-static size_t print_person_fixes(const fix_group *g, size_t x,
+/* Prints the fixes of the accounts of person position x, whose first
+ * account is account `at` of the group; returns how many. A GHES account
+ * that already has its email as primary needs none. */
+static size_t print_person_fixes(const fix_group *g, size_t x, size_t at,
                                  const hc_account_info *ta, hc_str to,
                                  fix_format fmt, size_t group, size_t nfix)
 {
@@ -708,8 +730,7 @@ static size_t print_person_fixes(const fix_group *g, size_t x,
         size_t hi = SIZE_MAX;
         if (a.kind == HC_ACCOUNT_GHES) {
             act = FIX_CHANGE;
-            if (!g->fix_kept)
-                want = fix_email(r, ai, g->target, to);
+            want = g->want[at + y];
             if (str_eq(want, a.key))
                 continue;
             hi = same_instance_holder(g, x, ai, &a, want);
@@ -850,11 +871,11 @@ int cli_savings_main(int argc, char **argv)
         /* Indexed before the group is printed: no half-written group.
          * The email two of its persons share is why policy extended sees
          * one person: the administrator judges whether that is so. */
-        fix_group g = {r, order + i, j - i, target, fix_kept, NULL, 0};
+        fix_group g = {r, order + i, j - i, target, fix_kept, NULL, 0, NULL};
         hc_str why = to;
         if (!group_index(&g, to) ||
             (!fix_kept && !shared_email(r, order + i, j - i, &why))) {
-            free(g.held);
+            group_free(&g);
             code = cli_fail(HC_ERR_NOMEM, "savings");
             goto done;
         }
@@ -875,11 +896,16 @@ int cli_savings_main(int argc, char **argv)
             print_account_id(stdout, &ta);
             putchar('\n');
         }
-        size_t nfix = 0;
-        for (size_t x = 0; x < g.n; x++)
+        size_t nfix = 0, at = 0;
+        for (size_t x = 0; x < g.n; x++) {
             if (g.persons[x] != target || fix_kept)
-                nfix += print_person_fixes(&g, x, &ta, to, fmt, groups, nfix);
-        free(g.held);
+                nfix +=
+                    print_person_fixes(&g, x, at, &ta, to, fmt, groups, nfix);
+            hc_person_info px;
+            hc_result_person(r, g.persons[x], &px);
+            at += px.n_accounts;
+        }
+        group_free(&g);
         if (json)
             printf("]}");
         i = j;
