@@ -1573,7 +1573,10 @@ static bool window_read(hc__job *job, char *buf, size_t window, size_t pos,
  */
 hc_status reader::ghec_windows(size_t &pos, size_t &docs)
 {
-    const size_t window = job_->json_window;
+    /* No larger than the job: simdjson's index takes several times the
+     * batch, and a small file should not pay for a 4 MiB window. */
+    const size_t window =
+        std::max<size_t>(1, std::min(job_->json_window, job_->end - pos));
 #ifdef SIMDJSON_THREADS_ENABLED
     /* A threaded stream starts a thread and a second parser for each
      * window: measured, that cost more than indexing ahead saved. */
