@@ -99,10 +99,14 @@ int cli_count_main(int argc, char **argv)
                                        argv[i]);
                 goto done;
             }
-            if (argv[i][2] == 'r')
-                report = argv[++i];
-            else
-                keyfile = argv[++i];
+            const char **slot = argv[i][2] == 'r' ? &report : &keyfile;
+            if (*slot) {
+                /* The last one winning would leave the administrator
+                 * without a report, or a key, they asked for. */
+                code = cli_usage_error("count", "%s given twice", argv[i]);
+                goto done;
+            }
+            *slot = argv[++i];
         } else {
             code = cli_usage_error("count", "unknown option '%s'", argv[i]);
             goto done;

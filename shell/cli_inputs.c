@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cli_inputs.h"
+#include "sync_util.h"
 
 void cli_inputs_init(cli_inputs *in)
 {
@@ -57,6 +58,15 @@ static int add_input(cli_inputs *in, const char *cmd, hc_input_role role,
         }
         memcpy(host, arg, n);
         host[n] = '\0';
+        if (!sync_host_is_valid(host)) {
+            free(host);
+            cli_usage_error(cmd,
+                            "'%s' in --ghes HOST=PATH is not a host name "
+                            "(letters, digits, '.', '-', '_'; at most 253 "
+                            "bytes, not starting with '.' or '-')",
+                            arg);
+            return -1;
+        }
         in->hosts[in->n] = host;
         it->host = host;
         it->path = eq + 1;
@@ -108,6 +118,12 @@ int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
         return -1;
     }
     const char *val = argv[++*i];
+    /* Settings are given once: the last one silently winning would run
+     * under a policy or thread count the administrator did not mean. */
+    if ((which == 3 && in->policy_given) || (which == 4 && in->threads_given)) {
+        cli_usage_error(cmd, "%s given twice", opt);
+        return -1;
+    }
     switch (which) {
     case 0: return add_input(in, cmd, HC_INPUT_GHES, val);
     case 1: return add_input(in, cmd, HC_INPUT_GHEC, val);
@@ -132,6 +148,7 @@ int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
             return -1;
         }
         in->threads = (unsigned)n;
+        in->threads_given = true;
         return 1;
     }
     default:

@@ -17,7 +17,8 @@ typedef struct cli_inputs {
     char *hosts[CLI_MAX_INPUTS]; /* owned copies of HOST= parts */
     size_t n;
     hc_policy policy;
-    bool policy_given; /* --policy was on the command line */
+    bool policy_given;  /* --policy was on the command line */
+    bool threads_given; /* --threads was */
     unsigned threads;
     const char *verified_domains; /* LIST or @FILE */
     bool skip_malformed;

@@ -147,17 +147,20 @@ static int run(int argc, char **argv)
 
 /*
  * Standard input, output and error must be open before anything else is:
- * started with one closed (by cron, say, or a service manager), the next
- * open() would take its number, and "-" would then read an input file a
- * second time, or progress messages land in a report. /dev/null stands in
- * for a closed one, as it reads empty and swallows writes.
+ * started with one closed, the next open() would take its number, and "-"
+ * would then read an input file a second time, or the summary land in a
+ * report. /dev/null stands in for a closed one. Standard input reads it
+ * empty and standard error writes into it (there is nowhere to say more),
+ * but standard output gets it read-only: its writes fail with EBADF as on
+ * the closed descriptor, so a summary nobody can see is the I/O error
+ * (74) of cli_stdout_check, not a silent success.
  */
 static bool std_fds_open(void)
 {
     for (int fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
             continue;
-        int nul = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        int nul = open("/dev/null", fd == 2 ? O_WRONLY : O_RDONLY);
         if (nul != fd) {
             if (nul >= 0)
                 close(nul);

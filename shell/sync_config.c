@@ -87,18 +87,6 @@ static const char *sect_name(const parse_ctx *c)
 
 /* ---- section headers, read by the line reader ---- */
 
-static bool host_is_valid(const char *h)
-{
-    size_t n = strlen(h);
-    if (n == 0 || n > 253 || h[0] == '.' || h[0] == '-')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)h[i]) && h[i] != '.' && h[i] != '-' &&
-            h[i] != '_')
-            return false;
-    return true;
-}
-
 static void section_header(parse_ctx *c, const char *p)
 {
     const char *close = strchr(p, ']');
@@ -199,7 +187,7 @@ static void section_header(parse_ctx *c, const char *p)
              "[ghes] needs the instance's host name: [ghes \"HOST\"]");
         return;
     }
-    if (!host_is_valid(sub)) {
+    if (!sync_host_is_valid(sub)) {
         perr(c, c->line,
              "[ghes \"%s\"]: not a host name (letters, digits, '.', '-', "
              "'_'; at most 253 bytes, not starting with '.' or '-')",

@@ -586,7 +586,10 @@ int sync_parse_config_arg(const char *cmd, int argc, char **argv,
     if (json)
         *json = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+        bool pair = strcmp(argv[i], "--config") == 0 && i + 1 < argc;
+        if ((pair || strncmp(argv[i], "--config=", 9) == 0) && *config)
+            return cli_usage_error(cmd, "--config given twice");
+        if (pair)
             *config = argv[++i];
         else if (strncmp(argv[i], "--config=", 9) == 0)
             *config = argv[i] + 9;

@@ -435,6 +435,18 @@ sync_link sync_link_next(const char *value, size_t len, char *out, size_t cap)
     }
 }
 
+bool sync_host_is_valid(const char *h)
+{
+    size_t n = strlen(h);
+    if (n == 0 || n > 253 || h[0] == '.' || h[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)h[i]) && h[i] != '.' && h[i] != '-' &&
+            h[i] != '_')
+            return false;
+    return true;
+}
+
 bool sync_host_is_loopback(const char *host)
 {
     if (strcasecmp(host, "localhost") == 0)

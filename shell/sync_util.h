@@ -158,6 +158,14 @@ sync_link sync_link_next(const char *value, size_t len, char *out, size_t cap);
 /* True for "localhost", 127.0.0.0/8 and ::1 (bracketed or not). */
 bool sync_host_is_loopback(const char *host);
 
+/*
+ * True when h can name a GHES instance: letters, digits, '.', '-' and '_',
+ * 1 to 253 bytes, not starting with '.' or '-'. The one rule for
+ * `[ghes "HOST"]` in a config and `--ghes HOST=PATH` on the command line;
+ * a ':' in particular would make HOST:ID ambiguous in reports and queries.
+ */
+bool sync_host_is_valid(const char *h);
+
 /* Writes s as a JSON string literal; invalid UTF-8 becomes U+FFFD. */
 void sync_json_string(FILE *f, const char *s);
 

@@ -143,6 +143,13 @@ def test_stdout_errors(tmp):
                   f"got {rc}")
             check("stdout" in err, f"{' '.join(args[:2])}: the message "
                   f"names stdout: {err!r}")
+    # Started with standard output closed: the summary cannot be written,
+    # which is the same I/O error, and the report stays as it was.
+    p = subprocess.run([BIN, "count", "--ghes", GHES, "--report", report],
+                       stdout=None, stderr=subprocess.PIPE,
+                       preexec_fn=lambda: os.close(1))
+    check(p.returncode == 74, f"count >&- exits 74, got {p.returncode}")
+    check(b"stdout" in p.stderr, f"count >&-: names stdout: {p.stderr!r}")
     with open(report, "rb") as f:
         check(f.read() == before, "a failed count leaves the report as it was")
     left = sorted(os.listdir(tmp))
@@ -248,6 +255,26 @@ def test_usage(tmp):
              "no domain given"),
             (["count", "--ghes", "h.example=-", "--ghec", "-"], 64,
              "given twice"),
+            # Settings are given once; the last one winning would run
+            # under a policy, or without a report, not asked for.
+            (["count", *INPUTS, "--policy", "github", "--policy",
+              "extended"], 64, "--policy given twice"),
+            (["count", *INPUTS, "--threads", "1", "--threads", "2"], 64,
+             "--threads given twice"),
+            (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
+              "--report", os.path.join(tmp, "p.csv")], 64,
+             "--report given twice"),
+            (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
+              "--pseudonymize", key, "--pseudonymize", key], 64,
+             "--pseudonymize given twice"),
+            (["sync", "--config", "a.ini", "--config=b.ini"], 64,
+             "--config given twice"),
+            # The config's rule for host names: a ':' would make HOST:ID
+            # ambiguous.
+            (["count", "--ghes", "ghe.example:8443=" + GHES], 64,
+             "not a host name"),
+            (["count", "--ghes", "bad host!=" + GHES], 64,
+             "not a host name"),
             (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
               "--pseudonymize", key], 65, "is empty")):
         rc, out, err = run(*args)
