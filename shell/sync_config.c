@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -743,6 +744,14 @@ int sync_config_load(const char *path, sync_config_use use, sync_config **out,
     if (!c.f) {
         rc = sync_fail(err, errno == EACCES ? CLI_EX_NOPERM : CLI_EX_NOINPUT,
                        "%s: cannot open config: %s", path, strerror(errno));
+        goto done;
+    }
+    /* A directory opens for reading and fails at the first read: say
+     * what it is, with the exit of a config that cannot be opened. */
+    struct stat st;
+    if (fstat(fileno(c.f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = sync_fail(err, CLI_EX_NOINPUT,
+                       "%s: cannot open config: Is a directory", path);
         goto done;
     }
     int r = ini_parse_stream(read_line, &c, on_key, &c);

@@ -55,6 +55,12 @@ def test_usage_and_missing_config(env):
         env.check_rc(r, 64, "usage: %s" % args)
     r = env.run("sync", "--config", env.path("missing.ini"))
     env.check_rc(r, 66, "missing config")
+    # A directory opens for reading; it is still a config that cannot be
+    # opened, and the message says why.
+    for cmd in ("sync", "status"):
+        r = env.run(cmd, "--config", env.path(""))
+        env.check_rc(r, 66, "%s: a directory as config" % cmd)
+        check("Is a directory" in r.err, "%s: directory named" % cmd, r)
     r = env.run("help", "sync")
     env.check_rc(r, 0, "help sync")
     check("--config FILE" in r.out, "help text", r)
