@@ -272,8 +272,13 @@ class reader
                 i++;
             } else if (c == '"') {
                 in_str = false;
-            } else if (c < 0x20 && e == UNESCAPED_CHARS) {
-                return from + i;
+            } else if (c < 0x20) {
+                /* No JSON string holds a raw control character: for an
+                 * unclosed string, this is the first string that runs on
+                 * past its line, where a stray quote shifted the pairing
+                 * of all the quotes after it; simdjson's own
+                 * UNCLOSED_STRING concerns the last quote of the input. */
+                return from + (e == UNESCAPED_CHARS ? i : open);
             }
         }
         return e == UNCLOSED_STRING && in_str ? from + open : from;
