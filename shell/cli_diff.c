@@ -1,9 +1,13 @@
 /*
  * `headcount diff OLD NEW`: persons added, removed and changed between two
- * reports. A person is identified by its GHEC login, else by its smallest
- * host:id; it "changed" when its set of accounts differs.
+ * reports. A person is named by its GHEC login, else by its smallest
+ * host:id. Persons of the two reports that share an account are compared
+ * with each other: the same accounts is no change; other accounts, or
+ * several persons merged into one or one split into several, is a change.
+ * A person sharing no account with the other report was added or removed.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -36,34 +40,222 @@ static void print_ids(bool json, const hc_report_person_info *p)
     printf(json ? "]" : ")");
 }
 
-/* One change: p as it is now (as it was, for "removed"); for "changed",
- * was is the person in the old report. */
-static void emit(bool json, bool *first, const char *what,
-                 const hc_report_person_info *p,
-                 const hc_report_person_info *was)
+/* The accounts of persons[0..n) of a report: one list, as text "(a, b),
+ * (c)" or a flat JSON array. */
+static void print_group(bool json, const hc_report *r, const size_t *persons,
+                        size_t n)
 {
+    if (json)
+        putchar('[');
+    for (size_t k = 0; k < n; k++) {
+        hc_report_person_info p;
+        hc_report_person(r, persons[k], &p);
+        if (!json) {
+            printf(k ? ", " : "");
+            print_ids(false, &p);
+            continue;
+        }
+        for (uint64_t i = 0; i < p.n_ids; i++) {
+            if (k || i)
+                putchar(',');
+            cli_json_str(stdout, p.ids[i]);
+        }
+    }
+    if (json)
+        putchar(']');
+}
+
+/*
+ * One change. "added" and "removed" name one person of the new or old
+ * report; "changed" names the persons of each report that share accounts:
+ * one person with other accounts, or several merged into one (what license
+ * sync does when it matches a GHES account to a GHEC one), or one split in
+ * several. The person printed is the first id of the new side.
+ */
+typedef struct change {
+    const char *what;
+    const hc_report *now, *was; /* new and old reports */
+    const size_t *now_p, *was_p;
+    size_t n_now, n_was;
+} change;
+
+static void emit(bool json, bool *first, const change *c)
+{
+    /* Added: the new side; removed: the old one; changed: both. */
+    bool added = c->what[0] == 'a', removed = c->what[0] == 'r';
+    const hc_report *r = removed ? c->was : c->now;
+    const size_t *ps = removed ? c->was_p : c->now_p;
+    size_t n = removed ? c->n_was : c->n_now;
+    hc_report_person_info head;
+    hc_report_person(r, ps[0], &head);
     if (json) {
-        printf("%s{\"change\":\"%s\",\"person\":", *first ? "" : ",", what);
-        cli_json_str(stdout, p->id);
+        printf("%s{\"change\":\"%s\",\"person\":", *first ? "" : ",", c->what);
+        cli_json_str(stdout, head.id);
         printf(",\"accounts\":");
-        print_ids(true, p);
-        if (was) {
+        print_group(true, r, ps, n);
+        if (!added && !removed) {
             printf(",\"old_accounts\":");
-            print_ids(true, was);
+            print_group(true, c->was, c->was_p, c->n_was);
+            if (c->n_was != 1 || c->n_now != 1)
+                printf(",\"old_persons\":%zu,\"new_persons\":%zu", c->n_was,
+                       c->n_now);
         }
         putchar('}');
     } else {
-        printf("%c ", what[0] == 'a' ? '+' : what[0] == 'r' ? '-' : '~');
-        cli_print_str(stdout, p->id);
+        printf("%c ", added ? '+' : removed ? '-' : '~');
+        cli_print_str(stdout, head.id);
         putchar(' ');
-        if (was) {
-            print_ids(false, was);
+        if (!added && !removed) {
+            print_group(false, c->was, c->was_p, c->n_was);
             printf(" -> ");
         }
-        print_ids(false, p);
+        print_group(false, r, ps, n);
+        if (!added && !removed && (c->n_was != 1 || c->n_now != 1))
+            printf(" [%zu person%s -> %zu]", c->n_was, c->n_was == 1 ? "" : "s",
+                   c->n_now);
         putchar('\n');
     }
     *first = false;
+}
+
+/* One account id of either report: node i < n_old is old person i, node
+ * n_old + k new person k. */
+typedef struct id_ref {
+    hc_str id;
+    size_t node;
+} id_ref;
+
+static int cmp_id_ref(const void *pa, const void *pb)
+{
+    const id_ref *a = pa, *b = pb;
+    int c = cli_str_cmp(a->id, b->id);
+    return c ? c : (a->node > b->node) - (a->node < b->node);
+}
+
+static size_t uf_find(size_t *parent, size_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]]; /* path halving */
+        x = parent[x];
+    }
+    return x;
+}
+
+/* Nodes of one group in order of their component's first id: the lowest
+ * person id of the group, then old before new, then by index. */
+typedef struct node_ord {
+    hc_str key; /* the component's lowest person id */
+    size_t root, node;
+} node_ord;
+
+static int cmp_node_ord(const void *pa, const void *pb)
+{
+    const node_ord *a = pa, *b = pb;
+    int c = cli_str_cmp(a->key, b->key);
+    if (!c)
+        c = (a->root > b->root) - (a->root < b->root);
+    return c ? c : (a->node > b->node) - (a->node < b->node);
+}
+
+/*
+ * Persons of the two reports that share an account id are one change
+ * group (union-find over the persons, by sorted ids); a group with one
+ * person on each side and the same ids is no change. Returns false when
+ * out of memory; sets the three counts.
+ */
+static bool diff_reports(bool json, const hc_report *old, const hc_report *new,
+                         size_t *added, size_t *removed, size_t *changed)
+{
+    size_t no = hc_report_person_count(old), nn = hc_report_person_count(new);
+    size_t nodes = no + nn, n_ids = 0;
+    for (size_t x = 0; x < nodes; x++) {
+        hc_report_person_info p;
+        hc_report_person(x < no ? old : new, x < no ? x : x - no, &p);
+        n_ids += (size_t)p.n_ids;
+    }
+    id_ref *refs = malloc((n_ids ? n_ids : 1) * sizeof *refs);
+    size_t *parent = malloc((nodes ? nodes : 1) * sizeof *parent);
+    node_ord *ord = malloc((nodes ? nodes : 1) * sizeof *ord);
+    size_t *side = malloc((nodes ? nodes : 1) * sizeof *side);
+    hc_str *low = malloc((nodes ? nodes : 1) * sizeof *low);
+    bool ok = refs && parent && ord && side && low;
+    if (!ok)
+        goto done;
+    if (json) /* nothing is printed before the memory is there */
+        printf("{\"changes\":[");
+    size_t k = 0;
+    for (size_t x = 0; x < nodes; x++) {
+        hc_report_person_info p;
+        hc_report_person(x < no ? old : new, x < no ? x : x - no, &p);
+        for (uint64_t i = 0; i < p.n_ids; i++)
+            refs[k++] = (id_ref){p.ids[i], x};
+        parent[x] = x;
+    }
+    qsort(refs, n_ids, sizeof *refs, cmp_id_ref);
+    for (size_t i = 1; i < n_ids; i++)
+        if (cli_str_cmp(refs[i].id, refs[i - 1].id) == 0) {
+            size_t a = uf_find(parent, refs[i].node);
+            size_t b = uf_find(parent, refs[i - 1].node);
+            if (a != b)
+                parent[a > b ? a : b] = a > b ? b : a;
+        }
+    /* Each component's lowest person id, kept at its root. */
+    for (size_t x = 0; x < nodes; x++)
+        low[x] = (hc_str){NULL, 0};
+    for (size_t x = 0; x < nodes; x++) {
+        hc_report_person_info p;
+        hc_report_person(x < no ? old : new, x < no ? x : x - no, &p);
+        size_t root = uf_find(parent, x);
+        if (!low[root].ptr || cli_str_cmp(p.id, low[root]) < 0)
+            low[root] = p.id;
+    }
+    for (size_t x = 0; x < nodes; x++) {
+        size_t root = uf_find(parent, x);
+        ord[x] = (node_ord){low[root], root, x};
+    }
+    qsort(ord, nodes, sizeof *ord, cmp_node_ord);
+    bool first = true;
+    for (size_t i = 0; i < nodes;) {
+        size_t j = i, n_was = 0;
+        while (j < nodes && ord[j].root == ord[i].root)
+            j++;
+        /* Old nodes sort first: side[0..n_was) old, the rest new. */
+        for (size_t y = i; y < j; y++) {
+            size_t x = ord[y].node;
+            side[y - i] = x < no ? x : x - no;
+            n_was += x < no;
+        }
+        size_t n_now = (j - i) - n_was;
+        change c = {"changed", new, old, side + n_was, side, n_now, n_was};
+        if (n_was == 0 || n_now == 0) {
+            /* Only one side: each person alone (they share no account). */
+            c.what = n_was ? "removed" : "added";
+            for (size_t y = 0; y < j - i; y++) {
+                if (n_was)
+                    c.was_p = side + y, c.n_was = 1;
+                else
+                    c.now_p = side + y, c.n_now = 1;
+                emit(json, &first, &c);
+            }
+            *(n_was ? removed : added) += j - i;
+        } else {
+            hc_report_person_info a, b;
+            hc_report_person(old, side[0], &a);
+            hc_report_person(new, side[n_was], &b);
+            if (n_was != 1 || n_now != 1 || !same_ids(&a, &b)) {
+                emit(json, &first, &c);
+                (*changed)++;
+            }
+        }
+        i = j;
+    }
+done:
+    free(refs);
+    free(parent);
+    free(ord);
+    free(side);
+    free(low);
+    return ok;
 }
 
 static int read_report(const char *path, hc_report **out)
@@ -118,40 +310,11 @@ int cli_diff_main(int argc, char **argv)
         cli_errorf("warning: %s was counted under policy %s and %s under "
                    "policy %s; the seats compare the two policies",
                    paths[0], po, paths[1], pn);
-    size_t no = hc_report_person_count(old), nn = hc_report_person_count(new);
-    size_t i = 0, j = 0, added = 0, removed = 0, changed = 0;
-    bool first = true;
-    if (json)
-        printf("{\"changes\":[");
-    while (i < no || j < nn) {
-        hc_report_person_info a, b;
-        int c;
-        if (i < no)
-            hc_report_person(old, i, &a);
-        if (j < nn)
-            hc_report_person(new, j, &b);
-        if (i >= no)
-            c = 1;
-        else if (j >= nn)
-            c = -1;
-        else
-            c = cli_str_cmp(a.id, b.id);
-        if (c < 0) {
-            emit(json, &first, "removed", &a, NULL);
-            removed++;
-            i++;
-        } else if (c > 0) {
-            emit(json, &first, "added", &b, NULL);
-            added++;
-            j++;
-        } else {
-            if (!same_ids(&a, &b)) {
-                emit(json, &first, "changed", &b, &a);
-                changed++;
-            }
-            i++;
-            j++;
-        }
+    size_t added = 0, removed = 0, changed = 0;
+    if (!diff_reports(json, old, new, &added, &removed, &changed)) {
+        hc_report_destroy(old);
+        hc_report_destroy(new);
+        return cli_fail(HC_ERR_NOMEM, "diff");
     }
     /* Totals are unsigned 64-bit: the change is printed as a sign and a
      * magnitude, which no total can overflow. */

@@ -705,6 +705,46 @@ static void test_read_duplicate_users_order(void **state)
     hc_report_destroy(b);
 }
 
+/* A user listed again with the same ids (GitHub's pages may repeat the
+ * last user of one page at the top of the next) is one person; without a
+ * total_seats_consumed the repeat is no seat either. */
+static void test_read_repeated_user(void **state)
+{
+    (void)state;
+    hc_diag d;
+    hc_report *r = read_text(
+        "{\"users\":[{\"github_com_login\":\"x\",\"enterprise_server_user_ids\""
+        ":[\"h:1\"]},{\"github_com_login\":\"y\"}]}\n"
+        "{\"users\":[{\"enterprise_server_user_ids\":[\"H.:1\"],"
+        "\"github_com_login\":\"x\"},{\"github_com_login\":\"z\"}]}",
+        HC_OK, &d);
+    const char *x[] = {"x", "h:1"}, *y[] = {"y"}, *z[] = {"z"};
+    assert_int_equal(hc_report_person_count(r), 3);
+    check_person(r, 0, "x", x, 2);
+    check_person(r, 1, "y", y, 1);
+    check_person(r, 2, "z", z, 1);
+    assert_int_equal(hc_report_total_seats(r), 3);
+    hc_report_destroy(r);
+}
+
+/* A GHES export has a users array too; read as a report it would be a
+ * list of nobodies, and diff would call every one of them added. */
+static void test_read_ghes_export_refused(void **state)
+{
+    (void)state;
+    hc_diag d;
+    hc_report *r = read_text("{\"host_name\":\"h\",\n\"users\":[\n"
+                             "  {\"id\":1,\"login\":\"a\"}]}",
+                             HC_ERR_DATA, &d);
+    assert_null(r);
+    assert_int_equal(d.line, 3);
+    assert_non_null(strstr(d.message, "not a consumed-licenses report"));
+    /* An empty users array is an empty report, not an error. */
+    r = read_text("{\"users\":[]}", HC_OK, &d);
+    assert_int_equal(hc_report_person_count(r), 0);
+    hc_report_destroy(r);
+}
+
 static void test_read_gzip(void **state)
 {
     (void)state;
@@ -1379,6 +1419,8 @@ int main(void)
         cmocka_unit_test(test_pseudonymize_rfc4231),
         cmocka_unit_test(test_read_github_pages),
         cmocka_unit_test(test_read_repeated_ids),
+        cmocka_unit_test(test_read_repeated_user),
+        cmocka_unit_test(test_read_ghes_export_refused),
         cmocka_unit_test(test_read_duplicate_users_order),
         cmocka_unit_test(test_read_host_spelling),
         cmocka_unit_test(test_read_gzip),

@@ -73,6 +73,11 @@ typedef struct jp {
     size_t n_persons; /* users with at least one id */
     size_t cap_persons;
     uint64_t n_users; /* every users[] entry */
+    /* Where the first users[] entry starts, and whether any entry had a
+     * field of a consumed-licenses user: a GHES export has a users array
+     * too, and read as a report it would be a list of nobodies. */
+    uint64_t first_user_line, first_user_col;
+    bool saw_user_field;
     bool have_total;
     char policy[16]; /* headcount's "policy", when it is one it knows */
     uint64_t total;
@@ -588,7 +593,11 @@ static hc_status login_elem(jp *j)
 
 static hc_status user_member(jp *j, const char *key, size_t klen)
 {
+    if (key_is(key, klen, "github_com_user") ||
+        key_is(key, klen, "enterprise_server_user"))
+        j->saw_user_field = true;
     if (key_is(key, klen, "github_com_login")) {
+        j->saw_user_field = true;
         if (at_null(j))
             return skip_literal(j, "null");
         if (peek(j) != '"')
@@ -599,6 +608,7 @@ static hc_status user_member(jp *j, const char *key, size_t klen)
     bool ids = key_is(key, klen, "enterprise_server_user_ids");
     bool logins = key_is(key, klen, "headcount_github_com_logins");
     if (ids || logins) {
+        j->saw_user_field = true;
         if (at_null(j))
             return skip_literal(j, "null");
         if (peek(j) != '[')
@@ -614,6 +624,10 @@ static hc_status user_elem(jp *j)
 
     if (peek(j) != '{')
         return jp_fail(j, HC_ERR_DATA, "expected a user object");
+    if (j->n_users == 0) {
+        j->first_user_line = j->line;
+        j->first_user_col = (uint64_t)(j->p - j->line_start) + 1;
+    }
     size_t first = j->n_ids;
     j->user_first = first;
     j->user_arena = j->arena.len;
@@ -729,6 +743,13 @@ static hc_status parse_report(jp *j)
     if (!j->saw_users)
         return jp_fail(j, HC_ERR_DATA,
                        "no \"users\" array: not a consumed-licenses report");
+    if (j->n_users > 0 && !j->saw_user_field) {
+        hc__diag_set(j->diag, j->file, j->first_user_line, j->first_user_col,
+                     "no users[] entry has github_com_login, "
+                     "github_com_user or enterprise_server_user_ids: not a "
+                     "consumed-licenses report (a GHES export?)");
+        return HC_ERR_DATA;
+    }
     return HC_OK;
 }
 
@@ -753,6 +774,18 @@ static int cmp_seq_persons(const void *pa, const void *pb)
     if (a->p.n_ids != b->p.n_ids)
         return a->p.n_ids < b->p.n_ids ? -1 : 1;
     return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static bool same_person(const hc_report_person_info *a,
+                        const hc_report_person_info *b)
+{
+    if (a->n_ids != b->n_ids)
+        return false;
+    for (size_t i = 0; i < a->n_ids; i++)
+        if (cmp_bytes(a->ids[i].ptr, a->ids[i].len, b->ids[i].ptr,
+                      b->ids[i].len) != 0)
+            return false;
+    return true;
 }
 
 static hc_status build_report(jp *j, hc_report *r)
@@ -790,9 +823,19 @@ static hc_status build_report(jp *j, hc_report *r)
     }
     if (j->n_persons > 1)
         qsort(tmp, j->n_persons, sizeof *tmp, cmp_seq_persons);
-    for (size_t i = 0; i < j->n_persons; i++)
-        r->persons[i] = tmp[i].p;
-    r->n_persons = j->n_persons;
+    /* A user listed again with the same ids is one person, as a repeated
+     * row is one account when counting: GitHub's pages can repeat the
+     * last user of a page at the top of the next. Sorted, repeats are
+     * neighbours. */
+    size_t kept = 0;
+    for (size_t i = 0; i < j->n_persons; i++) {
+        if (kept && same_person(&r->persons[kept - 1], &tmp[i].p))
+            continue;
+        r->persons[kept++] = tmp[i].p;
+    }
+    r->n_persons = kept;
+    if (!j->have_total) /* the entries, less the repeats */
+        r->total = j->n_users - (j->n_persons - kept);
 done:
     free(tmp);
     return rc;
@@ -822,6 +865,10 @@ hc_status hc_report_read(const char *path, hc_report **out, hc_diag *diag)
     j.line_start = j.p;
     j.line = 1;
     HC_TRY(parse_report(&j));
+    /* Every string kept is in the arena by now: the file text (up to
+     * 1 GiB) goes before the person tables are built. */
+    free(text);
+    text = NULL;
 
     r = calloc(1, sizeof *r);
     HC_FAIL_IF(!r, HC_ERR_NOMEM);

@@ -208,6 +208,46 @@ def test_diff_changes(tmp):
     os.unlink(new)
 
 
+def test_diff_groups(tmp):
+    """Persons of the two reports that share an account are compared with
+    each other: license sync matching a GHES-only person to a GHEC login is
+    one change, not one added and one removed; a user GitHub's pages list
+    twice is one person."""
+    old = os.path.join(tmp, "g-old.json")
+    new = os.path.join(tmp, "g-new.json")
+    ghes5 = {"github_com_login": None,
+             "enterprise_server_user_ids": ["ghe.x:5", "ghe.x:9"]}
+    with open(old, "w") as f:
+        f.write(json.dumps({"users": [ghes5, {"github_com_login": "mona"},
+                                      {"github_com_login": "carl"}]}) +
+                "\n" + json.dumps({"users": [{"github_com_login": "carl"}]}))
+    with open(new, "w") as f:
+        json.dump({"users": [{"github_com_login": "mona",
+                              "enterprise_server_user_ids": ["ghe.x:9",
+                                                             "ghe.x:5"]},
+                             {"github_com_login": "carl"}]}, f)
+    rc, out, err = run("diff", old, new)
+    want = ("~ mona (ghe.x:5, ghe.x:9), (mona) -> (mona, ghe.x:5, ghe.x:9)"
+            " [2 persons -> 1]\n"
+            "0 added, 0 removed, 1 changed; seats 3 -> 2 (-1)\n")
+    check(rc == 1 and out == want, f"diff merge: {rc} {out!r} {err!r}")
+    rc, out, err = run("diff", "--json", new, old)
+    doc = json.loads(out) if rc == 1 else {}
+    check(doc.get("changes") == [{
+        "change": "changed", "person": "ghe.x:5",
+        "accounts": ["ghe.x:5", "ghe.x:9", "mona"],
+        "old_accounts": ["mona", "ghe.x:5", "ghe.x:9"],
+        "old_persons": 1, "new_persons": 2}] and doc.get("changed") == 1 and
+          doc.get("added") == 0 and doc.get("removed") == 0,
+          f"diff --json split: {out!r}")
+    # The same report with carl listed twice: nothing changed.
+    rc, out, err = run("diff", old, old)
+    check(rc == 0 and out.startswith("0 added, 0 removed, 0 changed"),
+          f"diff of a report with a repeated user: {out!r}")
+    os.unlink(old)
+    os.unlink(new)
+
+
 def test_skipped_user_emails(tmp):
     """A user rejected under --skip-malformed lends its emails to nobody."""
     ghec = os.path.join(tmp, "skip-ghec.json")
@@ -677,6 +717,7 @@ def main():
         test_stdout_errors(tmp)
         test_diff_totals(tmp)
         test_diff_changes(tmp)
+        test_diff_groups(tmp)
         test_skipped_user_emails(tmp)
         test_usage(tmp)
         test_terminator(tmp)

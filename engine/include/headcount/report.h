@@ -106,13 +106,17 @@ typedef struct hc_report_person_info {
  * after another); gzip is detected, "-" is standard input. Each users[]
  * entry is one person; its ids are github_com_login (and the logins in
  * headcount_github_com_logins) plus enterprise_server_user_ids; an entry
- * with neither names nobody a diff could match and is not listed. The
- * total is total_seats_consumed from the first page that has it, else the
- * number of users[] entries (listed or not). Returns HC_OK with *out set (free with hc_report_destroy),
- * HC_ERR_NOINPUT (file missing or unreadable), HC_ERR_DATA (malformed JSON,
- * invalid UTF-8 in a string, or no "users" array; diag has line and byte
- * column), HC_ERR_LIMIT (over 1 GiB, nesting deeper than 64, a string over
- * HC_RECORD_MAX), HC_ERR_IO or HC_ERR_NOMEM. diag may be NULL.
+ * with neither names nobody a diff could match and is not listed, and an
+ * entry with the same ids as another is that person again (GitHub's pages
+ * may repeat a user) and is listed once. The total is
+ * total_seats_consumed from the first page that has it, else the number
+ * of users[] entries less those repeats. Returns HC_OK with *out set (free
+ * with hc_report_destroy), HC_ERR_NOINPUT (file missing or unreadable),
+ * HC_ERR_DATA (malformed JSON, invalid UTF-8 in a string, no "users"
+ * array, or users[] entries none of which has a consumed-licenses field,
+ * as in a GHES export; diag has line and byte column), HC_ERR_LIMIT (over
+ * 1 GiB, nesting deeper than 64, a string over HC_RECORD_MAX), HC_ERR_IO
+ * or HC_ERR_NOMEM. diag may be NULL.
  */
 HC_API HC_NODISCARD hc_status hc_report_read(const char *path, hc_report **out,
                                              hc_diag *diag);
@@ -123,8 +127,8 @@ HC_API uint64_t hc_report_total_seats(const hc_report *report);
 HC_API const char *hc_report_policy(const hc_report *report);
 HC_API size_t hc_report_person_count(const hc_report *report);
 /* Person i (< hc_report_person_count) in order of id (bytes), then of all
- * its ids (bytes, a shorter list first when one is a prefix of the other);
- * persons with the same ids keep their order in the file. */
+ * its ids (bytes, a shorter list first when one is a prefix of the
+ * other). */
 HC_API void hc_report_person(const hc_report *report, size_t i,
                              hc_report_person_info *out);
 
