@@ -121,7 +121,13 @@ static void test_escape_cases(void **state)
     check_escape("a\"b\\c/", 6, "\"a\\\"b\\\\c/\"");
     check_escape("\x01\x1f\n\t\r\b\f", 7, "\"\\u0001\\u001f\\n\\t\\r\\b\\f\"");
     check_escape("a\0b", 3, "\"a\\u0000b\"");
-    check_escape("\x7f", 1, "\"\x7f\""); /* DEL is valid JSON as is */
+    /* DEL and C1 controls are valid JSON as they are, but a report
+     * printed on a terminal must not carry them: escaped like C0. */
+    check_escape("\x7f", 1, "\"\\u007f\"");
+    check_escape("a\xC2\x9b"
+                 "2J\xC2\x85",
+                 7, "\"a\\u009b2J\\u0085\"");
+    check_escape("\xC2\xA0", 2, "\"\xC2\xA0\""); /* U+00A0 is text */
     check_escape("b\xC3\xBC"
                  "cher",
                  7,
@@ -179,11 +185,19 @@ static void test_csv_field_cases(void **state)
     check_csv_field("+1", "'+1");
     check_csv_field("-1", "'-1");
     check_csv_field("@SUM(A1)", "'@SUM(A1)");
-    check_csv_field("\tx", "'\tx");
+    check_csv_field("\tx", "\"'\tx\"");
+    /* Spreadsheets in locales whose list separator is ';' split there:
+     * quoted, the piece after it cannot start a formula. */
+    check_csv_field("x;=cmd|' /C calc'!A0", "\"x;=cmd|' /C calc'!A0\"");
+    check_csv_field("a\tb", "\"a\tb\"");
     check_csv_field("\rx", "\"'\rx\"");
     check_csv_field("a=b", "a=b"); /* only a leading sign matters */
     /* Controls and ill-formed UTF-8 never reach the output. */
     check_csv_field("x\x1b[2Jy", "x\xEF\xBF\xBD[2Jy");
+    check_csv_field("x\xC2\x9b"
+                    "2Jy\xC2\x85",
+                    "x\xEF\xBF\xBD"
+                    "2Jy\xEF\xBF\xBD");
     check_csv_field("\x7f=", "\xEF\xBF\xBD=");
     check_csv_field("caf\xC3", "caf\xEF\xBF\xBD");
 

@@ -374,7 +374,8 @@ static const char csv_header[] =
 
 /* A C0 control a cell must not carry: NUL ends the cell for C-string
  * readers, ESC starts terminal sequences when the file is printed. TAB,
- * CR and LF are text (CR and LF get the cell quoted). */
+ * CR and LF are text (they get the cell quoted). C1 controls are the
+ * UTF-8 sequences cell_add checks. */
 static bool cell_control(unsigned char c)
 {
     return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F;
@@ -403,7 +404,12 @@ static hc_status cell_add(hc__buf *cell, const void *s, size_t n)
         }
         size_t bad = 0;
         size_t len = hc__utf8_seq(p + i, n - i, &bad);
-        if (len) {
+        if (len == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0) {
+            /* A C1 control (U+0080..U+009F): CSI starts a terminal
+             * sequence like ESC does. */
+            HC_TRY(hc__buf_append(cell, "\xEF\xBF\xBD", 3));
+            i += 2;
+        } else if (len) {
             HC_TRY(hc__buf_append(cell, p + i, len));
             i += len;
         } else {
@@ -429,16 +435,19 @@ done:
 
 /*
  * Writes one field, quoted per RFC 4180 when it holds a quote, comma, CR or
- * LF. A field that a spreadsheet would run as a formula (leading = + - @
- * tab CR) gets a leading apostrophe: reports are opened in spreadsheets,
- * and an email local part may begin with '='.
+ * LF, and also a semicolon or tab: spreadsheets in locales whose list
+ * separator is ';' split unquoted cells there, and the piece after it
+ * could start a formula. A field that a spreadsheet would run as a formula
+ * (leading = + - @ tab CR) gets a leading apostrophe: reports are opened
+ * in spreadsheets, and an email local part may begin with '='.
  */
 void hc__out_csv_field(hc__out *o, const void *p, size_t n)
 {
     const char *s = p;
     int quote = 0;
     for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == '"' || s[i] == ',' || s[i] == '\r' || s[i] == '\n';
+        quote = s[i] == '"' || s[i] == ',' || s[i] == '\r' || s[i] == '\n' ||
+                s[i] == ';' || s[i] == '\t';
     if (quote)
         hc__out_char(o, '"');
     if (n && s[0] && strchr("=+-@\t\r", s[0]))

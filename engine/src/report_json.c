@@ -126,10 +126,12 @@ size_t hc__utf8_seq(const unsigned char *p, size_t n, size_t *bad)
     return 0;
 }
 
-/* Bytes that may be copied verbatim inside a JSON string. */
+/* Bytes that may be copied verbatim inside a JSON string: not a control
+ * (DEL included: JSON allows it raw, but output printed on a terminal
+ * should carry no control characters at all). */
 static inline int json_plain(unsigned char c)
 {
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
 }
 
 void hc__out_json_body(hc__out *o, const void *s, size_t n)
@@ -151,7 +153,18 @@ void hc__out_json_body(hc__out *o, const void *s, size_t n)
         if (c >= 0x80) {
             size_t bad = 0;
             size_t len = hc__utf8_seq(p + i, n - i, &bad);
-            if (len) {
+            if (len == 2 && c == 0xC2 && p[i + 1] < 0xA0) {
+                /* A C1 control (U+0080..U+009F, e.g. CSI): escaped like
+                 * the C0 ones, since terminals act on it too. */
+                char esc[6] = {'\\',
+                               'u',
+                               '0',
+                               '0',
+                               hex[p[i + 1] >> 4],
+                               hex[p[i + 1] & 15]};
+                hc__out_write(o, esc, sizeof esc);
+                i += 2;
+            } else if (len) {
                 hc__out_write(o, p + i, len);
                 i += len;
             } else {

@@ -59,16 +59,17 @@ HC_API HC_NODISCARD hc_status hc_summary_write_json(const hc_result *result,
                                                     hc_write_fn fn, void *ctx);
 
 /* Writes s as a JSON string literal (quotes and escapes included): '"',
- * '\\' and control characters are escaped, valid UTF-8 is copied, and each
+ * '\\' and control characters (C0, DEL and C1) are escaped, other valid
+ * UTF-8 is copied, and each
  * maximal ill-formed UTF-8 subpart becomes U+FFFD, so the output is always
  * valid JSON. Returns HC_OK, HC_ERR_ARG or the callback's failure. */
 HC_API HC_NODISCARD hc_status hc_json_write_string(hc_write_fn fn, void *ctx,
                                                    const void *s, size_t len);
 
 /* Writes s as one CSV field, the way the CSV report writes its cells:
- * ill-formed UTF-8 and control characters other than TAB, CR and LF
- * replaced by U+FFFD, quoted per RFC 4180 when it holds '"', ',', CR or
- * LF, and prefixed with an apostrophe when it begins with = + - @ tab or
+ * ill-formed UTF-8 and control characters other than TAB, CR and LF (DEL
+ * and C1 included) replaced by U+FFFD, quoted per RFC 4180 when it holds
+ * '"', ',', ';', TAB, CR or LF, and prefixed with an apostrophe when it begins with = + - @ tab or
  * CR, so a spreadsheet shows it as text instead of running it as a
  * formula. Returns HC_OK, HC_ERR_ARG, HC_ERR_NOMEM, HC_ERR_LIMIT (a field
  * over 64 MiB) or the callback's failure. */
