@@ -80,7 +80,7 @@ int cli_count_main(int argc, char **argv)
     hc_domains *d = NULL;
     hc_result *r = NULL;
     sync_secret key = {0};
-    cli_report_file rf = {0};
+    cli_report_file rf = {NULL, NULL, -1};
 
     for (int i = 1; i < argc; i++) {
         int k = cli_inputs_parse(&in, "count", argc, argv, &i);
@@ -123,6 +123,8 @@ int cli_count_main(int argc, char **argv)
     }
     if (keyfile && (code = load_key(keyfile, &key)) != 0)
         goto done;
+    if (report && (code = cli_report_open(&rf, report)) != 0)
+        goto done;
 
     uint64_t t0 = now_ms();
     if ((code = cli_inputs_run(&in, "count", report ? HC_RUN_PERSONS : 0u, &c,
@@ -132,7 +134,7 @@ int cli_count_main(int argc, char **argv)
         hc_report_options ro = {0};
         ro.hmac_key = keyfile ? (const unsigned char *)key.data : NULL;
         ro.hmac_key_len = key.len;
-        code = cli_report_prepare(&rf, r, report, &ro);
+        code = cli_report_prepare(&rf, r, &ro);
         if (code)
             goto done;
     }

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -125,39 +127,109 @@ void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms)
     fprintf(f, "  Elapsed: %llu ms\n", (unsigned long long)elapsed_ms);
 }
 
-int cli_report_prepare(cli_report_file *rf, const hc_result *r,
-                       const char *path, const hc_report_options *o)
+/*
+ * The temporary report, for the signal handler: a count killed while it
+ * runs (Ctrl-C, a service manager's SIGTERM) must not leave a file of
+ * clear emails beside the report. Written before the handlers are
+ * installed and cleared before the path is freed; the handler only reads
+ * it and calls unlink and raise, both async-signal-safe.
+ */
+static char g_tmp_path[PATH_MAX];
+static volatile sig_atomic_t g_tmp_set;
+static const int g_cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+
+static void on_fatal_signal(int sig)
 {
-    size_t n = strlen(path);
-    bool csv = n >= 4 && strcmp(path + n - 4, ".csv") == 0;
-    rf->path = path;
-    rf->tmp = malloc(n + 16);
-    if (!rf->tmp) {
-        cli_errorf("out of memory");
-        return CLI_EX_SOFTWARE;
+    if (g_tmp_set)
+        (void)unlink(g_tmp_path);
+    g_tmp_set = 0;
+    signal(sig, SIG_DFL);
+    raise(sig); /* die of the signal, as without the handler */
+}
+
+static void tmp_guard(const char *tmp)
+{
+    size_t n = strlen(tmp);
+    if (n >= sizeof g_tmp_path)
+        return; /* cannot be: the name was built to fit */
+    memcpy(g_tmp_path, tmp, n + 1);
+    g_tmp_set = 1;
+    for (size_t i = 0; i < sizeof g_cleanup_signals / sizeof *g_cleanup_signals;
+         i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sigemptyset(&sa.sa_mask);
+        struct sigaction old;
+        /* A signal the caller ignores (nohup, SIGPIPE ignored) stays so. */
+        if (sigaction(g_cleanup_signals[i], NULL, &old) == 0 &&
+            old.sa_handler != SIG_IGN)
+            (void)sigaction(g_cleanup_signals[i], &sa, NULL);
     }
-    snprintf(rf->tmp, n + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(rf->tmp);
-    if (fd < 0) {
+}
+
+static void tmp_unguard(void)
+{
+    g_tmp_set = 0;
+}
+
+int cli_report_open(cli_report_file *rf, const char *path)
+{
+    rf->path = path;
+    rf->fd = -1;
+    /* A short name in the report's directory: FILE.tmpXXXXXX would fail
+     * for a valid FILE near NAME_MAX, and the rename needs one file
+     * system. Created before the count runs, so a missing directory or a
+     * permission problem is known before minutes of work. */
+    char *copy = strdup(path);
+    const char *dir = copy ? dirname(copy) : NULL;
+    size_t cap = dir ? strlen(dir) + 32 : 0;
+    rf->tmp = dir && cap <= sizeof g_tmp_path ? malloc(cap) : NULL;
+    if (!rf->tmp) {
+        free(copy);
+        cli_errorf("%s: %s", path, dir ? "path too long" : "out of memory");
+        return dir ? CLI_EX_USAGE : CLI_EX_SOFTWARE;
+    }
+    snprintf(rf->tmp, cap, "%s/.headcount-report.XXXXXX", dir);
+    free(copy);
+    rf->fd = mkstemp(rf->tmp);
+    if (rf->fd < 0) {
         cli_errorf("%s: cannot create: %s", path, strerror(errno));
         free(rf->tmp); /* nothing was created */
         rf->tmp = NULL;
         return CLI_EX_IOERR;
     }
-    FILE *f = fdopen(fd, "w");
+    tmp_guard(rf->tmp);
+    return 0;
+}
+
+int cli_report_prepare(cli_report_file *rf, const hc_result *r,
+                       const hc_report_options *o)
+{
+    size_t n = strlen(rf->path);
+    bool csv = n >= 4 && strcmp(rf->path + n - 4, ".csv") == 0;
+    FILE *f = fdopen(rf->fd, "w");
     if (!f) {
-        close(fd);
+        cli_errorf("%s: cannot write report: %s", rf->path, strerror(errno));
         cli_report_discard(rf);
         return CLI_EX_IOERR;
     }
+    rf->fd = -1; /* f owns it now */
+    errno = 0;
     hc_status st = csv ? hc_report_write_csv(r, o, hc_write_file, f)
                        : hc_report_write_json(r, o, hc_write_file, f);
-    if (st == HC_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+    int e = st == HC_ERR_IO ? errno : 0; /* from the failed write */
+    if (st == HC_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
         st = HC_ERR_IO;
-    if (fclose(f) != 0 && st == HC_OK)
+        e = errno;
+    }
+    if (fclose(f) != 0 && st == HC_OK) {
         st = HC_ERR_IO;
+        e = errno;
+    }
     if (st != HC_OK) {
-        cli_errorf("%s: cannot write report: %s", path, hc_status_str(st));
+        cli_errorf("%s: cannot write report: %s", rf->path,
+                   e ? strerror(e) : hc_status_str(st));
         cli_report_discard(rf);
         return hc_status_exit_code(st);
     }
@@ -172,6 +244,7 @@ int cli_report_commit(cli_report_file *rf)
         cli_report_discard(rf);
         return CLI_EX_IOERR;
     }
+    tmp_unguard();
     free(rf->tmp);
     rf->tmp = NULL;
     char *dircopy = strdup(rf->path);
@@ -186,8 +259,13 @@ int cli_report_commit(cli_report_file *rf)
 
 void cli_report_discard(cli_report_file *rf)
 {
+    if (rf->fd >= 0) {
+        close(rf->fd);
+        rf->fd = -1;
+    }
     if (rf->tmp) {
         unlink(rf->tmp);
+        tmp_unguard();
         free(rf->tmp);
         rf->tmp = NULL;
     }

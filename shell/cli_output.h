@@ -14,22 +14,27 @@
 void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms);
 
 /*
- * A report written in two steps, so that it replaces the file at path only
+ * A report written in steps, so that it replaces the file at path only
  * when everything else the command does has succeeded.
- * cli_report_prepare writes the report of r (.json or .csv chosen by the
- * suffix of path) to a temporary file in the same directory and fsyncs it;
+ * cli_report_open creates a temporary file in the directory of path
+ * (before the count, so that a missing directory or a permission problem
+ * is reported at once) and removes it again if the process is killed by
+ * SIGINT, SIGTERM, SIGHUP or SIGPIPE; cli_report_prepare writes the report
+ * of r into it (.json or .csv chosen by the suffix of path) and fsyncs it;
  * cli_report_commit renames it over path and fsyncs the directory;
  * cli_report_discard removes it. On any failure nothing is left behind and
  * an existing file at path is untouched. path is borrowed until commit or
- * discard. Both return an exit code (0 on success).
+ * discard. Each returns an exit code (0 on success). One report at a time.
  */
 typedef struct cli_report_file {
     const char *path;
     char *tmp; /* NULL when nothing is pending */
+    int fd;    /* the temporary file until prepare, else -1 */
 } cli_report_file;
 
+int cli_report_open(cli_report_file *rf, const char *path);
 int cli_report_prepare(cli_report_file *rf, const hc_result *r,
-                       const char *path, const hc_report_options *o);
+                       const hc_report_options *o);
 int cli_report_commit(cli_report_file *rf);
 void cli_report_discard(cli_report_file *rf);
 

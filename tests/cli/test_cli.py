@@ -156,6 +156,45 @@ def test_stdout_errors(tmp):
     check(left == ["other.json", "r.json"], f"no temporary left: {left}")
 
 
+def test_report_killed(tmp):
+    """The temporary report exists from before the count; a count killed
+    by SIGTERM, SIGINT or SIGHUP removes it (it may hold clear emails)."""
+    import signal
+    import time
+    sub = os.path.join(tmp, "killed")
+    os.mkdir(sub)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # Standard input held open: the count waits on it, the temporary
+        # file in place.
+        p = subprocess.Popen([BIN, "count", "--records", "-", "--report",
+                              os.path.join(sub, "r.json")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        for _ in range(500):
+            if os.listdir(sub):
+                break
+            time.sleep(0.01)
+        made = os.listdir(sub)
+        p.send_signal(sig)
+        p.communicate()
+        check(made and made[0].startswith(".headcount-report."),
+              f"{sig.name}: temporary report made before the count: {made}")
+        check(p.returncode == -sig, f"{sig.name}: died of it: {p.returncode}")
+        check(os.listdir(sub) == [], f"{sig.name}: left {os.listdir(sub)}")
+    # A name one byte short of the limit is a valid report name; its
+    # temporary file is not named after it.
+    name = os.path.join(sub, "a" * 250 + ".json")
+    rc, _, err = run("count", "--ghes", GHES, "--report", name)
+    check(rc == 0 and os.path.exists(name), f"long report name: {rc} {err}")
+    os.unlink(name)
+    # A missing directory is reported before anything is read.
+    rc, out, err = run("count", "--records", "-", "--report",
+                       os.path.join(tmp, "no", "r.json"))
+    check(rc == 74 and "cannot create" in err and out == "",
+          f"missing directory: {rc} {err!r}")
+    os.rmdir(sub)
+
+
 def test_diff_totals(tmp):
     """Totals near 2^64 print as they are, with a signed change."""
     old = os.path.join(tmp, "big.json")
@@ -715,6 +754,7 @@ def main():
         test_savings_formats()
         test_order_and_threads()
         test_stdout_errors(tmp)
+        test_report_killed(tmp)
         test_diff_totals(tmp)
         test_diff_changes(tmp)
         test_diff_groups(tmp)
