@@ -34,8 +34,8 @@ const char cli_count_usage[] =
     "  --records PATH     NDJSON accounts, one per line\n"
     "  --json             print the summary as one JSON object\n"
     "  --report FILE      write one row per person (.json or .csv)\n"
-    "  --pseudonymize K   replace emails in the report by HMAC-SHA256\n"
-    "                     of their key under the key in file K\n"
+    "  --pseudonymize K   replace emails and SAML NameIDs in the report\n"
+    "                     by HMAC-SHA256 under the key in file K\n"
     "Inputs may be gzip-compressed or '-' for standard input.\n";
 
 static uint64_t now_ms(void)

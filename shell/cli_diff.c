@@ -296,6 +296,10 @@ int cli_diff_main(int argc, char **argv)
     }
     if (np != 2)
         return cli_usage_error("diff", "exactly two reports: OLD NEW");
+    /* Standard input can be read once: the second '-' would be empty, or
+     * the same bytes compared with themselves. */
+    if (strcmp(paths[0], "-") == 0 && strcmp(paths[1], "-") == 0)
+        return cli_usage_error("diff", "standard input ('-') given twice");
     hc_report *old = NULL, *new = NULL;
     int code = read_report(paths[0], &old);
     if (code == 0)

@@ -741,6 +741,36 @@ static void test_read_repeated_user(void **state)
     hc_report_destroy(r);
 }
 
+/* Messages that say what is wrong with the file as a whole. */
+static void test_read_whole_file_messages(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *says;
+    } cases[] = {
+        {"\xFF\xFE{\0\"\0}\0", 8, "input is UTF-16"},
+        {"\xFE\xFF\0{\0}", 6, "input is UTF-16"},
+        {"{\"users\":[{\"github_com_login\":\"a", 30,
+         "unexpected end of input (truncated file?)"},
+        {"{\"users\":[{\"github_com_login\":\"a\"}", 34,
+         "unexpected end of input (truncated file?)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = write_tmp(cases[i].text, cases[i].len);
+        hc_report *r = NULL;
+        hc_diag d;
+        memset(&d, 0, sizeof d);
+        assert_int_equal(hc_report_read(path, &r, &d), HC_ERR_DATA);
+        assert_null(r);
+        if (!strstr(d.message, cases[i].says))
+            fail_msg("case %zu: '%s' lacks '%s'", i, d.message, cases[i].says);
+        unlink(path);
+        free(path);
+    }
+}
+
 /* A GHES export has a users array too; read as a report it would be a
  * list of nobodies, and diff would call every one of them added. */
 static void test_read_ghes_export_refused(void **state)
@@ -1435,6 +1465,7 @@ int main(void)
         cmocka_unit_test(test_read_repeated_ids),
         cmocka_unit_test(test_read_repeated_user),
         cmocka_unit_test(test_read_ghes_export_refused),
+        cmocka_unit_test(test_read_whole_file_messages),
         cmocka_unit_test(test_read_duplicate_users_order),
         cmocka_unit_test(test_read_host_spelling),
         cmocka_unit_test(test_read_gzip),

@@ -94,8 +94,14 @@ static hc_status jp_fail(jp *j, hc_status st, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* At the end of the input, what was expected is secondary: the file
+     * stops in the middle of the report. */
     hc__diag_set(j->diag, j->file, j->line,
-                 (uint64_t)(j->p - j->line_start) + 1, "%s", msg);
+                 (uint64_t)(j->p - j->line_start) + 1, "%s%s",
+                 j->p >= j->end && st == HC_ERR_DATA
+                     ? "unexpected end of input (truncated file?): "
+                     : "",
+                 msg);
     return st;
 }
 
@@ -725,6 +731,10 @@ static hc_status parse_report(jp *j)
     hc_status rc = HC_OK;
     if (j->end - j->p >= 3 && memcmp(j->p, "\xEF\xBB\xBF", 3) == 0)
         j->p += 3;
+    if (j->end - j->p >= 2 &&
+        (memcmp(j->p, "\xFF\xFE", 2) == 0 || memcmp(j->p, "\xFE\xFF", 2) == 0))
+        return jp_fail(j, HC_ERR_DATA,
+                       "input is UTF-16; expected UTF-8 (a JSON report)");
     ws(j);
     if (j->p == j->end)
         return jp_fail(j, HC_ERR_DATA, "empty file: expected a report");

@@ -346,6 +346,7 @@ def test_usage(tmp):
             (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
               "--pseudonymize", key, "--pseudonymize", key], 64,
              "--pseudonymize given twice"),
+            (["diff", "-", "-"], 64, "standard input ('-') given twice"),
             (["sync", "--config", "a.ini", "--config=b.ini"], 64,
              "--config given twice"),
             # The config's rule for host names: a ':' would make HOST:ID
