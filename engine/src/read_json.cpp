@@ -651,6 +651,32 @@ static bool plausible_host(std::string_view h)
     return true;
 }
 
+/* True when the document (an array) starts with an object that has a
+ * consumed-licenses page's total: only to name the right flag in an
+ * error, so any parse error is simply false. */
+static bool pages_array(ondemand::document &doc)
+{
+    ondemand::array a;
+    if (doc.get_array().get(a))
+        return false;
+    for (auto er : a) {
+        ondemand::value v;
+        ondemand::object o;
+        if (std::move(er).get(v) || v.get_object().get(o))
+            return false;
+        for (auto fr : o) {
+            ondemand::field f;
+            std::string_view key;
+            if (std::move(fr).get(f) || f.unescaped_key().get(key))
+                return false;
+            if (key == "total_seats_consumed" || key == "total_seats_purchased")
+                return true;
+        }
+        return false; /* the first element decides */
+    }
+    return false;
+}
+
 /* First pass: the host name, and whether `users` is there and readable. */
 hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
                             bool &has_users)
@@ -661,9 +687,13 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
     if (e)
         return syntax(e, "expected a JSON object");
     if (t != jtype::object)
-        return hc__job_fail(job_, HC_ERR_DATA, last_off_, true,
-                            "expected a JSON object with a 'users' array "
-                            "(GHES export)");
+        return hc__job_fail(job_, HC_ERR_DATA, last_off_, true, "%s",
+                            t == jtype::array && pages_array(doc)
+                                ? "this is an array of GHEC "
+                                  "consumed-licenses pages, not a GHES "
+                                  "export: use --ghec"
+                                : "expected a JSON object with a 'users' "
+                                  "array (GHES export)");
     if ((e = doc.get_object().get(top)))
         return syntax(e, "expected a JSON object");
     bool encrypted = false, ghec_like = false;
@@ -737,6 +767,12 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
                 return rc;
         }
     }
+    /* Before the check for more content: consumed-licenses pages come
+     * one after another, and the first says what the file is. */
+    if (ghec_like)
+        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
+                            "this is GHEC consumed-licenses JSON, not a GHES "
+                            "export: use --ghec");
     if (!at_end(doc))
         return hc__job_fail(job_, HC_ERR_DATA, where(doc), true,
                             "unexpected content after the JSON document");
@@ -755,10 +791,6 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
             "as --ghes %s=PATH",
             h.c_str(), h.c_str());
     }
-    if (ghec_like)
-        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
-                            "this is GHEC consumed-licenses JSON, not a GHES "
-                            "export: use --ghec");
     if (!has_users)
         return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
                             "missing field 'users' (GHES export)");
