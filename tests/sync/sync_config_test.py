@@ -34,6 +34,11 @@ BAD = [
     ("[engine]\nverified_domains = corp.example, bad..example\n" + SOURCE, 2,
      "entry 2"),
     ("[engine]\nverified_domains = ,\n" + SOURCE, 2, "no domain given"),
+    # After an entry on a continuation line ';' is no comment: it is one
+    # more entry, and not a domain. (An indented line that starts with
+    # ';' is a comment: see test_status_before_any_run.)
+    ("[engine]\nverified_domains = corp.example\n  sub.example ; subs\n" +
+     SOURCE, 2, "entry 3"),
     (SOURCE + "[upload]\nurl = https://r.example/" + "x" * 300 + "\n", 4,
      "longer than"),
     (SOURCE + "[upload]\nurl = https://r.example/\nmethod = GET\n", 5,
@@ -151,9 +156,13 @@ def test_credentials_directory(env):
 
 def test_status_before_any_run(env):
     env.write("x.json", '{"users": []}')
+    # An indented line starting with ';' inside a continued list is a
+    # comment, not two more entries (';' would be a config error).
     env.write("headcount.ini", '[ghes "ghe-1.test"]\nfile = x.csv\n' +
               SOURCE + "[state]\ndir = state\n[schedule]\n"
-              "weekly = wednesday 12:05\njitter = 0\n", 0o644)
+              "weekly = wednesday 12:05\njitter = 0\n"
+              "[engine]\nverified_domains = corp.example\n"
+              "  ; subsidiaries\n  sub.example\n", 0o644)
     st = env.status()
     check_eq(st["runs"], [], "no runs")
     check_eq(st["instances"], [{"server_id": None, "hostname": "ghe-1.test",
