@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -210,6 +211,40 @@ static int load_domains(const char *spec, hc_domains **out)
     return 0;
 }
 
+/* Host names as the census keeps them: ASCII case and trailing dots do
+ * not matter. */
+static bool same_host(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    while (na && a[na - 1] == '.')
+        na--;
+    while (nb && b[nb - 1] == '.')
+        nb--;
+    return na == nb && strncasecmp(a, b, na) == 0;
+}
+
+/*
+ * Two files given one HOST= are legal (an instance's users in two
+ * exports), but rows of different files with the same id then count as
+ * one account: a host name copied and not edited costs seats without a
+ * word. Warns once, for the first such pair.
+ */
+static void warn_shared_host(const cli_inputs *in)
+{
+    for (size_t i = 0; i < in->n; i++)
+        for (size_t j = 0; j < i; j++) {
+            const hc_input *a = &in->items[j], *b = &in->items[i];
+            if (!a->host || !b->host || !same_host(a->host, b->host) ||
+                strcmp(a->path, b->path) == 0)
+                continue;
+            cli_errorf("warning: --ghes %s= names two files (%s and %s): "
+                       "their rows with the same user id count as one "
+                       "account",
+                       b->host, a->path, b->path);
+            return;
+        }
+}
+
 int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
                    hc_census **census, hc_domains **domains, hc_result **result)
 {
@@ -225,6 +260,8 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
     if (in->verified_domains &&
         (code = load_domains(in->verified_domains, &d)) != 0)
         return code;
+    if (!in->quiet)
+        warn_shared_host(in);
     hc_census_options copt = {0};
     copt.threads = in->threads;
     /* Size the key table from the inputs: exports carry at most about

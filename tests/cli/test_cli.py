@@ -195,6 +195,26 @@ def test_report_killed(tmp):
     os.rmdir(sub)
 
 
+def test_shared_host_warning(tmp):
+    """Two files given one host count rows with the same id as one
+    account: allowed, but said on stderr (not with --quiet)."""
+    copy = os.path.join(tmp, "ghe-b.json")
+    with open(GHES, "rb") as f, open(copy, "wb") as g:
+        g.write(f.read())
+    args = ["count", "--ghes", "h.example=" + GHES, "--ghes",
+            "H.EXAMPLE.=" + copy]
+    rc, _, err = run(*args)
+    check(rc == 0 and "warning: --ghes H.EXAMPLE.= names two files" in err,
+          f"shared host warning: {rc} {err!r}")
+    rc, _, err = run(*args, "--quiet")
+    check(rc == 0 and err == "", f"--quiet: no warning: {err!r}")
+    rc, _, err = run("count", "--ghes", "h.example=" + GHES, "--ghes",
+                     "h.example=" + GHES)
+    check(rc == 0 and "warning" not in err,
+          f"one file given twice is no slip: {err!r}")
+    os.unlink(copy)
+
+
 def test_diff_totals(tmp):
     """Totals near 2^64 print as they are, with a signed change."""
     old = os.path.join(tmp, "big.json")
@@ -756,6 +776,7 @@ def main():
         test_order_and_threads()
         test_stdout_errors(tmp)
         test_report_killed(tmp)
+        test_shared_host_warning(tmp)
         test_diff_totals(tmp)
         test_diff_changes(tmp)
         test_diff_groups(tmp)
