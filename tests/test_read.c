@@ -991,6 +991,8 @@ static void test_records_fast_path(void **state)
         {0, "[1]"},
         {0, G "\"id\":16"},
         {1, G "\"id\":17,\"x\":-123456789012345678}"},
+        /* Valid JSON beyond 64 bits, in a field nobody reads: accepted
+         * by the full parser (the fast path leaves it to it). */
         {0, G "\"id\":18,\"x\":-1234567890123456789012345678901234567890}"},
     };
 #undef G
@@ -1040,8 +1042,8 @@ static void test_records_fast_path(void **state)
         }
         if (skip) { /* the taken lines and the unusual-yet-valid ones */
             assert_int_equal(rf, HC_OK);
-            assert_int_equal(sf.accounts, 17);
-            assert_int_equal(sf.rejected, HC_ARRAY_LEN(lines) - 17);
+            assert_int_equal(sf.accounts, 18);
+            assert_int_equal(sf.rejected, HC_ARRAY_LEN(lines) - 18);
         }
         rec_fini(&fast);
         rec_fini(&full);

@@ -367,6 +367,41 @@ hc_status reader::object_fields_walk(ondemand::object o, int depth)
     return HC_OK;
 }
 
+/* True when tok (a raw token, maybe followed by whitespace) is a JSON
+ * number by RFC 8259's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool json_number_syntax(std::string_view tok)
+{
+    size_t i = 0, n = tok.size();
+    while (n && (tok[n - 1] == ' ' || tok[n - 1] == '\t' ||
+                 tok[n - 1] == '\r' || tok[n - 1] == '\n'))
+        n--;
+    auto digits = [&](void) {
+        size_t s = i;
+        while (i < n && tok[i] >= '0' && tok[i] <= '9')
+            i++;
+        return i - s;
+    };
+    if (i < n && tok[i] == '-')
+        i++;
+    if (i < n && tok[i] == '0')
+        i++;
+    else if (i == n || tok[i] < '1' || tok[i] > '9' || !digits())
+        return false;
+    if (i < n && tok[i] == '.') {
+        i++;
+        if (!digits())
+            return false;
+    }
+    if (i < n && (tok[i] == 'e' || tok[i] == 'E')) {
+        i++;
+        if (i < n && (tok[i] == '+' || tok[i] == '-'))
+            i++;
+        if (!digits())
+            return false;
+    }
+    return i == n;
+}
+
 /* Validates a value and bounds its depth; `depth` counts the containers
  * enclosing v. */
 hc_status reader::walk(ondemand::value v, int depth)
@@ -409,9 +444,15 @@ hc_status reader::walk(ondemand::value v, int depth)
         return HC_OK;
     }
     case jtype::number: {
+        std::string_view raw = v.raw_json_token();
         ondemand::number n;
-        if ((e = v.get_number().get(n)))
+        if ((e = v.get_number().get(n))) {
+            /* simdjson cannot represent 2^64 or 1e400, but they are JSON
+             * numbers, and a field nobody reads may hold them. */
+            if (e == NUMBER_ERROR && json_number_syntax(raw))
+                return HC_OK;
             return syntax(e, "expected a number");
+        }
         return HC_OK;
     }
     case jtype::boolean: {
@@ -489,11 +530,16 @@ hc_status reader::user_id(ondemand::value v, uint64_t &out, row_issue &ri)
     if (e)
         return syntax(e, "expected a JSON value");
     if (t == jtype::number) {
+        std::string_view raw = v.raw_json_token();
         if (!v.get_uint64().get(out))
             return HC_OK;
+        /* Out of range, negative or not an integer: a row error. Bad
+         * syntax stays a syntax error. */
+        if (!json_number_syntax(raw))
+            return syntax(NUMBER_ERROR, "expected a number");
         note(ri, HC_ERR_DATA, off,
-             "expected a non-negative integer in field 'id'");
-        return walk(v, 1);
+             "expected a non-negative integer below 2^64 in field 'id'");
+        return HC_OK;
     }
     if (t == jtype::string) {
         std::string_view s;

@@ -215,6 +215,40 @@ def test_shared_host_warning(tmp):
     os.unlink(copy)
 
 
+def test_big_numbers(tmp):
+    """2^64 and 1e400 are JSON numbers simdjson cannot represent: in a
+    field nobody reads they are accepted, in 'id' a row error, and a
+    malformed number stays a syntax error."""
+    big = '"n1":18446744073709551616,"n2":1e400,"n3":-1.5E-999'
+    files = {
+        "big-ghes.json": ('--ghes', '{"host_name":"h.example","users":[{"id":1,'
+                          '"login":"a","primary_email":"a@x.example",'
+                          + big + '}]}'),
+        "big.ndjson": ('--records', '{"kind":"ghes","source":"h","id":1,'
+                       '"login":"a","primary_email":"a@x.example",'
+                       + big + '}\n'),
+        "big-ghec.json": ('--ghec', '{"total_seats_consumed":1,' + big +
+                          ',"users":[{"github_com_login":"a",'
+                          '"github_com_user":true,' + big + '}]}'),
+    }
+    for name, (flag, text) in files.items():
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        rc, out, err = run("count", "--json", flag, path)
+        check(rc == 0 and json.loads(out)["total_seats_consumed"] == 1,
+              f"{name}: big numbers in other fields: {rc} {err!r}")
+        os.unlink(path)
+    path = os.path.join(tmp, "bad-number.json")
+    with open(path, "w") as f:
+        f.write('{"host_name":"h.example","users":[{"id":1,"login":"a",'
+                '"x":01}]}')
+    rc, _, err = run("count", "--ghes", path)
+    check(rc == 65 and "malformed JSON number" in err,
+          f"leading zero: syntax error: {rc} {err!r}")
+    os.unlink(path)
+
+
 def test_diff_totals(tmp):
     """Totals near 2^64 print as they are, with a signed change."""
     old = os.path.join(tmp, "big.json")
@@ -776,6 +810,7 @@ def main():
         test_order_and_threads()
         test_stdout_errors(tmp)
         test_report_killed(tmp)
+        test_big_numbers(tmp)
         test_shared_host_warning(tmp)
         test_diff_totals(tmp)
         test_diff_changes(tmp)
