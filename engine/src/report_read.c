@@ -816,6 +816,10 @@ static hc_status build_report(jp *j, hc_report *r)
             r->ids[i].len = j->ids[i].len;
         }
     }
+    /* The parse tables go as soon as they are copied: peak memory per
+     * person is what the report keeps plus the sort's array. */
+    free(j->ids);
+    j->ids = NULL;
     if (j->n_persons) {
         tmp = malloc(j->n_persons * sizeof *tmp);
         HC_FAIL_IF(!tmp, HC_ERR_NOMEM);
@@ -831,6 +835,8 @@ static hc_status build_report(jp *j, hc_report *r)
         p->id.len = pe->n ? p->ids[0].len : 0;
         tmp[i].seq = pe->seq;
     }
+    free(j->persons);
+    j->persons = NULL;
     if (j->n_persons > 1)
         qsort(tmp, j->n_persons, sizeof *tmp, cmp_seq_persons);
     /* A user listed again with the same ids is one person, as a repeated
