@@ -61,10 +61,26 @@ static void print_account_id(FILE *f, const hc_account_info *a)
     }
 }
 
-static void json_account(const hc_result *r, size_t i)
+/*
+ * Under policy extended, how an account of a person reaches the account
+ * that founds it: the key it shares with `via`, an account one step
+ * closer to the founder (a breadth-first tree over shared keys). The
+ * engine records for each account some key it shares with another
+ * account, which need not lead to the founder at all.
+ */
+typedef struct acct_link {
+    hc_str key;
+    size_t via; /* an account index; SIZE_MAX when there is no link */
+} acct_link;
+
+static hc_str account_ref(const hc_account_info *a, char *buf, size_t cap);
+
+static void json_account_link(const hc_result *r, size_t i, const acct_link *lk)
 {
     hc_account_info a;
     hc_result_account(r, i, &a);
+    if (lk && lk->via != SIZE_MAX)
+        a.join_key = lk->key;
     printf("{\"kind\":\"%s\",\"source\":",
            a.kind == HC_ACCOUNT_GHES ? "ghes" : "ghec");
     jstr(a.source);
@@ -89,7 +105,20 @@ static void json_account(const hc_result *r, size_t i)
         jstr(k);
         putchar('}');
     }
-    printf("]}");
+    putchar(']');
+    if (lk && lk->via != SIZE_MAX) {
+        hc_account_info v;
+        hc_result_account(r, lk->via, &v);
+        char buf[HC_SOURCE_NAME_MAX + 24];
+        printf(",\"joined_with\":");
+        jstr(account_ref(&v, buf, sizeof buf));
+    }
+    putchar('}');
+}
+
+static void json_account(const hc_result *r, size_t i)
+{
+    json_account_link(r, i, NULL);
 }
 
 static const char *rule_text(hc_join_rule rule)
@@ -107,10 +136,13 @@ static const char *rule_text(hc_join_rule rule)
     return "";
 }
 
-static void print_account(const hc_result *r, size_t i)
+static void print_account_link(const hc_result *r, size_t i,
+                               const acct_link *lk)
 {
     hc_account_info a;
     hc_result_account(r, i, &a);
+    if (lk && lk->via != SIZE_MAX)
+        a.join_key = lk->key;
     fputs("  - ", stdout);
     print_account_id(stdout, &a);
     fputs(" login ", stdout);
@@ -131,9 +163,108 @@ static void print_account(const hc_result *r, size_t i)
     if (a.join_key.len) {
         fputs(" (key ", stdout);
         cli_print_str(stdout, a.join_key);
+        if (lk && lk->via != SIZE_MAX) {
+            hc_account_info v;
+            hc_result_account(r, lk->via, &v);
+            fputs(", shared with ", stdout);
+            print_account_id(stdout, &v);
+        }
         putchar(')');
     }
     putchar('\n');
+}
+
+static void print_account(const hc_result *r, size_t i)
+{
+    print_account_link(r, i, NULL);
+}
+
+typedef struct key_acct {
+    hc_str key;
+    size_t j; /* the account's position in its person */
+} key_acct;
+
+static int cmp_key_acct(const void *pa, const void *pb)
+{
+    const key_acct *a = pa, *b = pb;
+    int c = cli_str_cmp(a->key, b->key);
+    return c ? c : (a->j > b->j) - (a->j < b->j);
+}
+
+/*
+ * Fills links[0..n_accounts) for person p under policy extended: a
+ * breadth-first search from its founding account over shared keys, each
+ * key's accounts visited once (a team mailbox on thousands of accounts
+ * must not make it quadratic). links[j].via is an account index. False
+ * when out of memory.
+ */
+static bool person_links(const hc_result *r, size_t p, acct_link *links)
+{
+    hc_person_info pi;
+    hc_result_person(r, p, &pi);
+    size_t n = pi.n_accounts, total = 0, root = 0;
+    for (size_t j = 0; j < n; j++) {
+        hc_account_info a;
+        hc_result_account(r, hc_result_person_account(r, p, j), &a);
+        total += a.n_keys;
+        if (a.rule == HC_JOIN_SELF)
+            root = j;
+        links[j] = (acct_link){{"", 0}, SIZE_MAX};
+    }
+    key_acct *ka = malloc((total ? total : 1) * sizeof *ka);
+    size_t *queue = malloc((n ? n : 1) * sizeof *queue);
+    bool *seen = calloc(n ? n : 1, sizeof *seen);
+    bool *done = calloc(total ? total : 1, sizeof *done);
+    bool ok = ka && queue && seen && done;
+    if (ok) {
+        size_t k = 0;
+        for (size_t j = 0; j < n; j++) {
+            size_t ai = hc_result_person_account(r, p, j);
+            hc_account_info a;
+            hc_result_account(r, ai, &a);
+            for (size_t z = 0; z < a.n_keys; z++)
+                ka[k++] = (key_acct){hc_result_account_key(r, ai, z, NULL), j};
+        }
+        qsort(ka, total, sizeof *ka, cmp_key_acct);
+        size_t head = 0, tail = 0;
+        queue[tail++] = root;
+        seen[root] = true;
+        while (head < tail) {
+            size_t u = queue[head++];
+            size_t ui = hc_result_person_account(r, p, u);
+            hc_account_info a;
+            hc_result_account(r, ui, &a);
+            for (size_t z = 0; z < a.n_keys; z++) {
+                hc_str key = hc_result_account_key(r, ui, z, NULL);
+                /* The first entry of this key, by binary search. */
+                size_t lo = 0, hi = total;
+                while (lo < hi) {
+                    size_t mid = lo + (hi - lo) / 2;
+                    if (cli_str_cmp(ka[mid].key, key) < 0)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                if (lo >= total || done[lo])
+                    continue;
+                done[lo] = true;
+                for (size_t e = lo;
+                     e < total && cli_str_cmp(ka[e].key, key) == 0; e++) {
+                    size_t v = ka[e].j;
+                    if (seen[v])
+                        continue;
+                    seen[v] = true;
+                    links[v] = (acct_link){key, ui};
+                    queue[tail++] = v;
+                }
+            }
+        }
+    }
+    free(ka);
+    free(queue);
+    free(seen);
+    free(done);
+    return ok;
 }
 
 static bool str_eq(hc_str a, hc_str b)
@@ -215,6 +346,8 @@ int cli_explain_main(int argc, char **argv)
     hc_census *c = NULL;
     hc_domains *d = NULL;
     hc_result *r = NULL;
+    acct_link *links = NULL; /* policy extended: how accounts connect */
+    size_t n_links = 0;
     bool options = true; /* until "--": a QUERY may begin with '-' */
     for (int i = 1; i < argc; i++) {
         int k = options ? cli_inputs_parse(&in, "explain", argc, argv, &i) : 0;
@@ -275,11 +408,25 @@ int cli_explain_main(int argc, char **argv)
             ref = id;
         }
     }
+    if (person != SIZE_MAX && sum.policy == HC_POLICY_EXTENDED) {
+        hc_person_info lp;
+        hc_result_person(r, person, &lp);
+        n_links = lp.n_accounts;
+        links = malloc((n_links ? n_links : 1) * sizeof *links);
+        if (!links || !person_links(r, person, links)) {
+            code = cli_fail(HC_ERR_NOMEM, "explain");
+            goto done;
+        }
+    }
     if (json) {
         printf("{\"query\":");
         jstr(cstr(query));
         printf(",\"policy\":\"%s\",\"account\":", hc_policy_name(sum.policy));
-        json_account(r, acct);
+        const acct_link *own = NULL; /* the queried account's link */
+        for (size_t j = 0; links && !own && j < n_links; j++)
+            if (hc_result_person_account(r, person, j) == acct)
+                own = &links[j];
+        json_account_link(r, acct, own);
         print_other_logins(r, acct, query, true);
         if (ref.len) {
             printf(",\"repeats\":");
@@ -304,7 +451,8 @@ int cli_explain_main(int argc, char **argv)
         for (size_t j = 0; j < p.n_accounts; j++) {
             if (j)
                 putchar(',');
-            json_account(r, hc_result_person_account(r, person, j));
+            json_account_link(r, hc_result_person_account(r, person, j),
+                              links ? &links[j] : NULL);
         }
         printf("]}}\n");
         goto done;
@@ -336,12 +484,14 @@ int cli_explain_main(int argc, char **argv)
                ? ", no email on a verified domain"
                : "");
     for (size_t j = 0; j < p.n_accounts; j++)
-        print_account(r, hc_result_person_account(r, person, j));
+        print_account_link(r, hc_result_person_account(r, person, j),
+                           links ? &links[j] : NULL);
     if (p.group_size > 1)
         printf("This person shares emails with %zu other billed person%s: "
                "see 'headcount savings'.\n",
                p.group_size - 1, p.group_size == 2 ? "" : "s");
 done:
+    free(links);
     hc_result_destroy(r);
     hc_census_destroy(c);
     hc_domains_destroy(d);

@@ -249,6 +249,41 @@ def test_big_numbers(tmp):
     os.unlink(path)
 
 
+def test_explain_extended_links(tmp):
+    """Under policy extended each account names the key it shares with an
+    account one step closer to the person's founder: u1 reaches the GHEC
+    account through zz@, u2 reaches u1 through aa@ (which the GHEC account
+    does not have)."""
+    path = os.path.join(tmp, "links.ndjson")
+    with open(path, "w") as f:
+        f.write('{"kind":"ghec","login":"g","verified_emails":'
+                '["zz@corp.example"],"licensed":true}\n'
+                '{"kind":"ghes","source":"h2","id":1,"login":"u1",'
+                '"primary_email":"aa@home.example","emails":'
+                '["zz@corp.example"]}\n'
+                '{"kind":"ghes","source":"h1","id":2,"login":"u2",'
+                '"primary_email":"aa@home.example"}\n')
+    rc, out, err = run("explain", "--policy", "extended", "--records", path,
+                       "--json", "h1:2")
+    doc = json.loads(out) if rc == 0 else {}
+    got = [(a["rule"], a["key"], a.get("joined_with"))
+           for a in doc.get("person", {}).get("accounts", [])]
+    check(got == [("self", None, None),
+                  ("shared_email", "aa@home.example", "h2:1"),
+                  ("shared_email", "zz@corp.example", "g")],
+          f"explain extended links: {got} {err!r}")
+    check(doc.get("account", {}).get("joined_with") == "h2:1",
+          f"the queried account's link: {doc.get('account')}")
+    rc, out, err = run("explain", "--policy", "extended", "--records", path,
+                       "g")
+    check("(key zz@corp.example, shared with GHEC g)" in out,
+          f"explain extended text: {out!r}")
+    # Under policy github the rules are GitHub's own: no links.
+    rc, out, err = run("explain", "--records", path, "--json", "h1:2")
+    check(rc == 0 and "joined_with" not in out, f"github: no links: {out!r}")
+    os.unlink(path)
+
+
 def test_diff_totals(tmp):
     """Totals near 2^64 print as they are, with a signed change."""
     old = os.path.join(tmp, "big.json")
@@ -810,6 +845,7 @@ def main():
         test_order_and_threads()
         test_stdout_errors(tmp)
         test_report_killed(tmp)
+        test_explain_extended_links(tmp)
         test_big_numbers(tmp)
         test_shared_host_warning(tmp)
         test_diff_totals(tmp)
