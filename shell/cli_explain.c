@@ -654,14 +654,15 @@ static const char *const fix_names[] = {
 /*
  * Prints one fix for account ai (info a) of a group whose kept account is
  * ta: FIX_CHANGE to email `to`, FIX_REMOVE, or FIX_SUSPEND because account
- * hi (info h) of the group, on the same instance, already has `to` (GHES
- * allows an email on one account per instance). CSV rows carry the group,
- * its seats and saving; n is the number of fixes printed before.
+ * hi (info h) of the group, on the same instance, already has `to`, or is
+ * given it by a fix listed earlier (`given`): GHES allows an email on one
+ * account per instance. CSV rows carry the group, its seats and saving; n
+ * is the number of fixes printed before.
  */
 static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
                       const hc_account_info *ta, fix_action act, hc_str to,
-                      size_t hi, const hc_account_info *h, fix_format fmt,
-                      size_t group, size_t seats, size_t n)
+                      size_t hi, const hc_account_info *h, bool given,
+                      fix_format fmt, size_t group, size_t seats, size_t n)
 {
     bool ghes = a->kind == HC_ACCOUNT_GHES;
     hc_str none = {"", 0};
@@ -707,8 +708,9 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
             cli_print_str(stdout, a->login);
             printf(" (id %llu): ", (unsigned long long)a->ghes_id);
             cli_print_str(stdout, h->login);
-            printf(" (id %llu) on the same instance already has ",
-                   (unsigned long long)h->ghes_id);
+            printf(" (id %llu) on the same instance %s ",
+                   (unsigned long long)h->ghes_id,
+                   given ? "is given" : "already has");
             cli_print_str(stdout, to);
             printf(", and one person needs one account there\n");
             return;
@@ -726,12 +728,17 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
     }
 }
 
-/* An email of a GHES account of a group, to find which account of an
- * instance already has an email: rank 0 for the kept person's accounts,
- * x + 1 for those of the person at position x. */
+/*
+ * An email on an instance, to decide which account of the group may take
+ * it as primary: GHES gives an email to one account per instance. Claims
+ * in order of precedence: the kept person's accounts' emails (rank 0),
+ * emails other accounts of the group already have (rank 1: the account
+ * that has one can make it its primary; anyone else would be refused),
+ * then emails fixes give (rank 2); within a rank, group order (pos).
+ */
 typedef struct held_key {
     hc_str source, key;
-    size_t rank, ai;
+    size_t rank, pos, ai;
 } held_key;
 
 static int cmp_held(const void *pa, const void *pb)
@@ -742,6 +749,8 @@ static int cmp_held(const void *pa, const void *pb)
         c = cli_str_cmp(a->key, b->key);
     if (!c)
         c = (a->rank > b->rank) - (a->rank < b->rank);
+    if (!c)
+        c = (a->pos > b->pos) - (a->pos < b->pos);
     return c ? c : (a->ai > b->ai) - (a->ai < b->ai);
 }
 
@@ -771,10 +780,9 @@ static void group_free(fix_group *g)
 
 /*
  * Fills g->want with the email each GHES account's fix gives (to is the
- * group's default) and g->held with the emails the group's GHES accounts
- * have, and those the fixes give: a fix earlier in the group takes an
- * email on its instance as surely as an account that has it. False when
- * out of memory.
+ * group's default) and g->held with the claims on emails: every email of
+ * the group's GHES accounts, and each email a fix gives that its account
+ * does not have yet. False when out of memory.
  */
 static bool group_index(fix_group *g, hc_str to)
 {
@@ -793,7 +801,6 @@ static bool group_index(fix_group *g, hc_str to)
         for (size_t x = 0; x < g->n; x++) {
             size_t p = g->persons[x];
             bool kept = p == g->target && !g->fix_kept;
-            size_t rank = kept ? 0 : x + 1;
             hc_person_info pi;
             hc_result_person(g->r, p, &pi);
             for (size_t y = 0; y < pi.n_accounts; y++, at++) {
@@ -806,15 +813,15 @@ static bool group_index(fix_group *g, hc_str to)
                     if (pass)
                         g->held[k] = (held_key){
                             a.source, hc_result_account_key(g->r, ai, z, NULL),
-                            rank, ai};
+                            kept ? 0 : 1, at, ai};
                 if (pass == 0)
                     g->want[at] = g->fix_kept || kept
                                       ? to
                                       : fix_email(g->r, ai, g->target, to);
                 hc_str want = g->want[at];
-                if (!kept && want.len && !str_eq(want, a.key)) {
+                if (!kept && want.len && !account_has(g->r, ai, want)) {
                     if (pass)
-                        g->held[k] = (held_key){a.source, want, rank, ai};
+                        g->held[k] = (held_key){a.source, want, 2, at, ai};
                     k++;
                 }
             }
@@ -832,15 +839,15 @@ static bool group_index(fix_group *g, hc_str to)
 }
 
 /*
- * Another GHES account of the group on the instance of account ai (at
- * person position x) that has email k and takes precedence: it belongs to
- * the kept person, or to a person before x. SIZE_MAX when there is none.
+ * The claim that wins email k on the instance of account ai (info a): the
+ * first in precedence. NULL when ai's own claim wins (or nobody claims
+ * it, which cannot happen for an email ai is given).
  */
-static size_t same_instance_holder(const fix_group *g, size_t x, size_t ai,
-                                   const hc_account_info *a, hc_str k)
+static const held_key *same_instance_holder(const fix_group *g, size_t ai,
+                                            const hc_account_info *a, hc_str k)
 {
     /* The first entry of (instance, email), by binary search. */
-    held_key want = {a->source, k, 0, 0};
+    held_key want = {a->source, k, 0, 0, 0};
     size_t lo = 0, hi = g->n_held;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -849,15 +856,10 @@ static size_t same_instance_holder(const fix_group *g, size_t x, size_t ai,
         else
             hi = mid;
     }
-    for (size_t i = lo; i < g->n_held; i++) {
-        const held_key *h = &g->held[i];
-        if (cli_str_cmp(h->source, a->source) || cli_str_cmp(h->key, k) ||
-            h->rank > x)
-            break; /* ranks ascend: the rest come at or after x */
-        if (h->ai != ai)
-            return h->ai;
-    }
-    return SIZE_MAX;
+    if (lo == g->n_held || cli_str_cmp(g->held[lo].source, a->source) ||
+        cli_str_cmp(g->held[lo].key, k) || g->held[lo].ai == ai)
+        return NULL;
+    return &g->held[lo];
 }
 
 /* Prints the fixes of the accounts of person position x, whose first
@@ -878,18 +880,21 @@ static size_t print_person_fixes(const fix_group *g, size_t x, size_t at,
         fix_action act = FIX_REMOVE;
         hc_str want = to;
         size_t hi = SIZE_MAX;
+        bool given = false;
         if (a.kind == HC_ACCOUNT_GHES) {
             act = FIX_CHANGE;
             want = g->want[at + y];
-            if (str_eq(want, a.key))
-                continue;
-            hi = same_instance_holder(g, x, ai, &a, want);
-            if (hi != SIZE_MAX) {
+            const held_key *w = same_instance_holder(g, ai, &a, want);
+            if (w) {
                 act = FIX_SUSPEND;
+                hi = w->ai;
+                given = w->rank == 2;
                 hc_result_account(r, hi, &h);
+            } else if (str_eq(want, a.key)) {
+                continue;
             }
         }
-        print_fix(r, ai, &a, ta, act, want, hi, &h, fmt, group, g->n,
+        print_fix(r, ai, &a, ta, act, want, hi, &h, given, fmt, group, g->n,
                   nfix + printed++);
     }
     return printed;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,14 +193,23 @@ int cli_report_open(cli_report_file *rf, const char *path)
     }
     snprintf(rf->tmp, cap, "%s/.headcount-report.XXXXXX", dir);
     free(copy);
+    /* The file and its handlers come into being together: a signal in
+     * between would leave the file. Held back meanwhile, it is delivered
+     * (to the handler) once unblocked. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     rf->fd = mkstemp(rf->tmp);
+    int e = errno;
+    if (rf->fd >= 0)
+        tmp_guard(rf->tmp);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rf->fd < 0) {
-        cli_errorf("%s: cannot create: %s", path, strerror(errno));
+        cli_errorf("%s: cannot create: %s", path, strerror(e));
         free(rf->tmp); /* nothing was created */
         rf->tmp = NULL;
         return CLI_EX_IOERR;
     }
-    tmp_guard(rf->tmp);
     return 0;
 }
 

@@ -284,6 +284,55 @@ def test_explain_extended_links(tmp):
     os.unlink(path)
 
 
+def test_savings_instance_claims(tmp):
+    """One email per instance: two accounts of one person on an instance
+    are not both given the kept email; an account that already has the
+    email takes it, and the one that would be refused is suspended."""
+    cases = {
+        # GHEC other links old and new on h1; keep (SAML) has only v@.
+        "same-person.ndjson": (
+            [{"kind": "ghec", "login": "keep",
+              "verified_emails": ["v@corp.example"],
+              "identity_values": ["v@corp.example"], "licensed": True},
+             {"kind": "ghec", "login": "other",
+              "verified_emails": ["l1@corp.example", "l2@corp.example",
+                                  "v@corp.example"], "licensed": True},
+             {"kind": "ghes", "source": "h1", "id": 5, "login": "old",
+              "primary_email": "l1@corp.example"},
+             {"kind": "ghes", "source": "h1", "id": 6, "login": "new",
+              "primary_email": "l2@corp.example"}],
+            [("", "", "other", "", "remove_ghec_account"),
+             ("h1", "5", "old", "v@corp.example", "change_primary_email"),
+             ("h1", "6", "new", "", "suspend_ghes_account")]),
+        # a2 on h1 already has v@ (not as primary): a1, first in group
+        # order, would be refused it.
+        "holder-later.ndjson": (
+            [{"kind": "ghec", "login": "k",
+              "verified_emails": ["v@corp.example"], "licensed": True},
+             {"kind": "ghes", "source": "h1", "id": 1, "login": "a1",
+              "primary_email": "p@home.example"},
+             {"kind": "ghes", "source": "h1", "id": 2, "login": "a2",
+              "primary_email": "q@corp.example",
+              "emails": ["q@corp.example", "v@corp.example"]},
+             {"kind": "ghes", "source": "h2", "id": 1, "login": "a",
+              "primary_email": "p@home.example",
+              "emails": ["p@home.example", "v@corp.example"]}],
+            [("h1", "1", "a1", "", "suspend_ghes_account"),
+             ("h2", "1", "a", "v@corp.example", "change_primary_email"),
+             ("h1", "2", "a2", "v@corp.example", "change_primary_email")]),
+    }
+    for name, (recs, want) in cases.items():
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            for rec in recs:
+                f.write(json.dumps(rec) + "\n")
+        rc, csv, err = run("savings", "--csv", "--records", path)
+        rows = [line.split(",") for line in csv.splitlines()[1:]]
+        got = [(r[3], r[4], r[5], r[7], r[9]) for r in rows]
+        check(rc == 0 and got == want, f"{name}: {rc} {got} {err!r}")
+        os.unlink(path)
+
+
 def test_diff_totals(tmp):
     """Totals near 2^64 print as they are, with a signed change."""
     old = os.path.join(tmp, "big.json")
@@ -550,8 +599,8 @@ def test_savings_choices(tmp):
         ("g", "3", "", "suspend_ghes_account")],
         f"one email per instance, fixes included: {rc} {got}")
     rc, out, err = run("savings", "--records", recs)
-    check("on g suspend u2 (id 2): u1 (id 1) on the same instance already "
-          "has u0@x.example" in out, f"the fix in the way is named: {out}")
+    check("on g suspend u2 (id 2): u1 (id 1) on the same instance is "
+          "given u0@x.example" in out, f"the fix in the way is named: {out}")
     os.unlink(recs)
 
 
@@ -845,6 +894,7 @@ def main():
         test_order_and_threads()
         test_stdout_errors(tmp)
         test_report_killed(tmp)
+        test_savings_instance_claims(tmp)
         test_explain_extended_links(tmp)
         test_big_numbers(tmp)
         test_shared_host_warning(tmp)
