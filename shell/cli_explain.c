@@ -88,10 +88,13 @@ static void json_account_link(const hc_result *r, size_t i, const acct_link *lk)
         printf(",\"id\":%llu", (unsigned long long)a.ghes_id);
     printf(",\"login\":");
     jstr(a.login);
-    printf(",\"counted\":%s,\"excluded\":\"%s\",\"rule\":\"%s\",\"key\":",
-           a.person != SIZE_MAX ? "true" : "false",
-           hc_exclusion_name(a.exclusion), hc_join_rule_name(a.rule));
-    if (a.join_key.len)
+    /* An account that counts for nothing joined nobody: no rule, no key. */
+    bool counted = a.person != SIZE_MAX;
+    printf(",\"counted\":%s,\"excluded\":\"%s\",\"rule\":%s%s%s,\"key\":",
+           counted ? "true" : "false", hc_exclusion_name(a.exclusion),
+           counted ? "\"" : "", counted ? hc_join_rule_name(a.rule) : "null",
+           counted ? "\"" : "");
+    if (counted && a.join_key.len)
         jstr(a.join_key);
     else
         printf("null");

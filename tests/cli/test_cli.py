@@ -278,6 +278,14 @@ def test_explain_extended_links(tmp):
                        "g")
     check("(key zz@corp.example, shared with GHEC g)" in out,
           f"explain extended text: {out!r}")
+    # An account that counts for nothing joined nobody.
+    with open(path, "a") as f:
+        f.write('{"kind":"ghes","source":"h1","id":3,"login":"ghost",'
+                '"primary_email":"aa@home.example"}\n')
+    rc, out, err = run("explain", "--records", path, "--json", "ghost")
+    acct = json.loads(out)["account"] if rc == 0 else {}
+    check(acct.get("counted") is False and acct.get("rule", "") is None and
+          acct.get("key", "") is None, f"uncounted: rule null: {out!r}")
     # Under policy github the rules are GitHub's own: no links.
     rc, out, err = run("explain", "--records", path, "--json", "h1:2")
     check(rc == 0 and "joined_with" not in out, f"github: no links: {out!r}")
