@@ -649,10 +649,12 @@ typedef enum fix_action {
     FIX_CHANGE,  /* a GHES account takes `to` as its primary email */
     FIX_REMOVE,  /* a second GHEC account leaves the enterprise */
     FIX_SUSPEND, /* a second GHES account of the person on one instance */
+    FIX_FREE,    /* a suspended or system account gives up `to` first */
 } fix_action;
 
-static const char *const fix_names[] = {
-    "change_primary_email", "remove_ghec_account", "suspend_ghes_account"};
+static const char *const fix_names[] = {"change_primary_email",
+                                        "remove_ghec_account",
+                                        "suspend_ghes_account", "free_email"};
 
 /*
  * Prints one fix for account ai (info a) of a group whose kept account is
@@ -673,8 +675,9 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
         printf("%s{\"action\":\"%s\",\"account\":", n ? "," : "",
                fix_names[act]);
         json_account(r, ai);
-        if (act == FIX_CHANGE) {
-            printf(",\"change_primary_email_to\":");
+        if (act == FIX_CHANGE || act == FIX_FREE) {
+            printf(act == FIX_CHANGE ? ",\"change_primary_email_to\":"
+                                     : ",\"email\":");
             jstr(to);
         } else if (act == FIX_SUSPEND) {
             printf(",\"same_instance_account\":");
@@ -692,12 +695,22 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
         putchar(',');
         cli_csv_field(stdout, ghes ? a->key : none);
         putchar(',');
-        cli_csv_field(stdout, act == FIX_CHANGE ? to : none);
+        cli_csv_field(stdout, act == FIX_CHANGE || act == FIX_FREE ? to : none);
         putchar(',');
         /* The kept account: a GHEC login, or HOST:ID. */
         char id[HC_SOURCE_NAME_MAX + 24];
         cli_csv_field(stdout, account_ref(ta, id, sizeof id));
         printf(",%s\n", fix_names[act]);
+    } else if (act == FIX_FREE) {
+        printf("  - on ");
+        cli_print_str(stdout, a->source);
+        printf(" remove ");
+        cli_print_str(stdout, to);
+        printf(" from ");
+        cli_print_str(stdout, a->login);
+        printf(" (id %llu, %s, counts for no seat): GHES refuses the change "
+               "below while it has the email\n",
+               (unsigned long long)a->ghes_id, hc_exclusion_name(a->exclusion));
     } else if (act == FIX_REMOVE) {
         printf("  - second GHEC account ");
         cli_print_str(stdout, a->login);
@@ -768,6 +781,10 @@ typedef struct fix_group {
     bool fix_kept;
     held_key *held;
     size_t n_held;
+    /* The emails of suspended and system GHES accounts, which count for no
+     * seat and belong to no group but still hold their emails. */
+    const held_key *excl;
+    size_t n_excl;
     /* Per account of the group, persons in order and each person's
      * accounts in order: the primary email its fix gives (GHES accounts
      * only; computed once, since it compares keys with every account of
@@ -865,6 +882,26 @@ static const held_key *same_instance_holder(const fix_group *g, size_t ai,
     return &g->held[lo];
 }
 
+/* A suspended or system account on the instance of a that has email k,
+ * or SIZE_MAX. */
+static size_t excluded_holder(const fix_group *g, const hc_account_info *a,
+                              hc_str k)
+{
+    held_key want = {a->source, k, 0, 0, 0};
+    size_t lo = 0, hi = g->n_excl;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_held(&g->excl[mid], &want) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == g->n_excl || cli_str_cmp(g->excl[lo].source, a->source) ||
+        cli_str_cmp(g->excl[lo].key, k))
+        return SIZE_MAX;
+    return g->excl[lo].ai;
+}
+
 /* Prints the fixes of the accounts of person position x, whose first
  * account is account `at` of the group; returns how many. A GHES account
  * that already has its email as primary needs none. */
@@ -895,6 +932,14 @@ static size_t print_person_fixes(const fix_group *g, size_t x, size_t at,
                 hc_result_account(r, hi, &h);
             } else if (str_eq(want, a.key)) {
                 continue;
+            } else if (!account_has(r, ai, want)) {
+                size_t xi = excluded_holder(g, &a, want);
+                if (xi != SIZE_MAX) {
+                    hc_account_info xa;
+                    hc_result_account(r, xi, &xa);
+                    print_fix(r, xi, &xa, ta, FIX_FREE, want, SIZE_MAX, NULL,
+                              false, fmt, group, g->n, nfix + printed++);
+                }
             }
         }
         print_fix(r, ai, &a, ta, act, want, hi, &h, given, fmt, group, g->n,
@@ -915,6 +960,43 @@ static int cmp_group(const void *pa, const void *pb, void *ctx)
     return (*a > *b) - (*a < *b);
 }
 
+typedef struct held_list {
+    held_key *v;
+    size_t n;
+} held_list;
+
+/* The emails of every suspended or system GHES account, sorted like
+ * held keys. False when out of memory. */
+static bool excluded_index(const hc_result *r, held_list *out)
+{
+    size_t na = hc_result_account_count(r), total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t k = 0;
+        for (size_t ai = 0; ai < na; ai++) {
+            hc_account_info a;
+            hc_result_account(r, ai, &a);
+            if (a.kind != HC_ACCOUNT_GHES ||
+                (a.exclusion != HC_EXCLUDE_SUSPENDED &&
+                 a.exclusion != HC_EXCLUDE_SYSTEM))
+                continue;
+            for (size_t z = 0; z < a.n_keys; z++, k++)
+                if (pass)
+                    out->v[k] = (held_key){
+                        a.source, hc_result_account_key(r, ai, z, NULL), 0, 0,
+                        ai};
+        }
+        if (pass == 0) {
+            total = k;
+            out->v = malloc((total ? total : 1) * sizeof *out->v);
+            if (!out->v)
+                return false;
+        }
+    }
+    out->n = total;
+    qsort(out->v, total, sizeof *out->v, cmp_held);
+    return true;
+}
+
 int cli_savings_main(int argc, char **argv)
 {
     cli_inputs in;
@@ -925,6 +1007,7 @@ int cli_savings_main(int argc, char **argv)
     hc_domains *d = NULL;
     hc_result *r = NULL;
     size_t *order = NULL;
+    held_list excl = {NULL, 0};
     for (int i = 1; i < argc; i++) {
         int k = cli_inputs_parse(&in, "savings", argc, argv, &i);
         if (k < 0) {
@@ -970,6 +1053,10 @@ int cli_savings_main(int argc, char **argv)
             order[n++] = p;
     }
     qsort_r(order, n, sizeof *order, cmp_group, r);
+    if (n && !excluded_index(r, &excl)) {
+        code = cli_fail(HC_ERR_NOMEM, "savings");
+        goto done;
+    }
 
     hc_summary sum;
     hc_result_summary(r, &sum);
@@ -1029,7 +1116,8 @@ int cli_savings_main(int argc, char **argv)
         /* Indexed before the group is printed: no half-written group.
          * The email two of its persons share is why policy extended sees
          * one person: the administrator judges whether that is so. */
-        fix_group g = {r, order + i, j - i, target, fix_kept, NULL, 0, NULL};
+        fix_group g = {r,    order + i, j - i,  target, fix_kept,
+                       NULL, 0,         excl.v, excl.n, NULL};
         hc_str why = to;
         if (!group_index(&g, to) ||
             (!fix_kept && !shared_email(r, order + i, j - i, &why))) {
@@ -1074,6 +1162,7 @@ int cli_savings_main(int argc, char **argv)
         printf("No seat is paid twice for one person.\n");
 done:
     free(order);
+    free(excl.v);
     hc_result_destroy(r);
     hc_census_destroy(c);
     hc_domains_destroy(d);

@@ -328,6 +328,23 @@ def test_savings_instance_claims(tmp):
             [("h1", "1", "a1", "", "suspend_ghes_account"),
              ("h2", "1", "a", "v@corp.example", "change_primary_email"),
              ("h1", "2", "a2", "v@corp.example", "change_primary_email")]),
+        # A suspended account on h1 still has the kept email: GHES would
+        # refuse it to mona (id 9) until it gives it up.
+        "suspended-holder.ndjson": (
+            [{"kind": "ghec", "login": "mona",
+              "verified_emails": ["mona@corp.example"],
+              "identity_values": ["mona@corp.example"], "licensed": True},
+             {"kind": "ghes", "source": "h1", "id": 7, "login": "mona-old",
+              "primary_email": "mona@corp.example", "suspended": True},
+             {"kind": "ghes", "source": "h1", "id": 9, "login": "mona",
+              "primary_email": "mona@home.example"},
+             {"kind": "ghes", "source": "h2", "id": 3, "login": "mona",
+              "primary_email": "mona@home.example",
+              "emails": ["mona@home.example", "mona@corp.example"]}],
+            [("h1", "7", "mona-old", "mona@corp.example", "free_email"),
+             ("h1", "9", "mona", "mona@corp.example", "change_primary_email"),
+             ("h2", "3", "mona", "mona@corp.example",
+              "change_primary_email")]),
     }
     for name, (recs, want) in cases.items():
         path = os.path.join(tmp, name)
