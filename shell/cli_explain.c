@@ -858,28 +858,34 @@ static bool group_index(fix_group *g, hc_str to)
     return true;
 }
 
-/*
- * The claim that wins email k on the instance of account ai (info a): the
- * first in precedence. NULL when ai's own claim wins (or nobody claims
- * it, which cannot happen for an email ai is given).
- */
-static const held_key *same_instance_holder(const fix_group *g, size_t ai,
-                                            const hc_account_info *a, hc_str k)
+/* The first entry of v[0..n) (sorted by cmp_held) for email k on
+ * instance `source`, or NULL. */
+static const held_key *held_first(const held_key *v, size_t n, hc_str source,
+                                  hc_str k)
 {
-    /* The first entry of (instance, email), by binary search. */
-    held_key want = {a->source, k, 0, 0, 0};
-    size_t lo = 0, hi = g->n_held;
+    held_key want = {source, k, 0, 0, 0};
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (cmp_held(&g->held[mid], &want) < 0)
+        if (cmp_held(&v[mid], &want) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo == g->n_held || cli_str_cmp(g->held[lo].source, a->source) ||
-        cli_str_cmp(g->held[lo].key, k) || g->held[lo].ai == ai)
+    if (lo == n || cli_str_cmp(v[lo].source, source) ||
+        cli_str_cmp(v[lo].key, k))
         return NULL;
-    return &g->held[lo];
+    return &v[lo];
+}
+
+/* The claim that wins email k on the instance of account ai (info a): the
+ * first in precedence. NULL when ai's own claim wins (or nobody claims
+ * it, which cannot happen for an email ai is given). */
+static const held_key *same_instance_holder(const fix_group *g, size_t ai,
+                                            const hc_account_info *a, hc_str k)
+{
+    const held_key *h = held_first(g->held, g->n_held, a->source, k);
+    return h && h->ai != ai ? h : NULL;
 }
 
 /* A suspended or system account on the instance of a that has email k,
@@ -887,19 +893,8 @@ static const held_key *same_instance_holder(const fix_group *g, size_t ai,
 static size_t excluded_holder(const fix_group *g, const hc_account_info *a,
                               hc_str k)
 {
-    held_key want = {a->source, k, 0, 0, 0};
-    size_t lo = 0, hi = g->n_excl;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cmp_held(&g->excl[mid], &want) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == g->n_excl || cli_str_cmp(g->excl[lo].source, a->source) ||
-        cli_str_cmp(g->excl[lo].key, k))
-        return SIZE_MAX;
-    return g->excl[lo].ai;
+    const held_key *h = held_first(g->excl, g->n_excl, a->source, k);
+    return h ? h->ai : SIZE_MAX;
 }
 
 /* Prints the fixes of the accounts of person position x, whose first
