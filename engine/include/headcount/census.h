@@ -206,9 +206,14 @@ typedef struct hc_account_info {
     hc_str saml_name_id; /* GHEC: SAML NameID as given, may be empty */
     hc_exclusion exclusion;
     size_t person;     /* index into persons; SIZE_MAX when excluded */
-    hc_join_rule rule; /* how it joined its person */
-    hc_str join_key;   /* the key that joined it (empty for SELF) */
-    size_t n_keys;     /* all normalized keys, see hc_result_account_key */
+    hc_join_rule rule; /* how it joined its person; meaningless (SELF)
+                          when person is SIZE_MAX */
+    /* The key that joined it (empty for SELF). Under policy extended, a
+     * key it shares with another account of its person, which need not
+     * lead to the person's first account: `headcount explain` walks the
+     * accounts from the first one to name a key that does. */
+    hc_str join_key;
+    size_t n_keys; /* all normalized keys, see hc_result_account_key */
 } hc_account_info;
 
 HC_API size_t hc_result_account_count(const hc_result *result);
