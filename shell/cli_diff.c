@@ -40,29 +40,74 @@ static void print_ids(bool json, const hc_report_person_info *p)
     printf(json ? "]" : ")");
 }
 
-/* The accounts of persons[0..n) of a report: one list, as text "(a, b),
- * (c)" or a flat JSON array. */
-static void print_group(bool json, const hc_report *r, const size_t *persons,
+typedef struct seq_id {
+    hc_str id;
+    size_t seq;
+} seq_id;
+
+static int cmp_seq_id(const void *pa, const void *pb)
+{
+    const seq_id *a = pa, *b = pb;
+    int c = cli_str_cmp(a->id, b->id);
+    return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int cmp_seq(const void *pa, const void *pb)
+{
+    const seq_id *a = pa, *b = pb;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* The accounts of persons[0..n) of a report, as text "(a, b), (c)" (each
+ * person in parentheses) or as one JSON array in which an account two of
+ * the persons list appears once, where it first does. False when out of
+ * memory (nothing printed). */
+static bool print_group(bool json, const hc_report *r, const size_t *persons,
                         size_t n)
 {
-    if (json)
-        putchar('[');
+    if (!json) {
+        for (size_t k = 0; k < n; k++) {
+            hc_report_person_info p;
+            hc_report_person(r, persons[k], &p);
+            printf(k ? ", " : "");
+            print_ids(false, &p);
+        }
+        return true;
+    }
+    size_t total = 0;
     for (size_t k = 0; k < n; k++) {
         hc_report_person_info p;
         hc_report_person(r, persons[k], &p);
-        if (!json) {
-            printf(k ? ", " : "");
-            print_ids(false, &p);
-            continue;
-        }
-        for (uint64_t i = 0; i < p.n_ids; i++) {
-            if (k || i)
-                putchar(',');
-            cli_json_str(stdout, p.ids[i]);
-        }
+        total += (size_t)p.n_ids;
     }
-    if (json)
-        putchar(']');
+    seq_id *v = malloc((total ? total : 1) * sizeof *v);
+    if (!v)
+        return false;
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) {
+        hc_report_person_info p;
+        hc_report_person(r, persons[k], &p);
+        for (uint64_t i = 0; i < p.n_ids; i++, m++)
+            v[m] = (seq_id){p.ids[i], m};
+    }
+    if (n > 1) { /* one person lists each id once already */
+        qsort(v, m, sizeof *v, cmp_seq_id);
+        size_t kept = 0;
+        for (size_t i = 0; i < m; i++)
+            if (!kept || cli_str_cmp(v[i].id, v[kept - 1].id) != 0)
+                v[kept++] = v[i];
+        m = kept;
+        qsort(v, m, sizeof *v, cmp_seq);
+    }
+    putchar('[');
+    for (size_t i = 0; i < m; i++) {
+        if (i)
+            putchar(',');
+        cli_json_str(stdout, v[i].id);
+    }
+    putchar(']');
+    free(v);
+    return true;
 }
 
 /*
@@ -79,7 +124,7 @@ typedef struct change {
     size_t n_now, n_was;
 } change;
 
-static void emit(bool json, bool *first, const change *c)
+static bool emit(bool json, bool *first, const change *c)
 {
     /* Added: the new side; removed: the old one; changed: both. */
     bool added = c->what[0] == 'a', removed = c->what[0] == 'r';
@@ -92,10 +137,12 @@ static void emit(bool json, bool *first, const change *c)
         printf("%s{\"change\":\"%s\",\"person\":", *first ? "" : ",", c->what);
         cli_json_str(stdout, head.id);
         printf(",\"accounts\":");
-        print_group(true, r, ps, n);
+        if (!print_group(true, r, ps, n))
+            return false;
         if (!added && !removed) {
             printf(",\"old_accounts\":");
-            print_group(true, c->was, c->was_p, c->n_was);
+            if (!print_group(true, c->was, c->was_p, c->n_was))
+                return false;
             if (c->n_was != 1 || c->n_now != 1)
                 printf(",\"old_persons\":%zu,\"new_persons\":%zu", c->n_was,
                        c->n_now);
@@ -116,6 +163,25 @@ static void emit(bool json, bool *first, const change *c)
         putchar('\n');
     }
     *first = false;
+    return true;
+}
+
+/* True when the old persons wp[0..nw) and the new np[0..nn) are the same
+ * persons with the same accounts: both lists are in report order, which
+ * sorts persons by their ids. */
+static bool same_persons(const hc_report *old, const size_t *wp, size_t nw,
+                         const hc_report *new, const size_t *np, size_t nn)
+{
+    if (nw != nn)
+        return false;
+    for (size_t k = 0; k < nw; k++) {
+        hc_report_person_info a, b;
+        hc_report_person(old, wp[k], &a);
+        hc_report_person(new, np[k], &b);
+        if (!same_ids(&a, &b))
+            return false;
+    }
+    return true;
 }
 
 /* One account id of either report: node i < n_old is old person i, node
@@ -235,17 +301,18 @@ static bool diff_reports(bool json, const hc_report *old, const hc_report *new,
                     c.was_p = side + y, c.n_was = 1;
                 else
                     c.now_p = side + y, c.n_now = 1;
-                emit(json, &first, &c);
+                if (!emit(json, &first, &c)) {
+                    ok = false;
+                    goto done;
+                }
             }
             *(n_was ? removed : added) += j - i;
-        } else {
-            hc_report_person_info a, b;
-            hc_report_person(old, side[0], &a);
-            hc_report_person(new, side[n_was], &b);
-            if (n_was != 1 || n_now != 1 || !same_ids(&a, &b)) {
-                emit(json, &first, &c);
-                (*changed)++;
+        } else if (!same_persons(old, side, n_was, new, side + n_was, n_now)) {
+            if (!emit(json, &first, &c)) {
+                ok = false;
+                goto done;
             }
+            (*changed)++;
         }
         i = j;
     }

@@ -188,8 +188,9 @@ int cli_report_open(cli_report_file *rf, const char *path)
     rf->tmp = dir && cap <= sizeof g_tmp_path ? malloc(cap) : NULL;
     if (!rf->tmp) {
         free(copy);
-        cli_errorf("%s: %s", path, dir ? "path too long" : "out of memory");
-        return dir ? CLI_EX_USAGE : CLI_EX_SOFTWARE;
+        cli_errorf("%s: cannot create: %s", path,
+                   dir ? strerror(ENAMETOOLONG) : "out of memory");
+        return dir ? CLI_EX_IOERR : CLI_EX_SOFTWARE;
     }
     snprintf(rf->tmp, cap, "%s/.headcount-report.XXXXXX", dir);
     free(copy);

@@ -756,8 +756,10 @@ static hc_status parse_report(jp *j)
     if (j->n_users > 0 && !j->saw_user_field) {
         hc__diag_set(j->diag, j->file, j->first_user_line, j->first_user_col,
                      "no users[] entry has github_com_login, "
-                     "github_com_user or enterprise_server_user_ids: not a "
-                     "consumed-licenses report (a GHES export?)");
+                     "github_com_user, enterprise_server_user, "
+                     "enterprise_server_user_ids or "
+                     "headcount_github_com_logins: not a consumed-licenses "
+                     "report (a GHES export?)");
         return HC_ERR_DATA;
     }
     return HC_OK;

@@ -187,6 +187,12 @@ def test_report_killed(tmp):
     rc, _, err = run("count", "--ghes", GHES, "--report", name)
     check(rc == 0 and os.path.exists(name), f"long report name: {rc} {err}")
     os.unlink(name)
+    # A path too long for the system is an I/O error, as is a missing
+    # directory.
+    rc, _, err = run("count", "--ghes", GHES, "--report",
+                     os.path.join(tmp, "a/" * 2100 + "r.json"))
+    check(rc == 74 and "File name too long" in err,
+          f"report path too long: {rc} {err!r}")
     # A missing directory is reported before anything is read.
     rc, out, err = run("count", "--records", "-", "--report",
                        os.path.join(tmp, "no", "r.json"))
@@ -446,6 +452,30 @@ def test_diff_groups(tmp):
     rc, out, err = run("diff", old, old)
     check(rc == 0 and out.startswith("0 added, 0 removed, 0 changed"),
           f"diff of a report with a repeated user: {out!r}")
+    # One account under two persons of a report (a hand-edited file, or a
+    # user repeated with other ids): the same report is still no change,
+    # and a change lists the shared account once.
+    share = os.path.join(tmp, "g-share.json")
+    with open(share, "w") as f:
+        json.dump({"users": [
+            {"github_com_login": "alice", "enterprise_server_user_ids": ["h:1"]},
+            {"github_com_login": "bob", "enterprise_server_user_ids": ["h:1"]}]},
+            f)
+    rc, out, err = run("diff", share, share)
+    check(rc == 0 and out.startswith("0 added, 0 removed, 0 changed"),
+          f"diff of a report sharing an account: {rc} {out!r}")
+    one = os.path.join(tmp, "g-one.json")
+    with open(one, "w") as f:
+        json.dump({"users": [{"github_com_login": "alice",
+                              "enterprise_server_user_ids": ["h:1"]}]}, f)
+    rc, out, err = run("diff", "--json", share, one)
+    doc = json.loads(out) if rc == 1 else {}
+    check(doc.get("changes") == [{
+        "change": "changed", "person": "alice", "accounts": ["alice", "h:1"],
+        "old_accounts": ["alice", "h:1", "bob"], "old_persons": 2,
+        "new_persons": 1}], f"diff --json: each account once: {out!r}")
+    os.unlink(share)
+    os.unlink(one)
     os.unlink(old)
     os.unlink(new)
 
