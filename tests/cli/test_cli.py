@@ -480,6 +480,115 @@ def test_diff_groups(tmp):
     os.unlink(new)
 
 
+def diff_reference(old_users, new_users):
+    """What diff must find, from the documented rules alone: persons are
+    the id sets of the users (identical ones once); persons of the two
+    reports sharing an id form a group; a group on one side only is
+    persons added or removed, a group with the same persons on both sides
+    no change, any other group one change."""
+    def persons(users):
+        out = set()
+        for u in users:
+            ids = set(u.get("headcount_github_com_logins") or [])
+            if u.get("github_com_login"):
+                ids.add(u["github_com_login"])
+            ids |= set(u.get("enterprise_server_user_ids") or [])
+            ids.discard("")
+            if ids:
+                out.add(frozenset(ids))
+        return list(out)
+    olds, news = persons(old_users), persons(new_users)
+    nodes = [("o", p) for p in olds] + [("n", p) for p in news]
+    parent = list(range(len(nodes)))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+    owner = {}
+    for i, (_, p) in enumerate(nodes):
+        for a in p:
+            if a in owner:
+                parent[find(i)] = find(owner[a])
+            else:
+                owner[a] = i
+    groups = {}
+    for i in range(len(nodes)):
+        groups.setdefault(find(i), []).append(nodes[i])
+    added = removed = 0
+    changed = set()
+    for g in groups.values():
+        o = [p for side, p in g if side == "o"]
+        n = [p for side, p in g if side == "n"]
+        if not o:
+            added += len(n)
+        elif not n:
+            removed += len(o)
+        elif sorted(map(sorted, o)) != sorted(map(sorted, n)):
+            changed.add((frozenset().union(*n), frozenset().union(*o),
+                         len(o), len(n)))
+    return added, removed, changed
+
+
+def test_diff_random(tmp):
+    """diff against diff_reference on random pairs of small reports drawn
+    from a few logins and host:ids, so that persons share accounts, merge,
+    split and repeat."""
+    import random
+    seed = int(os.environ.get("HC_TEST_SEED", "20261207"))
+    rng = random.Random(seed)
+    logins = ["amy", "bob", "cy", "dee"]
+    hostids = ["h1:1", "h1:2", "h2:1", "h2:7"]
+
+    def report():
+        users = []
+        for _ in range(rng.randint(0, 6)):
+            u = {"github_com_login": rng.choice(logins + [None, None]),
+                 "enterprise_server_user_ids":
+                     rng.sample(hostids, rng.randint(0, 2))}
+            if rng.random() < 0.2:
+                u["headcount_github_com_logins"] = [rng.choice(logins)]
+            users.append(u)
+        return {"users": users}
+    a_path = os.path.join(tmp, "ra.json")
+    b_path = os.path.join(tmp, "rb.json")
+    for case in range(150):
+        a, b = report(), report()
+        if case % 3 == 0:
+            # The same users in another order, one maybe repeated: no
+            # change, even where two persons of it share an account.
+            b = {"users": list(a["users"])}
+            rng.shuffle(b["users"])
+            if b["users"] and rng.random() < 0.5:
+                b["users"].append(rng.choice(b["users"]))
+        with open(a_path, "w") as f:
+            json.dump(a, f)
+        with open(b_path, "w") as f:
+            json.dump(b, f)
+        rc, out, err = run("diff", "--json", a_path, b_path)
+        want = diff_reference(a["users"], b["users"])
+        if rc not in (0, 1):
+            check(False, f"seed {seed} case {case}: exit {rc}: {err}")
+            break
+        doc = json.loads(out)
+        got_changed = {(frozenset(c["accounts"]), frozenset(c["old_accounts"]),
+                        c.get("old_persons", 1), c.get("new_persons", 1))
+                       for c in doc["changes"] if c["change"] == "changed"}
+        # Each account of a change is listed once.
+        if any(len(set(c[k])) != len(c[k]) for c in doc["changes"]
+               for k in ("accounts", "old_accounts") if k in c):
+            got_changed.add("an account listed twice")
+        got = (doc["added"], doc["removed"], got_changed)
+        if got != want or doc["changed"] != len(want[2]) or \
+                rc != (1 if doc["changes"] or
+                       doc["old_seats"] != doc["new_seats"] else 0):
+            check(False, f"seed {seed} case {case}: diff {got}, reference "
+                  f"{want}\nOLD {json.dumps(a)}\nNEW {json.dumps(b)}")
+            break
+    os.unlink(a_path)
+    os.unlink(b_path)
+
+
 def test_skipped_user_emails(tmp):
     """A user rejected under --skip-malformed lends its emails to nobody."""
     ghec = os.path.join(tmp, "skip-ghec.json")
@@ -956,6 +1065,7 @@ def main():
         test_diff_totals(tmp)
         test_diff_changes(tmp)
         test_diff_groups(tmp)
+        test_diff_random(tmp)
         test_skipped_user_emails(tmp)
         test_usage(tmp)
         test_terminator(tmp)
