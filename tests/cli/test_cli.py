@@ -589,6 +589,94 @@ def test_diff_random(tmp):
     os.unlink(b_path)
 
 
+def test_savings_random(tmp):
+    """savings' plan on random small enterprises, applied to the records
+    and counted again, must bill what policy extended counts (the savings
+    it promised), and leave no email on two active accounts of one
+    instance (GHES would refuse such a plan). Emails are unique per
+    instance, as GHES keeps them."""
+    import random
+    seed = int(os.environ.get("HC_TEST_SEED", "20261207"))
+    rng = random.Random(seed)
+    pool = ["e%d@x.example" % i for i in range(6)]
+    path = os.path.join(tmp, "sav.ndjson")
+    for case in range(200):
+        recs = []
+        for g in range(rng.randint(0, 3)):
+            recs.append({"kind": "ghec", "login": "g%d" % g,
+                         "verified_emails": rng.sample(pool, rng.randint(0, 3)),
+                         "identity_values": rng.sample(pool,
+                                                       rng.randint(0, 1)),
+                         "licensed": True})
+        for host in ("h1", "h2"):
+            free = list(pool)
+            rng.shuffle(free)
+            for uid in range(rng.randint(0, 4)):
+                mine = [free.pop() for _ in range(min(len(free),
+                                                      rng.randint(0, 2)))]
+                recs.append({"kind": "ghes", "source": host, "id": uid + 3,
+                             "login": "u%d" % uid,
+                             "primary_email": mine[0] if mine else "n/a",
+                             "emails": mine[1:],
+                             "suspended": rng.random() < 0.15})
+        if not recs:
+            continue
+        with open(path, "w") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in recs))
+        rc, out, err = run("savings", "--json", "--records", path)
+        if rc != 0:
+            check(False, f"seed {seed} case {case}: savings exit {rc}: {err}")
+            break
+        plan = json.loads(out)
+
+        def find(acct):
+            for r in recs:
+                if r["kind"] == acct["kind"] and (
+                        (r["kind"] == "ghec" and r["login"] == acct["login"])
+                        or (r["kind"] == "ghes" and
+                            r["source"] == acct["source"] and
+                            r["id"] == acct["id"])):
+                    return r
+            return None
+        for grp in plan["groups"]:
+            for fix in grp["fixes"]:
+                r = find(fix["account"])
+                act = fix["action"]
+                if act == "change_primary_email":
+                    r["primary_email"] = fix["change_primary_email_to"]
+                elif act == "remove_ghec_account":
+                    recs.remove(r)
+                elif act == "suspend_ghes_account":
+                    r["suspended"] = True
+                elif act == "free_email":
+                    r["emails"] = [e for e in r["emails"]
+                                   if e != fix["email"]]
+                    if r["primary_email"] == fix["email"]:
+                        r["primary_email"] = "n/a"
+        with open(path, "w") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in recs))
+        rc, out, err = run("count", "--json", "--records", path)
+        seats = json.loads(out)["total_seats_consumed"] if rc == 0 else -1
+        if not recs or (rc == 65 and "empty input" in err):
+            seats = 0
+        clash = None
+        for host in ("h1", "h2"):
+            held = {}
+            for r in recs:
+                if r["kind"] != "ghes" or r["source"] != host:
+                    continue
+                for e in set([r["primary_email"]] + r["emails"]):
+                    if e != "n/a" and e in held:
+                        clash = (host, e, held[e], r["id"])
+                    held[e] = r["id"]
+        if seats != plan["extended_seats"] or clash:
+            check(False, f"seed {seed} case {case}: after the plan "
+                  f"{seats} seats, extended {plan['extended_seats']}; "
+                  f"clash {clash}\nplan {json.dumps(plan['groups'])}")
+            break
+    os.unlink(path)
+
+
 def test_skipped_user_emails(tmp):
     """A user rejected under --skip-malformed lends its emails to nobody."""
     ghec = os.path.join(tmp, "skip-ghec.json")
@@ -1066,6 +1154,7 @@ def main():
         test_diff_changes(tmp)
         test_diff_groups(tmp)
         test_diff_random(tmp)
+        test_savings_random(tmp)
         test_skipped_user_emails(tmp)
         test_usage(tmp)
         test_terminator(tmp)
