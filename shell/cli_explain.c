@@ -702,15 +702,24 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
         cli_csv_field(stdout, account_ref(ta, id, sizeof id));
         printf(",%s\n", fix_names[act]);
     } else if (act == FIX_FREE) {
+        /* A primary email cannot be removed, only replaced. */
+        bool primary = str_eq(to, a->key);
         printf("  - on ");
         cli_print_str(stdout, a->source);
-        printf(" remove ");
-        cli_print_str(stdout, to);
-        printf(" from ");
+        printf(primary ? " give " : " remove ");
+        if (!primary) {
+            cli_print_str(stdout, to);
+            printf(" from ");
+        }
         cli_print_str(stdout, a->login);
-        printf(" (id %llu, %s, counts for no seat): GHES refuses the change "
-               "below while it has the email\n",
+        printf(" (id %llu, %s, counts for no seat)",
                (unsigned long long)a->ghes_id, hc_exclusion_name(a->exclusion));
+        if (primary) {
+            printf(" another primary email than ");
+            cli_print_str(stdout, to);
+            printf(" (or delete the account)");
+        }
+        printf(": GHES refuses the change below while it has the email\n");
     } else if (act == FIX_REMOVE) {
         printf("  - second GHEC account ");
         cli_print_str(stdout, a->login);

@@ -361,6 +361,13 @@ def test_savings_instance_claims(tmp):
         rows = [line.split(",") for line in csv.splitlines()[1:]]
         got = [(r[3], r[4], r[5], r[7], r[9]) for r in rows]
         check(rc == 0 and got == want, f"{name}: {rc} {got} {err!r}")
+        if name == "suspended-holder.ndjson":
+            # The email is mona-old's primary: it cannot be removed, only
+            # replaced.
+            rc, text, err = run("savings", "--records", path)
+            check("on h1 give mona-old (id 7, suspended, counts for no "
+                  "seat) another primary email than mona@corp.example" in
+                  text, f"free_email of a primary: {text!r}")
         os.unlink(path)
 
 
