@@ -40,22 +40,11 @@ static void print_ids(bool json, const hc_report_person_info *p)
     printf(json ? "]" : ")");
 }
 
-typedef struct seq_id {
-    hc_str id;
-    size_t seq;
-} seq_id;
-
-static int cmp_seq_id(const void *pa, const void *pb)
+/* Ids (cli_str_ref: id, position in the group) by position alone. */
+static int cmp_position(const void *pa, const void *pb)
 {
-    const seq_id *a = pa, *b = pb;
-    int c = cli_str_cmp(a->id, b->id);
-    return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
-}
-
-static int cmp_seq(const void *pa, const void *pb)
-{
-    const seq_id *a = pa, *b = pb;
-    return (a->seq > b->seq) - (a->seq < b->seq);
+    const cli_str_ref *a = pa, *b = pb;
+    return (a->i > b->i) - (a->i < b->i);
 }
 
 /* The accounts of persons[0..n) of a report, as text "(a, b), (c)" (each
@@ -80,7 +69,7 @@ static bool print_group(bool json, const hc_report *r, const size_t *persons,
         hc_report_person(r, persons[k], &p);
         total += (size_t)p.n_ids;
     }
-    seq_id *v = malloc((total ? total : 1) * sizeof *v);
+    cli_str_ref *v = malloc((total ? total : 1) * sizeof *v);
     if (!v)
         return false;
     size_t m = 0;
@@ -88,22 +77,22 @@ static bool print_group(bool json, const hc_report *r, const size_t *persons,
         hc_report_person_info p;
         hc_report_person(r, persons[k], &p);
         for (uint64_t i = 0; i < p.n_ids; i++, m++)
-            v[m] = (seq_id){p.ids[i], m};
+            v[m] = (cli_str_ref){p.ids[i], m};
     }
     if (n > 1) { /* one person lists each id once already */
-        qsort(v, m, sizeof *v, cmp_seq_id);
+        qsort(v, m, sizeof *v, cli_str_ref_cmp);
         size_t kept = 0;
         for (size_t i = 0; i < m; i++)
-            if (!kept || cli_str_cmp(v[i].id, v[kept - 1].id) != 0)
+            if (!kept || cli_str_cmp(v[i].s, v[kept - 1].s) != 0)
                 v[kept++] = v[i];
         m = kept;
-        qsort(v, m, sizeof *v, cmp_seq);
+        qsort(v, m, sizeof *v, cmp_position);
     }
     putchar('[');
     for (size_t i = 0; i < m; i++) {
         if (i)
             putchar(',');
-        cli_json_str(stdout, v[i].id);
+        cli_json_str(stdout, v[i].s);
     }
     putchar(']');
     free(v);
@@ -184,20 +173,6 @@ static bool same_persons(const hc_report *old, const size_t *wp, size_t nw,
     return true;
 }
 
-/* One account id of either report: node i < n_old is old person i, node
- * n_old + k new person k. */
-typedef struct id_ref {
-    hc_str id;
-    size_t node;
-} id_ref;
-
-static int cmp_id_ref(const void *pa, const void *pb)
-{
-    const id_ref *a = pa, *b = pb;
-    int c = cli_str_cmp(a->id, b->id);
-    return c ? c : (a->node > b->node) - (a->node < b->node);
-}
-
 static size_t uf_find(size_t *parent, size_t x)
 {
     while (parent[x] != x) {
@@ -239,7 +214,9 @@ static bool diff_reports(bool json, const hc_report *old, const hc_report *new,
         hc_report_person(x < no ? old : new, x < no ? x : x - no, &p);
         n_ids += (size_t)p.n_ids;
     }
-    id_ref *refs = malloc((n_ids ? n_ids : 1) * sizeof *refs);
+    /* Every account id of both reports with its node: node x < no is old
+     * person x, node no + k new person k. */
+    cli_str_ref *refs = malloc((n_ids ? n_ids : 1) * sizeof *refs);
     size_t *parent = malloc((nodes ? nodes : 1) * sizeof *parent);
     node_ord *ord = malloc((nodes ? nodes : 1) * sizeof *ord);
     size_t *side = malloc((nodes ? nodes : 1) * sizeof *side);
@@ -254,14 +231,14 @@ static bool diff_reports(bool json, const hc_report *old, const hc_report *new,
         hc_report_person_info p;
         hc_report_person(x < no ? old : new, x < no ? x : x - no, &p);
         for (uint64_t i = 0; i < p.n_ids; i++)
-            refs[k++] = (id_ref){p.ids[i], x};
+            refs[k++] = (cli_str_ref){p.ids[i], x};
         parent[x] = x;
     }
-    qsort(refs, n_ids, sizeof *refs, cmp_id_ref);
+    qsort(refs, n_ids, sizeof *refs, cli_str_ref_cmp);
     for (size_t i = 1; i < n_ids; i++)
-        if (cli_str_cmp(refs[i].id, refs[i - 1].id) == 0) {
-            size_t a = uf_find(parent, refs[i].node);
-            size_t b = uf_find(parent, refs[i - 1].node);
+        if (cli_str_cmp(refs[i].s, refs[i - 1].s) == 0) {
+            size_t a = uf_find(parent, refs[i].i);
+            size_t b = uf_find(parent, refs[i - 1].i);
             if (a != b)
                 parent[a > b ? a : b] = a > b ? b : a;
         }

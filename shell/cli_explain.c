@@ -182,18 +182,6 @@ static void print_account(const hc_result *r, size_t i)
     print_account_link(r, i, NULL);
 }
 
-typedef struct key_acct {
-    hc_str key;
-    size_t j; /* the account's position in its person */
-} key_acct;
-
-static int cmp_key_acct(const void *pa, const void *pb)
-{
-    const key_acct *a = pa, *b = pb;
-    int c = cli_str_cmp(a->key, b->key);
-    return c ? c : (a->j > b->j) - (a->j < b->j);
-}
-
 /*
  * Fills links[0..n_accounts) for person p under policy extended: a
  * breadth-first search from its founding account over shared keys, each
@@ -214,7 +202,8 @@ static bool person_links(const hc_result *r, size_t p, acct_link *links)
             root = j;
         links[j] = (acct_link){{"", 0}, SIZE_MAX};
     }
-    key_acct *ka = malloc((total ? total : 1) * sizeof *ka);
+    /* Each key with the position of its account in the person. */
+    cli_str_ref *ka = malloc((total ? total : 1) * sizeof *ka);
     size_t *queue = malloc((n ? n : 1) * sizeof *queue);
     bool *seen = calloc(n ? n : 1, sizeof *seen);
     bool *done = calloc(total ? total : 1, sizeof *done);
@@ -226,9 +215,10 @@ static bool person_links(const hc_result *r, size_t p, acct_link *links)
             hc_account_info a;
             hc_result_account(r, ai, &a);
             for (size_t z = 0; z < a.n_keys; z++)
-                ka[k++] = (key_acct){hc_result_account_key(r, ai, z, NULL), j};
+                ka[k++] =
+                    (cli_str_ref){hc_result_account_key(r, ai, z, NULL), j};
         }
-        qsort(ka, total, sizeof *ka, cmp_key_acct);
+        qsort(ka, total, sizeof *ka, cli_str_ref_cmp);
         size_t head = 0, tail = 0;
         queue[tail++] = root;
         seen[root] = true;
@@ -243,7 +233,7 @@ static bool person_links(const hc_result *r, size_t p, acct_link *links)
                 size_t lo = 0, hi = total;
                 while (lo < hi) {
                     size_t mid = lo + (hi - lo) / 2;
-                    if (cli_str_cmp(ka[mid].key, key) < 0)
+                    if (cli_str_cmp(ka[mid].s, key) < 0)
                         lo = mid + 1;
                     else
                         hi = mid;
@@ -251,9 +241,9 @@ static bool person_links(const hc_result *r, size_t p, acct_link *links)
                 if (lo >= total || done[lo])
                     continue;
                 done[lo] = true;
-                for (size_t e = lo;
-                     e < total && cli_str_cmp(ka[e].key, key) == 0; e++) {
-                    size_t v = ka[e].j;
+                for (size_t e = lo; e < total && cli_str_cmp(ka[e].s, key) == 0;
+                     e++) {
+                    size_t v = ka[e].i;
                     if (seen[v])
                         continue;
                     seen[v] = true;
@@ -581,18 +571,6 @@ static hc_str fix_email(const hc_result *r, size_t ai, size_t target,
     return dflt;
 }
 
-typedef struct key_owner {
-    hc_str key;
-    size_t person;
-} key_owner;
-
-static int cmp_key_owner(const void *pa, const void *pb)
-{
-    const key_owner *a = pa, *b = pb;
-    int c = cli_str_cmp(a->key, b->key);
-    return c ? c : (a->person > b->person) - (a->person < b->person);
-}
-
 /*
  * For a group none of whose persons has an email GitHub matches on (GHES
  * accounts without a valid primary email, joined by other emails): the
@@ -615,7 +593,8 @@ static bool shared_email(const hc_result *r, const size_t *persons, size_t n,
             total += a.n_keys;
         }
     }
-    key_owner *ko = total ? malloc(total * sizeof *ko) : NULL;
+    /* Each key with the position of its person in the group. */
+    cli_str_ref *ko = total ? malloc(total * sizeof *ko) : NULL;
     if (total && !ko)
         return false;
     for (size_t x = 0; x < n; x++) {
@@ -626,16 +605,15 @@ static bool shared_email(const hc_result *r, const size_t *persons, size_t n,
             hc_account_info a;
             hc_result_account(r, ai, &a);
             for (size_t z = 0; z < a.n_keys && k < total; z++)
-                ko[k++] = (key_owner){hc_result_account_key(r, ai, z, NULL), x};
+                ko[k++] =
+                    (cli_str_ref){hc_result_account_key(r, ai, z, NULL), x};
         }
     }
     if (k > 1)
-        qsort(ko, k, sizeof *ko, cmp_key_owner);
+        qsort(ko, k, sizeof *ko, cli_str_ref_cmp);
     for (size_t z = 1; z < k; z++) {
-        if (ko[z].person != ko[z - 1].person &&
-            ko[z].key.len == ko[z - 1].key.len &&
-            memcmp(ko[z].key.ptr, ko[z - 1].key.ptr, ko[z].key.len) == 0) {
-            *to = ko[z].key;
+        if (ko[z].i != ko[z - 1].i && str_eq(ko[z].s, ko[z - 1].s)) {
+            *to = ko[z].s;
             break;
         }
     }

@@ -70,6 +70,13 @@ int cli_str_cmp(hc_str a, hc_str b)
     return c ? c : (a.len > b.len) - (a.len < b.len);
 }
 
+int cli_str_ref_cmp(const void *pa, const void *pb)
+{
+    const cli_str_ref *a = pa, *b = pb;
+    int c = cli_str_cmp(a->s, b->s);
+    return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
 void cli_json_str(FILE *f, hc_str s)
 {
     if (hc_json_write_string(hc_write_file, f, s.ptr, s.len) != HC_OK)

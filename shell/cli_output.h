@@ -48,6 +48,16 @@ void cli_csv_field(FILE *f, hc_str s);
 /* Byte order of two strings, a shorter one first when it is a prefix. */
 int cli_str_cmp(hc_str a, hc_str b);
 
+/* A string and an index (the account, person or position it came from),
+ * for sorting so that equal strings are neighbours: qsort comparator by
+ * cli_str_cmp, then by index, so the order never depends on qsort. */
+typedef struct cli_str_ref {
+    hc_str s;
+    size_t i;
+} cli_str_ref;
+
+int cli_str_ref_cmp(const void *a, const void *b);
+
 /* Writes s to f as a JSON string literal; write errors surface at the
  * final fflush of f. */
 void cli_json_str(FILE *f, hc_str s);
