@@ -589,10 +589,12 @@ static void test_read_repeated_ids(void **state)
         "va",
         "w",
         "a.example:1",
+        "a.example:02", /* the value of a.example:2, then by bytes */
         "a.example:2",
         "a.example:10",
         "a.example:18446744073709551615",
         "a.example:",
+        "a.example:018446744073709551615", /* 21 digits: not a number */
         "a.example:x",
         "b:0",
         "b:7",

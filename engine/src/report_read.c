@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "headcount/reader.h"
 #include "headcount/report.h"
 #include "report_json.h"
@@ -23,12 +25,18 @@
 #define REPORT_FILE_MAX ((size_t)1 << 30) /* bytes, after gunzip */
 #define REPORT_DEPTH_MAX 64               /* nested arrays and objects */
 
-/* One id of a person while parsing: an offset into the string arena, so
- * that the arena may move as it grows. */
+/* One id of a person while parsing: an offset into the string arena (at
+ * most REPORT_FILE_MAX bytes), so that the arena may move as it grows. A
+ * host:id is split once, when it arrives, and every id carries a hash of
+ * its bytes: dropping a user's repeats sorts by the hash, which settles
+ * nearly every comparison without reading the strings. */
 typedef struct id_ent {
-    size_t off;
-    uint32_t len; /* at most HC_RECORD_MAX */
-    bool login;   /* GHEC login (sorts first), else GHES host:id */
+    uint32_t off;
+    uint32_t len;      /* at most HC_RECORD_MAX */
+    uint32_t host_len; /* bytes of the host; all of them if not numeric */
+    uint32_t hash;     /* of the bytes; equal ids have equal hashes */
+    bool login;        /* GHEC login (sorts first), else GHES host:id */
+    bool numeric;      /* a host:id whose id is a number below 2^64 */
 } id_ent;
 
 /* A user's ids are sorted and deduplicated whenever this many have
@@ -439,31 +447,40 @@ static bool key_is(const char *key, size_t klen, const char *name)
     return klen == strlen(name) && memcmp(key, name, klen) == 0;
 }
 
-/* Splits "host:id" at its last ':' into host and a numeric id. */
+/* Splits "host:id" at its last ':' into host and id, and tells whether
+ * the id is a number: at most 20 digits, below 2^64. */
 static void split_server_id(const char *s, size_t n, size_t *host_len,
-                            bool *numeric, uint64_t *id)
+                            bool *numeric)
 {
     size_t colon = n;
     while (colon > 0 && s[colon - 1] != ':')
         colon--;
     *numeric = false;
-    *id = 0;
-    if (colon == 0 || colon == n || n - colon > 20) {
-        *host_len = n;
+    *host_len = n;
+    if (colon == 0 || colon == n || n - colon > 20)
         return;
-    }
     uint64_t v = 0;
     for (size_t i = colon; i < n; i++) {
         uint64_t d = (uint64_t)(s[i] - '0');
-        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - d) / 10) {
-            *host_len = n; /* every id up to 2^64 - 1 is a number */
-            return;
-        }
+        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - d) / 10)
+            return; /* every id up to 2^64 - 1 is a number */
         v = v * 10 + d;
     }
     *host_len = colon - 1;
     *numeric = true;
-    *id = v;
+}
+
+/* Compares two decimal numbers by value: without leading zeros, the
+ * shorter is smaller, and digits of one length compare as bytes. */
+static int cmp_decimal(const char *a, size_t an, const char *b, size_t bn)
+{
+    while (an > 1 && *a == '0')
+        a++, an--;
+    while (bn > 1 && *b == '0')
+        b++, bn--;
+    if (an != bn)
+        return an < bn ? -1 : 1;
+    return memcmp(a, b, an);
 }
 
 static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
@@ -486,20 +503,31 @@ static int cmp_ids(const void *pa, const void *pb, void *arena)
     if (a->login != b->login)
         return a->login ? -1 : 1;
     if (!a->login) {
-        size_t ah, bh;
-        bool an, bn;
-        uint64_t ai, bi;
-        split_server_id(as, a->len, &ah, &an, &ai);
-        split_server_id(bs, b->len, &bh, &bn, &bi);
-        int c = cmp_bytes(as, ah, bs, bh);
+        int c = cmp_bytes(as, a->host_len, bs, b->host_len);
         if (c)
             return c;
-        if (an != bn)
-            return an ? -1 : 1;
-        if (ai != bi)
-            return ai < bi ? -1 : 1;
+        if (a->numeric != b->numeric)
+            return a->numeric ? -1 : 1;
+        if (a->numeric) {
+            size_t at = a->host_len + 1, bt = b->host_len + 1;
+            c = cmp_decimal(as + at, a->len - at, bs + bt, b->len - bt);
+            if (c)
+                return c;
+        }
     }
     return cmp_bytes(as, a->len, bs, b->len);
+}
+
+/* Any total order in which equal ids are neighbours: by hash first. */
+static int cmp_same(const void *pa, const void *pb, void *arena)
+{
+    const id_ent *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    if (a->login != b->login)
+        return a->login ? -1 : 1;
+    return cmp_bytes((const char *)arena + a->off, a->len,
+                     (const char *)arena + b->off, b->len);
 }
 
 static int cmp_offsets(const void *pa, const void *pb)
@@ -517,10 +545,10 @@ static void compact_user(jp *j)
     size_t n = j->n_ids - j->user_first;
     if (n < 2)
         return;
-    qsort_r(ids, n, sizeof *ids, cmp_ids, j->arena.data);
+    qsort_r(ids, n, sizeof *ids, cmp_same, j->arena.data);
     size_t k = 1;
     for (size_t i = 1; i < n; i++)
-        if (cmp_ids(&ids[k - 1], &ids[i], j->arena.data) != 0)
+        if (cmp_same(&ids[k - 1], &ids[i], j->arena.data) != 0)
             ids[k++] = ids[i];
     /* Moving each kept string to the lowest free offset, in arena order,
      * never overwrites a string not yet moved. */
@@ -529,7 +557,7 @@ static void compact_user(jp *j)
     for (size_t i = 0; i < k; i++) {
         if (ids[i].off != w)
             memmove(j->arena.data + w, j->arena.data + ids[i].off, ids[i].len);
-        ids[i].off = w;
+        ids[i].off = (uint32_t)w;
         w += ids[i].len;
     }
     j->arena.len = w;
@@ -571,9 +599,18 @@ static hc_status push_id(jp *j, bool login)
     rc = grow(&j->ids, &j->cap_ids, j->n_ids + 1, sizeof *j->ids);
     if (rc != HC_OK)
         return jp_fail(j, rc, "too many ids");
-    j->ids[j->n_ids].off = off;
-    j->ids[j->n_ids].len = (uint32_t)j->str.len;
-    j->ids[j->n_ids].login = login;
+    id_ent *e = &j->ids[j->n_ids];
+    e->off = (uint32_t)off;
+    e->len = (uint32_t)j->str.len;
+    e->hash = (uint32_t)XXH3_64bits(j->str.data, j->str.len);
+    e->login = login;
+    e->numeric = false;
+    e->host_len = e->len;
+    if (!login) {
+        size_t host_len;
+        split_server_id(j->str.data, j->str.len, &host_len, &e->numeric);
+        e->host_len = (uint32_t)host_len;
+    }
     j->n_ids++;
     if (j->n_ids - j->user_first >= j->user_compact_at) {
         compact_user(j);
