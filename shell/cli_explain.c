@@ -773,16 +773,18 @@ typedef struct fix_group {
     const held_key *excl;
     size_t n_excl;
     /* Per account of the group, persons in order and each person's
-     * accounts in order: the primary email its fix gives (GHES accounts
-     * only; computed once, since it compares keys with every account of
-     * the kept person). */
+     * accounts in order: the primary email its fix gives, and whether the
+     * account has that email already (GHES accounts only; computed once,
+     * since it compares keys with every account of the kept person). */
     hc_str *want;
+    bool *has;
 } fix_group;
 
 static void group_free(fix_group *g)
 {
     free(g->held);
     free(g->want);
+    free(g->has);
 }
 
 /*
@@ -800,7 +802,8 @@ static bool group_index(fix_group *g, hc_str to)
         n_acc += pi.n_accounts;
     }
     g->want = malloc((n_acc ? n_acc : 1) * sizeof *g->want);
-    if (!g->want)
+    g->has = malloc((n_acc ? n_acc : 1) * sizeof *g->has);
+    if (!g->want || !g->has)
         return false;
     size_t total = 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -821,14 +824,16 @@ static bool group_index(fix_group *g, hc_str to)
                         g->held[k] = (held_key){
                             a.source, hc_result_account_key(g->r, ai, z, NULL),
                             kept ? 0 : 1, at, ai};
-                if (pass == 0)
+                if (pass == 0) {
                     g->want[at] = g->fix_kept || kept
                                       ? to
                                       : fix_email(g->r, ai, g->target, to);
-                hc_str want = g->want[at];
-                if (!kept && want.len && !account_has(g->r, ai, want)) {
+                    g->has[at] = account_has(g->r, ai, g->want[at]);
+                }
+                if (!kept && g->want[at].len && !g->has[at]) {
                     if (pass)
-                        g->held[k] = (held_key){a.source, want, 2, at, ai};
+                        g->held[k] =
+                            (held_key){a.source, g->want[at], 2, at, ai};
                     k++;
                 }
             }
@@ -914,7 +919,7 @@ static size_t print_person_fixes(const fix_group *g, size_t x, size_t at,
                 hc_result_account(r, hi, &h);
             } else if (str_eq(want, a.key)) {
                 continue;
-            } else if (!account_has(r, ai, want)) {
+            } else if (!g->has[at + y]) {
                 size_t xi = excluded_holder(g, &a, want);
                 if (xi != SIZE_MAX) {
                     hc_account_info xa;
@@ -1098,8 +1103,13 @@ int cli_savings_main(int argc, char **argv)
         /* Indexed before the group is printed: no half-written group.
          * The email two of its persons share is why policy extended sees
          * one person: the administrator judges whether that is so. */
-        fix_group g = {r,    order + i, j - i,  target, fix_kept,
-                       NULL, 0,         excl.v, excl.n, NULL};
+        fix_group g = {.r = r,
+                       .persons = order + i,
+                       .n = j - i,
+                       .target = target,
+                       .fix_kept = fix_kept,
+                       .excl = excl.v,
+                       .n_excl = excl.n};
         hc_str why = to;
         if (!group_index(&g, to) ||
             (!fix_kept && !shared_email(r, order + i, j - i, &why))) {
