@@ -14,6 +14,9 @@
 
 #include <cmocka.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "headcount/headcount.h"
 
@@ -1293,6 +1296,185 @@ static void growth_concurrent(void **state)
     hc_census_destroy(c);
 }
 
+/* ---- failures ---------------------------------------------------------- */
+
+/* The documented limits, as the readers apply them, hold for accounts
+ * added through the API too: HC_ERR_LIMIT refuses the one account, and
+ * the census still counts the others. */
+static void add_limits(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 1, NULL);
+    uint32_t gh, gc;
+    char name[HC_SOURCE_NAME_MAX + 2];
+    memset(name, 'h', sizeof name);
+    assert_int_equal(hc_census_source(t.c, HC_SOURCE_GHES, name,
+                                      HC_SOURCE_NAME_MAX + 1, &gh),
+                     HC_ERR_LIMIT);
+    assert_int_equal(hc_census_source(t.c, HC_SOURCE_GHES, "h", 1, &gh), HC_OK);
+    assert_int_equal(hc_census_source(t.c, HC_SOURCE_GHEC, "c", 1, &gc), HC_OK);
+
+    /* One raw value: HC_EMAIL_MAX bytes are read (too long for a key),
+     * one more is refused. */
+    char *big = malloc(HC_EMAIL_MAX + 2);
+    assert_non_null(big);
+    memset(big, 'a', HC_EMAIL_MAX + 1);
+    big[HC_EMAIL_MAX + 1] = '\0';
+    hc_str at_max = {big, HC_EMAIL_MAX}, over = {big, HC_EMAIL_MAX + 1};
+    hc_ghes_account a = {gh, 1, S("a"), at_max, NULL, 0, false};
+    assert_int_equal(hc_census_add_ghes(t.w, &a), HC_OK);
+    a.id = 2;
+    a.primary_email = over;
+    assert_int_equal(hc_census_add_ghes(t.w, &a), HC_ERR_LIMIT);
+    a.primary_email = S("b@corp.example");
+    a.emails = &over;
+    a.n_emails = 1;
+    assert_int_equal(hc_census_add_ghes(t.w, &a), HC_ERR_LIMIT);
+    hc_ghec_account g = {gc, S("g"), over, NULL, 0, NULL, 0, true};
+    assert_int_equal(hc_census_add_ghec(t.w, &g), HC_ERR_LIMIT);
+
+    /* Values per account: HC_ACCOUNT_VALUES_MAX, then one too many. */
+    hc_str *many = malloc((HC_ACCOUNT_VALUES_MAX + 1) * sizeof *many);
+    assert_non_null(many);
+    for (size_t i = 0; i <= HC_ACCOUNT_VALUES_MAX; i++)
+        many[i] = S("same@corp.example");
+    a.emails = many;
+    a.n_emails = HC_ACCOUNT_VALUES_MAX + 1;
+    assert_int_equal(hc_census_add_ghes(t.w, &a), HC_ERR_LIMIT);
+    a.n_emails = HC_ACCOUNT_VALUES_MAX;
+    assert_int_equal(hc_census_add_ghes(t.w, &a), HC_OK);
+    g.saml_name_id = S("");
+    g.identity_values = many;
+    g.n_identity_values = 2;
+    g.verified_emails = many;
+    g.n_verified_emails = HC_ACCOUNT_VALUES_MAX - 1;
+    assert_int_equal(hc_census_add_ghec(t.w, &g), HC_ERR_LIMIT);
+    g.n_verified_emails = HC_ACCOUNT_VALUES_MAX - 2;
+    assert_int_equal(hc_census_add_ghec(t.w, &g), HC_OK);
+    free(many);
+    free(big);
+
+    /* Refused accounts leave no trace: h:1 (keyless), h:2 (primary b@;
+     * its other emails do not match under policy github) and g. */
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    hc_summary sum = summary_of(r);
+    assert_int_equal(sum.ghes_accounts_total, 2);
+    assert_int_equal(sum.keyless_accounts, 1);
+    assert_int_equal(sum.ghec_accounts, 1);
+    assert_int_equal(sum.total_seats_consumed, 3);
+    tb_fini(&t, r);
+}
+
+/* A load that fails leaves the census holding part of an input: it does
+ * not run, and says why. */
+static void failed_load_does_not_run(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/headcount-census-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char csv[] = "created_at,id,login,email,role,suspended?\n"
+                              "2020-01-01,1,a,a@corp.example,user,false\n"
+                              "2020-01-01,2,b,b@corp.example,user,false\n"
+                              "2020-01-01,x,c,c@corp.example,user,false\n";
+    assert_int_equal(write(fd, csv, sizeof csv - 1), (ssize_t)(sizeof csv - 1));
+    close(fd);
+    hc_census *c = NULL;
+    assert_int_equal(hc_census_create(NULL, &c), HC_OK);
+    hc_input in = {HC_INPUT_GHES, path, "h"};
+    hc_load_options lo = {1, false};
+    hc_diag d;
+    assert_int_equal(hc_census_load(c, &in, &lo, NULL, &d), HC_ERR_DATA);
+    assert_int_equal(d.line, 4);
+    hc_result *r = NULL;
+    assert_int_equal(hc_census_run(c, HC_POLICY_GITHUB, &r), HC_ERR_DATA);
+    assert_null(r);
+    assert_int_equal(hc_census_run_ex(c, HC_POLICY_GITHUB, 0, &r), HC_ERR_DATA);
+    hc_census_destroy(c);
+    unlink(path);
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TEST_SANITIZED 1
+#endif
+#endif
+
+/*
+ * Out of memory while accounts are added: whatever fails, an account whose
+ * add returned HC_OK must be counted, or the census must say it failed.
+ * The keys of accounts already added wait in a batch until it is
+ * inserted; when that insert cannot grow the key set, those accounts used
+ * to lose their keys while finish and run succeeded (extra seats). A child
+ * process lowers its address-space limit once the census exists and adds
+ * pairs of accounts sharing an email until an add fails. Skipped under
+ * sanitizers, whose shadow memory does not live with such a limit.
+ */
+static void out_of_memory_while_adding(void **state)
+{
+    (void)state;
+#ifdef TEST_SANITIZED
+    skip();
+#else
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        hc_census_options o = {0};
+        o.threads = 1;
+        o.expected_keys = 16;
+        hc_census *c = NULL;
+        hc_census_writer *w = NULL;
+        uint32_t src;
+        if (hc_census_create(&o, &c) != HC_OK ||
+            hc_census_source(c, HC_SOURCE_GHES, "h", 1, &src) != HC_OK ||
+            hc_census_writer_create(c, &w) != HC_OK)
+            _exit(3);
+        long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (!f || fscanf(f, "%ld", &pages) != 1)
+            _exit(3);
+        fclose(f);
+        struct rlimit lim, old;
+        getrlimit(RLIMIT_AS, &old);
+        lim = old;
+        lim.rlim_cur =
+            (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)96 << 20);
+        setrlimit(RLIMIT_AS, &lim);
+        uint64_t ok = 0;
+        hc_status rc = HC_OK;
+        char email[48];
+        while (rc == HC_OK && ok < 50000000u) {
+            snprintf(email, sizeof email, "p%llu@corp.example",
+                     (unsigned long long)(ok / 2));
+            hc_ghes_account a = {src, ok + 1, S("u"), S(email), NULL, 0, false};
+            rc = hc_census_add_ghes(w, &a);
+            ok += rc == HC_OK;
+        }
+        setrlimit(RLIMIT_AS, &old);
+        if (rc == HC_OK)
+            _exit(2); /* the limit was never met */
+        hc_result *r = NULL;
+        if (hc_census_writer_finish(w) != HC_OK ||
+            hc_census_run_ex(c, HC_POLICY_GITHUB, 0, &r) != HC_OK)
+            _exit(0); /* the failure is reported */
+        hc_summary sum;
+        hc_result_summary(r, &sum);
+        fprintf(stderr, "%llu accounts added, %llu seats (expected %llu)\n",
+                (unsigned long long)ok,
+                (unsigned long long)sum.total_seats_consumed,
+                (unsigned long long)((ok + 1) / 2));
+        _exit(sum.total_seats_consumed == (ok + 1) / 2 ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1318,6 +1500,9 @@ int main(void)
         cmocka_unit_test(differential),
         cmocka_unit_test(growth_one_thread_many_writers),
         cmocka_unit_test(growth_concurrent),
+        cmocka_unit_test(add_limits),
+        cmocka_unit_test(failed_load_does_not_run),
+        cmocka_unit_test(out_of_memory_while_adding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,9 +88,11 @@ hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
 {
     hc_status rc = HC_OK;
     char host[HC_SOURCE_NAME_MAX];
-    if (!c || (!name && len) || !id || len > HC_SOURCE_NAME_MAX ||
+    if (!c || (!name && len) || !id ||
         (kind != HC_SOURCE_GHES && kind != HC_SOURCE_GHEC))
         return HC_ERR_ARG;
+    if (len > HC_SOURCE_NAME_MAX)
+        return HC_ERR_LIMIT;
     if (kind == HC_SOURCE_GHES) {
         /* One canonical spelling per instance, whatever the order in which
          * inputs name it, so that host:id values are the same every run. */
@@ -212,6 +214,8 @@ static hc_status writer_flush_keys(hc_census_writer *w)
             break;
     }
     pthread_rwlock_unlock(&c->grow_lock);
+    if (rc != HC_OK)
+        w->failed = rc; /* these keys belong to accounts already added */
     for (unsigned i = 0; i < n && rc == HC_OK; i++) {
         uint32_t at = w->pending_at[i];
         if (at & HC__AT_GHEC)
@@ -247,7 +251,9 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
     size_t klen = 0;
     uint32_t none = HC__NOKEY;
     hc_status rc = HC_OK;
-    if (s.len && s.len <= HC_EMAIL_MAX) {
+    if (s.len > HC_EMAIL_MAX)
+        return HC_ERR_LIMIT;
+    if (s.len) {
         rc = hc__email_normalize_memo(&w->domains, s.ptr, s.len, key, &klen);
         if (rc != HC_OK)
             return rc;
@@ -373,11 +379,13 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     hc_status rc = HC_OK;
     if (!w || !a || (a->n_emails && !a->emails))
         return HC_ERR_ARG;
+    if (w->failed != HC_OK)
+        return w->failed;
     if (!source_is(w, a->source, HC_SOURCE_GHES))
         return HC_ERR_ARG;
     /* Every check that can refuse the account comes before the first
      * append, or goes through done: to undo it. */
-    if (a->n_emails >= HC__KEYS_PER_ACCOUNT || a->login.len > HC_RECORD_MAX)
+    if (a->n_emails > HC_ACCOUNT_VALUES_MAX || a->login.len > HC_RECORD_MAX)
         return HC_ERR_LIMIT;
     hc__segment *s = &w->seg;
     size_t keys_mark = s->keys.len, arena_mark = s->arena.len;
@@ -439,9 +447,11 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
     if (!w || !a || (a->n_identity_values && !a->identity_values) ||
         (a->n_verified_emails && !a->verified_emails))
         return HC_ERR_ARG;
+    if (w->failed != HC_OK)
+        return w->failed;
     if (!source_is(w, a->source, HC_SOURCE_GHEC))
         return HC_ERR_ARG;
-    if (a->n_identity_values + a->n_verified_emails + 1 >= HC__KEYS_PER_ACCOUNT)
+    if (a->n_identity_values + a->n_verified_emails > HC_ACCOUNT_VALUES_MAX)
         return HC_ERR_LIMIT;
     hc__segment *s = &w->seg;
     size_t keys_mark = s->ckeys.len, arena_mark = s->arena.len;
@@ -490,8 +500,8 @@ hc_status hc_census_writer_finish(hc_census_writer *w)
     if (!w)
         return HC_OK;
     hc_census *c = w->census;
-    hc_status rc = HC_OK;
-    if (w->n_pending)
+    hc_status rc = w->failed;
+    if (rc == HC_OK && w->n_pending)
         rc = writer_flush_keys(w);
     hc__segment *seg = rc == HC_OK ? malloc(sizeof *seg) : NULL;
     if (rc == HC_OK && !seg)
@@ -501,12 +511,22 @@ hc_status hc_census_writer_finish(hc_census_writer *w)
         *seg = w->seg;
         c->segs[w->seg_index] = seg;
     } else {
-        /* Keep the census consistent: the segment is left out (the
-         * caller must not run this census after a failure). */
+        /* The segment is left out, and with it accounts added without an
+         * error: the census no longer runs. */
         segment_free(&w->seg);
+        if (c->failed == HC_OK)
+            c->failed = rc;
     }
     c->open_writers--;
     pthread_mutex_unlock(&c->mu);
     free(w);
     return rc;
+}
+
+void hc__census_fail(hc_census *c, hc_status rc)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->failed == HC_OK)
+        c->failed = rc;
+    pthread_mutex_unlock(&c->mu);
 }

@@ -150,6 +150,10 @@ struct hc_census {
     bool sealed; /* a run happened: no more writers (results borrow the
                     segments, and owners left in the key set by a run
                     are only right for the accounts it saw) */
+    /* The first failure of a writer or a load (under mu): the census may
+     * lack accounts that were added without an error, so it no longer
+     * runs and hc_census_run returns this status. */
+    hc_status failed;
 };
 
 struct hc_census_writer {
@@ -183,7 +187,13 @@ struct hc_census_writer {
     char pending_key[HC__KEY_BATCH][HC_KEY_MAX + 1];
     unsigned n_pending;
     bool ghec; /* the account being added is a GHEC one */
+    /* A batch of keys that could not be inserted took with it the keys of
+     * accounts already added: every later call fails with this status. */
+    hc_status failed;
 };
+
+/* Marks census failed with rc (the first failure stays). */
+void hc__census_fail(hc_census *census, hc_status rc);
 
 /* One account of a result. keys points at n_a + n_b key ids: GHES primary
  * (n_a is 0 or 1) then other emails; GHEC identity values then verified. */

@@ -1580,9 +1580,12 @@ hc_status hc_census_run_ex(hc_census *c, hc_policy policy, unsigned flags,
         return HC_ERR_ARG;
     pthread_mutex_lock(&c->mu);
     size_t open = c->open_writers;
-    if (!open)
+    hc_status failed = c->failed;
+    if (!open && failed == HC_OK)
         c->sealed = true;
     pthread_mutex_unlock(&c->mu);
+    if (failed != HC_OK)
+        return failed;
     if (open)
         return HC_ERR_ARG;
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "atomic.h"
+#include "census_internal.h"
 #include "par.h"
 #include "read_csv.h"
 #include "read_input.h"
@@ -675,7 +676,13 @@ hc_status hc_census_load_many(hc_census *census, const hc_input *inputs,
         .ghes = census_ghes,
         .ghec = census_ghec,
     };
-    return hc__read_many(&sink, inputs, n, options, NULL, stats, failed, diag);
+    hc_status rc =
+        hc__read_many(&sink, inputs, n, options, NULL, stats, failed, diag);
+    /* Whatever was added from the failed input before its error stays in
+     * the census: a count of it would be of part of an input. */
+    if (rc != HC_OK)
+        hc__census_fail(census, rc);
+    return rc;
 }
 
 hc_status hc_census_load(hc_census *census, const hc_input *input,

@@ -82,7 +82,9 @@ typedef struct hc_census_writer hc_census_writer;
 typedef struct hc_census_options {
     unsigned threads;     /* for hc_census_run; 0 = all online cores */
     size_t expected_keys; /* sizing hint for the key table; 0 = default */
-    const hc_domains *verified_domains; /* borrowed; may be NULL */
+    /* Borrowed, may be NULL; must outlive the census and not change
+     * while it exists (runs read it). */
+    const hc_domains *verified_domains;
     /* Only summaries will be asked for (hc_census_run_ex without
      * HC_RUN_PERSONS): GHES logins are not kept, nor, without verified
      * domains, the bytes of email keys, which saves about half the memory
@@ -102,6 +104,9 @@ HC_API void hc_census_destroy(hc_census *census); /* NULL is a no-op */
  * is kept in ASCII lowercase without trailing dots, as DNS compares
  * names, so "GHE.corp.example." and "ghe.corp.example" are one instance;
  * other names are compared byte for byte. At most 65535 sources.
+ * Returns HC_OK, HC_ERR_LIMIT (a name longer than HC_SOURCE_NAME_MAX, or
+ * a 65536th source), HC_ERR_NOMEM, or HC_ERR_ARG (NULL census or id, an
+ * unknown kind, a new source after the first run).
  */
 HC_API HC_NODISCARD hc_status hc_census_source(hc_census *census,
                                                hc_source_kind kind,
@@ -116,6 +121,18 @@ HC_API void hc_census_source_reject(hc_census *census, uint32_t source,
  * A writer adds accounts from one thread. Create one per thread; writers of
  * one census may run concurrently with each other. Each account is copied
  * and normalized on the writer's thread.
+ *
+ * An add returns HC_OK; HC_ERR_ARG (NULL arguments, a source of the other
+ * kind or not of this census) or HC_ERR_LIMIT (a value longer than
+ * HC_EMAIL_MAX, more than HC_ACCOUNT_VALUES_MAX emails, or identity
+ * values and verified emails together), which refuse this one account
+ * and leave the writer usable; or HC_ERR_NOMEM / HC_ERR_LIMIT when the
+ * shared key set cannot grow. That last failure can take with it keys of
+ * accounts added earlier through this writer: the writer then refuses
+ * every add with the same status, hc_census_writer_finish returns it, and
+ * the census no longer runs. A value too long or malformed for a key (an
+ * address of more than 254 octets after normalizing, or no '@') is no
+ * error: the account has no key for it.
  */
 HC_API HC_NODISCARD hc_status hc_census_writer_create(hc_census *census,
                                                       hc_census_writer **out);
@@ -124,7 +141,9 @@ HC_API HC_NODISCARD hc_status hc_census_add_ghes(hc_census_writer *writer,
 HC_API HC_NODISCARD hc_status hc_census_add_ghec(hc_census_writer *writer,
                                                  const hc_ghec_account *acct);
 /* Flushes and frees the writer (NULL is a no-op returning HC_OK). Every
- * writer must be finished before hc_census_run. */
+ * writer must be finished before hc_census_run. On failure (the writer's
+ * own, see above, or HC_ERR_NOMEM now) its accounts are left out and the
+ * census no longer runs. */
 HC_API HC_NODISCARD hc_status hc_census_writer_finish(hc_census_writer *w);
 
 typedef struct hc_result hc_result;
@@ -146,7 +165,10 @@ enum {
  * strings and keys from the census: destroy it before the census. The summary is the
  * same with and without HC_RUN_PERSONS. Returns HC_OK, HC_ERR_NOMEM,
  * HC_ERR_LIMIT, or HC_ERR_ARG (a writer still open, unknown policy,
- * HC_RUN_PERSONS on a summary_only census).
+ * HC_RUN_PERSONS on a summary_only census). A census that saw a writer
+ * fail or a load fail (hc_census_load) may lack accounts that were added
+ * without an error: it never runs, and every run returns that first
+ * failure's status; destroy it.
  */
 HC_API HC_NODISCARD hc_status hc_census_run_ex(hc_census *census,
                                                hc_policy policy, unsigned flags,

@@ -56,7 +56,8 @@ typedef struct hc_load_stats {
 
 /*
  * Reads one input into census. On failure nothing more is added from this
- * input, diag says file:line:column and what was expected, and the status
+ * input and the census no longer runs (it may hold part of the input: see
+ * hc_census_run_ex), diag says file:line:column and what was expected, and the status
  * is HC_ERR_DATA / HC_ERR_LIMIT / HC_ERR_ENCRYPTED (exit 65),
  * HC_ERR_NOINPUT (66), HC_ERR_IO (74), HC_ERR_ARG (64, e.g. a CSV report
  * without HOST=) or HC_ERR_NOMEM. stats and diag may be NULL.
