@@ -101,28 +101,62 @@ static bool skip_row(hc__csv *t, size_t start, size_t *quote)
     return !inside;
 }
 
-/* True when the bytes from `from` to the next comma or line end hold an
- * odd number of quotes: the malformed text flips quote parity. */
-static bool odd_quotes(const hc__csv *t, size_t from)
+/*
+ * Whether a malformed row flips quote parity. The row is read again from
+ * its bad field (offset `from`) the lenient way: that field, and any later
+ * one that breaks the quoting rules, as plain text up to the next comma or
+ * line end, quotes and all; well-formed quoted fields in between, which
+ * may span lines, hold an even number of quotes. The rows after it begin
+ * where quote parity says only if those plain-text quotes are even in
+ * number. A stray quote that opens a field ("u3,...) is odd: read by
+ * parity it would close at the next field's opening quote, and every row
+ * boundary after it would fall inside a quoted field. True too when the
+ * input ends inside a quoted field: where the row ends is unknown.
+ */
+static bool flips_parity(const hc__csv *t, size_t from)
 {
-    bool odd = false;
-    for (size_t p = from; p < t->end; p++) {
-        char c = t->base[p];
-        if (c == ',' || c == '\n')
-            break;
-        odd ^= c == '"';
+    const char *b = t->base;
+    size_t p = from, end = t->end;
+    bool odd = false, plain = true;
+    for (;;) {
+        if (!plain && p < end && b[p] == '"') {
+            size_t q = p + 1;
+            for (;;) {
+                const char *r = memchr(b + q, '"', end - q);
+                if (!r)
+                    return true;
+                q = (size_t)(r - b);
+                if (q + 1 < end && b[q + 1] == '"') {
+                    q += 2;
+                    continue;
+                }
+                break;
+            }
+            q++;
+            if (q >= end || b[q] == '\n' || b[q] == '\r')
+                return odd;
+            if (b[q] == ',') {
+                p = q + 1;
+                continue;
+            }
+            /* Text after its closing quote: the field is plain text. */
+        }
+        while (p < end && b[p] != ',' && b[p] != '\n')
+            odd ^= b[p++] == '"';
+        if (p >= end || b[p] == '\n')
+            return odd;
+        p++;
+        plain = false;
     }
-    return odd;
 }
 
 /*
  * A malformed row. It is skipped by quote parity, as the input's split into
  * chunks delimits rows, unless parity_lost: the malformed text flipped
- * parity (an odd number of stray quotes, as in o"brien), or a quoted field
- * that spans lines ends in junk (its opening quote was most likely
- * unbalanced and swallowed the rows in between). Skipping would then drop
- * the good rows up to the next odd quote, and chunks would be cut inside
- * quoted fields: where rows begin is lost, so the error is fatal. An error
+ * parity (see flips_parity: o"brien, or a quote opening a field that does
+ * not end at its closing quote). Skipping would then drop the good rows up
+ * to the next odd quote, and chunks would be cut inside quoted fields:
+ * where rows begin is lost, so the error is fatal. An error
  * that leaves parity alone (a NUL) is skipped however many lines its row's
  * quoted fields span.
  */
@@ -209,16 +243,15 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
                 p++; /* CRLF cut short at the end of the input */
                 last = true;
             } else {
-                bool lost = memchr(b + f.raw, '\n', p - f.raw) != NULL ||
-                            odd_quotes(t, p);
-                return row_bad(t, row, HC__CSV_E_AFTER_QUOTE, p, f.raw, lost);
+                return row_bad(t, row, HC__CSV_E_AFTER_QUOTE, p, f.raw,
+                               flips_parity(t, f.raw));
             }
         } else {
             while (p < end && !csv_stop[(unsigned char)b[p]])
                 p++;
             if (p < end && b[p] == '"')
                 return row_bad(t, row, HC__CSV_E_STRAY_QUOTE, p, f.raw,
-                               odd_quotes(t, f.raw));
+                               flips_parity(t, f.raw));
             if (p < end && b[p] == 0)
                 return row_bad(t, row, HC__CSV_E_NUL, p, f.raw, false);
             f.off = f.raw;
@@ -375,22 +408,24 @@ static hc_status report_row(hc__job *job, hc__csv_end end,
                             const hc__csv_row *row)
 {
     if (row->error == HC__CSV_E_AFTER_QUOTE) {
-        /* Usually a quote missing further up: say where the field that
-         * this quote closed began. */
+        /* Usually a quote missing further up, or a stray one opening the
+         * field: say where the field that this quote closed began. */
         uint64_t started = hc__job_line(job, row->err_field);
         uint64_t here = hc__job_line(job, row->err_off);
-        if (started != here) {
-#define AFTER_QUOTE_FMT "%s (the quoted field started at line %llu)"
-            if (end == HC__CSV_FATAL)
-                return hc__job_fail(job, HC_ERR_DATA, row->err_off, true,
-                                    AFTER_QUOTE_FMT, csv_error_text(row->error),
-                                    (unsigned long long)started);
-            return hc__job_row_error(job, job->source, HC_ERR_DATA,
-                                     row->err_off, true, AFTER_QUOTE_FMT,
-                                     csv_error_text(row->error),
-                                     (unsigned long long)started);
-#undef AFTER_QUOTE_FMT
+        const char *unit = "line";
+        if (started == here) {
+            unit = "column";
+            started = hc__job_column(job, row->err_field);
         }
+#define AFTER_QUOTE_FMT "%s (the quoted field started at %s %llu)"
+        if (end == HC__CSV_FATAL)
+            return hc__job_fail(job, HC_ERR_DATA, row->err_off, true,
+                                AFTER_QUOTE_FMT, csv_error_text(row->error),
+                                unit, (unsigned long long)started);
+        return hc__job_row_error(
+            job, job->source, HC_ERR_DATA, row->err_off, true, AFTER_QUOTE_FMT,
+            csv_error_text(row->error), unit, (unsigned long long)started);
+#undef AFTER_QUOTE_FMT
     }
     if (end == HC__CSV_FATAL) {
         switch (row->error) {
