@@ -102,49 +102,58 @@ static bool skip_row(hc__csv *t, size_t start, size_t *quote)
 }
 
 /*
- * Whether a malformed row flips quote parity. The row is read again from
- * its bad field (offset `from`) the lenient way: that field, and any later
- * one that breaks the quoting rules, as plain text up to the next comma or
- * line end, quotes and all; well-formed quoted fields in between, which
- * may span lines, hold an even number of quotes. The rows after it begin
- * where quote parity says only if those plain-text quotes are even in
- * number. A stray quote that opens a field ("u3,...) is odd: read by
- * parity it would close at the next field's opening quote, and every row
- * boundary after it would fall inside a quoted field. True too when the
- * input ends inside a quoted field: where the row ends is unknown.
+ * Whether a malformed row flips quote parity. skip_row has found where the
+ * row ends by parity: `stop`, just past the first newline outside quotes
+ * (or the end of the input). The row is read again from its bad field
+ * (offset `from`) the lenient way: that field, and any later one that
+ * breaks the quoting rules, as plain text up to the next comma or line
+ * end, quotes and all; well-formed quoted fields, which may span lines,
+ * as they are. When those plain-text quotes are even in number the
+ * lenient row ends exactly at `stop` (every quote before that newline
+ * comes in pairs, so parity finds it too). Otherwise parity is lost: the
+ * lenient row ends elsewhere, as after a stray quote opening a field
+ * ("u3,...), which parity reads as a field closing at the next field's
+ * opening quote, so that every row boundary after it falls inside a
+ * quoted field. Reading no further than `stop`, the answer is the same
+ * for the input in one piece and cut into chunks, which end at such
+ * newlines.
  */
-static bool flips_parity(const hc__csv *t, size_t from)
+static bool flips_parity(const hc__csv *t, size_t from, size_t stop)
 {
     const char *b = t->base;
-    size_t p = from, end = t->end;
+    size_t p = from;
     bool odd = false, plain = true;
     for (;;) {
-        if (!plain && p < end && b[p] == '"') {
+        if (!plain && p < stop && b[p] == '"') {
             size_t q = p + 1;
             for (;;) {
-                const char *r = memchr(b + q, '"', end - q);
+                const char *r = memchr(b + q, '"', stop - q);
                 if (!r)
-                    return true;
+                    return true; /* open past stop */
                 q = (size_t)(r - b);
-                if (q + 1 < end && b[q + 1] == '"') {
+                if (q + 1 < stop && b[q + 1] == '"') {
                     q += 2;
                     continue;
                 }
                 break;
             }
             q++;
-            if (q >= end || b[q] == '\n' || b[q] == '\r')
+            if (q == stop) /* the end of the input */
                 return odd;
+            if (b[q] == '\r' && q + 1 < stop && b[q + 1] == '\n')
+                q++;
+            if (b[q] == '\n')
+                return odd || q + 1 < stop;
             if (b[q] == ',') {
                 p = q + 1;
                 continue;
             }
             /* Text after its closing quote: the field is plain text. */
         }
-        while (p < end && b[p] != ',' && b[p] != '\n')
+        while (p < stop && b[p] != ',' && b[p] != '\n')
             odd ^= b[p++] == '"';
-        if (p >= end || b[p] == '\n')
-            return odd;
+        if (p == stop || b[p] == '\n')
+            return odd || p + 1 < stop;
         p++;
         plain = false;
     }
@@ -152,16 +161,16 @@ static bool flips_parity(const hc__csv *t, size_t from)
 
 /*
  * A malformed row. It is skipped by quote parity, as the input's split into
- * chunks delimits rows, unless parity_lost: the malformed text flipped
- * parity (see flips_parity: o"brien, or a quote opening a field that does
- * not end at its closing quote). Skipping would then drop the good rows up
- * to the next odd quote, and chunks would be cut inside quoted fields:
- * where rows begin is lost, so the error is fatal. An error
- * that leaves parity alone (a NUL) is skipped however many lines its row's
+ * chunks delimits rows, unless the malformed text flipped parity (when
+ * check_parity; see flips_parity: o"brien, or a quote opening a field that
+ * does not end at its closing quote). Skipping would then drop the good
+ * rows up to the next odd quote, and chunks would be cut inside quoted
+ * fields: where rows begin is lost, so the error is fatal. An error that
+ * leaves parity alone (a NUL) is skipped however many lines its row's
  * quoted fields span.
  */
 static hc__csv_end row_bad(hc__csv *t, hc__csv_row *row, hc__csv_error e,
-                           size_t off, size_t field, bool parity_lost)
+                           size_t off, size_t field, bool check_parity)
 {
     row->error = e;
     row->err_off = off;
@@ -169,7 +178,8 @@ static hc__csv_end row_bad(hc__csv *t, hc__csv_row *row, hc__csv_error e,
     size_t quote = 0;
     /* The rest of the input inside quotes: nothing after this row can be
      * trusted either. */
-    if (parity_lost || !skip_row(t, row->start, &quote))
+    if (!skip_row(t, row->start, &quote) ||
+        (check_parity && flips_parity(t, field, t->pos)))
         return HC__CSV_FATAL;
     row->stop = t->pos;
     return HC__CSV_BAD;
@@ -243,15 +253,13 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
                 p++; /* CRLF cut short at the end of the input */
                 last = true;
             } else {
-                return row_bad(t, row, HC__CSV_E_AFTER_QUOTE, p, f.raw,
-                               flips_parity(t, f.raw));
+                return row_bad(t, row, HC__CSV_E_AFTER_QUOTE, p, f.raw, true);
             }
         } else {
             while (p < end && !csv_stop[(unsigned char)b[p]])
                 p++;
             if (p < end && b[p] == '"')
-                return row_bad(t, row, HC__CSV_E_STRAY_QUOTE, p, f.raw,
-                               flips_parity(t, f.raw));
+                return row_bad(t, row, HC__CSV_E_STRAY_QUOTE, p, f.raw, true);
             if (p < end && b[p] == 0)
                 return row_bad(t, row, HC__CSV_E_NUL, p, f.raw, false);
             f.off = f.raw;
