@@ -15,11 +15,14 @@
  * strict load succeeds exactly when every row is well formed, and fails on
  * the first bad row with the status of one of that row's problems and a
  * line inside it; a skip_malformed load keeps exactly the good rows and
- * counts the others as rejected. A row is bad when it holds a NUL byte,
- * has another number of fields than the header, or has a value the format
- * does not allow (an id that is not 1 to 20 decimal digits up to 2^64-1,
- * a boolean that is not true/false/1/0, an email or SAML NameID over
- * HC_EMAIL_MAX, more than HC_ACCOUNT_VALUES_MAX verified emails).
+ * counts the others as rejected. A data row whose fields are all empty
+ * or spaces and tabs is a blank line, not a record. A row is bad when it
+ * holds a NUL byte, has another number of fields than the header, or has
+ * a value the format does not allow (an id that is not 1 to 20 decimal
+ * digits up to 2^64-1, a boolean that is not true/false/1/0, an email or
+ * SAML NameID over HC_EMAIL_MAX, more than HC_ACCOUNT_VALUES_MAX verified
+ * emails, a login, email, verified-emails or SAML cell that is not
+ * UTF-8). Columns go by any of the names docs/formats.md lists.
  *
  * gzip input is checked by what it inflates to (the reader loads the
  * compressed file). Another input outside the subset is re-encoded into
@@ -284,12 +287,40 @@ typedef struct ref_expect {
 enum { REF_ID, REF_LOGIN, REF_EMAIL, REF_SUSPENDED, REF_COLS };
 enum { REF_GH_LOGIN, REF_GH_USER, REF_GH_VERIFIED, REF_GH_SAML };
 
-/* Columns used, by canonical name; the first `required` are required. */
-static const char *const ref_ghes_cols[] = {"id", "login", "email",
-                                            "suspended"};
-static const char *const ref_ghec_cols[] = {
-    "github_com_login", "github_com_user", "github_com_verified_domain_emails",
-    "github_com_saml_name_id"};
+/* Columns used, by canonical name (any of a column's names); the first
+ * `required` are required. */
+#define REF_NAMES 4
+static const char *const ref_ghes_cols[][REF_NAMES] = {
+    {"id"}, {"login"}, {"email"}, {"suspended"}};
+static const char *const ref_ghec_cols[][REF_NAMES] = {
+    {"github_com_login", "github_login"},
+    {"github_com_user", "github_user"},
+    {"github_com_verified_domain_emails", "github_verified_domain_emails"},
+    {"github_com_saml_name_id", "github_com_saml_name", "github_saml_name_id",
+     "github_saml_name"}};
+
+static inline bool ref_named(const fuzz_mem *canon,
+                             const char *const names[REF_NAMES])
+{
+    for (size_t a = 0; a < REF_NAMES && names[a]; a++)
+        if (canon->n == strlen(names[a]) &&
+            memcmp(canon->p, names[a], canon->n) == 0)
+            return true;
+    return false;
+}
+
+/* A row of only empty fields, or fields of spaces and tabs: blank. */
+static inline bool ref_blank(const ref_csv *c, const ref_row *row)
+{
+    for (size_t i = 0; i < row->n; i++) {
+        const ref_field *f = &c->f[row->first + i];
+        const char *t = c->text.p ? c->text.p + f->off : "";
+        for (size_t k = 0; k < f->len; k++)
+            if (t[k] != ' ' && t[k] != '\t')
+                return false;
+    }
+    return true;
+}
 
 static inline const char *ref_text(const ref_csv *c, const ref_field *f)
 {
@@ -306,7 +337,7 @@ static inline bool ref_sep(char c)
 static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
                                     bool ghes, ref_expect *e)
 {
-    const char *const *names = ghes ? ref_ghes_cols : ref_ghec_cols;
+    const char *const(*names)[REF_NAMES] = ghes ? ref_ghes_cols : ref_ghec_cols;
     size_t required = ghes ? 4 : 2;
     size_t col[REF_COLS];
     const ref_row *h = &c->r[0];
@@ -325,8 +356,7 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
         const ref_field *f = &c->f[h->first + i];
         ref_canon(ref_text(c, f), f->len, &canon);
         for (size_t k = 0; k < REF_COLS; k++) {
-            if (canon.n != strlen(names[k]) ||
-                memcmp(canon.p, names[k], canon.n) != 0)
+            if (!ref_named(&canon, names[k]))
                 continue;
             if (col[k] != SIZE_MAX)
                 e->header_error = true; /* a used column twice */
@@ -347,6 +377,8 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
         const ref_row *row = &c->r[r];
         const ref_field *f = &c->f[row->first];
         bool data = false, limit = false;
+        if (!row->nul && ref_blank(c, row))
+            continue;
         e->records++;
         if (row->nul || row->n != h->n) {
             data = true;
@@ -359,6 +391,11 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
                    !ref_bool(ref_text(c, &f[col[REF_SUSPENDED]]),
                              f[col[REF_SUSPENDED]].len, &suspended);
             limit = email->len > HC_EMAIL_MAX;
+            /* The cells used as text must be UTF-8. */
+            data |=
+                !ref_utf8((const uint8_t *)ref_text(c, email), email->len) ||
+                !ref_utf8((const uint8_t *)ref_text(c, &f[col[REF_LOGIN]]),
+                          f[col[REF_LOGIN]].len);
             if (!data && !limit) {
                 const ref_field *login = &f[col[REF_LOGIN]];
                 fuzz_log_ghes(&e->log, id, suspended, ref_text(c, login),
@@ -371,6 +408,15 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
             const ref_field *user = &f[col[REF_GH_USER]];
             data = user->len > 0 &&
                    !ref_bool(ref_text(c, user), user->len, &licensed);
+            /* The cells used as text must be UTF-8. */
+            static const int text_cols[] = {REF_GH_LOGIN, REF_GH_VERIFIED,
+                                            REF_GH_SAML};
+            for (size_t k = 0; k < 3; k++) {
+                size_t i = col[text_cols[k]];
+                data |=
+                    i != SIZE_MAX &&
+                    !ref_utf8((const uint8_t *)ref_text(c, &f[i]), f[i].len);
+            }
             /* The verified emails: the cell's values between separators. */
             fuzz_mem values = {0};
             size_t n_values = 0;

@@ -460,10 +460,16 @@ static void test_ghes_csv_stdin(void **state)
 static void test_ghec_csv(void **state)
 {
     (void)state;
-    const char *files[] = {"read/ghec_licenses_old.csv",
-                           "read/ghec_licenses_new.csv"};
-    const char *names[] = {"ghec_licenses_old.csv", "ghec_licenses_new.csv"};
-    for (int f = 0; f < 2; f++) {
+    /* snake_case names; Title case with "saml name ID"; the header GitHub
+     * documents now ("GitHub com saml name", 28 columns); and GHE.com's,
+     * which says "GitHub" for "GitHub com". */
+    const char *files[] = {
+        "read/ghec_licenses_old.csv", "read/ghec_licenses_new.csv",
+        "read/ghec_licenses_2025.csv", "read/ghec_licenses_ghe_com.csv"};
+    const char *names[] = {"ghec_licenses_old.csv", "ghec_licenses_new.csv",
+                           "ghec_licenses_2025.csv",
+                           "ghec_licenses_ghe_com.csv"};
+    for (int f = 0; f < 4; f++) {
         char want[4][256];
         const char *wp[4];
         snprintf(want[0], 256,
@@ -492,6 +498,46 @@ static void test_ghec_csv(void **state)
         assert_int_equal(r.kinds[0], HC_SOURCE_GHEC);
         rec_fini(&r);
     }
+}
+
+/* Rows of nothing but blanks and commas are blank lines; a cell that is
+ * not UTF-8 is a row error naming its column. */
+static void test_csv_blank_rows_and_encoding(void **state)
+{
+    (void)state;
+    static const char text[] = "created_at,id,login,email,role,suspended?\r\n"
+                               "2020,1,ann,ann@corp.example,user,false\r\n"
+                               "  \r\n"
+                               ",,,,,\r\n"
+                               "\"\",\t,,\"  \",,\r\n"
+                               "2020,2,j,j\xf6rg@corp.example,user,false\r\n"
+                               "2020,3,b\xff,bob@corp.example,user,false\r\n"
+                               "2020,4,cy,cy@corp.example,user,false\r\n"
+                               ",,,,\r\n"; /* too few commas: still blank */
+    const char *path = tmp_path("blank_latin1.csv");
+    write_file(path, text, sizeof text - 1);
+    rec r;
+    hc_load_stats st;
+    hc_diag d;
+    rec_init(&r);
+    assert_int_equal(run(&r, HC_INPUT_GHES, path, "h", 1, false, NULL, &st, &d),
+                     HC_ERR_DATA);
+    assert_int_equal(d.line, 6);
+    assert_int_equal(d.column, 11); /* the byte 0xf6 */
+    assert_non_null(strstr(d.message, "invalid UTF-8 in column 'email'"));
+    rec_fini(&r);
+
+    rec_init(&r);
+    assert_int_equal(run(&r, HC_INPUT_GHES, path, "h", 1, true, NULL, &st, &d),
+                     HC_OK);
+    assert_int_equal(st.records, 4);
+    assert_int_equal(st.accounts, 2);
+    assert_int_equal(st.rejected, 2);
+    assert_int_equal(st.first_rejected.line, 6);
+    const char *want[] = {"ghes|h|1|ann|ann@corp.example|[]|active",
+                          "ghes|h|4|cy|cy@corp.example|[]|active"};
+    expect_items(&r, want, 2);
+    rec_fini(&r);
 }
 
 static void ghec_json_want(const char *src, char want[4][256],
@@ -2190,6 +2236,7 @@ int main(void)
         cmocka_unit_test(test_ghes_csv_needs_host),
         cmocka_unit_test(test_ghes_csv_stdin),
         cmocka_unit_test(test_ghec_csv),
+        cmocka_unit_test(test_csv_blank_rows_and_encoding),
         cmocka_unit_test(test_ghec_json_shapes),
         cmocka_unit_test(test_ghec_json_gzip_stdin),
         cmocka_unit_test(test_ghec_json_large),

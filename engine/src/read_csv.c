@@ -465,6 +465,52 @@ static const char *const ghec_names[] = {"github_com_login", "github_com_user",
                                          "github_com_verified_domain_emails",
                                          "github_com_saml_name_id"};
 
+/* The canonical names (hc__csv_canon) each used column goes by, in the
+ * order of the names above. GitHub's consumed-licenses CSV has been
+ * written with snake_case names (github_com_saml_name_id) and with Title
+ * case ones, whose SAML column is "GitHub com saml name"; reports of
+ * GHE.com (data residency) enterprises say "GitHub" for "GitHub com". */
+#define CSV_ALIASES_MAX 4
+static const char *const ghes_canon[4][CSV_ALIASES_MAX] = {
+    {"id"}, {"login"}, {"email"}, {"suspended"}};
+static const char *const ghec_canon[4][CSV_ALIASES_MAX] = {
+    {"github_com_login", "github_login"},
+    {"github_com_user", "github_user"},
+    {"github_com_verified_domain_emails", "github_verified_domain_emails"},
+    {"github_com_saml_name_id", "github_com_saml_name", "github_saml_name_id",
+     "github_saml_name"}};
+
+/* The used column that canonical header name `name` is, or -1. */
+static int column_slot(const char *const (*canon)[CSV_ALIASES_MAX],
+                       const char *name)
+{
+    for (int k = 0; k < 4; k++)
+        for (int a = 0; a < CSV_ALIASES_MAX && canon[k][a]; a++)
+            if (strcmp(name, canon[k][a]) == 0)
+                return k;
+    return -1;
+}
+
+/*
+ * Where an unquoted field of the header row holds a carriage return, or
+ * SIZE_MAX. The tokenizer takes a CR for a line end only before a LF, so a
+ * file whose lines end in lone CRs (as classic Mac OS wrote them, and
+ * some spreadsheet exports still do) reads as one header row of every
+ * line's cells: the CR is the sign.
+ */
+static size_t header_lone_cr(const hc__csv *t, const hc__csv_row *row)
+{
+    for (size_t i = 0; i < row->n_stored; i++) {
+        const hc__csv_field *f = &t->fields[i];
+        if (t->base[f->raw] == '"')
+            continue;
+        const char *cr = memchr(t->base + f->off, '\r', f->len);
+        if (cr)
+            return (size_t)(cr - t->base);
+    }
+    return SIZE_MAX;
+}
+
 hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
                          size_t *body, uint64_t *body_line)
 {
@@ -475,7 +521,7 @@ hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
     bool ghes = format == HC_FORMAT_GHES_CSV;
     size_t *slots[4];
     const char *const *names = ghes ? ghes_names : ghec_names;
-    const char *canon[4];
+    const char *const(*canon)[CSV_ALIASES_MAX] = ghes ? ghes_canon : ghec_canon;
     bool has_ghec_col = false, has_ghes_col = false;
 
     cols->format = format;
@@ -486,13 +532,9 @@ hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
     if (ghes) {
         slots[0] = &cols->id, slots[1] = &cols->login;
         slots[2] = &cols->email, slots[3] = &cols->suspended;
-        canon[0] = "id", canon[1] = "login", canon[2] = "email";
-        canon[3] = "suspended";
     } else {
         slots[0] = &cols->gh_login, slots[1] = &cols->gh_user;
         slots[2] = &cols->gh_verified, slots[3] = &cols->gh_saml_name;
-        for (size_t i = 0; i < 4; i++)
-            canon[i] = ghec_names[i];
     }
 
     HC_TRY(hc__csv_init(&t, job->base, job->begin, job->end,
@@ -510,6 +552,14 @@ hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
         rc = report_row(job, e, &row);
         goto done;
     }
+    size_t cr = header_lone_cr(&t, &row);
+    if (cr != SIZE_MAX) {
+        rc = hc__job_fail(job, HC_ERR_DATA, cr, true,
+                          "the CSV header ends in a lone carriage return "
+                          "(old Mac line ends): save the file with LF or "
+                          "CRLF line ends");
+        goto done;
+    }
     if (!hc__utf8_is_valid(job->base + row.start, row.stop - row.start)) {
         rc = hc__job_fail(job, HC_ERR_DATA, row.start, false,
                           "CSV header is not valid UTF-8");
@@ -525,22 +575,21 @@ hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
     for (size_t i = 0; i < row.n_fields; i++) {
         char name[128];
         hc__csv_canon(row.fields[i].ptr, row.fields[i].len, name, sizeof name);
-        if (strcmp(name, "github_com_login") == 0)
+        if (column_slot(ghec_canon, name) == 0)
             has_ghec_col = true;
         if (strcmp(name, "suspended") == 0 ||
             strcmp(name, "last_logged_ip") == 0)
             has_ghes_col = true;
-        for (size_t k = 0; k < 4; k++) {
-            if (strcmp(name, canon[k]) != 0)
-                continue;
-            if (*slots[k] != HC__CSV_NONE) {
-                rc = hc__job_fail(job, HC_ERR_DATA, hc__csv_field_offset(&t, i),
-                                  true, "duplicate column '%s' in header",
-                                  names[k]);
-                goto done;
-            }
-            *slots[k] = i;
+        int k = column_slot(canon, name);
+        if (k < 0)
+            continue;
+        if (*slots[k] != HC__CSV_NONE) {
+            rc =
+                hc__job_fail(job, HC_ERR_DATA, hc__csv_field_offset(&t, i),
+                             true, "duplicate column '%s' in header", names[k]);
+            goto done;
         }
+        *slots[k] = i;
     }
     /* GHEC: verified emails and the SAML NameID are optional columns. */
     size_t required = ghes ? 4 : 2;
@@ -589,6 +638,41 @@ static hc_status split_values(hc_str cell, hc__strvec *sv)
     return HC_OK;
 }
 
+/* True when column col of a row is valid UTF-8; else a row error naming
+ * the column, in *rc. A report in another encoding (Windows-1252 from a
+ * spreadsheet) would otherwise give its accented addresses no key: extra
+ * seats, where the JSON readers refuse the same bytes. */
+static bool utf8_cell(hc__job *job, const hc__csv *t, const hc__csv_row *row,
+                      size_t col, const char *name, hc_status *rc)
+{
+    hc_str v = row->fields[col];
+    size_t good = hc__utf8_valid_prefix(v.ptr, v.len);
+    if (good == v.len)
+        return true;
+    /* A field copied to unescape its quotes has no place in the input
+     * byte for byte: name the field's start then. */
+    size_t off = hc__csv_field_offset(t, col);
+    if (!t->fields[col].in_scratch)
+        off = t->fields[col].off + good;
+    *rc = hc__job_row_error(job, job->source, HC_ERR_DATA, off, true,
+                            "invalid UTF-8 in column '%s' (convert the "
+                            "file to UTF-8)",
+                            name);
+    return false;
+}
+
+/* True when every field of row is empty or only spaces and tabs, as the
+ * rows of nothing but commas that spreadsheets leave at the end of a
+ * sheet: read as blank lines. */
+static bool blank_row(const hc__csv_row *row)
+{
+    for (size_t i = 0; i < row->n_stored; i++)
+        for (size_t k = 0; k < row->fields[i].len; k++)
+            if (row->fields[i].ptr[k] != ' ' && row->fields[i].ptr[k] != '\t')
+                return false;
+    return row->n_stored == row->n_fields;
+}
+
 /* Handles one GHES data row. Returns a fatal status, or HC_OK. */
 static hc_status ghes_row(hc__job *job, const hc__csv_columns *c,
                           const hc__csv *t, const hc__csv_row *row)
@@ -614,6 +698,10 @@ static hc_status ghes_row(hc__job *job, const hc__csv_columns *c,
             job, job->source, HC_ERR_LIMIT, hc__csv_field_offset(t, c->email),
             true, "email in column 'email' is longer than %zu bytes",
             HC_EMAIL_MAX);
+    hc_status rc = HC_OK;
+    if (!utf8_cell(job, t, row, c->login, "login", &rc) ||
+        !utf8_cell(job, t, row, c->email, "email", &rc))
+        return rc;
     return hc__job_add_ghes(job, &a, row->start);
 }
 
@@ -626,6 +714,15 @@ static hc_status ghec_row(hc__job *job, const hc__csv_columns *c,
     hc_ghec_account a = {.source = job->source};
     hc_str user = row->fields[c->gh_user];
     a.login = row->fields[c->gh_login];
+    hc_status rc = HC_OK;
+    if (!utf8_cell(job, t, row, c->gh_login, "github_com_login", &rc) ||
+        (c->gh_verified != HC__CSV_NONE &&
+         !utf8_cell(job, t, row, c->gh_verified,
+                    "github_com_verified_domain_emails", &rc)) ||
+        (c->gh_saml_name != HC__CSV_NONE &&
+         !utf8_cell(job, t, row, c->gh_saml_name, "github_com_saml_name_id",
+                    &rc)))
+        return rc;
     if (user.len == 0)
         a.licensed = false;
     else if (!hc__parse_bool(user.ptr, user.len, &a.licensed))
@@ -635,7 +732,7 @@ static hc_status ghec_row(hc__job *job, const hc__csv_columns *c,
             show(user.ptr, user.len, buf, sizeof buf));
     emails->n = 0;
     if (c->gh_verified != HC__CSV_NONE) {
-        hc_status rc = split_values(row->fields[c->gh_verified], emails);
+        rc = split_values(row->fields[c->gh_verified], emails);
         if (rc != HC_OK)
             return hc__job_fail(job, rc, row->start, false,
                                 "out of memory reading verified emails");
@@ -686,6 +783,8 @@ hc_status hc__csv_rows(hc__job *job)
         hc__csv_end e = hc__csv_next(&t, &row);
         if (e == HC__CSV_EOF)
             break;
+        if (e == HC__CSV_ROW && blank_row(&row))
+            continue;
         job->records++;
         if (e != HC__CSV_ROW) {
             HC_TRY(report_row(job, e, &row));
