@@ -1028,6 +1028,17 @@ static hc_summary fast_summary(const racct *a, const int *order, int n,
     }
     assert_int_equal(hc_census_run_ex(t.c, policy, 0, &r), HC_OK);
     hc_summary s = summary_of(r);
+    hc_result *r2 = NULL;
+    assert_int_equal(hc_census_run_ex(t.c, policy, 1u << 7, &r2), HC_ERR_ARG);
+    assert_null(r2);
+    /* It lists no persons: no report of it, no account to find. */
+    size_t acct = 0;
+    assert_int_equal(hc_report_write_json(r, NULL, hc_write_file, stdout),
+                     HC_ERR_ARG);
+    assert_int_equal(hc_report_write_csv(r, NULL, hc_write_file, stdout),
+                     HC_ERR_ARG);
+    assert_int_equal(hc_result_find(r, "x@corp.example", 14, &acct),
+                     HC_ERR_ARG);
     tb_fini(&t, r);
     return s;
 }

@@ -431,6 +431,12 @@ static void test_ghes_csv_needs_host(void **state)
                      HC_ERR_ARG);
     assert_non_null(strstr(d.message, "--ghes HOST=PATH"));
     assert_int_equal(r.n, 0);
+    /* An input role the API does not know is an argument error. */
+    assert_int_equal(run(&r, (hc_input_role)9,
+                         data_path("read/ghes_all_users.csv"), "h", 1, false,
+                         NULL, NULL, &d),
+                     HC_ERR_ARG);
+    assert_int_equal(r.n, 0);
     rec_fini(&r);
 }
 

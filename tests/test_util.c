@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,12 +141,27 @@ static void test_same_bytes(void **state)
     }
 }
 
+/* The version macros of the headers name the version the library was
+ * built as (CMakeLists.txt's project version). */
+static void test_version(void **state)
+{
+    (void)state;
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", HC_VERSION_MAJOR, HC_VERSION_MINOR,
+             HC_VERSION_PATCH);
+    assert_string_equal(hc_version(), want);
+    assert_int_equal(HC_VERSION_NUMBER, HC_VERSION_MAJOR * 10000 +
+                                            HC_VERSION_MINOR * 100 +
+                                            HC_VERSION_PATCH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_limit),
         cmocka_unit_test(test_random_vs_array),
         cmocka_unit_test(test_same_bytes),
+        cmocka_unit_test(test_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

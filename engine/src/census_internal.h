@@ -230,6 +230,7 @@ typedef struct hc__person {
 struct hc_result {
     const hc_census *census;
     hc_summary sum;
+    bool has_persons; /* run with HC_RUN_PERSONS */
     hc__acct *accts;
     size_t n_accts;
     size_t n_ghec;         /* accts[0..n_ghec) are GHEC */

@@ -205,7 +205,7 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
 {
     const char *q = query;
     size_t best = SIZE_MAX;
-    if (!r || (!q && len) || !account)
+    if (!r || (!q && len) || !account || !r->has_persons)
         return HC_ERR_ARG;
 
     if (memchr(q, '@', len)) {

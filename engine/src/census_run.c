@@ -1574,7 +1574,7 @@ hc_status hc_census_run_ex(hc_census *c, hc_policy policy, unsigned flags,
     hc_status rc = HC_OK;
     run st = {0};
     uint32_t *root_person = NULL;
-    if (!c || !out ||
+    if (!c || !out || (flags & ~(unsigned)HC_RUN_PERSONS) ||
         (policy != HC_POLICY_GITHUB && policy != HC_POLICY_EXTENDED) ||
         ((flags & HC_RUN_PERSONS) && c->opt.summary_only))
         return HC_ERR_ARG;
@@ -1594,6 +1594,7 @@ hc_status hc_census_run_ex(hc_census *c, hc_policy policy, unsigned flags,
     st.r = calloc(1, sizeof *st.r);
     HC_FAIL_IF(!st.r, HC_ERR_NOMEM);
     st.r->census = c;
+    st.r->has_persons = (flags & HC_RUN_PERSONS) != 0;
     st.n_keys = hc_hset_size(c->keys);
     unsigned T = c->threads;
     if (c->opt.verified_domains) {

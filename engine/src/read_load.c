@@ -230,6 +230,11 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
         hc__diag_set(diag, "", 0, 0, "no input given");
         return HC_ERR_ARG;
     }
+    if (input->role != HC_INPUT_GHES && input->role != HC_INPUT_GHEC &&
+        input->role != HC_INPUT_RECORDS) {
+        hc__diag_set(diag, input->path, 0, 0, "unknown input role");
+        return HC_ERR_ARG;
+    }
     const char *file = input->path;
     size_t split_min =
         tuning && tuning->split_min ? tuning->split_min : HC__SPLIT_MIN;

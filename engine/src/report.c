@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "census_internal.h"
 #include "headcount/report.h"
 #include "report_json.h"
 #include "util.h"
@@ -326,7 +327,9 @@ hc_status hc_report_write_json(const hc_result *result,
     hc__out o;
     hc_summary sum;
 
-    HC_FAIL_IF(!result || !fn, HC_ERR_ARG);
+    /* A summary-only result lists nobody: its report would say seats
+     * without users. */
+    HC_FAIL_IF(!result || !fn || !result->has_persons, HC_ERR_ARG);
     HC_TRY(row_init(&r, result, options));
     buf = malloc(HC__OUT_BUFSIZE);
     HC_FAIL_IF(!buf, HC_ERR_NOMEM);
@@ -580,7 +583,7 @@ hc_status hc_report_write_csv(const hc_result *result,
     hc__buf cell;
 
     hc__buf_init(&cell, CSV_CELL_MAX);
-    HC_FAIL_IF(!result || !fn, HC_ERR_ARG);
+    HC_FAIL_IF(!result || !fn || !result->has_persons, HC_ERR_ARG);
     HC_TRY(row_init(&r, result, options));
     buf = malloc(HC__OUT_BUFSIZE);
     HC_FAIL_IF(!buf, HC_ERR_NOMEM);

@@ -164,8 +164,8 @@ enum {
  * source, then return HC_ERR_ARG. A result borrows
  * strings and keys from the census: destroy it before the census. The summary is the
  * same with and without HC_RUN_PERSONS. Returns HC_OK, HC_ERR_NOMEM,
- * HC_ERR_LIMIT, or HC_ERR_ARG (a writer still open, unknown policy,
- * HC_RUN_PERSONS on a summary_only census). A census that saw a writer
+ * HC_ERR_LIMIT, or HC_ERR_ARG (a writer still open, unknown policy or
+ * flag, HC_RUN_PERSONS on a summary_only census). A census that saw a writer
  * fail or a load fail (hc_census_load) may lack accounts that were added
  * without an error: it never runs, and every run returns that first
  * failure's status; destroy it.
@@ -280,7 +280,8 @@ HC_API size_t hc_result_person_account(const hc_result *result, size_t p,
  * and hosts compare ignoring ASCII case, as GitHub and DNS do, and a host
  * also ignoring trailing dots; a login spelled exactly so is preferred
  * (two GHEC logins may differ only in case). Returns HC_OK
- * with *account set (the first in canonical order), or HC_ERR_NOTFOUND.
+ * with *account set (the first in canonical order), HC_ERR_NOTFOUND, or
+ * HC_ERR_ARG (NULL arguments, or a result without HC_RUN_PERSONS).
  */
 HC_API HC_NODISCARD hc_status hc_result_find(const hc_result *result,
                                              const void *query, size_t len,

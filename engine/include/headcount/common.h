@@ -77,6 +77,16 @@ typedef struct hc_str {
     size_t len;
 } hc_str;
 
+/* The version of these headers (the project's version in CMakeLists.txt;
+ * tests/test_util.c checks they agree). HC_VERSION_NUMBER grows with
+ * every release: compare it to decide at compile time what the library
+ * offers, and hc_version() to see what is linked at run time. */
+#define HC_VERSION_MAJOR 0
+#define HC_VERSION_MINOR 1
+#define HC_VERSION_PATCH 0
+#define HC_VERSION_NUMBER \
+    (HC_VERSION_MAJOR * 10000 + HC_VERSION_MINOR * 100 + HC_VERSION_PATCH)
+
 /* Library version, e.g. "0.1.0". Never NULL. */
 HC_API const char *hc_version(void);
 

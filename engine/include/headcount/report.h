@@ -39,7 +39,8 @@ typedef struct hc_report_options {
  * total_user_accounts, ...]}, one user per line, ending in a newline.
  * Persons in result order; byte-for-byte deterministic. Field mapping:
  * docs/internals/report.md. options may be NULL. Returns HC_OK,
- * HC_ERR_ARG, HC_ERR_NOMEM, HC_ERR_LIMIT or the callback's failure.
+ * HC_ERR_ARG (also for a result of a run without HC_RUN_PERSONS, which
+ * lists no persons), HC_ERR_NOMEM, HC_ERR_LIMIT or the callback's failure.
  */
 HC_API HC_NODISCARD hc_status hc_report_write_json(const hc_result *result,
                                                    const hc_report_options *o,
