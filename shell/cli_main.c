@@ -40,6 +40,9 @@ static const cli_command *find_command(const char *name)
     return NULL;
 }
 
+static const char version_usage[] =
+    "usage: headcount version | headcount --version\n";
+
 static void print_help(FILE *f)
 {
     fprintf(f,
@@ -109,6 +112,15 @@ static int run(int argc, char **argv)
     if (strcmp(arg, "help") == 0) {
         if (argc < 3) {
             print_help(stdout);
+            return CLI_EX_OK;
+        }
+        /* help and version are not in the table: they take no options. */
+        if (strcmp(argv[2], "help") == 0) {
+            print_help(stdout);
+            return CLI_EX_OK;
+        }
+        if (strcmp(argv[2], "version") == 0) {
+            fputs(version_usage, stdout);
             return CLI_EX_OK;
         }
         const cli_command *c = find_command(argv[2]);

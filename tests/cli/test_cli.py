@@ -1147,6 +1147,23 @@ def test_terminator(tmp):
     os.unlink(os.path.join(tmp, old))
 
 
+def test_help():
+    """help takes the name of every command it accepts, help and version
+    included."""
+    rc, general, err = run("help")
+    check(rc == 0 and "Commands:" in general, f"help: {rc}: {err}")
+    rc, out, err = run("help", "help")
+    check(rc == 0 and out == general, f"help help: the general help, got "
+          f"{rc}: {out!r} {err!r}")
+    rc, out, err = run("help", "version")
+    check(rc == 0 and out == "usage: headcount version | headcount "
+          "--version\n", f"help version: its usage, got {rc}: {out!r} "
+          f"{err!r}")
+    rc, out, err = run("help", "nonesuch")
+    check(rc == 64 and out == "" and "unknown command" in err,
+          f"help nonesuch: exit 64, got {rc}: {err!r}")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_savings_formats()
@@ -1165,6 +1182,7 @@ def main():
         test_skipped_user_emails(tmp)
         test_usage(tmp)
         test_terminator(tmp)
+        test_help()
         test_savings_keyless(tmp)
         test_savings_choices(tmp)
         test_explain_verified_domains()
