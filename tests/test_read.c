@@ -388,6 +388,14 @@ static void test_ghes_csv_gzip(void **state)
         /* The name must not matter: detection is by magic bytes. */
         const char *plain_name = tmp_path("all_users_gz.csv");
         assert_int_equal(rename(gz, plain_name), 0);
+        if (members == 3) {
+            /* Zeros after the last member (padding) are no garbage. */
+            FILE *f = fopen(plain_name, "ab");
+            assert_non_null(f);
+            static const char zeros[512];
+            assert_int_equal(fwrite(zeros, 1, sizeof zeros, f), sizeof zeros);
+            assert_int_equal(fclose(f), 0);
+        }
         rec r;
         rec_init(&r);
         hc_load_stats st;
@@ -1135,6 +1143,41 @@ static void test_format_detect(void **state)
         if (cases[i].rc == HC_OK)
             assert_int_equal(start, cases[i].start);
     }
+    /* Other encodings and compressions are named. */
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *says;
+    } other[] = {
+        {"\xff\xfe\0\0i\0\0\0", 8, "input is UTF-32;"},
+        {"\xfe\xffi\0", 4, "input is UTF-16;"},
+        {"i\0d\0,\0", 6, "UTF-16 (without a byte order mark)"},
+        {"\0i\0d", 4, "UTF-16 (without a byte order mark)"},
+        {"\x1f\x8b\x08\0", 4, "gzip inside gzip"},
+        {"PK\x03\x04\x14\0", 6, "a zip archive"},
+        {"\xfd"
+         "7zXZ\0\0",
+         7, "compressed with xz"},
+        {"\x28\xb5\x2f\xfd\0", 5, "compressed with zstd"},
+        {"BZh91AY", 7, "compressed with bzip2"},
+        {"7z\xbc\xaf\x27\x1c\0", 7, "a 7-Zip archive"},
+    };
+    for (size_t i = 0; i < HC_ARRAY_LEN(other); i++) {
+        hc_format f;
+        size_t start;
+        hc_diag d;
+        assert_int_equal(hc__format_detect("x", other[i].bytes, other[i].len,
+                                           HC_INPUT_GHES, &f, &start, &d),
+                         HC_ERR_DATA);
+        assert_non_null(strstr(d.message, other[i].says));
+    }
+    /* "BZh" without a block size is text. */
+    hc_format f;
+    size_t start;
+    hc_diag d;
+    assert_int_equal(
+        hc__format_detect("x", "BZh,id", 6, HC_INPUT_GHES, &f, &start, &d),
+        HC_OK);
     assert_string_equal(hc_format_name(HC_FORMAT_GHES_CSV), "ghes-csv");
     assert_string_equal(hc_format_name(HC_FORMAT_RECORDS), "records");
     assert_string_equal(hc_format_name((hc_format)99), "unknown");

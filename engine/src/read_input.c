@@ -190,6 +190,13 @@ hc_status hc__gunzip(const char *file, const void *src, size_t len,
         size_t consumed = pos - zs.avail_in;
         if (consumed == len)
             break;
+        /* Zeros after the last member pad some tape and transfer formats;
+         * gzip itself reads past them. */
+        size_t z = consumed;
+        while (z < len && s[z] == 0)
+            z++;
+        if (z == len)
+            break;
         if (!hc__is_gzip(s + consumed, len - consumed)) {
             hc__diag_set(diag, file, 0, 0,
                          "corrupt gzip data: trailing garbage after the "
@@ -279,6 +286,51 @@ done:
     return rc;
 }
 
+/* The encoding other than UTF-8 that the first bytes show, or NULL: a
+ * UTF-32 or UTF-16 byte order mark, or UTF-16 without one (an ASCII
+ * character and a zero byte, twice). */
+static const char *other_encoding(const unsigned char *s, size_t len)
+{
+    if (len >= 4 && ((s[0] == 0xff && s[1] == 0xfe && !s[2] && !s[3]) ||
+                     (!s[0] && !s[1] && s[2] == 0xfe && s[3] == 0xff)))
+        return "UTF-32";
+    if (len >= 2 &&
+        ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff)))
+        return "UTF-16";
+    if (len >= 4 &&
+        ((s[0] && s[0] < 0x80 && !s[1] && s[2] && s[2] < 0x80 && !s[3]) ||
+         (!s[0] && s[1] && s[1] < 0x80 && !s[2] && s[3] && s[3] < 0x80)))
+        return "UTF-16 (without a byte order mark)";
+    return NULL;
+}
+
+/* The compressed or archive format other than one gzip layer that the
+ * first bytes show (after gzip is undone), or NULL. */
+static const char *other_compression(const unsigned char *s, size_t len)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *name;
+    } kinds[] = {
+        {"\x1f\x8b", 2, "gzip inside gzip"},
+        {"PK\x03\x04", 4, "a zip archive"},
+        {"\xfd"
+         "7zXZ\x00",
+         6, "compressed with xz"},
+        {"\x28\xb5\x2f\xfd", 4, "compressed with zstd"},
+        {"BZh", 3, "compressed with bzip2"},
+        {"7z\xbc\xaf\x27\x1c", 6, "a 7-Zip archive"},
+    };
+    for (size_t k = 0; k < HC_ARRAY_LEN(kinds); k++)
+        if (len >= kinds[k].len && memcmp(s, kinds[k].magic, kinds[k].len) == 0)
+            /* bzip2's "BZh" is followed by its block size, 1 to 9. */
+            if (strcmp(kinds[k].magic, "BZh") != 0 ||
+                (len > 3 && s[3] >= '1' && s[3] <= '9'))
+                return kinds[k].name;
+    return NULL;
+}
+
 static const char *role_expects(hc_input_role role)
 {
     switch (role) {
@@ -299,14 +351,22 @@ hc_status hc__format_detect(const char *file, const char *data, size_t len,
     size_t i = 0;
     *format = HC_FORMAT_UNKNOWN;
     *start = 0;
-    if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
-        i = 3;
-    else if (len >= 2 && ((s[0] == 0xff && s[1] == 0xfe) ||
-                          (s[0] == 0xfe && s[1] == 0xff))) {
-        hc__diag_set(diag, file, 1, 1, "input is UTF-16; expected UTF-8 (%s)",
-                     role_expects(role));
+    const char *other = other_encoding(s, len);
+    if (other) {
+        hc__diag_set(diag, file, 1, 1, "input is %s; expected UTF-8 (%s)",
+                     other, role_expects(role));
         return HC_ERR_DATA;
     }
+    const char *packed = other_compression(s, len);
+    if (packed) {
+        hc__diag_set(diag, file, 1, 1,
+                     "input is %s; headcount reads plain files and gzip: "
+                     "decompress it first",
+                     packed);
+        return HC_ERR_DATA;
+    }
+    if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        i = 3;
     *start = i;
     size_t j = i;
     uint64_t line = 1;
