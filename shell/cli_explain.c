@@ -287,7 +287,9 @@ static bool login_eq(hc_str a, const char *b, size_t n)
  * When the query named account acct by its login, the other accounts with
  * that login: logins are unique on one instance only, so "jsmith" on two
  * hosts may be two people. Prints them as a JSON array of HOST:ID / GHEC
- * logins, or as a text line; nothing in text when there are none.
+ * logins, or as a text line; nothing in text when there are none. Each is
+ * a QUERY that finds that very account: a GHEC login is found before a
+ * GHES one, and one spelled exactly so before one that differs in case.
  */
 static void print_other_logins(const hc_result *r, size_t acct,
                                const char *query, bool json)
@@ -307,9 +309,9 @@ static void print_other_logins(const hc_result *r, size_t acct,
             continue;
         char buf[HC_SOURCE_NAME_MAX + 24];
         hc_str ref = account_ref(&b, buf, sizeof buf);
-        /* A repeated row of the found account is the same account. */
-        if (b.kind == a.kind && str_eq(b.source, a.source) &&
-            str_eq(ref, a_ref))
+        /* A repeated row of the found account is the same account: a GHES
+         * id repeats on its host, a GHEC login in any GHEC source. */
+        if (b.kind == a.kind && str_eq(ref, a_ref))
             continue;
         if (json) {
             if (shown)
@@ -318,7 +320,8 @@ static void print_other_logins(const hc_result *r, size_t acct,
         } else {
             printf(shown ? ", "
                          : "Other accounts with this login "
-                           "(explain each by HOST:ID): ");
+                           "(explain each by the GHEC login or HOST:ID "
+                           "shown): ");
             cli_print_str(stdout, ref);
         }
         shown++;

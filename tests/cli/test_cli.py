@@ -1093,7 +1093,8 @@ def test_explain_login_on_two_hosts(tmp):
         paths += ["--ghes", host + "=" + path]
     rc, out, err = run("explain", *paths, "jsmith")
     check(rc == 0 and "Other accounts with this login (explain each by "
-          "HOST:ID): b.example:21\n" in out, f"explain jsmith: {rc} {out}")
+          "the GHEC login or HOST:ID shown): b.example:21\n" in out,
+          f"explain jsmith: {rc} {out}")
     rc, out, err = run("explain", "--json", *paths, "b.example:21")
     check(rc == 0 and json.loads(out)["other_login_matches"] == [],
           f"explain by HOST:ID lists no login matches: {out}")
@@ -1115,6 +1116,49 @@ def test_explain_login_on_two_hosts(tmp):
     rc, out, err = run("explain", "--json", *paths, "JSMITH")
     check(rc == 0 and json.loads(out)["other_login_matches"] ==
           ["b.example:21"], f"explain --json JSMITH: {out}")
+
+
+def test_explain_other_ghec_logins(tmp):
+    """The other accounts with a login are listed so that each explains
+    as shown: a GHEC login by itself, a GHES account by HOST:ID; a GHEC
+    login repeated in a second GHEC file is the same account, not
+    another."""
+    def user(login, email):
+        return {"github_com_login": login, "github_com_user": True,
+                "enterprise_server_user": False,
+                "github_com_verified_domain_emails": [email],
+                "enterprise_server_user_ids": []}
+    ghec = os.path.join(tmp, "amy-ghec.json")
+    with open(ghec, "w") as f:
+        json.dump({"users": [user("amy", "amy@a.example"),
+                             user("Amy", "amy@b.example")]}, f)
+    again = os.path.join(tmp, "amy-ghec-again.json")
+    with open(again, "w") as f:
+        json.dump({"users": [user("amy", "amy@a.example")]}, f)
+    ghes = os.path.join(tmp, "amy-ghes.csv")
+    with open(ghes, "w") as f:
+        f.write("created_at,id,login,email,role,suspended?,last_logged_ip,"
+                "repos,ssh_keys,org_memberships,dormant?,last_active,"
+                "raw_login,2fa_enabled?\n2024-01-01,1,amy,amy@h.example,"
+                "user,false,1.1.1.1,0,0,0,false,2024-01-01,amy,true\n")
+    inputs = ["--ghec", ghec, "--ghec", again, "--ghes", "h.example=" + ghes]
+    rc, out, err = run("explain", *inputs, "amy")
+    check(rc == 0 and "Other accounts with this login (explain each by "
+          "the GHEC login or HOST:ID shown): Amy, h.example:1\n" in out,
+          f"explain amy: the other accounts, each once: {rc} {out} {err}")
+    rc, out, err = run("explain", "--json", *inputs, "amy")
+    others = json.loads(out)["other_login_matches"] if rc == 0 else None
+    check(others == ["Amy", "h.example:1"],
+          f"explain --json amy: other_login_matches {others}: {err}")
+    # Each one shown explains as that account.
+    for ref, want in (("Amy", ("ghec", "Amy", None)),
+                      ("h.example:1", ("ghes", "amy", 1))):
+        rc, out, err = run("explain", "--json", *inputs, ref)
+        acc = json.loads(out)["account"] if rc == 0 else {}
+        got = (acc.get("kind"), acc.get("login"), acc.get("id"))
+        check(got == want, f"explain {ref}: found {got}, not {want}: {err}")
+    for path in (ghec, again, ghes):
+        os.unlink(path)
 
 
 def test_terminator(tmp):
@@ -1195,6 +1239,7 @@ def main():
         test_key_file_checks(tmp)
         test_report_file(tmp)
         test_explain_login_on_two_hosts(tmp)
+        test_explain_other_ghec_logins(tmp)
         test_key_and_domain_files(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
