@@ -36,6 +36,31 @@ int cli_fail(hc_status st, const char *what)
     return code ? code : CLI_EX_SOFTWARE;
 }
 
+/*
+ * Standard input can be read once: whichever reads it second would see
+ * nothing from a pipe, or the same bytes again under another role. Before
+ * an input '-' (or, with for_domains, --verified-domains @-) is taken:
+ * true, after a usage error for cmd, when an input '-' or @- already
+ * claims it.
+ */
+static bool stdin_taken(const cli_inputs *in, const char *cmd, bool for_domains)
+{
+    bool input = false;
+    for (size_t i = 0; !input && i < in->n; i++)
+        input = strcmp(in->items[i].path, "-") == 0;
+    if (input && !for_domains) {
+        cli_usage_error(cmd, "standard input ('-') given twice");
+        return true;
+    }
+    if (input ||
+        (in->verified_domains && strcmp(in->verified_domains, "@-") == 0)) {
+        cli_usage_error(cmd, "standard input given twice: an input '-' and "
+                             "--verified-domains @-");
+        return true;
+    }
+    return false;
+}
+
 /* "HOST=PATH" when the part before '=' looks like a host (no '/'). */
 static int add_input(cli_inputs *in, const char *cmd, hc_input_role role,
                      const char *arg)
@@ -78,16 +103,11 @@ static int add_input(cli_inputs *in, const char *cmd, hc_input_role role,
         cli_usage_error(cmd, "empty path in '%s'", arg);
         return -1;
     }
-    /* Standard input can be read once: a second '-' would see nothing
-     * from a pipe, or the same bytes again under another role. */
-    bool stdin_input = strcmp(it->path, "-") == 0;
-    for (size_t i = 0; stdin_input && i < in->n; i++)
-        if (strcmp(in->items[i].path, "-") == 0) {
-            free(in->hosts[in->n]);
-            in->hosts[in->n] = NULL;
-            cli_usage_error(cmd, "standard input ('-') given twice");
-            return -1;
-        }
+    if (strcmp(it->path, "-") == 0 && stdin_taken(in, cmd, false)) {
+        free(in->hosts[in->n]);
+        in->hosts[in->n] = NULL;
+        return -1;
+    }
     in->n++;
     return 1;
 }
@@ -160,6 +180,8 @@ int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
                                  "domain in one value or @FILE");
             return -1;
         }
+        if (strcmp(val, "@-") == 0 && stdin_taken(in, cmd, true))
+            return -1;
         in->verified_domains = val;
         return 1;
     }

@@ -931,6 +931,32 @@ def test_stdin_closed(tmp):
           f"stdin closed: exit {p.returncode}: {p.stderr!r}")
 
 
+def test_stdin_once():
+    """--verified-domains @- and an input '-' would both read standard
+    input, the second finding it empty: a usage error, in either order."""
+    with open(GHES, "rb") as f:
+        export = f.read()
+    for args in (["--verified-domains", "@-", "--ghes", "h.example=-"],
+                 ["--ghes", "h.example=-", "--verified-domains", "@-"],
+                 ["--verified-domains", "@-", "--records", "-"]):
+        for cmd in ("count", "explain"):
+            query = ["kim"] if cmd == "explain" else []
+            p = subprocess.run([BIN, cmd, *args, *query], input=export,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            err = p.stderr.decode()
+            check(p.returncode == 64 and p.stdout == b"" and
+                  "standard input given twice: an input '-' and "
+                  "--verified-domains @-" in err,
+                  f"{cmd} {' '.join(args)}: exit 64, got {p.returncode}: "
+                  f"{err!r}")
+    # Each on its own still reads standard input.
+    p = subprocess.run([BIN, "count", "--json", "--verified-domains", "@-",
+                        "--ghes", GHES], input=b"corp.example\n",
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    check(p.returncode == 0, f"--verified-domains @-: {p.returncode} "
+          f"{p.stderr!r}")
+
+
 def test_account_value_limits(tmp):
     """4093 values in one account are read; 4094 make a malformed row,
     which --skip-malformed skips. The rows of one GHEC login together
@@ -1234,6 +1260,7 @@ def main():
         test_bom_column(tmp)
         test_source_names(tmp)
         test_stdin_closed(tmp)
+        test_stdin_once()
         test_account_value_limits(tmp)
         test_terminal_escapes(tmp)
         test_key_file_checks(tmp)
