@@ -469,6 +469,22 @@ static void test_ghes_csv_stdin(void **state)
     rec_fini(&r);
 }
 
+/* A stream is read whole before it is parsed: one that starts like no
+ * export (here zeros without end) is refused from its first bytes. */
+static void test_stream_refused_early(void **state)
+{
+    (void)state;
+    rec r;
+    rec_init(&r);
+    hc_diag d;
+    assert_int_equal(run(&r, HC_INPUT_RECORDS, "/dev/zero", NULL, 1, false,
+                         NULL, NULL, &d),
+                     HC_ERR_DATA);
+    assert_non_null(strstr(d.message, "holds NUL bytes"));
+    assert_int_equal(r.n, 0);
+    rec_fini(&r);
+}
+
 /* ---- fixtures: GHEC CSV and JSON -------------------------------------- */
 
 static void test_ghec_csv(void **state)
@@ -2284,6 +2300,7 @@ int main(void)
         cmocka_unit_test(test_ghes_csv_reordered),
         cmocka_unit_test(test_ghes_csv_needs_host),
         cmocka_unit_test(test_ghes_csv_stdin),
+        cmocka_unit_test(test_stream_refused_early),
         cmocka_unit_test(test_ghec_csv),
         cmocka_unit_test(test_csv_blank_rows_and_encoding),
         cmocka_unit_test(test_ghec_json_shapes),

@@ -71,6 +71,72 @@ static hc_status map_file(int fd, size_t size, const char *file,
     return HC_OK;
 }
 
+/* The encoding other than UTF-8 that the first bytes show, or NULL: a
+ * UTF-32 or UTF-16 byte order mark, or UTF-16 without one (an ASCII
+ * character and a zero byte, twice). */
+static const char *other_encoding(const unsigned char *s, size_t len)
+{
+    if (len >= 4 && ((s[0] == 0xff && s[1] == 0xfe && !s[2] && !s[3]) ||
+                     (!s[0] && !s[1] && s[2] == 0xfe && s[3] == 0xff)))
+        return "UTF-32";
+    if (len >= 2 &&
+        ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff)))
+        return "UTF-16";
+    if (len >= 4 &&
+        ((s[0] && s[0] < 0x80 && !s[1] && s[2] && s[2] < 0x80 && !s[3]) ||
+         (!s[0] && s[1] && s[1] < 0x80 && !s[2] && s[3] && s[3] < 0x80)))
+        return "UTF-16 (without a byte order mark)";
+    return NULL;
+}
+
+/* The compressed or archive format other than one gzip layer that the
+ * first bytes show (after gzip is undone), or NULL. */
+static const char *other_compression(const unsigned char *s, size_t len)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *name;
+    } kinds[] = {
+        {"\x1f\x8b", 2, "gzip inside gzip"},
+        {"PK\x03\x04", 4, "a zip archive"},
+        {"\xfd"
+         "7zXZ\x00",
+         6, "compressed with xz"},
+        {"\x28\xb5\x2f\xfd", 4, "compressed with zstd"},
+        {"BZh", 3, "compressed with bzip2"},
+        {"7z\xbc\xaf\x27\x1c", 6, "a 7-Zip archive"},
+    };
+    for (size_t k = 0; k < HC_ARRAY_LEN(kinds); k++)
+        if (len >= kinds[k].len && memcmp(s, kinds[k].magic, kinds[k].len) == 0)
+            /* bzip2's "BZh" is followed by its block size, 1 to 9. */
+            if (strcmp(kinds[k].magic, "BZh") != 0 ||
+                (len > 3 && s[3] >= '1' && s[3] <= '9'))
+                return kinds[k].name;
+    return NULL;
+}
+
+/*
+ * What a stream (a pipe, standard input) shows in its first STREAM_PEEK
+ * bytes that no export could be, or NULL: another compression, or NUL
+ * bytes in what is not UTF-16 or UTF-32 (format detection names those).
+ * A stream is read whole before it is parsed; without this look, a
+ * mistaken `--records /dev/zero` would fill memory before any check.
+ */
+#define STREAM_PEEK ((size_t)4096)
+
+static const char *stream_refusal(const unsigned char *s, size_t len)
+{
+    if (len >= 2 && s[0] == 0x1f && s[1] == 0x8b)
+        return NULL; /* gzip: inflated and checked afterwards */
+    if (other_encoding(s, len))
+        return NULL;
+    const char *packed = other_compression(s, len);
+    if (packed)
+        return packed;
+    return memchr(s, 0, len) ? "binary data (it holds NUL bytes)" : NULL;
+}
+
 static hc_status read_stream(int fd, size_t max_bytes, const char *file,
                              hc__input_data *in, hc_diag *diag)
 {
@@ -92,7 +158,18 @@ static hc_status read_stream(int fd, size_t max_bytes, const char *file,
         }
         if (n == 0)
             break;
+        size_t before = b.len;
         b.len += (size_t)n;
+        if (before < STREAM_PEEK && (b.len >= STREAM_PEEK || b.len == cap)) {
+            const char *what = stream_refusal((const unsigned char *)b.data,
+                                              HC_MIN(b.len, STREAM_PEEK));
+            if (what) {
+                hc__diag_set(diag, file, 0, 0,
+                             "input is %s; expected a CSV or JSON export",
+                             what);
+                HC_FAIL_IF(true, HC_ERR_DATA);
+            }
+        }
         if (b.len > cap) {
             hc__diag_set(diag, file, 0, 0, "input is larger than %zu bytes",
                          max_bytes);
@@ -284,51 +361,6 @@ done:
     if (rc != HC_OK)
         hc__input_close(in);
     return rc;
-}
-
-/* The encoding other than UTF-8 that the first bytes show, or NULL: a
- * UTF-32 or UTF-16 byte order mark, or UTF-16 without one (an ASCII
- * character and a zero byte, twice). */
-static const char *other_encoding(const unsigned char *s, size_t len)
-{
-    if (len >= 4 && ((s[0] == 0xff && s[1] == 0xfe && !s[2] && !s[3]) ||
-                     (!s[0] && !s[1] && s[2] == 0xfe && s[3] == 0xff)))
-        return "UTF-32";
-    if (len >= 2 &&
-        ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff)))
-        return "UTF-16";
-    if (len >= 4 &&
-        ((s[0] && s[0] < 0x80 && !s[1] && s[2] && s[2] < 0x80 && !s[3]) ||
-         (!s[0] && s[1] && s[1] < 0x80 && !s[2] && s[3] && s[3] < 0x80)))
-        return "UTF-16 (without a byte order mark)";
-    return NULL;
-}
-
-/* The compressed or archive format other than one gzip layer that the
- * first bytes show (after gzip is undone), or NULL. */
-static const char *other_compression(const unsigned char *s, size_t len)
-{
-    static const struct {
-        const char *magic;
-        size_t len;
-        const char *name;
-    } kinds[] = {
-        {"\x1f\x8b", 2, "gzip inside gzip"},
-        {"PK\x03\x04", 4, "a zip archive"},
-        {"\xfd"
-         "7zXZ\x00",
-         6, "compressed with xz"},
-        {"\x28\xb5\x2f\xfd", 4, "compressed with zstd"},
-        {"BZh", 3, "compressed with bzip2"},
-        {"7z\xbc\xaf\x27\x1c", 6, "a 7-Zip archive"},
-    };
-    for (size_t k = 0; k < HC_ARRAY_LEN(kinds); k++)
-        if (len >= kinds[k].len && memcmp(s, kinds[k].magic, kinds[k].len) == 0)
-            /* bzip2's "BZh" is followed by its block size, 1 to 9. */
-            if (strcmp(kinds[k].magic, "BZh") != 0 ||
-                (len > 3 && s[3] >= '1' && s[3] <= '9'))
-                return kinds[k].name;
-    return NULL;
 }
 
 static const char *role_expects(hc_input_role role)
