@@ -41,6 +41,22 @@ extern const cli_command cli_commands[];
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Option syntax, one rule for every command: an option that takes a value
+ * is "--name VALUE" or "--name=VALUE"; a flag is "--name" alone.
+ *
+ * cli_opt_value: whether argv[*i] is the option name (e.g. "--report").
+ * Returns 0 when it is not; 1 with *value set to the value (borrowed from
+ * argv; *i advanced past a separate value); -1 after a usage error for cmd
+ * ("option --report needs a value") when it is last without a value.
+ *
+ * cli_opt_flag: whether arg is the flag name (e.g. "--json"). Returns 0 or
+ * 1; -1 after a usage error for cmd for "--json=VALUE".
+ */
+int cli_opt_value(const char *cmd, const char *name, int argc, char **argv,
+                  int *i, const char **value);
+int cli_opt_flag(const char *cmd, const char *name, const char *arg);
+
 /* Prints "headcount: message" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -90,25 +90,26 @@ int cli_count_main(int argc, char **argv)
         }
         if (k > 0)
             continue;
-        if (strcmp(argv[i], "--json") == 0) {
+        const char *val = NULL, **slot = NULL;
+        if ((k = cli_opt_value("count", "--report", argc, argv, &i, &val)))
+            slot = &report;
+        else if ((k = cli_opt_value("count", "--pseudonymize", argc, argv, &i,
+                                    &val)))
+            slot = &keyfile;
+        else if ((k = cli_opt_flag("count", "--json", argv[i])) > 0)
             json = true;
-        } else if (strcmp(argv[i], "--report") == 0 ||
-                   strcmp(argv[i], "--pseudonymize") == 0) {
-            if (i + 1 >= argc) {
-                code = cli_usage_error("count", "option %s needs a value",
-                                       argv[i]);
-                goto done;
-            }
-            const char **slot = argv[i][2] == 'r' ? &report : &keyfile;
-            if (*slot) {
-                /* The last one winning would leave the administrator
-                 * without a report, or a key, they asked for. */
-                code = cli_usage_error("count", "%s given twice", argv[i]);
-                goto done;
-            }
-            *slot = argv[++i];
-        } else {
-            code = cli_usage_error("count", "unknown option '%s'", argv[i]);
+        else if (k == 0)
+            cli_usage_error("count", "unknown option '%s'", argv[i]);
+        if (k > 0 && slot && *slot) {
+            /* The last one winning would leave the administrator without
+             * a report, or a key, they asked for. */
+            cli_usage_error("count", "%s given twice",
+                            slot == &report ? "--report" : "--pseudonymize");
+            k = -1;
+        } else if (k > 0 && slot)
+            *slot = val;
+        if (k <= 0) {
+            code = CLI_EX_USAGE;
             goto done;
         }
     }

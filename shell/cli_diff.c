@@ -327,10 +327,13 @@ int cli_diff_main(int argc, char **argv)
     size_t np = 0;
     bool options = true; /* until "--": a path may begin with '-' */
     for (int i = 1; i < argc; i++) {
-        if (options && strcmp(argv[i], "--") == 0)
-            options = false;
-        else if (options && strcmp(argv[i], "--json") == 0)
+        int k = options ? cli_opt_flag("diff", "--json", argv[i]) : 0;
+        if (k < 0)
+            return CLI_EX_USAGE;
+        if (k > 0)
             json = true;
+        else if (options && strcmp(argv[i], "--") == 0)
+            options = false;
         else if (options && argv[i][0] == '-' && argv[i][1])
             return cli_usage_error("diff", "unknown option '%s'", argv[i]);
         else if (np == 2)

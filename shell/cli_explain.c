@@ -353,10 +353,14 @@ int cli_explain_main(int argc, char **argv)
         }
         if (k > 0)
             continue;
-        if (options && strcmp(argv[i], "--") == 0)
-            options = false;
-        else if (options && strcmp(argv[i], "--json") == 0)
+        if (options && (k = cli_opt_flag("explain", "--json", argv[i])) != 0) {
+            if (k < 0) {
+                code = CLI_EX_USAGE;
+                goto done;
+            }
             json = true;
+        } else if (options && strcmp(argv[i], "--") == 0)
+            options = false;
         else if (options && argv[i][0] == '-' && argv[i][1]) {
             code = cli_usage_error("explain", "unknown option '%s'", argv[i]);
             goto done;
@@ -1006,12 +1010,14 @@ int cli_savings_main(int argc, char **argv)
         }
         if (k > 0)
             continue;
-        if (strcmp(argv[i], "--json") == 0)
+        if ((k = cli_opt_flag("savings", "--json", argv[i])) > 0)
             json = true;
-        else if (strcmp(argv[i], "--csv") == 0)
+        else if (k == 0 && (k = cli_opt_flag("savings", "--csv", argv[i])) > 0)
             csv = true;
         else {
-            code = cli_usage_error("savings", "unknown option '%s'", argv[i]);
+            if (k == 0)
+                cli_usage_error("savings", "unknown option '%s'", argv[i]);
+            code = CLI_EX_USAGE;
             goto done;
         }
     }

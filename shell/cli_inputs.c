@@ -115,30 +115,34 @@ static int add_input(cli_inputs *in, const char *cmd, hc_input_role role,
 int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
                      int *i)
 {
-    const char *opt = argv[*i];
     static const char *const valued[] = {"--ghes",    "--ghec",
                                          "--records", "--policy",
                                          "--threads", "--verified-domains"};
-    size_t which = (sizeof valued / sizeof valued[0]);
-    for (size_t k = 0; k < (sizeof valued / sizeof valued[0]); k++)
-        if (strcmp(opt, valued[k]) == 0)
+    const size_t n_valued = sizeof valued / sizeof valued[0];
+    const char *opt = NULL, *val = NULL;
+    size_t which = n_valued;
+    for (size_t k = 0; which == n_valued && k < n_valued; k++) {
+        int got = cli_opt_value(cmd, valued[k], argc, argv, i, &val);
+        if (got < 0)
+            return -1;
+        if (got > 0) {
             which = k;
-    if (which == (sizeof valued / sizeof valued[0])) {
-        if (strcmp(opt, "--skip-malformed") == 0) {
+            opt = valued[k];
+        }
+    }
+    if (which == n_valued) {
+        int k = cli_opt_flag(cmd, "--skip-malformed", argv[*i]);
+        if (k > 0)
             in->skip_malformed = true;
-            return 1;
+        if (k == 0) {
+            k = strcmp(argv[*i], "-q") == 0
+                    ? 1
+                    : cli_opt_flag(cmd, "--quiet", argv[*i]);
+            if (k > 0)
+                in->quiet = true;
         }
-        if (strcmp(opt, "--quiet") == 0 || strcmp(opt, "-q") == 0) {
-            in->quiet = true;
-            return 1;
-        }
-        return 0;
+        return k;
     }
-    if (*i + 1 >= argc) {
-        cli_usage_error(cmd, "option %s needs a value", opt);
-        return -1;
-    }
-    const char *val = argv[++*i];
     /* Settings are given once: the last one silently winning would run
      * under a policy or thread count the administrator did not mean. */
     if ((which == 3 && in->policy_given) || (which == 4 && in->threads_given)) {

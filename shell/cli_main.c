@@ -80,6 +80,45 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CLI_EX_USAGE;
 }
 
+/* The length of name when arg is name or "name=...", else 0. */
+static size_t opt_match(const char *name, const char *arg)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=') ? n
+                                                                           : 0;
+}
+
+int cli_opt_value(const char *cmd, const char *name, int argc, char **argv,
+                  int *i, const char **value)
+{
+    const char *arg = argv[*i];
+    size_t n = opt_match(name, arg);
+    if (!n)
+        return 0;
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc) {
+        cli_usage_error(cmd, "option %s needs a value", name);
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+int cli_opt_flag(const char *cmd, const char *name, const char *arg)
+{
+    size_t n = opt_match(name, arg);
+    if (!n)
+        return 0;
+    if (arg[n] == '=') {
+        cli_usage_error(cmd, "option %s takes no value", name);
+        return -1;
+    }
+    return 1;
+}
+
 int cli_stdout_check(int code)
 {
     static bool reported;

@@ -136,8 +136,9 @@ typedef struct sync_run_result {
 int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err);
 
 /* Parses the arguments of sync, daemon and status: `--config FILE` (or
- * --config=FILE) and, when json is not NULL, `--json`. Returns 0 or 64
- * after printing a usage error. */
+ * --config=FILE) and, when json is not NULL, `--json`, by the rules of
+ * cli_opt_value and cli_opt_flag. Returns 0 or 64 after printing a usage
+ * error. */
 int sync_parse_config_arg(const char *cmd, int argc, char **argv,
                           const char **config, bool *json);
 

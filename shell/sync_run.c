@@ -586,15 +586,22 @@ int sync_parse_config_arg(const char *cmd, int argc, char **argv,
     if (json)
         *json = false;
     for (int i = 1; i < argc; i++) {
-        bool pair = strcmp(argv[i], "--config") == 0 && i + 1 < argc;
-        if ((pair || strncmp(argv[i], "--config=", 9) == 0) && *config)
-            return cli_usage_error(cmd, "--config given twice");
-        if (pair)
-            *config = argv[++i];
-        else if (strncmp(argv[i], "--config=", 9) == 0)
-            *config = argv[i] + 9;
-        else if (json && strcmp(argv[i], "--json") == 0)
+        const char *val = NULL;
+        int k = cli_opt_value(cmd, "--config", argc, argv, &i, &val);
+        if (k > 0) {
+            if (*config)
+                return cli_usage_error(cmd, "--config given twice");
+            *config = val;
+            continue;
+        }
+        if (k == 0 && json)
+            k = cli_opt_flag(cmd, "--json", argv[i]);
+        if (k > 0)
             *json = true;
+        else if (k < 0)
+            return CLI_EX_USAGE;
+        else if (argv[i][0] == '-')
+            return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
         else
             return cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
     }

@@ -1187,6 +1187,65 @@ def test_explain_other_ghec_logins(tmp):
         os.unlink(path)
 
 
+def test_option_forms(tmp):
+    """Every option that takes a value takes it as the next argument or
+    after '='; a flag takes none; a missing value is named the same way
+    by every command."""
+    def summary(*args):
+        rc, out, err = run("count", "--json", *args)
+        check(rc == 0, f"count {' '.join(args)}: exit {rc}: {err}")
+        doc = json.loads(out) if rc == 0 else {}
+        doc.pop("elapsed_ms", None)
+        return doc
+    report = os.path.join(tmp, "forms.json")
+    spaced = summary("--policy", "extended", "--threads", "2",
+                     "--verified-domains", "corp.example", "--ghes",
+                     "h.example=" + GHES, "--ghec", GHEC)
+    joined = summary("--policy=extended", "--threads=2",
+                     "--verified-domains=corp.example",
+                     "--ghes=h.example=" + GHES, "--ghec=" + GHEC,
+                     "--report=" + report)
+    check(spaced and spaced == joined,
+          f"--opt=VALUE counts as --opt VALUE:\n{spaced}\n{joined}")
+    check(os.path.exists(report), "--report=FILE writes FILE")
+    if os.path.exists(report):
+        os.unlink(report)
+    rc, out, err = run("explain", "--json", "--ghes=" + GHES, "kim")
+    check(rc == 0 and json.loads(out)["account"]["login"] == "kim",
+          f"explain --ghes=PATH: {rc}: {err}")
+    for args, flag in ((["count", *INPUTS, "--json=1"], "--json"),
+                       (["count", *INPUTS, "--skip-malformed=yes"],
+                        "--skip-malformed"),
+                       (["count", *INPUTS, "--quiet=1"], "--quiet"),
+                       (["explain", *INPUTS, "--json=true", "kim"], "--json"),
+                       (["savings", *INPUTS, "--csv=1"], "--csv"),
+                       (["diff", "--json=1", "a.json", "b.json"], "--json"),
+                       (["status", "--config", "x.ini", "--json=1"],
+                        "--json")):
+        rc, out, err = run(*args)
+        check(rc == 64 and out == "" and
+              f"option {flag} takes no value" in err,
+              f"{' '.join(args[-2:])}: a flag with a value is refused: "
+              f"{rc}: {err!r}")
+    for args, opt in ((["sync", "--config"], "--config"),
+                      (["daemon", "--config"], "--config"),
+                      (["status", "--json", "--config"], "--config"),
+                      (["count", "--ghes"], "--ghes"),
+                      (["count", *INPUTS, "--pseudonymize"],
+                       "--pseudonymize")):
+        rc, out, err = run(*args)
+        check(rc == 64 and out == "" and f"option {opt} needs a value" in err,
+              f"{' '.join(args)}: exit 64, 'needs a value', got {rc}: "
+              f"{err!r}")
+    rc, out, err = run("sync", "--config", "x.ini", "--json")
+    check(rc == 64 and "unknown option '--json'" in err,
+          f"sync --json: an unknown option, got {rc}: {err!r}")
+    # After "--", "--json=1" is the QUERY.
+    rc, out, err = run("explain", *INPUTS, "--", "--json=1")
+    check(rc == 1 and "no account matches" in err,
+          f"explain -- --json=1: the QUERY, got {rc}: {err!r}")
+
+
 def test_terminator(tmp):
     """After "--" every argument is an operand, even one that begins
     with '-'."""
@@ -1252,6 +1311,7 @@ def main():
         test_skipped_user_emails(tmp)
         test_usage(tmp)
         test_terminator(tmp)
+        test_option_forms(tmp)
         test_help()
         test_savings_keyless(tmp)
         test_savings_choices(tmp)
