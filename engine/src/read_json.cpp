@@ -230,6 +230,9 @@ class reader
     /* Where the scan of stage1_place stops: the end of the NDJSON line
      * being parsed, else the job's end (or the window's). */
     size_t scan_end_ = SIZE_MAX;
+    /* Reading a GHES export: the input is one document, whose
+     * INCOMPLETE_ARRAY_OR_OBJECT incomplete_document can explain. */
+    bool whole_document_ = false;
     /*
      * simdjson's first pass checks a whole document or batch before any
      * value is read, and reports invalid UTF-8, a control character in a
@@ -296,6 +299,8 @@ class reader
                              json_doc_max);
         if (e == DEPTH_ERROR)
             return too_deep(last_off_);
+        if (e == INCOMPLETE_ARRAY_OR_OBJECT && whole_document_)
+            return incomplete_document();
         const char *t = syntax_text(e);
         if (t)
             return fail_json(HC_ERR_DATA, last_off_, "%s", t);
@@ -328,6 +333,7 @@ class reader
     hc_status ghec_windows(size_t &pos, size_t &docs);
     hc_status ghec_mapped(size_t pos, size_t &docs);
     bool stray_after_document(size_t pos, size_t &off);
+    hc_status incomplete_document();
 
     template <typename D>
     hc_status record(D &doc, size_t off, bool &syntax_error);
@@ -923,6 +929,7 @@ hc_status reader::ghes()
     size_t n = job_->end - job_->begin;
     last_off_ = job_->begin;
     scan_end_ = SIZE_MAX;
+    whole_document_ = true;
     if (n > json_doc_max)
         return hc__job_fail(job_, HC_ERR_LIMIT, job_->begin, false,
                             "JSON document is larger than %zu bytes",
@@ -1196,6 +1203,41 @@ hc_status reader::ghec()
  * more (a stray '}' or ']'): the stream cannot tell that from a document
  * cut short. Sets *off to where the extra content starts.
  */
+/*
+ * simdjson says INCOMPLETE_ARRAY_OR_OBJECT, without a place, both for a
+ * document cut short and for one followed by more content. Which it is,
+ * and where, comes from the brackets outside strings: a document that
+ * never closes was cut short (more was expected after its last byte);
+ * one that closes before the end has content after it.
+ */
+hc_status reader::incomplete_document()
+{
+    const char *b = job_->base;
+    size_t p = skip_ws(b, job_->begin, job_->end), end = job_->end;
+    size_t depth = 0, last = p;
+    while (p < end) {
+        char c = b[p];
+        if (c == '"') {
+            for (p++; p < end && b[p] != '"'; p++)
+                p += b[p] == '\\';
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if ((c == '}' || c == ']') && depth && --depth == 0) {
+            size_t after = skip_ws(b, p + 1, end);
+            if (after < end)
+                return hc__job_fail(job_, HC_ERR_DATA, after, true,
+                                    "unexpected content after the JSON "
+                                    "document");
+        }
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            last = p;
+        p++;
+    }
+    return hc__job_fail(job_, HC_ERR_DATA, HC_MIN(last + 1, end), true,
+                        "unexpected end of input inside a JSON document "
+                        "(truncated file?)");
+}
+
 bool reader::stray_after_document(size_t pos, size_t &off)
 {
     size_t n = job_->end - pos;
