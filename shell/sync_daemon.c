@@ -9,13 +9,15 @@
  * progress callback and ends the daemon with exit 0. Signal handlers only
  * set flags and write a byte to a self-pipe, which wakes the poll() that
  * the daemon sleeps in. The next planned run is published in
- * state/daemon.json for `status`.
+ * state/daemon.json for `status`. state/daemon.lock, held for the
+ * daemon's life, keeps a second daemon off the same state directory.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,6 +94,29 @@ static void publish(const sync_config *cfg, const daemon_info *d, bool remove)
         sync_log("warning", "%s", e.msg);
 }
 
+/* Takes the daemon lock of cfg's state directory into *fd (see
+ * sync_state_daemon_lock). */
+static int lock_state_dir(const sync_config *cfg, int *fd, sync_err *err)
+{
+    sync_state st;
+    int rc = sync_state_open(cfg->state_dir, true, &st, err);
+    if (!rc) {
+        rc = sync_state_daemon_lock(&st, fd, err);
+        sync_state_close(&st);
+    }
+    return rc;
+}
+
+/* Whether a and b name one directory (a missing b is another). */
+static bool same_dir(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0)
+        return true;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 static void drain(int fd)
 {
     char buf[64];
@@ -106,7 +131,8 @@ const char cli_daemon_usage[] =
     "[schedule] weekly (local time) plus a random delay below [schedule]\n"
     "jitter. Signals: SIGUSR1 syncs now, SIGHUP reloads the config (a bad\n"
     "config is logged and the old one kept), SIGTERM/SIGINT stop cleanly\n"
-    "(exit 0), aborting a transfer in flight. Logs go to stderr.\n"
+    "(exit 0), aborting a transfer in flight. Logs go to stderr. One\n"
+    "daemon per state directory: a second one exits 75.\n"
     "\n"
     "  --config FILE   the INI configuration (docs/config.md)\n";
 
@@ -117,6 +143,7 @@ int cli_daemon_main(int argc, char **argv)
     sync_err err = {{0}};
     sync_run_result *res = NULL;
     int fds[2] = {-1, -1};
+    int lockfd = -1; /* the daemon lock, held until the daemon ends */
     int rc = sync_parse_config_arg("daemon", argc, argv, &path, NULL);
     if (rc)
         return rc;
@@ -125,6 +152,9 @@ int cli_daemon_main(int argc, char **argv)
         cli_errorf("%s", err.msg);
         return rc;
     }
+    /* One daemon per state directory: two would each sync weekly, and
+     * withdraw each other's daemon.json. */
+    SYNC_TRY(lock_state_dir(cfg, &lockfd, &err));
     res = calloc(1, sizeof *res);
     if (!res) {
         rc = sync_fail(&err, CLI_EX_SOFTWARE, "out of memory");
@@ -150,10 +180,27 @@ int cli_daemon_main(int argc, char **argv)
             sync_got_hup = 0;
             sync_config *fresh = NULL;
             sync_err e;
-            if (sync_config_load(path, SYNC_CONFIG_RUN, &fresh, &e) != 0) {
+            int fresh_lock = -1;
+            bool moved = false;
+            int lrc = sync_config_load(path, SYNC_CONFIG_RUN, &fresh, &e);
+            if (lrc == 0 && !same_dir(fresh->state_dir, cfg->state_dir)) {
+                /* A new state directory needs its own lock first. */
+                moved = true;
+                lrc = lock_state_dir(fresh, &fresh_lock, &e);
+                if (lrc != 0) {
+                    sync_config_free(fresh);
+                    fresh = NULL;
+                }
+            }
+            if (lrc != 0) {
                 sync_log("error", "reload failed, keeping the old config: %s",
                          e.msg);
             } else {
+                if (moved) {
+                    publish(cfg, &info, true);
+                    close(lockfd);
+                    lockfd = fresh_lock;
+                }
                 /* A reload inside the jitter window after this week's
                  * slot must not move its run to next week. */
                 info.next = sync_schedule_reload(
@@ -198,10 +245,14 @@ int cli_daemon_main(int argc, char **argv)
         if (poll(&p, 1, (int)ms) > 0)
             drain(fds[0]);
     }
+    /* Withdrawn under the lock: a daemon started next cannot have
+     * published yet. */
     publish(cfg, &info, true);
     sync_log("info", "daemon stopped");
     rc = 0;
 done:
+    if (lockfd >= 0)
+        close(lockfd);
     if (rc && err.msg[0])
         cli_errorf("%s", err.msg);
     if (fds[0] >= 0)

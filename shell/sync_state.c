@@ -1,10 +1,11 @@
 /*
  * State directory operations. All writers of the directory hold state/lock
- * (except the daemon's own daemon.json, which uses a temporary name no run
- * shares), so the only concurrency left is readers (`status`) against
- * renames, which are atomic. Temporary files carry their writer's pid
- * (two writers never share a name); a run, holding the lock, removes every
- * temporary but a live daemon's daemon.json one.
+ * (except the daemon, for its own daemon.json, which uses a temporary name
+ * no run shares, and for daemon.lock, which it holds), so the only
+ * concurrency left is readers (`status`) against renames, which are
+ * atomic. Temporary files carry their writer's pid (two writers never
+ * share a name); a run, holding the lock, removes every temporary but a
+ * live daemon's daemon.json one.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -141,6 +142,51 @@ int sync_state_lock(sync_state *st, sync_err *err)
         return sync_state_io_fail(err, "cannot lock", st->dir);
     }
     st->lockfd = fd;
+    return 0;
+}
+
+int sync_state_daemon_lock(sync_state *st, int *fd, sync_err *err)
+{
+    *fd = -1;
+    int lfd = openat(st->dirfd, "daemon.lock",
+                     O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (lfd < 0)
+        return sync_state_io_fail(err, "cannot open the daemon lock file in",
+                                  st->dir);
+    if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char buf[24] = {0};
+        ssize_t n = e == EWOULDBLOCK ? pread(lfd, buf, sizeof buf - 1, 0) : 0;
+        close(lfd);
+        if (e != EWOULDBLOCK) {
+            errno = e;
+            return sync_state_io_fail(err, "cannot lock", st->dir);
+        }
+        uint64_t pid = 0;
+        /* The holder writes its PID just after it locks: a file still
+         * empty names no one. */
+        if (n > 0 && buf[n - 1] == '\n')
+            buf[n - 1] = '\0';
+        if (n > 0 && sync_parse_u64(buf, &pid) && pid > 0)
+            return sync_fail(err, CLI_EX_TEMPFAIL,
+                             "another daemon is running on state directory "
+                             "%s (pid %llu); run one daemon per state "
+                             "directory",
+                             st->dir, (unsigned long long)pid);
+        return sync_fail(err, CLI_EX_TEMPFAIL,
+                         "another daemon is running on state directory %s "
+                         "(%s/daemon.lock is held); run one daemon per state "
+                         "directory",
+                         st->dir, st->dir);
+    }
+    /* Only for the message of a second daemon: a PID that cannot be
+     * written costs nothing but that. */
+    char pid[24];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    bool written =
+        ftruncate(lfd, 0) == 0 && pwrite(lfd, pid, (size_t)len, 0) == len;
+    (void)written;
+    *fd = lfd;
     return 0;
 }
 

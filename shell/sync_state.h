@@ -37,6 +37,15 @@ void sync_state_close(sync_state *st); /* releases the lock too */
  * another process holds it. */
 int sync_state_lock(sync_state *st, sync_err *err);
 
+/*
+ * Takes the daemon lock (flock LOCK_EX|LOCK_NB on state/daemon.lock) for
+ * the life of *fd, which the caller closes to release it, and writes this
+ * process's PID into the file. 75 when another daemon holds it, naming
+ * that daemon's PID when the file gives one. Independent of the run lock:
+ * a daemon holds this one always and the run lock only while it syncs.
+ */
+int sync_state_daemon_lock(sync_state *st, int *fd, sync_err *err);
+
 /* Removes temporary files left by killed runs. Call with the lock held:
  * every temporary but that of a live daemon's daemon.json is taken for a
  * leftover, whatever its PID (a container's runs are all PID 1). */

@@ -3,7 +3,8 @@
 exits 75; kill -9 during a slow upload loses nothing (the next run
 delivers the same Idempotency-Key, once); the daemon syncs on SIGUSR1,
 keeps its config when a SIGHUP brings a broken one, and stops with exit 0
-on SIGTERM, also in the middle of a transfer."""
+on SIGTERM, also in the middle of a transfer; a second daemon on one
+state directory exits 75."""
 import calendar
 import datetime
 import json
@@ -207,6 +208,60 @@ def test_daemon_start_after_slot(env):
     env.check_rc(r, 0, "daemon after SIGTERM")
 
 
+def test_one_daemon_per_state_dir(env):
+    """A second daemon on the same state directory exits 75 at once,
+    naming the first one's PID, and leaves its daemon.json alone; a manual
+    sync still runs beside the daemon; once the first stops, a daemon
+    starts again. A reload that would move a daemon onto another daemon's
+    state directory is refused like a broken config."""
+    setup(env)
+    path = env.path("state", "daemon.json")
+    first = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(path), "the first daemon to start")
+    with open(path) as f:
+        published = f.read()
+    r = env.run("daemon", "--config", env.config, timeout=10)
+    env.check_rc(r, 75, "a second daemon on the same state directory")
+    check("another daemon is running" in r.err and
+          "(pid %d)" % first.pid in r.err, "names the running daemon", r)
+    with open(path) as f:
+        check_eq(f.read(), published, "daemon.json of the first daemon")
+    check_eq(env.status()["daemon_pid"], first.pid, "status sees the first")
+    r = env.sync()
+    env.check_rc(r, 0, "a manual sync beside the daemon")
+    # A second config on a state directory of its own, then moved by a
+    # reload onto the first daemon's.
+    with open(env.config) as f:
+        text = f.read()
+    other = env.write("other.ini", text.replace("dir = state\n",
+                                                "dir = state2\n"), 0o644)
+    second = env.start("daemon", "--config", other)
+    env.wait_for(lambda: os.path.exists(env.path("state2", "daemon.json")),
+                 "the daemon of the other state directory to start")
+    env.write("other.ini", text, 0o644)
+    second.send_signal(signal.SIGHUP)
+    # The run comes after the reload, in the state directory kept.
+    second.send_signal(signal.SIGUSR1)
+    env.wait_for(lambda: os.path.exists(env.path("state2", "runs.json")),
+                 "the other daemon's run after the SIGHUP")
+    second.send_signal(signal.SIGTERM)
+    r = env.finish(second, timeout=20)
+    env.check_rc(r, 0, "the other daemon after SIGTERM")
+    check("reload failed" in r.err and "another daemon is running" in r.err,
+          "a reload onto a locked state directory is refused", r)
+    with open(path) as f:
+        check_eq(f.read(), published, "daemon.json after the refused reload")
+    first.send_signal(signal.SIGTERM)
+    r = env.finish(first, timeout=20)
+    env.check_rc(r, 0, "the first daemon after SIGTERM")
+    check(not os.path.exists(path), "daemon.json withdrawn")
+    again = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(path), "a daemon to start again")
+    check_eq(env.status()["daemon_pid"], again.pid, "status sees the new one")
+    again.send_signal(signal.SIGTERM)
+    env.check_rc(env.finish(again, timeout=20), 0, "the new daemon stops")
+
+
 def test_daemon_sigterm_mid_upload(env):
     srv, _ = setup(env)
     srv.faults(upload=["hang:40"])
@@ -232,4 +287,5 @@ if __name__ == "__main__":
                              test_daemon_signals,
                              test_daemon_reload_keeps_planned_run,
                              test_daemon_start_after_slot,
+                             test_one_daemon_per_state_dir,
                              test_daemon_sigterm_mid_upload]))
