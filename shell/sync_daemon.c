@@ -43,16 +43,8 @@ static time_t schedule_start(const sync_config *cfg, time_t now)
     bool ran = false;
     time_t last = 0;
     if (sync_state_open(cfg->state_dir, false, &st, &e) == 0) {
-        if (sync_runs_load(&st, &runs, &n, &e) == 0) {
-            for (size_t i = 0; i < n; i++) {
-                time_t t;
-                if (sync_time_parse_rfc3339(runs[i].started, &t) &&
-                    (!ran || t > last)) {
-                    ran = true;
-                    last = t;
-                }
-            }
-        }
+        if (sync_runs_load(&st, &runs, &n, &e) == 0)
+            ran = sync_runs_last_started(runs, n, &last);
         free(runs);
         sync_state_close(&st);
     }

@@ -545,6 +545,20 @@ static int write_runs(FILE *f, void *ctx, sync_err *err)
     return 0;
 }
 
+bool sync_runs_last_started(const sync_run_rec *runs, size_t n, time_t *last)
+{
+    bool ran = false;
+    for (size_t i = 0; i < n; i++) {
+        time_t t;
+        if (sync_time_parse_rfc3339(runs[i].started, &t) &&
+            (!ran || t > *last)) {
+            ran = true;
+            *last = t;
+        }
+    }
+    return ran;
+}
+
 int sync_runs_append(sync_state *st, const sync_run_rec *rec, sync_err *err)
 {
     sync_run_rec *runs = NULL;

@@ -117,6 +117,10 @@ typedef struct sync_run_rec {
 int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
                    sync_err *err);
 
+/* The start of the newest of n runs into *last; false when no run has a
+ * start that can be read. */
+bool sync_runs_last_started(const sync_run_rec *runs, size_t n, time_t *last);
+
 /* Appends rec and keeps the newest SYNC_RUNS_KEEP runs. */
 int sync_runs_append(sync_state *st, const sync_run_rec *rec, sync_err *err);
 

@@ -25,6 +25,8 @@ typedef struct status_data {
     bool daemon; /* a live daemon published its plan */
     long daemon_pid;
     char next_run[32]; /* RFC 3339, from the daemon or the schedule */
+    time_t slot;       /* without a daemon: the slot of the next run, */
+    bool due;          /* which has passed: this week's run is due */
 } status_data;
 
 static const sync_source_rec *find_source(const status_data *d,
@@ -162,7 +164,15 @@ static void print_human(const sync_config *cfg, const status_data *d)
     printf("state directory: %s\n", cfg->state_dir);
     if (d->daemon)
         printf("next run: %s (daemon pid %ld)\n", d->next_run, d->daemon_pid);
-    else
+    else if (d->due) {
+        char by[32];
+        sync_time_rfc3339(d->slot + (time_t)(cfg->jitter_ms / 1000), by);
+        printf("next run: %s (due: no run since this week's slot, schedule "
+               "%s %02d:%02d local time, and its jitter lasts until %s; no "
+               "daemon running)\n",
+               d->next_run, days[cfg->weekly.wday], cfg->weekly.hour,
+               cfg->weekly.minute, by);
+    } else
         printf("next run: %s (schedule %s %02d:%02d local time, plus up to "
                "%llu s jitter; no daemon running)\n",
                d->next_run, days[cfg->weekly.wday], cfg->weekly.hour,
@@ -240,9 +250,19 @@ int cli_status_main(int argc, char **argv)
             sync_outbox_newest(&st, false, &d.pending, &d.n_pending, &err));
         read_daemon(&st, &d);
     }
-    if (!d.daemon)
-        sync_time_rfc3339(sync_weekly_next(&cfg->weekly, time(NULL)),
+    if (!d.daemon) {
+        /* The daemon's rule, without its random delay: a run of this
+         * week still due (inside the jitter window, none started since
+         * the slot) is due now, not next week. */
+        time_t now = time(NULL), last = 0;
+        bool ran = sync_runs_last_started(d.runs, d.n_runs, &last);
+        d.slot =
+            sync_schedule_slot(&cfg->weekly, cfg->jitter_ms, now, ran, last);
+        d.due = d.slot <= now;
+        sync_time_rfc3339(sync_schedule_start(&cfg->weekly, cfg->jitter_ms, now,
+                                              ran, last, 0),
                           d.next_run);
+    }
     if (json)
         print_json(cfg, &d);
     else

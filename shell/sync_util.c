@@ -262,17 +262,23 @@ time_t sync_weekly_prev(const sync_weekly *w, time_t now)
     return t;
 }
 
-time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
-                           bool ran, time_t last_started, uint64_t rnd)
+time_t sync_schedule_slot(const sync_weekly *w, uint64_t jitter_ms, time_t now,
+                          bool ran, time_t last_started)
 {
     time_t slot = sync_weekly_prev(w, now);
     time_t window = (time_t)(jitter_ms / 1000);
-    if (slot <= now && now - slot <= window && (!ran || last_started < slot)) {
-        uint64_t j = jitter_ms ? rnd % jitter_ms : 0;
-        time_t t = slot + (time_t)(j / 1000);
-        return t > now ? t : now;
-    }
-    return sync_schedule_next(w, jitter_ms, now, rnd);
+    if (slot <= now && now - slot <= window && (!ran || last_started < slot))
+        return slot;
+    return sync_weekly_next(w, now);
+}
+
+time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
+                           bool ran, time_t last_started, uint64_t rnd)
+{
+    uint64_t j = jitter_ms ? rnd % jitter_ms : 0;
+    time_t t = sync_schedule_slot(w, jitter_ms, now, ran, last_started) +
+               (time_t)(j / 1000);
+    return t > now ? t : now;
 }
 
 bool sync_retry_after_parse(const char *value, time_t now, uint64_t *delay_ms)

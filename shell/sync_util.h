@@ -98,13 +98,20 @@ time_t sync_schedule_next(const sync_weekly *w, uint64_t jitter_ms,
 time_t sync_weekly_prev(const sync_weekly *w, time_t now);
 
 /*
- * The daemon's first planned run, when it starts at `now`. When this
- * week's slot has passed by at most the jitter and no run started since
- * it (ran false: no run recorded; else last_started is the newest run's
- * start), the run is this week's: at the slot plus rnd % jitter_ms (whole
- * seconds), or now when that moment has passed. A restart just after the
- * slot must not put the week's run off to the next. Otherwise as
- * sync_schedule_next from now.
+ * The slot of the next run at `now`: this week's slot when it has passed
+ * by at most the jitter and no run started since it (ran false: no run
+ * recorded; else last_started is the newest run's start), else the first
+ * slot after now. A restart just after the slot must not put the week's
+ * run off to the next.
+ */
+time_t sync_schedule_slot(const sync_weekly *w, uint64_t jitter_ms, time_t now,
+                          bool ran, time_t last_started);
+
+/*
+ * The daemon's first planned run, when it starts at `now`: the slot of
+ * sync_schedule_slot plus rnd % jitter_ms (whole seconds), or now when
+ * that moment has passed. With rnd 0, the earliest moment the run may
+ * start (what `status` shows without a daemon).
  */
 time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
                            bool ran, time_t last_started, uint64_t rnd);

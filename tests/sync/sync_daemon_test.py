@@ -208,6 +208,53 @@ def test_daemon_start_after_slot(env):
     env.check_rc(r, 0, "daemon after SIGTERM")
 
 
+def test_status_plans_like_the_daemon(env):
+    """Without a daemon, status shows the next run by the daemon's rule:
+    started inside this week's jitter window with no run since the slot,
+    the run is this week's and due now, not next week's; once a run has
+    started since the slot, it is next week's."""
+    setup(env)
+    slot = datetime.datetime.now() - datetime.timedelta(seconds=120)
+    slot = slot.replace(second=0, microsecond=0)
+    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    weekly = "%s %02d:%02d" % (days[slot.weekday()], slot.hour, slot.minute)
+    with open(env.config) as f:
+        text = f.read()
+    text = text.replace("weekly = Sun 04:00", "weekly = " + weekly)
+    text = text.replace("jitter = 0s\n", "jitter = 1h\n")
+    env.write("headcount.ini", text, 0o644)
+    slot_t = time.mktime(slot.timetuple())
+
+    def when(stamp):
+        return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+    before = time.time()
+    st = env.status()
+    check_eq(st["next_run_source"], "schedule", "no daemon")
+    due = when(st["next_run"])
+    check(before - 1 <= due <= time.time() + 1,
+          "this week's run is due now", st["next_run"], weekly)
+    r = env.run("status", "--config", env.config)
+    env.check_rc(r, 0, "status in text")
+    check("(due: no run since this week's slot" in r.out, "says why", r)
+    # A daemon started now plans the same week's run, within the window.
+    path = env.path("state", "daemon.json")
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(path), "the daemon to start")
+    with open(path) as f:
+        planned = when(json.load(f)[0]["next_run"])
+    d.send_signal(signal.SIGTERM)
+    env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
+    check(due - 1 <= planned <= slot_t + 3600,
+          "the daemon plans the run status showed", planned, due, slot_t)
+    # A run started since the slot: the next one is next week's.
+    env.check_rc(env.sync(), 0, "a sync after the slot")
+    st = env.status()
+    week = slot + datetime.timedelta(days=7)
+    check_eq(when(st["next_run"]), int(time.mktime(week.timetuple())),
+             "next week's slot once this week's run started")
+
+
 def test_one_daemon_per_state_dir(env):
     """A second daemon on the same state directory exits 75 at once,
     naming the first one's PID, and leaves its daemon.json alone; a manual
@@ -287,5 +334,6 @@ if __name__ == "__main__":
                              test_daemon_signals,
                              test_daemon_reload_keeps_planned_run,
                              test_daemon_start_after_slot,
+                             test_status_plans_like_the_daemon,
                              test_one_daemon_per_state_dir,
                              test_daemon_sigterm_mid_upload]))
