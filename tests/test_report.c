@@ -741,6 +741,21 @@ static void test_read_repeated_user(void **state)
     check_person(r, 2, "z", z, 1);
     assert_int_equal(hc_report_total_seats(r), 3);
     hc_report_destroy(r);
+
+    /* The same bytes as a login and as a host:id are two ids: the users
+     * are one person again only when every id is of the same kind too,
+     * whether they have one id or several (where the kind also orders
+     * the ids). */
+    r = read_text(
+        "{\"users\":[{\"github_com_login\":\"h:4\"},"
+        "{\"enterprise_server_user_ids\":[\"h:4\"]},"
+        "{\"github_com_login\":\"a\",\"enterprise_server_user_ids\":[\"b\"]},"
+        "{\"headcount_github_com_logins\":[\"a\",\"b\"]},"
+        "{\"enterprise_server_user_ids\":[\"h:4\"]}]}",
+        HC_OK, &d);
+    assert_int_equal(hc_report_person_count(r), 4);
+    assert_int_equal(hc_report_total_seats(r), 4);
+    hc_report_destroy(r);
 }
 
 /* Messages that say what is wrong with the file as a whole. */

@@ -54,6 +54,7 @@ typedef struct person_ent {
 struct hc_report {
     char *arena; /* every string, owned */
     hc_str *ids; /* all persons' ids, owned */
+    bool *login; /* per id: a GHEC login, else a GHES host:id (owned) */
     hc_report_person_info *persons;
     size_t n_persons;
     uint64_t total;
@@ -807,12 +808,15 @@ static hc_status parse_report(jp *j)
  * the entries; qsort is not stable, and the file order is the last key. */
 typedef struct seq_person {
     hc_report_person_info p;
+    const bool *login; /* its ids' kinds */
     size_t seq;
 } seq_person;
 
-static int cmp_seq_persons(const void *pa, const void *pb)
+/* By ids (bytes), a shorter list first when it is a prefix of the other;
+ * then by which ids are logins: a login and a host:id of the same bytes
+ * are two ids, so two users are one person only when both agree. */
+static int cmp_ids_kinds(const seq_person *a, const seq_person *b)
 {
-    const seq_person *a = pa, *b = pb;
     int c = 0;
     size_t n = HC_MIN(a->p.n_ids, b->p.n_ids);
     for (size_t i = 0; i < n && !c; i++)
@@ -822,19 +826,17 @@ static int cmp_seq_persons(const void *pa, const void *pb)
         return c;
     if (a->p.n_ids != b->p.n_ids)
         return a->p.n_ids < b->p.n_ids ? -1 : 1;
-    return (a->seq > b->seq) - (a->seq < b->seq);
+    for (size_t i = 0; i < n; i++)
+        if (a->login[i] != b->login[i])
+            return a->login[i] ? -1 : 1;
+    return 0;
 }
 
-static bool same_person(const hc_report_person_info *a,
-                        const hc_report_person_info *b)
+static int cmp_seq_persons(const void *pa, const void *pb)
 {
-    if (a->n_ids != b->n_ids)
-        return false;
-    for (size_t i = 0; i < a->n_ids; i++)
-        if (cmp_bytes(a->ids[i].ptr, a->ids[i].len, b->ids[i].ptr,
-                      b->ids[i].len) != 0)
-            return false;
-    return true;
+    const seq_person *a = pa, *b = pb;
+    int c = cmp_ids_kinds(a, b);
+    return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
 }
 
 static hc_status build_report(jp *j, hc_report *r)
@@ -849,10 +851,12 @@ static hc_status build_report(jp *j, hc_report *r)
     j->arena.len = j->arena.cap = 0;
     if (j->n_ids) {
         r->ids = malloc(j->n_ids * sizeof *r->ids);
-        HC_FAIL_IF(!r->ids, HC_ERR_NOMEM);
+        r->login = malloc(j->n_ids * sizeof *r->login);
+        HC_FAIL_IF(!r->ids || !r->login, HC_ERR_NOMEM);
         for (size_t i = 0; i < j->n_ids; i++) {
             r->ids[i].ptr = r->arena + j->ids[i].off;
             r->ids[i].len = j->ids[i].len;
+            r->login[i] = j->ids[i].login;
         }
     }
     /* The parse tables go as soon as they are copied: peak memory per
@@ -872,6 +876,7 @@ static hc_status build_report(jp *j, hc_report *r)
         p->ids = pe->n ? r->ids + pe->first : NULL;
         p->id.ptr = pe->n ? p->ids[0].ptr : "";
         p->id.len = pe->n ? p->ids[0].len : 0;
+        tmp[i].login = pe->n ? r->login + pe->first : NULL;
         tmp[i].seq = pe->seq;
     }
     free(j->persons);
@@ -884,7 +889,7 @@ static hc_status build_report(jp *j, hc_report *r)
      * neighbours. */
     size_t kept = 0;
     for (size_t i = 0; i < j->n_persons; i++) {
-        if (kept && same_person(&r->persons[kept - 1], &tmp[i].p))
+        if (i && cmp_ids_kinds(&tmp[i - 1], &tmp[i]) == 0)
             continue;
         r->persons[kept++] = tmp[i].p;
     }
@@ -947,6 +952,7 @@ void hc_report_destroy(hc_report *report)
         return;
     free(report->arena);
     free(report->ids);
+    free(report->login);
     free(report->persons);
     free(report);
 }
