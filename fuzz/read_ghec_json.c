@@ -8,6 +8,7 @@
  * the reader delivers comes, field by field, from its element of a page's
  * `users` in the input.
  */
+#include "fuzz_json_mutate.h"
 #include "fuzz_json_ref.h"
 #include "fuzz_read.h"
 

@@ -13,6 +13,7 @@
  * on its 16 MiB batches). tests/test_read.c pins the places of errors that
  * do not.
  */
+#include "fuzz_json_mutate.h"
 #include "fuzz_common.h"
 #include "read_load.h"
 

@@ -8,6 +8,7 @@
  * the reader delivers comes, field by field, from its element of `users`
  * in the input, and that the source is the export's host_name.
  */
+#include "fuzz_json_mutate.h"
 #include "fuzz_json_ref.h"
 #include "fuzz_read.h"
 

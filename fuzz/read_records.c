@@ -7,6 +7,7 @@
  * the full reader give the same status, diagnostic, statistics, summary
  * and report, strict and with skip_malformed.
  */
+#include "fuzz_json_mutate.h"
 #include "fuzz_read.h"
 #include "read_ndjson.h"
 

@@ -13,6 +13,7 @@
  * read must name a line for a data error. Gzip input is read but not
  * compared (the scanner sees compressed bytes).
  */
+#include "fuzz_json_mutate.h"
 #include <inttypes.h>
 
 #include "fuzz_json_ref.h"
