@@ -105,6 +105,18 @@ const hc_str *list_of(const hc__strvec &sv)
     return sv.n ? sv.v : none;
 }
 
+/* A value from the input made fit for a message: printable ASCII, at
+ * most 80 bytes (others become '?', a longer value ends in "..."). */
+std::string printable(std::string_view v)
+{
+    std::string out;
+    for (size_t i = 0; i < v.size() && i < 80; i++)
+        out += v[i] >= 0x20 && v[i] < 0x7f && v[i] != '\'' ? v[i] : '?';
+    if (v.size() > 80)
+        out += "...";
+    return out;
+}
+
 /* True when the whole document has been consumed: the iterator reports
  * no current location only past the last token. */
 template <typename D> bool at_end(D &doc)
@@ -748,7 +760,8 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
                                   "array (GHES export)");
     if ((e = doc.get_object().get(top)))
         return syntax(e, "expected a JSON object");
-    bool encrypted = false, ghec_like = false;
+    bool encrypted = false, ghec_like = false, record_like = false;
+    std::string api_error; /* a GitHub API error's "message" */
     size_t users_off = 0;
     for (auto fr : top) {
         ondemand::field f;
@@ -814,17 +827,36 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
         } else {
             if (key == "total_seats_consumed" || key == "total_seats_purchased")
                 ghec_like = true;
+            if (key == "kind")
+                record_like = true;
+            if (key == "message" && !v.type().get(t) && t == jtype::string) {
+                std::string_view m;
+                if ((e = v.get_string().get(m)))
+                    return syntax(e, "expected a string");
+                api_error = printable(m);
+                continue;
+            }
             hc_status rc = walk(v, 1);
             if (rc != HC_OK)
                 return rc;
         }
     }
     /* Before the check for more content: consumed-licenses pages come
-     * one after another, and the first says what the file is. */
+     * one after another, and the first says what the file is; so do
+     * NDJSON account records, one a line. */
     if (ghec_like)
         return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
                             "this is GHEC consumed-licenses JSON, not a GHES "
                             "export: use --ghec");
+    if (record_like && !has_users)
+        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
+                            "this is an NDJSON account record ('kind'), not "
+                            "a GHES export: use --records");
+    if (!api_error.empty() && !has_users)
+        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
+                            "this is a GitHub API error response, not a GHES "
+                            "export: '%s'",
+                            api_error.c_str());
     if (!at_end(doc))
         return hc__job_fail(job_, HC_ERR_DATA, where(doc), true,
                             "unexpected content after the JSON document");
@@ -1073,6 +1105,8 @@ hc_status reader::ghec_page(ondemand::object page, int depth)
     bool has_users = false;
     error_code e;
     size_t page_off = last_off_;
+    bool record_like = false;
+    std::string api_error; /* a GitHub API error's "message" */
     for (auto fr : page) {
         ondemand::field f;
         if ((e = std::move(fr).get(f)))
@@ -1087,6 +1121,16 @@ hc_status reader::ghec_page(ondemand::object page, int depth)
                 return hc__job_fail(job_, HC_ERR_DATA, where(v), true,
                                     "this is a GHES JSON export, not "
                                     "consumed-licenses JSON: use --ghes");
+            if (key == "kind")
+                record_like = true;
+            jtype mt;
+            if (key == "message" && !v.type().get(mt) && mt == jtype::string) {
+                std::string_view m;
+                if ((e = v.get_string().get(m)))
+                    return syntax(e, "expected a string");
+                api_error = printable(m);
+                continue;
+            }
             hc_status rc = walk(v, depth + 1);
             if (rc != HC_OK)
                 return rc;
@@ -1118,6 +1162,15 @@ hc_status reader::ghec_page(ondemand::object page, int depth)
                 return rc;
         }
     }
+    if (!has_users && record_like)
+        return hc__job_fail(job_, HC_ERR_DATA, page_off, false,
+                            "this is an NDJSON account record ('kind'), not "
+                            "a consumed-licenses page: use --records");
+    if (!has_users && !api_error.empty())
+        return hc__job_fail(job_, HC_ERR_DATA, page_off, false,
+                            "this is a GitHub API error response, not a "
+                            "consumed-licenses page: '%s'",
+                            api_error.c_str());
     if (!has_users)
         return hc__job_fail(job_, HC_ERR_DATA, page_off, false,
                             "missing field 'users' in a consumed-licenses "
