@@ -13,6 +13,7 @@
 
 #include "headcount/headcount.h"
 #include "cli.h"
+#include "cli_output.h"
 
 const cli_command cli_commands[] = {
     {"count", cli_count_main, "count seats across GHES and GHEC exports",
@@ -225,5 +226,6 @@ int main(int argc, char **argv)
 {
     if (!std_fds_open())
         return CLI_EX_IOERR; /* with no stderr to say so */
+    cli_guard_bus_errors();
     return cli_stdout_check(run(argc, argv));
 }

@@ -155,6 +155,38 @@ static void on_fatal_signal(int sig)
     raise(sig); /* die of the signal, as without the handler */
 }
 
+/*
+ * Inputs are read through memory mappings. A mapped file that shrinks
+ * while it is read (another program truncates or rewrites it in place),
+ * or whose pages the kernel cannot read (an I/O error, a network file
+ * system gone), raises SIGBUS at the access: without a handler, the
+ * count dies with "Bus error" and leaves its temporary report. The
+ * handler says what happened, removes the temporary report and exits 74
+ * (an I/O error); write, unlink and _exit are async-signal-safe.
+ */
+static void on_bus_error(int sig)
+{
+    (void)sig;
+    static const char msg[] =
+        "headcount: an input file could not be read where it was mapped "
+        "(it shrank while being read, or a read error); nothing was "
+        "written\n";
+    if (g_tmp_set)
+        (void)unlink(g_tmp_path);
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(CLI_EX_IOERR);
+}
+
+void cli_guard_bus_errors(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_bus_error;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGBUS, &sa, NULL);
+}
+
 static void tmp_guard(const char *tmp)
 {
     size_t n = strlen(tmp);

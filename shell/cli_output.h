@@ -33,6 +33,11 @@ typedef struct cli_report_file {
 } cli_report_file;
 
 int cli_report_open(cli_report_file *rf, const char *path);
+
+/* Turns SIGBUS (a mapped input that shrank while read, or a read error
+ * behind a mapping) into a message and exit 74, removing a temporary
+ * report. Installed once, at start. */
+void cli_guard_bus_errors(void);
 int cli_report_prepare(cli_report_file *rf, const hc_result *r,
                        const hc_report_options *o);
 int cli_report_commit(cli_report_file *rf);

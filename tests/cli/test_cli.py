@@ -201,6 +201,31 @@ def test_report_killed(tmp):
     os.rmdir(sub)
 
 
+def test_bus_error(tmp):
+    """A mapped input that shrinks while it is read raises SIGBUS: the count
+    says so, exits 74 and leaves no temporary report. The signal is sent
+    here while the count waits on standard input (a real truncation is a
+    race a test cannot time)."""
+    import signal
+    import time
+    sub = os.path.join(tmp, "bus")
+    os.mkdir(sub)
+    p = subprocess.Popen([BIN, "count", "--records", "-", "--report",
+                          os.path.join(sub, "r.json")],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    for _ in range(500):
+        if os.listdir(sub):
+            break
+        time.sleep(0.01)
+    p.send_signal(signal.SIGBUS)
+    _, err = p.communicate()
+    check(p.returncode == 74, f"SIGBUS: exit {p.returncode}")
+    check(b"shrank while being read" in err, f"SIGBUS: message {err!r}")
+    check(os.listdir(sub) == [], f"SIGBUS: left {os.listdir(sub)}")
+    os.rmdir(sub)
+
+
 def test_shared_host_warning(tmp):
     """Two files given one host count rows with the same id as one
     account: allowed, but said on stderr (not with --quiet)."""
@@ -1299,6 +1324,7 @@ def main():
         test_order_and_threads()
         test_stdout_errors(tmp)
         test_report_killed(tmp)
+        test_bus_error(tmp)
         test_savings_instance_claims(tmp)
         test_explain_extended_links(tmp)
         test_big_numbers(tmp)

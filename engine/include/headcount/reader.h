@@ -55,6 +55,12 @@ typedef struct hc_load_stats {
 } hc_load_stats;
 
 /*
+ * Inputs that are regular files are read through memory mappings (some
+ * parts with pread). As with any mapped file, one that another program
+ * truncates while it is loaded, or whose pages cannot be read, raises
+ * SIGBUS in the loading thread: a caller that cannot rule that out handles
+ * SIGBUS (the headcount command reports it and exits 74).
+ *
  * Reads one input into census. On failure nothing more is added from this
  * input and the census no longer runs (it may hold part of the input: see
  * hc_census_run_ex), diag says file:line:column and what was expected, and the status
