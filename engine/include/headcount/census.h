@@ -3,6 +3,18 @@
  * out, by rules_v1 (docs/rules.md). Accounts are added concurrently through
  * per-thread writers; hc_census_run then counts with the requested number of
  * threads. The result is identical for any thread count and any input order.
+ *
+ * Threads: hc_census_source, hc_census_source_reject and
+ * hc_census_writer_create may be called from any thread; a writer belongs
+ * to one thread at a time. Runs of one census must not overlap each other
+ * or a writer still adding (they record key owners in the census), and
+ * hc_census_destroy comes after every writer is finished and every result
+ * destroyed. A result is read-only: its accessors, hc_result_find and the
+ * report writers may run from any number of threads at once.
+ *
+ * Indexes passed to the hc_result_* accessors must be below the matching
+ * count (accounts, persons, sources, an account's keys); others are
+ * undefined behaviour, as for an array.
  */
 #ifndef HEADCOUNT_CENSUS_H
 #define HEADCOUNT_CENSUS_H
@@ -80,7 +92,8 @@ typedef struct hc_census hc_census;
 typedef struct hc_census_writer hc_census_writer;
 
 typedef struct hc_census_options {
-    unsigned threads;     /* for hc_census_run; 0 = all online cores */
+    unsigned threads;     /* for hc_census_run; 0 = all online cores; at most
+                         256 are used */
     size_t expected_keys; /* sizing hint for the key table; 0 = default */
     /* Borrowed, may be NULL; must outlive the census and not change
      * while it exists (runs read it). */
@@ -119,7 +132,9 @@ HC_API void hc_census_source_reject(hc_census *census, uint32_t source,
 
 /*
  * A writer adds accounts from one thread. Create one per thread; writers of
- * one census may run concurrently with each other. Each account is copied
+ * one census may run concurrently with each other. A census has at most
+ * 65535 writers over its life (HC_ERR_LIMIT after); each finished one
+ * keeps a few KiB besides its accounts. Each account is copied
  * and normalized on the writer's thread.
  *
  * An add returns HC_OK; HC_ERR_ARG (NULL arguments, a source of the other

@@ -13,13 +13,19 @@
 extern "C" {
 #endif
 
-#if defined(HC_BUILDING_LIBRARY)
+/* The library builds with GCC or Clang on Linux (it uses mremap and
+ * madvise); the headers also compile with other C and C++ compilers. */
+#if defined(HC_BUILDING_LIBRARY) && (defined(__GNUC__) || defined(__clang__))
 #define HC_API __attribute__((visibility("default")))
 #else
 #define HC_API
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
 #define HC_NODISCARD __attribute__((warn_unused_result))
+#else
+#define HC_NODISCARD
+#endif
 
 /*
  * The one error type. HC_OK is 0; every other value is a failure. The

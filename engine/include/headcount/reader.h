@@ -34,12 +34,15 @@ typedef enum hc_input_role {
 
 typedef struct hc_input {
     hc_input_role role;
-    const char *path; /* "-" for standard input */
+    /* "-" for standard input. Standard input, other streams and gzip are
+     * read into memory first, up to 64 GiB (inflated); a stream that
+     * starts like no export is refused at its first 4 KiB. */
+    const char *path;
     const char *host; /* GHES host from HOST=PATH, or NULL */
 } hc_input;
 
 typedef struct hc_load_options {
-    unsigned threads;    /* 0 = all online cores */
+    unsigned threads;    /* 0 = all online cores; at most 256 are used */
     bool skip_malformed; /* row-level errors become rejected rows */
 } hc_load_options;
 
