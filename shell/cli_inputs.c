@@ -338,6 +338,22 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
             code = CLI_EX_SOFTWARE;
         goto done;
     }
+    /* An input all of whose rows were malformed is not an input with
+     * nobody in it: the file is of another shape than its flag says
+     * (another export, another delimiter), and a count of the others
+     * would look complete. */
+    for (size_t i = 0; i < in->n; i++) {
+        if (!stats[i].records || stats[i].rejected != stats[i].records)
+            continue;
+        char first[1200];
+        hc_diag_format(&stats[i].first_rejected, first, sizeof first);
+        cli_errorf("%s: every row (%llu) is malformed, none counted; the "
+                   "first: %s",
+                   in->items[i].path, (unsigned long long)stats[i].records,
+                   first);
+        code = CLI_EX_DATAERR;
+        goto done;
+    }
     for (size_t i = 0; !in->quiet && i < in->n; i++) {
         if (!stats[i].rejected)
             continue;

@@ -10,6 +10,7 @@ totals near 2^64 in `diff`, and usage errors.
 usage: test_cli.py PATH/TO/headcount"""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -223,7 +224,29 @@ def test_bus_error(tmp):
     check(p.returncode == 74, f"SIGBUS: exit {p.returncode}")
     check(b"shrank while being read" in err, f"SIGBUS: message {err!r}")
     check(os.listdir(sub) == [], f"SIGBUS: left {os.listdir(sub)}")
-    os.rmdir(sub)
+    shutil.rmtree(sub, ignore_errors=True)
+
+
+def test_all_rows_malformed(tmp):
+    """--skip-malformed skips bad rows, but an input whose every row is bad
+    is an error: it is another kind of file, and a count without it would
+    look complete."""
+    bad = os.path.join(tmp, "allbad.csv")
+    with open(bad, "w") as f:
+        f.write("created_at,id,login,email,role,suspended?\n"
+                "2020,x,a,a@corp.example,user,false\n"
+                "2020,y,b,b@corp.example,user,false\n")
+    rc, out, err = run("count", "--skip-malformed", "-q", "--ghes",
+                       "h.example=" + bad, "--ghes", GHES, "--json")
+    check(rc == 65 and "every row (2) is malformed" in err and out == "",
+          f"all rows malformed: {rc} {err!r}")
+    # One good row is enough for the rest to be skipped rows.
+    with open(bad, "a") as f:
+        f.write("2020,3,c,c@corp.example,user,false\n")
+    rc, out, err = run("count", "--skip-malformed", "--ghes",
+                       "h.example=" + bad, "--json")
+    check(rc == 0 and json.loads(out)["rejected_rows"] == 2,
+          f"some rows malformed: {rc} {err!r}")
 
 
 def test_shared_host_warning(tmp):
@@ -1325,6 +1348,7 @@ def main():
         test_stdout_errors(tmp)
         test_report_killed(tmp)
         test_bus_error(tmp)
+        test_all_rows_malformed(tmp)
         test_savings_instance_claims(tmp)
         test_explain_extended_links(tmp)
         test_big_numbers(tmp)
