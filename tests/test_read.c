@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -470,18 +471,48 @@ static void test_ghes_csv_stdin(void **state)
 }
 
 /* A stream is read whole before it is parsed: one that starts like no
- * export (here zeros without end) is refused from its first bytes. */
+ * export (here zeros without end) is refused from its first bytes. A NUL
+ * in a later row of a stream is that row's problem, as in a file. */
 static void test_stream_refused_early(void **state)
 {
     (void)state;
     rec r;
     rec_init(&r);
     hc_diag d;
-    assert_int_equal(run(&r, HC_INPUT_RECORDS, "/dev/zero", NULL, 1, false,
-                         NULL, NULL, &d),
-                     HC_ERR_DATA);
-    assert_non_null(strstr(d.message, "holds NUL bytes"));
+    assert_int_equal(
+        run(&r, HC_INPUT_RECORDS, "/dev/zero", NULL, 1, false, NULL, NULL, &d),
+        HC_ERR_DATA);
+    assert_non_null(strstr(d.message, "input is binary data"));
     assert_int_equal(r.n, 0);
+    rec_fini(&r);
+
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        FILE *f = fdopen(fds[1], "w");
+        fputs("created_at,id,login,email,role,suspended?\n", f);
+        for (int i = 1; i < 300; i++)
+            fprintf(f, "2020,%d,u%d,u%d@corp.example,user,false\n", i, i, i);
+        fputs("2020,300,u", f); /* a NUL: only its row is malformed */
+        fputc(0, f);
+        fputs(",x,user,false\n", f);
+        fclose(f);
+        _exit(0);
+    }
+    close(fds[1]);
+    char path[64];
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    hc_load_stats st;
+    rec_init(&r);
+    assert_int_equal(run(&r, HC_INPUT_GHES, path, "h", 1, true, NULL, &st, &d),
+                     HC_OK);
+    assert_int_equal(st.accounts, 299);
+    assert_int_equal(st.rejected, 1);
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
     rec_fini(&r);
 }
 
@@ -543,7 +574,9 @@ static void test_csv_blank_rows_and_encoding(void **state)
                                "2020,2,j,j\xf6rg@corp.example,user,false\r\n"
                                "2020,3,b\xff,bob@corp.example,user,false\r\n"
                                "2020,4,cy,cy@corp.example,user,false\r\n"
-                               ",,,,\r\n"; /* too few commas: still blank */
+                               ",,,,\r\n" /* too few commas: still blank */
+                               ",,,,,,,,,, ,\t,\"\",,\r\n" /* too many: too */
+                               ",,,,,,,,x\r\n"; /* too many, not blank */
     const char *path = tmp_path("blank_latin1.csv");
     write_file(path, text, sizeof text - 1);
     rec r;
@@ -560,13 +593,37 @@ static void test_csv_blank_rows_and_encoding(void **state)
     rec_init(&r);
     assert_int_equal(run(&r, HC_INPUT_GHES, path, "h", 1, true, NULL, &st, &d),
                      HC_OK);
-    assert_int_equal(st.records, 4);
+    assert_int_equal(st.records, 5);
     assert_int_equal(st.accounts, 2);
-    assert_int_equal(st.rejected, 2);
+    assert_int_equal(st.rejected, 3);
     assert_int_equal(st.first_rejected.line, 6);
     const char *want[] = {"ghes|h|1|ann|ann@corp.example|[]|active",
                           "ghes|h|4|cy|cy@corp.example|[]|active"};
     expect_items(&r, want, 2);
+    rec_fini(&r);
+
+    /* The bad byte of a cell with a "" escape, on the cell's second
+     * line: found in the input, not in the unescaped copy. */
+    static const char escaped[] =
+        "created_at,id,login,email,role,suspended?\n"
+        "2020,5,\"d\"\"\ny\xe9\",d@corp.example,user,false\n";
+    write_file(path, escaped, sizeof escaped - 1);
+    rec_init(&r);
+    assert_int_equal(run(&r, HC_INPUT_GHES, path, "h", 1, false, NULL, &st, &d),
+                     HC_ERR_DATA);
+    assert_int_equal(d.line, 3);
+    assert_int_equal(d.column, 2);
+    assert_non_null(strstr(d.message, "invalid UTF-8 in column 'login'"));
+    rec_fini(&r);
+
+    /* Lone-CR line ends under a quoted header. */
+    static const char mac[] = "\"github_com_login\",\"github_com_user\"\r"
+                              "\"a\",\"true\"\r";
+    write_file(path, mac, sizeof mac - 1);
+    rec_init(&r);
+    assert_int_equal(run(&r, HC_INPUT_GHEC, path, NULL, 1, true, NULL, &st, &d),
+                     HC_ERR_DATA);
+    assert_non_null(strstr(d.message, "lone carriage return"));
     rec_fini(&r);
 }
 

@@ -210,6 +210,7 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
             break;
     }
     row->start = p;
+    row->tail_blank = true;
     hc__buf_clear(&t->scratch);
     size_t nf = 0;
     for (;;) {
@@ -295,6 +296,12 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
                 f.in_scratch = true;
             }
             t->fields[nf] = f;
+        } else if (row->tail_blank) {
+            /* Not stored, but a row of only commas may run past the
+             * header's width: blank_row asks. A "" escape is content. */
+            for (size_t i = 0; i < f.len && row->tail_blank; i++)
+                row->tail_blank =
+                    !escaped && (b[f.off + i] == ' ' || b[f.off + i] == '\t');
         }
         nf++;
         if (last)
@@ -546,13 +553,20 @@ hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
                              "empty input, expected a CSV header");
         goto done;
     }
-    if (e != HC__CSV_ROW) {
+    /* The sign of lone-CR line ends: a CR in an unquoted header cell, or
+     * right after a quoted one (then the tokenizer stops there). */
+    size_t cr = SIZE_MAX;
+    if (e == HC__CSV_ROW)
+        cr = header_lone_cr(&t, &row);
+    else if (row.error == HC__CSV_E_AFTER_QUOTE &&
+             job->base[row.err_off] == '\r')
+        cr = row.err_off;
+    if (e != HC__CSV_ROW && cr == SIZE_MAX) {
         /* A broken header is never a skippable row. */
         job->skip_malformed = false;
         rc = report_row(job, e, &row);
         goto done;
     }
-    size_t cr = header_lone_cr(&t, &row);
     if (cr != SIZE_MAX) {
         rc = hc__job_fail(job, HC_ERR_DATA, cr, true,
                           "the CSV header ends in a lone carriage return "
@@ -649,11 +663,15 @@ static bool utf8_cell(hc__job *job, const hc__csv *t, const hc__csv_row *row,
     size_t good = hc__utf8_valid_prefix(v.ptr, v.len);
     if (good == v.len)
         return true;
-    /* A field copied to unescape its quotes has no place in the input
-     * byte for byte: name the field's start then. */
-    size_t off = hc__csv_field_offset(t, col);
-    if (!t->fields[col].in_scratch)
-        off = t->fields[col].off + good;
+    /* The bad byte's place in the input: in a field copied to unescape
+     * its quotes, each "" before it stands for one byte of the copy. */
+    const hc__csv_field *f = &t->fields[col];
+    size_t off = f->off + good;
+    if (f->in_scratch) {
+        off = f->raw + 1; /* after the opening quote */
+        for (size_t i = 0; i < good; i++)
+            off += t->base[off] == '"' ? 2 : 1;
+    }
     *rc = hc__job_row_error(job, job->source, HC_ERR_DATA, off, true,
                             "invalid UTF-8 in column '%s' (convert the "
                             "file to UTF-8)",
@@ -670,7 +688,7 @@ static bool blank_row(const hc__csv_row *row)
         for (size_t k = 0; k < row->fields[i].len; k++)
             if (row->fields[i].ptr[k] != ' ' && row->fields[i].ptr[k] != '\t')
                 return false;
-    return row->n_stored == row->n_fields;
+    return row->tail_blank;
 }
 
 /* Handles one GHES data row. Returns a fatal status, or HC_OK. */

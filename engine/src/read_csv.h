@@ -66,6 +66,7 @@ typedef struct hc__csv_row {
     const hc_str *fields;
     size_t n_stored; /* entries in fields (<= max_fields) */
     size_t n_fields; /* fields in the row */
+    bool tail_blank; /* the fields past n_stored hold only spaces and tabs */
     size_t start;    /* offset of the row's first byte */
     size_t stop;     /* offset just past the row (and its newline) */
     hc__csv_error error;

@@ -118,23 +118,43 @@ static const char *other_compression(const unsigned char *s, size_t len)
 
 /*
  * What a stream (a pipe, standard input) shows in its first STREAM_PEEK
- * bytes that no export could be, or NULL: another compression, or NUL
- * bytes in what is not UTF-16 or UTF-32 (format detection names those).
- * A stream is read whole before it is parsed; without this look, a
+ * bytes that no export could be, or NULL: another compression, or binary
+ * data: a NUL byte before the first line ends (in the CSV header or the
+ * first JSON line, which no reader skips), or control bytes (other than
+ * tab, CR and LF) in more than one byte of eight. UTF-16 and UTF-32 pass
+ * (format detection names them); a NUL in a later row is left to the
+ * reader, which skips that row under skip_malformed as it would in a
+ * file. A stream is read whole before it is parsed: without this look, a
  * mistaken `--records /dev/zero` would fill memory before any check.
+ * *hint completes the message.
  */
 #define STREAM_PEEK ((size_t)4096)
 
-static const char *stream_refusal(const unsigned char *s, size_t len)
+static const char *stream_refusal(const unsigned char *s, size_t len,
+                                  const char **hint)
 {
+    *hint = "";
     if (len >= 2 && s[0] == 0x1f && s[1] == 0x8b)
         return NULL; /* gzip: inflated and checked afterwards */
     if (other_encoding(s, len))
         return NULL;
     const char *packed = other_compression(s, len);
-    if (packed)
+    if (packed) {
+        *hint = "; headcount reads plain files and gzip: decompress it first";
         return packed;
-    return memchr(s, 0, len) ? "binary data (it holds NUL bytes)" : NULL;
+    }
+    const unsigned char *nl = memchr(s, '\n', len);
+    size_t line = nl ? (size_t)(nl - s) : len;
+    size_t controls = 0;
+    for (size_t i = 0; i < len; i++)
+        controls +=
+            (s[i] < 0x20 && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') ||
+            s[i] == 0x7f;
+    if (memchr(s, 0, line) || controls > len / 8) {
+        *hint = "; expected a CSV or JSON export";
+        return "binary data";
+    }
+    return NULL;
 }
 
 static hc_status read_stream(int fd, size_t max_bytes, const char *file,
@@ -161,12 +181,12 @@ static hc_status read_stream(int fd, size_t max_bytes, const char *file,
         size_t before = b.len;
         b.len += (size_t)n;
         if (before < STREAM_PEEK && (b.len >= STREAM_PEEK || b.len == cap)) {
-            const char *what = stream_refusal((const unsigned char *)b.data,
-                                              HC_MIN(b.len, STREAM_PEEK));
+            const char *hint;
+            const char *what =
+                stream_refusal((const unsigned char *)b.data,
+                               HC_MIN(b.len, STREAM_PEEK), &hint);
             if (what) {
-                hc__diag_set(diag, file, 0, 0,
-                             "input is %s; expected a CSV or JSON export",
-                             what);
+                hc__diag_set(diag, file, 1, 1, "input is %s%s", what, hint);
                 HC_FAIL_IF(true, HC_ERR_DATA);
             }
         }
