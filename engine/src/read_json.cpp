@@ -1251,22 +1251,19 @@ hc_status reader::ghec()
 }
 
 /*
- * Whether the bytes from input offset pos to the job's end, which a
- * document stream left unparsed, hold one complete document followed by
- * more (a stray '}' or ']'): the stream cannot tell that from a document
- * cut short. Sets *off to where the extra content starts.
- */
-/*
- * simdjson says INCOMPLETE_ARRAY_OR_OBJECT, without a place, both for a
- * document cut short and for one followed by more content. Which it is,
- * and where, comes from the brackets outside strings: a document that
- * never closes was cut short (more was expected after its last byte);
- * one that closes before the end has content after it.
+ * simdjson says INCOMPLETE_ARRAY_OR_OBJECT, without a place, for a
+ * document cut short, for one followed by more content, and for brackets
+ * that do not pair. Which it is, and where, comes from the brackets
+ * outside strings: a bracket closing the other kind is named where it
+ * is; a document that closes before the end has content after it; one
+ * that never closes was cut short (more was expected after its last
+ * byte).
  */
 hc_status reader::incomplete_document()
 {
     const char *b = job_->base;
     size_t p = skip_ws(b, job_->begin, job_->end), end = job_->end;
+    char open[HC__JSON_DEPTH_MAX]; /* kinds of the innermost brackets */
     size_t depth = 0, last = p;
     while (p < end) {
         char c = b[p];
@@ -1274,10 +1271,18 @@ hc_status reader::incomplete_document()
             for (p++; p < end && b[p] != '"'; p++)
                 p += b[p] == '\\';
         } else if (c == '{' || c == '[') {
+            if (depth < sizeof open)
+                open[depth] = c;
             depth++;
-        } else if ((c == '}' || c == ']') && depth && --depth == 0) {
+        } else if ((c == '}' || c == ']') && depth) {
+            depth--;
+            if (depth < sizeof open && open[depth] != (c == '}' ? '{' : '['))
+                return hc__job_fail(job_, HC_ERR_DATA, p, true,
+                                    "malformed JSON: '%c' closes an %s", c,
+                                    c == '}' ? "array (expected ']')"
+                                             : "object (expected '}')");
             size_t after = skip_ws(b, p + 1, end);
-            if (after < end)
+            if (depth == 0 && after < end)
                 return hc__job_fail(job_, HC_ERR_DATA, after, true,
                                     "unexpected content after the JSON "
                                     "document");
@@ -1291,6 +1296,12 @@ hc_status reader::incomplete_document()
                         "(truncated file?)");
 }
 
+/*
+ * Whether the bytes from input offset pos to the job's end, which a
+ * document stream left unparsed, hold one complete document followed by
+ * more (a stray '}' or ']'): the stream cannot tell that from a document
+ * cut short. Sets *off to where the extra content starts.
+ */
 bool reader::stray_after_document(size_t pos, size_t &off)
 {
     size_t n = job_->end - pos;
