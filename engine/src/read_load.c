@@ -684,8 +684,11 @@ hc_status hc_census_load_many(hc_census *census, const hc_input *inputs,
     hc_status rc =
         hc__read_many(&sink, inputs, n, options, NULL, stats, failed, diag);
     /* Whatever was added from the failed input before its error stays in
-     * the census: a count of it would be of part of an input. */
-    if (rc != HC_OK)
+     * the census: a count of it would be of part of an input. A single
+     * input that could not be opened, or was refused for its arguments,
+     * added nothing (with several, the others may have been parsed in
+     * part meanwhile). */
+    if (rc != HC_OK && !(n == 1 && (rc == HC_ERR_NOINPUT || rc == HC_ERR_ARG)))
         hc__census_fail(census, rc);
     return rc;
 }

@@ -65,8 +65,10 @@ typedef struct hc_load_stats {
  * SIGBUS (the headcount command reports it and exits 74).
  *
  * Reads one input into census. On failure nothing more is added from this
- * input and the census no longer runs (it may hold part of the input: see
- * hc_census_run_ex), diag says file:line:column and what was expected, and the status
+ * input and, unless the status is HC_ERR_NOINPUT or HC_ERR_ARG (nothing
+ * was added), the census no longer runs (it may hold part of the input:
+ * see hc_census_run_ex); diag says file:line:column and what was
+ * expected, and the status
  * is HC_ERR_DATA / HC_ERR_LIMIT / HC_ERR_ENCRYPTED (exit 65),
  * HC_ERR_NOINPUT (66), HC_ERR_IO (74), HC_ERR_ARG (64, e.g. a CSV report
  * without HOST=) or HC_ERR_NOMEM. stats and diag may be NULL.
@@ -84,8 +86,9 @@ HC_API HC_NODISCARD hc_status hc_census_load(hc_census *census,
  * split among threads (a JSON document) is read while the other threads
  * parse the others. An input held in memory (gzip, standard input) is
  * parsed on its own, so that at most one is held at a time. On failure
- * *failed (may be NULL) is the index of the input diag speaks of. stats,
- * when not NULL, has n entries.
+ * *failed (may be NULL) is the index of the input diag speaks of, and the
+ * census no longer runs whatever the status (with several inputs, others
+ * may have been parsed in part). stats, when not NULL, has n entries.
  */
 HC_API HC_NODISCARD hc_status
 hc_census_load_many(hc_census *census, const hc_input *inputs, size_t n,
