@@ -141,7 +141,19 @@ static int run(int argc, char **argv)
         return CLI_EX_USAGE;
     }
     const char *arg = argv[1];
-    if (strcmp(arg, "--version") == 0 || strcmp(arg, "version") == 0) {
+    bool version = strcmp(arg, "--version") == 0 || strcmp(arg, "version") == 0;
+    bool help = strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 ||
+                strcmp(arg, "help") == 0;
+    /* help and version are not in the table: they take no options, and
+     * help one command name at most. */
+    if ((version && argc > 2) || (help && argc > (arg[0] == '-' ? 2 : 3))) {
+        fprintf(stderr,
+                "headcount: unexpected argument '%s' (see 'headcount "
+                "--help')\n",
+                argv[argc > 2 && !version && arg[0] != '-' ? 3 : 2]);
+        return CLI_EX_USAGE;
+    }
+    if (version) {
         printf("headcount %s (norm_v1, rules_v1)\n", hc_version());
         return CLI_EX_OK;
     }
@@ -154,7 +166,6 @@ static int run(int argc, char **argv)
             print_help(stdout);
             return CLI_EX_OK;
         }
-        /* help and version are not in the table: they take no options. */
         if (strcmp(argv[2], "help") == 0) {
             print_help(stdout);
             return CLI_EX_OK;

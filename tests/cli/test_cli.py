@@ -1339,6 +1339,13 @@ def test_help():
     rc, out, err = run("help", "nonesuch")
     check(rc == 64 and out == "" and "unknown command" in err,
           f"help nonesuch: exit 64, got {rc}: {err!r}")
+    # They take nothing more: a stray argument is a usage error, not
+    # silently dropped.
+    for args in (("help", "help", "extra"), ("help", "count", "x"),
+                 ("version", "--json"), ("--version", "x"), ("--help", "x")):
+        rc, out, err = run(*args)
+        check(rc == 64 and out == "" and "unexpected argument" in err,
+              f"{' '.join(args)}: exit 64, got {rc}: {out!r} {err!r}")
 
 
 def main():
