@@ -616,6 +616,20 @@ static void test_csv_blank_rows_and_encoding(void **state)
     assert_non_null(strstr(d.message, "invalid UTF-8 in column 'login'"));
     rec_fini(&r);
 
+    /* Two names of one column are a duplicate, named as written. */
+    static const char dup[] =
+        "GitHub com login,GitHub com user,GitHub com saml name ID,"
+        "GitHub com saml name\nm,true,a@b.example,a@b.example\n";
+    write_file(path, dup, sizeof dup - 1);
+    rec_init(&r);
+    assert_int_equal(
+        run(&r, HC_INPUT_GHEC, path, NULL, 1, false, NULL, &st, &d),
+        HC_ERR_DATA);
+    assert_non_null(strstr(d.message,
+                           "duplicate column 'github_com_saml_name_id' in "
+                           "header ('GitHub com saml name' is another name"));
+    rec_fini(&r);
+
     /* Lone-CR line ends under a quoted header. */
     static const char mac[] = "\"github_com_login\",\"github_com_user\"\r"
                               "\"a\",\"true\"\r";

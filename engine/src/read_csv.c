@@ -598,9 +598,15 @@ hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
         if (k < 0)
             continue;
         if (*slots[k] != HC__CSV_NONE) {
-            rc =
-                hc__job_fail(job, HC_ERR_DATA, hc__csv_field_offset(&t, i),
-                             true, "duplicate column '%s' in header", names[k]);
+            /* Under another of its names, say which cell it is. */
+            char cell[64], also[96] = "";
+            if (strcmp(name, canon[k][0]) != 0)
+                snprintf(also, sizeof also, " ('%s' is another name for it)",
+                         show(row.fields[i].ptr, row.fields[i].len, cell,
+                              sizeof cell));
+            rc = hc__job_fail(job, HC_ERR_DATA, hc__csv_field_offset(&t, i),
+                              true, "duplicate column '%s' in header%s",
+                              names[k], also);
             goto done;
         }
         *slots[k] = i;
