@@ -164,9 +164,15 @@ static void on_fatal_signal(int sig)
  * handler says what happened, removes the temporary report and exits 74
  * (an I/O error); write, unlink and _exit are async-signal-safe.
  */
-static void on_bus_error(int sig)
+static void on_bus_error(int sig, siginfo_t *si, void *ctx)
 {
-    (void)sig;
+    (void)ctx;
+    if (si && si->si_code == BUS_ADRALN) {
+        /* A misaligned access is a bug, not an input: die of it. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
     static const char msg[] =
         "headcount: an input file could not be read where it was mapped "
         "(it shrank while being read, or a read error); nothing was "
@@ -182,7 +188,8 @@ void cli_guard_bus_errors(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_bus_error;
+    sa.sa_sigaction = on_bus_error;
+    sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     (void)sigaction(SIGBUS, &sa, NULL);
 }

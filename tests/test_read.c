@@ -494,11 +494,11 @@ static void test_stream_refused_early(void **state)
         close(fds[0]);
         FILE *f = fdopen(fds[1], "w");
         fputs("created_at,id,login,email,role,suspended?\n", f);
-        for (int i = 1; i < 300; i++)
-            fprintf(f, "2020,%d,u%d,u%d@corp.example,user,false\n", i, i, i);
-        fputs("2020,300,u", f); /* a NUL: only its row is malformed */
+        fputs("2020,300,u", f); /* a NUL in the first 4 KiB: only its row */
         fputc(0, f);
         fputs(",x,user,false\n", f);
+        for (int i = 1; i < 300; i++)
+            fprintf(f, "2020,%d,u%d,u%d@corp.example,user,false\n", i, i, i);
         fclose(f);
         _exit(0);
     }
@@ -511,6 +511,34 @@ static void test_stream_refused_early(void **state)
                      HC_OK);
     assert_int_equal(st.accounts, 299);
     assert_int_equal(st.rejected, 1);
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+    rec_fini(&r);
+
+    /* Random bytes (a binary file piped in) are refused at once too:
+     * their control bytes and invalid UTF-8 are far more than text has. */
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        uint64_t x = 0x9E3779B97F4A7C15u;
+        unsigned char buf[8192];
+        for (size_t i = 0; i < sizeof buf; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i] = (unsigned char)(x >> 24);
+        }
+        buf[0] = '{'; /* not to be taken for a compressed stream */
+        ssize_t w = write(fds[1], buf, sizeof buf);
+        _exit(w == (ssize_t)sizeof buf ? 0 : 1);
+    }
+    close(fds[1]);
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    rec_init(&r);
+    assert_int_equal(
+        run(&r, HC_INPUT_RECORDS, path, NULL, 1, true, NULL, &st, &d),
+        HC_ERR_DATA);
+    assert_non_null(strstr(d.message, "input is binary data"));
     close(fds[0]);
     waitpid(pid, NULL, 0);
     rec_fini(&r);

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "read_input.h"
+#include "read_sink.h"
 #include "util.h"
 
 /* Zero bytes that stand in for the content of an empty input. */
@@ -119,14 +120,14 @@ static const char *other_compression(const unsigned char *s, size_t len)
 /*
  * What a stream (a pipe, standard input) shows in its first STREAM_PEEK
  * bytes that no export could be, or NULL: another compression, or binary
- * data: a NUL byte before the first line ends (in the CSV header or the
- * first JSON line, which no reader skips), or control bytes (other than
- * tab, CR and LF) in more than one byte of eight. UTF-16 and UTF-32 pass
- * (format detection names them); a NUL in a later row is left to the
- * reader, which skips that row under skip_malformed as it would in a
- * file. A stream is read whole before it is parsed: without this look, a
- * mistaken `--records /dev/zero` would fill memory before any check.
- * *hint completes the message.
+ * data: more than one byte in eight that no text has (a control byte
+ * other than tab, CR and LF, or a byte that starts no valid UTF-8
+ * sequence). UTF-16 and UTF-32 pass (format detection names them); the
+ * odd NUL byte or Windows-1252 accent is left to the readers, which treat
+ * it as they do in a file. A stream is read whole before it is parsed:
+ * without this look, a mistaken `--records /dev/zero` or a binary file
+ * piped in would fill memory before any check. *hint completes the
+ * message.
  */
 #define STREAM_PEEK ((size_t)4096)
 
@@ -143,14 +144,23 @@ static const char *stream_refusal(const unsigned char *s, size_t len,
         *hint = "; headcount reads plain files and gzip: decompress it first";
         return packed;
     }
-    const unsigned char *nl = memchr(s, '\n', len);
-    size_t line = nl ? (size_t)(nl - s) : len;
-    size_t controls = 0;
-    for (size_t i = 0; i < len; i++)
-        controls +=
-            (s[i] < 0x20 && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') ||
-            s[i] == 0x7f;
-    if (memchr(s, 0, line) || controls > len / 8) {
+    size_t odd = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] >= 0x80) {
+            size_t ok = hc__utf8_valid_prefix(s + i, HC_MIN(len - i, 4));
+            if (ok == 0) {
+                odd++;
+                i++;
+            } else {
+                i += ok;
+            }
+            continue;
+        }
+        odd += (s[i] < 0x20 && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') ||
+               s[i] == 0x7f;
+        i++;
+    }
+    if (odd > len / 8) {
         *hint = "; expected a CSV or JSON export";
         return "binary data";
     }

@@ -35,8 +35,8 @@ typedef enum hc_input_role {
 typedef struct hc_input {
     hc_input_role role;
     /* "-" for standard input. Standard input, other streams and gzip are
-     * read into memory first, up to 64 GiB (inflated); a stream that
-     * starts like no export is refused at its first 4 KiB. */
+     * read into memory first, up to 64 GiB (inflated); a stream whose
+     * first 4 KiB look binary or compressed another way is refused. */
     const char *path;
     const char *host; /* GHES host from HOST=PATH, or NULL */
 } hc_input;
@@ -62,7 +62,8 @@ typedef struct hc_load_stats {
  * parts with pread). As with any mapped file, one that another program
  * truncates while it is loaded, or whose pages cannot be read, raises
  * SIGBUS in the loading thread: a caller that cannot rule that out handles
- * SIGBUS (the headcount command reports it and exits 74).
+ * SIGBUS (headcount's count, explain, savings and diff report it and exit
+ * 74).
  *
  * Reads one input into census. On failure nothing more is added from this
  * input and, unless the status is HC_ERR_NOINPUT or HC_ERR_ARG (nothing
@@ -87,8 +88,9 @@ HC_API HC_NODISCARD hc_status hc_census_load(hc_census *census,
  * parse the others. An input held in memory (gzip, standard input) is
  * parsed on its own, so that at most one is held at a time. On failure
  * *failed (may be NULL) is the index of the input diag speaks of, and the
- * census no longer runs whatever the status (with several inputs, others
- * may have been parsed in part). stats, when not NULL, has n entries.
+ * census no longer runs: with several inputs whatever the status (others
+ * may have been parsed in part), with one as for hc_census_load. stats,
+ * when not NULL, has n entries.
  */
 HC_API HC_NODISCARD hc_status
 hc_census_load_many(hc_census *census, const hc_input *inputs, size_t n,
