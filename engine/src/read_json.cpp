@@ -312,7 +312,7 @@ class reader
         if (e == DEPTH_ERROR)
             return too_deep(last_off_);
         if (e == INCOMPLETE_ARRAY_OR_OBJECT && whole_document_)
-            return incomplete_document();
+            return incomplete_document(job_->begin, false);
         const char *t = syntax_text(e);
         if (t)
             return fail_json(HC_ERR_DATA, last_off_, "%s", t);
@@ -345,7 +345,7 @@ class reader
     hc_status ghec_windows(size_t &pos, size_t &docs);
     hc_status ghec_mapped(size_t pos, size_t &docs);
     bool stray_after_document(size_t pos, size_t &off);
-    hc_status incomplete_document();
+    hc_status incomplete_document(size_t from, bool many);
 
     template <typename D>
     hc_status record(D &doc, size_t off, bool &syntax_error);
@@ -1255,14 +1255,16 @@ hc_status reader::ghec()
  * document cut short, for one followed by more content, and for brackets
  * that do not pair. Which it is, and where, comes from the brackets
  * outside strings: a bracket closing the other kind is named where it
- * is; a document that closes before the end has content after it; one
- * that never closes was cut short (more was expected after its last
- * byte).
+ * is; a document that closes before the end has content after it
+ * (unless `many` documents may follow each other, as consumed-licenses
+ * pages do); one that never closes was cut short (more was expected after
+ * its last byte; for pages, the message names where the page starts).
+ * The scan starts at input offset `from`, a document's start.
  */
-hc_status reader::incomplete_document()
+hc_status reader::incomplete_document(size_t from, bool many)
 {
     const char *b = job_->base;
-    size_t p = skip_ws(b, job_->begin, job_->end), end = job_->end;
+    size_t p = skip_ws(b, from, job_->end), end = job_->end;
     char open[HC__JSON_DEPTH_MAX]; /* kinds of the innermost brackets */
     size_t depth = 0, last = p;
     while (p < end) {
@@ -1282,7 +1284,7 @@ hc_status reader::incomplete_document()
                                     c == '}' ? "array (expected ']')"
                                              : "object (expected '}')");
             size_t after = skip_ws(b, p + 1, end);
-            if (depth == 0 && after < end)
+            if (depth == 0 && after < end && !many)
                 return hc__job_fail(job_, HC_ERR_DATA, after, true,
                                     "unexpected content after the JSON "
                                     "document");
@@ -1291,7 +1293,9 @@ hc_status reader::incomplete_document()
             last = p;
         p++;
     }
-    return hc__job_fail(job_, HC_ERR_DATA, HC_MIN(last + 1, end), true,
+    /* Consumed-licenses pages name the page cut short, where it starts. */
+    return hc__job_fail(job_, HC_ERR_DATA, many ? from : HC_MIN(last + 1, end),
+                        true,
                         "unexpected end of input inside a JSON document "
                         "(truncated file?)");
 }
@@ -1364,9 +1368,8 @@ hc_status reader::ghec_mapped(size_t pos, size_t &docs)
         if (stray_after_document(job_->end - trunc, stray))
             return hc__job_fail(job_, HC_ERR_DATA, stray, true,
                                 "unexpected content after the JSON document");
-        return hc__job_fail(job_, HC_ERR_DATA, job_->end - trunc, true,
-                            "unexpected end of input inside a JSON document "
-                            "(truncated file?)");
+        /* Brackets that do not pair, else a page cut short. */
+        return incomplete_document(job_->end - trunc, true);
     }
     return HC_OK;
 }
