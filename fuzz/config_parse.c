@@ -253,9 +253,10 @@ typedef enum vkind {
     V_USER,
     V_SLUG,
     V_BOOL,
-    V_DUR,     /* a duration */
-    V_DUR_MS1, /* ... of at least 1 ms */
-    V_DUR_S1,  /* ... of at least 1 s */
+    V_DUR,      /* a duration */
+    V_DUR_MS1,  /* ... of at least 1 ms */
+    V_DUR_S1,   /* ... of at least 1 s */
+    V_DUR_WEEK, /* ... shorter than a week (jitter) */
     V_POLICY,
     V_THREADS,
     V_DOMAINS,
@@ -301,7 +302,8 @@ static const keydef upload_keys[] = {{"url", V_URL},
                                      {"gzip", V_BOOL},
                                      {"timeout", V_DUR},
                                      {"allow_insecure_loopback_http", V_BOOL}};
-static const keydef schedule_keys[] = {{"weekly", V_WEEKLY}, {"jitter", V_DUR}};
+static const keydef schedule_keys[] = {{"weekly", V_WEEKLY},
+                                       {"jitter", V_DUR_WEEK}};
 static const keydef state_keys[] = {{"dir", V_PATH}};
 static const keydef http_keys[] = {
     {"connect_timeout", V_DUR_MS1}, {"low_speed_limit", V_LIMIT},
@@ -573,10 +575,13 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
     }
     case V_DUR:
     case V_DUR_MS1:
-    case V_DUR_S1: {
+    case V_DUR_S1:
+    case V_DUR_WEEK: {
         static const char *const units[] = {"ms", "s", "m", "h", "d"};
         static const uint64_t unit_ms[] = {1, 1000, 60000, 3600000, 86400000};
-        uint64_t min = k == V_DUR ? 0 : k == V_DUR_MS1 ? 1 : 1000;
+        uint64_t min = k == V_DUR || k == V_DUR_WEEK ? 0
+                       : k == V_DUR_MS1              ? 1
+                                                     : 1000;
         size_t o = 0;
         if (g_pick(g, 4) == 0) {
             unsigned v = g_pick(g, 100);
@@ -595,8 +600,13 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
             snprintf(buf + o, sizeof buf - o, "1s");
             w->v += 1000;
         }
+        if (k == V_DUR_WEEK && w->v >= 7ull * 86400000) {
+            snprintf(buf, sizeof buf, "%s", g_pick(g, 2) ? "1h" : "6d23h");
+            w->v = buf[0] == '1' ? 3600000ull : 6 * 86400000ull + 82800000ull;
+        }
         if (bad)
-            snprintf(buf, sizeof buf, "5 parsecs");
+            snprintf(buf, sizeof buf, "%s",
+                     k == V_DUR_WEEK && g_pick(g, 2) ? "7d" : "5 parsecs");
         break;
     }
     case V_POLICY: {

@@ -507,8 +507,18 @@ static int on_schedule(parse_ctx *c, const char *name, const char *value)
                         value);
         return 1;
     }
-    if (strcmp(name, "jitter") == 0)
-        return set_duration(c, &cfg->jitter_ms, value, 0);
+    if (strcmp(name, "jitter") == 0) {
+        /* The window after each weekly slot: a week or more would reach
+         * the next slot, and "this week's run" would mean nothing. */
+        if (set_duration(c, &cfg->jitter_ms, value, 0) != 1)
+            return 0;
+        if (cfg->jitter_ms >= 7ull * 24 * 3600 * 1000)
+            return perr(c, c->line,
+                        "jitter '%s' is a week or more: it must end before "
+                        "the next weekly slot",
+                        value);
+        return 1;
+    }
     return unknown_key(c, name);
 }
 

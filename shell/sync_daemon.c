@@ -190,7 +190,7 @@ int cli_daemon_main(int argc, char **argv)
             } else {
                 if (moved) {
                     publish(cfg, &info, true);
-                    close(lockfd);
+                    sync_state_daemon_unlock(lockfd);
                     lockfd = fresh_lock;
                 }
                 /* A reload inside the jitter window after this week's
@@ -243,8 +243,7 @@ int cli_daemon_main(int argc, char **argv)
     sync_log("info", "daemon stopped");
     rc = 0;
 done:
-    if (lockfd >= 0)
-        close(lockfd);
+    sync_state_daemon_unlock(lockfd);
     if (rc && err.msg[0])
         cli_errorf("%s", err.msg);
     if (fds[0] >= 0)

@@ -190,6 +190,17 @@ int sync_state_daemon_lock(sync_state *st, int *fd, sync_err *err)
     return 0;
 }
 
+void sync_state_daemon_unlock(int fd)
+{
+    if (fd < 0)
+        return;
+    /* Empty while nobody holds it, so that a daemon that finds it held
+     * while its new holder has not written its PID yet names no one. */
+    bool emptied = ftruncate(fd, 0) == 0;
+    (void)emptied;
+    close(fd);
+}
+
 /*
  * True for a temporary ".NAME.PID.tmp" that may go. The caller holds the
  * lock, and every writer of the state directory but the daemon's

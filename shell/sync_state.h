@@ -46,6 +46,10 @@ int sync_state_lock(sync_state *st, sync_err *err);
  */
 int sync_state_daemon_lock(sync_state *st, int *fd, sync_err *err);
 
+/* Releases the daemon lock taken by sync_state_daemon_lock, emptying the
+ * file of the PID first. fd < 0 is a no-op. */
+void sync_state_daemon_unlock(int fd);
+
 /* Removes temporary files left by killed runs. Call with the lock held:
  * every temporary but that of a live daemon's daemon.json is taken for a
  * leftover, whatever its PID (a container's runs are all PID 1). */

@@ -25,6 +25,7 @@ BAD = [
     ('[ghes "h.example"]\nurl = https://h.example\nuser = a\n', 1,
      "token_file"),
     ("[engine]\nthreads = lots\n" + SOURCE, 2, "integer"),
+    (SOURCE + "[schedule]\njitter = 7d\n", 4, "a week or more"),
     ("[engine]\npolicy = cheapest\n" + SOURCE, 2, "github or extended"),
     (SOURCE + "[schedule]\nweekly = Funday 25:00\n", 4, "DAY HH:MM"),
     (SOURCE + "[http]\nretry_base = 5 parsecs\n", 4, "duration"),

@@ -302,6 +302,9 @@ def test_one_daemon_per_state_dir(env):
     r = env.finish(first, timeout=20)
     env.check_rc(r, 0, "the first daemon after SIGTERM")
     check(not os.path.exists(path), "daemon.json withdrawn")
+    lock = os.path.join(os.path.dirname(path), "daemon.lock")
+    with open(lock) as f:
+        check_eq(f.read(), "", "daemon.lock names no one once released")
     again = env.start("daemon", "--config", env.config)
     env.wait_for(lambda: os.path.exists(path), "a daemon to start again")
     check_eq(env.status()["daemon_pid"], again.pid, "status sees the new one")
