@@ -118,8 +118,9 @@ HC_API void hc_census_destroy(hc_census *census); /* NULL is a no-op */
  * names, so "GHE.corp.example." and "ghe.corp.example" are one instance;
  * other names are compared byte for byte. At most 65535 sources.
  * Returns HC_OK, HC_ERR_LIMIT (a name longer than HC_SOURCE_NAME_MAX, or
- * a 65536th source), HC_ERR_NOMEM, or HC_ERR_ARG (NULL census or id, an
- * unknown kind, a new source after the first run).
+ * a 65536th source), HC_ERR_NOMEM, or HC_ERR_ARG (NULL census or id, a
+ * NULL name with len > 0, an unknown kind, a new source after the first
+ * run).
  */
 HC_API HC_NODISCARD hc_status hc_census_source(hc_census *census,
                                                hc_source_kind kind,
@@ -138,12 +139,14 @@ HC_API void hc_census_source_reject(hc_census *census, uint32_t source,
  * and normalized on the writer's thread.
  *
  * An add returns HC_OK; HC_ERR_ARG (NULL arguments, a source of the other
- * kind or not of this census) or HC_ERR_LIMIT (a value longer than
- * HC_EMAIL_MAX, more than HC_ACCOUNT_VALUES_MAX emails, or identity
+ * kind or not of this census) or HC_ERR_LIMIT (an email, identity value
+ * or SAML NameID longer than HC_EMAIL_MAX, a login longer than
+ * HC_RECORD_MAX, more than HC_ACCOUNT_VALUES_MAX emails, or identity
  * values and verified emails together), which refuse this one account
- * and leave the writer usable; or HC_ERR_NOMEM / HC_ERR_LIMIT when the
- * shared key set cannot grow. That last failure can take with it keys of
- * accounts added earlier through this writer: the writer then refuses
+ * and leave the writer usable; or HC_ERR_NOMEM / HC_ERR_LIMIT, either
+ * from this writer's own storage (this account only, as above) or because
+ * the shared key set cannot grow. That last failure can take with it keys
+ * of accounts added earlier through this writer: the writer then refuses
  * every add with the same status, hc_census_writer_finish returns it, and
  * the census no longer runs. A value too long or malformed for a key (an
  * address of more than 254 octets after normalizing, or no '@') is no
@@ -157,8 +160,8 @@ HC_API HC_NODISCARD hc_status hc_census_add_ghec(hc_census_writer *writer,
                                                  const hc_ghec_account *acct);
 /* Flushes and frees the writer (NULL is a no-op returning HC_OK). Every
  * writer must be finished before hc_census_run. On failure (the writer's
- * own, see above, or HC_ERR_NOMEM now) its accounts are left out and the
- * census no longer runs. */
+ * own, see above, or HC_ERR_NOMEM / HC_ERR_LIMIT now, inserting its last
+ * keys) its accounts are left out and the census no longer runs. */
 HC_API HC_NODISCARD hc_status hc_census_writer_finish(hc_census_writer *w);
 
 typedef struct hc_result hc_result;
@@ -295,8 +298,9 @@ HC_API size_t hc_result_person_account(const hc_result *result, size_t p,
  * and hosts compare ignoring ASCII case, as GitHub and DNS do, and a host
  * also ignoring trailing dots; a login spelled exactly so is preferred
  * (two GHEC logins may differ only in case). Returns HC_OK
- * with *account set (the first in canonical order), HC_ERR_NOTFOUND, or
- * HC_ERR_ARG (NULL arguments, or a result without HC_RUN_PERSONS).
+ * with *account set (the first in canonical order), HC_ERR_NOTFOUND,
+ * HC_ERR_NOMEM, or HC_ERR_ARG (NULL arguments, or a result without
+ * HC_RUN_PERSONS).
  */
 HC_API HC_NODISCARD hc_status hc_result_find(const hc_result *result,
                                              const void *query, size_t len,

@@ -35,8 +35,9 @@ typedef enum hc_input_role {
 typedef struct hc_input {
     hc_input_role role;
     /* "-" for standard input. Standard input, other streams and gzip are
-     * read into memory first, up to 64 GiB (inflated); a stream whose
-     * first 4 KiB look binary or compressed another way is refused. */
+     * read into memory first, up to 64 GiB (inflated); a stream of at
+     * least 4 KiB, not gzip, whose first 4 KiB look binary is refused at
+     * once, and another compression is refused in any input. */
     const char *path;
     const char *host; /* GHES host from HOST=PATH, or NULL */
 } hc_input;

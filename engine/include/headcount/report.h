@@ -109,8 +109,9 @@ typedef struct hc_report_person_info {
  * entry is one person; its ids are github_com_login (and the logins in
  * headcount_github_com_logins) plus enterprise_server_user_ids; an entry
  * with neither names nobody a diff could match and is not listed, and an
- * entry with the same ids as another is that person again (GitHub's pages
- * may repeat a user) and is listed once. The total is
+ * entry with the same ids of the same kinds as another (a login and a
+ * host:id of the same bytes are different ids) is that person again
+ * (GitHub's pages may repeat a user) and is listed once. The total is
  * total_seats_consumed from the first page that has it, else the number
  * of users[] entries less those repeats. Returns HC_OK with *out set (free
  * with hc_report_destroy), HC_ERR_NOINPUT (file missing or unreadable),
@@ -130,7 +131,7 @@ HC_API const char *hc_report_policy(const hc_report *report);
 HC_API size_t hc_report_person_count(const hc_report *report);
 /* Person i (< hc_report_person_count) in order of id (bytes), then of all
  * its ids (bytes, a shorter list first when one is a prefix of the
- * other). */
+ * other), then of which of them are logins. */
 HC_API void hc_report_person(const hc_report *report, size_t i,
                              hc_report_person_info *out);
 
