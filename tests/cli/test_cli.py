@@ -1339,6 +1339,13 @@ def test_help():
     rc, out, err = run("help", "nonesuch")
     check(rc == 64 and out == "" and "unknown command" in err,
           f"help nonesuch: exit 64, got {rc}: {err!r}")
+    # --help as an option's value is that value, not a request for help.
+    rc, out, err = run("count", "--report", "--help", "--ghes", GHES)
+    check(rc == 64 and "must end in .json or .csv" in err and out == "",
+          f"--report --help: a report named --help, got {rc}: {err!r}")
+    rc, out, err = run("count", "--json", "--help")
+    check(rc == 0 and out.startswith("usage: headcount count"),
+          f"--json --help: the usage, got {rc}: {out!r}")
     # They take nothing more: a stray argument is a usage error, not
     # silently dropped.
     for args in (("help", "help", "extra"), ("help", "count", "x"),
