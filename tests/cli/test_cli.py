@@ -240,6 +240,20 @@ def test_all_rows_malformed(tmp):
                        "h.example=" + bad, "--ghes", GHES, "--json")
     check(rc == 65 and "every row (2) is malformed" in err and out == "",
           f"all rows malformed: {rc} {err!r}")
+    # The same for NDJSON records (lines) and consumed-licenses pages
+    # (users).
+    nd = os.path.join(tmp, "allbad.ndjson")
+    with open(nd, "w") as f:
+        f.write('{"kind":"ghes","source":"h.example","login":"a"}\n'
+                '{"kind":"nope"}\n')
+    pages = os.path.join(tmp, "allbad-ghec.json")
+    with open(pages, "w") as f:
+        json.dump({"users": [{"github_com_login": "a",
+                              "github_com_user": "maybe"}]}, f)
+    for flag, path, n in (("--records", nd, 2), ("--ghec", pages, 1)):
+        rc, out, err = run("count", "--skip-malformed", "-q", flag, path)
+        check(rc == 65 and f"every row ({n}) is malformed" in err,
+              f"all rows malformed ({flag}): {rc} {err!r}")
     # One good row is enough for the rest to be skipped rows.
     with open(bad, "a") as f:
         f.write("2020,3,c,c@corp.example,user,false\n")
