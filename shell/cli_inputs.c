@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_inputs.h"
+#include "cli_output.h"
 #include "sync_util.h"
 
 void cli_inputs_init(cli_inputs *in)
@@ -213,14 +214,31 @@ static int load_domains(const char *spec, hc_domains **out)
         }
     }
     size_t bad = 0;
-    st = text ? hc_domains_add_list(d, text, len, &bad)
-              : hc_domains_add_list(d, spec, strlen(spec), &bad);
+    const char *list = text ? text : spec;
+    size_t list_len = text ? len : strlen(spec);
+    st = hc_domains_add_list(d, list, list_len, &bad);
+    if (st == HC_ERR_DATA) {
+        /* Name the entry, and its line in a file. */
+        size_t off = 0, n = 0;
+        if (hc_domains_list_entry(list, list_len, bad, &off, &n)) {
+            size_t line = 1;
+            for (size_t i = 0; i < off; i++)
+                line += list[i] == '\n';
+            char where[32] = "";
+            if (text)
+                snprintf(where, sizeof where, ":%zu", line);
+            fprintf(stderr, "headcount: %s%s: ", name, where);
+            cli_print_str(stderr, (hc_str){list + off, n < 60 ? n : 60});
+            fprintf(stderr, "%s is not a valid domain (entry %zu)\n",
+                    n > 60 ? "..." : "", bad);
+        } else {
+            cli_errorf("%s: entry %zu is not a valid domain", name, bad);
+        }
+    } else if (st != HC_OK) {
+        cli_errorf("%s: %s", name, hc_status_str(st));
+    }
     free(text);
     if (st != HC_OK) {
-        if (st == HC_ERR_DATA)
-            cli_errorf("%s: entry %zu is not a valid domain", name, bad);
-        else
-            cli_errorf("%s: %s", name, hc_status_str(st));
         hc_domains_destroy(d);
         return st == HC_ERR_DATA && spec[0] != '@' ? CLI_EX_USAGE
                                                    : hc_status_exit_code(st);

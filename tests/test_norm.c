@@ -1452,6 +1452,16 @@ static void test_domains_list(void **state)
     assert_int_equal(bad, 2);
     assert_int_equal(hc_domains_count(d), 0);
     assert_false(email_matches(d, "u@a.example"));
+    /* ... and found by that index, past the comment */
+    size_t off = 0, n = 0;
+    assert_true(
+        hc_domains_list_entry(some_bad, sizeof some_bad - 1, bad, &off, &n));
+    assert_int_equal(off, 18);
+    assert_int_equal(n, 10);
+    assert_memory_equal(some_bad + off, "b..example", 10);
+    assert_false(
+        hc_domains_list_entry(some_bad, sizeof some_bad - 1, 4, &off, &n));
+    assert_false(hc_domains_list_entry(NULL, 0, 1, &off, &n));
     static const char first_bad[] = "*";
     assert_int_equal(
         hc_domains_add_list(d, first_bad, sizeof first_bad - 1, NULL),

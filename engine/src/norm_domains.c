@@ -205,6 +205,27 @@ static inline bool is_list_separator(unsigned char c)
     return c == ',' || c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* The next entry of a list from *i: true with [*start, *i) its bytes,
+ * false at the end. Separators and '#' comments are skipped. */
+static bool list_next(const unsigned char *p, size_t n, size_t *i,
+                      size_t *start)
+{
+    while (*i < n) {
+        if (p[*i] == '#') {
+            while (*i < n && p[*i] != '\n')
+                (*i)++;
+        } else if (is_list_separator(p[*i])) {
+            (*i)++;
+        } else {
+            *start = *i;
+            while (*i < n && !is_list_separator(p[*i]) && p[*i] != '#')
+                (*i)++;
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * Walks the entries of a list. With commit false it only validates and
  * reports the first bad entry; with commit true it inserts every entry.
@@ -214,21 +235,9 @@ static hc_status list_walk(hc_domains *d, const unsigned char *p, size_t n,
 {
     hc_status rc = HC_OK;
     size_t index = 0;
-    size_t i = 0;
+    size_t i = 0, start = 0;
 
-    while (i < n) {
-        if (p[i] == '#') {
-            while (i < n && p[i] != '\n')
-                i++;
-            continue;
-        }
-        if (is_list_separator(p[i])) {
-            i++;
-            continue;
-        }
-        size_t start = i;
-        while (i < n && !is_list_separator(p[i]) && p[i] != '#')
-            i++;
+    while (list_next(p, n, &i, &start)) {
         index++;
         char name[HC_DOMAIN_MAX + 1];
         size_t name_len;
@@ -242,6 +251,19 @@ static hc_status list_walk(hc_domains *d, const unsigned char *p, size_t n,
     }
 done:
     return rc;
+}
+
+bool hc_domains_list_entry(const void *list, size_t len, size_t index,
+                           size_t *off, size_t *entry_len)
+{
+    size_t i = 0, start = 0;
+    for (size_t k = 1; list && list_next(list, len, &i, &start); k++)
+        if (k == index) {
+            *off = start;
+            *entry_len = i - start;
+            return true;
+        }
+    return false;
 }
 
 hc_status hc_domains_add_list(hc_domains *domains, const void *list, size_t len,

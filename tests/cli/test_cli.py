@@ -779,6 +779,9 @@ def test_usage(tmp):
     with open(big, "wb") as f:
         f.write(b"k" * 4097 + b"\n")
     os.chmod(big, 0o600)
+    vd_bad = os.path.join(tmp, "vd-bad.txt")
+    with open(vd_bad, "w") as f:
+        f.write("# ours\ncorp.example\n  bad..example  # typo\n")
     for args, code, words in (
             (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
               "--pseudonymize", big], 65, "larger than 4096 bytes"),
@@ -791,6 +794,11 @@ def test_usage(tmp):
              "no domain given"),
             (["count", "--ghes", GHES, "--verified-domains", " , "], 64,
              "no domain given"),
+            (["count", "--ghes", GHES, "--verified-domains",
+              "corp.example,x y..z"], 64,
+             "--verified-domains: y..z is not a valid domain (entry 3)"),
+            (["count", "--ghes", GHES, "--verified-domains", "@" + vd_bad],
+             65, vd_bad + ":3: bad..example is not a valid domain (entry 2)"),
             (["count", "--ghes", "h.example=-", "--ghec", "-"], 64,
              "given twice"),
             # Settings are given once; the last one winning would run

@@ -67,6 +67,12 @@ HC_API HC_NODISCARD hc_status hc_domains_add_list(hc_domains *domains,
                                                   const void *list, size_t len,
                                                   size_t *bad_entry);
 
+/* Where entry `index` (1-based, as *bad_entry counts) of a list is: its
+ * byte offset and length, for a message that names it. False when the
+ * list has fewer entries. */
+HC_API bool hc_domains_list_entry(const void *list, size_t len, size_t index,
+                                  size_t *off, size_t *entry_len);
+
 HC_API size_t hc_domains_count(const hc_domains *domains);
 
 /*
