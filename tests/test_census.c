@@ -1309,6 +1309,46 @@ static void growth_concurrent(void **state)
 
 /* ---- failures ---------------------------------------------------------- */
 
+/* An account's keys are a set however many it has: repeats past the
+ * first four are dropped too (they were kept, and counted against the
+ * account's limit). Each list of a GHEC account is a set of its own. */
+static void repeated_keys_past_four(void **state)
+{
+    (void)state;
+    tb t;
+    tb_init(&t, 1, NULL);
+    uint32_t gh, gc;
+    assert_int_equal(hc_census_source(t.c, HC_SOURCE_GHES, "h", 1, &gh), HC_OK);
+    assert_int_equal(hc_census_source(t.c, HC_SOURCE_GHEC, "c", 1, &gc), HC_OK);
+    hc_str emails[] = {S("e1@x.example"), S("e2@x.example"),  S("e3@x.example"),
+                       S("e4@x.example"), S("e5@x.example"),  S("E5@X.example"),
+                       S("e5@x.example"), S(" e6@x.example"), S("e1@x.example"),
+                       S("e6@x.example")};
+    hc_ghes_account a = {gh,     1,
+                         S("a"), S("p@x.example"),
+                         emails, (sizeof emails / sizeof *emails),
+                         false};
+    assert_int_equal(hc_census_add_ghes(t.w, &a), HC_OK);
+    hc_ghec_account g = {gc,
+                         S("g"),
+                         S(""),
+                         emails,
+                         (sizeof emails / sizeof *emails),
+                         emails,
+                         (sizeof emails / sizeof *emails),
+                         true};
+    assert_int_equal(hc_census_add_ghec(t.w, &g), HC_OK);
+    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+    for (size_t i = 0; i < hc_result_account_count(r); i++) {
+        hc_account_info ai;
+        hc_result_account(r, i, &ai);
+        /* GHES: p and e1..e6; GHEC: e1..e6 as identity values and again
+         * as verified emails. */
+        assert_int_equal(ai.n_keys, ai.kind == HC_ACCOUNT_GHES ? 7 : 12);
+    }
+    tb_fini(&t, r);
+}
+
 /* The documented limits, as the readers apply them, hold for accounts
  * added through the API too: HC_ERR_LIMIT refuses the one account, and
  * the census still counts the others. */
@@ -1530,6 +1570,7 @@ int main(void)
         cmocka_unit_test(differential),
         cmocka_unit_test(growth_one_thread_many_writers),
         cmocka_unit_test(growth_concurrent),
+        cmocka_unit_test(repeated_keys_past_four),
         cmocka_unit_test(add_limits),
         cmocka_unit_test(failed_load_does_not_run),
         cmocka_unit_test(out_of_memory_while_adding),

@@ -242,6 +242,40 @@ static hc_status arena_str(hc__buf *arena, hc_str s, uint32_t *off)
     return HC_OK;
 }
 
+/* Starts a list of keys (an account's emails, a GHEC account's identity
+ * values or verified emails), whose repeats are dropped. */
+static void list_begin(hc_census_writer *w)
+{
+    w->n_recent = 0;
+    w->seen_gen++;
+}
+
+/* True when fp is already a key of the current list past its first four;
+ * else remembers it. False, remembering nothing, without the table's
+ * memory: a repeat then stays, as it would without this check. */
+static bool seen_before(hc_census_writer *w, hc_fp fp)
+{
+    if (!w->seen) {
+        w->seen = calloc(HC__SEEN_SLOTS, sizeof *w->seen);
+        if (!w->seen)
+            return false;
+    }
+    if (w->seen_gen == 0) { /* wrapped: entries of old lists could match */
+        memset(w->seen, 0, HC__SEEN_SLOTS * sizeof *w->seen);
+        w->seen_gen = 1;
+    }
+    for (uint32_t i = (uint32_t)fp.lo & (HC__SEEN_SLOTS - 1);;
+         i = (i + 1) & (HC__SEEN_SLOTS - 1)) {
+        struct hc__seen *e = &w->seen[i];
+        if (e->gen != w->seen_gen) {
+            *e = (struct hc__seen){fp, w->seen_gen};
+            return false;
+        }
+        if (e->fp.lo == fp.lo && e->fp.hi == fp.hi)
+            return true;
+    }
+}
+
 /* Normalizes s and appends its key id; keyless values append HC__NOKEY
  * only when keep_empty (the GHES primary slot), else nothing. */
 static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
@@ -268,6 +302,10 @@ static hc_status push_key(hc_census_writer *w, hc_str s, bool keep_empty,
         for (unsigned i = 0; i < w->n_recent; i++)
             if (w->recent[i].fp.lo == fp.lo && w->recent[i].fp.hi == fp.hi)
                 return HC_OK;
+        /* A fifth key and later (the few accounts with that many): the
+         * first four are in recent, the others in the table. */
+        if (w->n_recent == HC_ARRAY_LEN(w->recent) && seen_before(w, fp))
+            return HC_OK;
     } else if (!keep_empty) {
         return HC_OK;
     }
@@ -393,7 +431,7 @@ hc_status hc_census_add_ghes(hc_census_writer *w, const hc_ghes_account *a)
     size_t kmarks_mark = s->kmarks.len;
 
     w->ghec = false;
-    w->n_recent = 0;
+    list_begin(w);
     w->row_mix = HC__RANK_SEED;
     hc__ghes_rec rec = {0};
     rec.id = (uint32_t)a->id;
@@ -457,7 +495,7 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
     size_t keys_mark = s->ckeys.len, arena_mark = s->arena.len;
 
     w->ghec = true;
-    w->n_recent = 0;
+    list_begin(w);
     hc__ghec_rec rec = {0};
     rec.source = a->source;
     /* Rows that share a login (or have none) are ordered by content, so
@@ -482,7 +520,7 @@ hc_status hc_census_add_ghec(hc_census_writer *w, const hc_ghec_account *a)
         HC_TRY(push_key(w, a->identity_values[i], false, &rec.n_identity));
     /* Verified emails are reported as such even when an identity value
      * has the same key: repeats are dropped within each list only. */
-    w->n_recent = 0;
+    list_begin(w);
     for (size_t i = 0; i < a->n_verified_emails; i++)
         HC_TRY(push_key(w, a->verified_emails[i], false, &rec.n_verified));
     HC_TRY(hc__buf_append(&s->ghec, &rec, sizeof rec));
@@ -519,6 +557,7 @@ hc_status hc_census_writer_finish(hc_census_writer *w)
     }
     c->open_writers--;
     pthread_mutex_unlock(&c->mu);
+    free(w->seen);
     free(w);
     return rc;
 }

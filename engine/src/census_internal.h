@@ -172,6 +172,16 @@ struct hc_census_writer {
         char key[HC_KEY_MAX + 1];
     } recent[4];
     unsigned n_recent;
+    /* Past the first four, the keys of the list being added are kept by
+     * fingerprint in an open-addressing table (allocated on first use,
+     * HC__SEEN_SLOTS entries, more than twice the most keys an account can
+     * have); an entry counts only with the current list's generation, so
+     * a new list costs no clearing. */
+    struct hc__seen {
+        hc_fp fp;
+        uint32_t gen;
+    } * seen;
+    uint32_t seen_gen;
     hc__domain_memo domains; /* this writer's recent domains */
     /* hc__rank_mix of the keys of the GHES account being added; kept only
      * when ranks are (not in a summary-only census). */
@@ -191,6 +201,8 @@ struct hc_census_writer {
      * accounts already added: every later call fails with this status. */
     hc_status failed;
 };
+
+#define HC__SEEN_SLOTS 8192u /* > 2 * HC__KEYS_PER_ACCOUNT, a power of 2 */
 
 /* Marks census failed with rc (the first failure stays). */
 void hc__census_fail(hc_census *census, hc_status rc);
