@@ -7,9 +7,13 @@
  * Secrets are never read here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "cli.h"
@@ -39,6 +43,37 @@ static const sync_source_rec *find_source(const status_data *d,
     return NULL;
 }
 
+/*
+ * Whether a daemon holds STATE/daemon.lock: 1 held, 0 not, -1 unknown.
+ * Read from /proc/locks, which lists flock locks by device and inode, so
+ * that asking takes no lock (a probe with flock could make a daemon that
+ * starts at that moment think another one runs).
+ */
+static int daemon_lock_held(const sync_state *st)
+{
+    struct stat sb;
+    if (fstatat(st->dirfd, "daemon.lock", &sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : -1;
+    FILE *f = fopen("/proc/locks", "re");
+    if (!f)
+        return -1;
+    char line[256];
+    int held = 0;
+    while (!held && fgets(line, sizeof line, f)) {
+        unsigned maj, min;
+        unsigned long long ino;
+        char kind[16];
+        /* "1: FLOCK  ADVISORY  WRITE 4298 fe:00:10969125 0 EOF" */
+        if (sscanf(line, "%*[^:]: %15s %*s %*s %*d %x:%x:%llu", kind, &maj,
+                   &min, &ino) == 4 &&
+            strcmp(kind, "FLOCK") == 0 && maj == major(sb.st_dev) &&
+            min == minor(sb.st_dev) && ino == (unsigned long long)sb.st_ino)
+            held = 1;
+    }
+    fclose(f);
+    return held;
+}
+
 static void read_daemon(sync_state *st, status_data *d)
 {
     char *buf = NULL;
@@ -53,10 +88,14 @@ static void read_daemon(sync_state *st, status_data *d)
         const char *next = sync_jobj_get(&objs[0], "next_run");
         uint64_t p;
         time_t t;
-        /* A daemon killed with SIGKILL leaves its file behind. */
+        /* A daemon killed with SIGKILL leaves its file behind, and its
+         * PID may since name another process: the daemon runs when its
+         * lock is held (the PID is asked only where that is unknown). */
+        int held = daemon_lock_held(st);
         if (pid && next && sync_parse_u64(pid, &p) && p > 0 &&
             p < (uint64_t)1 << 31 && sync_time_parse_rfc3339(next, &t) &&
-            (kill((pid_t)p, 0) == 0 || errno == EPERM)) {
+            (held == 1 ||
+             (held < 0 && (kill((pid_t)p, 0) == 0 || errno == EPERM)))) {
             d->daemon = true;
             d->daemon_pid = (long)p;
             snprintf(d->next_run, sizeof d->next_run, "%s", next);

@@ -310,6 +310,15 @@ def test_one_daemon_per_state_dir(env):
     check_eq(env.status()["daemon_pid"], again.pid, "status sees the new one")
     again.send_signal(signal.SIGTERM)
     env.check_rc(env.finish(again, timeout=20), 0, "the new daemon stops")
+    # A daemon.json left by a daemon killed with SIGKILL whose PID now
+    # names another live process (here this test) is no daemon: nobody
+    # holds the lock.
+    with open(path, "w") as f:
+        f.write('[\n{"pid":%d,"started":"2026-01-01T00:00:00Z",'
+                '"next_run":"2030-01-01T00:00:00Z"}\n]\n' % os.getpid())
+    check_eq(env.status()["daemon_pid"], None,
+             "a stale daemon.json with a live PID is no daemon")
+    os.unlink(path)
 
 
 def test_daemon_sigterm_mid_upload(env):
