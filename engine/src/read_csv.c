@@ -382,25 +382,6 @@ size_t hc__csv_canon(const char *p, size_t n, char *out, size_t cap)
     return o;
 }
 
-/* Writes a printable, shortened copy of a value for a message. */
-static const char *show(const char *p, size_t n, char *buf, size_t cap)
-{
-    size_t o = 0, max = cap - 1;
-    bool cut = n > 40;
-    if (cut)
-        n = 40;
-    for (size_t i = 0; i < n && o < max; i++) {
-        unsigned char c = (unsigned char)p[i];
-        buf[o++] = (c >= 0x20 && c < 0x7f && c != '\'') ? (char)c : '?';
-    }
-    if (cut && o + 3 <= max) {
-        memcpy(buf + o, "...", 3);
-        o += 3;
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static const char *csv_error_text(hc__csv_error e)
 {
     switch (e) {
@@ -602,8 +583,8 @@ hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
             char cell[64], also[96] = "";
             if (strcmp(name, canon[k][0]) != 0)
                 snprintf(also, sizeof also, " ('%s' is another name for it)",
-                         show(row.fields[i].ptr, row.fields[i].len, cell,
-                              sizeof cell));
+                         hc__show(row.fields[i].ptr, row.fields[i].len, 40,
+                                  cell, sizeof cell));
             rc = hc__job_fail(job, HC_ERR_DATA, hc__csv_field_offset(&t, i),
                               true, "duplicate column '%s' in header%s",
                               names[k], also);
@@ -708,13 +689,13 @@ static hc_status ghes_row(hc__job *job, const hc__csv_columns *c,
         return hc__job_row_error(
             job, job->source, HC_ERR_DATA, hc__csv_field_offset(t, c->id), true,
             "expected a decimal user id in column 'id', found '%s'",
-            show(id.ptr, id.len, buf, sizeof buf));
+            hc__show(id.ptr, id.len, 40, buf, sizeof buf));
     if (!hc__parse_bool(susp.ptr, susp.len, &a.suspended))
         return hc__job_row_error(
             job, job->source, HC_ERR_DATA,
             hc__csv_field_offset(t, c->suspended), true,
             "expected a boolean in column 'suspended?', found '%s'",
-            show(susp.ptr, susp.len, buf, sizeof buf));
+            hc__show(susp.ptr, susp.len, 40, buf, sizeof buf));
     a.login = row->fields[c->login];
     a.primary_email = row->fields[c->email];
     if (a.primary_email.len > HC_EMAIL_MAX)
@@ -753,7 +734,7 @@ static hc_status ghec_row(hc__job *job, const hc__csv_columns *c,
         return hc__job_row_error(
             job, job->source, HC_ERR_DATA, hc__csv_field_offset(t, c->gh_user),
             true, "expected a boolean in column 'github_com_user', found '%s'",
-            show(user.ptr, user.len, buf, sizeof buf));
+            hc__show(user.ptr, user.len, 40, buf, sizeof buf));
     emails->n = 0;
     if (c->gh_verified != HC__CSV_NONE) {
         rc = split_values(row->fields[c->gh_verified], emails);

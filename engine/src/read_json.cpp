@@ -105,18 +105,6 @@ const hc_str *list_of(const hc__strvec &sv)
     return sv.n ? sv.v : none;
 }
 
-/* A value from the input made fit for a message: printable ASCII, at
- * most 80 bytes (others become '?', a longer value ends in "..."). */
-std::string printable(std::string_view v)
-{
-    std::string out;
-    for (size_t i = 0; i < v.size() && i < 80; i++)
-        out += v[i] >= 0x20 && v[i] < 0x7f && v[i] != '\'' ? v[i] : '?';
-    if (v.size() > 80)
-        out += "...";
-    return out;
-}
-
 /* True when the whole document has been consumed: the iterator reports
  * no current location only past the last token. */
 template <typename D> bool at_end(D &doc)
@@ -346,6 +334,16 @@ class reader
     hc_status ghec_mapped(size_t pos, size_t &docs);
     bool stray_after_document(size_t pos, size_t &off);
     hc_status incomplete_document(size_t from, bool many);
+    /* Signs that an object without "users" is another document than the
+     * flag asks for: an NDJSON record's "kind", a GitHub API error's
+     * "message" (made printable). */
+    struct other_doc {
+        bool record = false;
+        char api_error[96] = "";
+    };
+    hc_status other_doc_member(std::string_view key, ondemand::value v,
+                               other_doc &o, bool &taken);
+    hc_status other_doc_fail(const other_doc &o, size_t off, const char *what);
 
     template <typename D>
     hc_status record(D &doc, size_t off, bool &syntax_error);
@@ -760,8 +758,8 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
                                   "array (GHES export)");
     if ((e = doc.get_object().get(top)))
         return syntax(e, "expected a JSON object");
-    bool encrypted = false, ghec_like = false, record_like = false;
-    std::string api_error; /* a GitHub API error's "message" */
+    bool encrypted = false, ghec_like = false;
+    other_doc other;
     size_t users_off = 0;
     for (auto fr : top) {
         ondemand::field f;
@@ -827,16 +825,10 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
         } else {
             if (key == "total_seats_consumed" || key == "total_seats_purchased")
                 ghec_like = true;
-            if (key == "kind")
-                record_like = true;
-            if (key == "message" && !v.type().get(t) && t == jtype::string) {
-                std::string_view m;
-                if ((e = v.get_string().get(m)))
-                    return syntax(e, "expected a string");
-                api_error = printable(m);
-                continue;
-            }
-            hc_status rc = walk(v, 1);
+            bool taken = false;
+            hc_status rc = other_doc_member(key, v, other, taken);
+            if (rc == HC_OK && !taken)
+                rc = walk(v, 1);
             if (rc != HC_OK)
                 return rc;
         }
@@ -848,15 +840,11 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
         return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
                             "this is GHEC consumed-licenses JSON, not a GHES "
                             "export: use --ghec");
-    if (record_like && !has_users)
-        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
-                            "this is an NDJSON account record ('kind'), not "
-                            "a GHES export: use --records");
-    if (!api_error.empty() && !has_users)
-        return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
-                            "this is a GitHub API error response, not a GHES "
-                            "export: '%s'",
-                            api_error.c_str());
+    if (!has_users) {
+        hc_status rc = other_doc_fail(other, job_->begin, "a GHES export");
+        if (rc != HC_OK)
+            return rc;
+    }
     if (!at_end(doc))
         return hc__job_fail(job_, HC_ERR_DATA, where(doc), true,
                             "unexpected content after the JSON document");
@@ -1105,8 +1093,7 @@ hc_status reader::ghec_page(ondemand::object page, int depth)
     bool has_users = false;
     error_code e;
     size_t page_off = last_off_;
-    bool record_like = false;
-    std::string api_error; /* a GitHub API error's "message" */
+    other_doc other;
     for (auto fr : page) {
         ondemand::field f;
         if ((e = std::move(fr).get(f)))
@@ -1121,17 +1108,10 @@ hc_status reader::ghec_page(ondemand::object page, int depth)
                 return hc__job_fail(job_, HC_ERR_DATA, where(v), true,
                                     "this is a GHES JSON export, not "
                                     "consumed-licenses JSON: use --ghes");
-            if (key == "kind")
-                record_like = true;
-            jtype mt;
-            if (key == "message" && !v.type().get(mt) && mt == jtype::string) {
-                std::string_view m;
-                if ((e = v.get_string().get(m)))
-                    return syntax(e, "expected a string");
-                api_error = printable(m);
-                continue;
-            }
-            hc_status rc = walk(v, depth + 1);
+            bool taken = false;
+            hc_status rc = other_doc_member(key, v, other, taken);
+            if (rc == HC_OK && !taken)
+                rc = walk(v, depth + 1);
             if (rc != HC_OK)
                 return rc;
             continue;
@@ -1162,15 +1142,12 @@ hc_status reader::ghec_page(ondemand::object page, int depth)
                 return rc;
         }
     }
-    if (!has_users && record_like)
-        return hc__job_fail(job_, HC_ERR_DATA, page_off, false,
-                            "this is an NDJSON account record ('kind'), not "
-                            "a consumed-licenses page: use --records");
-    if (!has_users && !api_error.empty())
-        return hc__job_fail(job_, HC_ERR_DATA, page_off, false,
-                            "this is a GitHub API error response, not a "
-                            "consumed-licenses page: '%s'",
-                            api_error.c_str());
+    if (!has_users) {
+        hc_status rc =
+            other_doc_fail(other, page_off, "a consumed-licenses page");
+        if (rc != HC_OK)
+            return rc;
+    }
     if (!has_users)
         return hc__job_fail(job_, HC_ERR_DATA, page_off, false,
                             "missing field 'users' in a consumed-licenses "
@@ -1247,6 +1224,44 @@ hc_status reader::ghec()
     if (docs == 0)
         return hc__job_fail(job_, HC_ERR_DATA, job_->begin, false,
                             "empty input, expected consumed-licenses JSON");
+    return HC_OK;
+}
+
+/* Notes key's sign of another document in o; *taken when the member was
+ * read here (a "message" string), else the caller walks it. */
+hc_status reader::other_doc_member(std::string_view key, ondemand::value v,
+                                   other_doc &o, bool &taken)
+{
+    taken = false;
+    if (key == "kind")
+        o.record = true;
+    jtype t;
+    if (key != "message" || v.type().get(t) || t != jtype::string)
+        return HC_OK;
+    std::string_view m;
+    error_code e = v.get_string().get(m);
+    if (e)
+        return syntax(e, "expected a string");
+    hc__show(m.data(), m.size(), 80, o.api_error, sizeof o.api_error);
+    taken = true;
+    return HC_OK;
+}
+
+/* The failure for an object without "users" that o says is another
+ * document than `what`, at off; HC_OK when o says nothing. */
+hc_status reader::other_doc_fail(const other_doc &o, size_t off,
+                                 const char *what)
+{
+    if (o.record)
+        return hc__job_fail(job_, HC_ERR_DATA, off, false,
+                            "this is an NDJSON account record ('kind'), not "
+                            "%s: use --records",
+                            what);
+    if (o.api_error[0])
+        return hc__job_fail(job_, HC_ERR_DATA, off, false,
+                            "this is a GitHub API error response, not %s: "
+                            "'%s'",
+                            what, o.api_error);
     return HC_OK;
 }
 

@@ -245,3 +245,22 @@ unsigned hc__threads_resolve(unsigned requested)
     unsigned n = requested ? requested : hc__cpu_count();
     return n > 256 ? 256 : n;
 }
+
+const char *hc__show(const char *p, size_t n, size_t keep, char *buf,
+                     size_t cap)
+{
+    size_t o = 0, max = cap - 1;
+    bool cut = n > keep;
+    if (cut)
+        n = keep;
+    for (size_t i = 0; i < n && o < max; i++) {
+        unsigned char c = (unsigned char)p[i];
+        buf[o++] = (c >= 0x20 && c < 0x7f && c != '\'') ? (char)c : '?';
+    }
+    if (cut && o + 3 <= max) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return buf;
+}

@@ -73,6 +73,12 @@ static inline size_t hc__host_len(const char *h, size_t n)
     return n;
 }
 
+/* A value from the input made fit for a message (cap > 0): printable
+ * ASCII but for ', each other byte '?', at most `keep` bytes of it, and
+ * "..." when it was longer. Returns buf. */
+const char *hc__show(const char *p, size_t n, size_t keep, char *buf,
+                     size_t cap);
+
 /* Writes GHES host h (n bytes) to out in its canonical form, ASCII
  * lowercase without trailing dots, and returns its length; out may be h.
  * The census keeps hosts so, and reports are read so. */
