@@ -63,6 +63,15 @@ typedef struct fuzz_in {
     size_t n;
 } fuzz_in;
 
+/* Byte strings in memcmp order, a prefix before the longer string. */
+static inline int fuzz_bytes_cmp(const char *a, size_t an, const char *b,
+                                 size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    int c = n ? memcmp(a, b, n) : 0;
+    return c ? c : (an > bn) - (an < bn);
+}
+
 static inline uint8_t fuzz_u8(fuzz_in *in)
 {
     if (in->n == 0)

@@ -34,19 +34,12 @@ typedef struct ref_person {
 static ref_id g_ids[REF_IDS_MAX];
 static char g_canon[REF_IDS_MAX][256];
 
-static int str_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-    size_t n = an < bn ? an : bn;
-    int c = n ? memcmp(a, b, n) : 0;
-    return c ? c : (an > bn) - (an < bn);
-}
-
 static int ref_id_cmp(const void *x, const void *y)
 {
     const ref_id *a = x, *b = y;
     if (a->login != b->login)
         return a->login ? -1 : 1;
-    return str_cmp(a->p, a->n, b->p, b->n);
+    return fuzz_bytes_cmp(a->p, a->n, b->p, b->n);
 }
 
 /* By the strings (the order the comparison of persons uses), then logins
@@ -54,7 +47,7 @@ static int ref_id_cmp(const void *x, const void *y)
 static int ref_str_cmp(const void *x, const void *y)
 {
     const ref_id *a = x, *b = y;
-    int c = str_cmp(a->p, a->n, b->p, b->n);
+    int c = fuzz_bytes_cmp(a->p, a->n, b->p, b->n);
     return c ? c : (b->login > a->login) - (b->login < a->login);
 }
 
@@ -67,7 +60,7 @@ static int ref_person_cmp(const void *x, const void *y)
     for (size_t i = 0; i < n; i++) {
         const ref_id *u = &g_person_ids[a->first + i];
         const ref_id *v = &g_person_ids[b->first + i];
-        int c = str_cmp(u->p, u->n, v->p, v->n);
+        int c = fuzz_bytes_cmp(u->p, u->n, v->p, v->n);
         if (c)
             return c;
     }
@@ -214,8 +207,9 @@ static void check_against_reference(const uint8_t *data, size_t size,
         const ref_person *a = &mp[i], *b = &persons[i];
         bool same = a->n == b->n;
         for (size_t k = 0; same && k < a->n; k++)
-            same = !str_cmp(mine[a->first + k].p, mine[a->first + k].n,
-                            g_ids[b->first + k].p, g_ids[b->first + k].n);
+            same =
+                !fuzz_bytes_cmp(mine[a->first + k].p, mine[a->first + k].n,
+                                g_ids[b->first + k].p, g_ids[b->first + k].n);
         FUZZ_CHECK(same,
                    "person %zu (by ids) differs from the reference: "
                    "%zu ids, want %zu; first \"%.*s\", want \"%.*s\"",

@@ -31,13 +31,6 @@ typedef struct person_ids {
     size_t file_index;
 } person_ids;
 
-static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-    size_t n = an < bn ? an : bn;
-    int c = n ? memcmp(a, b, n) : 0;
-    return c ? c : (an > bn) - (an < bn);
-}
-
 /* report.h's order: logins (bytes) first, then host bytes, numeric id. */
 static int id_cmp(const void *x, const void *y)
 {
@@ -45,8 +38,8 @@ static int id_cmp(const void *x, const void *y)
     if (a->login != b->login)
         return a->login ? -1 : 1;
     if (a->login)
-        return bytes_cmp(a->b, a->n, b->b, b->n);
-    int c = bytes_cmp(a->b, a->host_len, b->b, b->host_len);
+        return fuzz_bytes_cmp(a->b, a->n, b->b, b->n);
+    int c = fuzz_bytes_cmp(a->b, a->host_len, b->b, b->host_len);
     return c ? c : (a->num > b->num) - (a->num < b->num);
 }
 
@@ -56,7 +49,7 @@ static int person_cmp(const void *x, const void *y)
     int c = 0;
     size_t n = a->n < b->n ? a->n : b->n;
     for (size_t i = 0; i < n && !c; i++)
-        c = bytes_cmp(a->ids[i].b, a->ids[i].n, b->ids[i].b, b->ids[i].n);
+        c = fuzz_bytes_cmp(a->ids[i].b, a->ids[i].n, b->ids[i].b, b->ids[i].n);
     if (c)
         return c;
     if (a->n != b->n)
