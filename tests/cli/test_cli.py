@@ -157,25 +157,29 @@ def test_stdout_errors(tmp):
     check(left == ["other.json", "r.json"], f"no temporary left: {left}")
 
 
+def count_waiting_with_report(sub):
+    """A count with a report into directory sub, waiting on standard input
+    held open, once its temporary report exists: (process, sub's files)."""
+    import time
+    p = subprocess.Popen([BIN, "count", "--records", "-", "--report",
+                          os.path.join(sub, "r.json")],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    for _ in range(500):
+        if os.listdir(sub):
+            break
+        time.sleep(0.01)
+    return p, os.listdir(sub)
+
+
 def test_report_killed(tmp):
     """The temporary report exists from before the count; a count killed
     by SIGTERM, SIGINT or SIGHUP removes it (it may hold clear emails)."""
     import signal
-    import time
     sub = os.path.join(tmp, "killed")
     os.mkdir(sub)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        # Standard input held open: the count waits on it, the temporary
-        # file in place.
-        p = subprocess.Popen([BIN, "count", "--records", "-", "--report",
-                              os.path.join(sub, "r.json")],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
-        for _ in range(500):
-            if os.listdir(sub):
-                break
-            time.sleep(0.01)
-        made = os.listdir(sub)
+        p, made = count_waiting_with_report(sub)
         p.send_signal(sig)
         p.communicate()
         check(made and made[0].startswith(".headcount-report."),
@@ -208,17 +212,9 @@ def test_bus_error(tmp):
     here while the count waits on standard input (a real truncation is a
     race a test cannot time)."""
     import signal
-    import time
     sub = os.path.join(tmp, "bus")
     os.mkdir(sub)
-    p = subprocess.Popen([BIN, "count", "--records", "-", "--report",
-                          os.path.join(sub, "r.json")],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
-    for _ in range(500):
-        if os.listdir(sub):
-            break
-        time.sleep(0.01)
+    p, _ = count_waiting_with_report(sub)
     p.send_signal(signal.SIGBUS)
     _, err = p.communicate()
     check(p.returncode == 74, f"SIGBUS: exit {p.returncode}")

@@ -182,11 +182,12 @@ def test_daemon_reload_keeps_planned_run(env):
     check_eq(r.err.count("config reloaded"), 4, "reloads logged")
 
 
-def test_daemon_start_after_slot(env):
-    """A daemon started just after the weekly time, inside the jitter
-    window and with no run since, plans this week's run, not next week's."""
-    setup(env)
+def weekly_two_minutes_ago(env):
+    """Sets the config's weekly time to the minute two minutes ago, with 1h
+    of jitter: (the slot, to the minute, as a local datetime; the weekly
+    value)."""
     slot = datetime.datetime.now() - datetime.timedelta(seconds=120)
+    slot = slot.replace(second=0, microsecond=0)
     days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     weekly = "%s %02d:%02d" % (days[slot.weekday()], slot.hour, slot.minute)
     with open(env.config) as f:
@@ -194,6 +195,14 @@ def test_daemon_start_after_slot(env):
     text = text.replace("weekly = Sun 04:00", "weekly = " + weekly)
     text = text.replace("jitter = 0s\n", "jitter = 1h\n")
     env.write("headcount.ini", text, 0o644)
+    return slot, weekly
+
+
+def test_daemon_start_after_slot(env):
+    """A daemon started just after the weekly time, inside the jitter
+    window and with no run since, plans this week's run, not next week's."""
+    setup(env)
+    _, weekly = weekly_two_minutes_ago(env)
     path = env.path("state", "daemon.json")
     d = env.start("daemon", "--config", env.config)
     env.wait_for(lambda: os.path.exists(path), "the daemon to start")
@@ -214,15 +223,7 @@ def test_status_plans_like_the_daemon(env):
     the run is this week's and due now, not next week's; once a run has
     started since the slot, it is next week's."""
     setup(env)
-    slot = datetime.datetime.now() - datetime.timedelta(seconds=120)
-    slot = slot.replace(second=0, microsecond=0)
-    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    weekly = "%s %02d:%02d" % (days[slot.weekday()], slot.hour, slot.minute)
-    with open(env.config) as f:
-        text = f.read()
-    text = text.replace("weekly = Sun 04:00", "weekly = " + weekly)
-    text = text.replace("jitter = 0s\n", "jitter = 1h\n")
-    env.write("headcount.ini", text, 0o644)
+    slot, weekly = weekly_two_minutes_ago(env)
     slot_t = time.mktime(slot.timetuple())
 
     def when(stamp):
