@@ -190,7 +190,7 @@ static void bench_load(hcb_state *st, void *arg)
         co.summary_only = true;
         co.expected_keys = (size_t)(g_size[lc->file] / 512);
         hc_input in = {lc->role, paths[lc->file],
-                       lc->file == 1 ? "ghe-0.corp.example" : NULL};
+                       lc->file == 1 ? "ghe-0.corp.example" : NULL, NULL};
         hc_load_options lo = {threads, false};
         hc_result *r = NULL;
         if (hc_census_create(&co, &c) != HC_OK ||

@@ -78,7 +78,7 @@ static inline void fuzz_load_run_tuned(const char *path, hc_input_role role,
 {
     hc_census *c = NULL;
     hc_census_options co = {0};
-    hc_input input = {role, path, host};
+    hc_input input = {role, path, host, NULL};
     hc_load_options lo = {threads, skip};
 
     memset(out, 0, sizeof *out);

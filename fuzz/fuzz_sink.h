@@ -164,7 +164,7 @@ static inline hc_status fuzz_sink_load(fuzz_sink *s, const char *path,
                      fuzz_sink_close,
                      fuzz_sink_ghes,
                      fuzz_sink_ghec};
-    hc_input in = {role, path, host};
+    hc_input in = {role, path, host, NULL};
     hc_load_options lo = {1, skip};
     memset(stats, 0, sizeof *stats);
     memset(diag, 0, sizeof *diag);

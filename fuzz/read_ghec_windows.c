@@ -115,7 +115,7 @@ static void load(const char *path, size_t window, size_t cut, bool skip,
     memset(o, 0, sizeof *o);
     hc__sink sink = {&o->sink,  log_source, log_reject, log_open,
                      log_close, log_ghes,   log_ghec};
-    hc_input in = {HC_INPUT_GHEC, path, NULL};
+    hc_input in = {HC_INPUT_GHEC, path, NULL, NULL};
     hc_load_options lo = {1, skip};
     hc__read_tuning t = {0, 0, window, cut};
     o->rc = hc__read_run(&sink, &in, &lo, &t, &o->stats, &o->diag);

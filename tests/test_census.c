@@ -1433,7 +1433,7 @@ static void failed_load_does_not_run(void **state)
     close(fd);
     hc_census *c = NULL;
     assert_int_equal(hc_census_create(NULL, &c), HC_OK);
-    hc_input in = {HC_INPUT_GHES, path, "h"};
+    hc_input in = {HC_INPUT_GHES, path, "h", NULL};
     hc_load_options lo = {1, false};
     hc_diag d;
     assert_int_equal(hc_census_load(c, &in, &lo, NULL, &d), HC_ERR_DATA);
@@ -1446,7 +1446,7 @@ static void failed_load_does_not_run(void **state)
 
     /* A single input that cannot be opened adds nothing: the census
      * still runs (a later failed load still stops it). */
-    hc_input missing = {HC_INPUT_GHES, "/nonexistent/all_users.csv", "h"};
+    hc_input missing = {HC_INPUT_GHES, "/nonexistent/all_users.csv", "h", NULL};
     assert_int_equal(hc_census_create(NULL, &c), HC_OK);
     assert_int_equal(hc_census_load(c, &missing, &lo, NULL, &d),
                      HC_ERR_NOINPUT);
@@ -1460,6 +1460,79 @@ static void failed_load_does_not_run(void **state)
     hc_result_destroy(r);
     hc_census_destroy(c);
     unlink(path);
+}
+
+/* Writes text to a new temporary file named from the mkstemp template
+ * path. */
+static void write_tmp(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t n = strlen(text);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    close(fd);
+}
+
+/* An input's name replaces its file name as the source name of a GHEC
+ * input, and of a records input's rejected rows that name no source
+ * (records without a source are still in GHEC source "ghec"); a GHES
+ * input keeps its host. An empty name is refused, and one too long is
+ * over a limit. */
+static void input_name_names_source(void **state)
+{
+    (void)state;
+    char ghec[] = "/tmp/headcount-census-XXXXXX";
+    char recs[] = "/tmp/headcount-census-XXXXXX";
+    write_tmp(ghec, "{\"users\":[{\"github_com_login\":\"mona\","
+                    "\"github_com_user\":true}]}");
+    write_tmp(recs, "{\"kind\":\"ghec\",\"login\":\"hubot\","
+                    "\"licensed\":true}\nnot json\n");
+    hc_census *c = NULL;
+    assert_int_equal(hc_census_create(NULL, &c), HC_OK);
+    hc_input in[2] = {{HC_INPUT_GHEC, ghec, NULL, "acme"},
+                      {HC_INPUT_RECORDS, recs, NULL, "idp"}};
+    hc_load_options lo = {1, true};
+    hc_diag d;
+    assert_int_equal(hc_census_load_many(c, in, 2, &lo, NULL, NULL, &d), HC_OK);
+    hc_result *r = NULL;
+    assert_int_equal(hc_census_run(c, HC_POLICY_GITHUB, &r), HC_OK);
+    assert_int_equal(hc_result_source_count(r), 3);
+    static const char *const names[] = {"acme", "ghec", "idp"};
+    static const uint64_t accounts[] = {1, 1, 0}, rejected[] = {0, 0, 1};
+    for (size_t i = 0; i < 3; i++) {
+        hc_source_info si;
+        hc_result_source(r, i, &si);
+        assert_string_equal(si.name.ptr, names[i]);
+        assert_int_equal(si.accounts, accounts[i]);
+        assert_int_equal(si.rejected, rejected[i]);
+    }
+    hc_result_destroy(r);
+    hc_census_destroy(c);
+
+    char *longname = malloc(HC_SOURCE_NAME_MAX + 2);
+    assert_non_null(longname);
+    memset(longname, 'n', HC_SOURCE_NAME_MAX + 1);
+    longname[HC_SOURCE_NAME_MAX + 1] = '\0';
+    const struct {
+        const char *name;
+        hc_status want;
+    } bad[] = {{"", HC_ERR_ARG}, {longname, HC_ERR_LIMIT}};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(hc_census_create(NULL, &c), HC_OK);
+        hc_input one = {HC_INPUT_GHEC, ghec, NULL, bad[i].name};
+        assert_int_equal(hc_census_load(c, &one, &lo, NULL, &d), bad[i].want);
+        assert_string_equal(d.file, ghec);
+        hc_census_destroy(c);
+    }
+    /* The longest name allowed is a name. */
+    longname[HC_SOURCE_NAME_MAX] = '\0';
+    assert_int_equal(hc_census_create(NULL, &c), HC_OK);
+    hc_input edge = {HC_INPUT_GHEC, ghec, NULL, longname};
+    assert_int_equal(hc_census_load(c, &edge, &lo, NULL, &d), HC_OK);
+    hc_census_destroy(c);
+    free(longname);
+    unlink(ghec);
+    unlink(recs);
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -1573,6 +1646,7 @@ int main(void)
         cmocka_unit_test(repeated_keys_past_four),
         cmocka_unit_test(add_limits),
         cmocka_unit_test(failed_load_does_not_run),
+        cmocka_unit_test(input_name_names_source),
         cmocka_unit_test(out_of_memory_while_adding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,7 +237,7 @@ static hc_status run(rec *r, hc_input_role role, const char *path,
 {
     hc__sink sink = rec_sink_proto;
     sink.ctx = r;
-    hc_input in = {role, path, host};
+    hc_input in = {role, path, host, NULL};
     hc_load_options o = {threads, skip};
     hc_status rc = hc__read_run(&sink, &in, &o, tuning, stats, diag);
     assert_int_equal(r->opened, r->closed);
@@ -1961,17 +1961,18 @@ static void test_census_load(void **state)
     hc_census *c = NULL;
     assert_int_equal(hc_census_create(NULL, &c), HC_OK);
     hc_input in = {HC_INPUT_GHES, data_path("read/ghes_all_users.csv"),
-                   "ghe-1.corp.example"};
+                   "ghe-1.corp.example", NULL};
     hc_load_options o = {2, false};
     hc_load_stats st;
     hc_diag d;
     assert_int_equal(hc_census_load(c, &in, &o, &st, &d), HC_OK);
     assert_int_equal(st.accounts, 5);
-    hc_input in2 = {HC_INPUT_GHEC, data_path("read/ghec_page.json"), NULL};
+    hc_input in2 = {HC_INPUT_GHEC, data_path("read/ghec_page.json"), NULL,
+                    NULL};
     assert_int_equal(hc_census_load(c, &in2, &o, &st, &d), HC_OK);
     assert_int_equal(st.accounts, 4);
     hc_input in3 = {HC_INPUT_RECORDS, data_path("bad/records_bad_json.ndjson"),
-                    NULL};
+                    NULL, NULL};
     hc_load_options skip = {1, true};
     assert_int_equal(hc_census_load(c, &in3, &skip, &st, &d), HC_OK);
     assert_true(st.rejected >= 1);
@@ -2055,7 +2056,7 @@ static void make_inputs(const input_spec *spec, size_t n, char (*paths)[2048],
         snprintf(paths[k], sizeof paths[k], "%s",
                  spec[k].tmp ? tmp_path(spec[k].name)
                              : data_path(spec[k].name));
-        in[k] = (hc_input){spec[k].role, paths[k], spec[k].host};
+        in[k] = (hc_input){spec[k].role, paths[k], spec[k].host, NULL};
     }
 }
 

@@ -52,6 +52,8 @@ static const char *source_name(const hc_input *inputs, size_t n, size_t k,
                                const char *dflt)
 {
     const char *path = inputs[k].path;
+    if (inputs[k].name)
+        return inputs[k].name; /* input_prepare checks it */
     if (!path)
         return dflt; /* input_prepare refuses it */
     const char *b = source_basename(path, dflt);
@@ -234,6 +236,15 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
         input->role != HC_INPUT_RECORDS) {
         hc__diag_set(diag, input->path, 0, 0, "unknown input role");
         return HC_ERR_ARG;
+    }
+    if (input->name && !input->name[0]) {
+        hc__diag_set(diag, input->path, 0, 0, "empty source name");
+        return HC_ERR_ARG;
+    }
+    if (input->name && strlen(input->name) > HC_SOURCE_NAME_MAX) {
+        hc__diag_set(diag, input->path, 0, 0,
+                     "source name longer than %zu bytes", HC_SOURCE_NAME_MAX);
+        return HC_ERR_LIMIT;
     }
     const char *file = input->path;
     size_t split_min =

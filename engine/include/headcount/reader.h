@@ -40,6 +40,12 @@ typedef struct hc_input {
      * once, and another compression is refused in any input. */
     const char *path;
     const char *host; /* GHES host from HOST=PATH, or NULL */
+    /* The source name of a GHEC input, and for a records input the
+     * source its rejected rows that name none are counted against, in
+     * place of the file name (for a caller that reads a copy of the file,
+     * say); NULL: the file name. Not empty, at most HC_SOURCE_NAME_MAX
+     * bytes. A GHES input is named by its host. */
+    const char *name;
 } hc_input;
 
 typedef struct hc_load_options {
@@ -64,7 +70,7 @@ typedef struct hc_load_stats {
  * truncates while it is loaded, or whose pages cannot be read, raises
  * SIGBUS in the loading thread: a caller that cannot rule that out handles
  * SIGBUS (headcount's count, explain, savings and diff report it and exit
- * 74).
+ * 74) or loads a copy of its own (sync does).
  *
  * Reads one input into census. On failure nothing more is added from this
  * input and, unless the status is HC_ERR_NOINPUT or HC_ERR_ARG (nothing
