@@ -41,20 +41,23 @@ typedef struct sync_secrets {
 int sync_secrets_read(const sync_config *cfg, sync_secrets *s, sync_err *err);
 void sync_secrets_wipe(const sync_config *cfg, sync_secrets *s);
 
-/* A source ready to count: a local export or a fetched copy. */
+/* A source ready to count: the copy in the state directory of a fetched
+ * or a local export. */
 typedef struct sync_fetched {
     char path[PATH_MAX];
     bool remote;         /* fetched over HTTP: malformed content is 76 */
+    const char *local;   /* the config's `file =` path it copies, or NULL */
     char server_id[128]; /* from a GHES JSON export, "" when unknown */
 } sync_fetched;
 
 /*
- * Fetches one source into the state directory's fetch/ area (atomically:
- * a failed fetch leaves the previous copy alone), or points at its local
- * file. h is the run's curl handle. Exit codes as sync_http_send, plus 77
+ * Fetches one source, or copies its local file, into the state
+ * directory's fetch/ area (atomically: a failed fetch leaves the previous
+ * copy alone). h is the run's curl handle. Exit codes as sync_http_send, plus 77
  * (401/403), 69 (404), 75 (a GHES report still generating after
  * poll_max_wait), 76 (HTML or non-JSON where data was expected, a
- * pagination link to another host).
+ * pagination link to another host); for a local file 66 (it cannot be
+ * opened) and 75 (it kept changing while it was copied).
  */
 int sync_fetch_ghes(const sync_config *cfg, const sync_ghes_conf *g,
                     const sync_secret *token, sync_state *st, CURL *h,

@@ -9,7 +9,8 @@
  * the low-speed check: a server that trickles just fast enough to pass
  * that check must not hold a run for days.
  * Everything lands in state/fetch/ through a temporary file, so a failed
- * fetch never replaces the last good copy.
+ * fetch never replaces the last good copy; local `file =` exports are
+ * copied there too (see copy_local).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -110,6 +112,141 @@ static void scan_server_id(const char *path, char *out, size_t cap)
     out[m] = '\0';
 }
 
+/* Copies what is left of fd to f; *n counts the bytes. limit bounds a
+ * stream (a FIFO named as a file), whose size is not known beforehand. */
+static int copy_fd(int fd, FILE *f, const char *path, uint64_t limit,
+                   uint64_t *n, sync_err *err)
+{
+    enum { BUF = 1 << 20 };
+    char *buf = malloc(BUF);
+    if (!buf)
+        return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+    int rc = 0;
+    *n = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf, BUF);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = sync_fail(err, CLI_EX_IOERR, "cannot read %s: %s", path,
+                           strerror(errno));
+            break;
+        }
+        if (r == 0)
+            break;
+        *n += (uint64_t)r;
+        if (*n > limit) {
+            rc = sync_fail(err, CLI_EX_DATAERR, "%s: more than %llu bytes",
+                           path, (unsigned long long)limit);
+            break;
+        }
+        if (fwrite(buf, 1, (size_t)r, f) != (size_t)r) {
+            rc = sync_fail(err, CLI_EX_IOERR, "cannot write the copy of %s: %s",
+                           path, strerror(errno));
+            break;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* The file behind fd is the one fstat saw before: same size, same time of
+ * last change. */
+static bool same_file_state(const struct stat *a, const struct stat *b)
+{
+    return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/*
+ * A local `file =` export, copied into state/fetch/ as rel before it is
+ * counted. The engine maps its inputs, and a file that another program
+ * shortens while it is mapped kills the process with SIGBUS: the run
+ * would go unrecorded and a daemon would die. A copy is read with read(),
+ * which only sees a shorter file, and taken whole or not at all: when the
+ * file's size or change times move while it is read (an export still
+ * being written in place), it is read again a second later, three times
+ * at most; then the run stops with 75. An export replaced by rename while
+ * it is read is no change: the copy is of the file that was opened.
+ */
+static int copy_local(sync_state *st, const char *path, const char *rel,
+                      const char *what, sync_fetched *out, sync_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return sync_fail(err, CLI_EX_NOINPUT, "%s: cannot open %s: %s", what,
+                         path, strerror(errno));
+    FILE *f = NULL;
+    int rc = 0;
+    struct stat before, after;
+    if (fstat(fd, &before) != 0) {
+        rc = sync_fail(err, CLI_EX_NOINPUT, "%s: cannot stat %s: %s", what,
+                       path, strerror(errno));
+        goto done;
+    }
+    if (S_ISDIR(before.st_mode)) {
+        rc =
+            sync_fail(err, CLI_EX_NOINPUT, "%s: %s is a directory", what, path);
+        goto done;
+    }
+    bool regular = S_ISREG(before.st_mode);
+    rc = sync_state_tmp_open(st, rel, &f, err);
+    if (rc)
+        goto done;
+    for (int attempt = 1;; attempt++) {
+        uint64_t n = 0;
+        rc = copy_fd(fd, f, path, regular ? UINT64_MAX : SYNC_FETCH_MAX, &n,
+                     err);
+        if (rc || !regular)
+            break;
+        if (fstat(fd, &after) != 0) {
+            rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot stat %s: %s", what,
+                           path, strerror(errno));
+            break;
+        }
+        if (same_file_state(&before, &after) && n == (uint64_t)before.st_size)
+            break;
+        if (attempt == 3) {
+            rc = sync_fail(err, CLI_EX_TEMPFAIL,
+                           "%s: %s kept changing while it was copied (is it "
+                           "still being written?); write the export "
+                           "elsewhere and rename it into place",
+                           what, path);
+            break;
+        }
+        sync_log("warning",
+                 "%s: %s changed while it was copied; copying "
+                 "it again",
+                 what, path);
+        if (!sync_sleep_ms(1000)) {
+            rc = sync_fail(err, CLI_EX_TEMPFAIL, "%s: interrupted", what);
+            break;
+        }
+        before = after;
+        if (lseek(fd, 0, SEEK_SET) != 0 || fflush(f) != 0 ||
+            ftruncate(fileno(f), 0) != 0 || fseeko(f, 0, SEEK_SET) != 0) {
+            rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot copy %s again: %s",
+                           what, path, strerror(errno));
+            break;
+        }
+    }
+    if (!rc) {
+        rc = sync_state_tmp_commit(st, rel, f, err);
+        f = NULL;
+    }
+    if (!rc) {
+        sync_state_path(st, rel, out->path, sizeof out->path);
+        out->local = path;
+    }
+done:
+    if (f)
+        sync_state_tmp_abort(st, rel, f);
+    close(fd);
+    return rc;
+}
+
 int sync_fetch_ghes(const sync_config *cfg, const sync_ghes_conf *g,
                     const sync_secret *token, sync_state *st, CURL *h,
                     sync_fetched *out, sync_err *err)
@@ -119,12 +256,13 @@ int sync_fetch_ghes(const sync_config *cfg, const sync_ghes_conf *g,
     char rel[320], url[4096], what[320], shown[512];
     sync_http_resp *resp = NULL;
     memset(out, 0, sizeof *out);
+    snprintf(what, sizeof what, "GHES %s", g->host);
     if (g->file.s) {
-        snprintf(out->path, sizeof out->path, "%s", g->file.s);
-        scan_server_id(g->file.s, out->server_id, sizeof out->server_id);
+        snprintf(rel, sizeof rel, "fetch/ghes-%s.local", g->host);
+        SYNC_TRY(copy_local(st, g->file.s, rel, what, out, err));
+        scan_server_id(out->path, out->server_id, sizeof out->server_id);
         return 0;
     }
-    snprintf(what, sizeof what, "GHES %s", g->host);
     snprintf(rel, sizeof rel, "fetch/ghes-%s.csv", g->host);
     if (!url_join(g->url.s, "/stafftools/reports/all_users.csv", url,
                   sizeof url))
@@ -233,10 +371,8 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
     sync_http_resp *resp = NULL;
     uint64_t total = 0;
     memset(out, 0, sizeof *out);
-    if (g->file.s) {
-        snprintf(out->path, sizeof out->path, "%s", g->file.s);
-        return 0;
-    }
+    if (g->file.s)
+        return copy_local(st, g->file.s, "fetch/ghec.local", "GHEC", out, err);
     snprintf(what, sizeof what, "GHEC %s", g->enterprise.s);
     const size_t url_cap = 16384;
     first = malloc(url_cap);

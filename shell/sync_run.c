@@ -267,9 +267,15 @@ static int count(const sync_config *cfg, run_source *src, size_t n_src,
     }
     for (size_t i = 0; i < n_src; i++) {
         bool ghes = strcmp(src[i].rec.kind, "ghes") == 0;
+        const char *local = src[i].fetched.local;
+        /* A local GHEC export keeps its own file name as its source
+         * name, not its copy's. */
+        const char *slash = local ? strrchr(local, '/') : NULL;
+        const char *name = slash ? slash + 1 : local;
         ins[i] = (hc_input){.role = ghes ? HC_INPUT_GHES : HC_INPUT_GHEC,
                             .path = src[i].fetched.path,
-                            .host = ghes ? src[i].rec.name : NULL};
+                            .host = ghes ? src[i].rec.name : NULL,
+                            .name = !ghes && name && *name ? name : NULL};
     }
     hc_load_options lo = {.threads = cfg->threads};
     hc_diag diag;
@@ -285,10 +291,14 @@ static int count(const sync_config *cfg, run_source *src, size_t n_src,
         bool ghes = ins[failed].role == HC_INPUT_GHES;
         char where[1200];
         int code = hc_status_exit_code(st);
+        /* An error in the copy of a local export names the export. */
+        if (s->fetched.local && strcmp(diag.file, s->fetched.path) == 0)
+            sync_strlcpy(diag.file, s->fetched.local, sizeof diag.file);
         if (diag.file[0] || diag.message[0])
             hc_diag_format(&diag, where, sizeof where);
         else
-            snprintf(where, sizeof where, "%.900s: %s", s->fetched.path,
+            snprintf(where, sizeof where, "%.900s: %s",
+                     s->fetched.local ? s->fetched.local : s->fetched.path,
                      hc_status_str(st));
         /* Bad bytes from a server are a protocol failure (76), bad
          * bytes in a local export a data error (65). */

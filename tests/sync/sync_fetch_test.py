@@ -4,7 +4,9 @@ transient errors that succeed on retry, stalls, reports that stay in
 "generating", TLS failures (wrong CA, wrong host name: no retry), refused
 redirects and pagination links, malformed responses, local exports."""
 import gzip
+import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -310,6 +312,71 @@ def test_local_exports(env):
              "server_id of a .json.gz export")
 
 
+# A suspended all_users.csv row: id, login.
+ROW = ("2020-01-02 03:04:05 UTC,%d,%s,,user,true,10.0.0.1,1,0,1,false,"
+       "2024-01-01 00:00:00 UTC,{},false\r\n")
+
+
+def test_local_export_copied(env):
+    """A local export is counted from its copy in state/fetch/, read with
+    read() rather than mapped, so that an export rewritten in place during
+    the count cannot kill the run. The GHEC source keeps its file name; an
+    export that keeps changing while it is copied (still being written) is
+    not counted (75), and counts once it is left alone."""
+    env.make_pki()
+    srv = env.server()
+    env.fixture(srv)
+    env.write("headcount.ini", '[ghes "ghe-1.test"]\nfile = ghe-1.test.csv\n'
+              "[ghec]\nfile = page1.json\n[state]\ndir = state\n", 0o644)
+    r = env.sync()
+    env.check_rc(r, 0, "local exports")
+    for name in ("ghes-ghe-1.test.local", "ghec.local"):
+        check(os.path.isfile(env.path("state", "fetch", name)),
+              "copied to fetch/" + name, r)
+    with open(env.path("state", "summary.json")) as f:
+        names = sorted(s["name"] for s in json.load(f)["sources"])
+    check_eq(names, ["ghe-1.test", "page1.json"], "source names")
+    seats = r.out
+
+    # The export grows by a row every millisecond while sync runs: every
+    # copy sees it change. 20 MB of rows first, so that even the first
+    # copy takes long enough to see a write.
+    path = env.path("ghe-1.test.csv")
+    with open(path) as f:
+        original = f.read()
+    with open(path, "a") as f:
+        for i in range(250000):
+            f.write(ROW % (100000 + i, "u%d" % i))
+    writer = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "f = open(sys.argv[1], 'a')\n"
+         "i = 0\n"
+         "while True:\n"
+         "    f.write(sys.argv[2] % (900000 + i, 'w%d' % i))\n"
+         "    f.flush()\n"
+         "    if i == 0:\n"
+         "        print('writing', flush=True)\n"
+         "    i += 1\n"
+         "    time.sleep(0.001)\n", path, ROW],
+        stdout=subprocess.PIPE, text=True)
+    env.procs.append(writer)
+    try:
+        check_eq(writer.stdout.readline(), "writing\n", "writer started")
+        r = env.sync()
+    finally:
+        writer.kill()
+        writer.wait()
+    env.check_rc(r, 75, "an export still being written")
+    check("kept changing while it was copied" in r.err, "says why", r)
+    check("ghe-1.test.csv" in r.err, "names the export", r)
+    with open(path, "w") as f:
+        f.write(original)
+    r = env.sync()
+    env.check_rc(r, 0, "the export left alone")
+    check_eq(r.out, seats, "the same count")
+
+
 def test_state_dir_must_be_private(env):
     """A state directory others may write to is refused (77): they could
     swap outbox/ or fetch/ for links to files of their choosing."""
@@ -343,5 +410,5 @@ if __name__ == "__main__":
                             test_bad_responses,
                             test_tls_wrong_host, test_pagination_link_offsite,
                             test_pagination_link_unreadable,
-                            test_local_exports,
+                            test_local_exports, test_local_export_copied,
                             test_state_dir_must_be_private]))
