@@ -74,6 +74,7 @@ typedef struct acct_link {
 } acct_link;
 
 static hc_str account_ref(const hc_account_info *a, char *buf, size_t cap);
+static bool account_has(const hc_result *r, size_t ai, hc_str k);
 
 static void json_account_link(const hc_result *r, size_t i, const acct_link *lk)
 {
@@ -292,11 +293,11 @@ static bool login_eq(hc_str a, const char *b, size_t n)
  * GHES one, and one spelled exactly so before one that differs in case.
  */
 static void print_other_logins(const hc_result *r, size_t acct,
-                               const char *query, bool json)
+                               const char *query, size_t qn, bool json)
 {
     hc_account_info a;
     hc_result_account(r, acct, &a);
-    size_t qn = strlen(query), shown = 0;
+    size_t shown = 0;
     bool by_login = login_eq(a.login, query, qn);
     char a_buf[HC_SOURCE_NAME_MAX + 24];
     hc_str a_ref = account_ref(&a, a_buf, sizeof a_buf);
@@ -320,6 +321,54 @@ static void print_other_logins(const hc_result *r, size_t acct,
         } else {
             printf(shown ? ", "
                          : "Other accounts with this login "
+                           "(explain each by the GHEC login or HOST:ID "
+                           "shown): ");
+            cli_print_str(stdout, ref);
+        }
+        shown++;
+    }
+    if (json)
+        putchar(']');
+    else if (shown)
+        putchar('\n');
+}
+
+/*
+ * When the query is an email, the accounts of other persons that hold it
+ * too (the person shown is the one the rules match it to first; see
+ * hc_result_find): a secondary email, or a verified email that an
+ * identity value outranks, names another seat that the same address is
+ * on. Listed like other_login_matches, as the QUERY that explains each;
+ * accounts that consume no seat are left out.
+ */
+static void print_other_emails(const hc_result *r, size_t acct, size_t person,
+                               const char *query, bool json)
+{
+    char key[HC_KEY_MAX + 1];
+    size_t klen = 0;
+    bool by_email =
+        strchr(query, '@') &&
+        hc_email_normalize(query, strlen(query), key, &klen) == HC_OK &&
+        klen > 0;
+    hc_str k = {key, klen};
+    size_t shown = 0;
+    if (json)
+        printf(",\"other_email_matches\":[");
+    for (size_t i = 0, n = hc_result_account_count(r); by_email && i < n; i++) {
+        hc_account_info b;
+        hc_result_account(r, i, &b);
+        if (i == acct || b.person == SIZE_MAX || b.person == person ||
+            !account_has(r, i, k))
+            continue;
+        char buf[HC_SOURCE_NAME_MAX + 24];
+        hc_str ref = account_ref(&b, buf, sizeof buf);
+        if (json) {
+            if (shown)
+                putchar(',');
+            jstr(ref);
+        } else {
+            printf(shown ? ", "
+                         : "Accounts of other persons with this email "
                            "(explain each by the GHEC login or HOST:ID "
                            "shown): ");
             cli_print_str(stdout, ref);
@@ -379,6 +428,16 @@ int cli_explain_main(int argc, char **argv)
     if ((code = cli_inputs_run(&in, "explain", HC_RUN_PERSONS, &c, &d, &r)) !=
         0)
         goto done;
+    /* The query as hc_result_find reads it, without the ASCII whitespace
+     * around it. */
+    const char *q = query;
+    size_t qn = strlen(query);
+    while (qn && (*q == ' ' || (*q >= '\t' && *q <= '\r'))) {
+        q++;
+        qn--;
+    }
+    while (qn && (q[qn - 1] == ' ' || (q[qn - 1] >= '\t' && q[qn - 1] <= '\r')))
+        qn--;
     size_t acct;
     hc_status st = hc_result_find(r, query, strlen(query), &acct);
     if (st == HC_ERR_NOTFOUND) {
@@ -427,7 +486,8 @@ int cli_explain_main(int argc, char **argv)
             if (hc_result_person_account(r, person, j) == acct)
                 own = &links[j];
         json_account_link(r, acct, own);
-        print_other_logins(r, acct, query, true);
+        print_other_logins(r, acct, q, qn, true);
+        print_other_emails(r, acct, person, query, true);
         if (ref.len) {
             printf(",\"repeats\":");
             jstr(ref);
@@ -462,7 +522,8 @@ int cli_explain_main(int argc, char **argv)
     printf("' is account ");
     print_account_id(stdout, &a);
     printf(" (policy %s)\n", hc_policy_name(sum.policy));
-    print_other_logins(r, acct, query, false);
+    print_other_logins(r, acct, q, qn, false);
+    print_other_emails(r, acct, person, query, false);
     if (ref.len) {
         printf("This row repeats ");
         cli_print_str(stdout, ref);
@@ -518,8 +579,10 @@ static hc_str target_email(const hc_result *r, size_t target)
 }
 
 /* Which person of a group to keep, lowest first: one whose GHEC account
- * has an identity value (the account SAML/SCIM links), another GHEC
- * account, then a GHES account with a valid primary email. */
+ * SAML or SCIM links (it has a SAML NameID, an email or not, or an identity
+ * value that is an email), another GHEC account, then a GHES account with
+ * a valid primary email. An employee number as NameID is no key, but its
+ * account is still the one the identity provider manages. */
 static int keep_rank(const hc_result *r, size_t person)
 {
     size_t first = hc_result_person_account(r, person, 0);
@@ -530,7 +593,7 @@ static int keep_rank(const hc_result *r, size_t person)
     hc_key_role role = HC_KEY_VERIFIED;
     if (a.n_keys)
         (void)hc_result_account_key(r, first, 0, &role);
-    return role == HC_KEY_IDENTITY ? 0 : 1;
+    return role == HC_KEY_IDENTITY || a.saml_name_id.len ? 0 : 1;
 }
 
 /* True when account ai lists key k among its emails. */

@@ -311,6 +311,53 @@ static void find_login_spelling(void **state)
     tb_fini(&t, r);
 }
 
+/* An email held by several accounts finds the one the rules match first
+ * (identity value, GHES primary, verified email, other email; seat-
+ * consuming first), in either order of adding them; queries are trimmed. */
+static void find_email_by_role(void **state)
+{
+    (void)state;
+    for (int order = 0; order < 2; order++) {
+        tb t;
+        tb_init(&t, 1, NULL);
+        for (int k = 0; k < 2; k++) {
+            if ((k == 0) == (order == 0)) {
+                tb_ghes(&t, "h1", 1, "ann", "ann@old.example", false,
+                        "bob@corp.example");
+                tb_ghec(&t, "aa", NULL, "p@x.example", true);
+                tb_ghes(&t, "h3", 5, "sus", "s@x.example", true, NULL);
+                tb_ghes(&t, "h4", 1, "vic", "", false, "v@x.example");
+            } else {
+                tb_ghes(&t, "h2", 1, "bob", "bob@corp.example", false, NULL);
+                tb_ghec(&t, "zz", "p@x.example", NULL, true);
+                tb_ghes(&t, "h3", 6, "act", "", false, "s@x.example");
+                tb_ghec(&t, "cc", NULL, "v@x.example", true);
+            }
+        }
+        hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+        static const struct {
+            const char *q, *login;
+        } cases[] = {
+            {"bob@corp.example", "bob"}, {" P@X.example\t", "zz"},
+            {"s@x.example", "act"},      {"v@x.example", "cc"},
+            {"  h2:1 ", "bob"},          {"\tann\r\n", "ann"},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            size_t acct;
+            assert_int_equal(
+                hc_result_find(r, cases[i].q, strlen(cases[i].q), &acct),
+                HC_OK);
+            hc_account_info a;
+            hc_result_account(r, acct, &a);
+            assert_int_equal(a.login.len, strlen(cases[i].login));
+            assert_memory_equal(a.login.ptr, cases[i].login, a.login.len);
+        }
+        size_t acct;
+        assert_int_equal(hc_result_find(r, "   ", 3, &acct), HC_ERR_NOTFOUND);
+        tb_fini(&t, r);
+    }
+}
+
 /* Repeated rows of one (host, id) are one account; an eligible row wins
  * over a suspended one in any order. */
 static void rule_repeated_rows(void **state)
@@ -1624,6 +1671,7 @@ int main(void)
         cmocka_unit_test(rule_identity_match),
         cmocka_unit_test(rule_host_spelling),
         cmocka_unit_test(find_login_spelling),
+        cmocka_unit_test(find_email_by_role),
         cmocka_unit_test(rule_verified_match),
         cmocka_unit_test(rule_identity_before_verified),
         cmocka_unit_test(rule_lowest_login_wins),

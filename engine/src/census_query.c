@@ -2,6 +2,7 @@
  * Read-only accessors over a census result: summary, sources, accounts with
  * their keys, persons, and the lookup behind `headcount explain`.
  */
+#include <limits.h>
 #include <stdlib.h>
 
 #include "census_internal.h"
@@ -175,6 +176,13 @@ static bool parse_id(const char *p, size_t n, uint64_t *out)
     return true;
 }
 
+/* The ASCII whitespace that email normalization trims too. */
+static bool is_query_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+           c == '\f';
+}
+
 /* Prefers an account that consumes a seat over an excluded one. */
 static void consider(const hc_result *r, size_t i, size_t *best)
 {
@@ -217,15 +225,40 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
             return rc;
         if (klen == 0 || hc_hset_find(r->census->keys, key, klen, &id) != HC_OK)
             return HC_ERR_NOTFOUND;
+        /* The account the address belongs to by the rules' order of
+         * matching: a GHEC identity value, a GHES primary email, a GHEC
+         * verified email, then a GHES account's other email; an account
+         * that consumes a seat before one that does not, and in each
+         * class the first account in result order. */
+        unsigned best_rank = UINT_MAX;
         for (size_t i = 0; i < r->n_accts; i++) {
             const hc__acct *a = &r->accts[i];
-            for (size_t j = 0; j < (size_t)a->n_a + a->n_b; j++)
-                if (a->keys[j] == id) {
-                    consider(r, i, &best);
-                    break;
+            for (size_t j = 0; j < (size_t)a->n_a + a->n_b; j++) {
+                if (a->keys[j] != id)
+                    continue;
+                bool first = j < a->n_a;
+                unsigned rank = a->kind == HC_ACCOUNT_GHEC ? (first ? 0u : 2u)
+                                                           : (first ? 1u : 3u);
+                if (a->person == HC__NONE)
+                    rank += 4;
+                if (rank < best_rank) {
+                    best_rank = rank;
+                    best = i;
                 }
+                break;
+            }
         }
     } else {
+        /* Logins and HOST:ID hold no spaces: a query pasted with some
+         * around it still finds its account, as an email does. */
+        while (len && is_query_space(q[0])) {
+            q++;
+            len--;
+        }
+        while (len && is_query_space(q[len - 1]))
+            len--;
+        if (len == 0)
+            return HC_ERR_NOTFOUND;
         const char *colon = NULL;
         for (size_t i = len; i > 0; i--)
             if (q[i - 1] == ':') {

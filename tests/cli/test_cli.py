@@ -906,6 +906,18 @@ def test_savings_choices(tmp):
           f"alice: take the email she already has: {got}")
     os.unlink(ghes)
     os.unlink(ghec)
+    # A SAML NameID that is no email (an employee number) is no key, but
+    # its account is still the one the identity provider manages: kept.
+    with open(ghec, "w") as f:
+        json.dump({"users": [
+            user("zz-sso", "E12345", ["pat@corp.example"]),
+            user("aa-personal", None,
+                 ["pat@corp.example", "pat@home.example"])]}, f)
+    rc, js, err = run("savings", "--json", "--ghec", ghec)
+    keeps = [g["keep"]["login"] for g in json.loads(js)["groups"]] \
+        if rc == 0 else err
+    check(keeps == ["zz-sso"], f"keep the account with a NameID: {keeps}")
+    os.unlink(ghec)
     # Three accounts on another instance all joined by one shared email:
     # the first takes the kept one's email there, the others cannot.
     recs = os.path.join(tmp, "shared.ndjson")
@@ -1210,6 +1222,42 @@ def test_explain_login_on_two_hosts(tmp):
           ["b.example:21"], f"explain --json JSMITH: {out}")
 
 
+def test_explain_email_owner(tmp):
+    """An email query finds the account the rules match it to first (a
+    GHES primary email before another account's secondary one) and lists
+    the other persons' accounts that hold it; queries are trimmed."""
+    recs = os.path.join(tmp, "owner.ndjson")
+    with open(recs, "w") as f:
+        for host, login, primary, emails in (
+                ("h1", "ann", "ann@old.example", ["bob@corp.example"]),
+                ("h2", "bob", "bob@corp.example", []),
+                ("h3", "ann", "ann3@old.example", [])):
+            f.write(json.dumps({"kind": "ghes", "source": host, "id": 1,
+                                "login": login, "primary_email": primary,
+                                "emails": emails}) + "\n")
+    rc, out, err = run("explain", "--records", recs, " Bob@corp.example ")
+    check(rc == 0 and "is account h2:1 " in out and
+          "Accounts of other persons with this email (explain each by the "
+          "GHEC login or HOST:ID shown): h1:1\n" in out,
+          f"explain an email two accounts hold: {rc} {out} {err}")
+    rc, out, err = run("explain", "--json", "--records", recs,
+                       "bob@corp.example")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("account", {}).get("login") == "bob" and
+          doc.get("other_email_matches") == ["h1:1"] and
+          doc.get("other_login_matches") == [],
+          f"explain --json an email: {out} {err}")
+    rc, out, err = run("explain", "--json", "--records", recs, "\tann ")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("other_login_matches") == ["h3:1"] and
+          doc.get("other_email_matches") == [],
+          f"explain a login with spaces around it: {out} {err}")
+    rc, out, err = run("explain", "--records", recs, " h3:1\n")
+    check(rc == 0 and "is account h3:1 " in out,
+          f"explain HOST:ID with spaces around it: {rc} {out} {err}")
+    os.unlink(recs)
+
+
 def test_explain_other_ghec_logins(tmp):
     """The other accounts with a login are listed so that each explains
     as shown: a GHEC login by itself, a GHES account by HOST:ID; a GHEC
@@ -1409,6 +1457,7 @@ def main():
         test_report_file(tmp)
         test_explain_login_on_two_hosts(tmp)
         test_explain_other_ghec_logins(tmp)
+        test_explain_email_owner(tmp)
         test_key_and_domain_files(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")

@@ -297,8 +297,12 @@ HC_API size_t hc_result_person_account(const hc_result *result, size_t p,
  * every account key), a GHEC login (else a GHES login), or "host:id"; logins
  * and hosts compare ignoring ASCII case, as GitHub and DNS do, and a host
  * also ignoring trailing dots; a login spelled exactly so is preferred
- * (two GHEC logins may differ only in case). Returns HC_OK
- * with *account set (the first in canonical order), HC_ERR_NOTFOUND,
+ * (two GHEC logins may differ only in case). ASCII whitespace around a
+ * query does not count. An email held by several accounts finds the one
+ * the rules match first: a GHEC identity value, then a GHES primary email,
+ * a GHEC verified email, a GHES account's other email; an account that
+ * consumes a seat before one that does not. Returns HC_OK with *account
+ * set (the first in canonical order among equals), HC_ERR_NOTFOUND,
  * HC_ERR_NOMEM, or HC_ERR_ARG (NULL arguments, or a result without
  * HC_RUN_PERSONS).
  */
