@@ -284,6 +284,34 @@ static bool login_eq(hc_str a, const char *b, size_t n)
     return a.len == n && (n == 0 || strncasecmp(a.ptr, b, n) == 0);
 }
 
+/* One item of a list of other accounts: a JSON string, or in text the
+ * next item of a line that begins with heading. */
+static void print_match(bool json, size_t *shown, hc_str ref,
+                        const char *heading)
+{
+    if (json) {
+        if (*shown)
+            putchar(',');
+        jstr(ref);
+    } else {
+        if (*shown)
+            printf(", ");
+        else
+            printf("%s (explain each by the GHEC login or HOST:ID shown): ",
+                   heading);
+        cli_print_str(stdout, ref);
+    }
+    (*shown)++;
+}
+
+static void print_matches_end(bool json, size_t shown)
+{
+    if (json)
+        putchar(']');
+    else if (shown)
+        putchar('\n');
+}
+
 /*
  * When the query named account acct by its login, the other accounts with
  * that login: logins are unique on one instance only, so "jsmith" on two
@@ -314,23 +342,9 @@ static void print_other_logins(const hc_result *r, size_t acct,
          * id repeats on its host, a GHEC login in any GHEC source. */
         if (b.kind == a.kind && str_eq(ref, a_ref))
             continue;
-        if (json) {
-            if (shown)
-                putchar(',');
-            jstr(ref);
-        } else {
-            printf(shown ? ", "
-                         : "Other accounts with this login "
-                           "(explain each by the GHEC login or HOST:ID "
-                           "shown): ");
-            cli_print_str(stdout, ref);
-        }
-        shown++;
+        print_match(json, &shown, ref, "Other accounts with this login");
     }
-    if (json)
-        putchar(']');
-    else if (shown)
-        putchar('\n');
+    print_matches_end(json, shown);
 }
 
 /*
@@ -362,23 +376,10 @@ static void print_other_emails(const hc_result *r, size_t acct, size_t person,
             continue;
         char buf[HC_SOURCE_NAME_MAX + 24];
         hc_str ref = account_ref(&b, buf, sizeof buf);
-        if (json) {
-            if (shown)
-                putchar(',');
-            jstr(ref);
-        } else {
-            printf(shown ? ", "
-                         : "Accounts of other persons with this email "
-                           "(explain each by the GHEC login or HOST:ID "
-                           "shown): ");
-            cli_print_str(stdout, ref);
-        }
-        shown++;
+        print_match(json, &shown, ref,
+                    "Accounts of other persons with this email");
     }
-    if (json)
-        putchar(']');
-    else if (shown)
-        putchar('\n');
+    print_matches_end(json, shown);
 }
 
 int cli_explain_main(int argc, char **argv)
