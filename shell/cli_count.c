@@ -138,6 +138,9 @@ int cli_count_main(int argc, char **argv)
         code = cli_report_prepare(&rf, r, &ro);
         if (code)
             goto done;
+        size_t n = keyfile && !in.quiet ? cli_email_logins(r) : 0;
+        if (n)
+            cli_errorf("warning: %s", cli_email_logins_text(n));
     }
     uint64_t elapsed = now_ms() - t0;
     if (json) {

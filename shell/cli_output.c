@@ -327,3 +327,28 @@ void cli_report_discard(cli_report_file *rf)
         rf->tmp = NULL;
     }
 }
+
+size_t cli_email_logins(const hc_result *r)
+{
+    size_t n = 0;
+    for (size_t i = 0, count = hc_result_account_count(r); i < count; i++) {
+        hc_account_info a;
+        hc_result_account(r, i, &a);
+        if (a.person != SIZE_MAX && a.login.len &&
+            memchr(a.login.ptr, '@', a.login.len))
+            n++;
+    }
+    return n;
+}
+
+const char *cli_email_logins_text(size_t n)
+{
+    static char buf[160];
+    snprintf(buf, sizeof buf,
+             n == 1 ? "%zu login in the report looks like an email address; "
+                      "logins are not pseudonymized and stay in clear"
+                    : "%zu logins in the report look like email addresses; "
+                      "logins are not pseudonymized and stay in clear",
+             n);
+    return buf;
+}

@@ -14,6 +14,16 @@
 void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms);
 
 /*
+ * Logins stay in clear in a pseudonymized report (they are needed to act
+ * on it), but an identity provider's export may use the user principal
+ * name, an email address, as the login. cli_email_logins counts the
+ * logins of counted accounts that hold an '@'; cli_email_logins_text says
+ * so, for a warning (a static string).
+ */
+size_t cli_email_logins(const hc_result *r);
+const char *cli_email_logins_text(size_t n);
+
+/*
  * A report written in steps, so that it replaces the file at path only
  * when everything else the command does has succeeded.
  * cli_report_open creates a temporary file in the directory of path

@@ -22,6 +22,7 @@
 
 #include "headcount/headcount.h"
 #include "cli.h"
+#include "cli_output.h"
 #include "sync.h"
 #include "sync_secret.h"
 
@@ -459,6 +460,9 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
                          hc_policy_name(cfg->policy));
             if (!r && cfg->upload.present) {
                 rctx.key = &sec.pseudo_key;
+                size_t n = sec.pseudo_key.data ? cli_email_logins(result) : 0;
+                if (n)
+                    sync_log("warning", "upload: %s", cli_email_logins_text(n));
                 r = sync_outbox_put(&st, rec->id, write_report, &rctx, &pending,
                                     &e);
                 if (!r)

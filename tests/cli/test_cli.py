@@ -1146,6 +1146,38 @@ def test_report_file(tmp):
     os.unlink(target)
 
 
+def test_pseudonymize_email_logins(tmp):
+    """Logins stay in clear in a pseudonymized report: one that is an
+    email address (an identity provider's user principal name) is warned
+    about, unless --quiet; the report is written all the same."""
+    recs = os.path.join(tmp, "upn.ndjson")
+    with open(recs, "w") as f:
+        for login in ("alice@corp.example", "bob@corp.example", "carol"):
+            f.write(json.dumps({"kind": "ghec", "source": "okta",
+                                "login": login, "licensed": True,
+                                "verified_emails": [login + "@x.example"
+                                                    if "@" not in login
+                                                    else login]}) + "\n")
+    key = os.path.join(tmp, "upn.key")
+    with open(key, "w") as f:
+        f.write("0123456789abcdef0123456789abcdef\n")
+    os.chmod(key, 0o600)
+    report = os.path.join(tmp, "upn.json")
+    rc, out, err = run("count", "--records", recs, "--report", report,
+                       "--pseudonymize", key)
+    check(rc == 0 and "warning: 2 logins in the report look like email "
+          "addresses; logins are not pseudonymized" in err,
+          f"email logins warned about: {rc} {err}")
+    check(os.path.exists(report), "the report is written")
+    rc, out, err = run("count", "--records", recs, "--report", report,
+                       "--pseudonymize", key, "--quiet")
+    check(rc == 0 and err == "", f"--quiet: {rc} {err}")
+    rc, out, err = run("count", "--records", recs, "--report", report)
+    check(rc == 0 and err == "", f"no warning without --pseudonymize: {err}")
+    for p in (recs, key, report):
+        os.unlink(p)
+
+
 def test_key_and_domain_files(tmp):
     """A key file others may read is refused (77) before it is read; a
     verified-domain list can come from a file."""
@@ -1459,6 +1491,7 @@ def main():
         test_explain_other_ghec_logins(tmp)
         test_explain_email_owner(tmp)
         test_key_and_domain_files(tmp)
+        test_pseudonymize_email_logins(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
