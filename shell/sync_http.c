@@ -187,6 +187,10 @@ typedef struct xfer {
     bool write_failed;
     int write_errno;
     bool read_failed;
+    /* The framing of the last response's body: without either, an
+     * HTTP/1.x body ends where the connection does. */
+    bool has_length;
+    bool chunked;
 } xfer;
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
@@ -274,6 +278,18 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
         r->content_type[0] = '\0';
         r->rate_limited = false;
         r->rate_reset = 0;
+        x->has_length = false;
+        x->chunked = false;
+    } else if (header_is(line, len, "content-length")) {
+        x->has_length = true;
+    } else if (header_is(line, len, "transfer-encoding")) {
+        /* chunked, when used, is the last coding (RFC 9112 6.1). */
+        char v[128];
+        header_value(line, len, 17, v, sizeof v);
+        size_t vn = strlen(v);
+        x->chunked = vn >= 7 && strcasecmp(v + vn - 7, "chunked") == 0 &&
+                     (vn == 7 || v[vn - 8] == ',' || v[vn - 8] == ' ' ||
+                      v[vn - 8] == '\t');
     } else if (header_is(line, len, "retry-after")) {
         header_value(line, len, 11, r->retry_after, sizeof r->retry_after);
     } else if (header_is(line, len, "content-type")) {
@@ -543,6 +559,25 @@ int sync_http_status_fail(long status, const char *what, sync_err *err)
     return sync_fail(err, CLI_EX_UNAVAILABLE, "%s: HTTP %ld", what, status);
 }
 
+/*
+ * A kept 2xx body over HTTP/1.x with neither Content-Length nor chunked
+ * encoding ends when the connection closes, and libcurl takes a cut
+ * connection (no TLS close_notify) for that end: a report cut between two
+ * rows would look whole. HTTP/2 and 3 frame every body.
+ */
+static bool body_end_unknown(CURL *h, const sync_http_req *req, const xfer *x,
+                             long status)
+{
+    long version = 0;
+    if (!req->sink || status < 200 || status > 299 || status == 204)
+        return false;
+    if (curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version) != CURLE_OK)
+        return false;
+    return (version == CURL_HTTP_VERSION_1_0 ||
+            version == CURL_HTTP_VERSION_1_1) &&
+           !x->has_length && !x->chunked;
+}
+
 /* The status code of the last response received, 0 when none was. */
 static long last_status(CURL *h)
 {
@@ -693,6 +728,14 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
         } else if (c != CURLE_OK) {
             rc = sync_fail(err, CLI_EX_UNAVAILABLE, "%s: %s", what, detail);
             goto done;
+        } else if (body_end_unknown(h, req, &x, resp->status)) {
+            /* Retried like a transfer cut short (CURLE_PARTIAL_FILE). */
+            retry = true;
+            sync_fail(err, CLI_EX_TEMPFAIL,
+                      "%s: the server sent a body whose end cannot be told "
+                      "from a cut connection (HTTP/1.x without "
+                      "Content-Length or chunked encoding)",
+                      what);
         } else if (status_is_retryable(resp)) {
             retry = true;
             sync_fail(err, CLI_EX_TEMPFAIL, "%s: HTTP %ld", what, resp->status);

@@ -103,7 +103,9 @@ typedef int (*sync_http_prepare_fn)(void *ctx, sync_http_req *req,
 
 /*
  * Performs req on handle h (reused for connection reuse), retrying
- * connection errors, timeouts and HTTP 408/429/500/502/503/504 (and 403
+ * connection errors, timeouts, a 2xx body kept in req->sink that came over
+ * HTTP/1.x with neither Content-Length nor chunked encoding (its end cannot
+ * be told from a cut connection) and HTTP 408/429/500/502/503/504 (and 403
  * marked as a rate limit) with full-jitter backoff, honouring Retry-After,
  * while attempts < max_attempts and the retry deadline (counted from the
  * end of the first failed attempt) is not passed. TLS

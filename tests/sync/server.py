@@ -34,7 +34,9 @@ page), "garbage" (a status line that is not HTTP), "bad_header" (a header
 line without a colon), "bad_gzip" (Content-Encoding: gzip over bytes that
 are not gzip), "bad_chunked" (a chunked 200 whose chunk size is not hex),
 "truncated" (a 200 that closes the connection, without a TLS close_notify,
-long before its Content-Length), "huge_header" (one 200 KiB header line),
+long before its Content-Length), "unframed" (GHES: a 200 with neither
+Content-Length nor chunked encoding whose body, the first rows of the
+report, ends where the connection is closed without a TLS close_notify), "huge_header" (one 200 KiB header line),
 "trickle:SECONDS" (a 200 whose body comes one byte a second for SECONDS).
 
 Besides the per-route faults, "handshake_resets": N in control.json makes
@@ -196,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
             "route": route, "method": self.command, "path": self.path,
             "headers": {k.lower(): v for k, v in self.headers.items()},
             "fault": fault, "body_bytes": len(body), "time": time.time()}))
-        if fault and self.apply_fault(fault, route):
+        if fault and self.apply_fault(fault, route, control, u):
             return
         if route == "ghes":
             self.ghes(control, u)
@@ -209,7 +211,17 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send(404, b'{"message":"Not Found"}')
 
-    def apply_fault(self, fault, route):
+    def cut(self):
+        """Closes the TCP connection without a TLS close_notify."""
+        self.close_connection = True
+        self.wfile.flush()
+        raw = self.connection
+        if isinstance(raw, ssl.SSLSocket):
+            raw = socket.socket(fileno=raw.detach())
+        raw.close()
+        self.wfile = open(os.devnull, "wb")
+
+    def apply_fault(self, fault, route, control, u):
         """Plays a fault; returns True when it answered the request."""
         kind, _, arg = fault.partition(":")
         if kind in ("401", "404", "500", "501", "507", "202"):
@@ -260,16 +272,21 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, b"this is not gzip at all", headers=[
                 ("Content-Encoding", "gzip")])
         elif kind == "truncated":
-            self.close_connection = True
             self.wfile.write(b"HTTP/1.1 200 OK\r\n"
                              b"Content-Type: application/json\r\n"
                              b"Content-Length: 100000\r\n\r\n{\"users\": [")
-            self.wfile.flush()
-            raw = self.connection
-            if isinstance(raw, ssl.SSLSocket):
-                raw = socket.socket(fileno=raw.detach())
-            raw.close()
-            self.wfile = open(os.devnull, "wb")
+            self.cut()
+        elif kind == "unframed" and route == "ghes":
+            # The report's first half, cut between two rows, in a body
+            # that only the end of the connection ends.
+            path = control.get("ghes_csv", {}).get(u.path[: -len(GHES_SUFFIX)])
+            with open(path, "rb") as f:
+                lines = f.read().splitlines(keepends=True)
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n"
+                             b"Content-Type: text/csv; charset=utf-8\r\n"
+                             b"Connection: close\r\n\r\n" +
+                             b"".join(lines[: max(2, len(lines) // 2)]))
+            self.cut()
         elif kind == "bad_chunked":
             self.close_connection = True
             self.wfile.write(b"HTTP/1.1 200 OK\r\n"

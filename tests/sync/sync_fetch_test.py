@@ -221,6 +221,29 @@ def test_bad_responses(env):
     check_eq(len(srv.requests("ghec")) - n, 3, "truncated page retried")
 
 
+def test_unframed_body_retried(env):
+    """A 200 over HTTP/1.1 with neither Content-Length nor chunked encoding
+    ends where the connection ends, so a body cut between two rows looks
+    complete: it is refused and retried like a partial transfer, and a
+    run whose every attempt gets one fails with 75 instead of counting
+    too few users."""
+    srv, expected = setup(env)
+    srv.faults(ghes=["unframed"])
+    r = env.sync()
+    env.check_rc(r, 0, "GHES report unframed, then whole")
+    ghe1 = [q for q in srv.requests("ghes") if q["path"].startswith("/ghe1")]
+    check_eq(len(ghe1), 2, "the unframed report was fetched again")
+    check("cannot be told from a cut connection" in r.err, "logged", r)
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected, "count")
+    srv.faults(ghes=["unframed"] * 4)
+    r = env.sync()
+    env.check_rc(r, 75, "GHES report unframed on every attempt")
+    check("GHES ghe-1.test: the server sent a body whose end cannot be told "
+          "from a cut connection" in r.err and "giving up after 4 attempts"
+          in r.err, "message", r)
+    check_eq(len(srv.accepted()), 1, "nothing more uploaded")
+
+
 def test_tls_wrong_host(env):
     env.make_pki()
     env.tokens()
@@ -407,7 +430,7 @@ if __name__ == "__main__":
                             test_tls_handshake_reset_retried,
                             test_tls_handshake_close_retried,
                             test_https_to_plain_http_port,
-                            test_bad_responses,
+                            test_bad_responses, test_unframed_body_retried,
                             test_tls_wrong_host, test_pagination_link_offsite,
                             test_pagination_link_unreadable,
                             test_local_exports, test_local_export_copied,
