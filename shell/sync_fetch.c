@@ -423,6 +423,7 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
             .headers = headers,
             .sink = f,
             .sink_limit = left < SYNC_PAGE_MAX ? left : SYNC_PAGE_MAX,
+            .github_api = true,
         };
         SYNC_TRY(sync_http_send(h, &cfg->http, &req, rewind_sink, &rw, resp,
                                 what, err));

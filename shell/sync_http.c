@@ -23,6 +23,14 @@
  * too: a server streaming forever must not keep a run alive. */
 #define DISCARD_LIMIT ((uint64_t)16 << 20)
 
+/* How much of a response body is kept in memory to read an error answer
+ * (GitHub's secondary rate limits say so only in the message). */
+#define BODY_HEAD_MAX 2048
+
+/* GitHub asks for a wait of at least a minute after a secondary rate
+ * limit, and exponentially longer when it persists. */
+#define SECONDARY_LIMIT_WAIT_MS ((uint64_t)60000)
+
 void sync_http_conf_default(sync_http_conf *conf)
 {
     conf->connect_timeout_ms = 30000;
@@ -191,6 +199,9 @@ typedef struct xfer {
      * HTTP/1.x body ends where the connection does. */
     bool has_length;
     bool chunked;
+    /* The first bytes of the body (decoded), not NUL-terminated. */
+    char head[BODY_HEAD_MAX];
+    size_t head_len;
 } xfer;
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
@@ -202,6 +213,12 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
         return 0;
     }
     x->resp->body_bytes += len;
+    if (x->head_len < sizeof x->head) {
+        size_t keep = sizeof x->head - x->head_len;
+        keep = keep < len ? keep : len;
+        memcpy(x->head + x->head_len, data, keep);
+        x->head_len += keep;
+    }
     if (x->req->sink && len > 0 && fwrite(data, 1, len, x->req->sink) != len) {
         x->write_failed = true;
         x->write_errno = errno;
@@ -559,6 +576,30 @@ int sync_http_status_fail(long status, const char *what, sync_err *err)
     return sync_fail(err, CLI_EX_UNAVAILABLE, "%s: HTTP %ld", what, status);
 }
 
+/* True when the len bytes at p hold needle, ignoring ASCII case. */
+static bool holds_nocase(const char *p, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (strncasecmp(p + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * GitHub's secondary rate limits: a 403 or 429 without Retry-After or
+ * X-RateLimit-Remaining: 0, whose message says "rate limit". Only asked of
+ * GitHub's API: elsewhere a 403 without those headers is a refusal of the
+ * credentials and a 429 without Retry-After takes the usual backoff.
+ */
+static bool is_secondary_limit(const sync_http_req *req,
+                               const sync_http_resp *r, const xfer *x)
+{
+    return req->github_api && (r->status == 403 || r->status == 429) &&
+           r->retry_after[0] == '\0' && !r->rate_limited &&
+           holds_nocase(x->head, x->head_len, "rate limit");
+}
+
 /*
  * A kept 2xx body over HTTP/1.x with neither Content-Length nor chunked
  * encoding ends when the connection closes, and libcurl takes a cut
@@ -616,6 +657,8 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
      * own timeout (an hour for a download) must not use up the deadline
      * before its first retry. */
     uint64_t first_failure = 0;
+    /* Secondary rate limits met so far: each doubles the next wait. */
+    unsigned secondary_hits = 0;
 
     if (!url_split(req->url, &u))
         return sync_fail(err, CLI_EX_CONFIG, "%s: malformed URL", what);
@@ -660,7 +703,7 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 
         const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(c);
-        bool retry = false;
+        bool retry = false, secondary = false;
         if (c == CURLE_ABORTED_BY_CALLBACK || sync_stop) {
             rc = sync_fail(err, CLI_EX_TEMPFAIL, "%s: interrupted", what);
             goto done;
@@ -736,6 +779,12 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
                       "from a cut connection (HTTP/1.x without "
                       "Content-Length or chunked encoding)",
                       what);
+        } else if (is_secondary_limit(req, resp, &x)) {
+            retry = true;
+            secondary = true;
+            sync_fail(err, CLI_EX_TEMPFAIL,
+                      "%s: HTTP %ld: GitHub's secondary rate limit", what,
+                      resp->status);
         } else if (status_is_retryable(resp)) {
             retry = true;
             sync_fail(err, CLI_EX_TEMPFAIL, "%s: HTTP %ld", what, resp->status);
@@ -764,6 +813,12 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             /* Capped (a day is already past any deadline) so that the
              * milliseconds cannot overflow. */
             delay = (wait_s < 86400 ? wait_s : 86400) * 1000;
+        } else if (secondary) {
+            /* The exponent is capped so that the milliseconds cannot
+             * overflow; 2^10 minutes is past any deadline. */
+            unsigned k = secondary_hits < 10 ? secondary_hits : 10;
+            delay = SECONDARY_LIMIT_WAIT_MS << k;
+            secondary_hits++;
         }
         uint64_t now_ms = sync_now_ms();
         if (attempt == 0)
@@ -776,6 +831,15 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
                            "%s: HTTP %ld: rate limit exhausted until %s, past "
                            "the retry deadline; the next run retries",
                            what, resp->status, when);
+            goto done;
+        }
+        if (secondary && elapsed + delay > conf->retry_deadline_ms) {
+            rc = sync_fail(err, CLI_EX_TEMPFAIL,
+                           "%s: HTTP %ld: GitHub's secondary rate limit asks "
+                           "for a wait of at least %llu s, past the retry "
+                           "deadline; the next run retries",
+                           what, resp->status,
+                           (unsigned long long)(delay / 1000));
             goto done;
         }
         if (attempt + 1 >= conf->max_attempts ||

@@ -79,6 +79,10 @@ typedef struct sync_http_req {
     uint64_t body_len;   /* the current position of body */
     FILE *sink;          /* response body; NULL = discarded */
     uint64_t sink_limit; /* more response bytes than this: 76 */
+    /* GitHub's REST API: a 403 or 429 without rate-limit headers whose
+     * body says "rate limit" is a secondary rate limit, waited out for a
+     * minute and more (see sync_http_send). */
+    bool github_api;
 } sync_http_req;
 
 typedef struct sync_http_resp {
@@ -108,7 +112,11 @@ typedef int (*sync_http_prepare_fn)(void *ctx, sync_http_req *req,
  * be told from a cut connection) and HTTP 408/429/500/502/503/504 (and 403
  * marked as a rate limit) with full-jitter backoff, honouring Retry-After,
  * while attempts < max_attempts and the retry deadline (counted from the
- * end of the first failed attempt) is not passed. TLS
+ * end of the first failed attempt) is not passed. A primary rate limit
+ * without Retry-After is waited out until its reset; for req->github_api,
+ * a secondary one (403/429 without rate-limit headers, "rate limit" in the
+ * first 2 KiB of its body) waits 60 s, doubling each time it recurs. A
+ * wait that would pass the deadline ends the request at once (75). TLS
  * failures, refused redirects and other HTTP statuses are not retried.
  * Returns 0 when a response with a non-retryable status arrived (the
  * caller interprets resp->status), or:

@@ -23,13 +23,16 @@ request:
      "faults": {"ghes": [...], "ghec": [...], "upload": [...]}}
 The n-th request to a route (counted since the epoch changed) takes the
 n-th fault of its list, or behaves normally past the end of the list.
-Faults: "202", "401", "404", "500", "501", "507", "503:SECONDS" /
+Faults: "202", "401", "403", "404", "500", "501", "507", "503:SECONDS" /
 "429:SECONDS" (with Retry-After), "reset" (TCP RST), "slow" (headers and a few bytes, then a
 stall), "hang" (read the request, never answer), "redirect_http" (302 to
 the same path over http://), "redirect_same" (302 to /landing on this
 server, which answers any method with 200), "redirect_offsite" (307 to
 an http:// host that does not exist), "ratelimit:SECONDS" (403 with
-X-RateLimit-Remaining: 0 and a reset SECONDS away), "html" (a 200 login
+X-RateLimit-Remaining: 0 and a reset SECONDS away), "secondary:STATUS"
+(GitHub's secondary rate limit: a 403 or 429 without Retry-After whose
+message says so, with rate-limit headers that show requests left),
+"html" (a 200 login
 page), "garbage" (a status line that is not HTTP), "bad_header" (a header
 line without a colon), "bad_gzip" (Content-Encoding: gzip over bytes that
 are not gzip), "bad_chunked" (a chunked 200 whose chunk size is not hex),
@@ -224,7 +227,7 @@ class Handler(BaseHTTPRequestHandler):
     def apply_fault(self, fault, route, control, u):
         """Plays a fault; returns True when it answered the request."""
         kind, _, arg = fault.partition(":")
-        if kind in ("401", "404", "500", "501", "507", "202"):
+        if kind in ("401", "403", "404", "500", "501", "507", "202"):
             self.send(int(kind), b'{"message":"fault"}')
         elif kind in ("429", "503"):
             self.send(int(kind), b'{"message":"busy"}',
@@ -253,6 +256,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send(403, b'{"message":"API rate limit exceeded"}',
                       headers=[("X-RateLimit-Remaining", "0"),
                                ("X-RateLimit-Reset", str(reset))])
+        elif kind == "secondary":
+            # GitHub's secondary rate limit: 403 or 429 (ARG), no
+            # Retry-After, no X-RateLimit-Remaining: 0; only the message
+            # says what it is.
+            self.send(int(arg or 403), b'{"message":"You have exceeded a '
+                      b'secondary rate limit. Please wait a few minutes '
+                      b'before you try again.","documentation_url":'
+                      b'"https://docs.github.com/rest/overview/rate-limits-'
+                      b'for-the-rest-api"}',
+                      headers=[("X-RateLimit-Remaining", "4990")])
         elif kind == "redirect_same":
             self.send(302, b"", headers=[("Location",
                                           self.base_url() + "/landing")])

@@ -87,6 +87,37 @@ def test_rate_limit_waits_for_reset(env):
     check("rate limit exhausted until" in r.err, "message", r)
 
 
+def test_secondary_rate_limit(env):
+    """GitHub's secondary rate limits (a 403 or 429 without Retry-After or
+    X-RateLimit-Remaining: 0, whose message says "rate limit") ask for a
+    wait of at least a minute: past the retry deadline (20 s here) the run
+    ends at once with 75 instead of taking the 403 for bad credentials or
+    retrying the 429 within seconds. A 403 that says nothing of the kind
+    still refuses the credentials, and outside GitHub's API (GHES's report)
+    a 429 without Retry-After keeps the usual backoff."""
+    srv, expected = setup(env)
+    for status in ("403", "429"):
+        srv.faults(ghec=["secondary:" + status])
+        n = len(srv.requests("ghec"))
+        r = env.sync()
+        env.check_rc(r, 75, "secondary rate limit with HTTP " + status)
+        check_eq(len(srv.requests("ghec")) - n, 1,
+                 status + ": no retry before the minute is up")
+        check("GHEC acme: HTTP %s: GitHub's secondary rate limit asks for a "
+              "wait of at least 60 s, past the retry deadline" % status
+              in r.err, "message", r)
+    srv.faults(ghec=["403"])
+    r = env.sync()
+    env.check_rc(r, 77, "a 403 that is no rate limit")
+    check("refused the credentials" in r.err, "message", r)
+    srv.faults(ghes=["secondary:429"])
+    r = env.sync()
+    env.check_rc(r, 0, "GHES 429 retried after the usual backoff")
+    ghe1 = [q for q in srv.requests("ghes") if q["path"].startswith("/ghe1")]
+    check(ghe1[-1]["time"] - ghe1[-2]["time"] < 5, "a short backoff", ghe1)
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected, "count")
+
+
 def test_slow_body_times_out(env):
     srv, _ = setup(env, http={"max_attempts": "2"})
     srv.faults(ghes=["slow:6", "slow:6"])
@@ -423,6 +454,7 @@ def test_state_dir_must_be_private(env):
 if __name__ == "__main__":
     sys.exit(main("fetch", [test_http_errors, test_transient_then_success,
                             test_rate_limit_waits_for_reset,
+                            test_secondary_rate_limit,
                             test_slow_body_times_out,
                             test_trickle_hits_fetch_timeout,
                             test_fetch_timeout_past_deadline_retried,
