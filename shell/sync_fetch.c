@@ -3,8 +3,10 @@
  * /stafftools/reports/all_users.csv with basic auth; the instance answers
  * 202 while it generates the report, so we poll with doubling waits up to
  * poll_max_wait. GHEC: the consumed-licenses REST endpoint, 100 users a
- * page, following rel="next" links only on the API's own origin; pages are
- * stored one after another, which the engine's GHEC JSON reader accepts.
+ * page, following rel="next" links (relative ones read against the page
+ * they came with) only on the API's own origin and never back to a page
+ * already fetched; pages are stored one after another, which the engine's
+ * GHEC JSON reader accepts.
  * Each attempt of a request is bounded by [http] fetch_timeout besides
  * the low-speed check: a server that trickles just fast enough to pass
  * that check must not hold a run for days.
@@ -22,6 +24,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "cli.h"
@@ -339,6 +342,79 @@ done:
     return rc;
 }
 
+/*
+ * The pages fetched in one run, by a digest of their URL: a next-page link
+ * back to one of them would go round until SYNC_PAGES_MAX. An open
+ * addressing table of 16 bytes of SHA-256 (a false match is out of reach)
+ * and the page number, 0 marking a free slot; it holds at most
+ * SYNC_PAGES_MAX entries, since the page cap stops the run first.
+ */
+typedef struct page_seen {
+    unsigned char digest[16];
+    unsigned page;
+} page_seen;
+
+typedef struct page_set {
+    page_seen *slot;
+    size_t cap; /* a power of two, or 0 */
+    size_t n;
+} page_set;
+
+static bool url_digest(const char *url, unsigned char out[16])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!EVP_Digest(url, strlen(url), md, &n, EVP_sha256(), NULL) || n < 16)
+        return false;
+    memcpy(out, md, 16);
+    return true;
+}
+
+static size_t page_set_home(const page_set *s, const unsigned char d[16])
+{
+    uint64_t h = 0;
+    memcpy(&h, d, sizeof h);
+    return (size_t)h & (s->cap - 1);
+}
+
+/* The slot that holds d, or the free slot where it belongs. */
+static page_seen *page_set_slot(const page_set *s, const unsigned char d[16])
+{
+    size_t i = page_set_home(s, d);
+    while (s->slot[i].page && memcmp(s->slot[i].digest, d, 16) != 0)
+        i = (i + 1) & (s->cap - 1);
+    return &s->slot[i];
+}
+
+/* The page that had this digest, 0 when none did. */
+static unsigned page_set_find(const page_set *s, const unsigned char d[16])
+{
+    return s->cap ? page_set_slot(s, d)->page : 0;
+}
+
+/* Records d as page `page` (> 0); 70 when out of memory. */
+static int page_set_add(page_set *s, const unsigned char d[16], unsigned page,
+                        sync_err *err)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        page_set bigger = {.cap = s->cap ? 2 * s->cap : 64, .n = s->n};
+        bigger.slot = calloc(bigger.cap, sizeof *bigger.slot);
+        if (!bigger.slot)
+            return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slot[i].page)
+                *page_set_slot(&bigger, s->slot[i].digest) = s->slot[i];
+        free(s->slot);
+        *s = bigger;
+    }
+    page_seen *e = page_set_slot(s, d);
+    if (!e->page)
+        s->n++;
+    memcpy(e->digest, d, 16);
+    e->page = page;
+    return 0;
+}
+
 /* The first non-space byte of the page just written at [start, end). */
 static int page_first_byte(FILE *f, off_t start, off_t end)
 {
@@ -365,10 +441,11 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
     int rc = 0;
     FILE *f = NULL;
     const char *rel = "fetch/ghec.json";
-    char *first = NULL, *url = NULL, *auth = NULL, *esc = NULL;
+    char *first = NULL, *url = NULL, *next = NULL, *auth = NULL, *esc = NULL;
     char shown[512], what[300];
     struct curl_slist *headers = NULL;
     sync_http_resp *resp = NULL;
+    page_set seen = {0};
     uint64_t total = 0;
     memset(out, 0, sizeof *out);
     if (g->file.s)
@@ -377,18 +454,22 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
     const size_t url_cap = 16384;
     first = malloc(url_cap);
     url = malloc(url_cap);
+    next = malloc(url_cap);
     resp = malloc(sizeof *resp);
     size_t auth_len = token->len + 32;
     auth = malloc(auth_len);
     esc = curl_easy_escape(h, g->enterprise.s, 0);
-    if (!first || !url || !resp || !auth || !esc) {
+    if (!first || !url || !next || !resp || !auth || !esc) {
         rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
         goto done;
     }
     char suffix[512];
     snprintf(suffix, sizeof suffix,
              "/enterprises/%s/consumed-licenses?per_page=100", esc);
-    if (!url_join(g->api_url.s, suffix, first, url_cap)) {
+    /* In libcurl's normal form, as the next-page links are put, so that
+     * a link back to the first page is known for one. */
+    if (!url_join(g->api_url.s, suffix, first, url_cap) ||
+        !sync_http_resolve(first, NULL, first, url_cap)) {
         rc = sync_fail(err, CLI_EX_CONFIG, "%s: api_url too long", what);
         goto done;
     }
@@ -411,6 +492,22 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
                            SYNC_PAGES_MAX);
             goto done;
         }
+        unsigned char digest[16];
+        if (!url_digest(url, digest)) {
+            rc = sync_fail(err, CLI_EX_SOFTWARE, "SHA-256 is unavailable");
+            goto done;
+        }
+        unsigned again = page_set_find(&seen, digest);
+        if (again) {
+            sync_http_redact(url, true, shown, sizeof shown);
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: page %u: the next-page link leads back to "
+                           "page %u (%s), already fetched in this run; "
+                           "refusing to go round",
+                           what, pages - 1, again, shown);
+            goto done;
+        }
+        SYNC_TRY(page_set_add(&seen, digest, pages, err));
         off_t start = ftello(f);
         rewind_ctx rw = {f, start};
         uint64_t left = SYNC_FETCH_MAX - total;
@@ -456,7 +553,7 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
             goto done;
         }
         sync_link link =
-            sync_link_next(resp->link, strlen(resp->link), url, url_cap);
+            sync_link_next(resp->link, strlen(resp->link), next, url_cap);
         if (link == SYNC_LINK_BAD) {
             rc = sync_fail(
                 err, CLI_EX_PROTOCOL,
@@ -468,6 +565,15 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
         }
         if (link == SYNC_LINK_NONE)
             break;
+        /* RFC 8288 allows a relative target, read against the page's own
+         * URL. */
+        if (!sync_http_resolve(url, next, url, url_cap)) {
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: page %u: the next-page link is not a URL (or "
+                           "resolves to one over %zu bytes)",
+                           what, pages, url_cap - 1);
+            goto done;
+        }
         if (!sync_http_same_origin(first, url)) {
             rc = sync_fail(err, CLI_EX_PROTOCOL,
                            "%s: the next-page link points to another host or "
@@ -495,6 +601,8 @@ done:
     curl_free(esc);
     free(first);
     free(url);
+    free(next);
+    free(seen.slot);
     free(resp);
     return rc;
 }

@@ -146,6 +146,28 @@ bool sync_http_same_origin(const char *a, const char *b)
     return same;
 }
 
+bool sync_http_resolve(const char *base, const char *ref, char *out, size_t cap)
+{
+    CURLU *h = curl_url();
+    char *full = NULL;
+    bool ok = false;
+    /* A relative URL set on a handle that holds one is resolved against
+     * it (RFC 3986 5.2); an absolute one replaces it. */
+    if (h &&
+        curl_url_set(h, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) ==
+            CURLUE_OK &&
+        (!ref || curl_url_set(h, CURLUPART_URL, ref,
+                              CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) &&
+        curl_url_get(h, CURLUPART_URL, &full, 0) == CURLUE_OK &&
+        strlen(full) < cap) {
+        memcpy(out, full, strlen(full) + 1);
+        ok = true;
+    }
+    curl_free(full);
+    curl_url_cleanup(h);
+    return ok;
+}
+
 void sync_http_redact(const char *url, bool keep_path, char *out, size_t cap)
 {
     CURLU *h = curl_url();

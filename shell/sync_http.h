@@ -51,6 +51,13 @@ int sync_http_check_url(const char *url, bool allow_insecure, const char *what,
  * and port. */
 bool sync_http_same_origin(const char *a, const char *b);
 
+/* Writes into out the absolute URL that ref (absolute, or relative as RFC
+ * 8288 allows for Link targets) names when read against base, in libcurl's
+ * normal form; with ref NULL, base itself. out may be base. False when
+ * either does not parse or the result does not fit in cap bytes. */
+bool sync_http_resolve(const char *base, const char *ref, char *out,
+                       size_t cap);
+
 /* scheme://host[:port]/path of url without user info, query or fragment,
  * for log lines (queries of pre-signed URLs are secrets); with
  * keep_path false the path is shown as "/..." (a URL kept in a secret

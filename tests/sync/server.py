@@ -19,7 +19,10 @@ request:
      "offsite": false,            # next-page links point to another host
      "link": "...",               # "malformed": an unreadable Link header
                                   # on page 1; "long": one Link line of
-                                  # 20,000 bytes with the next link last
+                                  # 20,000 bytes with the next link last;
+                                  # "relative": links relative to the
+                                  # page; "loop": the last page's next
+                                  # link is page 2
      "faults": {"ghes": [...], "ghec": [...], "upload": [...]}}
 The n-th request to a route (counted since the epoch changed) takes the
 n-th fault of its list, or behaves normally past the end of the list.
@@ -353,19 +356,25 @@ class Handler(BaseHTTPRequestHandler):
         with open(pages[page - 1], "rb") as f:
             data = f.read()
         links = []
-        base = self.base_url()
+        mode = control.get("link")
+        base, path = self.base_url(), u.path
         if control.get("offsite"):
             base = "https://elsewhere.example:%d" % self.server.server_port
-        if page < len(pages):
+        if mode == "relative":
+            # Relative references (RFC 3986 4.2), as RFC 8288 allows.
+            base, path = "", path.rsplit("/", 1)[-1]
+        following = page + 1 if page < len(pages) else None
+        if mode == "loop" and page == len(pages):
+            following = 2
+        if following:
             # Relations in varying order and quoting, as real APIs do.
             links.append('<%s%s?per_page=100&page=%d>; rel="last"'
-                         % (base, u.path, len(pages)))
+                         % (base, path, len(pages)))
             links.append('<%s%s?per_page=100&page=%d>;rel=next'
-                         % (base, u.path, page + 1))
+                         % (base, path, following))
         if page > 1:
             links.append('<%s%s?per_page=100&page=1>; rel="first"'
-                         % (base, u.path))
-        mode = control.get("link")
+                         % (base, path))
         if mode == "malformed" and page == 1:
             # A quote left open in a title swallows the next link.
             links = ['<%s%s?page=1>; rel="first"; title="oops, %s' % (

@@ -320,6 +320,38 @@ def test_pagination_link_unreadable(env):
     check_eq(len(srv.accepted()), 1, "uploaded")
 
 
+def test_pagination_link_loop(env):
+    """A next-page link back to a page already fetched would go round
+    until the page limit: it stops the run (76), naming the repeat."""
+    env.make_pki()
+    env.tokens()
+    srv = env.server()
+    env.fixture(srv, per_page=1)
+    env.standard_config(srv)
+    srv.set(link="loop")
+    r = env.sync(timeout=20)
+    env.check_rc(r, 76, "next link from page 3 back to page 2")
+    check_eq(len(srv.requests("ghec")), 3, "each page fetched once")
+    check("GHEC acme: page 3: the next-page link leads back to page 2 (%s"
+          "/api/enterprises/acme/consumed-licenses), already fetched"
+          % srv.url in r.err, "message", r)
+    check_eq(srv.accepted(), [], "nothing uploaded")
+
+
+def test_pagination_link_relative(env):
+    """A relative next-page link (RFC 8288 allows one) is read against the
+    URL of the page it came with."""
+    srv, expected = setup(env)
+    srv.set(link="relative")
+    r = env.sync()
+    env.check_rc(r, 0, "relative next links")
+    paths = [q["path"] for q in srv.requests("ghec")]
+    check_eq(paths, ["/api/enterprises/acme/consumed-licenses?per_page=100",
+                     "/api/enterprises/acme/consumed-licenses?per_page=100"
+                     "&page=2"], "pages fetched")
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected, "count")
+
+
 def test_local_exports(env):
     env.make_pki()
     srv = env.server()
@@ -465,5 +497,7 @@ if __name__ == "__main__":
                             test_bad_responses, test_unframed_body_retried,
                             test_tls_wrong_host, test_pagination_link_offsite,
                             test_pagination_link_unreadable,
+                            test_pagination_link_loop,
+                            test_pagination_link_relative,
                             test_local_exports, test_local_export_copied,
                             test_state_dir_must_be_private]))
