@@ -472,11 +472,16 @@ static bool status_code_is_retryable(long status)
     }
 }
 
-static bool status_is_retryable(const sync_http_resp *r)
+static bool status_is_retryable(const sync_http_req *req,
+                                const sync_http_resp *r)
 {
     if (status_code_is_retryable(r->status))
         return true;
     switch (r->status) {
+    case 409:
+        /* A request with this Idempotency-Key is still being processed
+         * (draft-ietf-httpapi-idempotency-key-header): ask again later. */
+        return req->retry_conflict;
     case 403:
         /* GitHub answers rate limits with 403 and either Retry-After or
          * x-ratelimit-remaining: 0; a real permission error has neither. */
@@ -807,7 +812,7 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             sync_fail(err, CLI_EX_TEMPFAIL,
                       "%s: HTTP %ld: GitHub's secondary rate limit", what,
                       resp->status);
-        } else if (status_is_retryable(resp)) {
+        } else if (status_is_retryable(req, resp)) {
             retry = true;
             sync_fail(err, CLI_EX_TEMPFAIL, "%s: HTTP %ld", what, resp->status);
         }

@@ -90,6 +90,9 @@ typedef struct sync_http_req {
      * body says "rate limit" is a secondary rate limit, waited out for a
      * minute and more (see sync_http_send). */
     bool github_api;
+    /* An upload with an Idempotency-Key: a 409 Conflict (the same key
+     * still being processed) is retried like a 429. */
+    bool retry_conflict;
 } sync_http_req;
 
 typedef struct sync_http_resp {
@@ -117,7 +120,8 @@ typedef int (*sync_http_prepare_fn)(void *ctx, sync_http_req *req,
  * connection errors, timeouts, a 2xx body kept in req->sink that came over
  * HTTP/1.x with neither Content-Length nor chunked encoding (its end cannot
  * be told from a cut connection) and HTTP 408/429/500/502/503/504 (and 403
- * marked as a rate limit) with full-jitter backoff, honouring Retry-After,
+ * marked as a rate limit, and 409 for req->retry_conflict) with
+ * full-jitter backoff, honouring Retry-After,
  * while attempts < max_attempts and the retry deadline (counted from the
  * end of the first failed attempt) is not passed. A primary rate limit
  * without Retry-After is waited out until its reset; for req->github_api,

@@ -462,6 +462,7 @@ int sync_upload_deliver(const sync_config *cfg, const sync_secrets *sec,
         .timeout_ms = cfg->upload.timeout_ms,
         .body = u.body,
         .body_len = (uint64_t)len,
+        .retry_conflict = true,
     };
     SYNC_TRY(sync_http_send(h, &cfg->http, &req, upload_prepare, &u, resp, what,
                             err));

@@ -27,7 +27,7 @@ request:
 The n-th request to a route (counted since the epoch changed) takes the
 n-th fault of its list, or behaves normally past the end of the list.
 Faults: "202", "401", "403", "404", "500", "501", "507", "503:SECONDS" /
-"429:SECONDS" (with Retry-After), "reset" (TCP RST), "slow" (headers and a few bytes, then a
+"429:SECONDS" / "409:SECONDS" (with Retry-After), "reset" (TCP RST), "slow" (headers and a few bytes, then a
 stall), "hang" (read the request, never answer), "redirect_http" (302 to
 the same path over http://), "redirect_same" (302 to /landing on this
 server, which answers any method with 200), "redirect_offsite" (307 to
@@ -232,7 +232,7 @@ class Handler(BaseHTTPRequestHandler):
         kind, _, arg = fault.partition(":")
         if kind in ("401", "403", "404", "500", "501", "507", "202"):
             self.send(int(kind), b'{"message":"fault"}')
-        elif kind in ("429", "503"):
+        elif kind in ("409", "429", "503"):
             self.send(int(kind), b'{"message":"busy"}',
                       headers=[("Retry-After", arg or "1")])
         elif kind == "reset":

@@ -100,6 +100,32 @@ def test_retries_same_key(env):
     check(gap >= 0.9, "Retry-After honoured", gap)
 
 
+def test_conflict_retried(env):
+    """A 409 Conflict answers an Idempotency-Key whose first request is
+    still being processed: the upload asks again with the same key after
+    the Retry-After, like a 429, and keeps the report in the outbox when
+    the conflict outlasts the attempts."""
+    srv, expected = setup(env)
+    srv.faults(upload=["409:1"])
+    r = env.sync()
+    env.check_rc(r, 0, "sync after a 409")
+    up = srv.requests("upload")
+    check_eq(len(up), 2, "upload attempts")
+    check_eq(len({q["headers"]["idempotency-key"] for q in up}), 1,
+             "one Idempotency-Key across retries")
+    check(up[1]["time"] - up[0]["time"] >= 0.9, "Retry-After honoured", up)
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected, "count")
+    env.write("page2.json", json.dumps({"users": []}))
+    srv.faults(upload=["409:0"] * 10)
+    n = len(srv.requests("upload"))
+    r = env.sync()
+    env.check_rc(r, 75, "409 on every attempt")
+    check_eq(len(srv.requests("upload")) - n, 4, "attempts = max_attempts")
+    check("HTTP 409 (giving up after 4 attempts)" in r.err, "message", r)
+    check_eq(len(env.outbox()), 1, "the report waits in the outbox")
+    check_eq(env.status()["runs"][0]["upload"], "pending", "status upload")
+
+
 def test_outbox_kept_then_delivered(env):
     srv, expected = setup(env)
     srv.faults(upload=["503:0"] * 10)
@@ -366,6 +392,7 @@ def test_pseudonymized_plain_upload(env):
 
 if __name__ == "__main__":
     sys.exit(main("upload", [test_happy_path, test_retries_same_key,
+                             test_conflict_retried,
                              test_outbox_kept_then_delivered,
                              test_newer_report_supersedes,
                              test_failed_upload_keeps_report,
