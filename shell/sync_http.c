@@ -20,7 +20,9 @@
 #include "sync_secret.h"
 
 /* Discarded response bodies (errors, upload acknowledgements) are capped
- * too: a server streaming forever must not keep a run alive. */
+ * too: a server streaming forever must not keep a run alive. Past the cap
+ * an error fails the request; a 2xx has said all that matters in its
+ * status, and the rest of it is not read. */
 #define DISCARD_LIMIT ((uint64_t)16 << 20)
 
 /* How much of a response body is kept in memory to read an error answer
@@ -221,6 +223,8 @@ typedef struct xfer {
      * HTTP/1.x body ends where the connection does. */
     bool has_length;
     bool chunked;
+    long status;      /* of the last status line */
+    bool rest_unread; /* a discarded 2xx body cut at the cap */
     /* The first bytes of the body (decoded), not NUL-terminated. */
     char head[BODY_HEAD_MAX];
     size_t head_len;
@@ -231,7 +235,10 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     xfer *x = ud;
     size_t len = size * n;
     if (x->resp->body_bytes + len > x->limit) {
-        x->too_big = true;
+        if (!x->req->sink && x->status >= 200 && x->status <= 299)
+            x->rest_unread = true;
+        else
+            x->too_big = true;
         return 0;
     }
     x->resp->body_bytes += len;
@@ -319,6 +326,17 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
         r->rate_reset = 0;
         x->has_length = false;
         x->chunked = false;
+        /* "HTTP/1.1 200 OK", "HTTP/2 200": the code after the first
+         * space. */
+        const char *sp = memchr(line, ' ', len);
+        x->status = 0;
+        for (int i = 1; sp && i <= 3 && sp + i < line + len; i++) {
+            if (sp[i] < '0' || sp[i] > '9') {
+                x->status = 0;
+                break;
+            }
+            x->status = x->status * 10 + (sp[i] - '0');
+        }
     } else if (header_is(line, len, "content-length")) {
         x->has_length = true;
     } else if (header_is(line, len, "transfer-encoding")) {
@@ -725,6 +743,13 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot write response: %s",
                            what, strerror(errno));
             goto done;
+        }
+        if (c == CURLE_WRITE_ERROR && x.rest_unread) {
+            sync_log("info",
+                     "%s: HTTP %ld; the rest of its answer, over %llu "
+                     "bytes, is not read",
+                     what, x.status, (unsigned long long)x.limit);
+            c = CURLE_OK;
         }
         if (c == CURLE_OK)
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);

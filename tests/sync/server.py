@@ -43,7 +43,9 @@ are not gzip), "bad_chunked" (a chunked 200 whose chunk size is not hex),
 long before its Content-Length), "unframed" (GHES: a 200 with neither
 Content-Length nor chunked encoding whose body, the first rows of the
 report, ends where the connection is closed without a TLS close_notify), "huge_header" (one 200 KiB header line),
-"trickle:SECONDS" (a 200 whose body comes one byte a second for SECONDS).
+"trickle:SECONDS" (a 200 whose body comes one byte a second for SECONDS),
+"big_ack:BYTES" (upload: accepted as usual, answered 201 with a body of
+BYTES more, 17 MiB by default).
 
 Besides the per-route faults, "handshake_resets": N in control.json makes
 the first N connections since the epoch end with a TCP RST in the middle
@@ -204,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
             "route": route, "method": self.command, "path": self.path,
             "headers": {k.lower(): v for k, v in self.headers.items()},
             "fault": fault, "body_bytes": len(body), "time": time.time()}))
-        if fault and self.apply_fault(fault, route, control, u):
+        if fault and self.apply_fault(fault, route, control, u, body):
             return
         if route == "ghes":
             self.ghes(control, u)
@@ -227,7 +229,7 @@ class Handler(BaseHTTPRequestHandler):
         raw.close()
         self.wfile = open(os.devnull, "wb")
 
-    def apply_fault(self, fault, route, control, u):
+    def apply_fault(self, fault, route, control, u, body):
         """Plays a fault; returns True when it answered the request."""
         kind, _, arg = fault.partition(":")
         if kind in ("401", "403", "404", "500", "501", "507", "202"):
@@ -269,6 +271,8 @@ class Handler(BaseHTTPRequestHandler):
                       b'"https://docs.github.com/rest/overview/rate-limits-'
                       b'for-the-rest-api"}',
                       headers=[("X-RateLimit-Remaining", "4990")])
+        elif kind == "big_ack" and route == "upload":
+            self.upload(control, body, pad=int(arg or 17 << 20))
         elif kind == "redirect_same":
             self.send(302, b"", headers=[("Location",
                                           self.base_url() + "/landing")])
@@ -385,7 +389,7 @@ class Handler(BaseHTTPRequestHandler):
         headers = [("Link", ", ".join(links))] if links else []
         self.send(200, data, "application/json; charset=utf-8", headers)
 
-    def upload(self, control, body):
+    def upload(self, control, body, pad=0):
         token = control.get("upload_token")
         if token and self.headers.get("Authorization") != "Bearer " + token:
             self.send(401, b'{"message":"bad token"}')
@@ -416,7 +420,7 @@ class Handler(BaseHTTPRequestHandler):
                  "total_seats_consumed": report.get("total_seats_consumed"),
                  "body": raw.decode("utf-8")}
         if self.server.state.accept(entry):
-            self.send(201, b'{"accepted":true}')
+            self.send(201, b'{"accepted":true,"pad":"%s"}' % (b"x" * pad))
         else:
             self.send(200, b'{"duplicate":true}')
 

@@ -126,6 +126,21 @@ def test_conflict_retried(env):
     check_eq(env.status()["runs"][0]["upload"], "pending", "status upload")
 
 
+def test_large_acknowledgement(env):
+    """A receiver that accepts the report with a 2xx whose body is over the
+    16 MiB cap of discarded bodies has delivered it: the rest of its
+    answer is not read, and the report leaves the outbox."""
+    srv, expected = setup(env)
+    srv.faults(upload=["big_ack"])
+    r = env.sync()
+    env.check_rc(r, 0, "upload answered with a 17 MiB 201")
+    check_eq(len(srv.requests("upload")), 1, "one upload request")
+    check_eq(srv.accepted()[0]["total_seats_consumed"], expected, "count")
+    check("is not read" in r.err, "logged", r)
+    check_eq(env.outbox(everything=True), [], "outbox emptied")
+    check_eq(env.status()["runs"][0]["upload"], "delivered", "status upload")
+
+
 def test_outbox_kept_then_delivered(env):
     srv, expected = setup(env)
     srv.faults(upload=["503:0"] * 10)
@@ -393,6 +408,7 @@ def test_pseudonymized_plain_upload(env):
 if __name__ == "__main__":
     sys.exit(main("upload", [test_happy_path, test_retries_same_key,
                              test_conflict_retried,
+                             test_large_acknowledgement,
                              test_outbox_kept_then_delivered,
                              test_newer_report_supersedes,
                              test_failed_upload_keeps_report,
