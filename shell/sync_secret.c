@@ -5,7 +5,10 @@
  * their owner (this user or root): systemd credentials (mode 0400) pass, so
  * do Kubernetes secrets copied to 0400 files of this user (a secret volume
  * under fsGroup is 0440 and does not: docs/operations.md); a 0644 file is
- * refused with exit 77 before a single byte is read.
+ * refused with exit 77 before a single byte is read. Group bits are let
+ * pass only inside $CREDENTIALS_DIRECTORY, and only when that directory is
+ * private as systemd makes it: the variable alone proves nothing, since
+ * anyone starting headcount can set it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -38,15 +41,29 @@ void sync_secret_wipe(sync_secret *s)
     s->len = 0;
 }
 
-/* True when path lies in $CREDENTIALS_DIRECTORY (systemd LoadCredential=). */
-static bool in_credentials_dir(const char *path)
+/* $CREDENTIALS_DIRECTORY (systemd LoadCredential=) when path lies in it,
+ * else NULL. */
+static const char *credentials_dir_of(const char *path)
 {
     const char *dir = getenv("CREDENTIALS_DIRECTORY");
     size_t n = dir ? strlen(dir) : 0;
     while (n > 1 && dir[n - 1] == '/')
         n--;
     return n > 1 && strncmp(path, dir, n) == 0 && path[n] == '/' &&
-           !strstr(path + n, "/../");
+                   !strstr(path + n, "/../")
+               ? dir
+               : NULL;
+}
+
+/* True when dir is a directory as systemd makes $CREDENTIALS_DIRECTORY:
+ * owned by root or this user and writable by nobody else, so that no one
+ * else can have put a file there. */
+static bool credentials_dir_is_private(const char *dir)
+{
+    struct stat st;
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+           (st.st_uid == 0 || st.st_uid == geteuid()) &&
+           (st.st_mode & 022) == 0;
 }
 
 int sync_secret_read(const char *path, const char *what, sync_secret_kind kind,
@@ -80,12 +97,19 @@ int sync_secret_read(const char *path, const char *what, sync_secret_kind kind,
     /* systemd may grant the service's user read access to a credential
      * through an ACL, which shows as group bits in the mode; the directory
      * itself is private to the service, so only "other" bits count there. */
-    mode_t forbidden = in_credentials_dir(path) ? 007 : 077;
+    const char *creds = credentials_dir_of(path);
+    bool relaxed = creds && credentials_dir_is_private(creds);
+    mode_t forbidden = relaxed ? 007 : 077;
     if (st.st_mode & forbidden) {
         rc = sync_fail(err, CLI_EX_NOPERM,
                        "%s: %s is readable or writable by group or others "
-                       "(mode %04o); run chmod 600 on it",
-                       path, what, (unsigned)(st.st_mode & 07777));
+                       "(mode %04o); run chmod 600 on it%s",
+                       path, what, (unsigned)(st.st_mode & 07777),
+                       creds && !relaxed
+                           ? " ($CREDENTIALS_DIRECTORY is not a directory "
+                             "of root or this user that only its owner may "
+                             "write to, so group bits count there too)"
+                           : "");
         goto done;
     }
     if (st.st_uid != geteuid() && st.st_uid != 0) {
@@ -140,10 +164,13 @@ int sync_secret_read(const char *path, const char *what, sync_secret_kind kind,
             len--;
         for (size_t i = 0; i < len; i++) {
             unsigned char c = (unsigned char)buf[i];
-            if (c <= 0x20 || c == 0x7f) {
+            /* A header value is ASCII; other bytes would be sent as they
+             * are, or break the header line. */
+            if (c <= 0x20 || c >= 0x7f) {
                 rc = sync_fail(err, CLI_EX_CONFIG,
-                               "%s: %s holds a space or control character "
-                               "(expected one token on one line)",
+                               "%s: %s holds a space, a control character "
+                               "or a byte outside ASCII (expected one token "
+                               "on one line)",
                                path, what);
                 goto done;
             }

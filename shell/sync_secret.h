@@ -23,8 +23,9 @@ typedef struct sync_secret {
 
 /* How the bytes of a secret file are taken. */
 typedef enum sync_secret_kind {
-    /* An HTTP token: trailing ASCII whitespace removed, then no spaces or
-     * control characters allowed (they would break a header). */
+    /* An HTTP token: trailing ASCII whitespace removed, then only
+     * printable ASCII without spaces allowed (anything else would break
+     * or change a header). */
     SYNC_SECRET_TOKEN = 0,
     /* An HMAC key: raw bytes, at most 4096, one trailing "\n" and then one
      * "\r" dropped, exactly as `headcount count --pseudonymize` reads it,
@@ -38,9 +39,11 @@ typedef enum sync_secret_kind {
  *   77 (CLI_EX_NOPERM)  when it is not a regular file owned by us (or root)
  *                       or when its mode grants any group/other permission
  *                       (only "other" inside $CREDENTIALS_DIRECTORY, where
- *                       systemd may grant access through an ACL),
+ *                       systemd may grant access through an ACL, when that
+ *                       directory belongs to root or this user and is not
+ *                       writable by group or others),
  *   78 (CLI_EX_CONFIG)  when it is empty, too large, or a token with
- *                       spaces or control characters,
+ *                       spaces, control characters or bytes >= 0x80,
  *   74 (CLI_EX_IOERR)   on a read error.
  * `what` names the secret in messages ("token_file of [ghec]").
  */

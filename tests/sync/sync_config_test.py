@@ -117,9 +117,19 @@ def test_token_permissions(env):
     check("not a regular file" in r.err, "says why", r)
     os.unlink(token)
     os.rename(token + ".real", token)
-    # A token file with two words is a config error, not a header.
-    env.write("ghec.token", "two words\n")
-    env.check_rc(env.sync(), 78, "token with a space")
+    # A token file with two words is a config error, not a header; so is
+    # one with a control character or a byte outside ASCII. The message
+    # names the file, never what it holds.
+    ghec = env.path("ghec.token")
+    for text in ("zq words\n", "zq\x1bzq\n", "zq\u00e9zq-secret\n",
+                 "zq\x7fzq\n"):
+        env.write("ghec.token", text)
+        r = env.sync()
+        env.check_rc(r, 78, "token %r" % text)
+        check(ghec + ": token_file of [ghec] holds a space, a control "
+              "character or a byte outside ASCII" in r.err, "message", r)
+        check("zq" not in r.err.replace(env.dir, ""), "the token is not shown",
+              r)
 
 
 def test_credentials_directory(env):
@@ -153,6 +163,25 @@ def test_credentials_directory(env):
     env.check_rc(r, 0, "status with CREDENTIALS_DIRECTORY unset")
     check_eq(json.loads(r.out)["runs"][0]["status"], "success",
              "status shows the run")
+    # Group bits (systemd's ACLs) pass in a private credentials directory,
+    # but not in one that others may write to: anyone can set the
+    # variable, or have put the file there.
+    token = os.path.join(creds, "ghes.token")
+    os.chmod(token, 0o640)
+    r = env.run("sync", "--config", env.config,
+                extra_env={"CREDENTIALS_DIRECTORY": creds})
+    env.check_rc(r, 0, "a 0640 token in a private credentials directory")
+    for mode in (0o770, 0o703):
+        os.chmod(creds, mode)
+        r = env.run("sync", "--config", env.config,
+                    extra_env={"CREDENTIALS_DIRECTORY": creds})
+        env.check_rc(r, 77, "a 0640 token in a directory of mode %o" % mode)
+        check(token + ": token_file of [ghes \"ghe-1.test\"] is readable "
+              "or writable by group or others (mode 0640)" in r.err and
+              "$CREDENTIALS_DIRECTORY is not a directory of root or this "
+              "user that only its owner may write to" in r.err, "message", r)
+    os.chmod(creds, 0o700)
+    os.chmod(token, 0o600)
 
 
 def test_status_before_any_run(env):
