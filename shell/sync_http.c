@@ -3,7 +3,8 @@
  * sync_http_send, which sets the same policy on the easy handle each time
  * (curl_easy_reset keeps the connection cache): verification of peer and
  * host name, https only (http only for an explicitly allowed loopback
- * URL), redirects limited to the original scheme, connect and low-speed
+ * URL), redirects limited to the original scheme (and an answer taken only
+ * from the original scheme, host and port), connect and low-speed
  * timeouts, a byte cap on every response, and a progress callback that
  * aborts when a stop was requested. Retries follow AWS's "full jitter"
  * scheme so that many clients failing at once do not retry in step.
@@ -146,6 +147,29 @@ bool sync_http_same_origin(const char *a, const char *b)
     }
     url_parts_free(&x);
     return same;
+}
+
+/* "scheme://host[:port]" of url, for messages: no user, path or query.
+ * Writes "(url)" when it does not parse. */
+static void origin_text(const char *url, char *out, size_t cap)
+{
+    CURLU *h = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    if (h &&
+        curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
+            CURLUE_OK &&
+        curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        (void)curl_url_get(h, CURLUPART_PORT, &port, 0);
+        snprintf(out, cap, "%s://%s%s%s", scheme, host, port ? ":" : "",
+                 port ? port : "");
+    } else {
+        snprintf(out, cap, "(url)");
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(h);
 }
 
 bool sync_http_resolve(const char *base, const char *ref, char *out, size_t cap)
@@ -664,6 +688,16 @@ static bool body_end_unknown(CURL *h, const sync_http_req *req, const xfer *x,
            !x->has_length && !x->chunked;
 }
 
+/* True when the last response came from url's scheme, host and port, that
+ * is, when no redirect led elsewhere. */
+static bool answered_by_origin(CURL *h, const char *url)
+{
+    char *eff = NULL;
+    if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || !eff)
+        return false;
+    return sync_http_same_origin(url, eff);
+}
+
 /* The status code of the last response received, 0 when none was. */
 static long last_status(CURL *h)
 {
@@ -822,6 +856,19 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             sync_fail(err, CLI_EX_TEMPFAIL, "%s: %s", what, detail);
         } else if (c != CURLE_OK) {
             rc = sync_fail(err, CLI_EX_UNAVAILABLE, "%s: %s", what, detail);
+            goto done;
+        } else if (!answered_by_origin(h, req->url)) {
+            /* libcurl follows a redirect to any host (without the
+             * credentials); that host's answer is not the source's. */
+            char *eff = NULL;
+            char from[300], to[300];
+            (void)curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
+            origin_text(req->url, from, sizeof from);
+            origin_text(eff ? eff : "", to, sizeof to);
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: redirected from %s to %s, another host or "
+                           "scheme; its answer is not taken",
+                           what, from, to);
             goto done;
         } else if (body_end_unknown(h, req, &x, resp->status)) {
             /* Retried like a transfer cut short (CURLE_PARTIAL_FILE). */

@@ -132,7 +132,8 @@ typedef int (*sync_http_prepare_fn)(void *ctx, sync_http_req *req,
  * Returns 0 when a response with a non-retryable status arrived (the
  * caller interprets resp->status), or:
  *   75 retries exhausted or interrupted by a stop request, 69 TLS failure
- *   or unreachable, 76 refused redirect / oversize response (but a 2xx
+ *   or unreachable, 76 refused redirect (one that led to another scheme,
+ *   host or port included) / oversize response (but a 2xx
  *   whose discarded body passes 16 MiB is taken, the rest unread) / an answer
  *   that is not valid HTTP (its body undecodable included), 74 local I/O,
  *   78 bad URL, 70 out of memory.

@@ -30,7 +30,9 @@ Faults: "202", "401", "403", "404", "500", "501", "507", "503:SECONDS" /
 "429:SECONDS" / "409:SECONDS" (with Retry-After), "reset" (TCP RST), "slow" (headers and a few bytes, then a
 stall), "hang" (read the request, never answer), "redirect_http" (302 to
 the same path over http://), "redirect_same" (302 to /landing on this
-server, which answers any method with 200), "redirect_offsite" (307 to
+server, which answers any method with 200), "redirect_host" (302 to
+https://localhost:PORT/elsewhere/PATH: this server under another host
+name, which serves the report or the first page without credentials), "redirect_offsite" (307 to
 an http:// host that does not exist), "ratelimit:SECONDS" (403 with
 X-RateLimit-Remaining: 0 and a reset SECONDS away), "secondary:STATUS"
 (GitHub's secondary rate limit: a 403 or 429 without Retry-After whose
@@ -189,7 +191,9 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         control = st.control()
         u = urlsplit(self.path)
-        if u.path.endswith(GHES_SUFFIX):
+        if u.path.startswith("/elsewhere/"):
+            route = "elsewhere"
+        elif u.path.endswith(GHES_SUFFIX):
             route = "ghes"
         elif "/enterprises/" in u.path:
             route = "ghec"
@@ -216,6 +220,8 @@ class Handler(BaseHTTPRequestHandler):
             self.upload(control, body)
         elif route == "landing":
             self.send(200, b'{"ok":true}')
+        elif route == "elsewhere":
+            self.elsewhere(control, u)
         else:
             self.send(404, b'{"message":"Not Found"}')
 
@@ -276,6 +282,13 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "redirect_same":
             self.send(302, b"", headers=[("Location",
                                           self.base_url() + "/landing")])
+        elif kind == "redirect_host":
+            # Another host name of this server (its certificate names
+            # localhost too), which serves the data without credentials.
+            target = "%s://localhost:%d/elsewhere%s" % (
+                "http" if self.server.plain else "https",
+                self.server.server_port, self.path)
+            self.send(302, b"", headers=[("Location", target)])
         elif kind == "redirect_offsite":
             self.send(307, b"", headers=[
                 ("Location", "http://headcount-offsite.invalid/collect")])
@@ -345,6 +358,22 @@ class Handler(BaseHTTPRequestHandler):
             return
         with open(path, "rb") as f:
             self.send(200, f.read(), "text/csv; charset=utf-8")
+
+    def elsewhere(self, control, u):
+        """The data of /elsewhere/PATH (PATH a GHES report or the first
+        GHEC page), without asking for credentials."""
+        path = u.path[len("/elsewhere"):]
+        if path.endswith(GHES_SUFFIX):
+            name = control.get("ghes_csv", {}).get(path[: -len(GHES_SUFFIX)])
+            ctype = "text/csv; charset=utf-8"
+        else:
+            name = (control.get("ghec_pages") or [None])[0]
+            ctype = "application/json; charset=utf-8"
+        if not name:
+            self.send(404, b'{"message":"Not Found"}')
+            return
+        with open(name, "rb") as f:
+            self.send(200, f.read(), ctype)
 
     def ghec(self, control, u):
         if self.headers.get("Authorization") != "Bearer %s" % control.get(

@@ -292,6 +292,31 @@ def test_tls_wrong_host(env):
     check_eq(bad.requests(), [], "no request sent to the wrong host")
 
 
+def test_redirect_to_another_host(env):
+    """A download redirected to another host (libcurl follows, without the
+    credentials) is not counted: the other host's answer is not the
+    source's (76, naming both hosts but no path or query)."""
+    srv, _ = setup(env)
+    for route in ("ghes", "ghec"):
+        srv.faults(**{route: ["redirect_host"]})
+        n = len(srv.requests("elsewhere"))
+        r = env.sync()
+        env.check_rc(r, 76, route + " redirected to another host")
+        check_eq(len(srv.requests("elsewhere")) - n, 1,
+                 "the other host was asked once (no retry)")
+        check("redirected from https://127.0.0.1:%d to https://localhost:%d"
+              ", another host or scheme; its answer is not taken"
+              % (srv.port, srv.port) in r.err, "message", r)
+        check("elsewhere" not in r.err and "per_page" not in r.err,
+              "no path or query of the other host shown", r)
+        check_eq(srv.accepted(), [], "nothing uploaded")
+    # A redirect on the same host is still followed.
+    srv.faults(ghes=["redirect_same"])
+    r = env.sync()
+    check("redirected from" not in r.err, "same host followed", r)
+    check_eq(len(srv.requests("landing")), 1, "the same host asked")
+
+
 def test_pagination_link_offsite(env):
     srv, _ = setup(env)
     srv.set(offsite=True)
@@ -495,7 +520,8 @@ if __name__ == "__main__":
                             test_tls_handshake_close_retried,
                             test_https_to_plain_http_port,
                             test_bad_responses, test_unframed_body_retried,
-                            test_tls_wrong_host, test_pagination_link_offsite,
+                            test_tls_wrong_host, test_redirect_to_another_host,
+                            test_pagination_link_offsite,
                             test_pagination_link_unreadable,
                             test_pagination_link_loop,
                             test_pagination_link_relative,
