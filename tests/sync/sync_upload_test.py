@@ -5,6 +5,7 @@ upload's retry and outbox behaviour for each kind of failure."""
 import gzip
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -403,6 +404,21 @@ def test_pseudonymized_plain_upload(env):
     with open(env.path("state", "report.json")) as f:
         check("@corp.example" in f.read(), "local report not pseudonymized")
     check(GHES_TOKEN not in body, "no token in the body")
+    check("look like email" not in r.err, "no login warning", r)
+    # A GHEC export whose login is an address (a user principal name)
+    # keeps it in clear: the log says so.
+    env.write("upn.json", json.dumps({"users": [{
+        "github_com_login": "pat@corp.example", "github_com_user": True,
+        "github_com_verified_domain_emails": ["pat@corp.example"]}]}))
+    with open(env.config) as f:
+        text = f.read()
+    text = re.sub(r"\[ghec\]\n(?:[^\[\n][^\n]*\n)*",
+                  "[ghec]\nfile = upn.json\n", text)
+    env.write("headcount.ini", text, 0o644)
+    r = env.sync()
+    env.check_rc(r, 0, "sync with an email-shaped GHEC login")
+    check("warning: upload: 1 login in the report looks like an email "
+          "address" in r.err, "email-shaped login warned about", r)
 
 
 if __name__ == "__main__":
