@@ -210,22 +210,65 @@ bool sync_weekly_parse(const char *s, sync_weekly *out)
     return true;
 }
 
+/*
+ * The schedule's time on the local date of *date (year, month and day;
+ * normalized): the earliest occurrence when the clock shows that time
+ * twice (the hour repeated when summer time ends), or, when the clock
+ * skips it (the hour lost when summer time begins), where mktime puts it
+ * (shifted by the gap). mktime alone, asked with tm_isdst -1, may choose
+ * the second of two occurrences: so each of standard and summer time is
+ * tried and kept when it reads back as the same local time.
+ */
+static time_t weekly_on_date(const sync_weekly *w, const struct tm *date)
+{
+    time_t best = (time_t)-1;
+    for (int dst = 0; dst <= 1; dst++) {
+        struct tm c = *date, back;
+        c.tm_hour = w->hour;
+        c.tm_min = w->minute;
+        c.tm_sec = 0;
+        c.tm_isdst = dst;
+        time_t t = mktime(&c);
+        if (t == (time_t)-1 || !localtime_r(&t, &back))
+            continue;
+        if (back.tm_year == date->tm_year && back.tm_mon == date->tm_mon &&
+            back.tm_mday == date->tm_mday && back.tm_hour == w->hour &&
+            back.tm_min == w->minute && back.tm_sec == 0 &&
+            (best == (time_t)-1 || t < best))
+            best = t;
+    }
+    if (best == (time_t)-1) {
+        struct tm c = *date;
+        c.tm_hour = w->hour;
+        c.tm_min = w->minute;
+        c.tm_sec = 0;
+        c.tm_isdst = -1;
+        best = mktime(&c);
+    }
+    return best;
+}
+
 time_t sync_weekly_next(const sync_weekly *w, time_t after)
 {
     struct tm now;
     if (!localtime_r(&after, &now))
         return after + 7 * 86400;
-    /* mktime normalizes the day overflow and settles DST; checking the
-     * weekday after normalization keeps gaps and repeats correct. */
     for (int d = 0; d <= 8; d++) {
-        struct tm c = now;
-        c.tm_mday += d;
-        c.tm_hour = w->hour;
-        c.tm_min = w->minute;
-        c.tm_sec = 0;
-        c.tm_isdst = -1;
-        time_t t = mktime(&c);
-        if (t != (time_t)-1 && c.tm_wday == w->wday && t > after)
+        /* The date d days on, normalized at noon, which no DST change
+         * moves to another day. */
+        struct tm date = now;
+        date.tm_mday += d;
+        date.tm_hour = 12;
+        date.tm_min = 0;
+        date.tm_sec = 0;
+        date.tm_isdst = -1;
+        if (mktime(&date) == (time_t)-1 || date.tm_wday != w->wday)
+            continue;
+        time_t t = weekly_on_date(w, &date);
+        /* One slot per date: a date whose (first) occurrence is at or
+         * before `after` has had its slot, even when the clock shows the
+         * time once more later that night. */
+        if (t != (time_t)-1 && t > after)
             return t;
     }
     return after + 7 * 86400;

@@ -85,7 +85,14 @@ typedef struct sync_weekly {
 
 bool sync_weekly_parse(const char *s, sync_weekly *out);
 
-/* The first local time strictly after `after` that falls on the schedule. */
+/*
+ * The first slot strictly after `after`: the schedule's local time on its
+ * weekday. One slot per date: a time the clock shows twice (the hour
+ * repeated when summer time ends) is its first occurrence, and a date
+ * whose slot is at or before `after` has none later; a time the clock
+ * skips (when summer time begins) is where mktime puts it, shifted by the
+ * gap (02:30 becomes 03:30).
+ */
 time_t sync_weekly_next(const sync_weekly *w, time_t after);
 
 /* The daemon's next planned run: the first slot of w after `after` plus a

@@ -127,6 +127,121 @@ static void test_weekly(void **state)
     }
 }
 
+/* Sets the local time zone for the tests that follow (TZ, then tzset). */
+static void use_tz(const char *tz)
+{
+    setenv("TZ", tz, 1);
+    tzset();
+}
+
+/* The UTC time of a local wall-clock reading in the current TZ with the
+ * given UTC offset in minutes (which tells two readings of a repeated
+ * hour apart). */
+static time_t utc_of(int y, int mon, int d, int h, int min, int offset_min)
+{
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mon - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = min};
+    return timegm(&tm) - (time_t)offset_min * 60;
+}
+
+/* Walks the slots of w for about a year from `from` and checks that each
+ * falls on its own local date, a week (give or take a DST hour) after the
+ * one before: a slot inside a repeated hour must not run twice, and one
+ * inside a skipped hour must run once. */
+static void check_one_slot_per_week(const sync_weekly *w, time_t from,
+                                    const char *tz)
+{
+    time_t t = sync_weekly_next(w, from);
+    for (int i = 0; i < 60; i++) {
+        time_t n = sync_weekly_next(w, t);
+        struct tm a, b;
+        localtime_r(&t, &a);
+        localtime_r(&n, &b);
+        if (n - t < 7 * 86400 - 3600 || n - t > 7 * 86400 + 3600 ||
+            b.tm_wday != w->wday)
+            fail_msg("%s %d %02d:%02d: slot %lld then %lld (%lld s apart)", tz,
+                     w->wday, w->hour, w->minute, (long long)t, (long long)n,
+                     (long long)(n - t));
+        if (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday)
+            fail_msg("%s: two slots on one date: %lld and %lld", tz,
+                     (long long)t, (long long)n);
+        t = n;
+    }
+}
+
+static void test_weekly_dst(void **state)
+{
+    (void)state;
+    /* Berlin, 2026-10-25: 03:00 CEST goes back to 02:00 CET, so 02:30
+     * comes twice (00:30Z and 01:30Z). The slot is the first; after it,
+     * the next is a week on, not the second 02:30 an hour later. */
+    use_tz("Europe/Berlin");
+    sync_weekly sun0230 = {.wday = 0, .hour = 2, .minute = 30};
+    time_t first = utc_of(2026, 10, 25, 2, 30, 120);
+    time_t week_on = utc_of(2026, 11, 1, 2, 30, 60);
+    assert_int_equal(sync_weekly_next(&sun0230, first - 3600), first);
+    assert_int_equal(sync_weekly_next(&sun0230, first), week_on);
+    assert_int_equal(
+        sync_weekly_next(&sun0230, utc_of(2026, 10, 25, 2, 40, 120)), week_on);
+    assert_int_equal(
+        sync_weekly_next(&sun0230, utc_of(2026, 10, 25, 2, 10, 60)), week_on);
+    assert_int_equal(sync_weekly_prev(&sun0230, first + 3600), first);
+    /* 2026-03-29: 02:00 CET jumps to 03:00 CEST; 02:30 does not exist
+     * and the slot is the shifted time, 03:30 CEST, once. */
+    time_t shifted = utc_of(2026, 3, 29, 3, 30, 120);
+    assert_int_equal(sync_weekly_next(&sun0230, utc_of(2026, 3, 29, 0, 0, 60)),
+                     shifted);
+    assert_int_equal(sync_weekly_next(&sun0230, shifted),
+                     utc_of(2026, 4, 5, 2, 30, 120));
+    check_one_slot_per_week(&sun0230, utc_of(2026, 1, 1, 0, 0, 60),
+                            "Europe/Berlin");
+
+    /* Sydney, 2026-04-05: 03:00 AEDT goes back to 02:00 AEST. */
+    use_tz("Australia/Sydney");
+    first = utc_of(2026, 4, 5, 2, 15, 660);
+    assert_int_equal(sync_weekly_next(&(sync_weekly){0, 2, 15}, first - 60),
+                     first);
+    assert_int_equal(sync_weekly_next(&(sync_weekly){0, 2, 15}, first),
+                     utc_of(2026, 4, 12, 2, 15, 600));
+    /* 2026-10-04: 02:00 AEST jumps to 03:00 AEDT. */
+    assert_int_equal(sync_weekly_next(&(sync_weekly){0, 2, 15},
+                                      utc_of(2026, 10, 4, 1, 0, 600)),
+                     utc_of(2026, 10, 4, 3, 15, 660));
+    check_one_slot_per_week(&(sync_weekly){0, 2, 15},
+                            utc_of(2026, 1, 1, 0, 0, 660), "Australia/Sydney");
+
+    /* New York, 2026-11-01: 02:00 EDT goes back to 01:00 EST. */
+    use_tz("America/New_York");
+    sync_weekly sun0130 = {.wday = 0, .hour = 1, .minute = 30};
+    first = utc_of(2026, 11, 1, 1, 30, -240);
+    assert_int_equal(sync_weekly_next(&sun0130, first - 60), first);
+    assert_int_equal(sync_weekly_next(&sun0130, first),
+                     utc_of(2026, 11, 8, 1, 30, -300));
+    /* 2026-03-08: 02:00 EST jumps to 03:00 EDT; 02:30 runs at 03:30. */
+    assert_int_equal(sync_weekly_next(&(sync_weekly){0, 2, 30},
+                                      utc_of(2026, 3, 8, 0, 0, -300)),
+                     utc_of(2026, 3, 8, 3, 30, -240));
+    for (int h = 0; h < 4; h++)
+        for (int m = 0; m < 60; m += 15) {
+            check_one_slot_per_week(&(sync_weekly){0, h, m},
+                                    utc_of(2026, 1, 1, 0, 0, -300),
+                                    "America/New_York");
+            use_tz("Europe/Berlin");
+            check_one_slot_per_week(&(sync_weekly){0, h, m},
+                                    utc_of(2026, 1, 1, 0, 0, 60),
+                                    "Europe/Berlin");
+            use_tz("Australia/Sydney");
+            check_one_slot_per_week(&(sync_weekly){0, h, m},
+                                    utc_of(2026, 1, 1, 0, 0, 660),
+                                    "Australia/Sydney");
+            use_tz("America/New_York");
+        }
+    use_tz("UTC");
+}
+
 static void test_schedule_reload(void **state)
 {
     (void)state;
@@ -609,6 +724,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_weekly),
+        cmocka_unit_test(test_weekly_dst),
         cmocka_unit_test(test_schedule_reload),
         cmocka_unit_test(test_schedule_start),
         cmocka_unit_test(test_retry_after),
