@@ -28,10 +28,11 @@ typedef struct status_data {
     size_t n_pending;
     bool daemon; /* a live daemon published its plan */
     long daemon_pid;
-    char next_run[32]; /* RFC 3339, from the daemon or the schedule */
-    time_t slot;       /* without a daemon: the slot of the next run, */
-    bool due;          /* which has passed: this week's run is due */
+    char next_run[32]; /* RFC 3339, from the daemon; "" without one */
 } status_data;
+
+static const char *const day_names[7] = {"Sun", "Mon", "Tue", "Wed",
+                                         "Thu", "Fri", "Sat"};
 
 static const sync_source_rec *find_source(const status_data *d,
                                           const char *kind, const char *name)
@@ -123,10 +124,16 @@ static void print_json(const sync_config *cfg, const status_data *d)
     FILE *f = stdout;
     fputs("{\"state_dir\":", f);
     sync_json_string(f, cfg->state_dir);
+    /* Only a running daemon plans runs: without one, the systemd timer
+     * or cron start them, on a calendar of their own. */
     fputs(",\"next_run\":", f);
-    sync_json_string(f, d->next_run);
-    fprintf(f, ",\"next_run_source\":\"%s\"",
-            d->daemon ? "daemon" : "schedule");
+    sync_json_string_or_null(f, d->daemon ? d->next_run : NULL);
+    fprintf(f, ",\"next_run_source\":\"%s\"", d->daemon ? "daemon" : "none");
+    fprintf(f,
+            ",\"schedule\":{\"weekly\":\"%s %02d:%02d\",\"jitter_seconds\":"
+            "%llu}",
+            day_names[cfg->weekly.wday], cfg->weekly.hour, cfg->weekly.minute,
+            (unsigned long long)(cfg->jitter_ms / 1000));
     if (d->daemon)
         fprintf(f, ",\"daemon_pid\":%ld", d->daemon_pid);
     else
@@ -198,23 +205,15 @@ static void print_last_sync(const sync_source_rec *r)
 
 static void print_human(const sync_config *cfg, const status_data *d)
 {
-    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed",
-                                       "Thu", "Fri", "Sat"};
     printf("state directory: %s\n", cfg->state_dir);
     if (d->daemon)
         printf("next run: %s (daemon pid %ld)\n", d->next_run, d->daemon_pid);
-    else if (d->due) {
-        char by[32];
-        sync_time_rfc3339(d->slot + (time_t)(cfg->jitter_ms / 1000), by);
-        printf("next run: %s (due: no run since this week's slot, schedule "
-               "%s %02d:%02d local time, and its jitter lasts until %s; no "
-               "daemon running)\n",
-               d->next_run, days[cfg->weekly.wday], cfg->weekly.hour,
-               cfg->weekly.minute, by);
-    } else
-        printf("next run: %s (schedule %s %02d:%02d local time, plus up to "
-               "%llu s jitter; no daemon running)\n",
-               d->next_run, days[cfg->weekly.wday], cfg->weekly.hour,
+    else
+        printf("next run: not planned here, no daemon running ([schedule] "
+               "%s %02d:%02d local time plus up to %llu s applies to "
+               "`headcount daemon`; a systemd timer or cron starts `sync` "
+               "on its own calendar)\n",
+               day_names[cfg->weekly.wday], cfg->weekly.hour,
                cfg->weekly.minute, (unsigned long long)(cfg->jitter_ms / 1000));
     if (d->pending.present)
         printf("outbox: %zu report%s waiting (idempotency key %s)\n",
@@ -256,7 +255,8 @@ const char cli_status_usage[] =
     "usage: headcount status --config FILE [--json]\n"
     "\n"
     "Shows the last sync runs (time, status, seats, upload), the next\n"
-    "planned run, the outbox, and per GHES instance its server_id,\n"
+    "run a running daemon planned, the outbox, and per GHES instance its\n"
+    "server_id,\n"
     "hostname and last_sync {date, status, error}. Reads only the state\n"
     "directory; never the token files.\n"
     "\n"
@@ -288,19 +288,6 @@ int cli_status_main(int argc, char **argv)
         SYNC_TRY(
             sync_outbox_newest(&st, false, &d.pending, &d.n_pending, &err));
         read_daemon(&st, &d);
-    }
-    if (!d.daemon) {
-        /* The daemon's rule, without its random delay: a run of this
-         * week still due (inside the jitter window, none started since
-         * the slot) is due now, not next week. */
-        time_t now = time(NULL), last = 0;
-        bool ran = sync_runs_last_started(d.runs, d.n_runs, &last);
-        d.slot =
-            sync_schedule_slot(&cfg->weekly, cfg->jitter_ms, now, ran, last);
-        d.due = d.slot <= now;
-        sync_time_rfc3339(sync_schedule_start(&cfg->weekly, cfg->jitter_ms, now,
-                                              ran, last, 0),
-                          d.next_run);
     }
     if (json)
         print_json(cfg, &d);

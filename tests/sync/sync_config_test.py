@@ -197,8 +197,11 @@ def test_status_before_any_run(env):
     check_eq(st["runs"], [], "no runs")
     check_eq(st["instances"], [{"server_id": None, "hostname": "ghe-1.test",
                                 "last_sync": None}], "instances")
-    check_eq(st["next_run_source"], "schedule", "next run from the schedule")
-    check(st["next_run"].endswith("Z"), "next run is RFC 3339 UTC", st)
+    # No daemon plans a run; the schedule it would keep is read.
+    check_eq(st["next_run_source"], "none", "no daemon")
+    check_eq(st["next_run"], None, "no next run without a daemon")
+    check_eq(st["schedule"], {"weekly": "Wed 12:05", "jitter_seconds": 0},
+             "the schedule as read")
     r = env.run("status", "--config", env.config)
     env.check_rc(r, 0, "human status")
     check("Wed 12:05" in r.out and "none yet" in r.out, "human status", r)

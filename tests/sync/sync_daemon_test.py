@@ -217,11 +217,13 @@ def test_daemon_start_after_slot(env):
     env.check_rc(r, 0, "daemon after SIGTERM")
 
 
-def test_status_plans_like_the_daemon(env):
-    """Without a daemon, status shows the next run by the daemon's rule:
-    started inside this week's jitter window with no run since the slot,
-    the run is this week's and due now, not next week's; once a run has
-    started since the slot, it is next week's."""
+def test_status_without_daemon_plans_nothing(env):
+    """Without a daemon nothing runs at the [schedule] time (a systemd
+    timer or cron starts sync on its own calendar): status names no next
+    run and calls none due, even inside this week's jitter window with no
+    run since the slot. A daemon started then plans this week's run, and
+    status shows it; once a run has started since the slot, a daemon
+    plans next week's."""
     setup(env)
     slot, weekly = weekly_two_minutes_ago(env)
     slot_t = time.mktime(slot.timetuple())
@@ -229,31 +231,38 @@ def test_status_plans_like_the_daemon(env):
     def when(stamp):
         return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
 
-    before = time.time()
     st = env.status()
-    check_eq(st["next_run_source"], "schedule", "no daemon")
-    due = when(st["next_run"])
-    check(before - 1 <= due <= time.time() + 1,
-          "this week's run is due now", st["next_run"], weekly)
+    check_eq(st["next_run_source"], "none", "no daemon")
+    check_eq(st["next_run"], None, "no next run without a daemon")
+    check_eq(st["schedule"], {"weekly": weekly, "jitter_seconds": 3600},
+             "the schedule a daemon would keep")
     r = env.run("status", "--config", env.config)
     env.check_rc(r, 0, "status in text")
-    check("(due: no run since this week's slot" in r.out, "says why", r)
-    # A daemon started now plans the same week's run, within the window.
+    check("due" not in r.out, "no run called due", r)
+    check("next run: not planned here, no daemon running" in r.out,
+          "says no daemon plans a run", r)
     path = env.path("state", "daemon.json")
-    d = env.start("daemon", "--config", env.config)
-    env.wait_for(lambda: os.path.exists(path), "the daemon to start")
-    with open(path) as f:
-        planned = when(json.load(f)[0]["next_run"])
-    d.send_signal(signal.SIGTERM)
-    env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
-    check(due - 1 <= planned <= slot_t + 3600,
-          "the daemon plans the run status showed", planned, due, slot_t)
-    # A run started since the slot: the next one is next week's.
+
+    def daemon_plan():
+        d = env.start("daemon", "--config", env.config)
+        env.wait_for(lambda: os.path.exists(path), "the daemon to start")
+        st = env.status()
+        with open(path) as f:
+            planned = when(json.load(f)[0]["next_run"])
+        d.send_signal(signal.SIGTERM)
+        env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
+        check_eq(st["next_run_source"], "daemon", "status sees the daemon")
+        check_eq(when(st["next_run"]), planned, "status shows its plan")
+        return planned
+
+    planned = daemon_plan()
+    check(slot_t <= planned <= slot_t + 3600,
+          "the daemon plans this week's run", planned, slot_t)
+    # A run started since the slot: a daemon plans next week's.
     env.check_rc(env.sync(), 0, "a sync after the slot")
-    st = env.status()
-    week = slot + datetime.timedelta(days=7)
-    check_eq(when(st["next_run"]), int(time.mktime(week.timetuple())),
-             "next week's slot once this week's run started")
+    week = time.mktime((slot + datetime.timedelta(days=7)).timetuple())
+    planned = daemon_plan()
+    check(week <= planned <= week + 3600, "next week's run", planned, week)
 
 
 def test_one_daemon_per_state_dir(env):
@@ -347,6 +356,6 @@ if __name__ == "__main__":
                              test_daemon_signals,
                              test_daemon_reload_keeps_planned_run,
                              test_daemon_start_after_slot,
-                             test_status_plans_like_the_daemon,
+                             test_status_without_daemon_plans_nothing,
                              test_one_daemon_per_state_dir,
                              test_daemon_sigterm_mid_upload]))
