@@ -537,17 +537,30 @@ record:
             rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
             goto done;
         }
-        for (size_t i = 0; i < n_src; i++) {
-            recs[i] = src[i].rec;
-            if (!recs[i].date[0]) {
-                /* Never reached (secrets or stop): say so per source. */
-                sync_time_rfc3339(time(NULL), recs[i].date);
-                sync_strlcpy(recs[i].error,
-                             first_rc ? first.msg : "not attempted",
-                             sizeof recs[i].error);
-            }
+        /* A source this run never reached (the secrets failed, or a stop
+         * came first) keeps its last attempt: the run's error is another
+         * source's, and its last_sync must not show it. One never tried
+         * at all stays without a record ("never synced"). */
+        sync_source_rec *prev = NULL;
+        size_t n_prev = 0, n_recs = 0;
+        if (sync_sources_load(&st, &prev, &n_prev, &e) != 0) {
+            sync_log("warning", "%s", e.msg);
+            n_prev = 0;
         }
-        r = sync_sources_save(&st, recs, n_src, &e);
+        for (size_t i = 0; i < n_src; i++) {
+            if (src[i].rec.date[0]) {
+                recs[n_recs++] = src[i].rec;
+                continue;
+            }
+            for (size_t k = 0; k < n_prev; k++)
+                if (strcmp(prev[k].kind, src[i].rec.kind) == 0 &&
+                    strcmp(prev[k].name, src[i].rec.name) == 0) {
+                    recs[n_recs++] = prev[k];
+                    break;
+                }
+        }
+        free(prev);
+        r = sync_sources_save(&st, recs, n_recs, &e);
         free(recs);
         if (r)
             note_failure(&first_rc, &first, r, &e);

@@ -350,6 +350,55 @@ def test_daemon_sigterm_mid_upload(env):
     check_eq(st["outbox"]["pending"], 1, "the report waits in the outbox")
 
 
+def test_stop_keeps_unreached_sources(env):
+    """A run stopped while it fetches the first instance records that
+    instance's failure only: the sources it never reached keep their
+    previous last_sync (none when they never had one), not the first
+    instance's error."""
+    srv, _ = setup(env)
+    env.check_rc(env.sync(), 0, "first sync")
+    st = env.status()
+    before = {i["hostname"]: i["last_sync"] for i in st["instances"]}
+    before_ghec = st["ghec"]["last_sync"]
+    check_eq(before["ghe-2.test"]["status"], "success", "ghe-2 synced")
+
+    def stopped_in_first_fetch(config):
+        seen = len(srv.requests("ghes"))
+        srv.faults(ghes=["hang:40"])
+        p = env.start("sync", "--config", config)
+        env.wait_for(lambda: len(srv.requests("ghes")) > seen,
+                     "the fetch of ghe-1 to start")
+        p.send_signal(signal.SIGTERM)
+        r = env.finish(p, timeout=20)
+        env.check_rc(r, 75, "sync stopped during the first fetch")
+        srv.faults()
+        r = env.run("status", "--config", config, "--json")
+        env.check_rc(r, 0, "status")
+        return json.loads(r.out)
+
+    st = stopped_in_first_fetch(env.config)
+    after = {i["hostname"]: i["last_sync"] for i in st["instances"]}
+    check_eq(after["ghe-1.test"]["status"], "failed", "ghe-1 failed")
+    check("ghe-1.test" in (after["ghe-1.test"]["error"] or ""),
+          "ghe-1's own error", after)
+    check_eq(after["ghe-2.test"], before["ghe-2.test"],
+             "ghe-2 keeps its last sync")
+    check_eq(st["ghec"]["last_sync"], before_ghec, "ghec keeps its last sync")
+    r = env.run("status", "--config", env.config)
+    check("ghe-1.test" not in r.out.split("ghes ghe-2.test", 1)[1],
+          "no other instance's error in the text", r)
+    # Sources never synced before stay without a record.
+    with open(env.config) as f:
+        text = f.read()
+    other = env.write("other.ini", text.replace("dir = state\n",
+                                                "dir = state2\n"), 0o644)
+    st = stopped_in_first_fetch(other)
+    after = {i["hostname"]: i["last_sync"] for i in st["instances"]}
+    check_eq(after["ghe-1.test"]["status"], "failed", "ghe-1 failed (new)")
+    check_eq(after["ghe-2.test"], None, "ghe-2 never synced")
+    check_eq(st["ghec"]["last_sync"], None, "ghec never synced")
+
+
 if __name__ == "__main__":
     sys.exit(main("daemon", [test_busy_and_kill9,
                              test_leftover_tmp_of_live_pid, test_sync_sigterm,
@@ -358,4 +407,5 @@ if __name__ == "__main__":
                              test_daemon_start_after_slot,
                              test_status_without_daemon_plans_nothing,
                              test_one_daemon_per_state_dir,
-                             test_daemon_sigterm_mid_upload]))
+                             test_daemon_sigterm_mid_upload,
+                             test_stop_keeps_unreached_sources]))
