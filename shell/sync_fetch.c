@@ -115,10 +115,9 @@ static void scan_server_id(const char *path, char *out, size_t cap)
     out[m] = '\0';
 }
 
-/* Copies what is left of fd to f; *n counts the bytes. limit bounds a
- * stream (a FIFO named as a file), whose size is not known beforehand. */
-static int copy_fd(int fd, FILE *f, const char *path, uint64_t limit,
-                   uint64_t *n, sync_err *err)
+/* Copies what is left of fd to f; *n counts the bytes. */
+static int copy_fd(int fd, FILE *f, const char *path, uint64_t *n,
+                   sync_err *err)
 {
     enum { BUF = 1 << 20 };
     char *buf = malloc(BUF);
@@ -138,11 +137,6 @@ static int copy_fd(int fd, FILE *f, const char *path, uint64_t limit,
         if (r == 0)
             break;
         *n += (uint64_t)r;
-        if (*n > limit) {
-            rc = sync_fail(err, CLI_EX_DATAERR, "%s: more than %llu bytes",
-                           path, (unsigned long long)limit);
-            break;
-        }
         if (fwrite(buf, 1, (size_t)r, f) != (size_t)r) {
             rc = sync_fail(err, CLI_EX_IOERR, "cannot write the copy of %s: %s",
                            path, strerror(errno));
@@ -177,7 +171,9 @@ static bool same_file_state(const struct stat *a, const struct stat *b)
 static int copy_local(sync_state *st, const char *path, const char *rel,
                       const char *what, sync_fetched *out, sync_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: opening a FIFO named by mistake must not wait for a
+     * writer forever (it is refused below). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return sync_fail(err, CLI_EX_NOINPUT, "%s: cannot open %s: %s", what,
                          path, strerror(errno));
@@ -189,20 +185,20 @@ static int copy_local(sync_state *st, const char *path, const char *rel,
                        path, strerror(errno));
         goto done;
     }
-    if (S_ISDIR(before.st_mode)) {
-        rc =
-            sync_fail(err, CLI_EX_NOINPUT, "%s: %s is a directory", what, path);
+    if (!S_ISREG(before.st_mode)) {
+        rc = sync_fail(err, CLI_EX_NOINPUT,
+                       "%s: %s is not a regular file (a local export is "
+                       "read as a file; gzip is fine)",
+                       what, path);
         goto done;
     }
-    bool regular = S_ISREG(before.st_mode);
     rc = sync_state_tmp_open(st, rel, &f, err);
     if (rc)
         goto done;
     for (int attempt = 1;; attempt++) {
         uint64_t n = 0;
-        rc = copy_fd(fd, f, path, regular ? UINT64_MAX : SYNC_FETCH_MAX, &n,
-                     err);
-        if (rc || !regular)
+        rc = copy_fd(fd, f, path, &n, err);
+        if (rc)
             break;
         if (fstat(fd, &after) != 0) {
             rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot stat %s: %s", what,

@@ -486,6 +486,13 @@ def test_local_export_copied(env):
     r = env.sync()
     env.check_rc(r, 0, "the export left alone")
     check_eq(r.out, seats, "the same count")
+    # A FIFO named by mistake is refused at once, not waited on.
+    os.mkfifo(env.path("fifo.json"))
+    env.write("headcount.ini", '[ghes "ghe-1.test"]\nfile = ghe-1.test.csv\n'
+              "[ghec]\nfile = fifo.json\n[state]\ndir = state\n", 0o644)
+    r = env.sync(timeout=20)
+    env.check_rc(r, 66, "a FIFO as a local export")
+    check("fifo.json is not a regular file" in r.err, "says why", r)
 
 
 def test_state_dir_must_be_private(env):
