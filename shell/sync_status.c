@@ -46,11 +46,13 @@ static const sync_source_rec *find_source(const status_data *d,
 
 /*
  * Whether a daemon holds STATE/daemon.lock: 1 held, 0 not, -1 unknown.
- * Read from /proc/locks, which lists flock locks by device and inode, so
- * that asking takes no lock (a probe with flock could make a daemon that
- * starts at that moment think another one runs).
+ * Read from /proc/locks, which lists flock locks by device, inode and
+ * holder's PID, so that asking takes no lock (a probe with flock could
+ * make a daemon that starts at that moment think another one runs). pid
+ * is the daemon's published PID: on btrfs and overlayfs the device of
+ * /proc/locks is not the one stat() gives (sync_proc_locks_line_holds).
  */
-static int daemon_lock_held(const sync_state *st)
+static int daemon_lock_held(const sync_state *st, long pid)
 {
     struct stat sb;
     if (fstatat(st->dirfd, "daemon.lock", &sb, AT_SYMLINK_NOFOLLOW) != 0)
@@ -60,17 +62,10 @@ static int daemon_lock_held(const sync_state *st)
         return -1;
     char line[256];
     int held = 0;
-    while (!held && fgets(line, sizeof line, f)) {
-        unsigned maj, min;
-        unsigned long long ino;
-        char kind[16];
-        /* "1: FLOCK  ADVISORY  WRITE 4298 fe:00:10969125 0 EOF" */
-        if (sscanf(line, "%*[^:]: %15s %*s %*s %*d %x:%x:%llu", kind, &maj,
-                   &min, &ino) == 4 &&
-            strcmp(kind, "FLOCK") == 0 && maj == major(sb.st_dev) &&
-            min == minor(sb.st_dev) && ino == (unsigned long long)sb.st_ino)
+    while (!held && fgets(line, sizeof line, f))
+        if (sync_proc_locks_line_holds(line, (uint64_t)sb.st_ino,
+                                       major(sb.st_dev), minor(sb.st_dev), pid))
             held = 1;
-    }
     fclose(f);
     return held;
 }
@@ -92,9 +87,11 @@ static void read_daemon(sync_state *st, status_data *d)
         /* A daemon killed with SIGKILL leaves its file behind, and its
          * PID may since name another process: the daemon runs when its
          * lock is held (the PID is asked only where that is unknown). */
-        int held = daemon_lock_held(st);
-        if (pid && next && sync_parse_u64(pid, &p) && p > 0 &&
-            p < (uint64_t)1 << 31 && sync_time_parse_rfc3339(next, &t) &&
+        if (!pid || !sync_parse_u64(pid, &p) || p == 0 ||
+            p >= (uint64_t)1 << 31)
+            p = 0;
+        int held = daemon_lock_held(st, (long)p);
+        if (p && next && sync_time_parse_rfc3339(next, &t) &&
             (held == 1 ||
              (held < 0 && (kill((pid_t)p, 0) == 0 || errno == EPERM)))) {
             d->daemon = true;

@@ -372,6 +372,22 @@ uint64_t sync_backoff_ms(unsigned attempt, uint64_t base_ms, uint64_t cap_ms,
     return ceiling == UINT64_MAX ? rnd : rnd % (ceiling + 1);
 }
 
+bool sync_proc_locks_line_holds(const char *line, uint64_t ino,
+                                unsigned dev_major, unsigned dev_minor,
+                                long pid)
+{
+    unsigned maj, min;
+    unsigned long long i;
+    long holder;
+    char kind[16];
+    /* "1: FLOCK  ADVISORY  WRITE 4298 fe:00:10969125 0 EOF" */
+    if (sscanf(line, "%*[^:]: %15s %*s %*s %ld %x:%x:%llu", kind, &holder, &maj,
+               &min, &i) != 5 ||
+        strcmp(kind, "FLOCK") != 0 || i != (unsigned long long)ino)
+        return false;
+    return (maj == dev_major && min == dev_minor) || (pid > 0 && holder == pid);
+}
+
 uint64_t sync_random_u64(void)
 {
     uint64_t v = 0;

@@ -219,6 +219,18 @@ void sync_jobjs_free(sync_jobj *objs, size_t n);
 /* The value of key in o: NULL when absent or null. */
 const char *sync_jobj_get(const sync_jobj *o, const char *key);
 
+/*
+ * Whether one line of /proc/locks shows an flock lock held on the file
+ * with inode ino: a FLOCK line (not a "->" waiter) with that inode, and
+ * either the device dev_major:dev_minor or the holder's PID pid. The
+ * device of a line is the file system's, which on btrfs subvolumes and
+ * overlayfs differs from what stat() reports: there the PID (the one a
+ * daemon published) stands in for it.
+ */
+bool sync_proc_locks_line_holds(const char *line, uint64_t ino,
+                                unsigned dev_major, unsigned dev_minor,
+                                long pid);
+
 /* Copies src into dst (cap bytes), truncating; dst is always terminated
  * (cap > 0). */
 void sync_strlcpy(char *dst, const char *src, size_t cap);

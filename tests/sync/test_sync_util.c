@@ -705,6 +705,35 @@ static void test_json_writer_repairs_utf8(void **state)
     free(buf);
 }
 
+static void test_proc_locks(void **state)
+{
+    (void)state;
+    /* A daemon (PID 4298) holds the lock on inode 10969125, which stat()
+     * shows on device 0:52 (a btrfs subvolume) while /proc/locks names
+     * the file system's device, 0:45. */
+    const char *held = "3: FLOCK  ADVISORY  WRITE 4298 00:2d:10969125 0 EOF\n";
+    assert_true(sync_proc_locks_line_holds(held, 10969125, 0, 0x34, 4298));
+    /* The same device: held whatever the PID (another PID namespace). */
+    assert_true(sync_proc_locks_line_holds(held, 10969125, 0, 0x2d, 77));
+    assert_true(sync_proc_locks_line_holds(
+        "12: FLOCK  ADVISORY  WRITE 4298 fe:01:10969125 0 EOF", 10969125, 0xfe,
+        1, 0));
+    /* Another device and another PID: a stale daemon.json. */
+    assert_false(sync_proc_locks_line_holds(held, 10969125, 0, 0x34, 4299));
+    assert_false(sync_proc_locks_line_holds(held, 10969125, 0, 0x34, 0));
+    /* Another inode, a POSIX lock, a waiter, garbage. */
+    assert_false(sync_proc_locks_line_holds(held, 10969126, 0, 0x2d, 4298));
+    assert_false(sync_proc_locks_line_holds(
+        "1: POSIX  ADVISORY  WRITE 4298 00:2d:10969125 0 EOF", 10969125, 0,
+        0x2d, 4298));
+    assert_false(sync_proc_locks_line_holds(
+        "3: -> FLOCK  ADVISORY  WRITE 4300 00:2d:10969125 0 EOF", 10969125, 0,
+        0x2d, 4300));
+    assert_false(sync_proc_locks_line_holds("", 10969125, 0, 0x2d, 4298));
+    assert_false(
+        sync_proc_locks_line_holds("3: FLOCK", 10969125, 0, 0x2d, 4298));
+}
+
 static void test_time(void **state)
 {
     (void)state;
@@ -736,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_json_reader_skips_unknown),
         cmocka_unit_test(test_json_reader_bounds),
         cmocka_unit_test(test_json_writer_repairs_utf8),
+        cmocka_unit_test(test_proc_locks),
         cmocka_unit_test(test_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
