@@ -1,8 +1,10 @@
 /*
  * `headcount daemon`: runs a sync every week at `[schedule] weekly` (local
- * time) plus a random delay in [0, jitter), and at once on SIGUSR1 (a
- * start inside this week's jitter window with no run since the slot keeps
- * this week's run). SIGHUP
+ * time) plus a random delay in [0, jitter), and at once on SIGUSR1. Every
+ * plan follows one rule on runs.json (sync_schedule_start): at the start,
+ * after a reload that changed the schedule, after a run that stands for
+ * the week's, and after the clock went back; so a week's run missed by a
+ * restart or downtime is made up, and one run per week is the rule. SIGHUP
  * reloads the config (a broken new config is logged and the old one kept;
  * the planned run stays unless the schedule changed);
  * SIGTERM or SIGINT aborts a transfer in flight through the libcurl
@@ -25,31 +27,36 @@
 #include "sync.h"
 #include "sync_secret.h"
 
-static time_t schedule_next(const sync_config *cfg, time_t now)
-{
-    return sync_schedule_next(&cfg->weekly, cfg->jitter_ms, now,
-                              sync_random_u64());
-}
-
-/* The first planned run: this week's when the daemon starts inside its
- * jitter window and no run started since the slot (runs.json; a history
- * that cannot be read counts as none). */
-static time_t schedule_start(const sync_config *cfg, time_t now)
+/* The newest run's start in cfg's runs.json into *last; false when there
+ * is none (a history that cannot be read counts as none). */
+static bool last_started(const sync_config *cfg, time_t *last)
 {
     sync_state st;
     sync_err e;
     sync_run_rec *runs = NULL;
     size_t n = 0;
     bool ran = false;
-    time_t last = 0;
     if (sync_state_open(cfg->state_dir, false, &st, &e) == 0) {
         if (sync_runs_load(&st, &runs, &n, &e) == 0)
-            ran = sync_runs_last_started(runs, n, &last);
+            ran = sync_runs_last_started(runs, n, last);
         free(runs);
         sync_state_close(&st);
     }
-    return sync_schedule_start(&cfg->weekly, cfg->jitter_ms, now, ran, last,
-                               sync_random_u64());
+    return ran;
+}
+
+/* The planned run at `now` by the rule of a start (sync_schedule_start)
+ * on runs.json; a run of this daemon that started at `started` (when
+ * have_run) counts even if it could not be recorded. */
+static time_t plan(const sync_config *cfg, time_t now, bool have_run,
+                   time_t started)
+{
+    time_t last = 0;
+    bool ran = last_started(cfg, &last);
+    if (have_run && (!ran || started > last))
+        last = started;
+    return sync_schedule_start(&cfg->weekly, cfg->jitter_ms, now,
+                               ran || have_run, last, sync_random_u64());
 }
 
 typedef struct daemon_info {
@@ -160,7 +167,7 @@ int cli_daemon_main(int argc, char **argv)
     SYNC_TRY(sync_signals_install(fds[1], true, &err));
 
     daemon_info info = {.started = time(NULL)};
-    info.next = schedule_start(cfg, info.started);
+    info.next = plan(cfg, info.started, false, 0);
     publish(cfg, &info, false);
     char when[32];
     sync_time_rfc3339(info.next, when);
@@ -193,11 +200,14 @@ int cli_daemon_main(int argc, char **argv)
                     sync_state_daemon_unlock(lockfd);
                     lockfd = fresh_lock;
                 }
-                /* A reload inside the jitter window after this week's
-                 * slot must not move its run to next week. */
+                /* A changed schedule plans as a start does, on the
+                 * history: a run still due this week stays this week's. */
+                time_t last = 0;
+                bool ran = last_started(fresh, &last);
                 info.next = sync_schedule_reload(
                     &cfg->weekly, cfg->jitter_ms, &fresh->weekly,
-                    fresh->jitter_ms, info.next, time(NULL), sync_random_u64());
+                    fresh->jitter_ms, info.next, time(NULL), ran, last,
+                    sync_random_u64());
                 sync_config_free(cfg);
                 cfg = fresh;
                 publish(cfg, &info, false);
@@ -207,17 +217,36 @@ int cli_daemon_main(int argc, char **argv)
         }
         bool requested = sync_got_usr1;
         bool due = time(NULL) >= info.next;
+        /* The slot the planned run stands for (the plan lies within the
+         * jitter after it). */
+        time_t slot = sync_weekly_prev(&cfg->weekly, info.next);
+        time_t last = 0;
+        if (due && !requested && last_started(cfg, &last) && last >= slot) {
+            /* A manual sync started since the slot: it was the week's. */
+            char at[32];
+            sync_time_rfc3339(last, at);
+            info.next = plan(cfg, time(NULL), false, 0);
+            sync_time_rfc3339(info.next, when);
+            sync_log("info",
+                     "scheduled sync skipped: a run started at %s; "
+                     "next sync at %s",
+                     at, when);
+            publish(cfg, &info, false);
+            continue;
+        }
         if (requested || due) {
             sync_got_usr1 = 0;
             sync_log("info", "sync %s",
                      requested ? "requested (SIGUSR1)" : "scheduled");
+            time_t started = time(NULL);
             sync_err e;
             (void)sync_run_once(cfg, res, &e);
-            /* Any run that ends at or past the scheduled time stands for
-             * it: one requested just before it (or while it was due) must
-             * not be followed at once by a second, scheduled one. */
-            if (time(NULL) >= info.next) {
-                info.next = schedule_next(cfg, time(NULL));
+            /* A run started at or after the planned run's slot, requested
+             * or not, is the week's run; so is any run that ends past the
+             * planned time (one requested just before it must not be
+             * followed at once by a second). */
+            if (started >= slot || time(NULL) >= info.next) {
+                info.next = plan(cfg, time(NULL), true, started);
                 sync_time_rfc3339(info.next, when);
                 sync_log("info", "next sync at %s", when);
             }
@@ -226,6 +255,14 @@ int cli_daemon_main(int argc, char **argv)
             continue;
         }
         time_t now = time(NULL);
+        if (sync_schedule_is_stale(info.next, now, cfg->jitter_ms)) {
+            /* The wall clock went back by more than the plan can lie
+             * ahead: plan from the new time. */
+            info.next = plan(cfg, now, false, 0);
+            sync_time_rfc3339(info.next, when);
+            sync_log("info", "the clock went back; next sync at %s", when);
+            publish(cfg, &info, false);
+        }
         /* Wake at least once a minute: the wall clock may jump (suspend,
          * NTP) and the schedule is in wall-clock time. */
         int64_t ms = (int64_t)(info.next - now) * 1000;

@@ -281,16 +281,6 @@ time_t sync_schedule_next(const sync_weekly *w, uint64_t jitter_ms,
     return sync_weekly_next(w, after) + (time_t)(j / 1000);
 }
 
-time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
-                            const sync_weekly *new_w, uint64_t new_jitter_ms,
-                            time_t planned, time_t now, uint64_t rnd)
-{
-    if (old_w->wday == new_w->wday && old_w->hour == new_w->hour &&
-        old_w->minute == new_w->minute && old_jitter_ms == new_jitter_ms)
-        return planned;
-    return sync_schedule_next(new_w, new_jitter_ms, now, rnd);
-}
-
 time_t sync_weekly_prev(const sync_weekly *w, time_t now)
 {
     /* Slots are a week apart, give or take a DST hour: starting eight
@@ -305,23 +295,44 @@ time_t sync_weekly_prev(const sync_weekly *w, time_t now)
     return t;
 }
 
-time_t sync_schedule_slot(const sync_weekly *w, uint64_t jitter_ms, time_t now,
-                          bool ran, time_t last_started)
-{
-    time_t slot = sync_weekly_prev(w, now);
-    time_t window = (time_t)(jitter_ms / 1000);
-    if (slot <= now && now - slot <= window && (!ran || last_started < slot))
-        return slot;
-    return sync_weekly_next(w, now);
-}
-
 time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
                            bool ran, time_t last_started, uint64_t rnd)
 {
-    uint64_t j = jitter_ms ? rnd % jitter_ms : 0;
-    time_t t = sync_schedule_slot(w, jitter_ms, now, ran, last_started) +
-               (time_t)(j / 1000);
-    return t > now ? t : now;
+    time_t delay = (time_t)((jitter_ms ? rnd % jitter_ms : 0) / 1000);
+    time_t slot = sync_weekly_prev(w, now);
+    if (!ran || last_started < slot) {
+        /* Inside the slot's jitter window: its run, at the slot plus
+         * its delay, or at once when that moment has passed. */
+        if (slot <= now && now - slot <= (time_t)(jitter_ms / 1000)) {
+            time_t t = slot + delay;
+            return t > now ? t : now;
+        }
+        /* Past it, with a history whose newest run is older than the
+         * slot: the week's run was missed (the machine was off, the
+         * daemon stopped). Make it up once, spread like a weekly run. A
+         * state directory without a history has missed nothing. */
+        if (ran)
+            return now + delay;
+    }
+    return sync_weekly_next(w, now) + delay;
+}
+
+bool sync_schedule_is_stale(time_t planned, time_t now, uint64_t jitter_ms)
+{
+    return planned > now &&
+           planned - now > (time_t)(7 * 86400 + jitter_ms / 1000);
+}
+
+time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
+                            const sync_weekly *new_w, uint64_t new_jitter_ms,
+                            time_t planned, time_t now, bool ran,
+                            time_t last_started, uint64_t rnd)
+{
+    if (old_w->wday == new_w->wday && old_w->hour == new_w->hour &&
+        old_w->minute == new_w->minute && old_jitter_ms == new_jitter_ms)
+        return planned;
+    return sync_schedule_start(new_w, new_jitter_ms, now, ran, last_started,
+                               rnd);
 }
 
 bool sync_retry_after_parse(const char *value, time_t now, uint64_t *delay_ms)

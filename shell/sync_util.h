@@ -105,34 +105,39 @@ time_t sync_schedule_next(const sync_weekly *w, uint64_t jitter_ms,
 time_t sync_weekly_prev(const sync_weekly *w, time_t now);
 
 /*
- * The slot of the next run at `now`: this week's slot when it has passed
- * by at most the jitter and no run started since it (ran false: no run
- * recorded; else last_started is the newest run's start), else the first
- * slot after now. A restart just after the slot must not put the week's
- * run off to the next.
- */
-time_t sync_schedule_slot(const sync_weekly *w, uint64_t jitter_ms, time_t now,
-                          bool ran, time_t last_started);
-
-/*
- * The daemon's first planned run, when it starts at `now`: the slot of
- * sync_schedule_slot plus rnd % jitter_ms (whole seconds), or now when
- * that moment has passed. With rnd 0, the earliest moment the run may
- * start (what `status` shows without a daemon).
+ * The daemon's planned run when it starts (or plans anew) at `now`, given
+ * its history: ran false when no run is recorded, else last_started is
+ * the newest run's start. With no run since the latest slot (the latest
+ * schedule time at or before now):
+ *  - inside that slot's jitter window, the slot plus rnd % jitter_ms
+ *    (whole seconds), or now when that moment has passed: a restart just
+ *    after the slot does not put the week's run off to the next;
+ *  - past the window, with a history, now plus rnd % jitter_ms: the
+ *    week's run was missed (downtime) and is made up once;
+ *  - past the window without a history, nothing was missed.
+ * Otherwise the first slot after now plus rnd % jitter_ms.
  */
 time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
                            bool ran, time_t last_started, uint64_t rnd);
 
 /*
  * The planned run after a config reload at `now`. When the schedule
- * (weekly and jitter) is unchanged, the run already planned is kept: it
- * may lie in the jitter window after this week's slot, and planning
- * afresh from now would skip to next week's. A changed schedule plans
- * anew from now.
+ * (weekly and jitter) is unchanged, the run already planned is kept (its
+ * random delay too). A changed schedule plans by the rule of a start,
+ * sync_schedule_start, with the same history: a run of this week still
+ * due under the new schedule stays this week's.
  */
 time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
                             const sync_weekly *new_w, uint64_t new_jitter_ms,
-                            time_t planned, time_t now, uint64_t rnd);
+                            time_t planned, time_t now, bool ran,
+                            time_t last_started, uint64_t rnd);
+
+/*
+ * True when a run planned for `planned` lies further ahead of now than any
+ * plan can (a week plus the jitter): the wall clock was set back since it
+ * was planned, and the daemon plans anew.
+ */
+bool sync_schedule_is_stale(time_t planned, time_t now, uint64_t jitter_ms);
 
 /*
  * Retry-After value: delay-seconds or an HTTP-date (IMF-fixdate, RFC 850 or

@@ -182,20 +182,106 @@ def test_daemon_reload_keeps_planned_run(env):
     check_eq(r.err.count("config reloaded"), 4, "reloads logged")
 
 
-def weekly_two_minutes_ago(env):
-    """Sets the config's weekly time to the minute two minutes ago, with 1h
-    of jitter: (the slot, to the minute, as a local datetime; the weekly
-    value)."""
-    slot = datetime.datetime.now() - datetime.timedelta(seconds=120)
+def weekly_two_minutes_ago(env, ago=120, jitter="1h"):
+    """Sets the config's weekly time to the minute two minutes (or `ago`
+    seconds) ago, with 1h (or `jitter`) of jitter: (the slot, to the
+    minute, as a local datetime; the weekly value)."""
+    slot = datetime.datetime.now() - datetime.timedelta(seconds=ago)
     slot = slot.replace(second=0, microsecond=0)
     days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     weekly = "%s %02d:%02d" % (days[slot.weekday()], slot.hour, slot.minute)
     with open(env.config) as f:
         text = f.read()
     text = text.replace("weekly = Sun 04:00", "weekly = " + weekly)
-    text = text.replace("jitter = 0s\n", "jitter = 1h\n")
+    text = text.replace("jitter = 0s\n", "jitter = %s\n" % jitter)
     env.write("headcount.ini", text, 0o644)
     return slot, weekly
+
+
+def stamp(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def when(s):
+    return calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def daemon_plan(env):
+    """The next_run of the running daemon's daemon.json, as a time."""
+    with open(env.path("state", "daemon.json")) as f:
+        return when(json.load(f)[0]["next_run"])
+
+
+def last_run_days_ago(env, days):
+    """Makes the newest recorded run one that started `days` ago."""
+    path = env.path("state", "runs.json")
+    with open(path) as f:
+        history = json.load(f)
+    history[-1]["started"] = stamp(time.time() - days * 86400)
+    history[-1]["finished"] = stamp(time.time() - days * 86400 + 5)
+    with open(path, "w") as f:
+        json.dump(history, f)
+
+
+def test_daemon_catches_up_missed_week(env):
+    """A daemon started more than the jitter after the weekly time, with
+    no run since it (the newest is 8 days old: the machine was down),
+    makes the week's run up within the jitter from now instead of
+    skipping to next week. Without any history it waits for next week."""
+    setup(env)
+    env.check_rc(env.sync(), 0, "a first sync")
+    last_run_days_ago(env, 8)
+    slot, weekly = weekly_two_minutes_ago(env, ago=2 * 3600)
+    path = env.path("state", "daemon.json")
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(path), "the daemon to start")
+    t0 = time.time()
+    planned = daemon_plan(env)
+    d.send_signal(signal.SIGTERM)
+    env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
+    check(t0 - 5 <= planned <= t0 + 3600, "the missed run is made up",
+          stamp(planned), weekly)
+
+
+def test_daemon_reload_plans_like_a_start(env):
+    """SIGHUP with a new [schedule] whose weekly time passed two minutes
+    ago (no run since) plans that week's run inside its jitter window,
+    as a start would, not next week's."""
+    setup(env)
+    path = env.path("state", "daemon.json")
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(path), "the daemon to start")
+    ino = os.stat(path).st_ino
+    slot, weekly = weekly_two_minutes_ago(env)
+    d.send_signal(signal.SIGHUP)
+    env.wait_for(lambda: os.stat(path).st_ino != ino, "the reload")
+    planned = daemon_plan(env)
+    slot_t = time.mktime(slot.timetuple())
+    d.send_signal(signal.SIGTERM)
+    env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
+    check(slot_t <= planned <= slot_t + 3600,
+          "this week's run after the reload", stamp(planned), weekly)
+
+
+def test_daemon_requested_run_is_the_weeks(env):
+    """A run requested with SIGUSR1 after the weekly time, before the
+    planned run (6 days of jitter put it far off), stands for the week's
+    run: the daemon then plans next week's."""
+    setup(env)
+    slot, weekly = weekly_two_minutes_ago(env, jitter="6d")
+    path = env.path("state", "daemon.json")
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(path), "the daemon to start")
+    first = daemon_plan(env)
+    d.send_signal(signal.SIGUSR1)
+    env.wait_for(lambda: len(runs(env)) == 1, "the SIGUSR1 run")
+    env.wait_for(lambda: daemon_plan(env) != first, "a new plan", timeout=10)
+    planned = daemon_plan(env)
+    d.send_signal(signal.SIGTERM)
+    env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
+    week = time.mktime((slot + datetime.timedelta(days=7)).timetuple())
+    check(week <= planned <= week + 6 * 86400, "next week's run",
+          stamp(first), stamp(planned), weekly)
 
 
 def test_daemon_start_after_slot(env):
@@ -408,4 +494,7 @@ if __name__ == "__main__":
                              test_status_without_daemon_plans_nothing,
                              test_one_daemon_per_state_dir,
                              test_daemon_sigterm_mid_upload,
-                             test_stop_keeps_unreached_sources]))
+                             test_stop_keeps_unreached_sources,
+                             test_daemon_catches_up_missed_week,
+                             test_daemon_reload_plans_like_a_start,
+                             test_daemon_requested_run_is_the_weeks]))

@@ -257,19 +257,42 @@ static void test_schedule_reload(void **state)
     /* A reload at 03:45, past the slot but before the planned run, with
      * the schedule unchanged: the run stays at 03:55. Planning afresh
      * from 03:45 would give next Monday. */
+    time_t week = 7 * 86400;
     for (int i = 0; i < 100; i++) {
         uint64_t r = rnd();
         assert_int_equal(sync_schedule_reload(&mon, hour, &mon, hour, planned,
-                                              slot + 900, r),
+                                              slot + 900, (r & 1) != 0,
+                                              slot - (time_t)(r % week), r),
                          planned);
     }
-    /* A changed day or jitter plans anew from now. */
-    time_t t = sync_schedule_reload(&mon, hour, &tue, hour, planned, slot + 900,
-                                    600000);
-    assert_int_equal(t, slot + 86400 + 600);
-    t = sync_schedule_reload(&mon, hour, &mon, 2 * hour, planned, slot + 900,
-                             0);
-    assert_int_equal(t, slot + 7 * 86400);
+    /* A changed schedule plans as a start does, on the history. Last
+     * week's run was the newest: this week's run under a new jitter is
+     * still due (at once, its new delay having passed); planning from
+     * now alone would put it off to next Monday. */
+    time_t last_week = slot - week + 600;
+    assert_int_equal(sync_schedule_reload(&mon, hour, &mon, 2 * hour, planned,
+                                          slot + 900, true, last_week, 0),
+                     slot + 900);
+    assert_int_equal(sync_schedule_reload(&mon, hour, &mon, 2 * hour, planned,
+                                          slot + 900, false, 0, 600000),
+                     slot + 900);
+    assert_int_equal(sync_schedule_reload(&mon, hour, &mon, 2 * hour, planned,
+                                          slot + 900, false, 0, 3600000),
+                     slot + 3600);
+    /* A run since the slot: next week's. */
+    assert_int_equal(sync_schedule_reload(&mon, hour, &mon, 2 * hour, planned,
+                                          slot + 900, true, slot + 60, 0),
+                     slot + week);
+    /* Tuesday instead: last Tuesday's slot had no run after it (last
+     * Monday's came before), so it is made up now; with a run since
+     * (Saturday's), the next Tuesday. */
+    assert_int_equal(sync_schedule_reload(&mon, hour, &tue, hour, planned,
+                                          slot + 900, true, last_week, 600000),
+                     slot + 900 + 600);
+    assert_int_equal(sync_schedule_reload(&mon, hour, &tue, hour, planned,
+                                          slot + 900, true, slot - 2 * 86400,
+                                          600000),
+                     slot + 86400 + 600);
     /* No jitter: the slot itself. */
     assert_int_equal(sync_schedule_next(&mon, 0, slot - 1, rnd()), slot);
 }
@@ -308,9 +331,32 @@ static void test_schedule_start(void **state)
     time_t t =
         sync_schedule_start(&mon, hour, slot + 900, true, slot + 100, 1500000);
     assert_int_equal(t, slot + week + 1500);
-    /* Past the jitter window, or before the slot: the next slot. */
+    /* Past the jitter window without a history, or before the slot: the
+     * next slot. */
     assert_int_equal(
         sync_schedule_start(&mon, hour, slot + 3601, false, 0, 1500000),
+        slot + week + 1500);
+    /* Past the window with a history whose newest run is older than the
+     * slot (the machine was down from before 03:30 to 04:31): the week's
+     * run is made up once, at now plus a delay within the jitter. */
+    assert_int_equal(sync_schedule_start(&mon, hour, slot + 3660, true,
+                                         slot - week + 600, 1500000),
+                     slot + 3660 + 1500);
+    assert_int_equal(
+        sync_schedule_start(&mon, hour, slot + 3660, true, slot - 3 * week, 0),
+        slot + 3660);
+    for (int i = 0; i < 100; i++) {
+        time_t now = slot + 3601 + (time_t)(rnd() % (week - 3601));
+        time_t p = sync_schedule_start(&mon, hour, now, true,
+                                       slot - (time_t)(rnd() % week), rnd());
+        if (p < now || p >= now + 3600)
+            FAIL_SEED("missed run at %lld planned %lld, not in [now, now + "
+                      "1h)",
+                      (long long)now, (long long)p);
+    }
+    /* ... but not after a run since the slot. */
+    assert_int_equal(
+        sync_schedule_start(&mon, hour, slot + 3660, true, slot + 10, 1500000),
         slot + week + 1500);
     assert_int_equal(
         sync_schedule_start(&mon, hour, slot - 60, false, 0, 1500000),
@@ -319,6 +365,22 @@ static void test_schedule_start(void **state)
     assert_int_equal(sync_schedule_start(&mon, 0, slot, false, 0, rnd()), slot);
     assert_int_equal(sync_schedule_start(&mon, 0, slot + 1, false, 0, rnd()),
                      slot + week);
+}
+
+static void test_schedule_stale(void **state)
+{
+    (void)state;
+    const uint64_t hour = 3600000;
+    time_t slot = 1714966200, week = 7 * 86400;
+    time_t planned = slot + week + 1500;
+    assert_false(sync_schedule_is_stale(planned, slot + 900, hour));
+    assert_false(sync_schedule_is_stale(planned, planned + 10, hour));
+    assert_false(sync_schedule_is_stale(planned, planned - week - 3600, hour));
+    /* The clock set back a month after the plan was made. */
+    assert_true(sync_schedule_is_stale(planned, slot - 30 * 86400, hour));
+    assert_true(
+        sync_schedule_is_stale(planned, planned - week - 3600 - 1, hour));
+    assert_true(sync_schedule_is_stale(planned, planned - week - 1, 0));
 }
 
 static void test_retry_after(void **state)
@@ -756,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_weekly_dst),
         cmocka_unit_test(test_schedule_reload),
         cmocka_unit_test(test_schedule_start),
+        cmocka_unit_test(test_schedule_stale),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_link),
