@@ -1162,6 +1162,43 @@ static uint64_t census_digest(const racct *a, const int *order, int n,
                 h = (h ^ (uint8_t)key.ptr[j]) * 1099511628211ull;
         }
     }
+    /* Each address of the pool finds the account a linear search over
+     * every account's keys ranks first (identity value, GHES primary,
+     * verified email, other email; seat-consuming first; then result
+     * order), the same one for any thread count and input order. */
+    for (uint32_t p = 2; p < R_POOL; p++) {
+        char email[64];
+        snprintf(email, sizeof email, "user%u@%s", p,
+                 p % 3 ? "corp.example" : "mail.example");
+        size_t want = SIZE_MAX, got = SIZE_MAX;
+        unsigned want_rank = 99;
+        for (size_t i = 0; i < hc_result_account_count(r); i++) {
+            hc_account_info ai;
+            hc_result_account(r, i, &ai);
+            for (size_t k = 0; k < ai.n_keys; k++) {
+                hc_key_role role;
+                hc_str key = hc_result_account_key(r, i, k, &role);
+                if (key.len != strlen(email) ||
+                    memcmp(key.ptr, email, key.len) != 0)
+                    continue;
+                unsigned rank = role == HC_KEY_IDENTITY   ? 0
+                                : role == HC_KEY_PRIMARY  ? 1
+                                : role == HC_KEY_VERIFIED ? 2
+                                                          : 3;
+                rank += ai.person == SIZE_MAX ? 4 : 0;
+                if (rank < want_rank) {
+                    want_rank = rank;
+                    want = i;
+                }
+                break;
+            }
+        }
+        hc_status st = hc_result_find(r, email, strlen(email), &got);
+        assert_int_equal(st, want == SIZE_MAX ? HC_ERR_NOTFOUND : HC_OK);
+        if (st == HC_OK)
+            assert_int_equal(got, want);
+        h = (h ^ (uint64_t)got) * 1099511628211ull;
+    }
     tb_fini(&t, r);
     return h;
 }
