@@ -143,6 +143,15 @@ int cli_daemon_main(int argc, char **argv)
     sync_run_result *res = NULL;
     int fds[2] = {-1, -1};
     int lockfd = -1; /* the daemon lock, held until the daemon ends */
+    /* SIGHUP and SIGUSR1 would end the daemon (their default action)
+     * until their handlers are in place: held back until then, they are
+     * delivered once it is. Left blocked on a failure before that: the
+     * daemon exits with its own code, not by the signal. */
+    sigset_t daemon_sigs, old_mask;
+    sigemptyset(&daemon_sigs);
+    sigaddset(&daemon_sigs, SIGHUP);
+    sigaddset(&daemon_sigs, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &daemon_sigs, &old_mask);
     int rc = sync_parse_config_arg("daemon", argc, argv, &path, NULL);
     if (rc)
         return rc;
@@ -165,6 +174,7 @@ int cli_daemon_main(int argc, char **argv)
     }
     SYNC_TRY(sync_http_global_init(&err));
     SYNC_TRY(sync_signals_install(fds[1], true, &err));
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
 
     daemon_info info = {.started = time(NULL)};
     info.next = plan(cfg, info.started, false, 0);

@@ -284,6 +284,56 @@ def test_daemon_requested_run_is_the_weeks(env):
           stamp(first), stamp(planned), weekly)
 
 
+def test_daemon_signals_during_startup(env):
+    """SIGHUP and SIGUSR1 that come while the daemon still reads its
+    config do not kill it: they wait until its handlers are in place,
+    then reload and sync. (The config is a FIFO, so the daemon is held
+    inside its start while the signals are sent.)"""
+    setup(env)
+    with open(env.config) as f:
+        text = f.read()
+    fifo = env.path("fifo.ini")
+    os.mkfifo(fifo)
+    # Relative paths in a config are read from its directory: the same.
+    d = env.start("daemon", "--config", fifo)
+
+    def feed():
+        deadline = time.time() + 20
+        while True:
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError:
+                check(d.poll() is None, "the daemon still runs",
+                      env.finish(d) if d.poll() is not None else "")
+                check(time.time() < deadline, "the daemon opens its config")
+                time.sleep(0.01)
+        return fd
+
+    fd = feed()
+    # The daemon has its config open: it is inside its start.
+    d.send_signal(signal.SIGHUP)
+    d.send_signal(signal.SIGUSR1)
+    time.sleep(0.2)
+    check(d.poll() is None, "the daemon survives signals at startup",
+          d.poll())
+    os.write(fd, text.encode())
+    os.close(fd)
+    # The held SIGHUP reloads: the daemon reads the FIFO again once it
+    # has started (and closed it).
+    env.wait_for(lambda: os.path.exists(env.path("state", "daemon.json")),
+                 "the daemon to start")
+    fd = feed()
+    os.write(fd, text.encode())
+    os.close(fd)
+    env.wait_for(lambda: len(runs(env)) == 1, "the held SIGUSR1's run")
+    d.send_signal(signal.SIGTERM)
+    r = env.finish(d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check("config reloaded" in r.err, "the held SIGHUP reloaded", r)
+    check("requested (SIGUSR1)" in r.err, "the held SIGUSR1 synced", r)
+
+
 def test_daemon_start_after_slot(env):
     """A daemon started just after the weekly time, inside the jitter
     window and with no run since, plans this week's run, not next week's."""
@@ -497,4 +547,5 @@ if __name__ == "__main__":
                              test_stop_keeps_unreached_sources,
                              test_daemon_catches_up_missed_week,
                              test_daemon_reload_plans_like_a_start,
-                             test_daemon_requested_run_is_the_weeks]))
+                             test_daemon_requested_run_is_the_weeks,
+                             test_daemon_signals_during_startup]))
