@@ -489,8 +489,10 @@ sync_link sync_link_next(const char *value, size_t len, char *out, size_t cap)
             if (name_len == 3 && strncasecmp(name, "rel", 3) == 0 &&
                 !seen_rel) {
                 seen_rel = true;
+                /* A relation list longer than we read may hold "next":
+                 * unreadable, never "no next page". */
                 if (too_long)
-                    continue;
+                    return SYNC_LINK_BAD;
                 char *save = NULL;
                 for (char *t = strtok_r(val, " \t", &save); t;
                      t = strtok_r(NULL, " \t", &save))

@@ -475,6 +475,13 @@ static void test_link(void **state)
     check_link("<https://h/1>; rel=\"next", BAD);
     check_link("<https://h/1>, garbage", BAD);
     check_link("<https://h/with space>; rel=next", BAD);
+    /* A relation list longer than the parser reads may hold "next". */
+    char longrel[600];
+    int w = snprintf(longrel, sizeof longrel, "<https://h/2>; rel=\"");
+    while (w < 400)
+        w += snprintf(longrel + w, sizeof longrel - (size_t)w, "first ");
+    snprintf(longrel + w, sizeof longrel - (size_t)w, "next\"");
+    check_link(longrel, BAD);
     check_link("<https://h/x>; rel=\"prev\"; title=\"oops, "
                "<https://h/x?page=2>; rel=\"next\"",
                BAD);
