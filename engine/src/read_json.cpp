@@ -376,6 +376,11 @@ hc_status reader::object_fields_walk(ondemand::object o, int depth)
         if (e)
             return syntax(e, "expected a string key, or ',' or '}' after an "
                              "object field");
+        /* A field's key is raw until unescaped: unescaping it is what
+         * checks its escapes. */
+        std::string_view key;
+        if ((e = f.unescaped_key().get(key)))
+            return syntax(e, "expected a string key");
         hc_status rc = walk(f.value(), depth + 1);
         if (rc != HC_OK)
             return rc;
