@@ -144,7 +144,9 @@ void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms)
  */
 static char g_tmp_path[PATH_MAX];
 static volatile sig_atomic_t g_tmp_set;
-static const int g_cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+static const int g_cleanup_signals[] = {SIGINT,  SIGTERM, SIGHUP,
+                                        SIGPIPE, SIGQUIT, SIGXFSZ,
+                                        SIGALRM, SIGUSR1, SIGUSR2};
 
 static void on_fatal_signal(int sig)
 {
@@ -304,13 +306,29 @@ int cli_report_commit(cli_report_file *rf)
     tmp_unguard();
     free(rf->tmp);
     rf->tmp = NULL;
+    /* The rename itself must survive a crash: the report is in place
+     * now, but until its directory is synced a crash may undo it, so a
+     * failure here is an I/O error the caller must hear of. */
     char *dircopy = strdup(rf->path);
-    int dfd = dircopy ? open(dirname(dircopy), O_RDONLY | O_DIRECTORY) : -1;
-    if (dfd >= 0) {
-        fsync(dfd); /* the rename itself must survive a crash */
-        close(dfd);
+    if (!dircopy) {
+        cli_errorf("%s: out of memory", rf->path);
+        return CLI_EX_SOFTWARE;
     }
+    int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int e = errno;
+    if (dfd >= 0 && fsync(dfd) != 0)
+        e = errno;
+    else if (dfd >= 0)
+        e = 0;
+    if (dfd >= 0)
+        close(dfd);
     free(dircopy);
+    if (e != 0) {
+        cli_errorf("%s: written, but its directory cannot be synced to disk: "
+                   "%s",
+                   rf->path, strerror(e));
+        return CLI_EX_IOERR;
+    }
     return 0;
 }
 

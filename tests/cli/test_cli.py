@@ -160,11 +160,15 @@ def test_stdout_errors(tmp):
 def count_waiting_with_report(sub):
     """A count with a report into directory sub, waiting on standard input
     held open, once its temporary report exists: (process, sub's files)."""
+    import resource
     import time
+    # No core file from the signals that dump one (SIGQUIT, SIGXFSZ).
     p = subprocess.Popen([BIN, "count", "--records", "-", "--report",
                           os.path.join(sub, "r.json")],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+                         stderr=subprocess.PIPE,
+                         preexec_fn=lambda: resource.setrlimit(
+                             resource.RLIMIT_CORE, (0, 0)))
     for _ in range(500):
         if os.listdir(sub):
             break
@@ -174,11 +178,15 @@ def count_waiting_with_report(sub):
 
 def test_report_killed(tmp):
     """The temporary report exists from before the count; a count killed
-    by SIGTERM, SIGINT or SIGHUP removes it (it may hold clear emails)."""
+    by a signal that ends a process (SIGTERM, SIGINT, SIGHUP, Ctrl-\\'s
+    SIGQUIT, SIGXFSZ past a file size limit, ...) removes it (it may hold
+    clear emails)."""
     import signal
     sub = os.path.join(tmp, "killed")
     os.mkdir(sub)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
+                signal.SIGXFSZ, signal.SIGALRM, signal.SIGUSR1,
+                signal.SIGUSR2):
         p, made = count_waiting_with_report(sub)
         p.send_signal(sig)
         p.communicate()
@@ -204,6 +212,45 @@ def test_report_killed(tmp):
     check(rc == 74 and "cannot create" in err and out == "",
           f"missing directory: {rc} {err!r}")
     os.rmdir(sub)
+
+
+def fault_env(**faults):
+    """The environment that loads the fault injector (tests/fault) into
+    headcount with the given faults, or None outside CTest, which names the
+    injector in HC_FAULT_LIB."""
+    lib = os.environ.get("HC_FAULT_LIB")
+    if not lib:
+        print("note: HC_FAULT_LIB unset (CTest sets it): fault tests skipped")
+        return None
+    env = dict(os.environ, LD_PRELOAD=lib, **faults)
+    # An ASan build wants its runtime first among the loaded libraries.
+    asan = os.environ.get("ASAN_OPTIONS")
+    env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + \
+        "verify_asan_link_order=0"
+    return env
+
+
+def test_report_dir_sync_fails(tmp):
+    """After the rename, count syncs the report's directory so that the
+    rename survives a crash. When that sync fails the report is in place,
+    but the count must not claim success: exit 74, naming the report."""
+    env = fault_env(HC_FAULT_DIR_FSYNC="1")
+    if env is None:
+        return
+    name = os.path.join(tmp, "synced.json")
+    p = subprocess.run([BIN, "count", "--ghes", GHES, "--report", name],
+                       env=env, capture_output=True, text=True)
+    check(p.returncode == 74, f"directory sync fails: exit {p.returncode}")
+    check(name in p.stderr and "cannot be synced to disk" in p.stderr,
+          f"directory sync fails: says so: {p.stderr!r}")
+    check(os.path.exists(name), "directory sync fails: report in place")
+    os.unlink(name)
+    # The injector alone, with no fault chosen, changes nothing.
+    p = subprocess.run([BIN, "count", "--ghes", GHES, "--report", name],
+                       env=fault_env(), capture_output=True, text=True)
+    check(p.returncode == 0 and os.path.exists(name),
+          f"no fault: exit {p.returncode} {p.stderr!r}")
+    os.unlink(name)
 
 
 def test_bus_error(tmp):
@@ -1492,6 +1539,7 @@ def main():
         test_explain_email_owner(tmp)
         test_key_and_domain_files(tmp)
         test_pseudonymize_email_logins(tmp)
+        test_report_dir_sync_fails(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1

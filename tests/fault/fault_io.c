@@ -1,0 +1,77 @@
+/*
+ * A fault injector for the script tests. Loaded with LD_PRELOAD into the
+ * real headcount binary, it makes chosen system calls fail the way a sick
+ * disk or file system does, which a test cannot otherwise arrange:
+ *
+ *   HC_FAULT_DIR_FSYNC=1      fsync of a directory fails with EIO
+ *   HC_FAULT_RENAME_TO=NAME   a rename or renameat whose new path ends in
+ *                             the component NAME fails with EIO
+ *
+ * Any other call goes to the C library. headcount calls these functions
+ * directly, so the interposed symbols are the ones it reaches.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool env_on(const char *name)
+{
+    const char *v = getenv(name);
+    return v && strcmp(v, "1") == 0;
+}
+
+static bool rename_fails(const char *newpath)
+{
+    const char *name = getenv("HC_FAULT_RENAME_TO");
+    if (!name || !*name || !newpath)
+        return false;
+    const char *base = strrchr(newpath, '/');
+    return strcmp(base ? base + 1 : newpath, name) == 0;
+}
+
+int fsync(int fd)
+{
+    static int (*real)(int);
+    struct stat st;
+    if (env_on("HC_FAULT_DIR_FSYNC") && fstat(fd, &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
+        errno = EIO;
+        return -1;
+    }
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "fsync");
+    return real(fd);
+}
+
+int rename(const char *oldpath, const char *newpath)
+{
+    static int (*real)(const char *, const char *);
+    if (rename_fails(newpath)) {
+        errno = EIO;
+        return -1;
+    }
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "rename");
+    return real(oldpath, newpath);
+}
+
+int renameat(int olddirfd, const char *oldpath, int newdirfd,
+             const char *newpath)
+{
+    static int (*real)(int, const char *, int, const char *);
+    if (rename_fails(newpath)) {
+        errno = EIO;
+        return -1;
+    }
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "renameat");
+    return real(olddirfd, oldpath, newdirfd, newpath);
+}
