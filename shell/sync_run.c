@@ -130,7 +130,18 @@ typedef struct report_ctx {
     const hc_result *result;
     const sync_secret *key; /* pseudonymization key, or NULL */
     uint64_t elapsed_ms;
+    const char *dest; /* where the report goes, for errors */
 } report_ctx;
+
+/* Fails with the status of a report or summary writer, naming dest and
+ * the system's reason for a failed write. */
+static int write_fail(hc_status st, int e, const char *what, const char *dest,
+                      sync_err *err)
+{
+    return sync_fail(err, hc_status_exit_code(st),
+                     "%s: cannot write the %s: %s", dest, what,
+                     st == HC_ERR_IO && e ? strerror(e) : hc_status_str(st));
+}
 
 static int write_report(FILE *f, void *ud, sync_err *err)
 {
@@ -140,23 +151,23 @@ static int write_report(FILE *f, void *ud, sync_err *err)
         o.hmac_key = (const unsigned char *)r->key->data;
         o.hmac_key_len = r->key->len;
     }
+    errno = 0;
     hc_status st = hc_report_write_json(r->result, &o, hc_write_file, f);
     if (st != HC_OK)
-        return sync_fail(err, hc_status_exit_code(st),
-                         "cannot write the report: %s", hc_status_str(st));
+        return write_fail(st, errno, "report", r->dest, err);
     return 0;
 }
 
 static int write_summary(FILE *f, void *ud, sync_err *err)
 {
     report_ctx *r = ud;
+    errno = 0;
     hc_status st =
         hc_summary_write_json(r->result, r->elapsed_ms, hc_write_file, f);
     if (st == HC_OK && fputc('\n', f) == EOF)
         st = HC_ERR_IO;
     if (st != HC_OK)
-        return sync_fail(err, hc_status_exit_code(st),
-                         "cannot write the summary: %s", hc_status_str(st));
+        return write_fail(st, errno, "summary", "summary.json", err);
     return 0;
 }
 
@@ -203,19 +214,22 @@ static int outputs_prepare(sync_state *st, report_ctx *rctx, run_outputs *o,
     return r;
 }
 
-/* Renames the temporaries to report_rel and summary_rel. */
+/* Renames the temporaries to summary_rel, then report_rel: the report
+ * moves last, so that a run failing in either commit has not replaced
+ * report.json (only a failure to sync the directory after the report's
+ * own rename comes later, and its error says so). */
 static int outputs_commit(sync_state *st, run_outputs *o,
                           const char *report_rel, const char *summary_rel,
                           sync_err *err)
 {
     FILE *rf = o->report, *sf = o->summary;
     o->report = o->summary = NULL;
-    int r = sync_state_tmp_commit_as(st, "report.json", rf, report_rel, err);
+    int r = sync_state_tmp_commit_as(st, "summary.json", sf, summary_rel, err);
     if (r) {
-        sync_state_tmp_abort(st, "summary.json", sf);
+        sync_state_tmp_abort(st, "report.json", rf);
         return r;
     }
-    return sync_state_tmp_commit_as(st, "summary.json", sf, summary_rel, err);
+    return sync_state_tmp_commit_as(st, "report.json", rf, report_rel, err);
 }
 
 /* With [upload], the new pair waits beside its outbox entry and is renamed
@@ -451,6 +465,7 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
             rec->has_seats = true;
             rec->seats = sum.total_seats_consumed;
             rctx.result = result;
+            rctx.dest = "report.json";
             r = outputs_prepare(&st, &rctx, &outs, &e);
             if (r)
                 note_failure(&first_rc, &first, r, &e);
@@ -460,6 +475,7 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
                          hc_policy_name(cfg->policy));
             if (!r && cfg->upload.present) {
                 rctx.key = &sec.pseudo_key;
+                rctx.dest = "outbox";
                 size_t n = sec.pseudo_key.data ? cli_email_logins(result) : 0;
                 if (n)
                     sync_log("warning", "upload: %s", cli_email_logins_text(n));

@@ -428,19 +428,81 @@ ROW = ("2020-01-02 03:04:05 UTC,%d,%s,,user,true,10.0.0.1,1,0,1,false,"
        "2024-01-01 00:00:00 UTC,{},false\r\n")
 
 
+def local_run(env, more):
+    """The fixture's exports as local files: ghe-1.test's, and the sources
+    in more (config text); one sync that must succeed, returned."""
+    env.make_pki()
+    env.fixture(env.server())
+    env.write("headcount.ini", '[ghes "ghe-1.test"]\nfile = ghe-1.test.csv\n'
+              + more + "[state]\ndir = state\n", 0o644)
+    r = env.sync()
+    env.check_rc(r, 0, "local exports")
+    return r
+
+
+def faulty_env(**faults):
+    """The environment that loads the fault injector (tests/fault) into
+    headcount, or None outside CTest (which names it in HC_FAULT_LIB)."""
+    lib = os.environ.get("HC_FAULT_LIB")
+    if not lib:
+        print("note: HC_FAULT_LIB unset (CTest sets it): fault checks skipped")
+        return None
+    asan = os.environ.get("ASAN_OPTIONS")
+    return dict(faults, LD_PRELOAD=lib, ASAN_OPTIONS=(
+        asan + ":" if asan else "") + "verify_asan_link_order=0")
+
+
+def test_outputs_failures(env):
+    """A run that cannot finish its outputs leaves report.json as it was:
+    summary.json moves first and report.json last, so a failed rename of
+    either (a fault injected here) leaves the previous report. A
+    write that fails (here past a file size limit) names the file and the
+    system's reason."""
+    local_run(env, "")
+    report = env.path("state", "report.json")
+    with open(report, "rb") as f:
+        before = f.read()
+    # ROW is a suspended account; these count.
+    active = ROW.replace(",user,true,", ",user,false,")
+    with open(env.path("ghe-1.test.csv"), "a") as f:
+        f.write(active % (777, "newcomer"))
+    for name in ("summary.json", "report.json"):
+        faults = faulty_env(HC_FAULT_RENAME_TO=name)
+        if faults is None:
+            break
+        r = env.run("sync", "--config", env.config, extra_env=faults)
+        env.check_rc(r, 74, name + " cannot be renamed into place")
+        check(name in r.err, "names " + name, r)
+        with open(report, "rb") as f:
+            check(f.read() == before, "report.json as it was", r)
+    # Past an 8 KiB file size limit, with SIGXFSZ ignored so that the write
+    # fails with EFBIG instead of killing the run: the export's copy fits,
+    # the report does not.
+    with open(env.path("ghe-1.test.csv"), "a") as f:
+        for i in range(40):
+            f.write(active % (800 + i, "n%d" % i))
+    limit = [sys.executable, "-c",
+             "import os, resource, signal, sys\n"
+             "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+             "resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))\n"
+             "os.execv(sys.argv[1], sys.argv[1:])\n"]
+    r = env.sync(wrapper=limit)
+    env.check_rc(r, 74, "a report past the file size limit")
+    check("report.json: cannot write the report: File too large" in r.err,
+          "names the file and the reason", r)
+    with open(report, "rb") as f:
+        check(f.read() == before, "report.json still as it was", r)
+    r = env.sync()
+    env.check_rc(r, 0, "without the limit")
+
+
 def test_local_export_copied(env):
     """A local export is counted from its copy in state/fetch/, read with
     read() rather than mapped, so that an export rewritten in place during
     the count cannot kill the run. The GHEC source keeps its file name; an
     export that keeps changing while it is copied (still being written) is
     not counted (75), and counts once it is left alone."""
-    env.make_pki()
-    srv = env.server()
-    env.fixture(srv)
-    env.write("headcount.ini", '[ghes "ghe-1.test"]\nfile = ghe-1.test.csv\n'
-              "[ghec]\nfile = page1.json\n[state]\ndir = state\n", 0o644)
-    r = env.sync()
-    env.check_rc(r, 0, "local exports")
+    r = local_run(env, "[ghec]\nfile = page1.json\n")
     for name in ("ghes-ghe-1.test.local", "ghec.local"):
         check(os.path.isfile(env.path("state", "fetch", name)),
               "copied to fetch/" + name, r)
@@ -533,4 +595,5 @@ if __name__ == "__main__":
                             test_pagination_link_loop,
                             test_pagination_link_relative,
                             test_local_exports, test_local_export_copied,
+                            test_outputs_failures,
                             test_state_dir_must_be_private]))
