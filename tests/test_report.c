@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "headcount/headcount.h"
+#include "report_json.h"
 
 static unsigned test_seed = 20240601u;
 
@@ -902,6 +903,26 @@ static void test_read_limits(void **state)
             assert_int_equal(d.column, 5 + 64); /* the 64th '[' */
         hc_report_destroy(r);
     }
+
+    /* Ids past the cap (2^26, lowered here to 4) are a limit, not memory
+     * without end: 4 ids pass, the fifth is refused where it stands. The
+     * cap is restored before any assertion can end the test. */
+    size_t ids_max = hc__report_ids_max;
+    hc__report_ids_max = 4;
+    hc_report *four = read_text("{\"users\":[{\"github_com_login\":\"a\","
+                                "\"enterprise_server_user_ids\":[\"h:1\","
+                                "\"h:2\"]},{\"github_com_login\":\"b\"}]}",
+                                HC_OK, &d);
+    hc_report *five = read_text("{\"users\":[{\"github_com_login\":\"a\"},"
+                                "{\"enterprise_server_user_ids\":[\"h:1\","
+                                "\"h:2\",\"h:3\",\"h:4\"]}]}",
+                                HC_ERR_LIMIT, &d);
+    hc__report_ids_max = ids_max;
+    assert_int_equal(hc_report_person_count(four), 2);
+    hc_report_destroy(four);
+    assert_null(five);
+    assert_non_null(strstr(d.message, "more than 4 ids"));
+    assert_int_equal(d.column, 90); /* just past the fifth id, "h:4" */
 
     /* A file over 1 GiB is refused before it is read (sparse: no disk). */
     char *path = tmp_path(".json");

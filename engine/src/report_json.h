@@ -12,6 +12,10 @@
 
 #include "headcount/report.h"
 
+/* The most ids (logins and host:id values) hc_report_read takes from one
+ * report, 2^26: a variable only so that tests reach it with a small file. */
+extern size_t hc__report_ids_max;
+
 /* Size of the buffer the report writers hand to hc__out (bytes). */
 #define HC__OUT_BUFSIZE ((size_t)64 << 10)
 

@@ -24,6 +24,13 @@
 
 #define REPORT_FILE_MAX ((size_t)1 << 30) /* bytes, after gunzip */
 #define REPORT_DEPTH_MAX 64               /* nested arrays and objects */
+/* Ids per report. A report of 1 GiB holds at most about 40 million real
+ * ids ("host:id" strings of 20-odd bytes), but one of three-byte ids could
+ * hold 300 million, and the parse tables take some 40 bytes per id: the
+ * cap keeps a report's memory near 3 GB however its ids are shaped. */
+#define REPORT_IDS_MAX ((size_t)1 << 26)
+
+size_t hc__report_ids_max = REPORT_IDS_MAX;
 
 /* One id of a person while parsing: an offset into the string arena (at
  * most REPORT_FILE_MAX bytes), so that the arena may move as it grows. A
@@ -597,6 +604,9 @@ static hc_status push_id(jp *j, bool login)
     if ((rc = hc__buf_append(&j->arena, j->str.data, j->str.len)) != HC_OK)
         return jp_fail(j, rc, "report strings exceed %zu bytes",
                        j->arena.limit);
+    if (j->n_ids >= hc__report_ids_max)
+        return jp_fail(j, HC_ERR_LIMIT, "more than %zu ids in one report",
+                       hc__report_ids_max);
     rc = grow(&j->ids, &j->cap_ids, j->n_ids + 1, sizeof *j->ids);
     if (rc != HC_OK)
         return jp_fail(j, rc, "too many ids");

@@ -118,7 +118,8 @@ typedef struct hc_report_person_info {
  * HC_ERR_DATA (malformed JSON, invalid UTF-8 in a string, no "users"
  * array, or users[] entries none of which has a consumed-licenses field,
  * as in a GHES export; diag has line and byte column), HC_ERR_LIMIT (over
- * 1 GiB, nesting deeper than 64, a string over HC_RECORD_MAX), HC_ERR_IO
+ * 1 GiB, nesting deeper than 64, a string over HC_RECORD_MAX, over 2^26
+ * ids), HC_ERR_IO
  * or HC_ERR_NOMEM. diag may be NULL.
  */
 HC_API HC_NODISCARD hc_status hc_report_read(const char *path, hc_report **out,
