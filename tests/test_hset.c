@@ -358,6 +358,59 @@ static void test_create_arg(void **state)
     assert_null(set);
 }
 
+/*
+ * A batch claims slots before it takes ids, so one that meets a full set
+ * leaves tombstones where it claimed past the capacity: a 64-slot set
+ * (capacity 48) given 64 new keys at once ends with no empty slot at all.
+ * Finds of absent keys must still end (the probe is bounded by the table),
+ * nothing may change, and a grow drops the tombstones.
+ */
+static void test_batch_past_capacity(void **state)
+{
+    (void)state;
+    hc_hset *set = make_set(1);
+    size_t cap = hc_hset_capacity(set);
+    assert_int_equal(cap, 48);
+    enum { N = 64 };
+    static char keys[N][16];
+    hc_hset_op ops[N];
+    for (size_t i = 0; i < N; i++) {
+        int len = snprintf(keys[i], sizeof keys[i], "k%zu", i);
+        ops[i].fp = hc_fingerprint(keys[i], (size_t)len);
+        ops[i].key = keys[i];
+        ops[i].len = (size_t)len;
+    }
+    assert_int_equal(hc_hset_upsert_batch(set, ops, N), HC_ERR_FULL);
+    assert_int_equal(hc_hset_size(set), cap);
+    size_t kept = 0;
+    uint32_t id;
+    bool ins;
+    for (size_t i = 0; i < N; i++) {
+        if (ops[i].id == HC_HSET_NO_ID) {
+            assert_false(ops[i].inserted);
+            assert_int_equal(hc_hset_find(set, keys[i], ops[i].len, &id),
+                             HC_ERR_NOTFOUND);
+            continue;
+        }
+        kept++;
+        assert_int_equal(hc_hset_find(set, keys[i], ops[i].len, &id), HC_OK);
+        assert_int_equal(id, ops[i].id);
+    }
+    assert_int_equal(kept, cap);
+    assert_int_equal(hc_hset_find(set, "absent", 6, &id), HC_ERR_NOTFOUND);
+    assert_int_equal(hc_hset_upsert(set, "late", 4, 1, &id, &ins), HC_ERR_FULL);
+    assert_int_equal(hc_hset_grow(set, 0), HC_OK);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(hc_hset_upsert(set, keys[i], ops[i].len, 1, &id, &ins),
+                         HC_OK);
+        assert_true(ins == (ops[i].id == HC_HSET_NO_ID));
+        if (!ins)
+            assert_int_equal(id, ops[i].id);
+    }
+    assert_int_equal(hc_hset_size(set), N);
+    hc_hset_destroy(set);
+}
+
 static void test_full_then_grow(void **state)
 {
     (void)state;
@@ -804,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_tag_collisions),
         cmocka_unit_test(test_create_arg),
         cmocka_unit_test(test_full_then_grow),
+        cmocka_unit_test(test_batch_past_capacity),
         cmocka_unit_test(test_grow_longest_keys),
         cmocka_unit_test(test_random_vs_reference),
         cmocka_unit_test(test_ids_only),

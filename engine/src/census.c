@@ -195,25 +195,40 @@ static hc_status writer_flush_keys(hc_census_writer *w)
     uint32_t *cids = (uint32_t *)(void *)w->seg.ckeys.data;
     hc_hset_op *ops = w->pending;
     unsigned n = w->n_pending;
-    pthread_rwlock_rdlock(&c->grow_lock);
+    /* A lock that cannot be taken (which glibc never refuses here) must
+     * not be worked around: grow needs every other user out. */
+    if (pthread_rwlock_rdlock(&c->grow_lock) != 0) {
+        rc = HC_ERR_INTERNAL;
+        goto unlocked;
+    }
     for (;;) {
+        /* Only a full table calls for a grow: the arena cannot run out
+         * first, since it is sized for keys of HC_HSET_KEY_MAX bytes and a
+         * census key has at most HC_KEY_MAX (an HC_ERR_NOMEM is real). */
         rc = hc_hset_upsert_batch(c->keys, ops, n);
         if (rc != HC_ERR_FULL)
             break;
         size_t seen = hc_hset_capacity(c->keys);
         pthread_rwlock_unlock(&c->grow_lock);
-        pthread_rwlock_wrlock(&c->grow_lock);
+        if (pthread_rwlock_wrlock(&c->grow_lock) != 0) {
+            rc = HC_ERR_INTERNAL;
+            goto unlocked;
+        }
         /* Grow unless another writer did while we waited. */
         rc = HC_OK;
         if (hc_hset_capacity(c->keys) == seen)
             rc = hc_hset_grow(c->keys,
                               HC_MIN(seen * 2, (size_t)HC_HSET_MAX_KEYS));
         pthread_rwlock_unlock(&c->grow_lock);
-        pthread_rwlock_rdlock(&c->grow_lock);
+        if (pthread_rwlock_rdlock(&c->grow_lock) != 0) {
+            rc = HC_ERR_INTERNAL;
+            goto unlocked;
+        }
         if (rc != HC_OK && rc != HC_ERR_FULL)
             break;
     }
     pthread_rwlock_unlock(&c->grow_lock);
+unlocked:
     if (rc != HC_OK)
         w->failed = rc; /* these keys belong to accounts already added */
     for (unsigned i = 0; i < n && rc == HC_OK; i++) {

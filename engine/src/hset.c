@@ -443,8 +443,10 @@ hset_probe(hc_hset *set, uint32_t tag, uint64_t hi, bool wait, hset_slot **out,
 {
     size_t mask = set->mask;
     size_t i = fp_home(hi, mask);
-    /* Every slot is visited at most once; the table always keeps a
-     * quarter of its slots empty, so the bound is only a safety net. */
+    /* Every slot is visited at most once. The table keeps a quarter of
+     * its slots empty until it runs full; then the tombstones of a batch's
+     * claims past the capacity may take the last empty slots, and a miss
+     * ends here (docs/internals/hset.md, Probing). */
     for (size_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
         hset_slot *slot = &set->slots[i];
         /* Acquire: partner is the publishing release in slot_publish, so
@@ -707,7 +709,7 @@ hc_status hc_hset_find(const hc_hset *set, const void *key, size_t len,
     size_t i = fp_home(hi, mask);
     for (size_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
         const hset_slot *slot = &set->slots[i];
-        /* Acquire: partner is the publishing release in hset_fill. */
+        /* Acquire: partner is the publishing release in slot_publish. */
         uint64_t s = hc_atomic_load_u64(&slot->word, HC_ACQUIRE);
         if (s == SLOT_EMPTY)
             return HC_ERR_NOTFOUND;
