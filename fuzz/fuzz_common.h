@@ -190,6 +190,7 @@ static inline void fuzz_summary_same(const hc_summary *a, const hc_summary *b,
     FUZZ_SUM_FIELD(persons_without_verified_domain_email);
     FUZZ_SUM_FIELD(verified_domains_given);
     FUZZ_SUM_FIELD(rejected_rows);
+    FUZZ_SUM_FIELD(ghec_unlicensed_accounts);
 #undef FUZZ_SUM_FIELD
 }
 

@@ -109,6 +109,12 @@ void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms)
             (unsigned long long)s.suspended_accounts,
             (unsigned long long)s.system_accounts,
             (unsigned long long)s.duplicate_rows);
+    if (s.ghec_unlicensed_accounts)
+        fprintf(f,
+                "  GHEC rows without a GitHub.com user: %llu (not counted; "
+                "GitHub bills unlinked Visual Studio subscribers and "
+                "pending invitations among them)\n",
+                (unsigned long long)s.ghec_unlicensed_accounts);
     if (s.verified_domains_given)
         fprintf(f, "  Persons without a verified-domain email: %llu\n",
                 (unsigned long long)s.persons_without_verified_domain_email);

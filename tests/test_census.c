@@ -631,6 +631,7 @@ static void rule_ghec_rows(void **state)
     hc_summary s = summary_of(r);
     assert_int_equal(s.total_seats_consumed, 1);
     assert_int_equal(s.ghec_accounts, 1);
+    assert_int_equal(s.ghec_unlicensed_accounts, 1);
     assert_int_equal(s.ghes_accounts_matched, 1);
     tb_fini(&t, r);
 }
@@ -1044,6 +1045,7 @@ static void expect_same_summary(const hc_summary *a, const hc_summary *b)
     SAME(duplicate_rows);
     SAME(persons_without_verified_domain_email);
     SAME(rejected_rows);
+    SAME(ghec_unlicensed_accounts);
 }
 
 static void tb_add(tb *t, const racct *x)

@@ -780,7 +780,7 @@ static hc_status summarize(run *st, uint64_t github_seats, uint32_t n_groups)
         case HC_EXCLUDE_DUPLICATE: sum->duplicate_rows++; continue;
         case HC_EXCLUDE_SUSPENDED: sum->suspended_accounts++; break;
         case HC_EXCLUDE_SYSTEM: sum->system_accounts++; break;
-        case HC_EXCLUDE_UNLICENSED:
+        case HC_EXCLUDE_UNLICENSED: sum->ghec_unlicensed_accounts++; break;
         case HC_EXCLUDE_NONE: break;
         }
         if (a->kind == HC_ACCOUNT_GHES)
@@ -1471,8 +1471,11 @@ static hc_status summary_fast(run *st)
             continue;
         }
         r->src_accounts[src]++;
-        if (!acct_eligible(a))
+        if (!acct_eligible(a)) {
+            sum->ghec_unlicensed_accounts +=
+                a->exclusion == HC_EXCLUDE_UNLICENSED;
             continue;
+        }
         r->src_eligible[src]++;
         ghec++;
         size_t n = (size_t)a->n_a + a->n_b;

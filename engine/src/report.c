@@ -639,6 +639,7 @@ hc_status hc_summary_write_json(const hc_result *result, uint64_t elapsed_ms,
     json_field_u64(&o, "extended_seats", s.extended_seats);
     json_field_u64(&o, "potential_savings", s.potential_savings);
     json_field_u64(&o, "ghec_accounts", s.ghec_accounts);
+    json_field_u64(&o, "ghec_unlicensed_accounts", s.ghec_unlicensed_accounts);
     json_field_u64(&o, "ghes_accounts", s.ghes_accounts);
     json_field_u64(&o, "ghes_accounts_total", s.ghes_accounts_total);
     json_field_u64(&o, "ghes_accounts_matched", s.ghes_accounts_matched);

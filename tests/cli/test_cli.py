@@ -996,6 +996,30 @@ def test_summary_text():
           f"count summary text: {out!r}")
 
 
+def test_unlicensed_rows(tmp):
+    """Consumed-licenses rows without a GitHub.com user are not counted;
+    the summary says how many there were, in text only when there are
+    any, and in JSON always."""
+    path = os.path.join(tmp, "pending.json")
+    with open(path, "w") as f:
+        json.dump({"total_seats_consumed": 3, "users": [
+            {"github_com_login": "mona", "github_com_user": True},
+            {"github_com_login": "vs-sub", "github_com_user": False,
+             "visual_studio_subscription_user": True},
+            {"github_com_login": "invited", "github_com_user": None}]}, f)
+    rc, out, err = run("count", "--ghec", path)
+    check(rc == 0 and out.startswith("Seats consumed: 1 ") and
+          "  GHEC rows without a GitHub.com user: 2 (not counted;" in out,
+          f"unlicensed rows, text: {rc} {out!r} {err!r}")
+    rc, out, err = run("count", "--json", "--ghec", path)
+    doc = json.loads(out)
+    check(doc["ghec_accounts"] == 1 and doc["ghec_unlicensed_accounts"] == 2,
+          f"unlicensed rows, JSON: {out!r}")
+    rc, out, err = run("count", "--ghes", GHES)
+    check("without a GitHub.com user" not in out,
+          f"no such line without such rows: {out!r}")
+
+
 def test_explain_verified_domains():
     """explain speaks of verified domains only when they were given."""
     for domains, clause, value in (
@@ -1526,6 +1550,7 @@ def main():
         test_savings_choices(tmp)
         test_explain_verified_domains()
         test_summary_text()
+        test_unlicensed_rows(tmp)
         test_bom_column(tmp)
         test_source_names(tmp)
         test_stdin_closed(tmp)

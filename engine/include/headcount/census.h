@@ -215,6 +215,10 @@ typedef struct hc_summary {
     uint64_t persons_without_verified_domain_email; /* 0 if no domains */
     bool verified_domains_given;
     uint64_t rejected_rows;
+    /* GHEC rows without a GitHub.com user (github_com_user false or null),
+     * one per login: not counted here, though GitHub bills some of them
+     * (unlinked Visual Studio subscribers, pending invitations). */
+    uint64_t ghec_unlicensed_accounts;
 } hc_summary;
 
 HC_API void hc_result_summary(const hc_result *result, hc_summary *out);
