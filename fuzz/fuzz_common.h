@@ -164,6 +164,45 @@ static inline bool fuzz_mem_equal(const fuzz_mem *a, const fuzz_mem *b)
     return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n) == 0);
 }
 
+/* Whether p[0..n) is UTF-8 (Unicode Table 3-7: no overlong forms, no
+ * surrogates, nothing past U+10FFFF). */
+static inline bool fuzz_utf8(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t b = p[i];
+        size_t more;
+        uint8_t lo = 0x80, hi = 0xbf; /* range of the second byte */
+        if (b < 0x80)
+            more = 0;
+        else if (b >= 0xc2 && b <= 0xdf)
+            more = 1;
+        else if (b >= 0xe0 && b <= 0xef) {
+            more = 2;
+            if (b == 0xe0)
+                lo = 0xa0;
+            if (b == 0xed)
+                hi = 0x9f;
+        } else if (b >= 0xf0 && b <= 0xf4) {
+            more = 3;
+            if (b == 0xf0)
+                lo = 0x90;
+            if (b == 0xf4)
+                hi = 0x8f;
+        } else
+            return false;
+        if (n - i - 1 < more)
+            return false;
+        for (size_t k = 1; k <= more; k++) {
+            uint8_t c = p[i + k];
+            if (k == 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf)
+                return false;
+        }
+        i += more + 1;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------- summaries */
 
 /* Aborts naming the first field in which two summaries differ. */

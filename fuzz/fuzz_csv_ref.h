@@ -165,45 +165,6 @@ static inline bool ref_csv_parse(const uint8_t *d, size_t n, ref_csv *c)
     return true;
 }
 
-/* Whether p[0..n) is UTF-8 (Unicode Table 3-7: no overlong forms, no
- * surrogates, nothing past U+10FFFF). */
-static inline bool ref_utf8(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t b = p[i];
-        size_t more;
-        uint8_t lo = 0x80, hi = 0xbf; /* range of the second byte */
-        if (b < 0x80)
-            more = 0;
-        else if (b >= 0xc2 && b <= 0xdf)
-            more = 1;
-        else if (b >= 0xe0 && b <= 0xef) {
-            more = 2;
-            if (b == 0xe0)
-                lo = 0xa0;
-            if (b == 0xed)
-                hi = 0x9f;
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            more = 3;
-            if (b == 0xf0)
-                lo = 0x90;
-            if (b == 0xf4)
-                hi = 0x8f;
-        } else
-            return false;
-        if (n - i - 1 < more)
-            return false;
-        for (size_t k = 1; k <= more; k++) {
-            uint8_t c = p[i + k];
-            if (k == 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf)
-                return false;
-        }
-        i += more + 1;
-    }
-    return true;
-}
-
 /* The header-name rule of docs/formats.md: ASCII letters lowercased, every
  * other byte that is not a letter or digit a separator, runs of
  * separators one '_', none at either end. */
@@ -276,6 +237,7 @@ static inline uint64_t ref_line(const uint8_t *d, size_t off)
 /* What a load of a report in the subset must give. */
 typedef struct ref_expect {
     bool header_error;         /* both loads fail with HC_ERR_DATA */
+    bool refused;              /* ... as a whole (ref_refused), on line 1 */
     uint64_t bad_rows;         /* rows a skip_malformed load rejects */
     bool first_data_error;     /* the first bad row can fail with HC_ERR_DATA */
     bool first_limit_error;    /* ... or with HC_ERR_LIMIT */
@@ -345,7 +307,7 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
     fuzz_mem canon = {0};
 
     memset(e, 0, sizeof *e);
-    if (h->nul || !ref_utf8(d + h->start, h->end - h->start)) {
+    if (h->nul || !fuzz_utf8(d + h->start, h->end - h->start)) {
         e->header_error = true;
         e->line_lo = ref_line(d, h->start);
         e->line_hi = ref_line(d, h->end);
@@ -394,9 +356,9 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
             limit = email->len > HC_EMAIL_MAX;
             /* The cells used as text must be UTF-8. */
             data |=
-                !ref_utf8((const uint8_t *)ref_text(c, email), email->len) ||
-                !ref_utf8((const uint8_t *)ref_text(c, &f[col[REF_LOGIN]]),
-                          f[col[REF_LOGIN]].len);
+                !fuzz_utf8((const uint8_t *)ref_text(c, email), email->len) ||
+                !fuzz_utf8((const uint8_t *)ref_text(c, &f[col[REF_LOGIN]]),
+                           f[col[REF_LOGIN]].len);
             if (!data && !limit) {
                 const ref_field *login = &f[col[REF_LOGIN]];
                 fuzz_log_ghes(&e->log, id, suspended, ref_text(c, login),
@@ -416,7 +378,7 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
                 size_t i = col[text_cols[k]];
                 data |=
                     i != SIZE_MAX &&
-                    !ref_utf8((const uint8_t *)ref_text(c, &f[i]), f[i].len);
+                    !fuzz_utf8((const uint8_t *)ref_text(c, &f[i]), f[i].len);
             }
             /* The verified emails: the cell's values between separators. */
             fuzz_mem values = {0};
@@ -568,35 +530,25 @@ static inline bool ref_check_one(const uint8_t *data, size_t size,
                                  const uint8_t *file, size_t file_size,
                                  bool ghes, const char *host)
 {
+    ref_expect e;
+    if (ref_refused(data, size)) {
+        /* Refused as a whole: checked as a header error on line 1. */
+        memset(&e, 0, sizeof e);
+        e.header_error = e.refused = true;
+        e.line_lo = e.line_hi = 1;
+    } else {
+        ref_csv c;
+        memset(&c, 0, sizeof c);
+        if (!ref_csv_parse(data, size, &c)) {
+            ref_csv_free(&c);
+            return false;
+        }
+        ref_expect_build(data, &c, ghes, &e);
+        ref_csv_free(&c);
+    }
+
     const char *path = fuzz_memfd_put(file, file_size);
     hc_input_role role = ghes ? HC_INPUT_GHES : HC_INPUT_GHEC;
-    if (ref_refused(data, size)) {
-        for (int skip = 0; skip < 2; skip++) {
-            fuzz_sink s;
-            hc_load_stats st;
-            hc_diag dg;
-            memset(&s, 0, sizeof s);
-            hc_status rc =
-                fuzz_sink_load(&s, path, role, host, skip != 0, NULL, &st, &dg);
-            fuzz_mem_free(&s.log);
-            FUZZ_CHECK(rc == HC_ERR_DATA && dg.line == 1,
-                       "%s: the reference refuses the input on line 1 "
-                       "(another encoding or compression), the reader "
-                       "returns %s on line %llu: %s",
-                       skip ? "skip_malformed" : "strict", hc_status_str(rc),
-                       (unsigned long long)dg.line, dg.message);
-        }
-        return true;
-    }
-    ref_csv c;
-    ref_expect e;
-    memset(&c, 0, sizeof c);
-    if (!ref_csv_parse(data, size, &c)) {
-        ref_csv_free(&c);
-        return false;
-    }
-    ref_expect_build(data, &c, ghes, &e);
-    ref_csv_free(&c);
 
     for (int skip = 0; skip < 2; skip++) {
         fuzz_sink s;
@@ -606,6 +558,10 @@ static inline bool ref_check_one(const uint8_t *data, size_t size,
         hc_status rc =
             fuzz_sink_load(&s, path, role, host, skip != 0, NULL, &st, &dg);
         const char *mode = skip ? "skip_malformed" : "strict";
+        const char *bad = e.refused        ? "signature (another encoding or "
+                                             "compression)"
+                          : e.header_error ? "header"
+                                           : "row";
         if (e.header_error || (!skip && e.bad_rows > 0)) {
             bool status_ok =
                 e.header_error
@@ -615,15 +571,13 @@ static inline bool ref_check_one(const uint8_t *data, size_t size,
             FUZZ_CHECK(status_ok,
                        "%s: the reference finds a bad %s on lines "
                        "%llu-%llu, the reader returns %s: %s",
-                       mode, e.header_error ? "header" : "row",
-                       (unsigned long long)e.line_lo,
+                       mode, bad, (unsigned long long)e.line_lo,
                        (unsigned long long)e.line_hi, hc_status_str(rc),
                        dg.message);
             FUZZ_CHECK(dg.line >= e.line_lo && dg.line <= e.line_hi,
                        "%s: error on line %llu, the reference's bad %s is "
                        "on lines %llu-%llu: %s",
-                       mode, (unsigned long long)dg.line,
-                       e.header_error ? "header" : "row",
+                       mode, (unsigned long long)dg.line, bad,
                        (unsigned long long)e.line_lo,
                        (unsigned long long)e.line_hi, dg.message);
         } else {

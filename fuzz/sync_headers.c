@@ -365,29 +365,9 @@ static void retry_raw(const uint8_t *data, size_t size)
 
 /* Valid UTF-8, as the state writer keeps strings (else it writes
  * U+FFFD). */
-static bool utf8_ok(const char *s)
+static bool utf8_str(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = *p < 0x80             ? 1
-                   : (*p & 0xe0) == 0xc0 ? 2
-                   : (*p & 0xf0) == 0xe0 ? 3
-                   : (*p & 0xf8) == 0xf0 ? 4
-                                         : 0;
-        if (n == 0 || (n == 2 && *p < 0xc2) || (n == 4 && *p > 0xf4))
-            return false;
-        uint32_t cp = n == 1 ? *p : *p & (0x7f >> n);
-        for (size_t i = 1; i < n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return false;
-        p += n;
-    }
-    return true;
+    return fuzz_utf8((const uint8_t *)s, strlen(s));
 }
 
 static bool same_str(const char *a, const char *b)
@@ -419,8 +399,8 @@ static void state_file(const uint8_t *data, size_t size)
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < objs[i].n; j++)
             text =
-                text && utf8_ok(objs[i].fields[j].key) &&
-                (!objs[i].fields[j].value || utf8_ok(objs[i].fields[j].value));
+                text && utf8_str(objs[i].fields[j].key) &&
+                (!objs[i].fields[j].value || utf8_str(objs[i].fields[j].value));
     /* The last k objects alone, k drawn from the input. */
     size_t keep = size ? data[size - 1] % 5 : 0;
     sync_jobj *tail = NULL;
