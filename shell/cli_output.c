@@ -320,12 +320,10 @@ int cli_report_commit(cli_report_file *rf)
         cli_errorf("%s: out of memory", rf->path);
         return CLI_EX_SOFTWARE;
     }
+    int e = 0;
     int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int e = errno;
-    if (dfd >= 0 && fsync(dfd) != 0)
+    if (dfd < 0 || fsync(dfd) != 0)
         e = errno;
-    else if (dfd >= 0)
-        e = 0;
     if (dfd >= 0)
         close(dfd);
     free(dircopy);

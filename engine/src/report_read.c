@@ -600,13 +600,13 @@ static hc_status push_id(jp *j, bool login)
         return HC_OK; /* an empty login or id names nothing */
     if (!login)
         canon_server_id(&j->str);
+    if (j->n_ids >= hc__report_ids_max)
+        return jp_fail(j, HC_ERR_LIMIT, "more than %zu ids in one report",
+                       hc__report_ids_max);
     size_t off = j->arena.len;
     if ((rc = hc__buf_append(&j->arena, j->str.data, j->str.len)) != HC_OK)
         return jp_fail(j, rc, "report strings exceed %zu bytes",
                        j->arena.limit);
-    if (j->n_ids >= hc__report_ids_max)
-        return jp_fail(j, HC_ERR_LIMIT, "more than %zu ids in one report",
-                       hc__report_ids_max);
     rc = grow(&j->ids, &j->cap_ids, j->n_ids + 1, sizeof *j->ids);
     if (rc != HC_OK)
         return jp_fail(j, rc, "too many ids");

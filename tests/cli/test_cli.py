@@ -17,6 +17,8 @@ import tempfile
 
 BIN = sys.argv[1]
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fault"))
+from faults import fault_vars  # noqa: E402
 DATA = os.environ.get("HC_TEST_DATA", os.path.join(HERE, "..", "data"))
 GHES = os.path.join(DATA, "cli", "ghe-a.json")
 GHEC = os.path.join(DATA, "cli", "consumed-licenses.json")
@@ -215,19 +217,10 @@ def test_report_killed(tmp):
 
 
 def fault_env(**faults):
-    """The environment that loads the fault injector (tests/fault) into
-    headcount with the given faults, or None outside CTest, which names the
-    injector in HC_FAULT_LIB."""
-    lib = os.environ.get("HC_FAULT_LIB")
-    if not lib:
-        print("note: HC_FAULT_LIB unset (CTest sets it): fault tests skipped")
-        return None
-    env = dict(os.environ, LD_PRELOAD=lib, **faults)
-    # An ASan build wants its runtime first among the loaded libraries.
-    asan = os.environ.get("ASAN_OPTIONS")
-    env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + \
-        "verify_asan_link_order=0"
-    return env
+    """os.environ with the fault injector loaded (tests/fault/faults.py),
+    or None outside CTest."""
+    extra = fault_vars(**faults)
+    return None if extra is None else dict(os.environ, **extra)
 
 
 def test_report_dir_sync_fails(tmp):

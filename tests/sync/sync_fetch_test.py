@@ -10,6 +10,9 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "fault"))
+from faults import fault_vars  # noqa: E402
 from synctest import check, check_eq, main  # noqa: E402
 
 
@@ -440,18 +443,6 @@ def local_run(env, more):
     return r
 
 
-def faulty_env(**faults):
-    """The environment that loads the fault injector (tests/fault) into
-    headcount, or None outside CTest (which names it in HC_FAULT_LIB)."""
-    lib = os.environ.get("HC_FAULT_LIB")
-    if not lib:
-        print("note: HC_FAULT_LIB unset (CTest sets it): fault checks skipped")
-        return None
-    asan = os.environ.get("ASAN_OPTIONS")
-    return dict(faults, LD_PRELOAD=lib, ASAN_OPTIONS=(
-        asan + ":" if asan else "") + "verify_asan_link_order=0")
-
-
 def test_outputs_failures(env):
     """A run that cannot finish its outputs leaves report.json as it was:
     summary.json moves first and report.json last, so a failed rename of
@@ -467,7 +458,7 @@ def test_outputs_failures(env):
     with open(env.path("ghe-1.test.csv"), "a") as f:
         f.write(active % (777, "newcomer"))
     for name in ("summary.json", "report.json"):
-        faults = faulty_env(HC_FAULT_RENAME_TO=name)
+        faults = fault_vars(HC_FAULT_RENAME_TO=name)
         if faults is None:
             break
         r = env.run("sync", "--config", env.config, extra_env=faults)
