@@ -6,20 +6,28 @@
  *   HC_FAULT_DIR_FSYNC=1      fsync of a directory fails with EIO
  *   HC_FAULT_RENAME_TO=NAME   a rename or renameat whose new path ends in
  *                             the component NAME fails with EIO
+ *   HC_FAULT_CLOCK_FILE=PATH  time() is the real time plus the signed
+ *                             number of seconds in PATH, read at every
+ *                             call (no file or no number: no shift), so a
+ *                             test moves the wall clock of a running
+ *                             daemon by rewriting the file
  *
  * Any other call goes to the C library. headcount calls these functions
- * directly, so the interposed symbols are the ones it reaches.
+ * directly, so the interposed symbols are the ones it reaches (time() also
+ * where libcurl and OpenSSL call it; their monotonic clocks are left alone).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* RTLD_NEXT */
 #endif
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static bool env_on(const char *name)
@@ -74,4 +82,40 @@ int renameat(int olddirfd, const char *oldpath, int newdirfd,
     if (!real)
         *(void **)&real = dlsym(RTLD_NEXT, "renameat");
     return real(olddirfd, oldpath, newdirfd, newpath);
+}
+
+/* The shift in HC_FAULT_CLOCK_FILE, or 0. Plain system calls only: time()
+ * may be called anywhere, also where stdio or malloc would not be safe. */
+static long long clock_shift(void)
+{
+    const char *path = getenv("HC_FAULT_CLOCK_FILE");
+    if (!path || !*path)
+        return 0;
+    int saved = errno; /* time() never sets errno */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = -1;
+    char buf[32];
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+    }
+    errno = saved;
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *end = NULL;
+    long long v = strtoll(buf, &end, 10);
+    return end == buf ? 0 : v;
+}
+
+time_t time(time_t *out)
+{
+    struct timespec ts;
+    /* The real wall clock, not a call to the C library's time(), which
+     * would find this function again through the same symbol. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    time_t t = ts.tv_sec + (time_t)clock_shift();
+    if (out)
+        *out = t;
+    return t;
 }

@@ -4,7 +4,9 @@ exits 75; kill -9 during a slow upload loses nothing (the next run
 delivers the same Idempotency-Key, once); the daemon syncs on SIGUSR1,
 keeps its config when a SIGHUP brings a broken one, and stops with exit 0
 on SIGTERM, also in the middle of a transfer; a second daemon on one
-state directory exits 75."""
+state directory exits 75; with the wall clock moved by the fault
+injector, a run started by hand after the weekly time makes the daemon
+skip that week's, and a clock that went back is planned from anew."""
 import calendar
 import datetime
 import json
@@ -14,6 +16,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "fault"))
+from faults import fault_vars  # noqa: E402
 from synctest import check, check_eq, main  # noqa: E402
 
 
@@ -221,6 +226,105 @@ def last_run_days_ago(env, days):
     history[-1]["finished"] = stamp(time.time() - days * 86400 + 5)
     with open(path, "w") as f:
         json.dump(history, f)
+
+
+class MovedClock:
+    """A daemon whose wall clock the test moves (HC_FAULT_CLOCK_FILE of
+    fault_io.c), started with the weekly time two minutes ahead and 1h of
+    jitter: its file, headcount's environment, the slot (a local datetime
+    and a time), the weekly value, the process and its first plan."""
+
+    def __init__(self, env, path, extra):
+        self.path, self.extra = path, extra
+        self.slot, self.weekly = weekly_two_minutes_ago(env, ago=-120)
+        self.slot_t = time.mktime(self.slot.timetuple())
+        self.d = env.start("daemon", "--config", env.config, extra_env=extra)
+        env.wait_for(lambda: os.path.exists(env.path("state", "daemon.json")),
+                     "the daemon to start")
+        self.planned = daemon_plan(env)
+
+
+def daemon_with_moved_clock(env):
+    """A MovedClock after the standard setup, or None when the injector is
+    not available."""
+    setup(env)
+    path = env.path("clock")
+    with open(path, "w") as f:
+        f.write("0\n")
+    extra = fault_vars(HC_FAULT_CLOCK_FILE=path)
+    return MovedClock(env, path, extra) if extra else None
+
+
+def set_clock(path, at):
+    """Makes headcount's wall clock read `at` (a time) now, and run on from
+    there at the real pace."""
+    with open(path + ".new", "w") as f:
+        # Whole seconds on both sides: the moved clock never reads less
+        # than `at`.
+        f.write("%d\n" % (int(at) - int(time.time())))
+    os.replace(path + ".new", path)
+
+
+def wake_with_reload(env, d, planned):
+    """Wakes the sleeping daemon with a SIGHUP (the schedule is unchanged,
+    so the reload keeps its plan) and waits until it publishes a plan
+    other than `planned`; returns the new one."""
+    d.send_signal(signal.SIGHUP)
+    env.wait_for(lambda: daemon_plan(env) != planned, "a new plan")
+    return daemon_plan(env)
+
+
+def test_daemon_skips_week_after_manual_sync(env):
+    """A sync started by hand (cron, an administrator) after the weekly
+    time and before the daemon's planned run stands for the week's run:
+    when the planned time comes the daemon runs nothing, says why, and
+    plans next week's. The weekly time is two minutes ahead; the clock is
+    moved past it instead of waiting."""
+    c = daemon_with_moved_clock(env)
+    if not c:
+        return
+    slot_t, planned, weekly = c.slot_t, c.planned, c.weekly
+    check(slot_t <= planned < slot_t + 3600, "this week's run planned",
+          stamp(planned), weekly)
+    set_clock(c.path, slot_t + 1)
+    env.check_rc(env.run("sync", "--config", env.config, extra_env=c.extra),
+                 0, "the sync by hand")
+    set_clock(c.path, planned + 1)
+    later = wake_with_reload(env, c.d, planned)
+    c.d.send_signal(signal.SIGTERM)
+    r = env.finish(c.d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check(any("scheduled sync skipped: a run started at %s"
+              % stamp(slot_t + s) in r.err for s in (1, 2, 3)),
+          "the skip is logged", r.err)
+    check("sync scheduled" not in r.err, "no scheduled run", r.err)
+    check_eq(len(runs(env)), 1, "runs recorded")
+    week = time.mktime((c.slot + datetime.timedelta(days=7)).timetuple())
+    check(week <= later < week + 3600, "next week's run", stamp(later),
+          weekly)
+
+
+def test_daemon_clock_went_back(env):
+    """When the wall clock goes back by more than a plan can lie ahead (a
+    week and the jitter), the daemon plans from the new time, as a start
+    would, and runs nothing meanwhile."""
+    c = daemon_with_moved_clock(env)
+    if not c:
+        return
+    set_clock(c.path, time.time() - 10 * 86400)
+    later = wake_with_reload(env, c.d, c.planned)
+    c.d.send_signal(signal.SIGTERM)
+    r = env.finish(c.d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check("the clock went back; next sync at %s" % stamp(later) in r.err,
+          "the new plan is logged", r.err)
+    check_eq(runs(env), [], "runs recorded")
+    # Ten days back, the next weekly time is the one a week before the
+    # slot: three days ahead of the moved clock.
+    week_before = time.mktime(
+        (c.slot - datetime.timedelta(days=7)).timetuple())
+    check(week_before <= later < week_before + 3600,
+          "the weekly time after the moved clock", stamp(later), c.weekly)
 
 
 def test_daemon_catches_up_missed_week(env):
@@ -548,4 +652,6 @@ if __name__ == "__main__":
                              test_daemon_catches_up_missed_week,
                              test_daemon_reload_plans_like_a_start,
                              test_daemon_requested_run_is_the_weeks,
-                             test_daemon_signals_during_startup]))
+                             test_daemon_signals_during_startup,
+                             test_daemon_skips_week_after_manual_sync,
+                             test_daemon_clock_went_back]))
