@@ -86,6 +86,20 @@ static const char *sect_name(const parse_ctx *c)
     return "(no section)";
 }
 
+/* Whether two section names are one instance: the count keeps a host in
+ * ASCII lowercase without trailing dots (DNS ignores both), so sections
+ * spelled `ghe.example` and `GHE.example.` are one [ghes] section whose
+ * keys add up, not two sources of the same accounts. */
+static bool same_host(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    while (na > 0 && a[na - 1] == '.')
+        na--;
+    while (nb > 0 && b[nb - 1] == '.')
+        nb--;
+    return na == nb && strncasecmp(a, b, na) == 0;
+}
+
 /* ---- section headers, read by the line reader ---- */
 
 static void section_header(parse_ctx *c, const char *p)
@@ -196,7 +210,7 @@ static void section_header(parse_ctx *c, const char *p)
         return;
     }
     for (size_t i = 0; i < cfg->n_ghes; i++)
-        if (strcasecmp(cfg->ghes[i].host, sub) == 0) {
+        if (same_host(cfg->ghes[i].host, sub)) {
             c->ghes = &cfg->ghes[i];
             return;
         }

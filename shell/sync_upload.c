@@ -422,9 +422,6 @@ int sync_upload_deliver(const sync_config *cfg, const sync_secrets *sec,
         rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
         goto done;
     }
-    if (!cfg->upload.url.s)
-        SYNC_TRY(sync_http_check_url(url, cfg->upload.allow_insecure,
-                                     "[upload] url_file's URL", err));
     int fd = openat(st->dirfd, entry->rel, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         char path[PATH_MAX];

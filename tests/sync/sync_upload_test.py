@@ -330,6 +330,28 @@ def test_url_file_not_logged(env):
     check(srv.url + "/..." in r.err, "origin shown", r)
 
 
+def test_url_file_checked_first(env):
+    """A URL in url_file that could never be used (credentials inside it,
+    a scheme other than https) is a config error found before anything is
+    fetched, as for url: exit 78, no request, the password not shown."""
+    srv, _ = setup(env)
+    with open(env.config) as f:
+        text = f.read()
+    text = text.replace("url = %s/upload\n" % srv.url, "url_file = upload.url\n")
+    env.write("headcount.ini", text, 0o644)
+    host = srv.url.split("://", 1)[1]
+    for url, words in (("https://robot:hunter2@%s/upload" % host,
+                        "use token_file"),
+                       ("ftp://%s/upload" % host, "use https://")):
+        env.write("upload.url", url + "\n", 0o600)
+        r = env.sync()
+        env.check_rc(r, 78, "url_file with %s" % words)
+        check("[upload] url_file's URL" in r.err and words in r.err,
+              "message", r)
+        check("hunter2" not in r.err + r.out, "password not shown", r)
+    check_eq(srv.requests(), [], "requests")
+
+
 def plain_receiver(env, **config):
     """Sources on the HTTPS test server; the upload goes to a plain-HTTP
     loopback receiver (a TLS-terminating sidecar) that takes the same
@@ -432,6 +454,7 @@ if __name__ == "__main__":
                              test_fatal_upload_codes,
                              test_outbox_permission_denied,
                              test_url_file_not_logged,
+                             test_url_file_checked_first,
                              test_loopback_http_no_redirect,
                              test_loopback_http_ignores_proxy,
                              test_pseudonymized_plain_upload]))
