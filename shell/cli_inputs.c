@@ -169,7 +169,9 @@ int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
         char *end = NULL;
         errno = 0;
         unsigned long n = strtoul(val, &end, 10);
-        if (errno || !*val || *end || n > 256 || val[0] == '-') {
+        /* Digits only, as in a config: strtoul alone would also take
+         * a sign or leading blanks. */
+        if (errno || val[0] < '0' || val[0] > '9' || *end || n > 256) {
             cli_usage_error(cmd, "--threads takes a number from 0 to 256");
             return -1;
         }

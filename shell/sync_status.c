@@ -253,9 +253,8 @@ const char cli_status_usage[] =
     "\n"
     "Shows the last sync runs (time, status, seats, upload), the next\n"
     "run a running daemon planned, the outbox, and per GHES instance its\n"
-    "server_id,\n"
-    "hostname and last_sync {date, status, error}. Reads only the state\n"
-    "directory; never the token files.\n"
+    "server_id, hostname and last_sync {date, status, error}. Reads only\n"
+    "the state directory; never the token files.\n"
     "\n"
     "  --config FILE   the INI configuration (docs/config.md)\n"
     "  --json          one JSON object instead of text\n";
@@ -290,8 +289,7 @@ int cli_status_main(int argc, char **argv)
         print_json(cfg, &d);
     else
         print_human(cfg, &d);
-    if (fflush(stdout) != 0)
-        rc = sync_fail(&err, CLI_EX_IOERR, "cannot write to stdout");
+    /* A failed write to stdout is reported once, by cli_stdout_check. */
 done:
     if (rc && err.msg[0])
         cli_errorf("%s", err.msg);

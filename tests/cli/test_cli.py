@@ -843,6 +843,11 @@ def test_usage(tmp):
               "extended"], 64, "--policy given twice"),
             (["count", *INPUTS, "--threads", "1", "--threads", "2"], 64,
              "--threads given twice"),
+            # Digits only, as in a config.
+            (["count", *INPUTS, "--threads", "+3"], 64,
+             "--threads takes a number"),
+            (["count", *INPUTS, "--threads", " 3"], 64,
+             "--threads takes a number"),
             (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
               "--report", os.path.join(tmp, "p.csv")], 64,
              "--report given twice"),

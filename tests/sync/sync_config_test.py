@@ -5,6 +5,7 @@ others can read (exit 77, naming the file and never the token), systemd
 credential paths, and status before any run."""
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +31,10 @@ BAD = [
     (SOURCE + "[schedule]\nweekly = Funday 25:00\n", 4, "DAY HH:MM"),
     (SOURCE + "[http]\nretry_base = 5 parsecs\n", 4, "duration"),
     ("[ghec]\nfile = a.json\nfile = b.json\n", 3, "duplicate key"),
+    # One instance however its sections spell the host: the second
+    # section's file is the first one's key given twice.
+    ('[ghes "h.example"]\nfile = a.csv\n[ghes "H.Example."]\nfile = b.csv\n',
+     4, "duplicate key"),
     ("policy = github\n" + SOURCE, 1, "outside of any section"),
     (SOURCE + "this is not ini\n", 3, "syntax error"),
     ("[engine]\nverified_domains = corp.example, bad..example\n" + SOURCE, 2,
@@ -205,6 +210,13 @@ def test_status_before_any_run(env):
     r = env.run("status", "--config", env.config)
     env.check_rc(r, 0, "human status")
     check("Wed 12:05" in r.out and "none yet" in r.out, "human status", r)
+    # Output that cannot be written is exit 74, said once.
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "wb") as full:
+            p = subprocess.run([env.bin, "status", "--config", env.config],
+                               stdout=full, stderr=subprocess.PIPE, text=True)
+        check_eq(p.returncode, 74, "status > /dev/full")
+        check_eq(p.stderr.count("cannot write"), 1, "messages: " + p.stderr)
 
 
 if __name__ == "__main__":
