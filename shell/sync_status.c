@@ -2,7 +2,8 @@
  * `headcount status`: what the last runs did and what comes next, read
  * from the state directory without taking the run lock (every state file
  * is replaced atomically, so a reader sees the old or the new version).
- * Per instance it prints GitHub's license-sync-status shape:
+ * Per instance, under "server_instances", it prints the shape of GitHub's
+ * license-sync-status:
  * {"server_id", "hostname", "last_sync": {"date", "status", "error"}}.
  * Secrets are never read here.
  */
@@ -162,7 +163,7 @@ static void print_json(const sync_config *cfg, const status_data *d)
         sync_json_string_or_null(f, r->error[0] ? r->error : NULL);
         fputc('}', f);
     }
-    fputs("],\"instances\":[", f);
+    fputs("],\"server_instances\":[", f);
     for (size_t i = 0; i < cfg->n_ghes; i++) {
         const sync_source_rec *r = find_source(d, "ghes", cfg->ghes[i].host);
         fputs(i ? ",{\"server_id\":" : "{\"server_id\":", f);

@@ -598,7 +598,7 @@ def test_stop_keeps_unreached_sources(env):
     srv, _ = setup(env)
     env.check_rc(env.sync(), 0, "first sync")
     st = env.status()
-    before = {i["hostname"]: i["last_sync"] for i in st["instances"]}
+    before = {i["hostname"]: i["last_sync"] for i in st["server_instances"]}
     before_ghec = st["ghec"]["last_sync"]
     check_eq(before["ghe-2.test"]["status"], "success", "ghe-2 synced")
 
@@ -617,7 +617,7 @@ def test_stop_keeps_unreached_sources(env):
         return json.loads(r.out)
 
     st = stopped_in_first_fetch(env.config)
-    after = {i["hostname"]: i["last_sync"] for i in st["instances"]}
+    after = {i["hostname"]: i["last_sync"] for i in st["server_instances"]}
     check_eq(after["ghe-1.test"]["status"], "failed", "ghe-1 failed")
     check("ghe-1.test" in (after["ghe-1.test"]["error"] or ""),
           "ghe-1's own error", after)
@@ -633,7 +633,7 @@ def test_stop_keeps_unreached_sources(env):
     other = env.write("other.ini", text.replace("dir = state\n",
                                                 "dir = state2\n"), 0o644)
     st = stopped_in_first_fetch(other)
-    after = {i["hostname"]: i["last_sync"] for i in st["instances"]}
+    after = {i["hostname"]: i["last_sync"] for i in st["server_instances"]}
     check_eq(after["ghe-1.test"]["status"], "failed", "ghe-1 failed (new)")
     check_eq(after["ghe-2.test"], None, "ghe-2 never synced")
     check_eq(st["ghec"]["last_sync"], None, "ghec never synced")

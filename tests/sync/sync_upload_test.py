@@ -67,9 +67,9 @@ def test_happy_path(env):
     check_eq(st["runs"][0]["status"], "success", "status run")
     check_eq(st["runs"][0]["total_seats_consumed"], expected, "status seats")
     check_eq(st["runs"][0]["upload"], "delivered", "status upload")
-    check_eq([i["hostname"] for i in st["instances"]],
-             ["ghe-1.test", "ghe-2.test"], "instances")
-    for i in st["instances"]:
+    check_eq([i["hostname"] for i in st["server_instances"]],
+             ["ghe-1.test", "ghe-2.test"], "server_instances")
+    for i in st["server_instances"]:
         check_eq(i["server_id"], None, "server_id of a CSV source")
         check_eq(i["last_sync"]["status"], "success", "last_sync.status")
         check_eq(i["last_sync"]["error"], None, "last_sync.error")
