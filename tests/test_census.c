@@ -179,26 +179,56 @@ static void rule_identity_before_verified(void **state)
     tb_fini(&t, r);
 }
 
-/* Ties within a class go to the lowest login in byte order. */
+/* Ties within a class go to the lowest login in byte order ('B' < 'b'),
+ * among verified emails and among identity values (SAML NameIDs) alike. */
 static void rule_lowest_login_wins(void **state)
 {
     (void)state;
-    tb t;
-    tb_init(&t, 4, NULL);
-    tb_ghec(&t, "mmm", NULL, "x@corp.example", true);
-    tb_ghec(&t, "Bbb", NULL, "x@corp.example", true);
-    tb_ghec(&t, "bbb", NULL, "x@corp.example", true);
-    tb_ghes(&t, "ghe-1", 9, "x", "x@corp.example", false, NULL);
-    hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
-    assert_int_equal(summary_of(r).total_seats_consumed, 3);
-    size_t acct;
-    assert_int_equal(hc_result_find(r, "ghe-1:9", 7, &acct), HC_OK);
-    hc_account_info a, g;
-    hc_result_account(r, acct, &a);
-    hc_result_account(r, hc_result_person_account(r, a.person, 0), &g);
-    assert_int_equal(g.login.len, 3);
-    assert_memory_equal(g.login.ptr, "Bbb", 3);
-    tb_fini(&t, r);
+    static const char *const logins[] = {"mmm", "bbb", "Bbb"};
+    for (int identity = 0; identity < 2; identity++) {
+        tb t;
+        tb_init(&t, 4, NULL);
+        for (size_t i = 0; i < 3; i++)
+            tb_ghec(&t, logins[i], identity ? "X@corp.example" : NULL,
+                    identity ? NULL : "x@corp.example", true);
+        tb_ghes(&t, "ghe-1", 9, "x", "x@corp.example", false, NULL);
+        hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
+        assert_int_equal(summary_of(r).total_seats_consumed, 3);
+        assert_int_equal(summary_of(r).ghes_accounts_matched, 1);
+        size_t acct;
+        assert_int_equal(hc_result_find(r, "ghe-1:9", 7, &acct), HC_OK);
+        hc_account_info a, g;
+        hc_result_account(r, acct, &a);
+        assert_int_equal(a.rule,
+                         identity ? HC_JOIN_IDENTITY : HC_JOIN_VERIFIED_EMAIL);
+        hc_result_account(r, hc_result_person_account(r, a.person, 0), &g);
+        assert_int_equal(g.login.len, 3);
+        assert_memory_equal(g.login.ptr, "Bbb", 3);
+        tb_fini(&t, r);
+    }
+}
+
+/* A GHEC row without a login (null or empty) is an account of its own:
+ * nothing says two such rows are one user, even with the same keys. */
+static void rule_ghec_without_login(void **state)
+{
+    (void)state;
+    for (int summary = 0; summary < 2; summary++) {
+        tb t;
+        tb_init(&t, 2, NULL);
+        tb_ghec(&t, "", NULL, "n@corp.example", true);
+        tb_ghec(&t, "", NULL, "n@corp.example", true);
+        tb_ghec(&t, NULL, NULL, "n@corp.example", true);
+        tb_ghec(&t, "named", NULL, "n@corp.example", true);
+        tb_ghec(&t, "named", NULL, NULL, true); /* a repeat: merges */
+        tb_ghes(&t, "ghe-1", 5, "n", "n@corp.example", false, NULL);
+        hc_result *r = tb_run_summary(&t, summary != 0);
+        hc_summary s = summary_of(r);
+        assert_int_equal(s.ghec_accounts, 4);
+        assert_int_equal(s.total_seats_consumed, 4);
+        assert_int_equal(s.ghes_accounts_matched, 1);
+        tb_fini(&t, r);
+    }
 }
 
 /* Unmatched GHES accounts with the same key are one person; keyless ones
@@ -437,8 +467,9 @@ static void rule_ghec_login_order(void **state)
 }
 
 /* Ids beyond 32 bits keep their high half outside the record: accounts
- * whose ids share the low half stay apart, repeats of a wide id are found,
- * and explain shows every id whole, in full and summary runs alike. */
+ * whose ids share the low half stay apart and repeats of a wide id are
+ * found, in full and summary runs alike; a full run shows every id whole
+ * (a summary run keeps no accounts to show). */
 static void rule_wide_ids(void **state)
 {
     (void)state;
@@ -1714,6 +1745,7 @@ int main(void)
         cmocka_unit_test(rule_verified_match),
         cmocka_unit_test(rule_identity_before_verified),
         cmocka_unit_test(rule_lowest_login_wins),
+        cmocka_unit_test(rule_ghec_without_login),
         cmocka_unit_test(rule_ghes_only),
         cmocka_unit_test(rule_repeated_rows),
         cmocka_unit_test(rule_ghec_login_order),

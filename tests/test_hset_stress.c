@@ -5,7 +5,8 @@
  * one id per distinct key, ids dense and unique, every owner the minimum
  * offered, key bytes intact. Each test runs once with single upserts and
  * once with batches (hc_hset_upsert_batch), whose pending slots are held
- * across a whole batch. One test drives the set into HC_ERR_FULL from many
+ * across a whole batch; batches offer no owners, so the owner check
+ * bites in the single-upsert runs. One test drives the set into HC_ERR_FULL from many
  * threads and grows it between rounds. Meant to run under
  * ThreadSanitizer too; HC_STRESS_SCALE multiplies the work, HC_TEST_SEED
  * replays a run.

@@ -1357,7 +1357,7 @@ static void test_random_census_roundtrip(void **state)
         free(path);
 
         /* The CSV: a header and one line per person (no field here holds a
-         * newline), with the same number of accounts in total. */
+         * newline). */
         sink csv = {0};
         assert_int_equal(hc_report_write_csv(res, NULL, sink_write, &csv),
                          HC_OK);
