@@ -925,9 +925,21 @@ static int gen(racct *a, int sparse_ids, int varied)
     return n;
 }
 
-/* The reference: maps by linear search, no cleverness. */
+/* The reference: maps by linear search, no cleverness. Besides the two
+ * seat counts it says, under policy github, which GHEC login each
+ * eligible GHES account joins ("" when none): an identity value first,
+ * else a verified email, each time the lowest login in byte order. */
+typedef struct ref_join {
+    int host;
+    uint64_t id;
+    char login[24];
+    int rule; /* HC_JOIN_IDENTITY, HC_JOIN_VERIFIED_EMAIL, or -1 */
+} ref_join;
+
 typedef struct ref_out {
     uint64_t github, extended;
+    const ref_join *joins;
+    int n_joins;
 } ref_out;
 
 static int key_of(const char *s, char *out)
@@ -946,7 +958,8 @@ static int ref_find(int *p, int x)
 
 static ref_out reference(const racct *a, int n)
 {
-    ref_out out = {0, 0};
+    static ref_join joins[R_MAX];
+    ref_out out = {0, 0, joins, 0};
     /* GHEC accounts: distinct licensed logins, keys merged. */
     static char logins[R_MAX][24];
     static char idk[R_MAX][8][HC_KEY_MAX + 1], vek[R_MAX][8][HC_KEY_MAX + 1];
@@ -990,22 +1003,35 @@ static ref_out reference(const racct *a, int n)
     for (int g = 0; g < ng; g++)
         licensed += lic[g];
     for (int s = 0; s < ns; s++) {
+        ref_join *jn = &joins[out.n_joins++];
+        jn->host = a[gh[s]].host;
+        jn->id = a[gh[s]].id;
+        jn->login[0] = '\0';
+        jn->rule = -1;
         char k[HC_KEY_MAX + 1];
         if (!key_of(a[gh[s]].primary, k)) {
             keyless++;
             continue;
         }
-        int matched = 0;
-        for (int g = 0; g < ng && !matched; g++) {
+        int by_id = -1, by_ve = -1; /* GHEC account indexes */
+        for (int g = 0; g < ng; g++) {
             if (!lic[g])
                 continue;
             for (int j = 0; j < nid[g]; j++)
-                matched |= strcmp(idk[g][j], k) == 0;
+                if (strcmp(idk[g][j], k) == 0 &&
+                    (by_id < 0 || strcmp(logins[g], logins[by_id]) < 0))
+                    by_id = g;
             for (int j = 0; j < nve[g]; j++)
-                matched |= strcmp(vek[g][j], k) == 0;
+                if (strcmp(vek[g][j], k) == 0 &&
+                    (by_ve < 0 || strcmp(logins[g], logins[by_ve]) < 0))
+                    by_ve = g;
         }
-        if (matched)
+        if (by_id >= 0 || by_ve >= 0) {
+            memcpy(jn->login, logins[by_id >= 0 ? by_id : by_ve],
+                   sizeof jn->login);
+            jn->rule = by_id >= 0 ? HC_JOIN_IDENTITY : HC_JOIN_VERIFIED_EMAIL;
             continue;
+        }
         int seen = 0;
         for (int j = 0; j < ngroups; j++)
             seen |= strcmp(groups[j], k) == 0;
@@ -1123,11 +1149,43 @@ static hc_summary fast_summary(const racct *a, const int *order, int n,
     return s;
 }
 
+/* Each eligible GHES account joins the GHEC account the reference names,
+ * by the rule it names, or none: its person then starts with a GHES
+ * account. */
+static void expect_joins(const hc_result *r, const ref_out *want)
+{
+    for (int i = 0; i < want->n_joins; i++) {
+        const ref_join *jn = &want->joins[i];
+        char q[64];
+        int qn = snprintf(q, sizeof q, "%s:%llu", hosts[jn->host],
+                          (unsigned long long)jn->id);
+        size_t acct;
+        assert_int_equal(hc_result_find(r, q, (size_t)qn, &acct), HC_OK);
+        hc_account_info ai, first;
+        hc_result_account(r, acct, &ai);
+        assert_true(ai.person != SIZE_MAX);
+        hc_result_account(r, hc_result_person_account(r, ai.person, 0), &first);
+        if (jn->rule < 0) {
+            if (first.kind == HC_ACCOUNT_GHEC)
+                fail_msg("%s joins %.*s, the reference none", q,
+                         (int)first.login.len, first.login.ptr);
+            continue;
+        }
+        if (first.kind != HC_ACCOUNT_GHEC ||
+            first.login.len != strlen(jn->login) ||
+            memcmp(first.login.ptr, jn->login, first.login.len) != 0 ||
+            (int)ai.rule != jn->rule)
+            fail_msg("%s joins %.*s by rule %d, the reference %s by %d", q,
+                     first.kind == HC_ACCOUNT_GHEC ? (int)first.login.len : 0,
+                     first.login.ptr, (int)ai.rule, jn->login, jn->rule);
+    }
+}
+
 /* Runs the census over a in the given order; returns a digest of the
  * person partition (accounts by host:id / login) plus the summary. */
 static uint64_t census_digest(const racct *a, const int *order, int n,
                               unsigned threads, hc_policy policy,
-                              hc_summary *sum)
+                              const ref_out *ref, hc_summary *sum)
 {
     tb t;
     tb_init(&t, threads, "corp.example");
@@ -1135,6 +1193,8 @@ static uint64_t census_digest(const racct *a, const int *order, int n,
         tb_add(&t, &a[order[k]]);
     hc_result *r = tb_run(&t, policy);
     hc_result_summary(r, sum);
+    if (ref && policy == HC_POLICY_GITHUB)
+        expect_joins(r, ref);
     /* The summary-only path must agree with the full one on every field. */
     hc_result *fast = NULL;
     assert_int_equal(hc_census_run_ex(t.c, policy, 0, &fast), HC_OK);
@@ -1264,7 +1324,7 @@ static void differential(void **state)
                 hc_summary s;
                 uint64_t d = census_digest(
                     accts, order, n, threads,
-                    pol ? HC_POLICY_EXTENDED : HC_POLICY_GITHUB, &s);
+                    pol ? HC_POLICY_EXTENDED : HC_POLICY_GITHUB, &want, &s);
                 if (s.github_seats != want.github ||
                     s.extended_seats != want.extended)
                     fail_msg("seed %llu variant %d: github %llu want %llu, "
@@ -1317,7 +1377,7 @@ static void differing_repeats(void **state)
                 hc_summary s;
                 uint64_t d = census_digest(
                     accts, order, n, variant & 2 ? 4 : 1,
-                    pol ? HC_POLICY_EXTENDED : HC_POLICY_GITHUB, &s);
+                    pol ? HC_POLICY_EXTENDED : HC_POLICY_GITHUB, NULL, &s);
                 if (variant == 0) {
                     first_digest = d;
                     first = s;
