@@ -200,8 +200,10 @@ def test_status_before_any_run(env):
               "  ; subsidiaries\n  sub.example\n", 0o644)
     st = env.status()
     check_eq(st["runs"], [], "no runs")
-    check_eq(st["server_instances"], [{"server_id": None, "hostname": "ghe-1.test",
-                                "last_sync": None}], "server_instances")
+    check_eq(st["server_instances"],
+             [{"server_id": None, "hostname": "ghe-1.test",
+               "last_sync": None}],
+             "server_instances")
     # No daemon plans a run; the schedule it would keep is read.
     check_eq(st["next_run_source"], "none", "no daemon")
     check_eq(st["next_run"], None, "no next run without a daemon")

@@ -406,7 +406,8 @@ def test_local_exports(env):
               '"primary_email": "x@corp.example", "suspended": false}]}')
     r = env.sync()
     env.check_rc(r, 0, "GHES JSON export")
-    ids = {i["hostname"]: i["server_id"] for i in env.status()["server_instances"]}
+    ids = {i["hostname"]: i["server_id"]
+           for i in env.status()["server_instances"]}
     check_eq(ids, {"ghe-1.test": None, "ghe-2.test": "srv-42"}, "server_id")
     # The same export gzip-compressed: the engine reads it, and status
     # still shows its server_id.
@@ -421,7 +422,8 @@ def test_local_exports(env):
               0o644)
     r = env.sync()
     env.check_rc(r, 0, "gzip-compressed GHES JSON export")
-    ids = {i["hostname"]: i["server_id"] for i in env.status()["server_instances"]}
+    ids = {i["hostname"]: i["server_id"]
+           for i in env.status()["server_instances"]}
     check_eq(ids, {"ghe-1.test": None, "ghe-2.test": "srv-gz"},
              "server_id of a .json.gz export")
 

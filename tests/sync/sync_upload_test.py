@@ -320,7 +320,8 @@ def test_url_file_not_logged(env):
     env.write("upload.url", srv.url + "/upload?sig=presigned-secret\n", 0o600)
     with open(env.config) as f:
         text = f.read()
-    text = text.replace("url = %s/upload\n" % srv.url, "url_file = upload.url\n")
+    text = text.replace("url = %s/upload\n" % srv.url,
+                        "url_file = upload.url\n")
     env.write("headcount.ini", text, 0o644)
     r = env.sync()
     env.check_rc(r, 0, "upload to a URL from url_file")
@@ -337,7 +338,8 @@ def test_url_file_checked_first(env):
     srv, _ = setup(env)
     with open(env.config) as f:
         text = f.read()
-    text = text.replace("url = %s/upload\n" % srv.url, "url_file = upload.url\n")
+    text = text.replace("url = %s/upload\n" % srv.url,
+                        "url_file = upload.url\n")
     env.write("headcount.ini", text, 0o644)
     host = srv.url.split("://", 1)[1]
     for url, words in (("https://robot:hunter2@%s/upload" % host,
