@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -257,18 +256,6 @@ static int load_domains(const char *spec, hc_domains **out)
     return 0;
 }
 
-/* Host names as the census keeps them: ASCII case and trailing dots do
- * not matter. */
-static bool same_host(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    while (na && a[na - 1] == '.')
-        na--;
-    while (nb && b[nb - 1] == '.')
-        nb--;
-    return na == nb && strncasecmp(a, b, na) == 0;
-}
-
 /*
  * Two files given one HOST= are legal (an instance's users in two
  * exports), but rows of different files with the same id then count as
@@ -280,7 +267,7 @@ static void warn_shared_host(const cli_inputs *in)
     for (size_t i = 0; i < in->n; i++)
         for (size_t j = 0; j < i; j++) {
             const hc_input *a = &in->items[j], *b = &in->items[i];
-            if (!a->host || !b->host || !same_host(a->host, b->host) ||
+            if (!a->host || !b->host || !sync_host_same(a->host, b->host) ||
                 strcmp(a->path, b->path) == 0)
                 continue;
             cli_errorf("warning: --ghes %s= names two files (%s and %s): "

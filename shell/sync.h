@@ -114,7 +114,9 @@ int sync_outbox_adopt_local(sync_state *st, const sync_outbox_entry *entry,
 /*
  * Uploads the outbox entry with its Idempotency-Key, retrying as
  * sync_http_send does; on 2xx removes it from the outbox. Exit codes as
- * sync_http_send and sync_http_status_fail.
+ * sync_http_send and sync_http_status_fail. sec must come from a
+ * successful sync_secrets_read, which has checked a URL from url_file as
+ * sync_config_load checks a url.
  */
 int sync_upload_deliver(const sync_config *cfg, const sync_secrets *sec,
                         sync_state *st, CURL *h, const sync_outbox_entry *entry,

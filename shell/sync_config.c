@@ -86,20 +86,6 @@ static const char *sect_name(const parse_ctx *c)
     return "(no section)";
 }
 
-/* Whether two section names are one instance: the count keeps a host in
- * ASCII lowercase without trailing dots (DNS ignores both), so sections
- * spelled `ghe.example` and `GHE.example.` are one [ghes] section whose
- * keys add up, not two sources of the same accounts. */
-static bool same_host(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    while (na > 0 && a[na - 1] == '.')
-        na--;
-    while (nb > 0 && b[nb - 1] == '.')
-        nb--;
-    return na == nb && strncasecmp(a, b, na) == 0;
-}
-
 /* ---- section headers, read by the line reader ---- */
 
 static void section_header(parse_ctx *c, const char *p)
@@ -209,8 +195,11 @@ static void section_header(parse_ctx *c, const char *p)
              sub);
         return;
     }
+    /* Sections spelled `ghe.example` and `GHE.example.` are one [ghes]
+     * section whose keys add up (the first spelling is kept), not two
+     * sources of the same accounts. */
     for (size_t i = 0; i < cfg->n_ghes; i++)
-        if (same_host(cfg->ghes[i].host, sub)) {
+        if (sync_host_same(cfg->ghes[i].host, sub)) {
             c->ghes = &cfg->ghes[i];
             return;
         }

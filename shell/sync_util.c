@@ -525,6 +525,16 @@ bool sync_host_is_valid(const char *h)
     return true;
 }
 
+bool sync_host_same(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    while (na > 0 && a[na - 1] == '.')
+        na--;
+    while (nb > 0 && b[nb - 1] == '.')
+        nb--;
+    return na == nb && strncasecmp(a, b, na) == 0;
+}
+
 bool sync_host_is_loopback(const char *host)
 {
     if (strcasecmp(host, "localhost") == 0)

@@ -185,6 +185,10 @@ bool sync_host_is_loopback(const char *host);
  */
 bool sync_host_is_valid(const char *h);
 
+/* True when a and b name one GHES instance as the count keeps hosts: ASCII
+ * case and trailing dots do not matter (DNS ignores both). */
+bool sync_host_same(const char *a, const char *b);
+
 /* Writes s as a JSON string literal; invalid UTF-8 becomes U+FFFD. */
 void sync_json_string(FILE *f, const char *s);
 

@@ -84,14 +84,15 @@ int renameat(int olddirfd, const char *oldpath, int newdirfd,
     return real(olddirfd, oldpath, newdirfd, newpath);
 }
 
-/* The shift in HC_FAULT_CLOCK_FILE, or 0. Plain system calls only: time()
- * may be called anywhere, also where stdio or malloc would not be safe. */
+/* The shift in HC_FAULT_CLOCK_FILE, or 0. No stdio and no allocation:
+ * time() may be called anywhere, also where those would not be safe; and
+ * errno is left as it was, since time() never sets it. */
 static long long clock_shift(void)
 {
     const char *path = getenv("HC_FAULT_CLOCK_FILE");
     if (!path || !*path)
         return 0;
-    int saved = errno; /* time() never sets errno */
+    int saved = errno;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     ssize_t n = -1;
     char buf[32];
@@ -99,13 +100,13 @@ static long long clock_shift(void)
         n = read(fd, buf, sizeof buf - 1);
         close(fd);
     }
+    long long v = 0;
+    if (n > 0) {
+        buf[n] = '\0';
+        v = strtoll(buf, NULL, 10); /* no number: 0 */
+    }
     errno = saved;
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    char *end = NULL;
-    long long v = strtoll(buf, &end, 10);
-    return end == buf ? 0 : v;
+    return v;
 }
 
 time_t time(time_t *out)

@@ -213,16 +213,33 @@ def test_status_before_any_run(env):
     env.check_rc(r, 0, "human status")
     check("Wed 12:05" in r.out and "none yet" in r.out, "human status", r)
     # Output that cannot be written is exit 74, said once.
-    if os.path.exists("/dev/full"):
+    for extra in ([], ["--json"]):
+        if not os.path.exists("/dev/full"):
+            print("note: no /dev/full: the write-error check is skipped")
+            break
         with open("/dev/full", "wb") as full:
-            p = subprocess.run([env.bin, "status", "--config", env.config],
-                               stdout=full, stderr=subprocess.PIPE, text=True)
-        check_eq(p.returncode, 74, "status > /dev/full")
+            p = subprocess.run([env.bin, "status", "--config", env.config]
+                               + extra, stdout=full, stderr=subprocess.PIPE,
+                               text=True)
+        check_eq(p.returncode, 74, "status %s > /dev/full" % extra)
         check_eq(p.stderr.count("cannot write"), 1, "messages: " + p.stderr)
+
+
+def test_ghes_spellings_merge(env):
+    """[ghes] headers that spell one host differently (ASCII case, a
+    trailing dot) are one instance: their keys add up and status lists it
+    once, as the first header spells it."""
+    env.write("x.csv", "")
+    env.write("headcount.ini", '[ghes "ghe-1.test"]\nfile = x.csv\n'
+              '[ghes "GHE-1.Test."]\n[state]\ndir = state\n', 0o644)
+    st = env.status()
+    check_eq([i["hostname"] for i in st["server_instances"]], ["ghe-1.test"],
+             "one instance")
 
 
 if __name__ == "__main__":
     sys.exit(main("config", [test_usage_and_missing_config,
                              test_config_errors, test_token_permissions,
                              test_credentials_directory,
-                             test_status_before_any_run]))
+                             test_status_before_any_run,
+                             test_ghes_spellings_merge]))

@@ -498,6 +498,20 @@ static void test_link(void **state)
     assert_string_equal(out, "https://h/1");
 }
 
+/* One instance however a host is spelled in ASCII case or trailing dots;
+ * any other byte counts. */
+static void test_host_same(void **state)
+{
+    (void)state;
+    assert_true(sync_host_same("ghe.example", "GHE.Example"));
+    assert_true(sync_host_same("ghe.example.", "ghe.example"));
+    assert_true(sync_host_same("ghe.example", "GHE.EXAMPLE.."));
+    assert_false(sync_host_same("ghe.example", "ghe.example2"));
+    assert_false(sync_host_same("ghe-1.example", "ghe_1.example"));
+    assert_false(sync_host_same("ghe.example", "ghe..example"));
+    assert_false(sync_host_same("a", ""));
+}
+
 static void test_loopback(void **state)
 {
     (void)state;
@@ -829,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_link),
+        cmocka_unit_test(test_host_same),
         cmocka_unit_test(test_loopback),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_reader_rejects),
