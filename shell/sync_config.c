@@ -619,12 +619,12 @@ static int on_key(void *user, const char *section, const char *name,
 /* ---- checks after parsing ---- */
 
 static int check_url(parse_ctx *c, const sync_cstr *url, bool insecure,
-                     const char *where, const char *key)
+                     bool has_user, const char *where, const char *key)
 {
     sync_err e;
     char what[600]; /* where is at most 299 bytes, key a short name */
     snprintf(what, sizeof what, "%s %s", where, key);
-    if (sync_http_check_url(url->s, insecure, what, &e) != 0)
+    if (sync_http_check_url(url->s, insecure, has_user, what, &e) != 0)
         return perr(c, url->line, "%s", e.msg);
     return 1;
 }
@@ -653,7 +653,7 @@ static void validate(parse_ctx *c)
         if (!g->url.s == !g->file.s) {
             perr(c, g->line, "%s needs exactly one of url and file", where);
         } else if (g->url.s) {
-            if (!check_url(c, &g->url, g->allow_insecure, where, "url"))
+            if (!check_url(c, &g->url, g->allow_insecure, true, where, "url"))
                 return;
             if (!g->user.s)
                 perr(c, g->line, "%s needs user (a site administrator)", where);
@@ -674,7 +674,7 @@ static void validate(parse_ctx *c)
         if (!h->api_url.s == !h->file.s) {
             perr(c, h->line, "[ghec] needs exactly one of api_url and file");
         } else if (h->api_url.s) {
-            if (!check_url(c, &h->api_url, h->allow_insecure, "[ghec]",
+            if (!check_url(c, &h->api_url, h->allow_insecure, false, "[ghec]",
                            "api_url"))
                 return;
             if (!h->enterprise.s)
@@ -693,8 +693,8 @@ static void validate(parse_ctx *c)
     if (!c->stop && u->present) {
         if (!u->url.s == !u->url_file.s)
             perr(c, u->line, "[upload] needs exactly one of url and url_file");
-        else if (u->url.s &&
-                 !check_url(c, &u->url, u->allow_insecure, "[upload]", "url"))
+        else if (u->url.s && !check_url(c, &u->url, u->allow_insecure, false,
+                                        "[upload]", "url"))
             return;
         else
             check_readable(c, &u->ca_file, "ca_file");

@@ -99,8 +99,8 @@ done:
     return ok;
 }
 
-int sync_http_check_url(const char *url, bool allow_insecure, const char *what,
-                        sync_err *err)
+int sync_http_check_url(const char *url, bool allow_insecure, bool has_user,
+                        const char *what, sync_err *err)
 {
     url_parts u;
     int rc = 0;
@@ -108,11 +108,9 @@ int sync_http_check_url(const char *url, bool allow_insecure, const char *what,
         return sync_fail(err, CLI_EX_CONFIG,
                          "%s is not an absolute http(s) URL", what);
     if (u.user || u.password) {
-        /* Only [ghes] has a user; the others send a bearer token. */
         rc = sync_fail(err, CLI_EX_CONFIG,
                        "%s must not hold a user name or password; use %s", what,
-                       strncmp(what, "[ghes", 5) == 0 ? "user and token_file"
-                                                      : "token_file");
+                       has_user ? "user and token_file" : "token_file");
     } else if (strcasecmp(u.scheme, "https") == 0) {
         rc = 0;
     } else if (strcasecmp(u.scheme, "http") == 0) {

@@ -42,10 +42,12 @@ int sync_http_global_init(sync_err *err);
  * Checks a configured URL: parseable, scheme https (or http when
  * allow_insecure is set and the host is loopback), a host, and no user
  * name or password inside it. Returns 0 or 78 (CLI_EX_CONFIG) with a
- * message that names `what` (e.g. "url") but never the URL's query.
+ * message that names `what` (e.g. "url") but never the URL's query; for
+ * credentials in the URL it points to token_file, and to user as well
+ * when the section has one (has_user: [ghes], basic auth).
  */
-int sync_http_check_url(const char *url, bool allow_insecure, const char *what,
-                        sync_err *err);
+int sync_http_check_url(const char *url, bool allow_insecure, bool has_user,
+                        const char *what, sync_err *err);
 
 /* True when both URLs parse and have the same scheme, host (ignoring case)
  * and port. */

@@ -101,7 +101,7 @@ int sync_secrets_read(const sync_config *cfg, sync_secrets *s, sync_err *err)
         /* Checked before anything is fetched, as a url is at load: a run
          * must not count for minutes only to find it cannot deliver. */
         SYNC_TRY(sync_http_check_url(s->upload_url.data, u->allow_insecure,
-                                     "[upload] url_file's URL", err));
+                                     false, "[upload] url_file's URL", err));
     }
     if (u->present && u->hmac_key_file.s)
         SYNC_TRY(sync_secret_read(u->hmac_key_file.s,

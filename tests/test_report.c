@@ -1357,7 +1357,8 @@ static void test_random_census_roundtrip(void **state)
         free(path);
 
         /* The CSV: a header and one line per person (no field here holds a
-         * newline). */
+         * newline), whose "Total user accounts" (the 8th column) add up
+         * to the accounts of the result's persons. */
         sink csv = {0};
         assert_int_equal(hc_report_write_csv(res, NULL, sink_write, &csv),
                          HC_OK);
@@ -1366,6 +1367,31 @@ static void test_random_census_roundtrip(void **state)
             lines += csv.data[i] == '\n';
         assert_int_equal(lines, np + 1);
         assert_int_equal(csv.data[csv.len - 1], '\n');
+        uint64_t want_accounts = 0, csv_accounts = 0;
+        for (size_t p = 0; p < np; p++) {
+            hc_person_info pi;
+            hc_result_person(res, p, &pi);
+            want_accounts += pi.n_accounts;
+        }
+        size_t field = 0;
+        uint64_t cell = 0;
+        bool quoted = false, header = true;
+        for (size_t i = 0; i < csv.len; i++) {
+            char ch = csv.data[i];
+            if (ch == '"') {
+                quoted = !quoted; /* a "" inside a cell toggles twice */
+            } else if (!quoted && (ch == ',' || ch == '\n')) {
+                if (!header && field == 7)
+                    csv_accounts += cell;
+                cell = 0;
+                field = ch == ',' ? field + 1 : 0;
+                header = header && ch != '\n';
+            } else if (!header && field == 7) {
+                assert_true(ch >= '0' && ch <= '9');
+                cell = cell * 10 + (uint64_t)(ch - '0');
+            }
+        }
+        assert_int_equal(csv_accounts, want_accounts);
 
         /* A failing callback stops the writer with its status. */
         size_t cuts[] = {1, s.len / 3, s.len - 1};

@@ -92,6 +92,7 @@ def test_config_errors(env):
     r = env.run("sync", "--config", cfg)
     env.check_rc(r, 78, "credentials in the URL")
     check("hunter2" not in r.err, "password not echoed", r)
+    check("use user and token_file" in r.err, "[ghes] hint", r)
 
 
 def test_token_permissions(env):
