@@ -242,9 +242,8 @@ typedef struct xfer {
     bool write_failed;
     int write_errno;
     bool read_failed;
-    /* The framing of the last response's body: without either, an
-     * HTTP/1.x body ends where the connection does. */
-    bool has_length;
+    /* Whether the last response's body is chunked; see body_end_unknown
+     * for the length. */
     bool chunked;
     long status;      /* of the last status line */
     bool rest_unread; /* a discarded 2xx body cut at the cap */
@@ -347,7 +346,6 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
         r->content_type[0] = '\0';
         r->rate_limited = false;
         r->rate_reset = 0;
-        x->has_length = false;
         x->chunked = false;
         /* "HTTP/1.1 200 OK", "HTTP/2 200": the code after the first
          * space. */
@@ -360,8 +358,6 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
             }
             x->status = x->status * 10 + (sp[i] - '0');
         }
-    } else if (header_is(line, len, "content-length")) {
-        x->has_length = true;
     } else if (header_is(line, len, "transfer-encoding")) {
         /* chunked, when used, is the last coding (RFC 9112 6.1). */
         char v[128];
@@ -407,15 +403,30 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
     return len;
 }
 
+/*
+ * Also bounds what on_body never sees: the body of a redirect libcurl
+ * follows is read (to keep the connection) and dropped without a call to
+ * the write callback, so only the received-byte count can cap it. A
+ * redirect's body is a line of text; any other body reaches on_body,
+ * whose cap (x->limit, on decoded bytes) comes first, hence the margin.
+ */
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
                        curl_off_t ultotal, curl_off_t ulnow)
 {
-    (void)ud;
+    xfer *x = ud;
     (void)dltotal;
-    (void)dlnow;
     (void)ultotal;
     (void)ulnow;
-    return sync_stop ? 1 : 0;
+    if (sync_stop)
+        return 1;
+    uint64_t cap =
+        x->status / 100 == 3 ? 2 * DISCARD_LIMIT : x->limit + DISCARD_LIMIT;
+    if (dlnow > 0 && (uint64_t)dlnow > cap) {
+        x->too_big = true;
+        x->limit = cap;
+        return 1;
+    }
+    return 0;
 }
 
 static bool is_tls_error(CURLcode c)
@@ -669,22 +680,29 @@ static bool is_secondary_limit(const sync_http_req *req,
 }
 
 /*
- * A kept 2xx body over HTTP/1.x with neither Content-Length nor chunked
- * encoding ends when the connection closes, and libcurl takes a cut
- * connection (no TLS close_notify) for that end: a report cut between two
- * rows would look whole. HTTP/2 and 3 frame every body.
+ * A kept 200 body over HTTP/1.x with neither a length libcurl could use
+ * nor chunked encoding ends when the connection closes, and libcurl takes
+ * a cut connection (no TLS close_notify) for that end: a report cut
+ * between two rows would look whole. The length is libcurl's, not the
+ * header's presence: a Content-Length too large for it is dropped with a
+ * note and the body read to the close all the same. Only 200 bodies are
+ * kept (a 202's says "generating", whatever its end); HTTP/2 and 3 frame
+ * every body.
  */
 static bool body_end_unknown(CURL *h, const sync_http_req *req, const xfer *x,
                              long status)
 {
     long version = 0;
-    if (!req->sink || status < 200 || status > 299 || status == 204)
+    curl_off_t length = -1;
+    if (!req->sink || status != 200 || x->chunked)
         return false;
-    if (curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version) != CURLE_OK)
+    if (curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version) != CURLE_OK ||
+        curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) !=
+            CURLE_OK)
         return false;
     return (version == CURL_HTTP_VERSION_1_0 ||
             version == CURL_HTTP_VERSION_1_1) &&
-           !x->has_length && !x->chunked;
+           length < 0;
 }
 
 /* True when the last response came from url's scheme, host and port, that
@@ -789,10 +807,11 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
 
         const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(c);
         bool retry = false, secondary = false;
-        if (c == CURLE_ABORTED_BY_CALLBACK || sync_stop) {
+        if (sync_stop || (c == CURLE_ABORTED_BY_CALLBACK && !x.too_big)) {
             rc = sync_fail(err, CLI_EX_TEMPFAIL, "%s: interrupted", what);
             goto done;
-        } else if (c == CURLE_WRITE_ERROR && x.too_big) {
+        } else if ((c == CURLE_WRITE_ERROR || c == CURLE_ABORTED_BY_CALLBACK) &&
+                   x.too_big) {
             rc = sync_fail(err, CLI_EX_PROTOCOL,
                            "%s: response larger than %llu bytes", what,
                            (unsigned long long)x.limit);
@@ -897,10 +916,14 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
                             conf->retry_max_delay_ms, sync_random_u64());
         uint64_t after;
         uint64_t now_s = (uint64_t)time(NULL);
-        bool until_reset = false;
-        if (resp->retry_after[0] &&
+        bool until_reset = false, asked = false;
+        /* Only a whole answer's Retry-After is the server's request: a
+         * transfer cut short is the network's doing, whatever headers
+         * came before the cut. */
+        if (c == CURLE_OK && resp->retry_after[0] &&
             sync_retry_after_parse(resp->retry_after, (time_t)now_s, &after)) {
             delay = after;
+            asked = true;
         } else if (resp->rate_limited && resp->rate_reset) {
             /* GitHub's primary rate limit: nothing succeeds before the
              * window resets, so wait for it (a second past, for clock
@@ -931,13 +954,15 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
                            what, resp->status, when);
             goto done;
         }
-        if (secondary && elapsed + delay > conf->retry_deadline_ms) {
-            rc = sync_fail(err, CLI_EX_TEMPFAIL,
-                           "%s: HTTP %ld: GitHub's secondary rate limit asks "
-                           "for a wait of at least %llu s, past the retry "
-                           "deadline; the next run retries",
-                           what, resp->status,
-                           (unsigned long long)(delay / 1000));
+        if ((asked || secondary) && elapsed + delay > conf->retry_deadline_ms) {
+            rc = sync_fail(
+                err, CLI_EX_TEMPFAIL,
+                "%s: HTTP %ld: %s asks for a wait of %s%llu s%s, "
+                "past the retry deadline; the next run retries",
+                what, resp->status,
+                asked ? "the server" : "GitHub's secondary rate limit",
+                asked ? "" : "at least ", (unsigned long long)(delay / 1000),
+                asked ? " (Retry-After)" : "");
             goto done;
         }
         if (attempt + 1 >= conf->max_attempts ||

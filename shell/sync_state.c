@@ -35,24 +35,57 @@ void sync_state_path(const sync_state *st, const char *rel, char *out,
     snprintf(out, cap, "%s/%s", st->dir, rel);
 }
 
+/* Syncs the directory holding the entry path names (path up to its last
+ * '/', or "." without one), so that a directory just created there
+ * survives a crash along with what is later written inside it. */
+static int sync_parent(char *path, sync_err *err)
+{
+    char *slash = strrchr(path, '/');
+    const char *parent = ".";
+    if (slash == path) {
+        parent = "/";
+    } else if (slash) {
+        *slash = '\0';
+        parent = path;
+    }
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ok = fd >= 0 && fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    errno = e;
+    int rc = ok ? 0 : sync_state_io_fail(err, "cannot sync directory", parent);
+    if (slash && slash != path)
+        *slash = '/';
+    return rc;
+}
+
+/* Creates path and its missing parents, each synced into its parent. */
 static int mkdir_p(const char *path, sync_err *err)
 {
     char buf[PATH_MAX];
     int n = snprintf(buf, sizeof buf, "%s", path);
-    if (n < 0 || (size_t)n >= sizeof buf)
-        return sync_fail(err, CLI_EX_CONFIG, "state dir path too long");
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
+    if (n <= 0 || (size_t)n >= sizeof buf)
+        return sync_fail(err, CLI_EX_CONFIG,
+                         n <= 0 ? "state dir path is empty"
+                                : "state dir path too long");
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p != '\0')
             continue;
+        char end = *p;
         *p = '\0';
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+        if (mkdir(buf, 0700) == 0) {
+            int rc = sync_parent(buf, err);
+            if (rc)
+                return rc;
+        } else if (errno != EEXIST) {
             return sync_state_io_fail(err, "cannot create state directory",
                                       buf);
+        }
+        if (end == '\0')
+            return 0;
         *p = '/';
     }
-    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-        return sync_state_io_fail(err, "cannot create state directory", buf);
-    return 0;
 }
 
 int sync_state_open(const char *dir, bool create, sync_state *st, sync_err *err)
@@ -101,11 +134,22 @@ int sync_state_open(const char *dir, bool create, sync_state *st, sync_err *err)
             goto done;
         }
         static const char *const subs[] = {"fetch", "outbox"};
-        for (size_t i = 0; i < 2; i++)
-            if (mkdirat(st->dirfd, subs[i], 0700) != 0 && errno != EEXIST) {
+        bool made = false;
+        for (size_t i = 0; i < 2; i++) {
+            if (mkdirat(st->dirfd, subs[i], 0700) == 0) {
+                made = true;
+            } else if (errno != EEXIST) {
                 rc = sync_state_io_fail(err, "cannot create", subs[i]);
                 goto done;
             }
+        }
+        /* New entries of the state directory last only once it is
+         * synced: an outbox/ lost in a crash takes the reports already
+         * synced inside it along. */
+        if (made && fsync(st->dirfd) != 0) {
+            rc = sync_state_io_fail(err, "cannot sync state directory", dir);
+            goto done;
+        }
     }
 done:
     if (rc)

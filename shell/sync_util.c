@@ -353,6 +353,11 @@ bool sync_retry_after_parse(const char *value, time_t now, uint64_t *delay_ms)
         *delay_ms = (secs > cap_s ? cap_s : secs) * 1000u;
         return true;
     }
+    /* Digits alone that overflow are still seconds: more than the cap. */
+    if (strspn(buf, "0123456789") == n) {
+        *delay_ms = cap_s * 1000u;
+        return true;
+    }
     static const char *const formats[] = {
         "%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
         "%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */

@@ -42,9 +42,14 @@ page), "garbage" (a status line that is not HTTP), "bad_header" (a header
 line without a colon), "bad_gzip" (Content-Encoding: gzip over bytes that
 are not gzip), "bad_chunked" (a chunked 200 whose chunk size is not hex),
 "truncated" (a 200 that closes the connection, without a TLS close_notify,
-long before its Content-Length), "unframed" (GHES: a 200 with neither
-Content-Length nor chunked encoding whose body, the first rows of the
-report, ends where the connection is closed without a TLS close_notify), "huge_header" (one 200 KiB header line),
+long before its Content-Length; "truncated:SECONDS" adds Retry-After),
+"unframed" (GHES: a 200 with neither Content-Length nor chunked encoding
+whose body, the first rows of the report, ends where the connection is
+closed without a TLS close_notify; "unframed:overflow" sends a
+Content-Length too large for any client to take), "202_unframed" (a 202
+with neither, ended by the close), "redirect_fat" (a 302 to the same URL
+whose chunked body never ends, up to 256 MiB), "huge_header" (one 200 KiB
+header line),
 "trickle:SECONDS" (a 200 whose body comes one byte a second for SECONDS),
 "big_ack:BYTES" (upload: accepted as usual, answered 201 with a body of
 BYTES more, 17 MiB by default).
@@ -305,8 +310,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, b"this is not gzip at all", headers=[
                 ("Content-Encoding", "gzip")])
         elif kind == "truncated":
+            extra = b"Retry-After: %s\r\n" % arg.encode() if arg else b""
             self.wfile.write(b"HTTP/1.1 200 OK\r\n"
-                             b"Content-Type: application/json\r\n"
+                             b"Content-Type: application/json\r\n" + extra +
                              b"Content-Length: 100000\r\n\r\n{\"users\": [")
             self.cut()
         elif kind == "unframed" and route == "ghes":
@@ -315,11 +321,33 @@ class Handler(BaseHTTPRequestHandler):
             path = control.get("ghes_csv", {}).get(u.path[: -len(GHES_SUFFIX)])
             with open(path, "rb") as f:
                 lines = f.read().splitlines(keepends=True)
+            length = (b"Content-Length: 99999999999999999999999\r\n"
+                      if arg == "overflow" else b"")
             self.wfile.write(b"HTTP/1.1 200 OK\r\n"
-                             b"Content-Type: text/csv; charset=utf-8\r\n"
-                             b"Connection: close\r\n\r\n" +
+                             b"Content-Type: text/csv; charset=utf-8\r\n" +
+                             length + b"Connection: close\r\n\r\n" +
                              b"".join(lines[: max(2, len(lines) // 2)]))
             self.cut()
+        elif kind == "202_unframed":
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.1 202 Accepted\r\n"
+                             b"Content-Type: application/json\r\n"
+                             b"Connection: close\r\n\r\n"
+                             b'{"message":"generating"}')
+        elif kind == "redirect_fat":
+            # libcurl reads the body of a redirect it follows (to keep the
+            # connection) without handing it to the write callback.
+            self.close_connection = True
+            self.send_response(302)
+            self.send_header("Location", self.base_url() + self.path)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"10000\r\n" + b"r" * 65536 + b"\r\n"
+            try:
+                for _ in range(4096):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass
         elif kind == "bad_chunked":
             self.close_connection = True
             self.wfile.write(b"HTTP/1.1 200 OK\r\n"

@@ -276,6 +276,54 @@ def test_unframed_body_retried(env):
           "from a cut connection" in r.err and "giving up after 4 attempts"
           in r.err, "message", r)
     check_eq(len(srv.accepted()), 1, "nothing more uploaded")
+    # A Content-Length too large for libcurl is dropped (the body then
+    # ends at the close): the header alone does not frame the body.
+    srv.faults(ghes=["unframed:overflow"])
+    r = env.sync()
+    env.check_rc(r, 0, "GHES report with an overflowing length, then whole")
+    check("cannot be told from a cut connection" in r.err, "logged", r)
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected, "count")
+    # A 202's body is not kept: however it ends, the report is polled for,
+    # not retried.
+    srv.faults(ghes=["202_unframed", "202_unframed"])
+    r = env.sync()
+    env.check_rc(r, 0, "unframed 202 answers, then the report")
+    check_eq(r.err.count("report is being generated"), 2, "polled twice")
+    check("retrying" not in r.err, "no retry spent on a 202", r)
+
+
+def test_redirect_body_bounded(env):
+    """The body of a redirect libcurl follows never reaches the write
+    callback; an endless one is cut at a bound (76) instead of being read
+    until the fetch timeout."""
+    srv, _ = setup(env)
+    srv.faults(ghes=["redirect_fat"])
+    r = env.sync()
+    env.check_rc(r, 76, "endless redirect body")
+    check("GHES ghe-1.test: response larger than" in r.err, "message", r)
+    check_eq(srv.accepted(), [], "nothing uploaded")
+
+
+def test_retry_after_bounds(env):
+    """A Retry-After too large to parse is still a wait of more than a
+    day: past the deadline, said as such, with no retry; one on an answer
+    cut short is not the server's request and is not waited for."""
+    srv, expected = setup(env)
+    srv.faults(ghes=["503:99999999999999999999999"])
+    r = env.sync()
+    env.check_rc(r, 75, "Retry-After past 2^64 seconds")
+    check("GHES ghe-1.test: HTTP 503: the server asks for a wait of 86400 s "
+          "(Retry-After), past the retry deadline" in r.err, "message", r)
+    ghe1 = [q for q in srv.requests("ghes") if q["path"].startswith("/ghe1")]
+    check_eq(len(ghe1), 1, "no retry before the wait")
+    srv.faults(ghec=["truncated:3600"])
+    n = len(srv.requests("ghec"))
+    r = env.sync()
+    env.check_rc(r, 0, "cut answer with Retry-After, then whole")
+    ghec = srv.requests("ghec")[n:]
+    check_eq(len(ghec), 3, "cut page retried")
+    check(ghec[1]["time"] - ghec[0]["time"] < 5, "a short backoff", ghec)
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected, "count")
 
 
 def test_tls_wrong_host(env):
@@ -582,6 +630,8 @@ if __name__ == "__main__":
                             test_tls_handshake_close_retried,
                             test_https_to_plain_http_port,
                             test_bad_responses, test_unframed_body_retried,
+                            test_redirect_body_bounded,
+                            test_retry_after_bounds,
                             test_tls_wrong_host, test_redirect_to_another_host,
                             test_pagination_link_offsite,
                             test_pagination_link_unreadable,

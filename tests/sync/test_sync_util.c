@@ -405,6 +405,9 @@ static void test_retry_after(void **state)
     assert_int_equal(ms, 0); /* in the past */
     assert_true(sync_retry_after_parse("99999999", now, &ms));
     assert_int_equal(ms, 86400000); /* capped at a day */
+    /* Past 2^64 seconds: still a number of seconds, and still capped. */
+    assert_true(sync_retry_after_parse("99999999999999999999999", now, &ms));
+    assert_int_equal(ms, 86400000);
     static const char *const bad[] = {"", "soon", "-5", "1.5",
                                       "Wed, 21 Oct 2015 07:28:00 PST"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
