@@ -1362,6 +1362,20 @@ static void test_csv_tokenizer(void **state)
         assert_int_equal(hc__csv_next(&t, &row), HC__CSV_EOF);
         hc__csv_fini(&t);
     }
+    /* A NUL with a stray quote later in its row (after it in a plain
+     * field, or in a field after a quoted one holding the NUL): the quote
+     * flips parity, so skipping by parity would take the good rows up to
+     * the next odd quote along. Fatal, as without the NUL. */
+    static const char odd_nul[][40] = {"1,ob\0\"rien,a\n2,b,c\n3,e\"e,f\n",
+                                       "1,\"o\0b\",fa\"lse\n2,b,c\n3,e\"e,f\n"};
+    static const size_t odd_nul_len[] = {27, 29}; /* NULs inside */
+    for (size_t i = 0; i < HC_ARRAY_LEN(odd_nul); i++) {
+        assert_int_equal(
+            hc__csv_init(&t, odd_nul[i], 0, odd_nul_len[i], 3), HC_OK);
+        assert_int_equal(hc__csv_next(&t, &row), HC__CSV_FATAL);
+        assert_int_equal(row.error, HC__CSV_E_NUL);
+        hc__csv_fini(&t);
+    }
     /* A quote never closed on its line, closed by a stray quote lines
      * later and followed by junk there: the good row in between would go
      * with the bad one, so the error is fatal. */

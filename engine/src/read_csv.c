@@ -159,18 +159,21 @@ static bool flips_parity(const hc__csv *t, size_t from, size_t stop)
     }
 }
 
+/* check_from of row_bad_from when the row's text needs no parity check. */
+#define NO_PARITY_CHECK SIZE_MAX
+
 /*
  * A malformed row. It is skipped by quote parity, as the input's split into
- * chunks delimits rows, unless the malformed text flipped parity (when
- * check_parity; see flips_parity: o"brien, or a quote opening a field that
- * does not end at its closing quote). Skipping would then drop the good
- * rows up to the next odd quote, and chunks would be cut inside quoted
- * fields: where rows begin is lost, so the error is fatal. An error that
- * leaves parity alone (a NUL) is skipped however many lines its row's
- * quoted fields span.
+ * chunks delimits rows, unless the malformed text flipped parity (checked
+ * from offset check_from; see flips_parity: o"brien, or a quote opening a
+ * field that does not end at its closing quote). Skipping would then drop
+ * the good rows up to the next odd quote, and chunks would be cut inside
+ * quoted fields: where rows begin is lost, so the error is fatal. A row
+ * whose text leaves parity alone is skipped however many lines its quoted
+ * fields span.
  */
-static hc__csv_end row_bad(hc__csv *t, hc__csv_row *row, hc__csv_error e,
-                           size_t off, size_t field, bool check_parity)
+static hc__csv_end row_bad_from(hc__csv *t, hc__csv_row *row, hc__csv_error e,
+                                size_t off, size_t field, size_t check_from)
 {
     row->error = e;
     row->err_off = off;
@@ -179,10 +182,19 @@ static hc__csv_end row_bad(hc__csv *t, hc__csv_row *row, hc__csv_error e,
     /* The rest of the input inside quotes: nothing after this row can be
      * trusted either. */
     if (!skip_row(t, row->start, &quote) ||
-        (check_parity && flips_parity(t, field, t->pos)))
+        (check_from != NO_PARITY_CHECK && flips_parity(t, check_from, t->pos)))
         return HC__CSV_FATAL;
     row->stop = t->pos;
     return HC__CSV_BAD;
+}
+
+/* The same, the parity checked from the bad field itself when
+ * check_parity. */
+static hc__csv_end row_bad(hc__csv *t, hc__csv_row *row, hc__csv_error e,
+                           size_t off, size_t field, bool check_parity)
+{
+    return row_bad_from(t, row, e, off, field,
+                        check_parity ? field : NO_PARITY_CHECK);
 }
 
 static hc__csv_end row_fatal(hc__csv_row *row, hc__csv_error e, size_t off)
@@ -234,10 +246,13 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
             }
             f.off = p + 1;
             f.len = q - f.off;
+            /* A NUL in a well-formed quoted field leaves parity alone, but
+             * the rest of its row may not (a stray quote further on):
+             * checked from the field's closing quote on. */
             const char *nul = memchr(b + f.off, 0, f.len);
             if (nul)
-                return row_bad(t, row, HC__CSV_E_NUL, (size_t)(nul - b), f.raw,
-                               false);
+                return row_bad_from(t, row, HC__CSV_E_NUL, (size_t)(nul - b),
+                                    f.raw, q + 1);
             p = q + 1;
             if (p >= end) {
                 last = true;
@@ -262,7 +277,7 @@ hc__csv_end hc__csv_next(hc__csv *t, hc__csv_row *row)
             if (p < end && b[p] == '"')
                 return row_bad(t, row, HC__CSV_E_STRAY_QUOTE, p, f.raw, true);
             if (p < end && b[p] == 0)
-                return row_bad(t, row, HC__CSV_E_NUL, p, f.raw, false);
+                return row_bad(t, row, HC__CSV_E_NUL, p, f.raw, true);
             f.off = f.raw;
             f.len = p - f.raw;
             if (p >= end) {
