@@ -442,7 +442,10 @@ int cli_explain_main(int argc, char **argv)
     size_t acct;
     hc_status st = hc_result_find(r, query, strlen(query), &acct);
     if (st == HC_ERR_NOTFOUND) {
-        cli_errorf("no account matches '%s'", query);
+        /* The query is shown as the terminal-safe text of every output. */
+        fputs("headcount: no account matches '", stderr);
+        cli_print_str(stderr, (hc_str){query, strlen(query)});
+        fputs("'\n", stderr);
         code = 1;
         goto done;
     } else if (st != HC_OK) {

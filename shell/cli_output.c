@@ -356,7 +356,9 @@ size_t cli_email_logins(const hc_result *r)
     for (size_t i = 0, count = hc_result_account_count(r); i < count; i++) {
         hc_account_info a;
         hc_result_account(r, i, &a);
-        if (a.person != SIZE_MAX && a.login.len &&
+        /* Only GHEC logins are in a report (GHES accounts appear as
+         * host:id). */
+        if (a.person != SIZE_MAX && a.kind == HC_ACCOUNT_GHEC && a.login.len &&
             memchr(a.login.ptr, '@', a.login.len))
             n++;
     }

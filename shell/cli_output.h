@@ -17,7 +17,8 @@ void cli_print_summary(FILE *f, const hc_result *r, uint64_t elapsed_ms);
  * Logins stay in clear in a pseudonymized report (they are needed to act
  * on it), but an identity provider's export may use the user principal
  * name, an email address, as the login. cli_email_logins counts the
- * logins of counted accounts that hold an '@'; cli_email_logins_text says
+ * logins of counted GHEC accounts (the only ones a report names by login)
+ * that hold an '@'; cli_email_logins_text says
  * so, for a warning (a static string).
  */
 size_t cli_email_logins(const hc_result *r);

@@ -1229,6 +1229,11 @@ def test_pseudonymize_email_logins(tmp):
                                 "verified_emails": [login + "@x.example"
                                                     if "@" not in login
                                                     else login]}) + "\n")
+        # A GHES login is not in the report (the account is host:id
+        # there): not warned about.
+        f.write(json.dumps({"kind": "ghes", "source": "ghe.example", "id": 7,
+                            "login": "dave@corp.example",
+                            "primary_email": "dave@corp.example"}) + "\n")
     key = os.path.join(tmp, "upn.key")
     with open(key, "w") as f:
         f.write("0123456789abcdef0123456789abcdef\n")
@@ -1461,6 +1466,10 @@ def test_option_forms(tmp):
     rc, out, err = run("explain", *INPUTS, "--", "--json=1")
     check(rc == 1 and "no account matches" in err,
           f"explain -- --json=1: the QUERY, got {rc}: {err!r}")
+    # A QUERY that matches nothing is echoed as terminal-safe text.
+    rc, out, err = run("explain", *INPUTS, "--", "a@b\x1b[2Jc")
+    check(rc == 1 and "no account matches 'a@b\\x1b[2Jc'" in err and
+          "\x1b" not in err, f"control bytes of a QUERY escaped: {err!r}")
 
 
 def test_terminator(tmp):
