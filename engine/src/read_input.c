@@ -3,7 +3,8 @@
  * read-only; the mapping sits at the start of a slightly larger anonymous
  * reservation so that the HC__PAD bytes simdjson may read past the end are
  * always mapped (zero pages), without copying the file. Anything that cannot
- * be mapped (a pipe, a terminal, standard input) is read into a heap buffer
+ * be mapped (a pipe, a terminal, standard input not at its start, a file
+ * on a file system without mmap) is read into a heap buffer
  * bounded by the caller's limit. Gzip is recognised by its magic bytes, not
  * by the file name, and inflated with zlib into a bounded heap buffer.
  */
@@ -43,9 +44,13 @@ bool hc__is_gzip(const void *p, size_t len)
     return len >= 2 && s[0] == 0x1f && s[1] == 0x8b;
 }
 
+/* Maps the file; *unmappable (and HC_OK, nothing mapped) when its file
+ * system cannot map files (some FUSE and 9p mounts), so that the caller
+ * reads it instead. */
 static hc_status map_file(int fd, size_t size, const char *file,
-                          hc__input_data *in, hc_diag *diag)
+                          hc__input_data *in, bool *unmappable, hc_diag *diag)
 {
+    *unmappable = false;
     long page = sysconf(_SC_PAGESIZE);
     size_t pg = page > 0 ? (size_t)page : 4096;
     size_t total = (size + HC__PAD + pg - 1) / pg * pg;
@@ -61,6 +66,10 @@ static hc_status map_file(int fd, size_t size, const char *file,
     if (m == MAP_FAILED) {
         int err = errno;
         munmap(res, total);
+        if (err == ENODEV || err == EINVAL || err == EOPNOTSUPP) {
+            *unmappable = true;
+            return HC_OK;
+        }
         hc__diag_set(diag, file, 0, 0, "cannot map input: %s", strerror(err));
         return err == ENOMEM ? HC_ERR_NOMEM : HC_ERR_IO;
     }
@@ -363,8 +372,11 @@ hc_status hc__input_open(const char *path, size_t max_bytes, hc__input_data *in,
                          max_bytes);
             HC_FAIL_IF(true, HC_ERR_LIMIT);
         }
-        HC_TRY(map_file(fd, (size_t)st.st_size, path, in, diag));
-        if (!is_stdin) {
+        bool unmappable = false;
+        HC_TRY(map_file(fd, (size_t)st.st_size, path, in, &unmappable, diag));
+        if (unmappable) {
+            HC_TRY(read_stream(fd, max_bytes, path, in, diag));
+        } else if (!is_stdin) {
             in->fd = fd;
             in->has_fd = true;
             fd = -1;

@@ -10,6 +10,7 @@ totals near 2^64 in `diff`, and usage errors.
 usage: test_cli.py PATH/TO/headcount"""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -244,6 +245,22 @@ def test_report_dir_sync_fails(tmp):
     check(p.returncode == 0 and os.path.exists(name),
           f"no fault: exit {p.returncode} {p.stderr!r}")
     os.unlink(name)
+
+
+def test_unmappable_input(tmp):
+    """A file on a file system that cannot map files is read instead: the
+    same count, not an I/O error."""
+    env = fault_env(HC_FAULT_MMAP_FILE="1")
+    if env is None:
+        return
+    want = run("count", *INPUTS, "--json")
+    p = subprocess.run([BIN, "count", *INPUTS, "--json"], env=env,
+                       capture_output=True, text=True)
+    check(p.returncode == 0 and want[0] == 0,
+          f"unmappable inputs: exit {p.returncode} {p.stderr!r}")
+    strip = re.compile(r'"elapsed_ms":\d+')
+    check(strip.sub("", p.stdout) == strip.sub("", want[1]),
+          f"unmappable inputs: same summary: {p.stdout!r} {want[1]!r}")
 
 
 def test_bus_error(tmp):
@@ -1574,6 +1591,7 @@ def main():
         test_key_and_domain_files(tmp)
         test_pseudonymize_email_logins(tmp)
         test_report_dir_sync_fails(tmp)
+        test_unmappable_input(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1

@@ -11,6 +11,9 @@
  *                             call (no file or no number: no shift), so a
  *                             test moves the wall clock of a running
  *                             daemon by rewriting the file
+ *   HC_FAULT_MMAP_FILE=1      mmap of a file fails with ENODEV, as on a
+ *                             file system that cannot map files (some
+ *                             FUSE and 9p mounts); anonymous maps work
  *
  * Any other call goes to the C library. headcount calls these functions
  * directly, so the interposed symbols are the ones it reaches (time() also
@@ -26,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +112,18 @@ static long long clock_shift(void)
     }
     errno = saved;
     return v;
+}
+
+/* The real mmap is reached through the system call, not dlsym: the
+ * allocator maps memory while dlsym runs, which would come back here. */
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    if (!(flags & MAP_ANONYMOUS) && fd >= 0 && env_on("HC_FAULT_MMAP_FILE")) {
+        errno = ENODEV;
+        return MAP_FAILED;
+    }
+    long r = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+    return r == -1 ? MAP_FAILED : (void *)r;
 }
 
 time_t time(time_t *out)
