@@ -208,6 +208,54 @@ static void find_login(const hc_result *r, size_t from, size_t to,
     }
 }
 
+/* The account holding the email q by the rules' order of matching: a GHEC
+ * identity value, a GHES primary email, a GHEC verified email, then a
+ * GHES account's other email; an account that consumes a seat before one
+ * that does not, and in each class the first account in result order.
+ * *best stays SIZE_MAX when no account holds it. */
+static hc_status find_email(const hc_result *r, const char *q, size_t len,
+                            size_t *best)
+{
+    char key[HC_KEY_MAX + 1];
+    size_t klen = 0;
+    uint32_t id;
+    hc_status rc = hc_email_normalize(q, len, key, &klen);
+    if (rc != HC_OK)
+        return rc;
+    if (klen == 0 || hc_hset_find(r->census->keys, key, klen, &id) != HC_OK)
+        return HC_OK;
+    unsigned best_rank = UINT_MAX;
+    for (size_t i = 0; i < r->n_accts; i++) {
+        const hc__acct *a = &r->accts[i];
+        for (size_t j = 0; j < (size_t)a->n_a + a->n_b; j++) {
+            if (a->keys[j] != id)
+                continue;
+            bool first = j < a->n_a;
+            unsigned rank = a->kind == HC_ACCOUNT_GHEC ? (first ? 0u : 2u)
+                                                       : (first ? 1u : 3u);
+            if (a->person == HC__NONE)
+                rank += 4;
+            if (rank < best_rank) {
+                best_rank = rank;
+                *best = i;
+            }
+            break;
+        }
+    }
+    return HC_OK;
+}
+
+/* A login: GHEC first, then GHES; the exact spelling first, as two GHEC
+ * logins may differ only in case. Passes [from, 4) of that order. */
+static void find_any_login(const hc_result *r, const char *q, size_t len,
+                           int from, size_t *best)
+{
+    for (int pass = from; *best == SIZE_MAX && pass < 4; pass++)
+        find_login(r, 0, r->n_accts,
+                   pass < 2 ? HC_ACCOUNT_GHEC : HC_ACCOUNT_GHES, q, len,
+                   pass % 2 == 0, best);
+}
+
 hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
                          size_t *account)
 {
@@ -216,47 +264,32 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
     if (!r || (!q && len) || !account || !r->has_persons)
         return HC_ERR_ARG;
 
+    /* Logins and HOST:ID hold no spaces: a query pasted with some around
+     * it still finds its account, as an email does (normalizing trims). */
+    const char *t = q;
+    size_t tlen = len;
+    while (tlen && is_query_space(t[0])) {
+        t++;
+        tlen--;
+    }
+    while (tlen && is_query_space(t[tlen - 1]))
+        tlen--;
     if (memchr(q, '@', len)) {
-        char key[HC_KEY_MAX + 1];
-        size_t klen = 0;
-        uint32_t id;
-        hc_status rc = hc_email_normalize(q, len, key, &klen);
-        if (rc != HC_OK)
-            return rc;
-        if (klen == 0 || hc_hset_find(r->census->keys, key, klen, &id) != HC_OK)
-            return HC_ERR_NOTFOUND;
-        /* The account the address belongs to by the rules' order of
-         * matching: a GHEC identity value, a GHES primary email, a GHEC
-         * verified email, then a GHES account's other email; an account
-         * that consumes a seat before one that does not, and in each
-         * class the first account in result order. */
-        unsigned best_rank = UINT_MAX;
-        for (size_t i = 0; i < r->n_accts; i++) {
-            const hc__acct *a = &r->accts[i];
-            for (size_t j = 0; j < (size_t)a->n_a + a->n_b; j++) {
-                if (a->keys[j] != id)
-                    continue;
-                bool first = j < a->n_a;
-                unsigned rank = a->kind == HC_ACCOUNT_GHEC ? (first ? 0u : 2u)
-                                                           : (first ? 1u : 3u);
-                if (a->person == HC__NONE)
-                    rank += 4;
-                if (rank < best_rank) {
-                    best_rank = rank;
-                    best = i;
-                }
-                break;
-            }
+        /* An identity provider's export may use the user principal name,
+         * an email address, as the GHEC login. That exact login names one
+         * account (explain lists other accounts by it), so it comes
+         * before the email; other spellings of a login after it. */
+        find_login(r, 0, r->n_accts, HC_ACCOUNT_GHEC, t, tlen, true, &best);
+        if (best == SIZE_MAX) {
+            hc_status rc = find_email(r, q, len, &best);
+            if (rc != HC_OK)
+                return rc;
         }
+        if (best == SIZE_MAX && tlen)
+            find_any_login(r, t, tlen, 1, &best);
     } else {
-        /* Logins and HOST:ID hold no spaces: a query pasted with some
-         * around it still finds its account, as an email does. */
-        while (len && is_query_space(q[0])) {
-            q++;
-            len--;
-        }
-        while (len && is_query_space(q[len - 1]))
-            len--;
+        q = t;
+        len = tlen;
         if (len == 0)
             return HC_ERR_NOTFOUND;
         const char *colon = NULL;
@@ -280,12 +313,8 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
                 str_eq_nocase(hc__acct_source(r, a), q, host_len))
                 consider(r, i, &best);
         }
-        /* A login: GHEC first, then GHES; the exact spelling first, as
-         * two GHEC logins may differ only in case. */
-        for (int pass = 0; !host_id && best == SIZE_MAX && pass < 4; pass++)
-            find_login(r, 0, r->n_accts,
-                       pass < 2 ? HC_ACCOUNT_GHEC : HC_ACCOUNT_GHES, q, len,
-                       pass % 2 == 0, &best);
+        if (!host_id)
+            find_any_login(r, q, len, 0, &best);
     }
     if (best == SIZE_MAX)
         return HC_ERR_NOTFOUND;

@@ -1383,6 +1383,47 @@ def test_explain_email_owner(tmp):
     os.unlink(recs)
 
 
+def test_explain_email_login(tmp):
+    """A GHEC login that is an email address (an identity provider's user
+    principal name) explains as that account, as the lists of other
+    accounts promise, even when the same address is another account's
+    email; the address explains as an email when no login is spelled so,
+    and a login in another case is still found."""
+    recs = os.path.join(tmp, "upn.ndjson")
+    rows = [{"kind": "ghec", "source": "acme", "login": "alice-corp",
+             "verified_emails": ["shared@corp.example"], "licensed": True},
+            {"kind": "ghec", "source": "acme", "login": "u@corp.example",
+             "verified_emails": ["shared@corp.example"], "licensed": True},
+            {"kind": "ghec", "source": "acme", "login": "carl@corp.example",
+             "verified_emails": ["c@corp.example"], "licensed": True},
+            {"kind": "ghes", "source": "h1.example", "id": 7,
+             "login": "other", "primary_email": "u@corp.example"}]
+    with open(recs, "w") as f:
+        f.writelines(json.dumps(x) + "\n" for x in rows)
+    rc, out, err = run("explain", "--json", "--records", recs,
+                       "shared@corp.example")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("other_email_matches") == ["u@corp.example"],
+          f"a login with '@' listed as the QUERY to explain: {out} {err}")
+    rc, out, err = run("explain", "--json", "--records", recs,
+                       " u@corp.example ")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("account", {}).get("login") == "u@corp.example" and
+          doc.get("other_email_matches") == ["h1.example:7"],
+          f"the exact login before the email: {out} {err}")
+    rc, out, err = run("explain", "--json", "--records", recs,
+                       "CARL@corp.example")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("account", {}).get("login") == "carl@corp.example",
+          f"a login with '@' in another case: {rc} {out} {err}")
+    rc, out, err = run("explain", "--json", "--records", recs,
+                       "c@corp.example")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("account", {}).get("login") == "carl@corp.example",
+          f"an email only: {rc} {out} {err}")
+    os.unlink(recs)
+
+
 def test_explain_other_ghec_logins(tmp):
     """The other accounts with a login are listed so that each explains
     as shown: a GHEC login by itself, a GHES account by HOST:ID; a GHEC
@@ -1588,6 +1629,7 @@ def main():
         test_explain_login_on_two_hosts(tmp)
         test_explain_other_ghec_logins(tmp)
         test_explain_email_owner(tmp)
+        test_explain_email_login(tmp)
         test_key_and_domain_files(tmp)
         test_pseudonymize_email_logins(tmp)
         test_report_dir_sync_fails(tmp)

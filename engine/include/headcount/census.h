@@ -301,7 +301,10 @@ HC_API size_t hc_result_person_account(const hc_result *result, size_t p,
  * every account key), a GHEC login (else a GHES login), or "host:id"; logins
  * and hosts compare ignoring ASCII case, as GitHub and DNS do, and a host
  * also ignoring trailing dots; a login spelled exactly so is preferred
- * (two GHEC logins may differ only in case). ASCII whitespace around a
+ * (two GHEC logins may differ only in case). A query with an '@' that is
+ * exactly a GHEC login (an identity provider's user principal name) finds
+ * that account; else it is an email, then a login in another spelling.
+ * ASCII whitespace around a
  * query does not count. An email held by several accounts finds the one
  * the rules match first: a GHEC identity value, then a GHES primary email,
  * a GHEC verified email, a GHES account's other email; an account that
