@@ -309,7 +309,7 @@ static int read_report(const char *path, hc_report **out)
     hc_status st = hc_report_read(path, out, &diag);
     if (st == HC_OK)
         return 0;
-    char msg[1200];
+    char msg[HC_DIAG_TEXT_MAX];
     if (!diag.file[0])
         snprintf(diag.file, sizeof diag.file, "%s", path);
     if (!diag.message[0])

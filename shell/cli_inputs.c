@@ -207,7 +207,7 @@ static int load_domains(const char *spec, hc_domains **out)
         name = spec + 1;
         st = hc_file_slurp(spec + 1, (size_t)16 << 20, &text, &len, &diag);
         if (st != HC_OK) {
-            char msg[1200];
+            char msg[HC_DIAG_TEXT_MAX];
             hc_diag_format(&diag, msg, sizeof msg);
             cli_errorf("%s", msg);
             hc_domains_destroy(d);
@@ -332,7 +332,7 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
     size_t failed = 0;
     st = hc_census_load_many(c, in->items, in->n, &lopt, stats, &failed, &diag);
     if (st != HC_OK) {
-        char msg[1200];
+        char msg[HC_DIAG_TEXT_MAX];
         if (!diag.file[0])
             snprintf(diag.file, sizeof diag.file, "%s", in->items[failed].path);
         if (!diag.message[0])
@@ -352,7 +352,7 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
     for (size_t i = 0; i < in->n; i++) {
         if (!stats[i].records || stats[i].rejected != stats[i].records)
             continue;
-        char first[1200];
+        char first[HC_DIAG_TEXT_MAX];
         hc_diag_format(&stats[i].first_rejected, first, sizeof first);
         cli_errorf("%s: every row (%llu) is malformed, none counted; the "
                    "first: %s",
@@ -364,7 +364,7 @@ int cli_inputs_run(const cli_inputs *in, const char *cmd, unsigned run_flags,
     for (size_t i = 0; !in->quiet && i < in->n; i++) {
         if (!stats[i].rejected)
             continue;
-        char first[1200];
+        char first[HC_DIAG_TEXT_MAX];
         hc_diag_format(&stats[i].first_rejected, first, sizeof first);
         if (stats[i].rejected == 1)
             fprintf(stderr, "headcount: %s (row skipped)\n", first);

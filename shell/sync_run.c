@@ -309,7 +309,7 @@ static int count(const sync_config *cfg, run_source *src, size_t n_src,
     if (st != HC_OK) {
         run_source *s = &src[failed];
         bool ghes = ins[failed].role == HC_INPUT_GHES;
-        char where[1200];
+        char where[HC_DIAG_TEXT_MAX];
         int code = hc_status_exit_code(st);
         /* An error in the copy of a local export names the export. */
         if (s->fetched.local && strcmp(diag.file, s->fetched.path) == 0)

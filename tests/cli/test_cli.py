@@ -247,6 +247,19 @@ def test_report_dir_sync_fails(tmp):
     os.unlink(name)
 
 
+def test_long_path_in_error(tmp):
+    """An error names the file by its whole path, however long."""
+    d = os.path.join(tmp, *(c * 200 for c in "pqr"))
+    os.makedirs(d)
+    bad = os.path.join(d, "bad.csv")
+    with open(bad, "w") as f:
+        f.write("id,login,email,suspended?\n1,ann,ann@corp.example,maybe\n")
+    rc, out, err = run("count", "--ghes", "h.example=" + bad)
+    check(rc == 65 and f"headcount: {bad}:2:" in err,
+          f"a {len(bad)}-byte path named whole: {rc} {err!r}")
+    shutil.rmtree(os.path.join(tmp, "p" * 200))
+
+
 def test_unmappable_input(tmp):
     """A file on a file system that cannot map files is read instead: the
     same count, not an I/O error."""
@@ -1634,6 +1647,7 @@ def main():
         test_pseudonymize_email_logins(tmp)
         test_report_dir_sync_fails(tmp)
         test_unmappable_input(tmp)
+        test_long_path_in_error(tmp)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1

@@ -68,11 +68,14 @@ HC_API int hc_status_exit_code(hc_status status);
  * is always NUL-terminated.
  */
 typedef struct hc_diag {
-    char file[512];
+    char file[4096]; /* PATH_MAX: a path is never cut short */
     uint64_t line;
     uint64_t column;
-    char message[512];
+    char message[1024];
 } hc_diag;
+
+/* Room for every hc_diag_format text: file, two numbers, message. */
+#define HC_DIAG_TEXT_MAX (4096 + 1024 + 48)
 
 /* Formats `file:line[:column]: message` into buf (always terminated). */
 HC_API void hc_diag_format(const hc_diag *diag, char *buf, size_t cap);
