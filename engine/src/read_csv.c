@@ -693,6 +693,17 @@ static bool blank_row(const hc__csv_row *row)
     return row->tail_blank;
 }
 
+/* The row error for a value of column col over HC_EMAIL_MAX, the limit
+ * of every login, email and identity value (as in JSON). */
+static hc_status too_long(hc__job *job, const hc__csv *t, size_t col,
+                          const char *what, const char *column)
+{
+    return hc__job_row_error(job, job->source, HC_ERR_LIMIT,
+                             hc__csv_field_offset(t, col), true,
+                             "%s in column '%s' is longer than %zu bytes", what,
+                             column, HC_EMAIL_MAX);
+}
+
 /* Handles one GHES data row. Returns a fatal status, or HC_OK. */
 static hc_status ghes_row(hc__job *job, const hc__csv_columns *c,
                           const hc__csv *t, const hc__csv_row *row)
@@ -713,11 +724,10 @@ static hc_status ghes_row(hc__job *job, const hc__csv_columns *c,
             hc__show(susp.ptr, susp.len, 40, buf, sizeof buf));
     a.login = row->fields[c->login];
     a.primary_email = row->fields[c->email];
+    if (a.login.len > HC_EMAIL_MAX)
+        return too_long(job, t, c->login, "login", "login");
     if (a.primary_email.len > HC_EMAIL_MAX)
-        return hc__job_row_error(
-            job, job->source, HC_ERR_LIMIT, hc__csv_field_offset(t, c->email),
-            true, "email in column 'email' is longer than %zu bytes",
-            HC_EMAIL_MAX);
+        return too_long(job, t, c->email, "email", "email");
     hc_status rc = HC_OK;
     if (!utf8_cell(job, t, row, c->login, "login", &rc) ||
         !utf8_cell(job, t, row, c->email, "email", &rc))
@@ -734,6 +744,8 @@ static hc_status ghec_row(hc__job *job, const hc__csv_columns *c,
     hc_ghec_account a = {.source = job->source};
     hc_str user = row->fields[c->gh_user];
     a.login = row->fields[c->gh_login];
+    if (a.login.len > HC_EMAIL_MAX)
+        return too_long(job, t, c->gh_login, "login", "github_com_login");
     hc_status rc = HC_OK;
     if (!utf8_cell(job, t, row, c->gh_login, "github_com_login", &rc) ||
         (c->gh_verified != HC__CSV_NONE &&
@@ -758,12 +770,8 @@ static hc_status ghec_row(hc__job *job, const hc__csv_columns *c,
                                 "out of memory reading verified emails");
         for (size_t i = 0; i < emails->n; i++)
             if (emails->v[i].len > HC_EMAIL_MAX)
-                return hc__job_row_error(
-                    job, job->source, HC_ERR_LIMIT,
-                    hc__csv_field_offset(t, c->gh_verified), true,
-                    "email in column 'github_com_verified_domain_emails' "
-                    "is longer than %zu bytes",
-                    HC_EMAIL_MAX);
+                return too_long(job, t, c->gh_verified, "email",
+                                "github_com_verified_domain_emails");
     }
     static const hc_str none[1] = {{"", 0}};
     a.verified_emails = emails->n ? emails->v : none;
@@ -771,12 +779,8 @@ static hc_status ghec_row(hc__job *job, const hc__csv_columns *c,
     if (c->gh_saml_name != HC__CSV_NONE) {
         a.saml_name_id = row->fields[c->gh_saml_name];
         if (a.saml_name_id.len > HC_EMAIL_MAX)
-            return hc__job_row_error(
-                job, job->source, HC_ERR_LIMIT,
-                hc__csv_field_offset(t, c->gh_saml_name), true,
-                "value in column 'github_com_saml_name_id' is longer than "
-                "%zu bytes",
-                HC_EMAIL_MAX);
+            return too_long(job, t, c->gh_saml_name, "value",
+                            "github_com_saml_name_id");
     }
     return hc__job_add_ghec(job, &a, row->start);
 }
