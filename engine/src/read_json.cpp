@@ -1051,6 +1051,7 @@ hc_status reader::ghec_user(ondemand::value v, int depth)
     hc_ghec_account a{};
     a.source = job_->source;
     bool have_user = false;
+    bool ghes_user = false; /* has a GHES export's primary_email */
     std::string_view login, saml;
     for (auto fr : o) {
         ondemand::field f;
@@ -1073,14 +1074,20 @@ hc_status reader::ghec_user(ondemand::value v, int depth)
             rc = string_list(fv, depth + 1, "github_com_verified_domain_emails",
                              false, &emails_, ri);
         } else {
+            ghes_user = ghes_user || key == "primary_email";
             rc = walk(fv, depth + 1);
         }
         if (rc != HC_OK)
             return rc;
     }
+    /* A GHES export without host_name, server_id or instance (allowed
+     * with --ghes HOST=PATH) shows what it is only in its users. */
     if (!have_user)
         note(ri, HC_ERR_DATA, off,
-             "missing field 'github_com_user' in user object");
+             ghes_user ? "missing field 'github_com_user' in user object "
+                         "(it has 'primary_email', as the users of a GHES "
+                         "JSON export have: use --ghes)"
+                       : "missing field 'github_com_user' in user object");
     if (ri.set)
         return row_done(ri, job_->source);
     a.login = str_of(login);
