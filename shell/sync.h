@@ -129,6 +129,7 @@ int sync_uuid4(char out[37], sync_err *err);
 typedef struct sync_run_result {
     sync_run_rec rec;
     char report_path[PATH_MAX]; /* "" when no report was written */
+    bool locked; /* the run took the state lock: it ran, well or not */
 } sync_run_result;
 
 /*

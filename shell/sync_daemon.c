@@ -38,7 +38,7 @@ static bool last_started(const sync_config *cfg, time_t *last)
     bool ran = false;
     if (sync_state_open(cfg->state_dir, false, &st, &e) == 0) {
         if (sync_runs_load(&st, &runs, &n, &e) == 0)
-            ran = sync_runs_last_started(runs, n, last);
+            ran = sync_runs_last_started(runs, n, time(NULL), last);
         free(runs);
         sync_state_close(&st);
     }
@@ -251,6 +251,22 @@ int cli_daemon_main(int argc, char **argv)
             time_t started = time(NULL);
             sync_err e;
             (void)sync_run_once(cfg, res, &e);
+            /* A run that could not take the state lock did not run:
+             * another sync holds it (one by hand, or a stuck one). A due
+             * run is tried again a minute on, for the same slot: if the
+             * other sync started after the slot, that retry finds it and
+             * skips. */
+            if (!res->locked) {
+                if (due) {
+                    info.next = time(NULL) + 60;
+                    sync_time_rfc3339(info.next, when);
+                    sync_log("info", "scheduled sync not run; next try at %s",
+                             when);
+                    if (!sync_stop)
+                        publish(cfg, &info, false);
+                }
+                continue;
+            }
             /* A run started at or after the planned run's slot, requested
              * or not, is the week's run; so is any run that ends past the
              * planned time (one requested just before it must not be
@@ -265,7 +281,8 @@ int cli_daemon_main(int argc, char **argv)
             continue;
         }
         time_t now = time(NULL);
-        if (sync_schedule_is_stale(info.next, now, cfg->jitter_ms)) {
+        if (sync_schedule_is_stale(&cfg->weekly, info.next, now,
+                                   cfg->jitter_ms)) {
             /* The wall clock went back by more than the plan can lie
              * ahead: plan from the new time. */
             info.next = plan(cfg, now, false, 0);

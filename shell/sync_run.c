@@ -392,6 +392,7 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
 
     SYNC_TRY(sync_state_open(cfg->state_dir, true, &st, err));
     SYNC_TRY(sync_state_lock(&st, err));
+    res->locked = true;
     sync_state_clean_tmp(&st);
     sync_outbox_entry pending;
     SYNC_TRY(sync_outbox_newest(&st, false, &pending, NULL, err));

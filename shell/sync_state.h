@@ -121,9 +121,13 @@ typedef struct sync_run_rec {
 int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
                    sync_err *err);
 
-/* The start of the newest of n runs into *last; false when no run has a
- * start that can be read. */
-bool sync_runs_last_started(const sync_run_rec *runs, size_t n, time_t *last);
+/* The latest start at or before now of n runs into *last; false when no
+ * run has such a start that can be read. A start after now was recorded
+ * while the wall clock ran ahead: it tells nothing of which weekly runs
+ * have happened, and taken as the newest it would make every scheduled
+ * run look done until the clock caught up with it. */
+bool sync_runs_last_started(const sync_run_rec *runs, size_t n, time_t now,
+                            time_t *last);
 
 /* Appends rec and keeps the newest SYNC_RUNS_KEEP runs. */
 int sync_runs_append(sync_state *st, const sync_run_rec *rec, sync_err *err);

@@ -317,10 +317,14 @@ time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
     return sync_weekly_next(w, now) + delay;
 }
 
-bool sync_schedule_is_stale(time_t planned, time_t now, uint64_t jitter_ms)
+bool sync_schedule_is_stale(const sync_weekly *w, time_t planned, time_t now,
+                            uint64_t jitter_ms)
 {
-    return planned > now &&
-           planned - now > (time_t)(7 * 86400 + jitter_ms / 1000);
+    /* Every plan lies within the jitter after a weekly time, and no
+     * further ahead than the first one after now; counted on the
+     * calendar, not as 7 days, since a week that ends summer time is an
+     * hour longer. */
+    return planned > sync_weekly_next(w, now) + (time_t)(jitter_ms / 1000);
 }
 
 time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,

@@ -134,10 +134,11 @@ time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
 
 /*
  * True when a run planned for `planned` lies further ahead of now than any
- * plan can (a week plus the jitter): the wall clock was set back since it
- * was planned, and the daemon plans anew.
+ * plan can (past the jitter after the first weekly time after now): the
+ * wall clock was set back since it was planned, and the daemon plans anew.
  */
-bool sync_schedule_is_stale(time_t planned, time_t now, uint64_t jitter_ms);
+bool sync_schedule_is_stale(const sync_weekly *w, time_t planned, time_t now,
+                            uint64_t jitter_ms);
 
 /*
  * Retry-After value: delay-seconds or an HTTP-date (IMF-fixdate, RFC 850 or

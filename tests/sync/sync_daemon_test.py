@@ -6,9 +6,12 @@ keeps its config when a SIGHUP brings a broken one, and stops with exit 0
 on SIGTERM, also in the middle of a transfer; a second daemon on one
 state directory exits 75; with the wall clock moved by the fault
 injector, a run started by hand after the weekly time makes the daemon
-skip that week's, and a clock that went back is planned from anew."""
+skip that week's, a clock that went back is planned from anew, a run
+recorded in the future does not stand for this week's, and a scheduled
+run that finds the state locked is tried again."""
 import calendar
 import datetime
+import fcntl
 import json
 import os
 import signal
@@ -327,6 +330,62 @@ def test_daemon_clock_went_back(env):
         (c.slot - datetime.timedelta(days=7)).timetuple())
     check(week_before <= later < week_before + 3600,
           "the weekly time after the moved clock", stamp(later), c.weekly)
+
+
+def test_daemon_ignores_future_run(env):
+    """A run recorded while the wall clock ran ahead (its start lies in the
+    future) tells nothing of this week's run: the daemon still runs at its
+    planned time, instead of skipping every week until the clock reaches
+    that start."""
+    c = daemon_with_moved_clock(env)
+    if not c:
+        return
+    env.check_rc(env.run("sync", "--config", env.config, extra_env=c.extra),
+                 0, "a sync before the weekly time")
+    path = env.path("state", "runs.json")
+    with open(path) as f:
+        history = json.load(f)
+    history[-1]["started"] = stamp(time.time() + 200 * 86400)
+    with open(path, "w") as f:
+        json.dump(history, f)
+    set_clock(c.path, c.planned + 1)
+    wake_with_reload(env, c.d, c.planned)
+    env.wait_for(lambda: len(runs(env)) == 2, "the scheduled run")
+    c.d.send_signal(signal.SIGTERM)
+    r = env.finish(c.d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check("sync scheduled" in r.err and "skipped" not in r.err,
+          "the scheduled run ran", r.err)
+
+
+def test_daemon_retries_when_locked(env):
+    """A scheduled run that finds another sync holding the state lock did
+    not run: it is tried again a minute on (here: once the clock is moved
+    past the retry), not counted as the week's."""
+    c = daemon_with_moved_clock(env)
+    if not c:
+        return
+    lock = open(env.path("state", "lock"), "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        set_clock(c.path, c.planned + 1)
+        retry = wake_with_reload(env, c.d, c.planned)
+        check(c.planned < retry <= c.planned + 63, "a retry a minute on",
+              stamp(retry), stamp(c.planned))
+        check_eq(runs(env), [], "runs recorded while locked")
+    finally:
+        lock.close()
+    set_clock(c.path, retry + 1)
+    later = wake_with_reload(env, c.d, retry)
+    env.wait_for(lambda: len(runs(env)) == 1, "the retried run")
+    c.d.send_signal(signal.SIGTERM)
+    r = env.finish(c.d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check("scheduled sync not run; next try at %s" % stamp(retry) in r.err,
+          "the retry is logged", r.err)
+    check_eq(r.err.count("sync scheduled"), 2, "two scheduled attempts")
+    week = time.mktime((c.slot + datetime.timedelta(days=7)).timetuple())
+    check(week <= later < week + 3600, "then next week's run", stamp(later))
 
 
 def test_daemon_catches_up_missed_week(env):
@@ -656,4 +715,6 @@ if __name__ == "__main__":
                              test_daemon_requested_run_is_the_weeks,
                              test_daemon_signals_during_startup,
                              test_daemon_skips_week_after_manual_sync,
-                             test_daemon_clock_went_back]))
+                             test_daemon_clock_went_back,
+                             test_daemon_ignores_future_run,
+                             test_daemon_retries_when_locked]))

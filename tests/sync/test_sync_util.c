@@ -371,16 +371,30 @@ static void test_schedule_stale(void **state)
 {
     (void)state;
     const uint64_t hour = 3600000;
-    time_t slot = 1714966200, week = 7 * 86400;
-    time_t planned = slot + week + 1500;
-    assert_false(sync_schedule_is_stale(planned, slot + 900, hour));
-    assert_false(sync_schedule_is_stale(planned, planned + 10, hour));
-    assert_false(sync_schedule_is_stale(planned, planned - week - 3600, hour));
-    /* The clock set back a month after the plan was made. */
-    assert_true(sync_schedule_is_stale(planned, slot - 30 * 86400, hour));
-    assert_true(
-        sync_schedule_is_stale(planned, planned - week - 3600 - 1, hour));
-    assert_true(sync_schedule_is_stale(planned, planned - week - 1, 0));
+    const sync_weekly mon = {.wday = 1, .hour = 3, .minute = 30};
+    use_tz("UTC");
+    time_t slot = 1714966200, week = 7 * 86400; /* Mon 2024-05-06 03:30 */
+    time_t planned = slot + week + 1500;        /* after this week's run */
+    assert_false(sync_schedule_is_stale(&mon, planned, slot + 900, hour));
+    assert_false(sync_schedule_is_stale(&mon, planned, slot + 1, hour));
+    assert_false(sync_schedule_is_stale(&mon, planned, planned + 10, hour));
+    /* The clock set back a month, or to before the slot of the run that
+     * planned next week's: no plan made then lies so far ahead. */
+    assert_true(sync_schedule_is_stale(&mon, planned, slot - 30 * 86400, hour));
+    assert_true(sync_schedule_is_stale(&mon, planned, slot - 1, hour));
+    assert_true(sync_schedule_is_stale(&mon, slot + week, slot - 1, 0));
+    assert_false(sync_schedule_is_stale(&mon, slot + week, slot, 0));
+    /* The week that ends summer time is 7 days and an hour: a plan at
+     * its end, up to the jitter after the slot, is not stale at its
+     * start (Sun 03:30 in Berlin: 2026-10-18 01:30Z, then 2026-10-25
+     * 02:30Z). */
+    const sync_weekly sun = {.wday = 0, .hour = 3, .minute = 30};
+    use_tz("Europe/Berlin");
+    time_t after_run = 1792287300, next = 1792895400;
+    assert_int_equal(sync_weekly_next(&sun, after_run), next);
+    assert_false(sync_schedule_is_stale(&sun, next + 3599, after_run, hour));
+    assert_true(sync_schedule_is_stale(&sun, next + 3601, after_run, hour));
+    use_tz("UTC");
 }
 
 static void test_retry_after(void **state)
