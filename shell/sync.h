@@ -104,16 +104,21 @@ void sync_outbox_local_rel(const sync_outbox_entry *entry, bool summary,
 
 /*
  * Once entry was delivered: renames its local copies into place as
- * report.json and summary.json. *adopted tells whether there was a report
- * copy (an entry written by an older version has none). 74 or 77 when a
- * rename fails.
+ * report.json and summary.json, then removes the entry. *adopted tells
+ * whether there was a report copy (an entry written by an older version
+ * has none). In that order, a crash or a failed rename in between leaves
+ * the entry, which the next run delivers again under its key and settles
+ * then; removed first, its copies would be dropped as leftovers and
+ * report.json would stay older than what the receiver holds. 74 or 77 when
+ * a rename or the removal fails.
  */
-int sync_outbox_adopt_local(sync_state *st, const sync_outbox_entry *entry,
-                            bool *adopted, sync_err *err);
+int sync_outbox_settle(sync_state *st, const sync_outbox_entry *entry,
+                       bool *adopted, sync_err *err);
 
 /*
  * Uploads the outbox entry with its Idempotency-Key, retrying as
- * sync_http_send does; on 2xx removes it from the outbox. Exit codes as
+ * sync_http_send does; 0 on a 2xx answer, after which the caller settles
+ * the entry (sync_outbox_settle). Exit codes as
  * sync_http_send and sync_http_status_fail. sec must come from a
  * successful sync_secrets_read, which has checked a URL from url_file as
  * sync_config_load checks a url.

@@ -515,7 +515,7 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
                          sizeof rec->upload);
             bool adopted = false;
             if (sent)
-                r = sync_outbox_adopt_local(&st, &pending, &adopted, &e);
+                r = sync_outbox_settle(&st, &pending, &adopted, &e);
             if (adopted) {
                 sync_state_path(&st, "report.json", res->report_path,
                                 sizeof res->report_path);
@@ -570,16 +570,21 @@ record:
             n_prev = 0;
         }
         for (size_t i = 0; i < n_src; i++) {
-            if (src[i].rec.date[0]) {
-                recs[n_recs++] = src[i].rec;
-                continue;
-            }
-            for (size_t k = 0; k < n_prev; k++)
+            const sync_source_rec *old = NULL;
+            for (size_t k = 0; k < n_prev && !old; k++)
                 if (strcmp(prev[k].kind, src[i].rec.kind) == 0 &&
-                    strcmp(prev[k].name, src[i].rec.name) == 0) {
-                    recs[n_recs++] = prev[k];
-                    break;
-                }
+                    strcmp(prev[k].name, src[i].rec.name) == 0)
+                    old = &prev[k];
+            if (src[i].rec.date[0]) {
+                /* A failed fetch learns no server_id: the instance's is
+                 * still the one known before. */
+                if (!src[i].rec.server_id[0] && old)
+                    sync_strlcpy(src[i].rec.server_id, old->server_id,
+                                 sizeof src[i].rec.server_id);
+                recs[n_recs++] = src[i].rec;
+            } else if (old) {
+                recs[n_recs++] = *old;
+            }
         }
         free(prev);
         r = sync_sources_save(&st, recs, n_recs, &e);

@@ -159,19 +159,24 @@ void sync_outbox_local_rel(const sync_outbox_entry *entry, bool summary,
         outbox_suffix[summary ? OUTBOX_LOCAL_SUMMARY : OUTBOX_LOCAL_REPORT]);
 }
 
-int sync_outbox_adopt_local(sync_state *st, const sync_outbox_entry *entry,
-                            bool *adopted, sync_err *err)
+int sync_outbox_settle(sync_state *st, const sync_outbox_entry *entry,
+                       bool *adopted, sync_err *err)
 {
     char rel[400];
     bool moved = false;
     *adopted = false;
     sync_outbox_local_rel(entry, false, rel, sizeof rel);
     int rc = sync_state_rename(st, rel, "report.json", &moved, err);
-    if (rc || !moved)
+    if (rc)
         return rc;
-    *adopted = true;
+    *adopted = moved;
+    /* Whether or not the report copy was still there: a run that failed
+     * between the two renames left the summary's. */
     sync_outbox_local_rel(entry, true, rel, sizeof rel);
-    return sync_state_rename(st, rel, "summary.json", &moved, err);
+    rc = sync_state_rename(st, rel, "summary.json", &moved, err);
+    if (rc)
+        return rc;
+    return sync_state_remove(st, entry->rel, err);
 }
 
 /* True when the file rel holds exactly the bytes of f (rewound first). */
@@ -467,7 +472,6 @@ int sync_upload_deliver(const sync_config *cfg, const sync_secrets *sec,
         rc = sync_http_status_fail(resp->status, what, err);
         goto done;
     }
-    SYNC_TRY(sync_state_remove(st, entry->rel, err));
     sync_log("info", "%s: delivered (HTTP %ld, %u attempt%s)", what,
              resp->status, resp->attempts, resp->attempts == 1 ? "" : "s");
 done:

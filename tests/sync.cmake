@@ -17,5 +17,5 @@ hc_script_test(sync_upload sync/sync_upload_test.py LABELS slow)
 hc_script_test(sync_daemon sync/sync_daemon_test.py LABELS slow)
 set_tests_properties(sync_config sync_fetch sync_upload sync_daemon
     PROPERTIES TIMEOUT 120)
-set_property(TEST sync_fetch sync_daemon APPEND PROPERTY ENVIRONMENT
+set_property(TEST sync_fetch sync_upload sync_daemon APPEND PROPERTY ENVIRONMENT
              "HC_FAULT_LIB=$<TARGET_FILE:hc_fault_io>")

@@ -474,6 +474,15 @@ def test_local_exports(env):
            for i in env.status()["server_instances"]}
     check_eq(ids, {"ghe-1.test": None, "ghe-2.test": "srv-gz"},
              "server_id of a .json.gz export")
+    # A failed fetch learns no server_id: status keeps the known one.
+    os.unlink(env.path("ghe-2.test.json.gz"))
+    r = env.sync()
+    env.check_rc(r, 66, "missing JSON export")
+    inst = {i["hostname"]: i for i in env.status()["server_instances"]}
+    check_eq(inst["ghe-2.test"]["server_id"], "srv-gz",
+             "server_id kept after a failed fetch")
+    check_eq(inst["ghe-2.test"]["last_sync"]["status"], "failed",
+             "the failure is shown")
 
 
 # A suspended all_users.csv row: id, login.

@@ -9,6 +9,9 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "fault"))
+from faults import fault_vars  # noqa: E402
 from synctest import (GHES_TOKEN, UUID4, check, check_eq, main)  # noqa: E402
 
 
@@ -225,6 +228,38 @@ def test_failed_upload_keeps_report(env):
     check_eq(totals(), [expected - 1, expected - 1], "report replaced")
     check_eq(srv.accepted()[-1]["total_seats_consumed"], expected - 1,
              "new report delivered")
+
+
+def test_delivered_report_settled_once_in_place(env):
+    """A delivered report's outbox entry goes only once its local copies
+    are report.json and summary.json: when renaming a copy into place fails
+    (a fault injected here) the entry stays, the next run delivers it again
+    under the same key (the receiver keeps one) and puts it in place."""
+    srv, expected = setup(env)
+    r = env.sync()
+    env.check_rc(r, 0, "first sync")
+    env.write("page2.json", json.dumps({"users": []}))
+    faults = fault_vars(HC_FAULT_RENAME_TO="report.json")
+    if faults is None:
+        return
+    r = env.run("sync", "--config", env.config, extra_env=faults)
+    env.check_rc(r, 74, "report.json cannot be renamed into place")
+    key = srv.requests("upload")[-1]["headers"]["idempotency-key"]
+    check_eq(len(env.outbox()), 1, "the delivered entry is kept")
+    with open(env.path("state", "report.json")) as f:
+        check_eq(json.load(f)["total_seats_consumed"], expected,
+                 "report.json as it was")
+    r = env.sync()
+    env.check_rc(r, 0, "next sync")
+    check_eq(srv.requests("upload")[-1]["headers"]["idempotency-key"], key,
+             "the same key delivered again")
+    check_eq([a["total_seats_consumed"] for a in srv.accepted()],
+             [expected, expected - 1], "one report per key accepted")
+    for name in ("report.json", "summary.json"):
+        with open(env.path("state", name)) as f:
+            check_eq(json.load(f)["total_seats_consumed"], expected - 1,
+                     name + " of the delivered report")
+    check_eq(env.outbox(everything=True), [], "outbox emptied")
 
 
 def test_pending_delivered_by_failed_run(env):
@@ -453,6 +488,7 @@ if __name__ == "__main__":
                              test_newer_report_supersedes,
                              test_failed_upload_keeps_report,
                              test_pending_delivered_by_failed_run,
+                             test_delivered_report_settled_once_in_place,
                              test_fatal_upload_codes,
                              test_outbox_permission_denied,
                              test_url_file_not_logged,
