@@ -511,14 +511,17 @@ static int on_schedule(parse_ctx *c, const char *name, const char *value)
         return 1;
     }
     if (strcmp(name, "jitter") == 0) {
-        /* The window after each weekly slot: a week or more would reach
-         * the next slot, and "this week's run" would mean nothing. */
+        /* The window after each weekly slot must end before the next
+         * one, or "this week's run" would mean nothing. Slots are a week
+         * apart on the calendar, which a change of summer time shortens
+         * by an hour (two in a few zones): 166 hours always fit. */
         if (set_duration(c, &cfg->jitter_ms, value, 0) != 1)
             return 0;
-        if (cfg->jitter_ms >= 7ull * 24 * 3600 * 1000)
+        if (cfg->jitter_ms > 166ull * 3600 * 1000)
             return perr(c, c->line,
-                        "jitter '%s' is a week or more: it must end before "
-                        "the next weekly slot",
+                        "jitter '%s' is longer than 166h: it must end "
+                        "before the next weekly slot, which a change of "
+                        "summer time brings up to two hours closer",
                         value);
         return 1;
     }

@@ -355,6 +355,9 @@ static void note_failure(int *first_rc, sync_err *first, int rc,
     }
 }
 
+/* The number after every recorded run and pending report; 0 when the
+ * largest is UINT64_MAX, which only an edited or corrupt state directory
+ * holds (numbers grow by one a run). */
 static uint64_t next_run_id(const sync_run_rec *runs, size_t n,
                             const sync_outbox_entry *pending)
 {
@@ -364,7 +367,7 @@ static uint64_t next_run_id(const sync_run_rec *runs, size_t n,
             id = runs[i].id;
     if (pending->present && pending->seq > id)
         id = pending->seq;
-    return id + 1;
+    return id == UINT64_MAX ? 0 : id + 1;
 }
 
 int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
@@ -402,6 +405,13 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
         rc = 0;
     }
     rec->id = next_run_id(runs, n_runs, &pending);
+    if (rec->id == 0) {
+        rc = sync_fail(err, CLI_EX_IOERR,
+                       "%s: a run or outbox number is %llu, the largest "
+                       "there is (runs.json or outbox/ edited or corrupt)",
+                       st.dir, (unsigned long long)UINT64_MAX);
+        goto done;
+    }
     sync_log("info", "sync run %llu started (state %s)",
              (unsigned long long)rec->id, st.dir);
 

@@ -220,6 +220,13 @@ int sync_outbox_put(sync_state *st, uint64_t seq,
     char rel[320];
     memset(out, 0, sizeof *out);
     SYNC_TRY(sync_outbox_newest(st, false, &old, NULL, err));
+    if (old.present && old.seq == UINT64_MAX) {
+        rc = sync_fail(err, CLI_EX_IOERR,
+                       "%s: outbox number %llu is the largest there is "
+                       "(outbox/ edited or corrupt)",
+                       old.rel, (unsigned long long)old.seq);
+        goto done;
+    }
     if (old.present && seq <= old.seq)
         seq = old.seq + 1;
     char key[37];

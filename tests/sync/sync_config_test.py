@@ -26,7 +26,9 @@ BAD = [
     ('[ghes "h.example"]\nurl = https://h.example\nuser = a\n', 1,
      "token_file"),
     ("[engine]\nthreads = lots\n" + SOURCE, 2, "integer"),
-    (SOURCE + "[schedule]\njitter = 7d\n", 4, "a week or more"),
+    (SOURCE + "[schedule]\njitter = 7d\n", 4, "longer than 166h"),
+    # Under a week, but past a slot that summer time brings closer.
+    (SOURCE + "[schedule]\njitter = 6d23h\n", 4, "longer than 166h"),
     ("[engine]\npolicy = cheapest\n" + SOURCE, 2, "github or extended"),
     (SOURCE + "[schedule]\nweekly = Funday 25:00\n", 4, "DAY HH:MM"),
     (SOURCE + "[http]\nretry_base = 5 parsecs\n", 4, "duration"),

@@ -262,6 +262,25 @@ def test_delivered_report_settled_once_in_place(env):
     check_eq(env.outbox(everything=True), [], "outbox emptied")
 
 
+def test_outbox_number_exhausted(env):
+    """An outbox entry numbered 2^64 - 1 (only an edited or corrupt state
+    directory has one) leaves no number for the next run: 74, naming the
+    problem, instead of wrapping to 0 and keeping the old report as the
+    newer one."""
+    srv, _ = setup(env)
+    srv.faults(upload=["401"])
+    env.check_rc(env.sync(), 77, "upload refused")
+    (entry,) = env.outbox()
+    key = entry.split("-", 1)[1]
+    os.rename(os.path.join(env.state, "outbox", entry),
+              os.path.join(env.state, "outbox", "18446744073709551615-" + key))
+    srv.faults()
+    r = env.sync()
+    env.check_rc(r, 74, "outbox number at the maximum")
+    check("18446744073709551615, the largest there is" in r.err, "message", r)
+    check_eq(srv.accepted(), [], "nothing uploaded")
+
+
 def test_pending_delivered_by_failed_run(env):
     """A report delivered by a later run that failed (a source down) still
     becomes report.json: the local copy waits beside the outbox entry and
@@ -489,6 +508,7 @@ if __name__ == "__main__":
                              test_failed_upload_keeps_report,
                              test_pending_delivered_by_failed_run,
                              test_delivered_report_settled_once_in_place,
+                             test_outbox_number_exhausted,
                              test_fatal_upload_codes,
                              test_outbox_permission_denied,
                              test_url_file_not_logged,
