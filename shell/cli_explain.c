@@ -50,6 +50,15 @@ static hc_str cstr(const char *s)
     return out;
 }
 
+/* A GHEC row without a login (null in a consumed-licenses file) is an
+ * account of its own; text names it by this, JSON by a null login. */
+static const hc_str no_login = {"(no login)", 10};
+
+static hc_str login_shown(hc_str login)
+{
+    return login.len ? login : no_login;
+}
+
 static void print_account_id(FILE *f, const hc_account_info *a)
 {
     if (a->kind == HC_ACCOUNT_GHES) {
@@ -57,7 +66,7 @@ static void print_account_id(FILE *f, const hc_account_info *a)
         fprintf(f, ":%llu", (unsigned long long)a->ghes_id);
     } else {
         fputs("GHEC ", f);
-        cli_print_str(f, a->login);
+        cli_print_str(f, login_shown(a->login));
     }
 }
 
@@ -88,7 +97,10 @@ static void json_account_link(const hc_result *r, size_t i, const acct_link *lk)
     if (a.kind == HC_ACCOUNT_GHES)
         printf(",\"id\":%llu", (unsigned long long)a.ghes_id);
     printf(",\"login\":");
-    jstr(a.login);
+    if (a.login.len)
+        jstr(a.login);
+    else
+        printf("null");
     /* An account that counts for nothing joined nobody: no rule, no key. */
     bool counted = a.person != SIZE_MAX;
     printf(",\"counted\":%s,\"excluded\":\"%s\",\"rule\":%s%s%s,\"key\":",
@@ -150,7 +162,7 @@ static void print_account_link(const hc_result *r, size_t i,
     fputs("  - ", stdout);
     print_account_id(stdout, &a);
     fputs(" login ", stdout);
-    cli_print_str(stdout, a.login);
+    cli_print_str(stdout, login_shown(a.login));
     if (a.kind == HC_ACCOUNT_GHES) {
         fputs(" primary ", stdout);
         if (a.key.len)
@@ -266,11 +278,14 @@ static bool str_eq(hc_str a, hc_str b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
-/* "HOST:ID" of a GHES account, the login of a GHEC one, into buf. */
+/* "HOST:ID" of a GHES account, the login of a GHEC one, into buf: what
+ * explains it. A GHEC account without a login has no such QUERY (one of
+ * its emails finds it, unless an account the rules prefer holds it too). */
 static hc_str account_ref(const hc_account_info *a, char *buf, size_t cap)
 {
+    static const hc_str unnamed = {"(GHEC account without a login)", 30};
     if (a->kind != HC_ACCOUNT_GHES)
-        return a->login;
+        return a->login.len ? a->login : unnamed;
     int k = snprintf(buf, cap, "%.*s:%llu", (int)a->source.len, a->source.ptr,
                      (unsigned long long)a->ghes_id);
     size_t len = k < 0 ? 0 : (size_t)k;
@@ -774,7 +789,7 @@ static void print_fix(const hc_result *r, size_t ai, const hc_account_info *a,
         printf(": GHES refuses the change below while it has the email\n");
     } else if (act == FIX_REMOVE) {
         printf("  - second GHEC account ");
-        cli_print_str(stdout, a->login);
+        cli_print_str(stdout, login_shown(a->login));
         printf(": one person holds two GHEC accounts; "
                "remove one from the enterprise\n");
     } else {

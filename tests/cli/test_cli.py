@@ -1437,6 +1437,41 @@ def test_explain_email_login(tmp):
     os.unlink(recs)
 
 
+def test_ghec_without_login_named(tmp):
+    """A licensed consumed-licenses row without a login is an account of
+    its own; explain and savings name it as such (JSON: a null login),
+    never by an empty string."""
+    ghec = os.path.join(tmp, "nl.json")
+    with open(ghec, "w") as f:
+        json.dump({"users": [
+            {"github_com_login": None, "github_com_user": True,
+             "github_com_saml_name_id": "n1",
+             "github_com_verified_domain_emails": ["k@c.example"]},
+            {"github_com_login": "", "github_com_user": True,
+             "github_com_saml_name_id": "n2",
+             "github_com_verified_domain_emails": ["k@c.example",
+                                                   "z@c.example"]}]}, f)
+    ghes = os.path.join(tmp, "nlg.csv")
+    with open(ghes, "w") as f:
+        f.write("created_at,id,login,email,role,suspended?\n"
+                "x,5,kk,k@c.example,user,false\n")
+    inputs = ["--ghec", ghec, "--ghes", "h=" + ghes]
+    rc, out, err = run("savings", *inputs)
+    check(rc == 0 and "Keep GHEC (no login)" in out and
+          "second GHEC account (no login):" in out,
+          f"savings names login-less accounts: {rc} {out} {err}")
+    rc, out, err = run("explain", "--json", *inputs, "z@c.example")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("account", {}).get("kind") == "ghec" and
+          doc["account"].get("login", "") is None,
+          f"a null login in JSON: {out} {err}")
+    rc, out, err = run("explain", "--json", *inputs, "k@c.example")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("other_email_matches") ==
+          ["(GHEC account without a login)"],
+          f"listed as an account without a login: {out} {err}")
+
+
 def test_explain_other_ghec_logins(tmp):
     """The other accounts with a login are listed so that each explains
     as shown: a GHEC login by itself, a GHES account by HOST:ID; a GHEC
@@ -1643,6 +1678,7 @@ def main():
         test_explain_other_ghec_logins(tmp)
         test_explain_email_owner(tmp)
         test_explain_email_login(tmp)
+        test_ghec_without_login_named(tmp)
         test_key_and_domain_files(tmp)
         test_pseudonymize_email_logins(tmp)
         test_report_dir_sync_fails(tmp)
