@@ -1370,8 +1370,8 @@ static void test_csv_tokenizer(void **state)
                                        "1,\"o\0b\",fa\"lse\n2,b,c\n3,e\"e,f\n"};
     static const size_t odd_nul_len[] = {27, 29}; /* NULs inside */
     for (size_t i = 0; i < HC_ARRAY_LEN(odd_nul); i++) {
-        assert_int_equal(
-            hc__csv_init(&t, odd_nul[i], 0, odd_nul_len[i], 3), HC_OK);
+        assert_int_equal(hc__csv_init(&t, odd_nul[i], 0, odd_nul_len[i], 3),
+                         HC_OK);
         assert_int_equal(hc__csv_next(&t, &row), HC__CSV_FATAL);
         assert_int_equal(row.error, HC__CSV_E_NUL);
         hc__csv_fini(&t);
