@@ -53,10 +53,12 @@
     ((ARENA_BLOCK - 2 * HC_HSET_KEY_MAX) / HC_HSET_KEY_MAX)
 /* Spare blocks for reservations made by inserts that then hit FULL: each
  * thread wastes at most one batch (HSET_BATCH keys of KEY_MAX bytes, 256
- * KiB) before it sees FULL, so 256 threads waste at most 64 MiB. Blocks
- * are mapped on first use: a spare costs one pointer until it is needed.
- * hc_hset_grow counts what earlier rounds wasted on top of these. */
-#define ARENA_SPARE_BLOCKS 32
+ * KiB) before it sees FULL, so 256 threads waste at most 16,384 key-sized
+ * ranges: 33 blocks of ARENA_MIN_KEYS_PER_BLOCK (510) each, counting the
+ * waste at block ends. Blocks are mapped on first use: a spare costs one
+ * pointer until it is needed. hc_hset_grow counts what earlier rounds
+ * wasted on top of these. */
+#define ARENA_SPARE_BLOCKS 33
 /* Sets at least this large get transparent huge pages for their arena. */
 #define ARENA_HUGE_MIN_KEYS ((size_t)1 << 16)
 
@@ -316,8 +318,13 @@ static hc_status arena_reserve(hc_hset *set, size_t len, uint64_t *off_out,
         if (((off + len - 1) >> ARENA_SHIFT) != b)
             continue; /* would straddle: the range is wasted, take another */
         char *blk = arena_block(set, b);
-        if (!blk)
+        if (!blk) {
+            /* As for the last block: later inserts refuse before claiming
+             * a slot, so that a failing mmap cannot fill the table with
+             * tombstones. */
+            hc_atomic_store_u32(&set->refuse, HC_ERR_NOMEM, HC_RELAXED);
             return HC_ERR_NOMEM;
+        }
         *off_out = off;
         *dst = blk + (off & (ARENA_BLOCK - 1));
         return HC_OK;
@@ -791,8 +798,9 @@ size_t hc_hset_slots(const hc_hset *set)
 bool hc_hset_slot(const hc_hset *set, size_t i, uint32_t *id, hc_fp *ident)
 {
     /* Relaxed: the caller guarantees no insert runs, so every slot is
-     * published or empty, and whatever made the set quiescent (a thread
-     * join) ordered its contents before this read. */
+     * published, empty or a tombstone (of a failed insert), and whatever
+     * made the set quiescent (a thread join) ordered its contents before
+     * this read. */
     uint64_t s = hc_atomic_load_u64(&set->slots[i].word, HC_RELAXED);
     if (slot_tag(s) == 0 || slot_low(s) == 0)
         return false; /* empty or a tombstone */

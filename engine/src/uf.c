@@ -70,10 +70,13 @@ size_t hc_uf_size(const hc_uf *uf)
 
 /*
  * Root of a's tree at the moment the returned root was read as a root.
- * Path halving: each visited node is re-pointed to its grandparent, which
- * keeps it in the same tree (the grandparent is an ancestor) and keeps
- * parent < child. A failed halving CAS means someone else moved the parent
- * further down already; either way we step to the grandparent.
+ * Path halving: each visited node is re-pointed to the grandparent it read,
+ * which keeps it in the same set (the grandparent was an ancestor when
+ * read; the parent may have been halved since, but sets only merge) and
+ * keeps parent < child: every write lowers a parent, so neither CAS can
+ * meet an old value again (no ABA). A failed halving CAS means someone else
+ * moved the parent further down already; either way we step to the
+ * grandparent.
  */
 static uint32_t uf_root(hc_uf *uf, uint32_t a)
 {

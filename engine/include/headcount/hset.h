@@ -127,16 +127,20 @@ HC_API void hc_hset_prefetch_entry(const hc_hset *set, hc_fp fp);
 
 /*
  * Finds a key. Returns HC_OK with *id set, or HC_ERR_NOTFOUND. Thread-safe;
- * concurrent with upserts it sees every key whose upsert returned before the
- * find began.
+ * concurrent with upserts it sees every key whose upsert happens-before the
+ * find (it returned in this thread, or in one joined or otherwise
+ * synchronized with since).
  */
 HC_API HC_NODISCARD hc_status hc_hset_find(const hc_hset *set, const void *key,
                                            size_t len, uint32_t *id);
 
-/* Lowers the owner of id to min(current, owner). Thread-safe, lock-free. */
+/* Lowers the owner of id to min(current, owner). Thread-safe, lock-free.
+ * id must be published: returned by an upsert or a find (the insert that
+ * publishes an id stores its first owner plainly, over any earlier claim). */
 HC_API void hc_hset_claim(hc_hset *set, uint32_t id, uint64_t owner);
 
-/* The current owner of id (HC_OWNER_NONE if never claimed). Thread-safe. */
+/* The current owner of a published id (HC_OWNER_NONE if never claimed).
+ * Thread-safe. */
 HC_API uint64_t hc_hset_owner(const hc_hset *set, uint32_t id);
 
 /* The key bytes of id, borrowed until hc_hset_destroy. Thread-safe for any
