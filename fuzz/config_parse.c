@@ -256,7 +256,7 @@ typedef enum vkind {
     V_DUR,      /* a duration */
     V_DUR_MS1,  /* ... of at least 1 ms */
     V_DUR_S1,   /* ... of at least 1 s */
-    V_DUR_WEEK, /* ... shorter than a week (jitter) */
+    V_DUR_WEEK, /* ... at most 166 hours (jitter) */
     V_POLICY,
     V_THREADS,
     V_DOMAINS,
@@ -600,13 +600,16 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
             snprintf(buf + o, sizeof buf - o, "1s");
             w->v += 1000;
         }
-        if (k == V_DUR_WEEK && w->v >= 7ull * 86400000) {
-            snprintf(buf, sizeof buf, "%s", g_pick(g, 2) ? "1h" : "6d23h");
-            w->v = buf[0] == '1' ? 3600000ull : 6 * 86400000ull + 82800000ull;
+        /* The longest jitter is 166h (6d22h): a week less the two hours
+         * a change of summer time can take from one. */
+        if (k == V_DUR_WEEK && w->v > 166ull * 3600000) {
+            snprintf(buf, sizeof buf, "%s", g_pick(g, 2) ? "1h" : "6d22h");
+            w->v = buf[0] == '1' ? 3600000ull : 166ull * 3600000;
         }
         if (bad)
             snprintf(buf, sizeof buf, "%s",
-                     k == V_DUR_WEEK && g_pick(g, 2) ? "7d" : "5 parsecs");
+                     k == V_DUR_WEEK ? (g_pick(g, 2) ? "7d" : "6d22h1s")
+                                     : "5 parsecs");
         break;
     }
     case V_POLICY: {

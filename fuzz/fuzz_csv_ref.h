@@ -20,8 +20,8 @@
  * or spaces and tabs is a blank line, not a record. A row is bad when it
  * holds a NUL byte, has another number of fields than the header, or has
  * a value the format does not allow (an id that is not 1 to 20 decimal
- * digits up to 2^64-1, a boolean that is not true/false/1/0, an email or
- * SAML NameID over HC_EMAIL_MAX, more than HC_ACCOUNT_VALUES_MAX verified
+ * digits up to 2^64-1, a boolean that is not true/false/1/0, a login,
+ * email or SAML NameID over HC_EMAIL_MAX, more than HC_ACCOUNT_VALUES_MAX verified
  * emails, a login, email, verified-emails or SAML cell that is not
  * UTF-8). Columns go by any of the names docs/formats.md lists.
  *
@@ -353,7 +353,8 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
                            &id) ||
                    !ref_bool(ref_text(c, &f[col[REF_SUSPENDED]]),
                              f[col[REF_SUSPENDED]].len, &suspended);
-            limit = email->len > HC_EMAIL_MAX;
+            limit = email->len > HC_EMAIL_MAX ||
+                    f[col[REF_LOGIN]].len > HC_EMAIL_MAX;
             /* The cells used as text must be UTF-8. */
             data |=
                 !fuzz_utf8((const uint8_t *)ref_text(c, email), email->len) ||
@@ -400,6 +401,7 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
                 }
             }
             limit |= n_values > HC_ACCOUNT_VALUES_MAX;
+            limit |= f[col[REF_GH_LOGIN]].len > HC_EMAIL_MAX;
             const ref_field *saml = NULL;
             if (col[REF_GH_SAML] != SIZE_MAX) {
                 saml = &f[col[REF_GH_SAML]];

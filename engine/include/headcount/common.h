@@ -54,7 +54,7 @@ HC_API int hc_status_exit_code(hc_status status);
 
 /* Length limits that apply to all inputs. Exceeding one is HC_ERR_LIMIT. */
 #define HC_RECORD_MAX ((size_t)64 << 20)  /* one CSV row / JSON record */
-#define HC_EMAIL_MAX ((size_t)4096)       /* one raw email or identity value */
+#define HC_EMAIL_MAX ((size_t)4096)       /* one email, identity value, login */
 #define HC_FIELD_MAX ((size_t)64 << 20)   /* one CSV field */
 #define HC_SOURCE_NAME_MAX ((size_t)1024) /* one source (host) name */
 /* Emails and identity values of one account (a GHES account's other emails;
