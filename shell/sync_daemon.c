@@ -27,8 +27,9 @@
 #include "sync.h"
 #include "sync_secret.h"
 
-/* The newest run's start in cfg's runs.json into *last; false when there
- * is none (a history that cannot be read counts as none). */
+/* The newest run's start in cfg's runs.json, ignoring starts after now
+ * (sync_runs_last_started), into *last; false when there is none (a
+ * history that cannot be read counts as none). */
 static bool last_started(const sync_config *cfg, time_t *last)
 {
     sync_state st;

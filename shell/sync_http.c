@@ -893,7 +893,7 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             retry = true;
             sync_fail(err, CLI_EX_TEMPFAIL,
                       "%s: the server sent a body whose end cannot be told "
-                      "from a cut connection (HTTP/1.x without "
+                      "from a cut connection (HTTP/1.x without a usable "
                       "Content-Length or chunked encoding)",
                       what);
         } else if (is_secondary_limit(req, resp, &x)) {

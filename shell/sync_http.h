@@ -119,11 +119,12 @@ typedef int (*sync_http_prepare_fn)(void *ctx, sync_http_req *req,
 
 /*
  * Performs req on handle h (reused for connection reuse), retrying
- * connection errors, timeouts, a 2xx body kept in req->sink that came over
- * HTTP/1.x with neither Content-Length nor chunked encoding (its end cannot
- * be told from a cut connection) and HTTP 408/429/500/502/503/504 (and 403
- * marked as a rate limit, and 409 for req->retry_conflict) with
- * full-jitter backoff, honouring Retry-After,
+ * connection errors, timeouts, a 200 body kept in req->sink that came over
+ * HTTP/1.x with neither a length libcurl could use nor chunked encoding
+ * (its end cannot be told from a cut connection) and HTTP
+ * 408/429/500/502/503/504 (and 403 marked as a rate limit, and 409 for
+ * req->retry_conflict) with full-jitter backoff, honouring the Retry-After
+ * of a whole answer,
  * while attempts < max_attempts and the retry deadline (counted from the
  * end of the first failed attempt) is not passed. A primary rate limit
  * without Retry-After is waited out until its reset; for req->github_api,

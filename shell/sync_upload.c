@@ -2,8 +2,10 @@
  * The outbox and the upload of reports. A report is written into
  * state/outbox/SEQ-KEY.json (atomically) before the first upload attempt,
  * so its Idempotency-Key exists on disk before any byte leaves the machine
- * and every retry, in this run or a later one, reuses it. A 2xx removes
- * the entry; anything else leaves it for the next run. Only the newest
+ * and every retry, in this run or a later one, reuses it. After a 2xx the
+ * entry's local copies become report.json and summary.json and then the
+ * entry goes (sync_outbox_settle); anything else leaves it for the next
+ * run. Only the newest
  * report of the enterprise matters, so a newer report supersedes (removes)
  * older pending ones; a report identical to the pending one keeps the
  * pending entry and its key. The request may be gzip-compressed (the

@@ -107,7 +107,7 @@ time_t sync_weekly_prev(const sync_weekly *w, time_t now);
 /*
  * The daemon's planned run when it starts (or plans anew) at `now`, given
  * its history: ran false when no run is recorded, else last_started is
- * the newest run's start. With no run since the latest slot (the latest
+ * the newest run's start (of those not after now). With no run since the latest slot (the latest
  * schedule time at or before now):
  *  - inside that slot's jitter window, the slot plus rnd % jitter_ms
  *    (whole seconds), or now when that moment has passed: a restart just

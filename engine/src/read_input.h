@@ -1,8 +1,8 @@
 /*
  * Getting an input's bytes into memory and deciding what they are. Regular
  * files are memory-mapped (with readable padding past the end, which
- * simdjson needs); pipes and standard input are read into a bounded heap
- * buffer; gzip data, recognised by its magic bytes, is inflated into a
+ * simdjson needs); pipes, standard input and files on a file system that
+ * cannot map them are read into a bounded heap buffer; gzip data, recognised by its magic bytes, is inflated into a
  * bounded heap buffer. Format detection looks at the first significant byte
  * and the role the command line gave the input.
  */

@@ -310,9 +310,9 @@ def test_daemon_skips_week_after_manual_sync(env):
 
 
 def test_daemon_clock_went_back(env):
-    """When the wall clock goes back by more than a plan can lie ahead (a
-    week and the jitter), the daemon plans from the new time, as a start
-    would, and runs nothing meanwhile."""
+    """When the wall clock goes back by more than a plan can lie ahead (the
+    jitter past the next weekly time), the daemon plans from the new time,
+    as a start would, and runs nothing meanwhile."""
     c = daemon_with_moved_clock(env)
     if not c:
         return

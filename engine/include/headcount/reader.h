@@ -66,7 +66,8 @@ typedef struct hc_load_stats {
 
 /*
  * Inputs that are regular files are read through memory mappings (some
- * parts with pread). As with any mapped file, one that another program
+ * parts with pread; a file whose file system cannot map it is read into
+ * memory instead). As with any mapped file, one that another program
  * truncates while it is loaded, or whose pages cannot be read, raises
  * SIGBUS in the loading thread: a caller that cannot rule that out handles
  * SIGBUS (headcount's count, explain, savings and diff report it and exit
