@@ -251,13 +251,15 @@ int cli_daemon_main(int argc, char **argv)
                      requested ? "requested (SIGUSR1)" : "scheduled");
             time_t started = time(NULL);
             sync_err e;
-            (void)sync_run_once(cfg, res, &e);
-            /* A run that could not take the state lock did not run:
-             * another sync holds it (one by hand, or a stuck one). A due
-             * run is tried again a minute on, for the same slot: if the
-             * other sync started after the slot, that retry finds it and
-             * skips. */
-            if (!res->locked) {
+            int run_rc = sync_run_once(cfg, res, &e);
+            /* A run that found the state lock held (75 before locking) did
+             * not run: another sync holds it (one by hand, or a stuck
+             * one). A due run is tried again a minute on, for the same
+             * slot: if the other sync started after the slot, that retry
+             * finds it and skips. Other failures before the lock (the
+             * state directory cannot be opened) would fail again a minute
+             * later, and count as the week's run as any failed run does. */
+            if (!res->locked && run_rc == CLI_EX_TEMPFAIL) {
                 if (due) {
                     info.next = time(NULL) + 60;
                     sync_time_rfc3339(info.next, when);
