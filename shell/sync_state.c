@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -35,29 +36,21 @@ void sync_state_path(const sync_state *st, const char *rel, char *out,
     snprintf(out, cap, "%s/%s", st->dir, rel);
 }
 
-/* Syncs the directory holding the entry path names (path up to its last
- * '/', or "." without one), so that a directory just created there
- * survives a crash along with what is later written inside it. */
-static int sync_parent(char *path, sync_err *err)
+/* Syncs the directory holding the entry path names, so that a directory
+ * just created there survives a crash along with what is later written
+ * inside it. */
+static int sync_parent(const char *path, sync_err *err)
 {
-    char *slash = strrchr(path, '/');
-    const char *parent = ".";
-    if (slash == path) {
-        parent = "/";
-    } else if (slash) {
-        *slash = '\0';
-        parent = path;
-    }
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", path); /* dirname may write to it */
+    const char *parent = dirname(copy);
     int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int ok = fd >= 0 && fsync(fd) == 0;
     int e = errno;
     if (fd >= 0)
         close(fd);
     errno = e;
-    int rc = ok ? 0 : sync_state_io_fail(err, "cannot sync directory", parent);
-    if (slash && slash != path)
-        *slash = '/';
-    return rc;
+    return ok ? 0 : sync_state_io_fail(err, "cannot sync directory", parent);
 }
 
 /* Creates path and its missing parents, each synced into its parent. */
