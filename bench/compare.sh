@@ -51,7 +51,7 @@ while [ $# -gt 0 ]; do
     --slice) SLICE=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --skip) SKIP="$SKIP$2 "; shift 2 ;;
-    -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) FILE=$1; shift ;;
     esac
@@ -83,6 +83,7 @@ want jq && need jq jq
 need python3 python3
 
 if [ -n "$GEN_LINES" ]; then
+    mkdir -p "$(dirname "$FILE")"
     if [ -z "${HC_GEN:-}" ]; then
         HC_GEN=$SCRATCH/hc_gen
         cc -O2 -std=c11 -o "$HC_GEN" "$ROOT/bench/gen/hc_gen.c"
@@ -94,12 +95,17 @@ fi
 [ -r "$FILE" ] || die "cannot read $FILE"
 FILE=$(cd "$(dirname "$FILE")" && pwd)/$(basename "$FILE")
 
+# The DuckDB client is pinned so that numbers taken on different days
+# compare one DuckDB; a different version in the scratch folder is replaced.
+DUCKDB_VERSION=1.5.6-r.1
 if want duckdb; then
-    command -v node >/dev/null || die "DuckDB needs node and npm (or --skip duckdb)"
-    if ! [ -d "$SCRATCH/duckdb/node_modules/@duckdb/node-api" ]; then
-        echo "installing @duckdb/node-api into $SCRATCH/duckdb..." >&2
+    need node nodejs
+    need npm npm
+    pkg=$SCRATCH/duckdb/node_modules/@duckdb/node-api/package.json
+    if ! grep -q "\"version\": \"$DUCKDB_VERSION\"" "$pkg" 2>/dev/null; then
+        echo "installing @duckdb/node-api@$DUCKDB_VERSION into $SCRATCH/duckdb..." >&2
         npm install --silent --no-audit --no-fund --prefix "$SCRATCH/duckdb" \
-            @duckdb/node-api >/dev/null
+            "@duckdb/node-api@$DUCKDB_VERSION" >/dev/null
     fi
     cat >"$SCRATCH/duckdb/count.mjs" <<'EOF'
 // Prints count(DISTINCT lower(trim(primary_email))) of the active accounts.
@@ -122,13 +128,13 @@ fi
 
 # measure NAME INPUT COMMAND...: runs COMMAND (best wall time of RUNS) and
 # appends "name input count wall rss" (tab-separated) to the results. The
-# command prints the count on stdout.
+# command prints the count on stdout; every run must print the same one.
 RESULTS=$SCRATCH/results.txt
 : >"$RESULTS"
 measure() {
     local name=$1 input=$2
     shift 2
-    local best='' rss='' count='' r
+    local best='' rss='' count='' first='' r
     for ((r = 0; r < RUNS; r++)); do
         cat "$input" >/dev/null # same warm page cache for every tool
         /usr/bin/time -f '%e %M' -o "$SCRATCH/time.txt" "$@" \
@@ -139,6 +145,9 @@ measure() {
         else
             count=$(tail -n 1 "$SCRATCH/out.txt" | tr -d ' \r')
         fi
+        [ "$r" -eq 0 ] && first=$count
+        [ "$count" = "$first" ] ||
+            die "$name counted $first, then $count on the same input"
         read -r wall kb <"$SCRATCH/time.txt"
         if [ -z "$best" ] || python3 -c "import sys; sys.exit(not $wall < $best)"; then
             best=$wall
@@ -198,7 +207,11 @@ if want jq; then
         "$SLICE_FILE"
 fi
 
-# The table, and the agreement check per input.
+# The agreement check per input, then the table. A tool whose count differs
+# from headcount's gets no rates in the table: its time is not a result.
+# /usr/bin/time gives wall time in hundredths of a second; a run shorter
+# than that has no rate either. Peak RSS is the largest process's (for the
+# grep | sort pipeline, its largest stage).
 python3 - "$RESULTS" "$FILE" "$SLICE_FILE" <<'EOF'
 import os, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
@@ -208,19 +221,26 @@ def lines(path):
         return sum(buf.count(b'\n') for buf in iter(lambda: f.read(1 << 20), b''))
 meta = {p: (lines(p), os.path.getsize(p)) for p in {full, part}}
 ref = {r[1]: (r[2], float(r[3])) for r in rows if r[0] == 'headcount'}
-print("| tool | input | count | wall s | records/s | GB/s | peak RSS MB | time / headcount |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
 bad = []
+for name, path, count, wall, kb in rows:
+    if count != ref[path][0]:
+        bad.append("%s counted %s on %d lines, headcount %s" % (
+            name, count, meta[path][0], ref[path][0]))
+print("| tool | input | count | wall s | records/s | GB/s | peak RSS MiB | time / headcount |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
 for name, path, count, wall, kb in rows:
     n, size = meta[path]
     wall = float(wall)
-    label = "%d lines" % n
-    ratio = wall / ref[path][1] if ref[path][1] > 0 else float('inf')
-    print("| %s | %s | %s | %.2f | %.2fM | %.3f | %.0f | %.1f× |" % (
-        name.replace("|", "\\|"), label, count, wall, n / wall / 1e6 if wall else 0,
-        size / wall / 1e9 if wall else 0, int(kb) / 1024, ratio))
-    if count != ref[path][0]:
-        bad.append("%s counted %s on %s, headcount %s" % (name, count, label, ref[path][0]))
+    agrees = count == ref[path][0]
+    rate = "n/a | n/a"
+    if agrees and wall > 0:
+        rate = "%.2fM | %.3f" % (n / wall / 1e6, size / wall / 1e9)
+    ratio = "n/a"
+    if agrees and wall > 0 and ref[path][1] > 0:
+        ratio = "%.1f×" % (wall / ref[path][1])
+    shown = count if agrees else "%s (disagrees)" % count
+    print("| %s | %d lines | %s | %.2f | %s | %.0f | %s |" % (
+        name.replace("|", "\\|"), n, shown, wall, rate, int(kb) / 1024, ratio))
 for b in bad:
     print("DISAGREE: " + b, file=sys.stderr)
 sys.exit(1 if bad else 0)

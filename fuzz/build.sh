@@ -60,13 +60,26 @@ done
 rm -f "$work/libheadcount.a"
 ar rcs "$work/libheadcount.a" "${objs[@]}"
 
-# Shell sources that a target compiles into itself (as fuzz/CMakeLists.txt
-# lists them in HC_FUZZ_EXTRA_<name>).
+# Shell sources that a target compiles into itself: the file names of
+# HC_FUZZ_EXTRA_<name> in fuzz/CMakeLists.txt, read from there so that the
+# two builds cannot drift apart.
 extra_sources() {
-    case "$1" in
-    config_parse)
-        echo sync_config.c sync_util.c sync_http.c sync_secret.c ;;
-    esac
+    awk -v want="set(HC_FUZZ_EXTRA_$1" '
+        index($0, want) == 1 && substr($0, length(want) + 1, 1) ~ /^[ \t]?$/ {
+            on = 1
+        }
+        on {
+            for (i = 1; i <= NF; i++) {
+                f = $i
+                sub(/\)$/, "", f)
+                if (f ~ /\.c$/) {
+                    sub(/.*\//, "", f)
+                    print f
+                }
+            }
+            if (index($0, ")") > 0)
+                on = 0
+        }' "$root/fuzz/CMakeLists.txt"
 }
 
 n=0

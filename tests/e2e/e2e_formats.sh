@@ -52,8 +52,11 @@ run_check "records(ghes)+ghec-json" extended extended_seats "$E" \
 
 # Where the binary runs on jemalloc, jemalloc must see the executable's
 # settings (shell/jemalloc_conf.c): a symbol it cannot find is silently
-# ignored. confirm_conf makes jemalloc print every setting it read.
-if ldd "$HC" 2>/dev/null | grep -q libjemalloc; then
+# ignored. confirm_conf makes jemalloc print every setting it read. The
+# library list is read whole first: under pipefail, grep -q leaving early
+# could make ldd die of SIGPIPE and skip the check.
+libs=$(ldd "$HC" 2>/dev/null || true)
+if grep -q libjemalloc <<<"$libs"; then
     conf=$(MALLOC_CONF=confirm_conf:true "$HC" --version 2>&1 >/dev/null)
     grep -q 'global variable malloc_conf): "thp:always"' <<<"$conf" ||
         fail "jemalloc did not read the executable's malloc_conf: $conf"
