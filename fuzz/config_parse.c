@@ -1161,12 +1161,17 @@ static void generated_check(const uint8_t *data, size_t size)
 {
     gen *g = calloc(1, sizeof *g);
     FUZZ_CHECK(g != NULL, "out of memory");
-    /* Relative paths are taken from the config file's directory. */
+    /* Relative paths are taken from the config file's directory, made
+     * canonical (/proc/self/fd is /proc/PID/fd). */
     path = fuzz_memfd_put("", 0);
     const char *slash = strrchr(path, '/');
     FUZZ_CHECK(slash != NULL && slash > path, "memfd path %s", path);
     char dir[64];
     snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    char *canon = realpath(dir, NULL);
+    FUZZ_CHECK(canon != NULL && strlen(canon) < sizeof dir, "realpath %s", dir);
+    snprintf(dir, sizeof dir, "%s", canon);
+    free(canon);
     gen_config(g, data, size, dir);
     path = fuzz_memfd_put(g->text.p, g->text.n);
     gen_count[g->fault]++;

@@ -42,6 +42,7 @@ typedef struct parse_ctx {
     sect sect;
     sync_ghes_conf *ghes; /* current [ghes "HOST"] */
     bool prev_key;        /* a key was seen since the last header */
+    bool cont;            /* the line libinih has continues the last key */
     bool stop;            /* an error was recorded; feed no more lines */
     bool oom;
     int code; /* first error */
@@ -49,7 +50,13 @@ typedef struct parse_ctx {
     unsigned msg_line;
     char **seen; /* "section\x1fkey" of every key set so far */
     size_t n_seen;
-    unsigned domains_line;
+    /* Where each verified_domains key's entries start in the joined list,
+     * and its line: an invalid entry is reported at its own key's line. */
+    struct domains_piece {
+        size_t off;
+        unsigned line;
+    } * pieces;
+    size_t n_pieces;
     sync_config_use use;
 } parse_ctx;
 
@@ -226,12 +233,22 @@ static char *read_line(char *str, int num, void *stream)
     int ch = 0;
     if (c->stop)
         return NULL;
+    /* A line holds num - 2 bytes before its end, which is "\n", "\r\n"
+     * (handed on as "\n", so that both count alike) or the end of the
+     * file. */
     while ((ch = getc(c->f)) != EOF) {
         if (ch == '\0') {
             perr(c, c->line + 1, "NUL byte in the config file");
             return NULL;
         }
-        if (n + 1 >= (size_t)num) {
+        if (ch == '\r') {
+            int next = getc(c->f);
+            if (next == '\n')
+                ch = '\n';
+            else if (next != EOF)
+                ungetc(next, c->f);
+        }
+        if (ch != '\n' && n + 2 >= (size_t)num) {
             perr(c, c->line + 1,
                  "line longer than %d bytes (for a long upload URL use "
                  "url_file)",
@@ -250,10 +267,12 @@ static char *read_line(char *str, int num, void *stream)
     if (c->line == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
         p += 3;
     const char *start = p;
-    while (*p == ' ' || *p == '\t')
+    /* The blanks libinih skips (isspace, as its lskip). */
+    while (*p && isspace((unsigned char)*p))
         p++;
     /* Mirror libinih: an indented line after a key continues its value. */
-    if (*p == '[' && !(c->prev_key && p > start))
+    c->cont = c->prev_key && p > start;
+    if (*p == '[' && !c->cont)
         section_header(c, p);
     return c->stop ? NULL : str;
 }
@@ -586,8 +605,16 @@ static int append_domains(parse_ctx *c, const char *value)
         memcpy(s + old, ", ", 2), old += 2;
     memcpy(s + old, value, add + 1);
     cfg->verified_domains = s;
-    if (!c->domains_line)
-        c->domains_line = c->line;
+    if (!c->cont || c->n_pieces == 0) {
+        struct domains_piece *pc =
+            realloc(c->pieces, (c->n_pieces + 1) * sizeof *pc);
+        if (!pc) {
+            c->oom = c->stop = true;
+            return 0;
+        }
+        c->pieces = pc;
+        pc[c->n_pieces++] = (struct domains_piece){old, c->line};
+    }
     return 1;
 }
 
@@ -632,6 +659,20 @@ static int check_url(parse_ctx *c, const sync_cstr *url, bool insecure,
     return 1;
 }
 
+/* A server's base URL: headcount appends the export's path to it. */
+static int check_base_url(parse_ctx *c, const sync_cstr *url, bool insecure,
+                          bool has_user, const char *where, const char *key)
+{
+    if (!check_url(c, url, insecure, has_user, where, key))
+        return 0;
+    if (!sync_http_url_is_base(url->s))
+        return perr(c, url->line,
+                    "%s %s must not hold a query (?) or a fragment (#): "
+                    "headcount appends the export's path to it",
+                    where, key);
+    return 1;
+}
+
 static int check_readable(parse_ctx *c, const sync_cstr *f, const char *what)
 {
     /* status reads no CA file (nor any secret). */
@@ -656,7 +697,8 @@ static void validate(parse_ctx *c)
         if (!g->url.s == !g->file.s) {
             perr(c, g->line, "%s needs exactly one of url and file", where);
         } else if (g->url.s) {
-            if (!check_url(c, &g->url, g->allow_insecure, true, where, "url"))
+            if (!check_base_url(c, &g->url, g->allow_insecure, true, where,
+                                "url"))
                 return;
             if (!g->user.s)
                 perr(c, g->line, "%s needs user (a site administrator)", where);
@@ -677,8 +719,8 @@ static void validate(parse_ctx *c)
         if (!h->api_url.s == !h->file.s) {
             perr(c, h->line, "[ghec] needs exactly one of api_url and file");
         } else if (h->api_url.s) {
-            if (!check_url(c, &h->api_url, h->allow_insecure, false, "[ghec]",
-                           "api_url"))
+            if (!check_base_url(c, &h->api_url, h->allow_insecure, false,
+                                "[ghec]", "api_url"))
                 return;
             if (!h->enterprise.s)
                 perr(c, h->line, "[ghec] needs enterprise");
@@ -703,20 +745,29 @@ static void validate(parse_ctx *c)
             check_readable(c, &u->ca_file, "ca_file");
     }
     if (!c->stop && cfg->verified_domains) {
-        size_t bad = 0;
+        size_t bad = 0, len = strlen(cfg->verified_domains);
+        unsigned line = c->pieces[0].line;
         hc_status st = hc_domains_create(&cfg->domains);
         if (st == HC_OK)
-            st = hc_domains_add_list(cfg->domains, cfg->verified_domains,
-                                     strlen(cfg->verified_domains), &bad);
-        if (st == HC_ERR_DATA)
-            perr(c, c->domains_line,
-                 "verified_domains: entry %zu is not a valid domain", bad);
-        else if (st != HC_OK)
-            perr(c, c->domains_line, "verified_domains: %s", hc_status_str(st));
-        else if (hc_domains_count(cfg->domains) == 0)
+            st = hc_domains_add_list(cfg->domains, cfg->verified_domains, len,
+                                     &bad);
+        if (st == HC_ERR_DATA) {
+            /* The key whose value holds the entry. */
+            size_t off = 0, elen = 0;
+            if (hc_domains_list_entry(cfg->verified_domains, len, bad, &off,
+                                      &elen))
+                for (size_t i = 1; i < c->n_pieces; i++)
+                    if (c->pieces[i].off <= off)
+                        line = c->pieces[i].line;
+            perr(c, line, "verified_domains: entry %zu is not a valid domain",
+                 bad);
+        } else if (st != HC_OK) {
+            perr(c, line, "verified_domains: %s", hc_status_str(st));
+        } else if (hc_domains_count(cfg->domains) == 0) {
             /* As on the command line: an empty list would report every
              * person as without a verified-domain email. */
-            perr(c, c->domains_line, "verified_domains: no domain given");
+            perr(c, line, "verified_domains: no domain given");
+        }
     }
 }
 
@@ -749,9 +800,19 @@ int sync_config_load(const char *path, sync_config_use use, sync_config **out,
     }
     config_defaults(c.cfg);
     const char *slash = strrchr(path, '/');
-    c.dir = slash
-                ? strndup(path, (size_t)(slash - path == 0 ? 1 : slash - path))
-                : strdup(".");
+    char *spelled =
+        slash ? strndup(path, (size_t)(slash - path == 0 ? 1 : slash - path))
+              : strdup(".");
+    /* Relative paths in the file are taken from the config's directory,
+     * canonical: `sync` and `status` must resolve a source to the same
+     * name however each was given --config (status finds a GHEC file's
+     * last sync by that name). */
+    c.dir = spelled ? realpath(spelled, NULL) : NULL;
+    if (!c.dir && spelled && errno != ENOMEM) {
+        c.dir = spelled; /* the open below says what is wrong */
+        spelled = NULL;
+    }
+    free(spelled);
     if (!c.dir) {
         rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
         goto done;
@@ -779,9 +840,13 @@ int sync_config_load(const char *path, sync_config_use use, sync_config **out,
         rc = sync_fail(err, CLI_EX_IOERR, "%s: read error", path);
         goto done;
     }
-    if (!c.code && r > 0)
+    /* libinih goes on after a line it cannot parse and returns the first
+     * one: an error met on a later line must not hide it. */
+    if (r > 0 && (!c.code || (unsigned)r < c.msg_line)) {
+        c.code = 0;
         perr(&c, (unsigned)r,
              "syntax error (expected [section], key = value or a comment)");
+    }
     if (!c.code)
         validate(&c);
     if (c.oom) {
@@ -812,6 +877,7 @@ done:
     for (size_t i = 0; i < c.n_seen; i++)
         free(c.seen[i]);
     free(c.seen);
+    free(c.pieces);
     free(c.dir);
     sync_config_free(c.cfg);
     return rc;

@@ -133,6 +133,25 @@ int sync_http_check_url(const char *url, bool allow_insecure, bool has_user,
     return rc;
 }
 
+bool sync_http_url_is_base(const char *url)
+{
+    CURLU *h = curl_url();
+    char *part = NULL;
+    bool base = false;
+    if (h && curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ==
+                 CURLUE_OK) {
+        base = curl_url_get(h, CURLUPART_QUERY, &part, 0) == CURLUE_NO_QUERY;
+        curl_free(part);
+        part = NULL;
+        if (base)
+            base = curl_url_get(h, CURLUPART_FRAGMENT, &part, 0) ==
+                   CURLUE_NO_FRAGMENT;
+        curl_free(part);
+    }
+    curl_url_cleanup(h);
+    return base;
+}
+
 bool sync_http_same_origin(const char *a, const char *b)
 {
     url_parts x, y;

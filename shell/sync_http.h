@@ -49,6 +49,11 @@ int sync_http_global_init(sync_err *err);
 int sync_http_check_url(const char *url, bool allow_insecure, bool has_user,
                         const char *what, sync_err *err);
 
+/* True when url has neither a query nor a fragment: a base URL that paths
+ * are appended to (a GHES url, the GHEC api_url) must not, or the path
+ * would land inside them. */
+bool sync_http_url_is_base(const char *url);
+
 /* True when both URLs parse and have the same scheme, host (ignoring case)
  * and port. */
 bool sync_http_same_origin(const char *a, const char *b);

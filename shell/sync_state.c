@@ -439,12 +439,24 @@ int sync_state_read(sync_state *st, const char *rel, size_t max, char **out,
     size_t n = 0;
     *out = NULL;
     *len = 0;
-    int fd = openat(st->dirfd, rel, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking: a FIFO put in the state directory must not hang the
+     * open (status runs as any user); it is refused below. */
+    int fd = openat(st->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT)
             return sync_fail(err, CLI_EX_NOINPUT, "%s/%s does not exist",
                              st->dir, rel);
         return sync_state_io_fail(err, "cannot open", rel);
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        rc = sync_state_io_fail(err, "cannot read", rel);
+        goto done;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        rc = sync_fail(err, CLI_EX_IOERR, "%s/%s is not a regular file",
+                       st->dir, rel);
+        goto done;
     }
     buf = malloc(max + 1);
     if (!buf) {

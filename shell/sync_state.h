@@ -135,7 +135,7 @@ int sync_runs_append(sync_state *st, const sync_run_rec *rec, sync_err *err);
 /* The last_sync record of one source (sources.json). */
 typedef struct sync_source_rec {
     char kind[8];        /* "ghes" or "ghec" */
-    char name[256];      /* GHES host or GHEC enterprise / file */
+    char name[4096];     /* GHES host or GHEC enterprise / file */
     char server_id[128]; /* "" when unknown */
     char date[32];       /* RFC 3339 UTC of the last attempt */
     bool success;

@@ -58,6 +58,28 @@ BAD = [
     # file names (.ghes-HOST.csv.PID.tmp) within NAME_MAX.
     ('[ghes "%s"]\nfile = a.csv\n' % ".".join(["h" * 63] * 3 + ["e" * 61]),
      1, "longer than"),
+    # libinih skips every isspace byte before a '[': so must the section
+    # check, or the keys below would land in the section before.
+    # (Right after a header: after a key, an indented line continues it.)
+    ("[ghec]\n\v[bogus]\nfile = x.json\n", 2, "unknown section"),
+    ("[ghec]\n\f[bogus]\nfile = x.json\n", 2, "unknown section"),
+    # A base URL gets the export's path appended: a query or fragment
+    # would swallow it.
+    ('[ghes "h.example"]\nurl = https://h.example/pre?q=x\nuser = a\n'
+     "token_file = t\n", 2, "query"),
+    ("[ghec]\napi_url = https://api.example#top\nenterprise = e\n"
+     "token_file = t\n", 2, "fragment"),
+    # A bad entry of a second verified_domains key is at that key's line;
+    # the entry's position counts the whole list.
+    ("[engine]\nverified_domains = corp.example\n" + SOURCE +
+     "[engine]\nverified_domains = bad..example\n", 6, "entry 2"),
+    ("[engine]\nverified_domains = a.example,\n  b.example bad..example\n"
+     + SOURCE + "[engine]\nverified_domains = c.example\n", 2, "entry 3"),
+    # The first problem of the file is the one reported, though libinih
+    # reads on past a line it cannot parse.
+    (SOURCE + "this is not ini\n[bogus]\n", 3, "syntax error"),
+    # 198 bytes at most, counted without the line end, the last line's too.
+    (SOURCE + "[engine]\npolicy = github" + " " * 184, 4, "longer than"),
 ]
 
 
@@ -228,6 +250,87 @@ def test_status_before_any_run(env):
         check_eq(p.stderr.count("cannot write"), 1, "messages: " + p.stderr)
 
 
+def test_line_limit(env):
+    """A line of 198 bytes is allowed whether it ends in LF, CRLF or the
+    end of the file."""
+    env.write("x.json", '{"users": []}')
+    long_line = "policy = github" + " " * 183
+    check_eq(len(long_line), 198, "the line's length")
+    for end in ("\n", "\r\n", ""):
+        text = SOURCE + "[state]\ndir = state\n[engine]\n"
+        env.write("headcount.ini",
+                  text.replace("\n", end or "\n") + long_line + end, 0o644)
+        r = env.run("status", "--config", env.config, "--json")
+        env.check_rc(r, 0, "a 198-byte line ending in %r" % end)
+
+
+def test_status_config_spellings(env):
+    """status finds a GHEC file's last sync whether --config names the
+    file the way sync was given it or another way (a relative path, a
+    path through a symlink), and whatever the path's length."""
+    deep = env.path("d" * 120, "e" * 120)
+    os.makedirs(deep)
+    os.symlink(deep, env.path("link"))
+    name = "consumed-licenses-export-for-the-acme-enterprise.json"
+    with open(os.path.join(deep, name), "w") as f:
+        f.write('{"users": []}')
+    cfg = os.path.join(deep, "h.ini")
+    with open(cfg, "w") as f:
+        f.write("[ghec]\nfile = %s\n[state]\ndir = %s\n" % (name,
+                                                               env.state))
+    r = env.run("sync", "--config", cfg)
+    env.check_rc(r, 0, "sync")
+    for where, spelled in ((None, cfg), (deep, "h.ini"),
+                           (None, env.path("link", "h.ini")),
+                           (deep, "../" + "e" * 120 + "/h.ini")):
+        p = subprocess.run([env.bin, "status", "--config", spelled, "--json"],
+                           cwd=where, capture_output=True, text=True)
+        check_eq(p.returncode, 0, "status --config %s" % spelled)
+        last = json.loads(p.stdout)["ghec"]["last_sync"]
+        check(last is not None and last["status"] == "success",
+              "last sync found with --config %s" % spelled, p.stdout)
+
+
+def test_state_file_not_regular(env):
+    """A FIFO where a state file should be is refused (exit 74) instead of
+    blocking status forever."""
+    env.write("x.json", '{"users": []}')
+    env.write("headcount.ini", SOURCE + "[state]\ndir = state\n", 0o644)
+    os.makedirs(env.state, exist_ok=True)
+    os.mkfifo(os.path.join(env.state, "runs.json"))
+    r = env.run("status", "--config", env.config, timeout=20)
+    env.check_rc(r, 74, "status with a FIFO as runs.json")
+    check("not a regular file" in r.err, "the reason", r)
+
+
+def test_status_corrupt_state(env):
+    """A state file that cannot be parsed (a write cut short, or another
+    file in its place) is exit 74 from status, in either format, naming
+    the file; put back, status reads it again."""
+    env.write("x.json", '{"users": []}')
+    env.write("headcount.ini", SOURCE + "[state]\ndir = state\n", 0o644)
+    env.check_rc(env.sync(), 0, "sync of a file source")
+    check_eq(len(env.status()["runs"]), 1, "the run recorded")
+    for name in ("runs.json", "sources.json"):
+        path = env.path("state", name)
+        with open(path) as f:
+            good = f.read()
+        for bad in (good[:len(good) // 2], "not json\n"):
+            with open(path, "w") as f:
+                f.write(bad)
+            r = env.status(74)
+            check(name + " is corrupt" in r.err and r.out == "",
+                  "status --json, %s %r: names it, prints nothing"
+                  % (name, bad), r)
+            r = env.run("status", "--config", env.config)
+            env.check_rc(r, 74, "status, %s %r" % (name, bad))
+            check(name + " is corrupt" in r.err and r.out == "",
+                  "status, %s %r: names it, prints nothing" % (name, bad), r)
+        with open(path, "w") as f:
+            f.write(good)
+        check_eq(len(env.status()["runs"]), 1, name + " put back")
+
+
 def test_ghes_spellings_merge(env):
     """[ghes] headers that spell one host differently (ASCII case, a
     trailing dot) are one instance: their keys add up and status lists it
@@ -245,4 +348,7 @@ if __name__ == "__main__":
                              test_config_errors, test_token_permissions,
                              test_credentials_directory,
                              test_status_before_any_run,
+                             test_status_corrupt_state,
+                             test_line_limit, test_status_config_spellings,
+                             test_state_file_not_regular,
                              test_ghes_spellings_merge]))
