@@ -200,20 +200,23 @@ static int run(int argc, char **argv)
         return CLI_EX_USAGE;
     }
     /* Up to "--": after it, "--help" is an operand (a QUERY, a path).
-     * Nor is it one as the value of an option: every long option but the
-     * flags below takes the next argument as its value, which may begin
-     * with '-'. */
-    static const char *const flags[] = {"--json", "--csv", "--skip-malformed",
-                                        "--quiet"};
+     * Nor is it one as the value of an option: the options below take the
+     * next argument as their value (unless written --opt=value), which may
+     * begin with '-'. Flags and unknown options take none, so that
+     * "--bogus --help" still shows the usage. */
+    static const char *const valued[] = {
+        "--ghes",   "--ghec",         "--records",
+        "--policy", "--threads",      "--verified-domains",
+        "--report", "--pseudonymize", "--config"};
     for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(c->usage, stdout);
             return CLI_EX_OK;
         }
-        bool takes_value = strncmp(argv[i], "--", 2) == 0 && argv[i][2] &&
-                           !strchr(argv[i], '=');
-        for (size_t f = 0; takes_value && f < sizeof flags / sizeof *flags; f++)
-            takes_value = strcmp(argv[i], flags[f]) != 0;
+        bool takes_value = false;
+        for (size_t v = 0; !takes_value && v < sizeof valued / sizeof *valued;
+             v++)
+            takes_value = strcmp(argv[i], valued[v]) == 0;
         i += takes_value; /* skip the value */
     }
     /* The commands that read inputs in one go; sync and daemon record

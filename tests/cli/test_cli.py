@@ -182,14 +182,14 @@ def count_waiting_with_report(sub):
 def test_report_killed(tmp):
     """The temporary report exists from before the count; a count killed
     by a signal that ends a process (SIGTERM, SIGINT, SIGHUP, Ctrl-\\'s
-    SIGQUIT, SIGXFSZ past a file size limit, ...) removes it (it may hold
-    clear emails)."""
+    SIGQUIT, SIGXFSZ past a file size limit, SIGPIPE from a pipe closed
+    under it, ...) removes it (it may hold clear emails)."""
     import signal
     sub = os.path.join(tmp, "killed")
     os.mkdir(sub)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
-                signal.SIGXFSZ, signal.SIGALRM, signal.SIGUSR1,
-                signal.SIGUSR2):
+                signal.SIGXFSZ, signal.SIGPIPE, signal.SIGALRM,
+                signal.SIGUSR1, signal.SIGUSR2):
         p, made = count_waiting_with_report(sub)
         p.send_signal(sig)
         p.communicate()
@@ -215,6 +215,47 @@ def test_report_killed(tmp):
     check(rc == 74 and "cannot create" in err and out == "",
           f"missing directory: {rc} {err!r}")
     os.rmdir(sub)
+
+
+def test_report_broken_pipe(tmp):
+    """A summary written into a pipe whose reader has gone: with SIGPIPE
+    as the shell leaves it the count dies of it (or, if it catches the
+    write error instead, exits 74 naming stdout); with SIGPIPE ignored the
+    write fails, exit 74. Either way the report is not replaced and no
+    temporary report is left."""
+    import signal
+    sub = os.path.join(tmp, "pipe")
+    os.mkdir(sub)
+    report = os.path.join(sub, "r.json")
+    rc, _, err = run("count", "--ghes", GHES, "--report", report)
+    check(rc == 0, f"count --report before the broken pipes: {rc} {err}")
+    with open(report, "rb") as f:
+        before = f.read()
+
+    def ignore_sigpipe():
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    for pre, codes in ((None, (-signal.SIGPIPE, 74)), (ignore_sigpipe, (74,))):
+        for fmt in ([], ["--json"]):
+            r, w = os.pipe()
+            os.close(r)
+            try:
+                p = subprocess.run([BIN, "count", *INPUTS, *fmt, "--report",
+                                    report], stdout=w, stderr=subprocess.PIPE,
+                                   preexec_fn=pre)
+            finally:
+                os.close(w)
+            what = (f"count{''.join(' ' + a for a in fmt)} into a closed "
+                    f"pipe, SIGPIPE "
+                    f"{'ignored' if pre else 'default'}")
+            check(p.returncode in codes, f"{what}: exit {p.returncode}")
+            check(p.returncode != 74 or b"stdout" in p.stderr,
+                  f"{what}: the message names stdout: {p.stderr!r}")
+            check(os.listdir(sub) == ["r.json"],
+                  f"{what}: left {os.listdir(sub)}")
+            with open(report, "rb") as f:
+                check(f.read() == before,
+                      f"{what}: the report is left as it was")
+    shutil.rmtree(sub)
 
 
 def fault_env(**faults):
@@ -327,6 +368,48 @@ def test_all_rows_malformed(tmp):
                        "h.example=" + bad, "--json")
     check(rc == 0 and json.loads(out)["rejected_rows"] == 2,
           f"some rows malformed: {rc} {err!r}")
+
+
+def test_skip_malformed_messages(tmp):
+    """--skip-malformed names on stderr the first malformed row of each
+    input, as FILE:LINE:COLUMN and why, and no other; --quiet (-q) prints
+    nothing, and the rows are skipped all the same."""
+    head = "created_at,id,login,email,role,suspended?\n"
+    files = {
+        # (rows after the header, line and bad value of the first bad one)
+        "skip-a.csv": (["2020,1,a,a@corp.example,user,false",
+                        "2020,x1,b,b@corp.example,user,false",
+                        "2020,x2,c,c@corp.example,user,false",
+                        "2020,4,d,d@corp.example,user,false"], 3, "x1"),
+        "skip-b.csv": (["2020,1,e,e@corp.example,user,false",
+                        "2020,2,f,f@corp.example,user,false",
+                        "2020,3,g,g@corp.example,user,maybe",
+                        "2020,4,h,h@corp.example,user,nope"], 4, "maybe"),
+    }
+    args = ["count", "--json", "--skip-malformed"]
+    want = []
+    for i, (name, (rows, line, value)) in enumerate(files.items()):
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(head + "".join(r + "\n" for r in rows))
+        args += ["--ghes", "h%d.example=%s" % (i, path)]
+        column = rows[line - 2].index(value) + 1
+        want.append((f"headcount: {path}:{line}:{column}: ", value))
+    rc, out, err = run(*args)
+    check(rc == 0 and json.loads(out)["rejected_rows"] == 4,
+          f"--skip-malformed: exit {rc}: {err!r}")
+    lines = err.splitlines()
+    check(len(lines) == 2, f"--skip-malformed: one line per input: {err!r}")
+    for where, value in want:
+        named = [ln for ln in lines if ln.startswith(where)]
+        check(len(named) == 1 and value in named[0][len(where):],
+              f"--skip-malformed names {where!r} and why: {err!r}")
+    for quiet in ("-q", "--quiet"):
+        rc, out, err = run(*args, quiet)
+        check(rc == 0 and err == "" and json.loads(out)["rejected_rows"] == 4,
+              f"--skip-malformed {quiet}: exit {rc}, stderr {err!r}")
+    for name in files:
+        os.unlink(os.path.join(tmp, name))
 
 
 def test_shared_host_warning(tmp):
@@ -905,6 +988,77 @@ def test_usage(tmp):
     os.unlink(big)
 
 
+def test_exit_statuses(tmp):
+    """The documented exit status of explain without a match, of a second
+    QUERY, a diff of a missing file, savings asked for two formats, the
+    HOST of --ghes HOST=PATH, and an input file that cannot be read."""
+    missing = os.path.join(tmp, "no-such-report.json")
+    report = os.path.join(tmp, "exit.json")
+    rc, _, err = run("count", "--ghes", GHES, "--report", report)
+    check(rc == 0, f"count --report: {rc} {err}")
+    # The longest host name, 253 bytes, and one byte more.
+    h253 = ".".join(["h" * 63] * 3 + ["e" * 61])
+    h254 = h253 + "e"
+    for args, code, words in (
+            (["explain", "--json", *INPUTS, "nobody@corp.example"], 1,
+             "no account matches 'nobody@corp.example'"),
+            (["explain", *INPUTS, "kim", "amy-corp"], 64, "one QUERY only"),
+            (["explain", "--json", *INPUTS, "--", "kim", "kim"], 64,
+             "one QUERY only"),
+            (["diff", missing, report], 66, missing),
+            (["diff", report, missing], 66, missing),
+            (["savings", *INPUTS, "--json", "--csv"], 64, "--csv"),
+            (["savings", *INPUTS, "--csv", "--json"], 64, "--csv"),
+            (["count", "--ghes", h254 + "=" + GHES], 64, "not a host name"),
+            (["count", "--ghes", ".ghe.example=" + GHES], 64,
+             "not a host name"),
+            (["count", "--ghes", "-ghe.example=" + GHES], 64,
+             "not a host name")):
+        rc, out, err = run(*args)
+        check(rc == code and words in err and out == "",
+              f"{' '.join(a[:40] for a in args[:2] + args[-2:])}: exit "
+              f"{code} and nothing on stdout, got {rc}: {out!r} {err!r}")
+    rc, out, err = run("count", "--json", "--ghes", h253 + "=" + GHES)
+    names = [s["name"] for s in json.loads(out)["sources"]] if rc == 0 else []
+    check(names == [h253], f"a 253-byte HOST: exit {rc}, sources {names}: "
+          f"{err!r}")
+    # Unreadable: root reads any file, so drop its capabilities for the
+    # file mode to bind (root keeps its uid, and the files here).
+    if os.geteuid() != 0:
+        wrapper = []
+    elif shutil.which("setpriv"):
+        wrapper = ["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
+    else:
+        print("note: root without setpriv: the unreadable-input check is "
+              "skipped")
+        os.unlink(report)
+        return
+    locked = os.path.join(tmp, "locked.json")
+    shutil.copyfile(GHES, locked)
+    os.chmod(locked, 0)
+    for args in (["count", "--ghes", "h.example=" + locked],
+                 ["count", "--ghes", locked],
+                 ["count", "--ghec", locked],
+                 ["count", "--records", locked],
+                 ["explain", "--ghes", locked, "kim"],
+                 ["savings", "--ghes", locked],
+                 ["diff", report, locked]):
+        p = subprocess.run([*wrapper, BIN, *args], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        err = p.stderr.decode()
+        check(p.returncode == 66 and locked in err and p.stdout == b"",
+              f"{' '.join(args)} unreadable: exit 66, got {p.returncode}: "
+              f"{err!r}")
+    # The same command may read the file once it is readable.
+    os.chmod(locked, 0o600)
+    p = subprocess.run([*wrapper, BIN, "count", "--ghes", locked],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    check(p.returncode == 0, f"readable again: exit {p.returncode}: "
+          f"{p.stderr!r}")
+    os.unlink(locked)
+    os.unlink(report)
+
+
 def test_savings_keyless(tmp):
     """A group without any matchable email: every account, the kept one
     included, is told to take the email the group shares; on one instance
@@ -1284,6 +1438,44 @@ def test_pseudonymize_email_logins(tmp):
         os.unlink(p)
 
 
+def test_pseudonym_key_trimming(tmp):
+    """A key file's bytes are the key, less one trailing newline and then
+    one trailing carriage return (docs/security.md): the pseudonym of an
+    email is HMAC-SHA256 under exactly those bytes, computed here with
+    Python's hmac."""
+    import hashlib
+    import hmac
+    recs = os.path.join(tmp, "trim.ndjson")
+    with open(recs, "w") as f:
+        f.write(json.dumps({"kind": "ghes", "source": "h.example", "id": 1,
+                            "login": "alice",
+                            "primary_email": "alice@corp.example"}) + "\n")
+    key = os.path.join(tmp, "trim.key")
+    report = os.path.join(tmp, "trim.json")
+    # (file content, the key it holds)
+    for text, want_key in ((b"k", b"k"),
+                           (b"k\r\n", b"k"),
+                           (b"k\r", b"k"),
+                           (b"k\n\n", b"k\n"),
+                           (b"k\r\r\n", b"k\r"),
+                           (b"k\n\r", b"k\n")):
+        with open(key, "wb") as f:
+            f.write(text)
+        os.chmod(key, 0o600)
+        rc, _, err = run("count", "--quiet", "--records", recs, "--report",
+                         report, "--pseudonymize", key)
+        got = None
+        if rc == 0:
+            with open(report) as f:
+                got = json.load(f)["users"][0]["enterprise_server_emails"]
+        want = "hmac-sha256:" + hmac.new(want_key, b"alice@corp.example",
+                                         hashlib.sha256).hexdigest()
+        check(got == [want], f"key file {text!r} is the key {want_key!r}: "
+              f"exit {rc}, {got} {err!r}")
+    for p in (recs, key, report):
+        os.unlink(p)
+
+
 def test_key_and_domain_files(tmp):
     """A key file others may read is refused (77) before it is read; a
     verified-domain list can come from a file."""
@@ -1315,6 +1507,49 @@ def test_key_and_domain_files(tmp):
         rc, out, err = run("savings", "--policy", policy, *INPUTS)
         check(rc == 64 and out == "",
               f"savings --policy {policy}: exit {rc}: {err}")
+
+
+def test_verified_domains_file(tmp):
+    """--verified-domains @FILE: a file that cannot be read is exit 66; a
+    file without a domain (only comments and separators) is malformed
+    input, 65, where the same list in a value is a usage error; a
+    gzip-compressed file (told by its content, not its name) reads as the
+    plain one."""
+    import gzip
+    missing = os.path.join(tmp, "no-such-domains.txt")
+    rc, out, err = run("count", "--ghes", GHES, "--verified-domains",
+                       "@" + missing)
+    check(rc == 66 and missing in err and out == "",
+          f"@FILE missing: exit 66, got {rc}: {err!r}")
+    lists = {"vd-none": "# our domains\n\n  # none yet\n ,\t,\n",
+             "vd-some": "# ours\ncorp.example\n*.corp.example  # subs\n"}
+    for name, text in lists.items():
+        with open(os.path.join(tmp, name + ".txt"), "w") as f:
+            f.write(text)
+        with open(os.path.join(tmp, name + "-gz.txt"), "wb") as f:
+            f.write(gzip.compress(text.encode()))
+    for name in ("vd-none.txt", "vd-none-gz.txt"):
+        path = os.path.join(tmp, name)
+        rc, out, err = run("count", "--ghes", GHES, "--verified-domains",
+                           "@" + path)
+        check(rc == 65 and path + ": no domain given" in err and out == "",
+              f"@{name}, comments only: exit 65, got {rc}: {err!r}")
+    docs = []
+    for value in ("corp.example,*.corp.example",
+                  "@" + os.path.join(tmp, "vd-some.txt"),
+                  "@" + os.path.join(tmp, "vd-some-gz.txt")):
+        rc, out, err = run("count", "--json", "--ghes", GHES, "--ghec", GHEC,
+                           "--verified-domains", value)
+        check(rc == 0, f"--verified-domains {value}: exit {rc}: {err}")
+        doc = json.loads(out) if rc == 0 else {}
+        doc.pop("elapsed_ms", None)
+        docs.append(doc)
+    check(docs[0].get("persons_without_verified_domain_email") is not None
+          and docs[1] == docs[0] and docs[2] == docs[0],
+          f"the list as a value, in a file, gzip-compressed: {docs}")
+    for name in lists:
+        os.unlink(os.path.join(tmp, name + ".txt"))
+        os.unlink(os.path.join(tmp, name + "-gz.txt"))
 
 
 def test_explain_login_on_two_hosts(tmp):
@@ -1630,6 +1865,15 @@ def test_help():
     rc, out, err = run("count", "--json", "--help")
     check(rc == 0 and out.startswith("usage: headcount count"),
           f"--json --help: the usage, got {rc}: {out!r}")
+    # An unknown option takes no value: the --help after it still asks
+    # for the usage, as after a flag.
+    for cmd in ("count", "savings", "sync"):
+        rc, out, err = run(cmd, "--bogus", "--help")
+        check(rc == 0 and out.startswith("usage: headcount " + cmd),
+              f"{cmd} --bogus --help: the usage, got {rc}: {out!r} {err!r}")
+    rc, out, err = run("count", "--policy=extended", "--help")
+    check(rc == 0 and out.startswith("usage: headcount count"),
+          f"--policy=extended --help: the usage, got {rc}: {out!r}")
     # They take nothing more: a stray argument is a usage error, not
     # silently dropped.
     for args in (("help", "help", "extra"), ("help", "count", "x"),
@@ -1645,8 +1889,10 @@ def main():
         test_order_and_threads()
         test_stdout_errors(tmp)
         test_report_killed(tmp)
+        test_report_broken_pipe(tmp)
         test_bus_error(tmp)
         test_all_rows_malformed(tmp)
+        test_skip_malformed_messages(tmp)
         test_savings_instance_claims(tmp)
         test_explain_extended_links(tmp)
         test_big_numbers(tmp)
@@ -1658,6 +1904,7 @@ def main():
         test_savings_random(tmp)
         test_skipped_user_emails(tmp)
         test_usage(tmp)
+        test_exit_statuses(tmp)
         test_terminator(tmp)
         test_option_forms(tmp)
         test_help()
@@ -1680,7 +1927,9 @@ def main():
         test_explain_email_login(tmp)
         test_ghec_without_login_named(tmp)
         test_key_and_domain_files(tmp)
+        test_verified_domains_file(tmp)
         test_pseudonymize_email_logins(tmp)
+        test_pseudonym_key_trimming(tmp)
         test_report_dir_sync_fails(tmp)
         test_unmappable_input(tmp)
         test_long_path_in_error(tmp)
