@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_seed.h"
+
 #include "headcount/headcount.h"
 
 static hc_str S(const char *s)
@@ -25,6 +27,36 @@ static hc_str S(const char *s)
     hc_str out = {s, s ? strlen(s) : 0};
     return out;
 }
+
+/* ---- checks that name the seeded run they fail in ---------------------- */
+
+/* The seeded run a randomized test is in ("" outside one): its seed and
+ * round, which every failure of the checks below names (the builder and
+ * the randomized tests' helpers use them), so that the run can be
+ * replayed with HC_TEST_SEED. Cleared after each randomized test, failed
+ * or not (run_ctx_clear). */
+static char run_ctx[128];
+
+static int run_ctx_clear(void **state)
+{
+    (void)state;
+    run_ctx[0] = '\0';
+    return 0;
+}
+
+#define check_int_equal(a, b)                                                  \
+    do {                                                                       \
+        unsigned long long a_ = (unsigned long long)(a);                       \
+        unsigned long long b_ = (unsigned long long)(b);                       \
+        if (a_ != b_)                                                          \
+            fail_msg("%s%s is %llu, want %s = %llu", run_ctx, #a, a_, #b, b_); \
+    } while (0)
+
+#define check_true(c)                                    \
+    do {                                                 \
+        if (!(c))                                        \
+            fail_msg("%s%s does not hold", run_ctx, #c); \
+    } while (0)
 
 /* ---- a tiny builder over the public API -------------------------------- */
 
@@ -42,14 +74,14 @@ static void tb_init_ex(tb *t, unsigned threads, const char *domains,
     o.summary_only = summary_only;
     t->d = NULL;
     if (domains) {
-        assert_int_equal(hc_domains_create(&t->d), HC_OK);
+        check_int_equal(hc_domains_create(&t->d), HC_OK);
         size_t bad = 0;
-        assert_int_equal(
+        check_int_equal(
             hc_domains_add_list(t->d, domains, strlen(domains), &bad), HC_OK);
     }
     o.verified_domains = t->d;
-    assert_int_equal(hc_census_create(&o, &t->c), HC_OK);
-    assert_int_equal(hc_census_writer_create(t->c, &t->w), HC_OK);
+    check_int_equal(hc_census_create(&o, &t->c), HC_OK);
+    check_int_equal(hc_census_writer_create(t->c, &t->w), HC_OK);
 }
 
 static void tb_init(tb *t, unsigned threads, const char *domains)
@@ -61,52 +93,54 @@ static void tb_ghes(tb *t, const char *host, uint64_t id, const char *login,
                     const char *primary, bool suspended, const char *other)
 {
     uint32_t src;
-    assert_int_equal(
+    check_int_equal(
         hc_census_source(t->c, HC_SOURCE_GHES, host, strlen(host), &src),
         HC_OK);
     hc_str emails[1] = {S(other)};
     hc_ghes_account a = {
         src, id, S(login), S(primary), emails, other ? 1u : 0u, suspended};
-    assert_int_equal(hc_census_add_ghes(t->w, &a), HC_OK);
+    check_int_equal(hc_census_add_ghes(t->w, &a), HC_OK);
 }
 
 static void tb_ghec(tb *t, const char *login, const char *saml,
                     const char *verified, bool licensed)
 {
     uint32_t src;
-    assert_int_equal(hc_census_source(t->c, HC_SOURCE_GHEC, "ghec", 4, &src),
-                     HC_OK);
+    check_int_equal(hc_census_source(t->c, HC_SOURCE_GHEC, "ghec", 4, &src),
+                    HC_OK);
     hc_str ver[1] = {S(verified)};
     hc_ghec_account a = {src, S(login),           S(saml), NULL, 0,
                          ver, verified ? 1u : 0u, licensed};
-    assert_int_equal(hc_census_add_ghec(t->w, &a), HC_OK);
+    check_int_equal(hc_census_add_ghec(t->w, &a), HC_OK);
+}
+
+/* Runs the census under policy, as a summary-only run or a full one. */
+static hc_result *tb_run_ex(tb *t, hc_policy policy, bool summary)
+{
+    hc_result *r = NULL;
+    check_int_equal(hc_census_writer_finish(t->w), HC_OK);
+    t->w = NULL;
+    check_int_equal(
+        hc_census_run_ex(t->c, policy, summary ? 0 : HC_RUN_PERSONS, &r),
+        HC_OK);
+    return r;
 }
 
 static hc_result *tb_run(tb *t, hc_policy policy)
 {
-    hc_result *r = NULL;
-    assert_int_equal(hc_census_writer_finish(t->w), HC_OK);
-    t->w = NULL;
-    assert_int_equal(hc_census_run(t->c, policy, &r), HC_OK);
-    return r;
+    return tb_run_ex(t, policy, false);
 }
 
 /* tb_run with policy github, as a summary-only run or a full one. */
 static hc_result *tb_run_summary(tb *t, bool summary)
 {
-    hc_result *r = NULL;
-    assert_int_equal(hc_census_writer_finish(t->w), HC_OK);
-    t->w = NULL;
-    assert_int_equal(hc_census_run_ex(t->c, HC_POLICY_GITHUB,
-                                      summary ? 0 : HC_RUN_PERSONS, &r),
-                     HC_OK);
-    return r;
+    return tb_run_ex(t, HC_POLICY_GITHUB, summary);
 }
 
 static void tb_fini(tb *t, hc_result *r)
 {
     hc_result_destroy(r);
-    assert_int_equal(hc_census_writer_finish(t->w), HC_OK);
+    check_int_equal(hc_census_writer_finish(t->w), HC_OK);
     hc_census_destroy(t->c);
     hc_domains_destroy(t->d);
 }
@@ -209,7 +243,9 @@ static void rule_lowest_login_wins(void **state)
 }
 
 /* A GHEC row without a login (null or empty) is an account of its own:
- * nothing says two such rows are one user, even with the same keys. */
+ * nothing says two such rows are one user, even with the same keys. Its
+ * login is the lowest (empty) one, so the GHES account joins one of them,
+ * not "named". */
 static void rule_ghec_without_login(void **state)
 {
     (void)state;
@@ -227,6 +263,43 @@ static void rule_ghec_without_login(void **state)
         assert_int_equal(s.ghec_accounts, 4);
         assert_int_equal(s.total_seats_consumed, 4);
         assert_int_equal(s.ghes_accounts_matched, 1);
+        if (!summary) {
+            size_t acct;
+            assert_int_equal(hc_result_find(r, "ghe-1:5", 7, &acct), HC_OK);
+            hc_account_info a, g;
+            hc_result_account(r, acct, &a);
+            assert_int_equal(a.rule, HC_JOIN_VERIFIED_EMAIL);
+            hc_result_account(r, hc_result_person_account(r, a.person, 0), &g);
+            assert_int_equal(g.kind, HC_ACCOUNT_GHEC);
+            assert_int_equal(g.login.len, 0);
+        }
+        tb_fini(&t, r);
+    }
+}
+
+/* A suspended ghost or scim-admin is a system account, not a suspended
+ * one (rules.md: an account that is both is a system account), in the
+ * full and the summary-only path alike. */
+static void rule_suspended_system_account(void **state)
+{
+    (void)state;
+    for (int summary = 0; summary < 2; summary++) {
+        tb t;
+        tb_init(&t, 2, NULL);
+        tb_ghes(&t, "ghe-1", 1, "ghost", "", true, NULL);
+        tb_ghes(&t, "ghe-1", 2, "Scim-Admin", "scim@corp.example", true, NULL);
+        hc_result *r = tb_run_summary(&t, summary != 0);
+        hc_summary s = summary_of(r);
+        assert_int_equal(s.system_accounts, 2);
+        assert_int_equal(s.suspended_accounts, 0);
+        assert_int_equal(s.ghes_accounts_total, 2);
+        assert_int_equal(s.ghes_accounts, 0);
+        assert_int_equal(s.total_seats_consumed, 0);
+        for (size_t i = 0; i < hc_result_account_count(r); i++) {
+            hc_account_info a;
+            hc_result_account(r, i, &a);
+            assert_int_equal(a.exclusion, HC_EXCLUDE_SYSTEM);
+        }
         tb_fini(&t, r);
     }
 }
@@ -511,16 +584,16 @@ static void rule_wide_ids(void **state)
 static void long_segment(void **state)
 {
     (void)state;
+    const uint64_t base = test_seed_env(0x10e6);
+    snprintf(run_ctx, sizeof run_ctx,
+             "long_segment: seed %llu: ", (unsigned long long)base);
     hc_summary sum[2];
     for (int summary = 0; summary < 2; summary++) {
-        uint64_t seed = 0x10e6;
+        uint64_t seed = base; /* both runs count the same rows */
         tb t;
         tb_init_ex(&t, summary ? 3 : 1, NULL, summary != 0);
         for (int i = 0; i < 5000; i++) {
-            uint64_t x = (seed += 0x9E3779B97F4A7C15ull);
-            x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-            x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-            x ^= x >> 31;
+            uint64_t x = rng_next(&seed);
             char primary[40], other[40], login[24];
             snprintf(login, sizeof login, "u%d", i);
             snprintf(primary, sizeof primary, "p%llu@x.example",
@@ -549,16 +622,15 @@ static void long_segment(void **state)
         sum[summary] = summary_of(r);
         tb_fini(&t, r);
     }
-    assert_true(sum[0].duplicate_rows > 100);
-    assert_true(sum[0].ghes_accounts_matched > 0);
-    assert_int_equal(sum[0].ghes_accounts, sum[1].ghes_accounts);
-    assert_int_equal(sum[0].ghes_accounts_total, sum[1].ghes_accounts_total);
-    assert_int_equal(sum[0].ghes_accounts_matched,
-                     sum[1].ghes_accounts_matched);
-    assert_int_equal(sum[0].duplicate_rows, sum[1].duplicate_rows);
-    assert_int_equal(sum[0].keyless_accounts, sum[1].keyless_accounts);
-    assert_int_equal(sum[0].github_seats, sum[1].github_seats);
-    assert_int_equal(sum[0].extended_seats, sum[1].extended_seats);
+    check_true(sum[0].duplicate_rows > 100);
+    check_true(sum[0].ghes_accounts_matched > 0);
+    check_int_equal(sum[0].ghes_accounts, sum[1].ghes_accounts);
+    check_int_equal(sum[0].ghes_accounts_total, sum[1].ghes_accounts_total);
+    check_int_equal(sum[0].ghes_accounts_matched, sum[1].ghes_accounts_matched);
+    check_int_equal(sum[0].duplicate_rows, sum[1].duplicate_rows);
+    check_int_equal(sum[0].keyless_accounts, sum[1].keyless_accounts);
+    check_int_equal(sum[0].github_seats, sum[1].github_seats);
+    check_int_equal(sum[0].extended_seats, sum[1].extended_seats);
 }
 
 /* Adds GHES account i of a fixed population (sparse keys shared by some
@@ -698,6 +770,43 @@ static void rule_extended(void **state)
     }
 }
 
+/* persons_without_verified_domain_email counts the persons of the policy
+ * asked for. h:1's only email is off the verified domains; h:2 has one on
+ * them and h:1's email as an other email. Under github they are two
+ * persons, h:1's without a verified-domain email; under extended the
+ * shared email makes them one person, which has one. Both paths. */
+static void rule_verified_domains_by_policy(void **state)
+{
+    (void)state;
+    for (int v = 0; v < 4; v++) {
+        bool extended = v & 1, summary = v & 2;
+        tb t;
+        tb_init(&t, 2, "corp.example");
+        tb_ghes(&t, "h", 1, "x", "x@home.example", false, NULL);
+        tb_ghes(&t, "h", 2, "y", "y@corp.example", false, "x@home.example");
+        hc_result *r = tb_run_ex(
+            &t, extended ? HC_POLICY_EXTENDED : HC_POLICY_GITHUB, summary);
+        hc_summary s = summary_of(r);
+        assert_true(s.verified_domains_given);
+        assert_int_equal(s.github_seats, 2);
+        assert_int_equal(s.extended_seats, 1);
+        assert_int_equal(s.total_seats_consumed, extended ? 1 : 2);
+        assert_int_equal(s.persons_without_verified_domain_email,
+                         extended ? 0 : 1);
+        if (!summary) {
+            assert_int_equal(hc_result_person_count(r), extended ? 1 : 2);
+            /* Persons in order of their first account: h:1's first. */
+            for (size_t p = 0; p < hc_result_person_count(r); p++) {
+                hc_person_info pi;
+                hc_result_person(r, p, &pi);
+                assert_int_equal(pi.has_verified_domain_email,
+                                 extended || p == 1);
+            }
+        }
+        tb_fini(&t, r);
+    }
+}
+
 /* IDN: a Unicode domain and its A-label form are one key. */
 static void rule_idn(void **state)
 {
@@ -779,7 +888,10 @@ static void ghec_sort_threads(void **state)
     static int licensed_any[LOGINS], rows_of[LOGINS];
     static int row_login[ROWS], row_licensed[ROWS], perm[ROWS];
     static const char *sorted[LOGINS];
-    rng_state = 0x5eed5eed5eedull;
+    const uint64_t seed = test_seed_env(0x5eed5eed5eedull);
+    rng_state = seed ? seed : 1; /* xorshift stays at 0 */
+    snprintf(run_ctx, sizeof run_ctx,
+             "ghec_sort_threads: seed %llu: ", (unsigned long long)seed);
     for (int i = 0; i < LOGINS; i++) {
         switch (i % 4) {
         case 0: snprintf(login[i], sizeof login[i], "u%d", i); break;
@@ -806,10 +918,13 @@ static void ghec_sort_threads(void **state)
         sorted[i] = login[i];
     qsort(sorted, LOGINS, sizeof sorted[0], cmp_login);
     for (int i = 0; i + 1 < LOGINS; i++)
-        assert_true(strcmp(sorted[i], sorted[i + 1]) < 0); /* distinct */
+        check_true(strcmp(sorted[i], sorted[i + 1]) < 0); /* distinct */
 
     static const unsigned threads[] = {1, 2, 3, 5, 8};
     for (size_t v = 0; v < sizeof threads / sizeof threads[0]; v++) {
+        snprintf(run_ctx, sizeof run_ctx,
+                 "ghec_sort_threads: seed %llu, %u threads: ",
+                 (unsigned long long)seed, threads[v]);
         for (int r = 0; r < ROWS; r++)
             perm[r] = r;
         for (int r = ROWS - 1; r > 0; r--) {
@@ -830,24 +945,24 @@ static void ghec_sort_threads(void **state)
         for (size_t i = 0; i < hc_result_account_count(res); i++) {
             hc_account_info a;
             hc_result_account(res, i, &a);
-            assert_int_equal(a.kind, HC_ACCOUNT_GHEC);
+            check_int_equal(a.kind, HC_ACCOUNT_GHEC);
             if (a.exclusion == HC_EXCLUDE_DUPLICATE) {
                 repeats++;
                 continue;
             }
-            assert_true(seen < LOGINS);
+            check_true(seen < LOGINS);
             int k =
                 (int)((const char(*)[40])(const void *)sorted[seen] - login);
-            assert_int_equal(a.login.len, strlen(login[k]));
-            assert_memory_equal(a.login.ptr, login[k], a.login.len);
-            assert_int_equal(a.exclusion, licensed_any[k]
-                                              ? HC_EXCLUDE_NONE
-                                              : HC_EXCLUDE_UNLICENSED);
-            assert_int_equal(a.n_keys, (size_t)rows_of[k]);
+            check_int_equal(a.login.len, strlen(login[k]));
+            check_true(memcmp(a.login.ptr, login[k], a.login.len) == 0);
+            check_int_equal(a.exclusion, licensed_any[k]
+                                             ? HC_EXCLUDE_NONE
+                                             : HC_EXCLUDE_UNLICENSED);
+            check_int_equal(a.n_keys, (size_t)rows_of[k]);
             seen++;
         }
-        assert_int_equal(seen, LOGINS);
-        assert_int_equal(repeats, ROWS - LOGINS);
+        check_int_equal(seen, LOGINS);
+        check_int_equal(repeats, ROWS - LOGINS);
         tb_fini(&t, res);
     }
 }
@@ -945,7 +1060,7 @@ typedef struct ref_out {
 static int key_of(const char *s, char *out)
 {
     size_t len = 0;
-    assert_int_equal(hc_email_normalize(s, strlen(s), out, &len), HC_OK);
+    check_int_equal(hc_email_normalize(s, strlen(s), out, &len), HC_OK);
     return len > 0;
 }
 
@@ -1077,12 +1192,12 @@ static ref_out reference(const racct *a, int n)
     return out;
 }
 
-#define SAME(field)                                                         \
-    do {                                                                    \
-        if (a->field != b->field)                                           \
-            fail_msg("summary field " #field ": full path %llu, fast %llu", \
-                     (unsigned long long)a->field,                          \
-                     (unsigned long long)b->field);                         \
+#define SAME(field)                                                           \
+    do {                                                                      \
+        if (a->field != b->field)                                             \
+            fail_msg("%ssummary field " #field ": full path %llu, fast %llu", \
+                     run_ctx, (unsigned long long)a->field,                   \
+                     (unsigned long long)b->field);                           \
     } while (0)
 
 static void expect_same_summary(const hc_summary *a, const hc_summary *b)
@@ -1125,26 +1240,25 @@ static hc_summary fast_summary(const racct *a, const int *order, int n,
     tb_init_ex(&t, threads, domains, summary_only);
     for (int k = 0; k < n; k++)
         tb_add(&t, &a[order[k]]);
-    assert_int_equal(hc_census_writer_finish(t.w), HC_OK);
+    check_int_equal(hc_census_writer_finish(t.w), HC_OK);
     t.w = NULL;
     hc_result *r = NULL;
     if (summary_only) {
-        assert_int_equal(hc_census_run(t.c, policy, &r), HC_ERR_ARG);
-        assert_null(r);
+        check_int_equal(hc_census_run(t.c, policy, &r), HC_ERR_ARG);
+        check_true(r == NULL);
     }
-    assert_int_equal(hc_census_run_ex(t.c, policy, 0, &r), HC_OK);
+    check_int_equal(hc_census_run_ex(t.c, policy, 0, &r), HC_OK);
     hc_summary s = summary_of(r);
     hc_result *r2 = NULL;
-    assert_int_equal(hc_census_run_ex(t.c, policy, 1u << 7, &r2), HC_ERR_ARG);
-    assert_null(r2);
+    check_int_equal(hc_census_run_ex(t.c, policy, 1u << 7, &r2), HC_ERR_ARG);
+    check_true(r2 == NULL);
     /* It lists no persons: no report of it, no account to find. */
     size_t acct = 0;
-    assert_int_equal(hc_report_write_json(r, NULL, hc_write_file, stdout),
-                     HC_ERR_ARG);
-    assert_int_equal(hc_report_write_csv(r, NULL, hc_write_file, stdout),
-                     HC_ERR_ARG);
-    assert_int_equal(hc_result_find(r, "x@corp.example", 14, &acct),
-                     HC_ERR_ARG);
+    check_int_equal(hc_report_write_json(r, NULL, hc_write_file, stdout),
+                    HC_ERR_ARG);
+    check_int_equal(hc_report_write_csv(r, NULL, hc_write_file, stdout),
+                    HC_ERR_ARG);
+    check_int_equal(hc_result_find(r, "x@corp.example", 14, &acct), HC_ERR_ARG);
     tb_fini(&t, r);
     return s;
 }
@@ -1160,14 +1274,14 @@ static void expect_joins(const hc_result *r, const ref_out *want)
         int qn = snprintf(q, sizeof q, "%s:%llu", hosts[jn->host],
                           (unsigned long long)jn->id);
         size_t acct;
-        assert_int_equal(hc_result_find(r, q, (size_t)qn, &acct), HC_OK);
+        check_int_equal(hc_result_find(r, q, (size_t)qn, &acct), HC_OK);
         hc_account_info ai, first;
         hc_result_account(r, acct, &ai);
-        assert_true(ai.person != SIZE_MAX);
+        check_true(ai.person != SIZE_MAX);
         hc_result_account(r, hc_result_person_account(r, ai.person, 0), &first);
         if (jn->rule < 0) {
             if (first.kind == HC_ACCOUNT_GHEC)
-                fail_msg("%s joins %.*s, the reference none", q,
+                fail_msg("%s%s joins %.*s, the reference none", run_ctx, q,
                          (int)first.login.len, first.login.ptr);
             continue;
         }
@@ -1175,7 +1289,8 @@ static void expect_joins(const hc_result *r, const ref_out *want)
             first.login.len != strlen(jn->login) ||
             memcmp(first.login.ptr, jn->login, first.login.len) != 0 ||
             (int)ai.rule != jn->rule)
-            fail_msg("%s joins %.*s by rule %d, the reference %s by %d", q,
+            fail_msg("%s%s joins %.*s by rule %d, the reference %s by %d",
+                     run_ctx, q,
                      first.kind == HC_ACCOUNT_GHEC ? (int)first.login.len : 0,
                      first.login.ptr, (int)ai.rule, jn->login, jn->rule);
     }
@@ -1197,17 +1312,17 @@ static uint64_t census_digest(const racct *a, const int *order, int n,
         expect_joins(r, ref);
     /* The summary-only path must agree with the full one on every field. */
     hc_result *fast = NULL;
-    assert_int_equal(hc_census_run_ex(t.c, policy, 0, &fast), HC_OK);
+    check_int_equal(hc_census_run_ex(t.c, policy, 0, &fast), HC_OK);
     hc_summary fs;
     hc_result_summary(fast, &fs);
-    assert_int_equal(hc_result_person_count(fast), 0);
+    check_int_equal(hc_result_person_count(fast), 0);
     expect_same_summary(sum, &fs);
     for (size_t i = 0; i < hc_result_source_count(r); i++) {
         hc_source_info full_src, fast_src;
         hc_result_source(r, i, &full_src);
         hc_result_source(fast, i, &fast_src);
-        assert_int_equal(full_src.accounts, fast_src.accounts);
-        assert_int_equal(full_src.eligible, fast_src.eligible);
+        check_int_equal(full_src.accounts, fast_src.accounts);
+        check_int_equal(full_src.eligible, fast_src.eligible);
     }
     hc_result_destroy(fast);
     /* A summary_only census (which keeps no logins, and no key bytes
@@ -1287,9 +1402,9 @@ static uint64_t census_digest(const racct *a, const int *order, int n,
             }
         }
         hc_status st = hc_result_find(r, email, strlen(email), &got);
-        assert_int_equal(st, want == SIZE_MAX ? HC_ERR_NOTFOUND : HC_OK);
+        check_int_equal(st, want == SIZE_MAX ? HC_ERR_NOTFOUND : HC_OK);
         if (st == HC_OK)
-            assert_int_equal(got, want);
+            check_int_equal(got, want);
         h = (h ^ (uint64_t)got) * 1099511628211ull;
     }
     tb_fini(&t, r);
@@ -1301,16 +1416,23 @@ static void differential(void **state)
     (void)state;
     static racct accts[R_MAX];
     static int order[R_MAX];
-    const char *env = getenv("HC_TEST_SEED");
-    uint64_t base = env ? strtoull(env, NULL, 10) : 20261128u;
+    const uint64_t base = test_seed_env(20261128u);
     for (int round = 0; round < 40; round++) {
         uint64_t seed = base + (uint64_t)round;
+        snprintf(run_ctx, sizeof run_ctx,
+                 "differential: seed %llu round %d: ", (unsigned long long)base,
+                 round);
         rng_state = seed * 0x2545F4914F6CDD1Dull | 1;
         int n = gen(accts, round % 2, 0);
         ref_out want = reference(accts, n);
         for (int pol = 0; pol < 2; pol++) {
             uint64_t first_digest = 0;
             for (int variant = 0; variant < 4; variant++) {
+                snprintf(run_ctx, sizeof run_ctx,
+                         "differential: seed %llu round %d, policy %s, "
+                         "variant %d: ",
+                         (unsigned long long)base, round,
+                         pol ? "extended" : "github", variant);
                 for (int i = 0; i < n; i++)
                     order[i] = i;
                 if (variant & 1) /* shuffled input order */
@@ -1327,19 +1449,17 @@ static void differential(void **state)
                     pol ? HC_POLICY_EXTENDED : HC_POLICY_GITHUB, &want, &s);
                 if (s.github_seats != want.github ||
                     s.extended_seats != want.extended)
-                    fail_msg("seed %llu variant %d: github %llu want %llu, "
-                             "extended %llu want %llu",
-                             (unsigned long long)seed, variant,
-                             (unsigned long long)s.github_seats,
+                    fail_msg("%sgithub %llu want %llu, extended %llu want %llu",
+                             run_ctx, (unsigned long long)s.github_seats,
                              (unsigned long long)want.github,
                              (unsigned long long)s.extended_seats,
                              (unsigned long long)want.extended);
                 if (variant == 0)
                     first_digest = d;
                 else if (d != first_digest)
-                    fail_msg("seed %llu: partition differs for variant %d "
+                    fail_msg("%spartition differs from variant 0 "
                              "(threads/order)",
-                             (unsigned long long)seed, variant);
+                             run_ctx);
             }
         }
     }
@@ -1357,14 +1477,23 @@ static void differing_repeats(void **state)
     (void)state;
     static racct accts[R_MAX];
     static int order[R_MAX];
+    const uint64_t base = test_seed_env(7000u);
     for (int round = 0; round < 20; round++) {
-        uint64_t seed = 7000u + (uint64_t)round;
+        uint64_t seed = base + (uint64_t)round;
+        snprintf(run_ctx, sizeof run_ctx,
+                 "differing_repeats: seed %llu round %d: ",
+                 (unsigned long long)base, round);
         rng_state = seed * 0x2545F4914F6CDD1Dull | 1;
         int n = gen(accts, round % 2, 1);
         for (int pol = 0; pol < 2; pol++) {
             uint64_t first_digest = 0;
             hc_summary first;
             for (int variant = 0; variant < 4; variant++) {
+                snprintf(run_ctx, sizeof run_ctx,
+                         "differing_repeats: seed %llu round %d, policy %s, "
+                         "variant %d: ",
+                         (unsigned long long)base, round,
+                         pol ? "extended" : "github", variant);
                 for (int i = 0; i < n; i++)
                     order[i] = i;
                 if (variant & 1)
@@ -1383,9 +1512,7 @@ static void differing_repeats(void **state)
                     first = s;
                 } else {
                     if (d != first_digest)
-                        fail_msg("seed %llu: partition differs for variant "
-                                 "%d",
-                                 (unsigned long long)seed, variant);
+                        fail_msg("%spartition differs from variant 0", run_ctx);
                     expect_same_summary(&first, &s);
                 }
             }
@@ -1806,20 +1933,22 @@ int main(void)
         cmocka_unit_test(rule_identity_before_verified),
         cmocka_unit_test(rule_lowest_login_wins),
         cmocka_unit_test(rule_ghec_without_login),
+        cmocka_unit_test(rule_suspended_system_account),
         cmocka_unit_test(rule_ghes_only),
         cmocka_unit_test(rule_repeated_rows),
         cmocka_unit_test(rule_ghec_login_order),
-        cmocka_unit_test(ghec_sort_threads),
+        cmocka_unit_test_teardown(ghec_sort_threads, run_ctx_clear),
         cmocka_unit_test(rule_wide_ids),
-        cmocka_unit_test(long_segment),
+        cmocka_unit_test_teardown(long_segment, run_ctx_clear),
         cmocka_unit_test(refused_add_leaves_no_trace),
         cmocka_unit_test(sealed_after_run),
-        cmocka_unit_test(differing_repeats),
+        cmocka_unit_test_teardown(differing_repeats, run_ctx_clear),
         cmocka_unit_test(rule_ghec_rows),
         cmocka_unit_test(rule_extended),
+        cmocka_unit_test(rule_verified_domains_by_policy),
         cmocka_unit_test(rule_idn),
         cmocka_unit_test(rule_no_provider_rules),
-        cmocka_unit_test(differential),
+        cmocka_unit_test_teardown(differential, run_ctx_clear),
         cmocka_unit_test(growth_one_thread_many_writers),
         cmocka_unit_test(growth_concurrent),
         cmocka_unit_test(repeated_keys_past_four),

@@ -19,14 +19,17 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "test_seed.h"
+
 #include "headcount/headcount.h"
 #include "report_json.h"
 
-static unsigned test_seed = 20240601u;
+/* The seed of the randomized tests: HC_TEST_SEED, else this default. */
+static uint64_t g_seed = 20240601u;
 
 /* xorshift64*: small, seeded, and the same on every platform. */
 static uint64_t rng_state;
-static uint64_t rng_next(void)
+static uint64_t xorshift_next(void)
 {
     rng_state ^= rng_state >> 12;
     rng_state ^= rng_state << 25;
@@ -35,7 +38,7 @@ static uint64_t rng_next(void)
 }
 static unsigned rng_below(unsigned n)
 {
-    return (unsigned)(rng_next() % n);
+    return (unsigned)(xorshift_next() % n);
 }
 
 /* ---------------------------------------------------------------- sinks */
@@ -380,7 +383,7 @@ static void test_escape_random_roundtrip(void **state)
     sink s = {0};
 
     ref_build();
-    rng_state = (uint64_t)test_seed * 0x9E3779B97F4A7C15ull + 1;
+    rng_state = g_seed * 0x9E3779B97F4A7C15ull + 1;
     assert_int_equal(sink_write(&s, "{\"users\":[", 10), HC_OK);
     for (int i = 0; i < N; i++) {
         char id[32];
@@ -403,8 +406,8 @@ static void test_escape_random_roundtrip(void **state)
     memset(&diag, 0, sizeof diag);
     hc_status st = hc_report_read(path, &r, &diag);
     if (st != HC_OK)
-        print_error("seed %u: %s:%llu:%llu: %s\n", test_seed, path,
-                    (unsigned long long)diag.line,
+        print_error("seed %llu: %s:%llu:%llu: %s\n", (unsigned long long)g_seed,
+                    path, (unsigned long long)diag.line,
                     (unsigned long long)diag.column, diag.message);
     assert_int_equal(st, HC_OK);
     assert_int_equal(hc_report_person_count(r), N);
@@ -425,8 +428,8 @@ static void test_escape_random_roundtrip(void **state)
         if (pi.n_ids != expect_ids ||
             (wl &&
              (pi.ids[0].len != wl || memcmp(pi.ids[0].ptr, want, wl) != 0))) {
-            print_error("seed %u: string %d decodes differently\n", test_seed,
-                        i);
+            print_error("seed %llu: string %d decodes differently\n",
+                        (unsigned long long)g_seed, i);
             hex_dump("input", raw[i], raw_len[i]);
             hex_dump("want", want, wl);
             if (pi.n_ids == 2)
@@ -601,7 +604,7 @@ static void test_read_repeated_ids(void **state)
         "b:7",
     };
     enum { N_POOL = sizeof pool / sizeof *pool, N_LOGINS = 3, USERS = 3 };
-    rng_state = (uint64_t)test_seed * 0x2545F4914F6CDD1Dull + 3;
+    rng_state = g_seed * 0x2545F4914F6CDD1Dull + 3;
     for (int round = 0; round < 40; round++) {
         sink s = {0};
         bool drawn[USERS][N_POOL];
@@ -1230,7 +1233,7 @@ static int cmp_cstr(const void *a, const void *b)
 static void test_random_census_roundtrip(void **state)
 {
     (void)state;
-    rng_state = (uint64_t)test_seed * 0xD1B54A32D192ED03ull + 7;
+    rng_state = g_seed * 0xD1B54A32D192ED03ull + 7;
     for (int round = 0; round < 4; round++) {
         hc_census *c = NULL;
         hc_census_writer *w = NULL;
@@ -1326,9 +1329,9 @@ static void test_random_census_roundtrip(void **state)
             hc_report_person(r, p, &pi);
             if (pi.id.len != strlen(keys[p]) ||
                 memcmp(pi.id.ptr, keys[p], pi.id.len) != 0) {
-                print_error("seed %u round %d: person %zu is %.*s, want %s\n",
-                            test_seed, round, p, (int)pi.id.len, pi.id.ptr,
-                            keys[p]);
+                print_error("seed %llu round %d: person %zu is %.*s, want %s\n",
+                            (unsigned long long)g_seed, round, p,
+                            (int)pi.id.len, pi.id.ptr, keys[p]);
                 fail();
             }
             /* Find the result person with this id and compare all ids. */
@@ -1516,9 +1519,7 @@ static void test_csv_logins(void **state)
 
 int main(void)
 {
-    const char *seed = getenv("HC_TEST_SEED");
-    if (seed && *seed)
-        test_seed = (unsigned)strtoul(seed, NULL, 10);
+    g_seed = test_seed_env(g_seed);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_cases),
         cmocka_unit_test(test_csv_logins),
@@ -1543,8 +1544,8 @@ int main(void)
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (failed)
-        fprintf(stderr, "test_report: seed %u (HC_TEST_SEED to replay)\n",
-                test_seed);
+        fprintf(stderr, "test_report: seed %llu (HC_TEST_SEED to replay)\n",
+                (unsigned long long)g_seed);
     free(ref_full);
     free(ref_pre);
     return failed;
