@@ -32,7 +32,7 @@ const char cli_savings_usage[] =
 
 const char cli_diff_usage[] =
     "usage: headcount diff [--json] [--] OLD.json NEW.json\n\n"
-    "Compares two reports written by 'headcount count --report' (or\n"
+    "Compares two JSON reports written by 'headcount count --report' (or\n"
     "GitHub's consumed-licenses JSON): persons added, removed and changed,\n"
     "and the change in seats. Exits 0 when they are the same, 1 when they\n"
     "differ.\n";
@@ -344,6 +344,11 @@ static void print_other_logins(const hc_result *r, size_t acct,
     bool by_login = login_eq(a.login, query, qn);
     char a_buf[HC_SOURCE_NAME_MAX + 24];
     hc_str a_ref = account_ref(&a, a_buf, sizeof a_buf);
+    /* The last account listed: the repeated rows of one account are
+     * neighbours in the canonical order (by host and id, or by login). */
+    char last_buf[HC_SOURCE_NAME_MAX + 24];
+    hc_str last = {"", 0};
+    hc_account_kind last_kind = a.kind;
     if (json)
         printf(",\"other_login_matches\":[");
     for (size_t i = 0, n = hc_result_account_count(r); by_login && i < n; i++) {
@@ -353,11 +358,21 @@ static void print_other_logins(const hc_result *r, size_t acct,
             continue;
         char buf[HC_SOURCE_NAME_MAX + 24];
         hc_str ref = account_ref(&b, buf, sizeof buf);
-        /* A repeated row of the found account is the same account: a GHES
-         * id repeats on its host, a GHEC login in any GHEC source. */
-        if (b.kind == a.kind && str_eq(ref, a_ref))
+        /* A repeated row of the found account, or of the one just listed,
+         * is the same account: a GHES id repeats on its host, a GHEC login
+         * in any GHEC source. */
+        if ((b.kind == a.kind && str_eq(ref, a_ref)) ||
+            (shown && b.kind == last_kind && str_eq(ref, last)))
             continue;
         print_match(json, &shown, ref, "Other accounts with this login");
+        /* A GHES ref lives in buf (same size as last_buf), a GHEC one in
+         * the result, which outlives the loop. */
+        last = ref;
+        if (ref.ptr == buf) {
+            memcpy(last_buf, ref.ptr, ref.len);
+            last.ptr = last_buf;
+        }
+        last_kind = b.kind;
     }
     print_matches_end(json, shown);
 }
@@ -626,35 +641,65 @@ static bool account_has(const hc_result *r, size_t ai, hc_str k)
     return false;
 }
 
-/* True when GitHub would join an account whose primary email is k to
- * person p: k is an identity value or verified email of its GHEC account,
- * or the primary email of one of its GHES accounts. */
-static bool person_joins_on(const hc_result *r, size_t p, hc_str k)
+static int cmp_str(const void *a, const void *b)
+{
+    return cli_str_cmp(*(const hc_str *)a, *(const hc_str *)b);
+}
+
+/* The emails GitHub would join an account to person p by, had the account
+ * one of them as its primary email: the identity values and verified
+ * emails of p's GHEC account, and the primary emails of its GHES
+ * accounts. Sorted, for binary search: a kept person can hold thousands
+ * of accounts, and every account of its group looks its emails up here.
+ * NULL only when out of memory. */
+static hc_str *join_keys(const hc_result *r, size_t p, size_t *n)
 {
     hc_person_info pi;
     hc_result_person(r, p, &pi);
-    for (size_t y = 0; y < pi.n_accounts; y++) {
-        size_t ai = hc_result_person_account(r, p, y);
-        hc_account_info a;
-        hc_result_account(r, ai, &a);
-        if (a.kind == HC_ACCOUNT_GHES ? str_eq(a.key, k)
-                                      : account_has(r, ai, k))
-            return true;
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t k = 0;
+        hc_str *v = NULL;
+        if (pass && !(v = malloc((total ? total : 1) * sizeof *v))) {
+            *n = 0;
+            return NULL;
+        }
+        for (size_t y = 0; y < pi.n_accounts; y++) {
+            size_t ai = hc_result_person_account(r, p, y);
+            hc_account_info a;
+            hc_result_account(r, ai, &a);
+            if (a.kind == HC_ACCOUNT_GHES) {
+                if (a.key.len && pass)
+                    v[k] = a.key;
+                k += a.key.len > 0;
+                continue;
+            }
+            for (size_t z = 0; z < a.n_keys; z++, k++)
+                if (pass)
+                    v[k] = hc_result_account_key(r, ai, z, NULL);
+        }
+        if (!pass) {
+            total = k;
+            continue;
+        }
+        qsort(v, total, sizeof *v, cmp_str);
+        *n = total;
+        return v;
     }
-    return false;
+    return NULL; /* not reached */
 }
 
-/* The email a GHES account ai should take to join person target: the
- * first of its own emails that would do (nothing to add on the instance),
- * else dflt. */
-static hc_str fix_email(const hc_result *r, size_t ai, size_t target,
-                        hc_str dflt)
+/* The email a GHES account ai should take to join the person whose
+ * join_keys are keys[0..n): the first of its own emails that would do
+ * (nothing to add on the instance), else dflt. */
+static hc_str fix_email(const hc_result *r, size_t ai, const hc_str *keys,
+                        size_t n, hc_str dflt)
 {
     hc_account_info a;
     hc_result_account(r, ai, &a);
     for (size_t z = 0; z < a.n_keys; z++) {
         hc_str k = hc_result_account_key(r, ai, z, NULL);
-        if (k.len && person_joins_on(r, target, k))
+        if (k.len && n && bsearch(&k, keys, n, sizeof *keys, cmp_str))
             return k;
     }
     return dflt;
@@ -892,8 +937,12 @@ static bool group_index(fix_group *g, hc_str to)
     }
     g->want = malloc((n_acc ? n_acc : 1) * sizeof *g->want);
     g->has = malloc((n_acc ? n_acc : 1) * sizeof *g->has);
-    if (!g->want || !g->has)
+    size_t n_keys = 0;
+    hc_str *keys = join_keys(g->r, g->target, &n_keys);
+    if (!g->want || !g->has || !keys) {
+        free(keys);
         return false;
+    }
     size_t total = 0;
     for (int pass = 0; pass < 2; pass++) {
         size_t k = 0, at = 0;
@@ -916,7 +965,7 @@ static bool group_index(fix_group *g, hc_str to)
                 if (pass == 0) {
                     g->want[at] = g->fix_kept || kept
                                       ? to
-                                      : fix_email(g->r, ai, g->target, to);
+                                      : fix_email(g->r, ai, keys, n_keys, to);
                     g->has[at] = account_has(g->r, ai, g->want[at]);
                 }
                 if (!kept && g->want[at].len && !g->has[at]) {
@@ -930,10 +979,13 @@ static bool group_index(fix_group *g, hc_str to)
         if (pass == 0) {
             total = k;
             g->held = malloc((total ? total : 1) * sizeof *g->held);
-            if (!g->held)
+            if (!g->held) {
+                free(keys);
                 return false;
+            }
         }
     }
+    free(keys);
     g->n_held = total;
     qsort(g->held, total, sizeof *g->held, cmp_held);
     return true;

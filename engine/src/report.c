@@ -22,7 +22,10 @@
 /* Caps of the per-row scratch space: one person cannot list more items or
  * a CSV cell grow larger than this (HC_ERR_LIMIT beyond). */
 #define ROW_ITEMS_MAX ((size_t)1 << 28)
-#define CSV_CELL_MAX HC_FIELD_MAX
+/* A cell holds what one person has, and the result already holds all of it:
+ * no cap of its own below that (a shared mailbox under extended can put
+ * millions of accounts in one person). */
+#define CSV_CELL_MAX (SIZE_MAX / 4)
 
 typedef struct strvec {
     hc_str *v;

@@ -793,14 +793,19 @@ static hc_status parse_report(jp *j)
             rc = parse_array(j, page_elem);
         else
             rc = jp_fail(j, HC_ERR_DATA,
-                         "expected a report object or an array of pages");
+                         "expected a report object or an array of pages "
+                         "(reports are read back from JSON, not CSV)");
         if (rc != HC_OK)
             return rc;
         ws(j);
     }
-    if (!j->saw_users)
-        return jp_fail(j, HC_ERR_DATA,
-                       "no \"users\" array: not a consumed-licenses report");
+    if (!j->saw_users) {
+        /* Known only once the whole document is read: named at its start,
+         * without the end-of-input wording of jp_fail. */
+        hc__diag_set(j->diag, j->file, 1, 1,
+                     "no \"users\" array: not a consumed-licenses report");
+        return HC_ERR_DATA;
+    }
     if (j->n_users > 0 && !j->saw_user_field) {
         hc__diag_set(j->diag, j->file, j->first_user_line, j->first_user_col,
                      "no users[] entry has github_com_login, "

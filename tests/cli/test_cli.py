@@ -601,6 +601,22 @@ def test_diff_totals(tmp):
     rc, out, err = run("diff", "--json", old, new)
     check(json.loads(out)["seat_change"] == -18446744073709551615,
           f"diff --json negative change: {out!r}")
+    # A document without "users" is known only at its end: named at its
+    # start, without the truncated-file wording of a cut report.
+    nousers = os.path.join(tmp, "nousers.json")
+    with open(nousers, "w") as f:
+        f.write('{"total_seats_consumed": 3}\n')
+    rc, out, err = run("diff", nousers, new)
+    check(rc == 65 and nousers + ':1:1: no "users" array' in err and
+          "truncated" not in err, f"diff without users: {rc} {err!r}")
+    # A CSV report cannot be read back: the message says JSON is needed.
+    csv = os.path.join(tmp, "report.csv")
+    with open(csv, "w") as f:
+        f.write("github_com_login,github_com_user\n")
+    rc, out, err = run("diff", csv, new)
+    check(rc == 65 and "not CSV" in err, f"diff of a CSV report: {rc} {err!r}")
+    os.unlink(nousers)
+    os.unlink(csv)
     os.unlink(old)
     os.unlink(new)
 
@@ -1593,6 +1609,20 @@ def test_explain_login_on_two_hosts(tmp):
     rc, out, err = run("explain", "--json", *paths, "JSMITH")
     check(rc == 0 and json.loads(out)["other_login_matches"] ==
           ["b.example:21"], f"explain --json JSMITH: {out}")
+    # Another account's repeated rows are that one account: named once.
+    twice = os.path.join(tmp, "twice.csv")
+    with open(twice, "w") as f:
+        f.write(head + "2024-01-01,21,JSmith,jsmith@corp.example,user,false,"
+                "1.1.1.1,0,0,0,false,2024-01-01,JSmith,true\n")
+    rc, out, err = run("explain", "--json", *paths, "--ghes",
+                       "b.example=" + twice, "jsmith")
+    check(rc == 0 and json.loads(out)["other_login_matches"] ==
+          ["b.example:21"], f"a repeated other account named once: {out}")
+    rc, out, err = run("explain", *paths, "--ghes", "b.example=" + twice,
+                       "jsmith")
+    check(rc == 0 and out.count("b.example:21") == 1,
+          f"a repeated other account named once (text): {out}")
+    os.unlink(twice)
 
 
 def test_explain_email_owner(tmp):
