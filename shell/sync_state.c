@@ -514,6 +514,17 @@ static void copy_field(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
+/* A record of runs.json (i counts the records read, the newest last)
+ * without a valid field. */
+static int runs_corrupt(sync_state *st, sync_err *err, size_t i,
+                        const char *field)
+{
+    return sync_fail(err, CLI_EX_IOERR,
+                     "%s/runs.json is corrupt: run record %zu has no valid "
+                     "\"%s\" (remove the file to start a new history)",
+                     st->dir, i + 1, field);
+}
+
 int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
                    sync_err *err)
 {
@@ -546,14 +557,27 @@ int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
         const sync_jobj *o = &objs[i];
         const char *v;
         uint64_t x;
-        if ((v = sync_jobj_get(o, "id")) && sync_parse_u64(v, &x))
-            r->id = x;
+        /* Every run is written with its number, start and exit code: a
+         * record without them is not one of ours (a missing exit code
+         * must not read as success). */
+        if (!(v = sync_jobj_get(o, "id")) || !sync_parse_u64(v, &x)) {
+            rc = runs_corrupt(st, err, i, "id");
+            goto done;
+        }
+        r->id = x;
+        if (!sync_jobj_get(o, "started")) {
+            rc = runs_corrupt(st, err, i, "started");
+            goto done;
+        }
         copy_field(r->started, sizeof r->started, sync_jobj_get(o, "started"));
         copy_field(r->finished, sizeof r->finished,
                    sync_jobj_get(o, "finished"));
-        if ((v = sync_jobj_get(o, "exit_code")) && sync_parse_u64(v, &x) &&
-            x < 256)
-            r->exit_code = (int)x;
+        if (!(v = sync_jobj_get(o, "exit_code")) || !sync_parse_u64(v, &x) ||
+            x > 255) {
+            rc = runs_corrupt(st, err, i, "exit_code");
+            goto done;
+        }
+        r->exit_code = (int)x;
         if ((v = sync_jobj_get(o, "total_seats_consumed")) &&
             sync_parse_u64(v, &x)) {
             r->has_seats = true;
@@ -565,6 +589,10 @@ int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
     }
     *n = nobj;
 done:
+    if (rc) {
+        free(*runs);
+        *runs = NULL;
+    }
     sync_jobjs_free(objs, nobj);
     free(buf);
     return rc;
@@ -680,8 +708,18 @@ int sync_sources_load(sync_state *st, sync_source_rec **recs, size_t *n,
         const sync_jobj *o = &objs[i];
         const char *v;
         uint64_t x;
-        copy_field(r->kind, sizeof r->kind, sync_jobj_get(o, "kind"));
-        copy_field(r->name, sizeof r->name, sync_jobj_get(o, "name"));
+        const char *kind = sync_jobj_get(o, "kind");
+        const char *name = sync_jobj_get(o, "name");
+        if (!kind || (strcmp(kind, "ghes") != 0 && strcmp(kind, "ghec") != 0) ||
+            !name || !*name || !sync_jobj_get(o, "status")) {
+            rc = sync_fail(err, CLI_EX_IOERR,
+                           "%s/sources.json is corrupt: record %zu is not a "
+                           "source's last sync",
+                           st->dir, i + 1);
+            goto done;
+        }
+        copy_field(r->kind, sizeof r->kind, kind);
+        copy_field(r->name, sizeof r->name, name);
         copy_field(r->server_id, sizeof r->server_id,
                    sync_jobj_get(o, "server_id"));
         copy_field(r->date, sizeof r->date, sync_jobj_get(o, "date"));
@@ -695,6 +733,10 @@ int sync_sources_load(sync_state *st, sync_source_rec **recs, size_t *n,
     }
     *n = nobj;
 done:
+    if (rc) {
+        free(*recs);
+        *recs = NULL;
+    }
     sync_jobjs_free(objs, nobj);
     free(buf);
     return rc;

@@ -311,11 +311,18 @@ def test_status_corrupt_state(env):
     env.write("headcount.ini", SOURCE + "[state]\ndir = state\n", 0o644)
     env.check_rc(env.sync(), 0, "sync of a file source")
     check_eq(len(env.status()["runs"]), 1, "the run recorded")
+    # Valid JSON that is not what headcount writes is corrupt too: a run
+    # without its exit code must not show as a success.
+    other = {"runs.json": ['[{"id": "x"}]\n', '[{"id": 1, "started": '
+                           '"2026-01-01T00:00:00Z"}]\n'],
+             "sources.json": ['[{"name": "x.json", "status": "success"}]\n',
+                              '[{"kind": "ghec", "name": "", "status": '
+                              '"success"}]\n']}
     for name in ("runs.json", "sources.json"):
         path = env.path("state", name)
         with open(path) as f:
             good = f.read()
-        for bad in (good[:len(good) // 2], "not json\n"):
+        for bad in [good[:len(good) // 2], "not json\n"] + other[name]:
             with open(path, "w") as f:
                 f.write(bad)
             r = env.status(74)
