@@ -74,7 +74,14 @@ static int add_input(cli_inputs *in, const char *cmd, hc_input_role role,
     it->path = arg;
     it->host = NULL;
     const char *eq = strchr(arg, '=');
-    if (role == HC_INPUT_GHES && eq && eq != arg &&
+    if (role == HC_INPUT_GHES && eq == arg) {
+        cli_usage_error(cmd,
+                        "empty HOST in --ghes '%s' (a file whose name starts "
+                        "with '=' is given as ./%s)",
+                        arg, arg);
+        return -1;
+    }
+    if (role == HC_INPUT_GHES && eq &&
         memchr(arg, '/', (size_t)(eq - arg)) == NULL) {
         size_t n = (size_t)(eq - arg);
         char *host = malloc(n + 1);

@@ -992,6 +992,8 @@ def test_usage(tmp):
              "not a host name"),
             (["count", "--ghes", "bad host!=" + GHES], 64,
              "not a host name"),
+            # An empty HOST is a mistake, not a file named "=...".
+            (["count", "--ghes", "=" + GHES], 64, "empty HOST"),
             (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
               "--pseudonymize", key], 65, "is empty")):
         rc, out, err = run(*args)
