@@ -54,8 +54,9 @@ int cli_report_prepare(cli_report_file *rf, const hc_result *r,
 int cli_report_commit(cli_report_file *rf);
 void cli_report_discard(cli_report_file *rf);
 
-/* Prints s with control bytes escaped, so untrusted data cannot drive
- * the terminal. */
+/* Prints s so that untrusted data cannot drive the terminal: control
+ * bytes, C1 controls and bidirectional overrides escaped, and bytes that
+ * are not UTF-8 shown as \xNN. */
 void cli_print_str(FILE *f, hc_str s);
 
 /* Writes s to f as one RFC 4180 CSV field (quoted when needed, with the

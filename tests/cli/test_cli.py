@@ -947,6 +947,11 @@ def test_usage(tmp):
     vd_bad = os.path.join(tmp, "vd-bad.txt")
     with open(vd_bad, "w") as f:
         f.write("# ours\ncorp.example\n  bad..example  # typo\n")
+    # Bytes that are not UTF-8 are shown escaped, never passed to the
+    # terminal; a well-formed non-ASCII name is shown as it is.
+    vd_bytes = os.path.join(tmp, "vd-bytes.txt")
+    with open(vd_bytes, "wb") as f:
+        f.write(b"corp.example\nb\xffad\xc3.b\xc3\xbccher..example\n")
     for args, code, words in (
             (["count", *INPUTS, "--report", os.path.join(tmp, "p.json"),
               "--pseudonymize", big], 65, "larger than 4096 bytes"),
@@ -964,6 +969,9 @@ def test_usage(tmp):
              "--verified-domains: y..z is not a valid domain (entry 3)"),
             (["count", "--ghes", GHES, "--verified-domains", "@" + vd_bad],
              65, vd_bad + ":3: bad..example is not a valid domain (entry 2)"),
+            (["count", "--ghes", GHES, "--verified-domains", "@" + vd_bytes],
+             65, vd_bytes + ":2: b\\xffad\\xc3.b\u00fccher..example is not "
+             "a valid domain (entry 2)"),
             (["count", "--ghes", "h.example=-", "--ghec", "-"], 64,
              "given twice"),
             # Settings are given once; the last one winning would run
