@@ -631,6 +631,13 @@ static int on_key(void *user, const char *section, const char *name,
     /* verified_domains may span several lines or repeat: entries add up. */
     if (c->sect == SECT_ENGINE && strcmp(name, "verified_domains") == 0)
         return append_domains(c, value);
+    /* libinih hands an indented line on as more of the key above it. */
+    if (c->cont)
+        return perr(c, c->line,
+                    "an indented line continues '%s' above it, which takes "
+                    "one value (only verified_domains is a list): remove the "
+                    "indentation",
+                    name);
     if (!seen_once(c, name))
         return perr(c, c->line, "duplicate key '%s' in %s", name, sect_name(c));
     switch (c->sect) {

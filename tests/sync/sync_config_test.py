@@ -75,6 +75,10 @@ BAD = [
      "[engine]\nverified_domains = bad..example\n", 6, "entry 2"),
     ("[engine]\nverified_domains = a.example,\n  b.example bad..example\n"
      + SOURCE + "[engine]\nverified_domains = c.example\n", 2, "entry 3"),
+    # An indented line after a key continues it: a config error for a key
+    # of one value, said as such (not as a duplicate key).
+    ("[engine]\npolicy = github\n  threads = 2\n" + SOURCE, 3,
+     "continues 'policy'"),
     # The first problem of the file is the one reported, though libinih
     # reads on past a line it cannot parse.
     (SOURCE + "this is not ini\n[bogus]\n", 3, "syntax error"),
