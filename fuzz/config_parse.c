@@ -247,7 +247,8 @@ static void raw_check(const uint8_t *data, size_t size)
 /* ------------------------------------------------ the generated config */
 
 typedef enum vkind {
-    V_URL,
+    V_URL,      /* the receiver's: a query is allowed */
+    V_BASE_URL, /* a server's base URL: no query or fragment */
     V_PATH,
     V_CA, /* a path that must be readable for a run: /dev/null */
     V_USER,
@@ -285,13 +286,13 @@ static const keydef engine_keys[] = {{"policy", V_POLICY},
                                      {"threads", V_THREADS},
                                      {"verified_domains", V_DOMAINS}};
 static const keydef ghes_keys[] = {
-    {"url", V_URL},    {"file", V_PATH},
-    {"user", V_USER},  {"token_file", V_PATH},
-    {"ca_file", V_CA}, {"allow_insecure_loopback_http", V_BOOL}};
+    {"url", V_BASE_URL}, {"file", V_PATH},
+    {"user", V_USER},    {"token_file", V_PATH},
+    {"ca_file", V_CA},   {"allow_insecure_loopback_http", V_BOOL}};
 static const keydef ghec_keys[] = {
-    {"api_url", V_URL},     {"file", V_PATH},
-    {"enterprise", V_SLUG}, {"token_file", V_PATH},
-    {"ca_file", V_CA},      {"allow_insecure_loopback_http", V_BOOL}};
+    {"api_url", V_BASE_URL}, {"file", V_PATH},
+    {"enterprise", V_SLUG},  {"token_file", V_PATH},
+    {"ca_file", V_CA},       {"allow_insecure_loopback_http", V_BOOL}};
 static const keydef upload_keys[] = {{"url", V_URL},
                                      {"url_file", V_PATH},
                                      {"method", V_METHOD},
@@ -512,11 +513,15 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
     w->s[0] = '\0';
     w->v = 0;
     switch (k) {
-    case V_URL: {
+    case V_URL:
+    case V_BASE_URL: {
         static const char *const hosts[] = {
             "ghe-1.corp.example", "api.github.com", "10.1.2.3",
             "licenses.corp.example", "api.acme.ghe.com"};
+        /* The last one only for the receiver: the export's path is
+         * appended to a base URL. */
         static const char *const paths[] = {"", "/", "/api/v3", "/in?x=1&y=2"};
+        size_t n_paths = k == V_URL ? N_OF(paths) : N_OF(paths) - 1;
         bool http = g->fault == F_HTTP && !g->fault_line;
         snprintf(buf, sizeof buf, "%s://%s%s%s",
                  http                ? "http"
@@ -524,7 +529,7 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
                                      : "https",
                  hosts[g_pick(g, N_OF(hosts))],
                  g_pick(g, 3) == 0 ? ":8443" : "",
-                 paths[g_pick(g, N_OF(paths))]);
+                 paths[g_pick(g, (unsigned)n_paths)]);
         if (http)
             g->fault_line = g->line + 1;
         snprintf(w->s, sizeof w->s, "%s", buf);
@@ -693,7 +698,8 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
  * value that is an error (F_EMPTY_VALUE). */
 static bool can_be_bad(vkind k)
 {
-    return k != V_URL && k != V_PATH && k != V_CA && k != V_DOMAINS;
+    return k != V_URL && k != V_BASE_URL && k != V_PATH && k != V_CA &&
+           k != V_DOMAINS;
 }
 
 static bool can_be_empty(vkind k)
