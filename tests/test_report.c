@@ -852,6 +852,7 @@ static void test_read_malformed(void **state)
          42},
         {"{\"total_seats_consumed\":-1,\"users\":[]}", HC_ERR_DATA, 1, 25},
         {"{\"total_seats_consumed\":1.5,\"users\":[]}", HC_ERR_DATA, 1, 26},
+        {"{\"total_seats_consumed\":012,\"users\":[]}", HC_ERR_DATA, 1, 25},
         /* Known at the end of the document, named at its start. */
         {"{\"foo\":1}", HC_ERR_DATA, 1, 1},
         {"", HC_ERR_DATA, 1, 1},

@@ -752,6 +752,8 @@ static hc_status page_member(jp *j, const char *key, size_t klen)
             j->p++;
         }
         int c = peek(j);
+        if (j->p - s > 1 && *s == '0')
+            j->p = s; /* a leading zero: named at the number's start */
         if (j->p == s || (j->p - s > 1 && *s == '0') || c == '.' || c == 'e' ||
             c == 'E')
             return jp_fail(j, HC_ERR_DATA,
