@@ -666,6 +666,18 @@ static int check_url(parse_ctx *c, const sync_cstr *url, bool insecure,
     return 1;
 }
 
+/* The earliest line of the keys given among a, b and c (at least one). */
+static unsigned first_line(const sync_cstr *a, const sync_cstr *b,
+                           const sync_cstr *c)
+{
+    unsigned l = UINT_MAX;
+    const sync_cstr *v[] = {a, b, c};
+    for (size_t i = 0; i < 3; i++)
+        if (v[i]->s && v[i]->line < l)
+            l = v[i]->line;
+    return l == UINT_MAX ? 0 : l;
+}
+
 /* A server's base URL: headcount appends the export's path to it. */
 static int check_base_url(parse_ctx *c, const sync_cstr *url, bool insecure,
                           bool has_user, const char *where, const char *key)
@@ -714,11 +726,8 @@ static void validate(parse_ctx *c)
             else
                 check_readable(c, &g->ca_file, "ca_file");
         } else if (g->user.s || g->token_file.s || g->ca_file.s) {
-            unsigned l = g->user.line         ? g->user.line
-                         : g->token_file.line ? g->token_file.line
-                                              : g->ca_file.line;
-            perr(c, l, "%s: user, token_file and ca_file only apply to url",
-                 where);
+            perr(c, first_line(&g->user, &g->token_file, &g->ca_file),
+                 "%s: user, token_file and ca_file only apply to url", where);
         }
     }
     sync_ghec_conf *h = &cfg->ghec;
@@ -736,7 +745,7 @@ static void validate(parse_ctx *c)
             else
                 check_readable(c, &h->ca_file, "ca_file");
         } else if (h->enterprise.s || h->token_file.s || h->ca_file.s) {
-            perr(c, h->line,
+            perr(c, first_line(&h->enterprise, &h->token_file, &h->ca_file),
                  "[ghec]: enterprise, token_file and ca_file only apply to "
                  "api_url");
         }

@@ -79,6 +79,11 @@ BAD = [
     # of one value, said as such (not as a duplicate key).
     ("[engine]\npolicy = github\n  threads = 2\n" + SOURCE, 3,
      "continues 'policy'"),
+    # Keys that only apply to a server source are named at the first one.
+    ("[ghec]\nfile = x.json\nca_file = ca.pem\nenterprise = e\n", 3,
+     "only apply to api_url"),
+    ('[ghes "h.example"]\nfile = a.csv\ntoken_file = t\nuser = u\n', 3,
+     "only apply to url"),
     # The first problem of the file is the one reported, though libinih
     # reads on past a line it cannot parse.
     (SOURCE + "this is not ini\n[bogus]\n", 3, "syntax error"),
