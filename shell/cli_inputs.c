@@ -119,13 +119,23 @@ static int add_input(cli_inputs *in, const char *cmd, hc_input_role role,
     return 1;
 }
 
+/* The input options, each taking a value. */
+static const char *const valued[] = {"--ghes",    "--ghec",
+                                     "--records", "--policy",
+                                     "--threads", "--verified-domains"};
+static const size_t n_valued = sizeof valued / sizeof valued[0];
+
+bool cli_inputs_takes_value(const char *arg)
+{
+    for (size_t k = 0; k < n_valued; k++)
+        if (strcmp(arg, valued[k]) == 0)
+            return true;
+    return false;
+}
+
 int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
                      int *i)
 {
-    static const char *const valued[] = {"--ghes",    "--ghec",
-                                         "--records", "--policy",
-                                         "--threads", "--verified-domains"};
-    const size_t n_valued = sizeof valued / sizeof valued[0];
     const char *opt = NULL, *val = NULL;
     size_t which = n_valued;
     for (size_t k = 0; which == n_valued && k < n_valued; k++) {

@@ -34,6 +34,10 @@ void cli_inputs_fini(cli_inputs *in);
  * (and its value, advancing *i) and returns 1; returns 0 when it is not
  * one; returns -1 after printing a usage error for cmd.
  */
+/* True when arg is an input option that takes the next argument as its
+ * value ("--ghes", not "--ghes=..."). */
+bool cli_inputs_takes_value(const char *arg);
+
 int cli_inputs_parse(cli_inputs *in, const char *cmd, int argc, char **argv,
                      int *i);
 

@@ -13,6 +13,7 @@
 
 #include "headcount/headcount.h"
 #include "cli.h"
+#include "cli_inputs.h"
 #include "cli_output.h"
 
 const cli_command cli_commands[] = {
@@ -200,20 +201,18 @@ static int run(int argc, char **argv)
         return CLI_EX_USAGE;
     }
     /* Up to "--": after it, "--help" is an operand (a QUERY, a path).
-     * Nor is it one as the value of an option: the options below take the
-     * next argument as their value (unless written --opt=value), which may
-     * begin with '-'. Flags and unknown options take none, so that
+     * Nor is it one as the value of an option: the input options and the
+     * ones below take the next argument as their value (unless written
+     * --opt=value), which may begin with '-'. Flags and unknown options take none, so that
      * "--bogus --help" still shows the usage. */
-    static const char *const valued[] = {
-        "--ghes",   "--ghec",         "--records",
-        "--policy", "--threads",      "--verified-domains",
-        "--report", "--pseudonymize", "--config"};
+    static const char *const valued[] = {"--report", "--pseudonymize",
+                                         "--config"};
     for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(c->usage, stdout);
             return CLI_EX_OK;
         }
-        bool takes_value = false;
+        bool takes_value = cli_inputs_takes_value(argv[i]);
         for (size_t v = 0; !takes_value && v < sizeof valued / sizeof *valued;
              v++)
             takes_value = strcmp(argv[i], valued[v]) == 0;

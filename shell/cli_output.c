@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_output.h"
+#include "sync_util.h"
 
 /*
  * The code point of a character a terminal may act on, or that reorders
@@ -39,29 +40,6 @@ static unsigned risky_char(const unsigned char *s, size_t len, size_t i,
     return 0;
 }
 
-/* The length of the well-formed UTF-8 sequence of two or more bytes at
- * s[i] (no overlong forms, surrogates or code points past U+10FFFF), or 0
- * when there is none. */
-static size_t utf8_seq(const unsigned char *s, size_t len, size_t i)
-{
-    unsigned char c = s[i];
-    size_t n = c >= 0xc2 && c <= 0xdf   ? 2
-               : c >= 0xe0 && c <= 0xef ? 3
-               : c >= 0xf0 && c <= 0xf4 ? 4
-                                        : 0;
-    if (n == 0 || len - i < n)
-        return 0;
-    /* The second byte's range depends on the first (Unicode table 3-7). */
-    unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-    unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-    if (s[i + 1] < lo || s[i + 1] > hi)
-        return 0;
-    for (size_t k = 2; k < n; k++)
-        if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-            return 0;
-    return n;
-}
-
 void cli_print_str(FILE *f, hc_str s)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
@@ -76,7 +54,7 @@ void cli_print_str(FILE *f, hc_str s)
             i += n - 1;
         } else if (ch < 0x80) {
             fputc(ch, f);
-        } else if ((n = utf8_seq(p, s.len, i)) > 0) {
+        } else if ((n = sync_utf8_len(p + i, s.len - i)) > 0) {
             fwrite(p + i, 1, n, f);
             i += n - 1;
         } else {

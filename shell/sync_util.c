@@ -564,36 +564,37 @@ bool sync_host_is_loopback(const char *host)
     return false;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
+size_t sync_utf8_len(const unsigned char *s, size_t avail)
 {
-    if (s[0] < 0x80)
+    if (avail == 0)
+        return 0;
+    unsigned char c = s[0];
+    if (c < 0x80)
         return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+    size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
+    if (n == 0 || avail < n)
+        return 0;
+    /* The second byte's range depends on the first (Unicode table 3-7):
+     * it rules out overlong forms, surrogates and code points past
+     * U+10FFFF. Bytes are checked in order, so a NUL (no continuation
+     * byte) ends the check before anything after it is read. */
+    unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < n; k++)
+        if (s[k] < 0x80 || s[k] > 0xbf)
             return 0;
-        if (s[0] == 0xe0 && s[1] < 0xa0)
-            return 0; /* overlong */
-        if (s[0] == 0xed && s[1] >= 0xa0)
-            return 0; /* surrogate */
-        return 3;
-    }
-    if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-            (s[3] & 0xc0) != 0x80)
-            return 0;
-        if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
+    return n;
 }
 
 void sync_json_string(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + strlen(s);
     fputc('"', f);
     while (*p) {
         if (*p == '"' || *p == '\\') {
@@ -602,7 +603,7 @@ void sync_json_string(FILE *f, const char *s)
         } else if (*p < 0x20 || *p == 0x7f) {
             fprintf(f, "\\u%04x", *p++);
         } else {
-            size_t n = utf8_len(p);
+            size_t n = sync_utf8_len(p, (size_t)(end - p));
             if (n == 0) {
                 fputs("\\ufffd", f);
                 p++;

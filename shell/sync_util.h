@@ -186,6 +186,11 @@ bool sync_host_is_loopback(const char *host);
  */
 bool sync_host_is_valid(const char *h);
 
+/* The length (1 to 4) of the well-formed UTF-8 sequence that starts at s
+ * within its avail bytes, or 0 when the bytes there are not UTF-8 (an
+ * overlong form, a surrogate, past U+10FFFF, or cut at avail). */
+size_t sync_utf8_len(const unsigned char *s, size_t avail);
+
 /* True when a and b name one GHES instance as the count keeps hosts: ASCII
  * case and trailing dots do not matter (DNS ignores both). */
 bool sync_host_same(const char *a, const char *b);
