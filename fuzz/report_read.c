@@ -9,7 +9,8 @@
  * ASCII lowercase without trailing dots), empty strings dropped, each id
  * once; an element without ids is no person, and elements with the same
  * ids are one. Without a page total, the total is the elements less those
- * repeats. Each person's id is its first id and no id repeats. A failed
+ * repeats. Each person's id is its first id and no id repeats; an
+ * element giving github_com_login twice is refused. A failed
  * read must name a line for a data error. Gzip input is read but not
  * compared (the scanner sees compressed bytes).
  */
@@ -139,10 +140,15 @@ static void check_against_reference(const uint8_t *data, size_t size,
             jref_is(&j, j.it[i].key, "total_seats_consumed"))
             page_total = true;
     for (size_t k = 0; k < j.n_elems; k++) {
-        size_t first = n_ids;
+        size_t first = n_ids, logins_given = 0;
         for (size_t i = j.elem_first[k]; i < j.elem_end[k]; i++) {
             const jref_item *t = &j.it[i];
             bool login;
+            if (t->rel == 1 && jref_is(&j, t->field, "github_com_login"))
+                FUZZ_CHECK(++logins_given == 1,
+                           "users[%zu] gives github_com_login twice and was "
+                           "read",
+                           k);
             if (!is_id_item(&j, t, &login))
                 continue;
             if (n_ids == REF_IDS_MAX || n_canon == REF_IDS_MAX)

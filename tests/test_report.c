@@ -558,6 +558,10 @@ static void test_read_github_pages(void **state)
         {"{\"policy\":\"githu\\u0062\",\"users\":[]}", "github"},
         {"{\"policy\":\"other\",\"users\":[]}", NULL},
         {"{\"policy\":7,\"users\":[]}", NULL},
+        /* Pages may repeat the policy; a value not ours is no second. */
+        {"[{\"policy\":\"github\",\"users\":[]},{\"policy\":\"github\"},"
+         "{\"policy\":\"other\"}]",
+         "github"},
     };
     for (size_t i = 0; i < sizeof pol / sizeof pol[0]; i++) {
         r = read_text(pol[i].text, HC_OK, &d);
@@ -759,6 +763,51 @@ static void test_read_repeated_user(void **state)
         HC_OK, &d);
     assert_int_equal(hc_report_person_count(r), 4);
     assert_int_equal(hc_report_total_seats(r), 4);
+    hc_report_destroy(r);
+}
+
+/* A user object that gives one of its id keys twice, or pages that name
+ * two policies, are refused at the second value: which one counts is
+ * not something two readers of the file would agree on. */
+static void test_read_repeated_key_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t line, col;
+        const char *says;
+    } cases[] = {
+        {"{\"users\":[{\"github_com_login\":\"a\",\n\"github_com_login\":\"b\"}"
+         "]}",
+         2, 20, "\"github_com_login\" given twice in one user"},
+        {"{\"users\":[{\"github_com_login\":null,\"github_com_login\":\"b\"}]}",
+         1, 55, "\"github_com_login\" given twice"},
+        {"{\"users\":[{\"enterprise_server_user_ids\":[\"h:1\"],"
+         "\"github_com_login\":\"a\",\"enterprise_server_user_ids\":[]}]}",
+         1, 101, "\"enterprise_server_user_ids\" given twice"},
+        {"{\"users\":[{\"headcount_github_com_logins\":[],"
+         "\"headcount_github_com_logins\":[\"a\"]}]}",
+         1, 75, "\"headcount_github_com_logins\" given twice"},
+        {"[{\"policy\":\"github\",\"users\":[]},\n{\"policy\":\"extended\"}]",
+         2, 11, "policy \"extended\" after \"github\" earlier in the report"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hc_diag d;
+        hc_report *r = read_text(cases[i].text, HC_ERR_DATA, &d);
+        assert_null(r);
+        if (!strstr(d.message, cases[i].says) || d.line != cases[i].line ||
+            d.column != cases[i].col)
+            fail_msg("case %zu: %llu:%llu '%s', want %llu:%llu '%s'", i,
+                     (unsigned long long)d.line, (unsigned long long)d.column,
+                     d.message, (unsigned long long)cases[i].line,
+                     (unsigned long long)cases[i].col, cases[i].says);
+    }
+    /* The same keys in two users are two users' ids. */
+    hc_diag d;
+    hc_report *r = read_text("{\"users\":[{\"github_com_login\":\"a\"},"
+                             "{\"github_com_login\":\"b\"}]}",
+                             HC_OK, &d);
+    assert_int_equal(hc_report_person_count(r), 2);
     hc_report_destroy(r);
 }
 
@@ -1532,6 +1581,7 @@ int main(void)
         cmocka_unit_test(test_read_github_pages),
         cmocka_unit_test(test_read_repeated_ids),
         cmocka_unit_test(test_read_repeated_user),
+        cmocka_unit_test(test_read_repeated_key_refused),
         cmocka_unit_test(test_read_ghes_export_refused),
         cmocka_unit_test(test_read_whole_file_messages),
         cmocka_unit_test(test_read_duplicate_users_order),

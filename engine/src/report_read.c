@@ -94,6 +94,9 @@ typedef struct jp {
      * too, and read as a report it would be a list of nobodies. */
     uint64_t first_user_line, first_user_col;
     bool saw_user_field;
+    /* Which id-bearing keys the current user object has had: a key given
+     * twice is refused, since readers disagree on which value counts. */
+    unsigned user_keys;
     bool have_total;
     char policy[16]; /* headcount's "policy", when it is one it knows */
     uint64_t total;
@@ -650,7 +653,15 @@ static hc_status user_member(jp *j, const char *key, size_t klen)
     if (key_is(key, klen, "github_com_user") ||
         key_is(key, klen, "enterprise_server_user"))
         j->saw_user_field = true;
-    if (key_is(key, klen, "github_com_login")) {
+    unsigned bit = key_is(key, klen, "github_com_login")              ? 1u
+                   : key_is(key, klen, "enterprise_server_user_ids")  ? 2u
+                   : key_is(key, klen, "headcount_github_com_logins") ? 4u
+                                                                      : 0u;
+    if (j->user_keys & bit)
+        return jp_fail(j, HC_ERR_DATA, "\"%.*s\" given twice in one user",
+                       (int)klen, key);
+    j->user_keys |= bit;
+    if (bit == 1u) {
         j->saw_user_field = true;
         if (at_null(j))
             return skip_literal(j, "null");
@@ -659,9 +670,8 @@ static hc_status user_member(jp *j, const char *key, size_t klen)
                            "expected a string or null for github_com_login");
         return push_id(j, true);
     }
-    bool ids = key_is(key, klen, "enterprise_server_user_ids");
-    bool logins = key_is(key, klen, "headcount_github_com_logins");
-    if (ids || logins) {
+    if (bit != 0u) {
+        bool ids = bit == 2u;
         j->saw_user_field = true;
         if (at_null(j))
             return skip_literal(j, "null");
@@ -686,6 +696,7 @@ static hc_status user_elem(jp *j)
     j->user_first = first;
     j->user_arena = j->arena.len;
     j->user_compact_at = USER_COMPACT_MIN;
+    j->user_keys = 0;
     HC_TRY(parse_object(j, user_member));
 
     /* This person's ids, sorted and without repeats. */
@@ -723,6 +734,7 @@ static hc_status page_member(jp *j, const char *key, size_t klen)
         return parse_array(j, user_elem);
     }
     if (key_is(key, klen, "policy") && peek(j) == '"') {
+        const unsigned char *at = j->p;
         hc__buf_clear(&j->str);
         hc_status rc = parse_string(j, &j->str);
         if (rc != HC_OK)
@@ -732,6 +744,16 @@ static hc_status page_member(jp *j, const char *key, size_t klen)
         size_t n = j->str.len;
         if ((n == 6 && memcmp(v, "github", 6) == 0) ||
             (n == 8 && memcmp(v, "extended", 8) == 0)) {
+            /* headcount writes one policy per report: pages that name two
+             * were put together by hand, and neither fits all users. */
+            if (j->policy[0] &&
+                (strlen(j->policy) != n || memcmp(j->policy, v, n) != 0)) {
+                j->p = at; /* named at the value */
+                return jp_fail(j, HC_ERR_DATA,
+                               "policy \"%.*s\" after \"%s\" earlier in the "
+                               "report: expected one policy",
+                               (int)n, v, j->policy);
+            }
             memcpy(j->policy, v, n);
             j->policy[n] = '\0';
         }
