@@ -616,18 +616,24 @@ static hc_str target_email(const hc_result *r, size_t target)
  * SAML or SCIM links (it has a SAML NameID, an email or not, or an identity
  * value that is an email), another GHEC account, then a GHES account with
  * a valid primary email. An employee number as NameID is no key, but its
- * account is still the one the identity provider manages. */
+ * account is still the one the identity provider manages. Within each
+ * GHEC class an account with a login comes before one without (a
+ * consumed-licenses row whose login is null): the administrator can find
+ * the named one, and the nameless one sorts first by its empty login. */
+#define KEEP_RANKS 5 /* keep_rank's values are below this */
+
 static int keep_rank(const hc_result *r, size_t person)
 {
     size_t first = hc_result_person_account(r, person, 0);
     hc_account_info a;
     hc_result_account(r, first, &a);
     if (a.kind != HC_ACCOUNT_GHEC)
-        return 2;
+        return 4;
     hc_key_role role = HC_KEY_VERIFIED;
     if (a.n_keys)
         (void)hc_result_account_key(r, first, 0, &role);
-    return role == HC_KEY_IDENTITY || a.saml_name_id.len ? 0 : 1;
+    int linked = role == HC_KEY_IDENTITY || a.saml_name_id.len;
+    return (linked ? 0 : 2) + (a.login.len == 0);
 }
 
 /* True when account ai lists key k among its emails. */
@@ -1224,10 +1230,10 @@ int cli_savings_main(int argc, char **argv)
          * logins sort first, then GHES accounts by host:id). */
         size_t target = order[i];
         hc_str to = {"", 0};
-        int best = 3;
+        int best = KEEP_RANKS;
         for (size_t x = i; x < j; x++) {
             hc_str e = target_email(r, order[x]);
-            int rank = e.len ? keep_rank(r, order[x]) : 3;
+            int rank = e.len ? keep_rank(r, order[x]) : KEEP_RANKS;
             if (rank < best) {
                 best = rank;
                 target = order[x];

@@ -1172,6 +1172,21 @@ def test_savings_choices(tmp):
     keeps = [g["keep"]["login"] for g in json.loads(js)["groups"]] \
         if rc == 0 else err
     check(keeps == ["zz-sso"], f"keep the account with a NameID: {keeps}")
+    # Within a class the account with a login is kept over one without
+    # (which sorts first by its empty login); the class still comes first.
+    for users, want in (
+            ([user(None, "n1", ["lee@corp.example"]),
+              user("lee-sso", "n2", ["lee@corp.example"])], "lee-sso"),
+            ([user(None, None, ["lee@corp.example"]),
+              user("lee-2", None, ["lee@corp.example"])], "lee-2"),
+            ([user("lee-3", None, ["lee@corp.example"]),
+              user(None, "n3", ["lee@corp.example"])], None)):
+        with open(ghec, "w") as f:
+            json.dump({"users": users}, f)
+        rc, js, err = run("savings", "--json", "--ghec", ghec)
+        keeps = [g["keep"]["login"] for g in json.loads(js)["groups"]] \
+            if rc == 0 else err
+        check(keeps == [want], f"keep {want}: {keeps}")
     os.unlink(ghec)
     # Three accounts on another instance all joined by one shared email:
     # the first takes the kept one's email there, the others cannot.
