@@ -10,10 +10,12 @@
  * scheme so that many clients failing at once do not retry in step.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "headcount/common.h"
 #include "cli.h"
@@ -29,6 +31,9 @@
 /* How much of a response body is kept in memory to read an error answer
  * (GitHub's secondary rate limits say so only in the message). */
 #define BODY_HEAD_MAX 2048
+
+/* Decoded bytes handed on per inflate call. */
+#define GUNZIP_CHUNK 16384
 
 /* GitHub asks for a wait of at least a minute after a secondary rate
  * limit, and exponentially longer when it persists. */
@@ -269,18 +274,32 @@ typedef struct xfer {
     /* The first bytes of the body (decoded), not NUL-terminated. */
     char head[BODY_HEAD_MAX];
     size_t head_len;
+    /*
+     * The body's content coding, of the last response's headers. Only
+     * gzip is asked for, and it is decoded here rather than by libcurl,
+     * which takes a gzip stream that stops before its end (a body cut
+     * inside correct HTTP framing) for a whole one: the export would be
+     * counted short. Anything else is refused.
+     */
+    enum { CODING_IDENTITY, CODING_GZIP, CODING_OTHER } coding;
+    char coding_name[32]; /* a coding that is refused, for the message */
+    z_stream z;
+    bool z_ready;    /* z is initialised: inflateEnd when done */
+    bool z_used;     /* this response's body went through z */
+    bool z_end;      /* and its last gzip member is complete */
+    bool coding_bad; /* the body does not decode, or is not gzip */
+    bool coding_nomem;
 } xfer;
 
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
+/* The decoded body: capped, its head kept, written to the sink. */
+static bool deliver(xfer *x, const char *data, size_t len)
 {
-    xfer *x = ud;
-    size_t len = size * n;
     if (x->resp->body_bytes + len > x->limit) {
         if (!x->req->sink && x->status >= 200 && x->status <= 299)
             x->rest_unread = true;
         else
             x->too_big = true;
-        return 0;
+        return false;
     }
     x->resp->body_bytes += len;
     if (x->head_len < sizeof x->head) {
@@ -292,9 +311,76 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     if (x->req->sink && len > 0 && fwrite(data, 1, len, x->req->sink) != len) {
         x->write_failed = true;
         x->write_errno = errno;
-        return 0;
+        return false;
     }
-    return len;
+    return true;
+}
+
+/* Decodes gzip body bytes (one member or several after each other, as
+ * RFC 1952 allows) and delivers what they give. */
+static bool gunzip(xfer *x, const char *data, size_t len)
+{
+    if (!x->z_ready) {
+        memset(&x->z, 0, sizeof x->z);
+        /* 16 + MAX_WBITS: a gzip header and trailer, checked. */
+        if (inflateInit2(&x->z, 16 + MAX_WBITS) != Z_OK) {
+            x->coding_nomem = true;
+            return false;
+        }
+        x->z_ready = true;
+    }
+    x->z_used = true;
+    unsigned char out[GUNZIP_CHUNK];
+    while (len > 0) {
+        /* uInt is narrower than size_t: fed in pieces if need be. */
+        uInt piece = len < (size_t)UINT_MAX ? (uInt)len : UINT_MAX;
+        x->z.next_in = (Bytef *)data;
+        x->z.avail_in = piece;
+        do {
+            if (x->z_end) {
+                if (x->z.avail_in == 0)
+                    break; /* the output of the member's end, all given */
+                /* Another member follows. */
+                if (inflateReset(&x->z) != Z_OK) {
+                    x->coding_bad = true;
+                    return false;
+                }
+                x->z_end = false;
+            }
+            x->z.next_out = out;
+            x->z.avail_out = sizeof out;
+            int zr = inflate(&x->z, Z_NO_FLUSH);
+            size_t got = sizeof out - x->z.avail_out;
+            if (got > 0 && !deliver(x, (const char *)out, got))
+                return false;
+            if (zr == Z_STREAM_END) {
+                x->z_end = true;
+            } else if (zr == Z_MEM_ERROR) {
+                x->coding_nomem = true;
+                return false;
+            } else if (zr == Z_BUF_ERROR && x->z.avail_in == 0) {
+                break; /* all taken in: the rest comes with more bytes */
+            } else if (zr != Z_OK) {
+                x->coding_bad = true; /* not gzip, or a corrupt stream */
+                return false;
+            }
+            /* A full output buffer may leave output inside zlib. */
+        } while (x->z.avail_in > 0 || x->z.avail_out == 0);
+        data += piece;
+        len -= piece;
+    }
+    return true;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = size * n;
+    switch (x->coding) {
+    case CODING_IDENTITY: return deliver(x, data, len) ? len : 0;
+    case CODING_GZIP: return gunzip(x, data, len) ? len : 0;
+    default: x->coding_bad = true; return 0;
+    }
 }
 
 static size_t on_read(char *buf, size_t size, size_t n, void *ud)
@@ -366,6 +452,13 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
         r->rate_limited = false;
         r->rate_reset = 0;
         x->chunked = false;
+        x->coding = CODING_IDENTITY;
+        x->coding_name[0] = '\0';
+        x->z_used = x->z_end = false;
+        if (x->z_ready && inflateReset(&x->z) != Z_OK) {
+            inflateEnd(&x->z);
+            x->z_ready = false;
+        }
         /* "HTTP/1.1 200 OK", "HTTP/2 200": the code after the first
          * space. */
         const char *sp = memchr(line, ' ', len);
@@ -385,6 +478,21 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
         x->chunked = vn >= 7 && strcasecmp(v + vn - 7, "chunked") == 0 &&
                      (vn == 7 || v[vn - 8] == ',' || v[vn - 8] == ' ' ||
                       v[vn - 8] == '\t');
+    } else if (header_is(line, len, "content-encoding")) {
+        /* One coding, gzip (x-gzip is its old name) or identity; a list
+         * ("gzip, gzip") or any other is refused when a body comes. */
+        char v[sizeof x->coding_name];
+        (void)header_value(line, len, 16, v, sizeof v); /* cut: no match */
+        bool gzip = strcasecmp(v, "gzip") == 0 || strcasecmp(v, "x-gzip") == 0;
+        if (x->coding != CODING_IDENTITY && (gzip || v[0])) {
+            x->coding = CODING_OTHER; /* a second line: codings stacked */
+            snprintf(x->coding_name, sizeof x->coding_name, "several");
+        } else if (gzip) {
+            x->coding = CODING_GZIP;
+        } else if (v[0] && strcasecmp(v, "identity") != 0) {
+            x->coding = CODING_OTHER;
+            memcpy(x->coding_name, v, sizeof v);
+        }
     } else if (header_is(line, len, "retry-after")) {
         header_value(line, len, 11, r->retry_after, sizeof r->retry_after);
     } else if (header_is(line, len, "content-type")) {
@@ -606,7 +714,10 @@ static CURLcode configure(CURL *h, const sync_http_conf *conf,
     char ua[64];
     snprintf(ua, sizeof ua, "headcount/%s", hc_version());
     SET(CURLOPT_USERAGENT, ua);
-    SET(CURLOPT_ACCEPT_ENCODING, "");
+    /* gzip only, decoded by on_body (see xfer): libcurl passes the body
+     * as it came. */
+    SET(CURLOPT_ACCEPT_ENCODING, "gzip");
+    SET(CURLOPT_HTTP_CONTENT_DECODING, 0L);
     SET(CURLOPT_HTTPHEADER, req->headers);
     if (req->username) {
         SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -823,6 +934,12 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
         }
         if (c == CURLE_OK)
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+        /* A gzip body must end with its stream: correct HTTP framing
+         * around a cut stream is still a cut body. A 2xx whose rest was
+         * left unread is whole enough (its status said what matters). */
+        bool gzip_cut = c == CURLE_OK && x.z_used && !x.z_end && !x.rest_unread;
+        if (x.z_ready)
+            inflateEnd(&x.z);
 
         const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(c);
         bool retry = false, secondary = false;
@@ -838,6 +955,24 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
         } else if (c == CURLE_WRITE_ERROR && x.write_failed) {
             rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot write response: %s",
                            what, strerror(x.write_errno));
+            goto done;
+        } else if (c == CURLE_WRITE_ERROR && x.coding_nomem) {
+            rc = sync_fail(err, CLI_EX_SOFTWARE, "%s: out of memory", what);
+            goto done;
+        } else if ((c == CURLE_WRITE_ERROR && x.coding_bad) || gzip_cut) {
+            if (x.coding == CODING_OTHER)
+                rc = sync_fail(err, CLI_EX_PROTOCOL,
+                               "%s: the server's answer is not valid HTTP: "
+                               "content coding \"%s\", where only gzip was "
+                               "accepted",
+                               what, x.coding_name);
+            else
+                rc = sync_fail(err, CLI_EX_PROTOCOL,
+                               "%s: the server's answer is not valid HTTP: "
+                               "its gzip body %s",
+                               what,
+                               gzip_cut ? "stops before the end of its stream"
+                                        : "does not decode");
             goto done;
         } else if (c == CURLE_READ_ERROR || x.read_failed) {
             rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot read request body",

@@ -40,7 +40,10 @@ message says so, with rate-limit headers that show requests left),
 "html" (a 200 login
 page), "garbage" (a status line that is not HTTP), "bad_header" (a header
 line without a colon), "bad_gzip" (Content-Encoding: gzip over bytes that
-are not gzip), "bad_chunked" (a chunked 200 whose chunk size is not hex),
+are not gzip), "gzip_cut" (GHES: the report's first rows as a gzip stream
+that is flushed but never ended, in a body whose Content-Length is right),
+"brotli" (a 200 with Content-Encoding: br), "bad_chunked" (a chunked 200
+whose chunk size is not hex),
 "truncated" (a 200 that closes the connection, without a TLS close_notify,
 long before its Content-Length; "truncated:SECONDS" adds Retry-After),
 "unframed" (GHES: a 200 with neither Content-Length nor chunked encoding
@@ -53,6 +56,9 @@ header line),
 "trickle:SECONDS" (a 200 whose body comes one byte a second for SECONDS),
 "big_ack:BYTES" (upload: accepted as usual, answered 201 with a body of
 BYTES more, 17 MiB by default).
+
+With "gzip": true in control.json, the GHES report and the GHEC pages are
+sent gzip-compressed, as two gzip members, to a client that accepts gzip.
 
 Besides the per-route faults, "handshake_resets": N in control.json makes
 the first N connections since the epoch end with a TCP RST in the middle
@@ -77,6 +83,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -309,6 +316,19 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "bad_gzip":
             self.send(200, b"this is not gzip at all", headers=[
                 ("Content-Encoding", "gzip")])
+        elif kind == "gzip_cut" and route == "ghes":
+            # Whole rows and correct framing: only the missing end of the
+            # gzip stream tells that the body is cut.
+            path = control.get("ghes_csv", {}).get(u.path[: -len(GHES_SUFFIX)])
+            with open(path, "rb") as f:
+                lines = f.read().splitlines(keepends=True)
+            z = zlib.compressobj(wbits=31)
+            data = z.compress(b"".join(lines[: max(2, len(lines) // 2)]))
+            self.send(200, data + z.flush(zlib.Z_SYNC_FLUSH),
+                      "text/csv; charset=utf-8",
+                      headers=[("Content-Encoding", "gzip")])
+        elif kind == "brotli":
+            self.send(200, b"{}", headers=[("Content-Encoding", "br")])
         elif kind == "truncated":
             extra = b"Retry-After: %s\r\n" % arg.encode() if arg else b""
             self.wfile.write(b"HTTP/1.1 200 OK\r\n"
@@ -385,7 +405,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send(404, b'{"message":"Not Found"}')
             return
         with open(path, "rb") as f:
-            self.send(200, f.read(), "text/csv; charset=utf-8")
+            self.send_data(control, f.read(), "text/csv; charset=utf-8")
+
+    def send_data(self, control, data, ctype, headers=()):
+        """A 200 with the data, gzip-compressed in two members when the
+        control asks for it and the client accepts gzip."""
+        accepts = self.headers.get("Accept-Encoding") or ""
+        if control.get("gzip") and "gzip" in accepts:
+            half = len(data) // 2
+            data = gzip.compress(data[:half]) + gzip.compress(data[half:])
+            headers = list(headers) + [("Content-Encoding", "gzip")]
+        self.send(200, data, ctype, headers)
 
     def elsewhere(self, control, u):
         """The data of /elsewhere/PATH (PATH a GHES report or the first
@@ -444,7 +474,8 @@ class Handler(BaseHTTPRequestHandler):
             filler = '<%s/filler>; rel="help"' % base
             links = [filler] * (20000 // len(filler)) + links
         headers = [("Link", ", ".join(links))] if links else []
-        self.send(200, data, "application/json; charset=utf-8", headers)
+        self.send_data(control, data, "application/json; charset=utf-8",
+                       headers)
 
     def upload(self, control, body, pad=0):
         token = control.get("upload_token")

@@ -237,7 +237,7 @@ def test_bad_responses(env):
     """Answers that are not valid HTTP are the server's fault (76) and the
     same on every attempt (no retry)."""
     srv, _ = setup(env)
-    for fault in ("garbage", "bad_header", "bad_gzip", "bad_chunked",
+    for fault in ("garbage", "bad_header", "bad_gzip", "brotli", "bad_chunked",
                   "huge_header"):
         srv.faults(ghec=[fault])
         n = len(srv.requests("ghec"))
@@ -253,6 +253,28 @@ def test_bad_responses(env):
     r = env.sync()
     env.check_rc(r, 0, "GHEC answer truncated, then whole")
     check_eq(len(srv.requests("ghec")) - n, 3, "truncated page retried")
+
+
+def test_gzip_bodies(env):
+    """Exports sent gzip-compressed (in two gzip members) count as sent
+    plainly; a gzip stream that stops before its end, inside correct HTTP
+    framing, is a cut body: 76, nothing counted or uploaded."""
+    srv, expected = setup(env)
+    srv.set(gzip=True)
+    r = env.sync()
+    env.check_rc(r, 0, "gzip-compressed exports")
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected,
+             "the count of the plain exports")
+    check(all(q["headers"].get("accept-encoding") == "gzip"
+              for q in srv.requests("ghes") + srv.requests("ghec")),
+          "asks for gzip alone", srv.requests("ghes")[-1])
+    n = len(srv.accepted())
+    srv.faults(ghes=["gzip_cut"])
+    r = env.sync()
+    env.check_rc(r, 76, "a gzip body cut inside its framing")
+    check("gzip body stops before the end of its stream" in r.err,
+          "says so", r)
+    check_eq(len(srv.accepted()), n, "nothing uploaded")
 
 
 def test_unframed_body_retried(env):
@@ -638,7 +660,8 @@ if __name__ == "__main__":
                             test_tls_handshake_reset_retried,
                             test_tls_handshake_close_retried,
                             test_https_to_plain_http_port,
-                            test_bad_responses, test_unframed_body_retried,
+                            test_bad_responses, test_gzip_bodies,
+                            test_unframed_body_retried,
                             test_redirect_body_bounded,
                             test_retry_after_bounds,
                             test_tls_wrong_host, test_redirect_to_another_host,
