@@ -167,17 +167,20 @@ int sync_outbox_settle(sync_state *st, const sync_outbox_entry *entry,
     char rel[400];
     bool moved = false;
     *adopted = false;
+    /* The summary first and the report last, as a run without [upload]
+     * does: a failing rename of either leaves report.json as it was, and
+     * only the second leaves the new summary beside it (retried by the
+     * next run, which finds the summary's copy gone and moves the
+     * report's). */
+    sync_outbox_local_rel(entry, true, rel, sizeof rel);
+    int rc = sync_state_rename(st, rel, "summary.json", &moved, err);
+    if (rc)
+        return rc;
     sync_outbox_local_rel(entry, false, rel, sizeof rel);
-    int rc = sync_state_rename(st, rel, "report.json", &moved, err);
+    rc = sync_state_rename(st, rel, "report.json", &moved, err);
     if (rc)
         return rc;
     *adopted = moved;
-    /* Whether or not the report copy was still there: a run that failed
-     * between the two renames left the summary's. */
-    sync_outbox_local_rel(entry, true, rel, sizeof rel);
-    rc = sync_state_rename(st, rel, "summary.json", &moved, err);
-    if (rc)
-        return rc;
     return sync_state_remove(st, entry->rel, err);
 }
 

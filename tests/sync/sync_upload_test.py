@@ -234,10 +234,14 @@ def test_delivered_report_settled_once_in_place(env):
     """A delivered report's outbox entry goes only once its local copies
     are report.json and summary.json: when renaming a copy into place fails
     (a fault injected here) the entry stays, the next run delivers it again
-    under the same key (the receiver keeps one) and puts it in place."""
+    under the same key (the receiver keeps one) and puts it in place.
+    summary.json moves first, so a failure leaves the two files of one
+    report, the previous one."""
     srv, expected = setup(env)
     r = env.sync()
     env.check_rc(r, 0, "first sync")
+    with open(env.path("page2.json")) as f:
+        page2 = f.read()
     env.write("page2.json", json.dumps({"users": []}))
     faults = fault_vars(HC_FAULT_RENAME_TO="report.json")
     if faults is None:
@@ -260,6 +264,21 @@ def test_delivered_report_settled_once_in_place(env):
             check_eq(json.load(f)["total_seats_consumed"], expected - 1,
                      name + " of the delivered report")
     check_eq(env.outbox(everything=True), [], "outbox emptied")
+    # The summary's rename fails: neither file is replaced.
+    env.write("page2.json", page2)
+    r = env.run("sync", "--config", env.config,
+                extra_env=fault_vars(HC_FAULT_RENAME_TO="summary.json"))
+    env.check_rc(r, 74, "summary.json cannot be renamed into place")
+    for name in ("report.json", "summary.json"):
+        with open(env.path("state", name)) as f:
+            check_eq(json.load(f)["total_seats_consumed"], expected - 1,
+                     name + " as it was")
+    r = env.sync()
+    env.check_rc(r, 0, "sync after the failed rename")
+    for name in ("report.json", "summary.json"):
+        with open(env.path("state", name)) as f:
+            check_eq(json.load(f)["total_seats_consumed"], expected,
+                     name + " of the report delivered again")
 
 
 def test_outbox_number_exhausted(env):
