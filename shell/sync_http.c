@@ -999,6 +999,13 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
                            "%s: the server's answer is not valid HTTP: %s",
                            what, detail);
             goto done;
+        } else if (c == CURLE_URL_MALFORMAT && last_status(h) / 100 == 3) {
+            /* The server's redirect, not the configured URL. */
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: refused redirect: its Location is not a "
+                           "URL: %s",
+                           what, detail);
+            goto done;
         } else if (c == CURLE_URL_MALFORMAT) {
             rc = sync_fail(err, CLI_EX_CONFIG, "%s: malformed URL", what);
             goto done;

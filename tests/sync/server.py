@@ -33,7 +33,8 @@ the same path over http://), "redirect_same" (302 to /landing on this
 server, which answers any method with 200), "redirect_host" (302 to
 https://localhost:PORT/elsewhere/PATH: this server under another host
 name, which serves the report or the first page without credentials), "redirect_offsite" (307 to
-an http:// host that does not exist), "ratelimit:SECONDS" (403 with
+an http:// host that does not exist), "bad_location" (302 to a Location that is
+not a URL), "ratelimit:SECONDS" (403 with
 X-RateLimit-Remaining: 0 and a reset SECONDS away), "secondary:STATUS"
 (GitHub's secondary rate limit: a 403 or 429 without Retry-After whose
 message says so, with rate-limit headers that show requests left),
@@ -301,6 +302,8 @@ class Handler(BaseHTTPRequestHandler):
                 "http" if self.server.plain else "https",
                 self.server.server_port, self.path)
             self.send(302, b"", headers=[("Location", target)])
+        elif kind == "bad_location":
+            self.send(302, b"", headers=[("Location", "https://[::1")])
         elif kind == "redirect_offsite":
             self.send(307, b"", headers=[
                 ("Location", "http://headcount-offsite.invalid/collect")])

@@ -37,7 +37,8 @@ def test_http_errors(env):
     cases = [({"ghes": ["401"]}, 77), ({"ghes": ["404"]}, 69),
              ({"ghec": ["401"]}, 77), ({"ghec": ["507"]}, 69),
              ({"ghes": ["html"]}, 76), ({"ghec": ["html"]}, 76),
-             ({"ghes": ["redirect_http"]}, 76)]
+             ({"ghes": ["redirect_http"]}, 76),
+             ({"ghes": ["bad_location"]}, 76)]
     for faults, code in cases:
         srv.faults(**faults)
         route = next(iter(faults))
@@ -50,6 +51,10 @@ def test_http_errors(env):
         check_eq(srv.accepted(), [], "nothing uploaded after a failed fetch")
         check("headcount: " in r.err, "error on stderr", r)
         check("giving up" not in r.err, "no retries claimed", r)
+    # The last case: a redirect that cannot be read is the server's fault,
+    # not a malformed URL in the configuration (78).
+    check("refused redirect: its Location is not a URL" in r.err,
+          "names the redirect", r)
     ls = last_sync(env, "ghe-1.test")
     check_eq(ls["status"], "failed", "last_sync.status after a failure")
     check("HTTP" in ls["error"] or "redirect" in ls["error"],
