@@ -863,6 +863,15 @@ static long os_errno(CURL *h)
     return e;
 }
 
+/* The status a proxy answered CONNECT with, 0 when none did. */
+static long connect_status(CURL *h)
+{
+    long code = 0;
+    if (curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &code) != CURLE_OK)
+        return 0;
+    return code;
+}
+
 /* True once the request went out: what fails after is the response. */
 static bool request_sent(CURL *h)
 {
@@ -945,6 +954,21 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
         bool retry = false, secondary = false;
         if (sync_stop || (c == CURLE_ABORTED_BY_CALLBACK && !x.too_big)) {
             rc = sync_fail(err, CLI_EX_TEMPFAIL, "%s: interrupted", what);
+            goto done;
+        } else if (c != CURLE_OK && connect_status(h) == 407) {
+            /* The proxy wants credentials it was not given: no later
+             * attempt has them either. */
+            rc = sync_fail(err, CLI_EX_NOPERM,
+                           "%s: the proxy refused the tunnel: HTTP 407 "
+                           "(proxy authentication required)",
+                           what);
+            goto done;
+        } else if (c != CURLE_OK && connect_status(h) / 100 == 4) {
+            /* The proxy's policy forbids the tunnel (403, say); a 5xx of
+             * a proxy that cannot reach the server is retried below. */
+            rc = sync_fail(err, CLI_EX_UNAVAILABLE,
+                           "%s: the proxy refused the tunnel: HTTP %ld", what,
+                           connect_status(h));
             goto done;
         } else if ((c == CURLE_WRITE_ERROR || c == CURLE_ABORTED_BY_CALLBACK) &&
                    x.too_big) {

@@ -6,8 +6,10 @@ redirects and pagination links, malformed responses, local exports."""
 import gzip
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -280,6 +282,61 @@ def test_gzip_bodies(env):
     check("gzip body stops before the end of its stream" in r.err,
           "says so", r)
     check_eq(len(srv.accepted()), n, "nothing uploaded")
+
+
+class ConnectRefuser:
+    """A proxy on loopback that answers every CONNECT with one status."""
+
+    def __init__(self, status):
+        self.status = status
+        self.connects = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    more = conn.recv(4096)
+                    if not more:
+                        break
+                    data += more
+                if data.startswith(b"CONNECT "):
+                    self.connects += 1
+                conn.sendall(b"HTTP/1.1 %d Refused\r\n"
+                             b"Proxy-Authenticate: Basic realm=\"p\"\r\n"
+                             b"Content-Length: 0\r\n\r\n" % self.status)
+
+    def close(self):
+        self.sock.close()
+
+
+def test_proxy_refuses_tunnel(env):
+    """A proxy that answers CONNECT with 407 wants credentials headcount
+    was not given: 77 at once, since no retry has them. One whose policy
+    forbids the tunnel (403) is 69, not retried either."""
+    srv, _ = setup(env)
+    for status, code in ((407, 77), (403, 69)):
+        proxy = ConnectRefuser(status)
+        r = env.run("sync", "--config", env.config,
+                    extra_env={"https_proxy": proxy.url,
+                               "HTTPS_PROXY": proxy.url})
+        proxy.close()
+        env.check_rc(r, code, "CONNECT answered %d" % status)
+        check("the proxy refused the tunnel: HTTP %d" % status in r.err,
+              "names the proxy's answer", r)
+        check("retrying" not in r.err, "not retried", r)
+        check(proxy.connects >= 1, "went through the proxy", proxy.connects)
+        check_eq(srv.requests(), [], "the server saw no request")
 
 
 def test_unframed_body_retried(env):
@@ -666,6 +723,7 @@ if __name__ == "__main__":
                             test_tls_handshake_close_retried,
                             test_https_to_plain_http_port,
                             test_bad_responses, test_gzip_bodies,
+                            test_proxy_refuses_tunnel,
                             test_unframed_body_retried,
                             test_redirect_body_bounded,
                             test_retry_after_bounds,
