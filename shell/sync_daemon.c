@@ -275,7 +275,11 @@ int cli_daemon_main(int argc, char **argv)
              * planned time (one requested just before it must not be
              * followed at once by a second). */
             if (started >= slot || time(NULL) >= info.next) {
-                info.next = plan(cfg, time(NULL), true, started);
+                /* Planned as if it started at the slot: from its own
+                 * start, before the slot, the week's run would look
+                 * missed and be made up at once. */
+                info.next = plan(cfg, time(NULL), true,
+                                 started >= slot ? started : slot);
                 sync_time_rfc3339(info.next, when);
                 sync_log("info", "next sync at %s", when);
             }

@@ -436,6 +436,44 @@ def test_daemon_reload_plans_like_a_start(env):
           "this week's run after the reload", stamp(planned), weekly)
 
 
+def test_daemon_requested_run_across_the_slot(env):
+    """A run requested (SIGUSR1) just before the weekly time that ends past
+    it is the week's run: the daemon plans next week's instead of starting
+    a second sync at once. The clock is moved to two seconds before the
+    weekly time (no jitter), and the run waits three seconds on a 429."""
+    srv, _ = setup(env)
+    path = env.path("clock")
+    with open(path, "w") as f:
+        f.write("0\n")
+    extra = fault_vars(HC_FAULT_CLOCK_FILE=path)
+    if not extra:
+        return
+    slot, weekly = weekly_two_minutes_ago(env, ago=-120, jitter="0s")
+    slot_t = time.mktime(slot.timetuple())
+    d = env.start("daemon", "--config", env.config, extra_env=extra)
+    env.wait_for(lambda: os.path.exists(env.path("state", "daemon.json")),
+                 "the daemon to start")
+    check_eq(daemon_plan(env), slot_t, "planned at the weekly time")
+    srv.faults(ghes=["429:3"])
+    set_clock(path, slot_t - 2)
+    d.send_signal(signal.SIGUSR1)
+    env.wait_for(lambda: len(runs(env)) == 1, "the SIGUSR1 run")
+    env.wait_for(lambda: daemon_plan(env) != slot_t, "a new plan")
+    later = daemon_plan(env)
+    time.sleep(2)
+    n = len(runs(env))
+    d.send_signal(signal.SIGTERM)
+    r = env.finish(d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    started, finished = (when(runs(env)[0][k]) for k in ("started",
+                                                         "finished"))
+    check(started < slot_t <= finished, "the run spans the weekly time",
+          stamp(started), stamp(finished), weekly)
+    check_eq(n, 1, "no second run")
+    week = time.mktime((slot + datetime.timedelta(days=7)).timetuple())
+    check_eq(stamp(later), stamp(week), "next week's run planned")
+
+
 def test_daemon_requested_run_is_the_weeks(env):
     """A run requested with SIGUSR1 after the weekly time, before the
     planned run (6 days of jitter put it far off), stands for the week's
@@ -720,6 +758,7 @@ if __name__ == "__main__":
                              test_stop_keeps_unreached_sources,
                              test_daemon_catches_up_missed_week,
                              test_daemon_reload_plans_like_a_start,
+                             test_daemon_requested_run_across_the_slot,
                              test_daemon_requested_run_is_the_weeks,
                              test_daemon_signals_during_startup,
                              test_daemon_skips_week_after_manual_sync,
