@@ -694,17 +694,20 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
     g_put(g, buf);
 }
 
-/* Kinds with a value the parser refuses (F_BAD_VALUE), and with an empty
- * value that is an error (F_EMPTY_VALUE). */
+/* Kinds with a value the parser refuses (F_BAD_VALUE), and keys with an
+ * empty value that is an error (F_EMPTY_VALUE). */
 static bool can_be_bad(vkind k)
 {
     return k != V_URL && k != V_BASE_URL && k != V_PATH && k != V_CA &&
            k != V_DOMAINS;
 }
 
-static bool can_be_empty(vkind k)
+static bool can_be_empty(const keydef *kd)
 {
-    return k != V_DOMAINS;
+    /* Optional paths given empty are not set (sync_config.c). */
+    return kd->kind != V_DOMAINS && strcmp(kd->name, "ca_file") != 0 &&
+           strcmp(kd->name, "hmac_key_file") != 0 &&
+           strcmp(kd->name, "pseudonymize_key_file") != 0;
 }
 
 /* Writes "key = value" (or a faulty form of it) for key i of instance n. */
@@ -882,7 +885,7 @@ static void g_block(gen *g, int n, bool last)
         if (!key_allowed(g, n, i))
             continue;
         if ((f == F_BAD_VALUE && put && can_be_bad(kd->kind)) ||
-            (f == F_EMPTY_VALUE && put && can_be_empty(kd->kind))) {
+            (f == F_EMPTY_VALUE && put && can_be_empty(kd))) {
             g_key(g, n, i, f);
             continue;
         }

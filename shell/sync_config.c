@@ -363,6 +363,20 @@ static int set_path(parse_ctx *c, sync_cstr *dst, const char *value)
     return set_str(c, dst, buf);
 }
 
+/* An optional path (ca_file, hmac_key_file, pseudonymize_key_file) given
+ * as "key =" with nothing after it is not set, as in a template that
+ * lists the key with its value left out. A required key stays an error
+ * when empty: "empty path" says more than "needs token_file". */
+static int set_opt_path(parse_ctx *c, sync_cstr *dst, const char *value)
+{
+    if (*value)
+        return set_path(c, dst, value);
+    free(dst->s);
+    dst->s = NULL;
+    dst->line = 0;
+    return 1;
+}
+
 static int set_bool(parse_ctx *c, bool *dst, const char *v)
 {
     static const char *const yes[] = {"true", "yes", "on", "1"};
@@ -453,7 +467,7 @@ static int on_ghes(parse_ctx *c, const char *name, const char *value)
     if (strcmp(name, "token_file") == 0)
         return set_path(c, &g->token_file, value);
     if (strcmp(name, "ca_file") == 0)
-        return set_path(c, &g->ca_file, value);
+        return set_opt_path(c, &g->ca_file, value);
     if (strcmp(name, "allow_insecure_loopback_http") == 0)
         return set_bool(c, &g->allow_insecure, value);
     return unknown_key(c, name);
@@ -478,7 +492,7 @@ static int on_ghec(parse_ctx *c, const char *name, const char *value)
     if (strcmp(name, "token_file") == 0)
         return set_path(c, &g->token_file, value);
     if (strcmp(name, "ca_file") == 0)
-        return set_path(c, &g->ca_file, value);
+        return set_opt_path(c, &g->ca_file, value);
     if (strcmp(name, "allow_insecure_loopback_http") == 0)
         return set_bool(c, &g->allow_insecure, value);
     return unknown_key(c, name);
@@ -504,11 +518,11 @@ static int on_upload(parse_ctx *c, const char *name, const char *value)
     if (strcmp(name, "token_file") == 0)
         return set_path(c, &u->token_file, value);
     if (strcmp(name, "hmac_key_file") == 0)
-        return set_path(c, &u->hmac_key_file, value);
+        return set_opt_path(c, &u->hmac_key_file, value);
     if (strcmp(name, "pseudonymize_key_file") == 0)
-        return set_path(c, &u->pseudonymize_key_file, value);
+        return set_opt_path(c, &u->pseudonymize_key_file, value);
     if (strcmp(name, "ca_file") == 0)
-        return set_path(c, &u->ca_file, value);
+        return set_opt_path(c, &u->ca_file, value);
     if (strcmp(name, "gzip") == 0)
         return set_bool(c, &u->gzip, value);
     if (strcmp(name, "allow_insecure_loopback_http") == 0)

@@ -87,6 +87,9 @@ BAD = [
     # The first problem of the file is the one reported, though libinih
     # reads on past a line it cannot parse.
     (SOURCE + "this is not ini\n[bogus]\n", 3, "syntax error"),
+    # An optional path left empty is not set; a required one is an error.
+    ('[ghes "h.example"]\nurl = https://h.example\nuser = a\ntoken_file =\n',
+     4, "empty path"),
     # 198 bytes at most, counted without the line end, the last line's too.
     (SOURCE + "[engine]\npolicy = github" + " " * 184, 4, "longer than"),
 ]
@@ -259,6 +262,22 @@ def test_status_before_any_run(env):
         check_eq(p.stderr.count("cannot write"), 1, "messages: " + p.stderr)
 
 
+def test_empty_optional_paths(env):
+    """ca_file, hmac_key_file and pseudonymize_key_file given with nothing
+    after the '=' (a template listing them, "key =   ; optional") are not
+    set: the config loads, and an empty ca_file beside a file source is no
+    key that "only applies to api_url"."""
+    env.write("x.json", '{"users": []}')
+    env.write("headcount.ini", SOURCE + "ca_file =\n[state]\ndir = state\n"
+              "[upload]\nurl = https://r.example/reports\n"
+              "token_file = /nonexistent/upload.token\n"
+              "hmac_key_file =\n"
+              "pseudonymize_key_file =          ; optional\n"
+              "ca_file = \n", 0o644)
+    r = env.run("status", "--config", env.config)
+    env.check_rc(r, 0, "a config with empty optional paths")
+
+
 def test_line_limit(env):
     """A line of 198 bytes is allowed whether it ends in LF, CRLF or the
     end of the file."""
@@ -364,6 +383,7 @@ if __name__ == "__main__":
                              test_config_errors, test_token_permissions,
                              test_credentials_directory,
                              test_status_before_any_run,
+                             test_empty_optional_paths,
                              test_status_corrupt_state,
                              test_line_limit, test_status_config_spellings,
                              test_state_file_not_regular,
