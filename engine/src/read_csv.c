@@ -72,33 +72,37 @@ static hc_status unescape(hc__csv *t, size_t off, size_t len, size_t *out)
 /*
  * Skips a bad row: from its first byte, to the first newline at even quote
  * parity. Returns false when the input ends inside quotes; *quote is then
- * the offset of the quote that opened them.
+ * the offset of the quote that opened them. Linear in what it skips:
+ * outside quotes a quote is looked for only before the next newline (whose
+ * position is kept until the row passes it), inside them only the closing
+ * quote; a skipped row never scans the rest of the input.
  */
 static bool skip_row(hc__csv *t, size_t start, size_t *quote)
 {
     const char *b = t->base;
     size_t p = start;
-    bool inside = false;
-    size_t opened = start;
-    while (p < t->end) {
-        const char *q = memchr(b + p, '"', t->end - p);
-        size_t qi = q ? (size_t)(q - b) : t->end;
-        if (!inside) {
-            const char *nl = memchr(b + p, '\n', qi - p);
-            if (nl) {
-                t->pos = (size_t)(nl - b) + 1;
-                return true;
-            }
+    size_t nl = 0; /* the next newline at or after p, or t->end */
+    bool nl_known = false;
+    for (;;) {
+        if (!nl_known || nl < p) {
+            const char *n = memchr(b + p, '\n', t->end - p);
+            nl = n ? (size_t)(n - b) : t->end;
+            nl_known = true;
         }
-        if (!q)
-            break;
-        inside = !inside;
-        opened = qi;
-        p = qi + 1;
+        const char *q = memchr(b + p, '"', nl - p);
+        if (!q) {
+            t->pos = nl < t->end ? nl + 1 : t->end;
+            return true;
+        }
+        size_t opened = (size_t)(q - b);
+        const char *c = memchr(q + 1, '"', t->end - opened - 1);
+        if (!c) {
+            t->pos = t->end;
+            *quote = opened;
+            return false;
+        }
+        p = (size_t)(c - b) + 1;
     }
-    t->pos = t->end;
-    *quote = opened;
-    return !inside;
 }
 
 /*
