@@ -239,6 +239,14 @@ int cli_report_open(cli_report_file *rf, const char *path)
 {
     rf->path = path;
     rf->fd = -1;
+    /* A directory at the path would fail only the final rename, after
+     * the count and its summary. lstat: a symlink is replaced, whatever
+     * it points to. */
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_errorf("%s: cannot create: %s", path, strerror(EISDIR));
+        return CLI_EX_IOERR;
+    }
     /* A short name in the report's directory: FILE.tmpXXXXXX would fail
      * for a valid FILE near NAME_MAX, and the rename needs one file
      * system. Created before the count runs, so a missing directory or a

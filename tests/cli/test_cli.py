@@ -214,6 +214,21 @@ def test_report_killed(tmp):
                        os.path.join(tmp, "no", "r.json"))
     check(rc == 74 and "cannot create" in err and out == "",
           f"missing directory: {rc} {err!r}")
+    # So is a report path that is a directory (before: the summary was
+    # printed, then the rename failed). A symlink to one is replaced, as
+    # any symlink at the report's path.
+    dirrep = os.path.join(tmp, "d.json")
+    os.mkdir(dirrep)
+    rc, out, err = run("count", "--records", "-", "--report", dirrep)
+    check(rc == 74 and "Is a directory" in err and out == "",
+          f"a directory as report: {rc} {err!r}")
+    os.rmdir(dirrep)
+    link = os.path.join(tmp, "dirlink.json")
+    os.symlink(sub, link)
+    rc, out, err = run("count", "--ghes", GHES, "--report", link)
+    check(rc == 0 and os.path.isfile(link) and not os.path.islink(link),
+          f"a symlink to a directory replaced: {rc} {err!r}")
+    os.unlink(link)
     os.rmdir(sub)
 
 
