@@ -440,6 +440,15 @@ static void test_ghes_csv_needs_host(void **state)
                      HC_ERR_ARG);
     assert_non_null(strstr(d.message, "--ghes HOST=PATH"));
     assert_int_equal(r.n, 0);
+    /* A consumed-licenses report given as GHES without a host is told to
+     * use --ghec: a host would not make it load. */
+    assert_int_equal(run(&r, HC_INPUT_GHES,
+                         data_path("read/ghec_licenses_new.csv"), NULL, 1,
+                         false, NULL, NULL, &d),
+                     HC_ERR_DATA);
+    assert_non_null(strstr(d.message, "use --ghec"));
+    assert_int_equal(d.line, 1);
+    assert_int_equal(r.n, 0);
     /* An input role the API does not know is an argument error. */
     assert_int_equal(run(&r, (hc_input_role)9,
                          data_path("read/ghes_all_users.csv"), "h", 1, false,

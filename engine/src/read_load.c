@@ -285,12 +285,6 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
     body = start;
 
     if (format == HC_FORMAT_GHES_CSV || format == HC_FORMAT_GHEC_CSV) {
-        if (format == HC_FORMAT_GHES_CSV && !input->host) {
-            hc__diag_set(diag, file, 0, 0,
-                         "a GHES all_users.csv report does not name its "
-                         "instance: use --ghes HOST=PATH");
-            HC_FAIL_IF(true, HC_ERR_ARG);
-        }
         hc__job hj = proto;
         hj.failed = NULL;
         /* The header's own status: a data error is also in hj.status, but
@@ -306,6 +300,14 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
             HC_FAIL_IF(true, hrc);
         }
         proto.columns = &ir->cols;
+        /* After the header: a consumed-licenses report given as GHES
+         * says "use --ghec" there, which naming a host would not fix. */
+        if (format == HC_FORMAT_GHES_CSV && !input->host) {
+            hc__diag_set(diag, file, 0, 0,
+                         "a GHES all_users.csv report does not name its "
+                         "instance: use --ghes HOST=PATH");
+            HC_FAIL_IF(true, HC_ERR_ARG);
+        }
         if (format == HC_FORMAT_GHES_CSV)
             HC_TRY(make_source(sink, HC_SOURCE_GHES, input->host, file,
                                &proto.source, diag));
