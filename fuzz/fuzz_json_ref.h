@@ -436,10 +436,31 @@ static inline bool jref_flag(const jref *j, size_t k, const char *field, bool v)
            !jref_has(j, k, field, 1, "sxntfz", NULL, 0);
 }
 
+/* A field of `names` (NULL-terminated) given twice in element k as a
+ * scalar member value, or NULL: the reader refuses such an element
+ * (docs/formats.md), so no account may come from it. */
+static inline const char *jref_twice(const jref *j, size_t k,
+                                     const char *const *names)
+{
+    for (; *names; names++) {
+        unsigned n = 0;
+        for (size_t i = j->elem_first[k]; i < j->elem_end[k]; i++)
+            n += j->it[i].rel == 1 && jref_is(j, j->it[i].field, *names);
+        if (n > 1)
+            return *names;
+    }
+    return NULL;
+}
+
 /* Why GHES account a does not agree with element k, or NULL. */
 static inline const char *jref_ghes_why(const jref *j, size_t k,
                                         const hc_ghes_account *a)
 {
+    static const char *const once[] = {"id", "login", "primary_email",
+                                       "suspended", NULL};
+    const char *twice = jref_twice(j, k, once);
+    if (twice)
+        return twice;
     if (!jref_ghes_id(j, k, a->id))
         return "id";
     if (!jref_opt_string(j, k, "login", a->login))
@@ -457,6 +478,11 @@ static inline const char *jref_ghes_why(const jref *j, size_t k,
 static inline const char *jref_ghec_why(const jref *j, size_t k,
                                         const hc_ghec_account *a)
 {
+    static const char *const once[] = {"github_com_login", "github_com_user",
+                                       "github_com_saml_name_id", NULL};
+    const char *twice = jref_twice(j, k, once);
+    if (twice)
+        return twice;
     if (!jref_opt_string(j, k, "github_com_login", a->login))
         return "github_com_login";
     if (!jref_opt_string(j, k, "github_com_saml_name_id", a->saml_name_id))

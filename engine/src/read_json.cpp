@@ -208,6 +208,23 @@ class reader
         vsnprintf(ri.msg, sizeof ri.msg, fmt, ap);
         va_end(ap);
     }
+    /* A known field given twice in one object is a row error at its
+     * second value: JSON leaves the meaning of a repeated name open
+     * (readers keep the first, the last or both), and a repeat of
+     * "github_com_user" or "suspended" would decide a seat. The fast
+     * NDJSON path hands such lines to this reader. True when `bit` is
+     * new in `seen`. */
+    bool first_time(unsigned &seen, unsigned bit, std::string_view key,
+                    ondemand::value &v, row_issue &ri)
+    {
+        if (!(seen & bit)) {
+            seen |= bit;
+            return true;
+        }
+        note(ri, HC_ERR_DATA, where(v), "field '%.*s' given twice",
+             (int)key.size(), key.data());
+        return false;
+    }
     hc_status fail_json(hc_status st, size_t off, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)))
     {
@@ -898,6 +915,7 @@ hc_status reader::ghes_user(ondemand::value v, uint32_t source)
     a.source = source;
     bool have_id = false, have_login = false, ghec_key = false;
     std::string_view login, primary;
+    unsigned seen = 0;
     for (auto fr : o) {
         ondemand::field f;
         if ((e = std::move(fr).get(f)))
@@ -908,7 +926,15 @@ hc_status reader::ghes_user(ondemand::value v, uint32_t source)
             return syntax(e, "expected a string key");
         ondemand::value fv = f.value();
         hc_status rc;
-        if (key == "id") {
+        unsigned bit = key == "id"              ? 1u
+                       : key == "login"         ? 2u
+                       : key == "primary_email" ? 4u
+                       : key == "emails"        ? 8u
+                       : key == "suspended"     ? 16u
+                                                : 0u;
+        if (bit && !first_time(seen, bit, key, fv, ri)) {
+            rc = walk(fv, 3);
+        } else if (key == "id") {
             have_id = true;
             rc = user_id(fv, a.id, ri);
         } else if (key == "login") {
@@ -1053,6 +1079,7 @@ hc_status reader::ghec_user(ondemand::value v, int depth)
     bool have_user = false;
     bool ghes_user = false; /* has a GHES export's primary_email */
     std::string_view login, saml;
+    unsigned seen = 0;
     for (auto fr : o) {
         ondemand::field f;
         if ((e = std::move(fr).get(f)))
@@ -1063,7 +1090,14 @@ hc_status reader::ghec_user(ondemand::value v, int depth)
             return syntax(e, "expected a string key");
         ondemand::value fv = f.value();
         hc_status rc;
-        if (key == "github_com_login") {
+        unsigned bit = key == "github_com_login"                    ? 1u
+                       : key == "github_com_user"                   ? 2u
+                       : key == "github_com_saml_name_id"           ? 4u
+                       : key == "github_com_verified_domain_emails" ? 8u
+                                                                    : 0u;
+        if (bit && !first_time(seen, bit, key, fv, ri)) {
+            rc = walk(fv, depth + 1);
+        } else if (key == "github_com_login") {
             rc = opt_string(fv, "github_com_login", login, ri);
         } else if (key == "github_com_user") {
             have_user = true;
@@ -1489,6 +1523,7 @@ template <typename D> hc_status reader::record_body(D &doc, size_t off)
     bool have_kind = false, have_source = false, have_id = false;
     bool have_login = false, suspended = false, licensed = false;
     emails_.n = emails2_.n = idents_.n = 0;
+    unsigned seen = 0;
     for (auto fr : o) {
         ondemand::field f;
         if ((e = std::move(fr).get(f)))
@@ -1499,7 +1534,29 @@ template <typename D> hc_status reader::record_body(D &doc, size_t off)
             return syntax(e, "expected a string key");
         ondemand::value fv = f.value();
         hc_status rc;
-        if (key == "kind") {
+        /* A repeat is a problem where the field's own would be: one of a
+         * field of the other kind does not stop the record. */
+        static const struct {
+            std::string_view name;
+            int which; /* 0: ri, 1: ri_ghes, 2: ri_ghec */
+        } known[] = {
+            {"kind", 0},      {"source", 0},          {"id", 1},
+            {"login", 0},     {"primary_email", 1},   {"emails", 1},
+            {"suspended", 1}, {"verified_emails", 2}, {"identity_values", 2},
+            {"licensed", 2}};
+        unsigned bit = 0;
+        int which = 0;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            if (key == known[k].name) {
+                bit = 1u << k;
+                which = known[k].which;
+            }
+        if (bit && !first_time(seen, bit, key, fv,
+                               which == 1   ? ri_ghes
+                               : which == 2 ? ri_ghec
+                                            : ri)) {
+            rc = walk(fv, 1);
+        } else if (key == "kind") {
             have_kind = true;
             rc = opt_string(fv, "kind", kind, ri);
         } else if (key == "source") {
