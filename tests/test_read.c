@@ -1193,6 +1193,58 @@ static void test_json_field_twice(void **state)
     rec_fini(&r);
 }
 
+/* Past HC_SOURCES_MAX sources the load stops with the same message for
+ * any thread count (which record meets the limit depends on the
+ * threads), naming the limit; one source fewer loads. */
+static void test_records_source_limit(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    char line[160];
+    for (unsigned i = 0; i <= HC_SOURCES_MAX; i++) {
+        snprintf(line, sizeof line,
+                 "{\"kind\":\"ghes\",\"source\":\"h%u.example\",\"id\":1,"
+                 "\"login\":\"u\",\"primary_email\":\"u%u@x.example\"}\n",
+                 i, i);
+        cats(&text, &len, line);
+    }
+    const char *path = tmp_path("sources.ndjson");
+    write_file(path, text, len);
+    hc_input in = {HC_INPUT_RECORDS, path, NULL, NULL};
+    for (unsigned t = 1; t <= 4; t += 3) {
+        hc_census *c = NULL;
+        assert_int_equal(hc_census_create(NULL, &c), HC_OK);
+        hc_load_options o = {t, false};
+        hc_load_stats st;
+        hc_diag d;
+        assert_int_equal(hc_census_load(c, &in, &o, &st, &d), HC_ERR_LIMIT);
+        assert_int_equal(d.line, 0);
+        assert_non_null(strstr(d.message, "more than 65535 sources"));
+        hc_census_destroy(c);
+    }
+    /* Without the last line every source fits, each one found again by
+     * name (a second line of the first source adds none). */
+    len -= strlen(line);
+    cats(&text, &len,
+         "{\"kind\":\"ghes\",\"source\":\"H0.example.\","
+         "\"id\":2,\"login\":\"v\"}\n");
+    write_file(path, text, len);
+    free(text);
+    hc_census *c = NULL;
+    assert_int_equal(hc_census_create(NULL, &c), HC_OK);
+    hc_load_options o = {4, false};
+    hc_load_stats st;
+    hc_diag d;
+    assert_int_equal(hc_census_load(c, &in, &o, &st, &d), HC_OK);
+    assert_int_equal(st.accounts, HC_SOURCES_MAX + 1);
+    hc_result *res = NULL;
+    assert_int_equal(hc_census_run(c, HC_POLICY_GITHUB, &res), HC_OK);
+    assert_int_equal(hc_result_source_count(res), HC_SOURCES_MAX);
+    hc_result_destroy(res);
+    hc_census_destroy(c);
+}
+
 /*
  * The NDJSON fast path: which lines it takes, and that reading a file with
  * it gives exactly what the full reader gives without it (accounts, the
@@ -2526,6 +2578,7 @@ int main(void)
         cmocka_unit_test(test_records_rejected_source),
         cmocka_unit_test(test_records_other_kind_fields),
         cmocka_unit_test(test_json_field_twice),
+        cmocka_unit_test(test_records_source_limit),
         cmocka_unit_test(test_records_fast_path),
         cmocka_unit_test(test_records_big_record),
         cmocka_unit_test(test_csv_chunked),

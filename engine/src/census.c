@@ -77,10 +77,55 @@ void hc_census_destroy(hc_census *c)
     for (size_t i = 0; i < c->n_sources; i++)
         free(c->sources[i].name);
     free(c->sources);
+    free(c->source_index);
     hc_hset_destroy(c->keys);
     pthread_rwlock_destroy(&c->grow_lock);
     pthread_mutex_destroy(&c->mu);
     free(c);
+}
+
+static size_t source_hash(hc_source_kind kind, const void *name, size_t len)
+{
+    return (size_t)(hc_fingerprint(name, len).lo ^ (uint64_t)kind);
+}
+
+/* The slot of source (kind, name) in the index: its own, or the empty one
+ * where it would go. Called with c->mu held. */
+static size_t source_slot(const hc_census *c, hc_source_kind kind,
+                          const void *name, size_t len)
+{
+    size_t mask = c->source_index_cap - 1;
+    for (size_t i = source_hash(kind, name, len) & mask;; i = (i + 1) & mask) {
+        uint32_t v = c->source_index[i];
+        if (v == 0)
+            return i;
+        const hc__source *s = &c->sources[v - 1];
+        if (s->kind == kind && s->len == len &&
+            (len == 0 || memcmp(s->name, name, len) == 0))
+            return i;
+    }
+}
+
+/* Makes room in the index for one more source. Called with c->mu held. */
+static hc_status source_index_reserve(hc_census *c)
+{
+    if (2 * (c->n_sources + 1) <= c->source_index_cap)
+        return HC_OK;
+    size_t cap = c->source_index_cap ? 2 * c->source_index_cap : 16;
+    uint32_t *old = c->source_index;
+    c->source_index = calloc(cap, sizeof *c->source_index);
+    if (!c->source_index) {
+        c->source_index = old;
+        return HC_ERR_NOMEM;
+    }
+    c->source_index_cap = cap;
+    for (size_t i = 0; i < c->n_sources; i++) {
+        const hc__source *s = &c->sources[i];
+        c->source_index[source_slot(c, s->kind, s->name, s->len)] =
+            (uint32_t)i + 1;
+    }
+    free(old);
+    return HC_OK;
 }
 
 hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
@@ -100,16 +145,20 @@ hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
         name = host;
     }
     pthread_mutex_lock(&c->mu);
-    for (size_t i = 0; i < c->n_sources; i++) {
-        const hc__source *s = &c->sources[i];
-        if (s->kind == kind && s->len == len &&
-            (len == 0 || memcmp(s->name, name, len) == 0)) {
-            *id = (uint32_t)i;
+    size_t slot = 0;
+    if (c->source_index_cap) {
+        slot = source_slot(c, kind, name, len);
+        if (c->source_index[slot] != 0) {
+            *id = c->source_index[slot] - 1;
             goto done;
         }
     }
     HC_FAIL_IF(c->sealed, HC_ERR_ARG); /* results index the sources */
     HC_FAIL_IF(c->n_sources >= HC__MAX_SOURCES, HC_ERR_LIMIT);
+    if (2 * (c->n_sources + 1) > c->source_index_cap) {
+        HC_TRY(source_index_reserve(c));
+        slot = source_slot(c, kind, name, len);
+    }
     if (c->n_sources == c->cap_sources) {
         size_t cap = c->cap_sources ? c->cap_sources * 2 : 8;
         hc__source *p = realloc(c->sources, cap * sizeof *p);
@@ -127,6 +176,7 @@ hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
     s->kind = kind;
     hc_atomic_store_u64(&s->rejected, 0, HC_RELAXED);
     *id = (uint32_t)c->n_sources++;
+    c->source_index[slot] = *id + 1;
 done:
     pthread_mutex_unlock(&c->mu);
     return rc;

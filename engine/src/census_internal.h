@@ -20,7 +20,7 @@
 
 #define HC__NOKEY UINT32_MAX
 #define HC__NONE UINT32_MAX
-#define HC__MAX_SOURCES 65535u
+#define HC__MAX_SOURCES HC_SOURCES_MAX
 #define HC__MAX_SEGMENTS 65535u
 /* Per-writer caps: offsets are 32-bit. */
 #define HC__ARENA_LIMIT ((size_t)UINT32_MAX)
@@ -144,7 +144,12 @@ struct hc_census {
     pthread_mutex_t mu;         /* sources and segments */
     hc__source *sources;
     size_t n_sources, cap_sources;
-    hc__segment **segs; /* NULL while the writer is open */
+    /* Sources by (kind, name): open addressing over source id + 1 (0 is
+     * empty), at most half full; a file naming tens of thousands of
+     * sources must not make each new one a scan of all the others. */
+    uint32_t *source_index;
+    size_t source_index_cap; /* a power of two, or 0 */
+    hc__segment **segs;      /* NULL while the writer is open */
     size_t n_segs, cap_segs;
     size_t open_writers;
     bool sealed; /* a run happened: no more writers (results borrow the

@@ -225,6 +225,20 @@ class reader
              (int)key.size(), key.data());
         return false;
     }
+    /* A record's source the census could not add. Which record meets the
+     * limit on sources depends on how the threads share the input, so
+     * that error names the limit and no line: the same message for any
+     * thread count. */
+    hc_status source_fail(hc_status rc, size_t off)
+    {
+        if (rc == HC_ERR_LIMIT)
+            return hc__job_fail_at(job_, rc, 0, 0,
+                                   "more than %u sources (GHES hosts and "
+                                   "GHEC source names) in the inputs",
+                                   HC_SOURCES_MAX);
+        return hc__job_fail(job_, rc, off, false, "cannot add source: %s",
+                            hc_status_str(rc));
+    }
     hc_status fail_json(hc_status st, size_t off, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)))
     {
@@ -1630,8 +1644,7 @@ template <typename D> hc_status reader::record_body(D &doc, size_t off)
     } else if (named) {
         rc = record_source(sk, source, src);
         if (rc != HC_OK)
-            return hc__job_fail(job_, rc, off, false, "cannot add source: %s",
-                                hc_status_str(rc));
+            return source_fail(rc, off);
     } else {
         rc = fallback_source(src);
         if (rc != HC_OK)
@@ -1712,9 +1725,7 @@ hc_status reader::record_line(size_t s, size_t stop)
             if (held_named_) {
                 rc = record_source(held_kind_, held_name_, src);
                 if (rc != HC_OK)
-                    return hc__job_fail(job_, rc, s, false,
-                                        "cannot add source: %s",
-                                        hc_status_str(rc));
+                    return source_fail(rc, s);
             } else if ((rc = fallback_source(src)) != HC_OK) {
                 return rc;
             }
@@ -1749,8 +1760,7 @@ hc_status reader::deliver_fast(const hc__ndjson_rec &r, size_t off)
     hc_status rc =
         record_source(sk, std::string_view(r.source.ptr, r.source.len), src);
     if (rc != HC_OK)
-        return hc__job_fail(job_, rc, off, false, "cannot add source: %s",
-                            hc_status_str(rc));
+        return source_fail(rc, off);
     if (!r.ghec) {
         hc_ghes_account a{};
         a.source = src;

@@ -111,12 +111,15 @@ HC_API HC_NODISCARD hc_status hc_census_create(const hc_census_options *options,
                                                hc_census **out);
 HC_API void hc_census_destroy(hc_census *census); /* NULL is a no-op */
 
+/* The most sources one census holds (GHES hosts and GHEC names). */
+#define HC_SOURCES_MAX 65535u
+
 /*
  * Finds or creates the source with this kind and name (a GHEC enterprise /
  * file name, or a GHES host) and returns its id. Thread-safe. A GHES host
  * is kept in ASCII lowercase without trailing dots, as DNS compares
  * names, so "GHE.corp.example." and "ghe.corp.example" are one instance;
- * other names are compared byte for byte. At most 65535 sources.
+ * other names are compared byte for byte. At most HC_SOURCES_MAX sources.
  * Returns HC_OK, HC_ERR_LIMIT (a name longer than HC_SOURCE_NAME_MAX, or
  * a 65536th source), HC_ERR_NOMEM, or HC_ERR_ARG (NULL census or id, a
  * NULL name with len > 0, an unknown kind, a new source after the first
