@@ -929,6 +929,10 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
         CURLcode c = configure(h, conf, req, &x, errbuf, protocol);
         if (c == CURLE_OK)
             c = curl_easy_perform(h);
+        /* The body is complete or abandoned: its decoder goes (the flags
+         * below say how the stream ended). */
+        if (x.z_ready)
+            inflateEnd(&x.z);
         if (req->sink && fflush(req->sink) != 0) {
             rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot write response: %s",
                            what, strerror(errno));
@@ -947,8 +951,6 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
          * around a cut stream is still a cut body. A 2xx whose rest was
          * left unread is whole enough (its status said what matters). */
         bool gzip_cut = c == CURLE_OK && x.z_used && !x.z_end && !x.rest_unread;
-        if (x.z_ready)
-            inflateEnd(&x.z);
 
         const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(c);
         bool retry = false, secondary = false;
