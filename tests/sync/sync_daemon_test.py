@@ -439,8 +439,9 @@ def test_daemon_reload_plans_like_a_start(env):
 def test_daemon_requested_run_across_the_slot(env):
     """A run requested (SIGUSR1) just before the weekly time that ends past
     it is the week's run: the daemon plans next week's instead of starting
-    a second sync at once. The clock is moved to two seconds before the
-    weekly time (no jitter), and the run waits three seconds on a 429."""
+    a second sync at once. The clock is moved to a minute before the
+    weekly time (no jitter), and past it while the run waits three seconds
+    on a 429."""
     srv, _ = setup(env)
     path = env.path("clock")
     with open(path, "w") as f:
@@ -455,8 +456,10 @@ def test_daemon_requested_run_across_the_slot(env):
                  "the daemon to start")
     check_eq(daemon_plan(env), slot_t, "planned at the weekly time")
     srv.faults(ghes=["429:3"])
-    set_clock(path, slot_t - 2)
+    set_clock(path, slot_t - 60)
     d.send_signal(signal.SIGUSR1)
+    env.wait_for(lambda: len(srv.requests("ghes")) >= 1, "the run's fetch")
+    set_clock(path, slot_t + 5)
     env.wait_for(lambda: len(runs(env)) == 1, "the SIGUSR1 run")
     env.wait_for(lambda: daemon_plan(env) != slot_t, "a new plan")
     later = daemon_plan(env)
