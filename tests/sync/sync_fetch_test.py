@@ -268,6 +268,10 @@ def test_gzip_bodies(env):
     framing, is a cut body: 76, nothing counted or uploaded."""
     srv, expected = setup(env)
     srv.set(gzip=True)
+    # 30,000 suspended rows (no seats) make a body of about 3 MB: many
+    # reads from the connection and many 16 KiB pieces of output.
+    with open(env.path("ghe-1.test.csv"), "a") as f:
+        f.write("".join(ROW % (100000 + i, "s%d" % i) for i in range(30000)))
     r = env.sync()
     env.check_rc(r, 0, "gzip-compressed exports")
     check_eq(srv.accepted()[-1]["total_seats_consumed"], expected,
