@@ -947,10 +947,14 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
         }
         if (c == CURLE_OK)
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-        /* A gzip body must end with its stream: correct HTTP framing
-         * around a cut stream is still a cut body. A 2xx whose rest was
-         * left unread is whole enough (its status said what matters). */
-        bool gzip_cut = c == CURLE_OK && x.z_used && !x.z_end && !x.rest_unread;
+        /* A 2xx gzip body must end with its stream: correct HTTP framing
+         * around a cut stream is still a cut body (tested after the
+         * checks of framing and status, which decide first: an unframed
+         * body cut by the network is retried like any). A 2xx whose rest
+         * was left unread is whole enough, and another status's body is
+         * only its message. */
+        bool gzip_cut = c == CURLE_OK && x.z_used && !x.z_end &&
+                        !x.rest_unread && resp->status / 100 == 2;
 
         const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(c);
         bool retry = false, secondary = false;
@@ -985,7 +989,7 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
         } else if (c == CURLE_WRITE_ERROR && x.coding_nomem) {
             rc = sync_fail(err, CLI_EX_SOFTWARE, "%s: out of memory", what);
             goto done;
-        } else if ((c == CURLE_WRITE_ERROR && x.coding_bad) || gzip_cut) {
+        } else if (c == CURLE_WRITE_ERROR && x.coding_bad) {
             if (x.coding == CODING_OTHER)
                 rc = sync_fail(err, CLI_EX_PROTOCOL,
                                "%s: the server's answer is not valid HTTP: "
@@ -995,10 +999,8 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
             else
                 rc = sync_fail(err, CLI_EX_PROTOCOL,
                                "%s: the server's answer is not valid HTTP: "
-                               "its gzip body %s",
-                               what,
-                               gzip_cut ? "stops before the end of its stream"
-                                        : "does not decode");
+                               "its gzip body does not decode",
+                               what);
             goto done;
         } else if (c == CURLE_READ_ERROR || x.read_failed) {
             rc = sync_fail(err, CLI_EX_IOERR, "%s: cannot read request body",
@@ -1092,6 +1094,12 @@ int sync_http_send(CURL *h, const sync_http_conf *conf, sync_http_req *req,
         } else if (status_is_retryable(req, resp)) {
             retry = true;
             sync_fail(err, CLI_EX_TEMPFAIL, "%s: HTTP %ld", what, resp->status);
+        } else if (gzip_cut) {
+            rc = sync_fail(err, CLI_EX_PROTOCOL,
+                           "%s: the server's answer is not valid HTTP: its "
+                           "gzip body stops before the end of its stream",
+                           what);
+            goto done;
         }
         if (!retry) {
             rc = 0;

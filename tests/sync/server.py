@@ -49,7 +49,8 @@ whose chunk size is not hex),
 long before its Content-Length; "truncated:SECONDS" adds Retry-After),
 "unframed" (GHES: a 200 with neither Content-Length nor chunked encoding
 whose body, the first rows of the report, ends where the connection is
-closed without a TLS close_notify; "unframed:overflow" sends a
+closed without a TLS close_notify; "unframed:gzip" sends those rows as a
+gzip stream cut before its end; "unframed:overflow" sends a
 Content-Length too large for any client to take), "202_unframed" (a 202
 with neither, ended by the close), "redirect_fat" (a 302 to the same URL
 whose chunked body never ends, up to 256 MiB), "huge_header" (one 200 KiB
@@ -346,10 +347,15 @@ class Handler(BaseHTTPRequestHandler):
                 lines = f.read().splitlines(keepends=True)
             length = (b"Content-Length: 99999999999999999999999\r\n"
                       if arg == "overflow" else b"")
+            body = b"".join(lines[: max(2, len(lines) // 2)])
+            if arg == "gzip":
+                # A gzip stream flushed but not ended, as a cut leaves it.
+                z = zlib.compressobj(wbits=31)
+                body = z.compress(body) + z.flush(zlib.Z_SYNC_FLUSH)
+                length = b"Content-Encoding: gzip\r\n"
             self.wfile.write(b"HTTP/1.1 200 OK\r\n"
                              b"Content-Type: text/csv; charset=utf-8\r\n" +
-                             length + b"Connection: close\r\n\r\n" +
-                             b"".join(lines[: max(2, len(lines) // 2)]))
+                             length + b"Connection: close\r\n\r\n" + body)
             self.cut()
         elif kind == "202_unframed":
             self.close_connection = True

@@ -364,6 +364,13 @@ def test_unframed_body_retried(env):
           "from a cut connection" in r.err and "giving up after 4 attempts"
           in r.err, "message", r)
     check_eq(len(srv.accepted()), 1, "nothing more uploaded")
+    # Compressed, the cut body is a gzip stream without its end: still a
+    # cut connection, retried, not the server's fault (76).
+    srv.faults(ghes=["unframed:gzip"])
+    r = env.sync()
+    env.check_rc(r, 0, "GHES report unframed and gzip-compressed, then whole")
+    check("cannot be told from a cut connection" in r.err, "logged", r)
+    check_eq(srv.accepted()[-1]["total_seats_consumed"], expected, "count")
     # A Content-Length too large for libcurl is dropped (the body then
     # ends at the close): the header alone does not frame the body.
     srv.faults(ghes=["unframed:overflow"])
