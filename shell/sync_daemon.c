@@ -27,10 +27,10 @@
 #include "sync.h"
 #include "sync_secret.h"
 
-/* The newest run's start in cfg's runs.json, ignoring starts after now
- * (sync_runs_last_started), into *last; false when there is none (a
+/* The newest run's end in cfg's runs.json, ignoring times after now
+ * (sync_runs_last_ended), into *last; false when there is none (a
  * history that cannot be read counts as none). */
-static bool last_started(const sync_config *cfg, time_t *last)
+static bool last_ended(const sync_config *cfg, time_t *last)
 {
     sync_state st;
     sync_err e;
@@ -39,7 +39,7 @@ static bool last_started(const sync_config *cfg, time_t *last)
     bool ran = false;
     if (sync_state_open(cfg->state_dir, false, &st, &e) == 0) {
         if (sync_runs_load(&st, &runs, &n, &e) == 0)
-            ran = sync_runs_last_started(runs, n, time(NULL), last);
+            ran = sync_runs_last_ended(runs, n, time(NULL), last);
         free(runs);
         sync_state_close(&st);
     }
@@ -47,15 +47,15 @@ static bool last_started(const sync_config *cfg, time_t *last)
 }
 
 /* The planned run at `now` by the rule of a start (sync_schedule_start)
- * on runs.json; a run of this daemon that started at `started` (when
+ * on runs.json; a run of this daemon that ended at `ended` (when
  * have_run) counts even if it could not be recorded. */
 static time_t plan(const sync_config *cfg, time_t now, bool have_run,
-                   time_t started)
+                   time_t ended)
 {
     time_t last = 0;
-    bool ran = last_started(cfg, &last);
-    if (have_run && (!ran || started > last))
-        last = started;
+    bool ran = last_ended(cfg, &last);
+    if (have_run && (!ran || ended > last))
+        last = ended;
     return sync_schedule_start(&cfg->weekly, cfg->jitter_ms, now,
                                ran || have_run, last, sync_random_u64());
 }
@@ -214,7 +214,7 @@ int cli_daemon_main(int argc, char **argv)
                 /* A changed schedule plans as a start does, on the
                  * history: a run still due this week stays this week's. */
                 time_t last = 0;
-                bool ran = last_started(fresh, &last);
+                bool ran = last_ended(fresh, &last);
                 info.next = sync_schedule_reload(
                     &cfg->weekly, cfg->jitter_ms, &fresh->weekly,
                     fresh->jitter_ms, info.next, time(NULL), ran, last,
@@ -232,14 +232,14 @@ int cli_daemon_main(int argc, char **argv)
          * jitter after it). */
         time_t slot = sync_weekly_prev(&cfg->weekly, info.next);
         time_t last = 0;
-        if (due && !requested && last_started(cfg, &last) && last >= slot) {
-            /* A manual sync started since the slot: it was the week's. */
+        if (due && !requested && last_ended(cfg, &last) && last >= slot) {
+            /* A manual sync ended since the slot: it was the week's. */
             char at[32];
             sync_time_rfc3339(last, at);
             info.next = plan(cfg, time(NULL), false, 0);
             sync_time_rfc3339(info.next, when);
             sync_log("info",
-                     "scheduled sync skipped: a run started at %s; "
+                     "scheduled sync skipped: a run ended at %s; "
                      "next sync at %s",
                      at, when);
             publish(cfg, &info, false);
@@ -249,14 +249,13 @@ int cli_daemon_main(int argc, char **argv)
             sync_got_usr1 = 0;
             sync_log("info", "sync %s",
                      requested ? "requested (SIGUSR1)" : "scheduled");
-            time_t started = time(NULL);
             sync_err e;
             int run_rc = sync_run_once(cfg, res, &e);
             /* A run that found the state lock held (75 before locking) did
              * not run: another sync holds it (one by hand, or a stuck
              * one). A due run is tried again a minute on, for the same
-             * slot: if the other sync started after the slot, that retry
-             * finds it and skips. Other failures before the lock (the
+             * slot: if the other sync has ended after the slot by then,
+             * that retry finds it and skips. Other failures before the lock (the
              * state directory cannot be opened) would fail again a minute
              * later, and count as the week's run as any failed run does. */
             if (!res->locked && run_rc == CLI_EX_TEMPFAIL) {
@@ -270,16 +269,14 @@ int cli_daemon_main(int argc, char **argv)
                 }
                 continue;
             }
-            /* A run started at or after the planned run's slot, requested
-             * or not, is the week's run; so is any run that ends past the
-             * planned time (one requested just before it must not be
-             * followed at once by a second). */
-            if (started >= slot || time(NULL) >= info.next) {
-                /* Planned as if it started at the slot: from its own
-                 * start, before the slot, the week's run would look
-                 * missed and be made up at once. */
-                info.next = plan(cfg, time(NULL), true,
-                                 started >= slot ? started : slot);
+            /* A run that ended at or after the planned run's slot,
+             * requested or not, is the week's run, as runs.json tells any
+             * later daemon (sync_runs_last_ended): one requested just
+             * before the slot must not be followed at once by a second.
+             * One that ended before the slot leaves the plan as it is. */
+            time_t ended = time(NULL);
+            if (ended >= slot) {
+                info.next = plan(cfg, ended, true, ended);
                 sync_time_rfc3339(info.next, when);
                 sync_log("info", "next sync at %s", when);
             }

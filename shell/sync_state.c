@@ -633,14 +633,15 @@ static int write_runs(FILE *f, void *ctx, sync_err *err)
     return 0;
 }
 
-bool sync_runs_last_started(const sync_run_rec *runs, size_t n, time_t now,
-                            time_t *last)
+bool sync_runs_last_ended(const sync_run_rec *runs, size_t n, time_t now,
+                          time_t *last)
 {
     bool ran = false;
     for (size_t i = 0; i < n; i++) {
         time_t t;
-        if (sync_time_parse_rfc3339(runs[i].started, &t) && t <= now &&
-            (!ran || t > *last)) {
+        if ((sync_time_parse_rfc3339(runs[i].finished, &t) ||
+             sync_time_parse_rfc3339(runs[i].started, &t)) &&
+            t <= now && (!ran || t > *last)) {
             ran = true;
             *last = t;
         }

@@ -296,11 +296,11 @@ time_t sync_weekly_prev(const sync_weekly *w, time_t now)
 }
 
 time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
-                           bool ran, time_t last_started, uint64_t rnd)
+                           bool ran, time_t last_ended, uint64_t rnd)
 {
     time_t delay = (time_t)((jitter_ms ? rnd % jitter_ms : 0) / 1000);
     time_t slot = sync_weekly_prev(w, now);
-    if (!ran || last_started < slot) {
+    if (!ran || last_ended < slot) {
         /* Inside the slot's jitter window: its run, at the slot plus
          * its delay, or at once when that moment has passed. */
         if (slot <= now && now - slot <= (time_t)(jitter_ms / 1000)) {
@@ -330,13 +330,12 @@ bool sync_schedule_is_stale(const sync_weekly *w, time_t planned, time_t now,
 time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
                             const sync_weekly *new_w, uint64_t new_jitter_ms,
                             time_t planned, time_t now, bool ran,
-                            time_t last_started, uint64_t rnd)
+                            time_t last_ended, uint64_t rnd)
 {
     if (old_w->wday == new_w->wday && old_w->hour == new_w->hour &&
         old_w->minute == new_w->minute && old_jitter_ms == new_jitter_ms)
         return planned;
-    return sync_schedule_start(new_w, new_jitter_ms, now, ran, last_started,
-                               rnd);
+    return sync_schedule_start(new_w, new_jitter_ms, now, ran, last_ended, rnd);
 }
 
 bool sync_retry_after_parse(const char *value, time_t now, uint64_t *delay_ms)

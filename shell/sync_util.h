@@ -106,8 +106,8 @@ time_t sync_weekly_prev(const sync_weekly *w, time_t now);
 
 /*
  * The daemon's planned run when it starts (or plans anew) at `now`, given
- * its history: ran false when no run is recorded, else last_started is
- * the newest run's start (of those not after now). With no run since the latest slot (the latest
+ * its history: ran false when no run is recorded, else last_ended is
+ * the newest run's end (of those not after now; sync_runs_last_ended). With no run since the latest slot (the latest
  * schedule time at or before now):
  *  - inside that slot's jitter window, the slot plus rnd % jitter_ms
  *    (whole seconds), or now when that moment has passed: a restart just
@@ -118,7 +118,7 @@ time_t sync_weekly_prev(const sync_weekly *w, time_t now);
  * Otherwise the first slot after now plus rnd % jitter_ms.
  */
 time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
-                           bool ran, time_t last_started, uint64_t rnd);
+                           bool ran, time_t last_ended, uint64_t rnd);
 
 /*
  * The planned run after a config reload at `now`. When the schedule
@@ -130,7 +130,7 @@ time_t sync_schedule_start(const sync_weekly *w, uint64_t jitter_ms, time_t now,
 time_t sync_schedule_reload(const sync_weekly *old_w, uint64_t old_jitter_ms,
                             const sync_weekly *new_w, uint64_t new_jitter_ms,
                             time_t planned, time_t now, bool ran,
-                            time_t last_started, uint64_t rnd);
+                            time_t last_ended, uint64_t rnd);
 
 /*
  * True when a run planned for `planned` lies further ahead of now than any

@@ -306,10 +306,10 @@ def test_daemon_skips_week_after_manual_sync(env):
     r = env.finish(c.d, timeout=20)
     env.check_rc(r, 0, "daemon after SIGTERM")
     check_eq(len(runs(env)), 1, "runs recorded")
-    started = runs(env)[0]["started"]
+    started, ended = runs(env)[0]["started"], runs(env)[0]["finished"]
     check(when(started) >= slot_t, "the sync by hand ran after the slot",
           started, weekly)
-    check("scheduled sync skipped: a run started at %s" % started in r.err,
+    check("scheduled sync skipped: a run ended at %s" % ended in r.err,
           "the skip is logged", r.err)
     check("sync scheduled" not in r.err, "no scheduled run", r.err)
     week = time.mktime((c.slot + datetime.timedelta(days=7)).timetuple())
@@ -354,6 +354,7 @@ def test_daemon_ignores_future_run(env):
     with open(path) as f:
         history = json.load(f)
     history[-1]["started"] = stamp(time.time() + 200 * 86400)
+    history[-1]["finished"] = stamp(time.time() + 200 * 86400 + 5)
     with open(path, "w") as f:
         json.dump(history, f)
     set_clock(c.path, c.planned + 1)
@@ -441,7 +442,8 @@ def test_daemon_requested_run_across_the_slot(env):
     it is the week's run: the daemon plans next week's instead of starting
     a second sync at once. The clock is moved to a minute before the
     weekly time (no jitter), and past it while the run waits three seconds
-    on a 429."""
+    on a 429. A daemon started after it (a restart) reads the same from
+    runs.json: the run's end is past the weekly time, nothing was missed."""
     srv, _ = setup(env)
     path = env.path("clock")
     with open(path, "w") as f:
@@ -475,6 +477,16 @@ def test_daemon_requested_run_across_the_slot(env):
     check_eq(n, 1, "no second run")
     week = time.mktime((slot + datetime.timedelta(days=7)).timetuple())
     check_eq(stamp(later), stamp(week), "next week's run planned")
+    set_clock(path, slot_t + 300)
+    d = env.start("daemon", "--config", env.config, extra_env=extra)
+    env.wait_for(lambda: os.path.exists(env.path("state", "daemon.json")),
+                 "the restarted daemon")
+    restarted = daemon_plan(env)
+    time.sleep(1)
+    d.send_signal(signal.SIGTERM)
+    env.check_rc(env.finish(d, timeout=20), 0, "restarted daemon")
+    check_eq(stamp(restarted), stamp(week), "next week's run after a restart")
+    check_eq(len(runs(env)), 1, "no run made up after the restart")
 
 
 def test_daemon_requested_run_is_the_weeks(env):
