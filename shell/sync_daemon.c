@@ -255,9 +255,10 @@ int cli_daemon_main(int argc, char **argv)
              * not run: another sync holds it (one by hand, or a stuck
              * one). A due run is tried again a minute on, for the same
              * slot: if the other sync has ended after the slot by then,
-             * that retry finds it and skips. Other failures before the lock (the
-             * state directory cannot be opened) would fail again a minute
-             * later, and count as the week's run as any failed run does. */
+             * that retry finds it and skips. Other failures before the
+             * lock (the state directory cannot be opened) would fail
+             * again a minute later, and count as the week's run as any
+             * failed run does. */
             if (!res->locked && run_rc == CLI_EX_TEMPFAIL) {
                 if (due) {
                     info.next = time(NULL) + 60;
