@@ -26,6 +26,10 @@
 #include "sync.h"
 #include "sync_secret.h"
 
+/* A message holds an engine diagnostic and a source's name around it. */
+_Static_assert(SYNC_MSG_MAX >= HC_DIAG_TEXT_MAX + 512,
+               "SYNC_MSG_MAX cannot hold an engine diagnostic");
+
 volatile sig_atomic_t sync_got_hup = 0;
 volatile sig_atomic_t sync_got_usr1 = 0;
 static int wake_fd = -1;

@@ -109,10 +109,10 @@ typedef struct sync_run_rec {
     char finished[32];
     int exit_code; /* 0 = success */
     bool has_seats;
-    uint64_t seats;  /* total_seats_consumed of the report */
-    char upload[16]; /* delivered, pending, disabled, none */
-    char key[40];    /* Idempotency-Key of the report, "" if none */
-    char error[512]; /* first failure, "" on success */
+    uint64_t seats;           /* total_seats_consumed of the report */
+    char upload[16];          /* delivered, pending, disabled, none */
+    char key[40];             /* Idempotency-Key of the report, "" if none */
+    char error[SYNC_MSG_MAX]; /* first failure, "" on success */
 } sync_run_rec;
 
 /* Loads the newest SYNC_RUNS_KEEP runs of runs.json (oldest first); a
@@ -142,7 +142,7 @@ typedef struct sync_source_rec {
     char server_id[128]; /* "" when unknown */
     char date[32];       /* RFC 3339 UTC of the last attempt */
     bool success;
-    char error[512]; /* "" on success */
+    char error[SYNC_MSG_MAX]; /* "" on success */
     bool has_accounts;
     uint64_t accounts; /* accounts read from it */
 } sync_source_rec;

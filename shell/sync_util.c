@@ -71,7 +71,7 @@ bool sync_time_parse_rfc3339(const char *s, time_t *out)
 
 void sync_log(const char *level, const char *fmt, ...)
 {
-    char line[2048];
+    char line[SYNC_MSG_MAX + 128]; /* a message and its prefix */
     char ts[32];
     sync_time_rfc3339(time(NULL), ts);
     int n = snprintf(line, sizeof line, "%s headcount[%ld]: %s: ", ts,

@@ -21,8 +21,14 @@
  * on failure, leaves a one-line message in a sync_err. Messages never hold
  * secrets: they name files and hosts, never token contents or URL queries.
  */
+/* Room for a message: a path of PATH_MAX bytes, an engine diagnostic
+ * (HC_DIAG_TEXT_MAX, which holds one) and the words around them, so that
+ * no message cuts a path short. runs.json and sources.json keep errors of
+ * the same size. */
+#define SYNC_MSG_MAX 6144
+
 typedef struct sync_err {
-    char msg[1024];
+    char msg[SYNC_MSG_MAX];
 } sync_err;
 
 /* Formats err->msg (err may be NULL) and returns code. */

@@ -278,6 +278,29 @@ def test_empty_optional_paths(env):
     env.check_rc(r, 0, "a config with empty optional paths")
 
 
+def test_long_paths_in_messages(env):
+    """A message naming a path of over 1 KiB (a config in a deep folder,
+    its export beside it) keeps the whole path: on stderr, in runs.json
+    and in the GHEC source's last error."""
+    deep = env.path(*(["d" * 200] * 8))
+    os.makedirs(deep)
+    cfg = os.path.join(deep, "headcount.ini")
+    with open(cfg, "w") as f:
+        f.write("[ghec]\nfile = missing.json\n[state]\ndir = state\n")
+    r = env.run("sync", "--config", cfg)
+    env.check_rc(r, 66, "a missing export in a deep folder")
+    want = os.path.join(os.path.realpath(deep), "missing.json") + \
+        ": No such file or directory"
+    check(want in r.err, "the whole path on stderr", r)
+    r = env.run("status", "--config", cfg, "--json")
+    env.check_rc(r, 0, "status")
+    st = json.loads(r.out)
+    check(want in st["runs"][0]["error"], "the whole path in runs.json",
+          st["runs"][0]["error"][-80:])
+    check(want in (st["ghec"]["last_sync"] or {}).get("error", ""),
+          "the whole path in the source's error", st["ghec"])
+
+
 def test_line_limit(env):
     """A line of 198 bytes is allowed whether it ends in LF, CRLF or the
     end of the file."""
@@ -384,6 +407,7 @@ if __name__ == "__main__":
                              test_credentials_directory,
                              test_status_before_any_run,
                              test_empty_optional_paths,
+                             test_long_paths_in_messages,
                              test_status_corrupt_state,
                              test_line_limit, test_status_config_spellings,
                              test_state_file_not_regular,
