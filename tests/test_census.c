@@ -152,6 +152,24 @@ static hc_summary summary_of(const hc_result *r)
     return s;
 }
 
+/* The account a query names (hc_result_find), which must exist. */
+static hc_account_info account_named(const hc_result *r, const char *query)
+{
+    size_t acct;
+    assert_int_equal(hc_result_find(r, query, strlen(query), &acct), HC_OK);
+    hc_account_info a;
+    hc_result_account(r, acct, &a);
+    return a;
+}
+
+/* The first account of a's person: the account it joined. */
+static hc_account_info person_head(const hc_result *r, const hc_account_info *a)
+{
+    hc_account_info g;
+    hc_result_account(r, hc_result_person_account(r, a->person, 0), &g);
+    return g;
+}
+
 /* ---- one test per rule --------------------------------------------------- */
 
 /* A GHES primary email equal to a GHEC SAML NameID joins that account. */
@@ -166,10 +184,7 @@ static void rule_identity_match(void **state)
     hc_summary s = summary_of(r);
     assert_int_equal(s.total_seats_consumed, 1);
     assert_int_equal(s.ghes_accounts_matched, 1);
-    size_t acct;
-    assert_int_equal(hc_result_find(r, "ghe-1:2", 7, &acct), HC_OK);
-    hc_account_info a;
-    hc_result_account(r, acct, &a);
+    hc_account_info a = account_named(r, "ghe-1:2");
     assert_int_equal(a.rule, HC_JOIN_IDENTITY);
     assert_int_equal(a.person, 0);
     assert_string_equal(a.join_key.ptr, "alice@corp.example");
@@ -204,10 +219,7 @@ static void rule_identity_before_verified(void **state)
     tb_ghes(&t, "ghe-1", 9, "x", "x@corp.example", false, NULL);
     hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
     assert_int_equal(summary_of(r).total_seats_consumed, 2);
-    size_t acct;
-    assert_int_equal(hc_result_find(r, "ghe-1:9", 7, &acct), HC_OK);
-    hc_account_info a;
-    hc_result_account(r, acct, &a);
+    hc_account_info a = account_named(r, "ghe-1:9");
     assert_int_equal(a.rule, HC_JOIN_IDENTITY);
     assert_int_equal(a.person, 1); /* zzz-identity is person 1 */
     tb_fini(&t, r);
@@ -229,13 +241,10 @@ static void rule_lowest_login_wins(void **state)
         hc_result *r = tb_run(&t, HC_POLICY_GITHUB);
         assert_int_equal(summary_of(r).total_seats_consumed, 3);
         assert_int_equal(summary_of(r).ghes_accounts_matched, 1);
-        size_t acct;
-        assert_int_equal(hc_result_find(r, "ghe-1:9", 7, &acct), HC_OK);
-        hc_account_info a, g;
-        hc_result_account(r, acct, &a);
+        hc_account_info a = account_named(r, "ghe-1:9");
         assert_int_equal(a.rule,
                          identity ? HC_JOIN_IDENTITY : HC_JOIN_VERIFIED_EMAIL);
-        hc_result_account(r, hc_result_person_account(r, a.person, 0), &g);
+        hc_account_info g = person_head(r, &a);
         assert_int_equal(g.login.len, 3);
         assert_memory_equal(g.login.ptr, "Bbb", 3);
         tb_fini(&t, r);
@@ -264,12 +273,9 @@ static void rule_ghec_without_login(void **state)
         assert_int_equal(s.total_seats_consumed, 4);
         assert_int_equal(s.ghes_accounts_matched, 1);
         if (!summary) {
-            size_t acct;
-            assert_int_equal(hc_result_find(r, "ghe-1:5", 7, &acct), HC_OK);
-            hc_account_info a, g;
-            hc_result_account(r, acct, &a);
+            hc_account_info a = account_named(r, "ghe-1:5");
             assert_int_equal(a.rule, HC_JOIN_VERIFIED_EMAIL);
-            hc_result_account(r, hc_result_person_account(r, a.person, 0), &g);
+            hc_account_info g = person_head(r, &a);
             assert_int_equal(g.kind, HC_ACCOUNT_GHEC);
             assert_int_equal(g.login.len, 0);
         }
