@@ -106,11 +106,10 @@ static size_t source_slot(const hc_census *c, hc_source_kind kind,
     }
 }
 
-/* Makes room in the index for one more source. Called with c->mu held. */
-static hc_status source_index_reserve(hc_census *c)
+/* Rebuilds the index twice as large (16 slots the first time); the caller
+ * grows it before it would pass half full. Called with c->mu held. */
+static hc_status source_index_grow(hc_census *c)
 {
-    if (2 * (c->n_sources + 1) <= c->source_index_cap)
-        return HC_OK;
     size_t cap = c->source_index_cap ? 2 * c->source_index_cap : 16;
     uint32_t *old = c->source_index;
     c->source_index = calloc(cap, sizeof *c->source_index);
@@ -156,8 +155,8 @@ hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
     HC_FAIL_IF(c->sealed, HC_ERR_ARG); /* results index the sources */
     HC_FAIL_IF(c->n_sources >= HC__MAX_SOURCES, HC_ERR_LIMIT);
     if (2 * (c->n_sources + 1) > c->source_index_cap) {
-        HC_TRY(source_index_reserve(c));
-        slot = source_slot(c, kind, name, len);
+        HC_TRY(source_index_grow(c));
+        slot = source_slot(c, kind, name, len); /* in the new index */
     }
     if (c->n_sources == c->cap_sources) {
         size_t cap = c->cap_sources ? c->cap_sources * 2 : 8;

@@ -214,6 +214,7 @@ class reader
      * "github_com_user" or "suspended" would decide a seat. The fast
      * NDJSON path hands such lines to this reader. True when `bit` is
      * new in `seen`. */
+    static constexpr unsigned field_repeated = ~0u;
     bool first_time(unsigned &seen, unsigned bit, std::string_view key,
                     ondemand::value &v, row_issue &ri)
     {
@@ -946,23 +947,26 @@ hc_status reader::ghes_user(ondemand::value v, uint32_t source)
                        : key == "emails"        ? 8u
                        : key == "suspended"     ? 16u
                                                 : 0u;
-        if (bit && !first_time(seen, bit, key, fv, ri)) {
-            rc = walk(fv, 3);
-        } else if (key == "id") {
+        /* Dispatched on the bit: each key is compared once. */
+        if (bit && !first_time(seen, bit, key, fv, ri))
+            bit = field_repeated; /* its value is skipped */
+        switch (bit) {
+        case 1u:
             have_id = true;
             rc = user_id(fv, a.id, ri);
-        } else if (key == "login") {
+            break;
+        case 2u:
             have_login = true;
             rc = opt_string(fv, "login", login, ri);
-        } else if (key == "primary_email") {
-            rc = opt_string(fv, "primary_email", primary, ri);
-        } else if (key == "emails") {
-            rc = string_list(fv, 3, "emails", true, &emails_, ri);
-        } else if (key == "suspended") {
-            rc = opt_bool(fv, "suspended", a.suspended, ri);
-        } else {
+            break;
+        case 4u: rc = opt_string(fv, "primary_email", primary, ri); break;
+        case 8u: rc = string_list(fv, 3, "emails", true, &emails_, ri); break;
+        case 16u: rc = opt_bool(fv, "suspended", a.suspended, ri); break;
+        case 0u:
             ghec_key |= key.substr(0, 11) == "github_com_";
             rc = walk(fv, 3);
+            break;
+        default: rc = walk(fv, 3); break; /* field_repeated */
         }
         if (rc != HC_OK)
             return rc;
@@ -1109,21 +1113,27 @@ hc_status reader::ghec_user(ondemand::value v, int depth)
                        : key == "github_com_saml_name_id"           ? 4u
                        : key == "github_com_verified_domain_emails" ? 8u
                                                                     : 0u;
-        if (bit && !first_time(seen, bit, key, fv, ri)) {
-            rc = walk(fv, depth + 1);
-        } else if (key == "github_com_login") {
-            rc = opt_string(fv, "github_com_login", login, ri);
-        } else if (key == "github_com_user") {
+        /* Dispatched on the bit: each key is compared once. */
+        if (bit && !first_time(seen, bit, key, fv, ri))
+            bit = field_repeated; /* its value is skipped */
+        switch (bit) {
+        case 1u: rc = opt_string(fv, "github_com_login", login, ri); break;
+        case 2u:
             have_user = true;
             rc = opt_bool(fv, "github_com_user", a.licensed, ri);
-        } else if (key == "github_com_saml_name_id") {
+            break;
+        case 4u:
             rc = opt_string(fv, "github_com_saml_name_id", saml, ri);
-        } else if (key == "github_com_verified_domain_emails") {
+            break;
+        case 8u:
             rc = string_list(fv, depth + 1, "github_com_verified_domain_emails",
                              false, &emails_, ri);
-        } else {
+            break;
+        case 0u:
             ghes_user = ghes_user || key == "primary_email";
             rc = walk(fv, depth + 1);
+            break;
+        default: rc = walk(fv, depth + 1); break; /* field_repeated */
         }
         if (rc != HC_OK)
             return rc;
