@@ -71,8 +71,8 @@ static int ref_person_cmp(const void *x, const void *y)
 /* ref_person_cmp, then by which ids are logins: the reader reads a login
  * and a host:id of the same bytes as two ids, so two entries are one
  * person again only when both agree (docs/internals/report.md: the same
- * ids). The reader's persons carry no such mark; they are matched to
- * these by strings alone. */
+ * ids). The reader's persons say which of their ids are logins (the
+ * first n_logins), so they are matched to these the same way. */
 static int ref_person_cmp_kind(const void *x, const void *y)
 {
     int c = ref_person_cmp(x, y);
@@ -203,17 +203,21 @@ static void check_against_reference(const uint8_t *data, size_t size,
                    "person %zu: its id is not its first id", i);
         FUZZ_CHECK(m + p.n_ids <= REF_IDS_MAX, "more ids than the reference");
         mp[i] = (ref_person){m, (size_t)p.n_ids};
+        FUZZ_CHECK(p.n_logins <= p.n_ids, "person %zu: %llu logins of %llu ids",
+                   i, (unsigned long long)p.n_logins,
+                   (unsigned long long)p.n_ids);
         for (uint64_t k = 0; k < p.n_ids; k++)
-            mine[m++] = (ref_id){p.ids[k].ptr, p.ids[k].len, false};
+            mine[m++] = (ref_id){p.ids[k].ptr, p.ids[k].len, k < p.n_logins};
         qsort(mine + mp[i].first, mp[i].n, sizeof *mine, ref_str_cmp);
     }
     g_person_ids = mine;
-    qsort(mp, got, sizeof *mp, ref_person_cmp);
+    qsort(mp, got, sizeof *mp, ref_person_cmp_kind);
     for (size_t i = 0; i < got; i++) {
         const ref_person *a = &mp[i], *b = &persons[i];
         bool same = a->n == b->n;
         for (size_t k = 0; same && k < a->n; k++)
             same =
+                mine[a->first + k].login == g_ids[b->first + k].login &&
                 !fuzz_bytes_cmp(mine[a->first + k].p, mine[a->first + k].n,
                                 g_ids[b->first + k].p, g_ids[b->first + k].n);
         FUZZ_CHECK(same,

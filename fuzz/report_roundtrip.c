@@ -161,6 +161,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        "person %zu: id %zu is \"%.*s\", want \"%.*s\"", i, k,
                        (int)got.ids[k].len, got.ids[k].ptr, (int)w->ids[k].n,
                        w->ids[k].b);
+        for (size_t k = 0; k < w->n; k++)
+            FUZZ_CHECK((k < got.n_logins) == w->ids[k].login,
+                       "person %zu: id %zu (\"%.*s\") is %s login", i, k,
+                       (int)w->ids[k].n, w->ids[k].b,
+                       w->ids[k].login ? "not a" : "a");
     }
 
     hc_report_destroy(rep);

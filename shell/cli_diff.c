@@ -17,7 +17,7 @@
 static bool same_ids(const hc_report_person_info *a,
                      const hc_report_person_info *b)
 {
-    if (a->n_ids != b->n_ids)
+    if (a->n_ids != b->n_ids || a->n_logins != b->n_logins)
         return false;
     for (uint64_t i = 0; i < a->n_ids; i++)
         if (cli_str_cmp(a->ids[i], b->ids[i]) != 0)
@@ -40,11 +40,30 @@ static void print_ids(bool json, const hc_report_person_info *p)
     printf(json ? "]" : ")");
 }
 
-/* Ids (cli_str_ref: id, position in the group) by position alone. */
+/* An account id and where it came from (a node of the change groups, or a
+ * position): a GHEC login and a host:id of the same bytes are two
+ * accounts. */
+typedef struct id_ref {
+    hc_str s;
+    bool login;
+    size_t node;
+} id_ref;
+
+/* Equal ids are neighbours; the order never depends on qsort. */
+static int cmp_id_ref(const void *pa, const void *pb)
+{
+    const id_ref *a = pa, *b = pb;
+    if (a->login != b->login)
+        return a->login ? -1 : 1;
+    int c = cli_str_cmp(a->s, b->s);
+    return c ? c : (a->node > b->node) - (a->node < b->node);
+}
+
+/* Ids by position alone. */
 static int cmp_position(const void *pa, const void *pb)
 {
-    const cli_str_ref *a = pa, *b = pb;
-    return (a->i > b->i) - (a->i < b->i);
+    const id_ref *a = pa, *b = pb;
+    return (a->node > b->node) - (a->node < b->node);
 }
 
 /* The accounts of persons[0..n) of a report, as text "(a, b), (c)" (each
@@ -69,7 +88,7 @@ static bool print_group(bool json, const hc_report *r, const size_t *persons,
         hc_report_person(r, persons[k], &p);
         total += (size_t)p.n_ids;
     }
-    cli_str_ref *v = malloc((total ? total : 1) * sizeof *v);
+    id_ref *v = malloc((total ? total : 1) * sizeof *v);
     if (!v)
         return false;
     size_t m = 0;
@@ -77,13 +96,14 @@ static bool print_group(bool json, const hc_report *r, const size_t *persons,
         hc_report_person_info p;
         hc_report_person(r, persons[k], &p);
         for (uint64_t i = 0; i < p.n_ids; i++, m++)
-            v[m] = (cli_str_ref){p.ids[i], m};
+            v[m] = (id_ref){p.ids[i], i < p.n_logins, m};
     }
     if (n > 1) { /* one person lists each id once already */
-        qsort(v, m, sizeof *v, cli_str_ref_cmp);
+        qsort(v, m, sizeof *v, cmp_id_ref);
         size_t kept = 0;
         for (size_t i = 0; i < m; i++)
-            if (!kept || cli_str_cmp(v[i].s, v[kept - 1].s) != 0)
+            if (!kept || v[i].login != v[kept - 1].login ||
+                cli_str_cmp(v[i].s, v[kept - 1].s) != 0)
                 v[kept++] = v[i];
         m = kept;
         qsort(v, m, sizeof *v, cmp_position);
@@ -216,7 +236,7 @@ static bool diff_reports(bool json, const hc_report *old, const hc_report *new,
     }
     /* Every account id of both reports with its node: node x < no is old
      * person x, node no + k new person k. */
-    cli_str_ref *refs = malloc((n_ids ? n_ids : 1) * sizeof *refs);
+    id_ref *refs = malloc((n_ids ? n_ids : 1) * sizeof *refs);
     size_t *parent = malloc((nodes ? nodes : 1) * sizeof *parent);
     node_ord *ord = malloc((nodes ? nodes : 1) * sizeof *ord);
     size_t *side = malloc((nodes ? nodes : 1) * sizeof *side);
@@ -231,14 +251,15 @@ static bool diff_reports(bool json, const hc_report *old, const hc_report *new,
         hc_report_person_info p;
         hc_report_person(x < no ? old : new, x < no ? x : x - no, &p);
         for (uint64_t i = 0; i < p.n_ids; i++)
-            refs[k++] = (cli_str_ref){p.ids[i], x};
+            refs[k++] = (id_ref){p.ids[i], i < p.n_logins, x};
         parent[x] = x;
     }
-    qsort(refs, n_ids, sizeof *refs, cli_str_ref_cmp);
+    qsort(refs, n_ids, sizeof *refs, cmp_id_ref);
     for (size_t i = 1; i < n_ids; i++)
-        if (cli_str_cmp(refs[i].s, refs[i - 1].s) == 0) {
-            size_t a = uf_find(parent, refs[i].i);
-            size_t b = uf_find(parent, refs[i - 1].i);
+        if (refs[i].login == refs[i - 1].login &&
+            cli_str_cmp(refs[i].s, refs[i - 1].s) == 0) {
+            size_t a = uf_find(parent, refs[i].node);
+            size_t b = uf_find(parent, refs[i - 1].node);
             if (a != b)
                 parent[a > b ? a : b] = a > b ? b : a;
         }
@@ -373,16 +394,25 @@ int cli_diff_main(int argc, char **argv)
     unsigned long long sn = hc_report_total_seats(new);
     char sign = sn >= so ? '+' : '-';
     unsigned long long delta = sn >= so ? sn - so : so - sn;
-    if (json)
+    /* Users with neither a login nor a host:id cannot be matched across
+     * reports: only their numbers are compared. */
+    unsigned long long uo = hc_report_unnamed_count(old);
+    unsigned long long un = hc_report_unnamed_count(new);
+    if (json) {
         printf("],\"added\":%zu,\"removed\":%zu,\"changed\":%zu,"
-               "\"old_seats\":%llu,\"new_seats\":%llu,\"seat_change\":%s%llu}"
-               "\n",
-               added, removed, changed, so, sn, sign == '-' ? "-" : "", delta);
-    else
+               "\"old_seats\":%llu,\"new_seats\":%llu,\"seat_change\":%s%llu,"
+               "\"old_unnamed\":%llu,\"new_unnamed\":%llu}\n",
+               added, removed, changed, so, sn, sign == '-' ? "-" : "", delta,
+               uo, un);
+    } else {
         printf("%zu added, %zu removed, %zu changed; seats %llu -> %llu "
-               "(%c%llu)\n",
+               "(%c%llu)",
                added, removed, changed, so, sn, sign, delta);
+        if (uo || un)
+            printf("; users without a login or host:id %llu -> %llu", uo, un);
+        putchar('\n');
+    }
     hc_report_destroy(old);
     hc_report_destroy(new);
-    return added || removed || changed || so != sn ? 1 : 0;
+    return added || removed || changed || so != sn || uo != un ? 1 : 0;
 }

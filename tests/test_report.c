@@ -763,6 +763,35 @@ static void test_read_repeated_user(void **state)
         HC_OK, &d);
     assert_int_equal(hc_report_person_count(r), 4);
     assert_int_equal(hc_report_total_seats(r), 4);
+    /* Each person says how many of its ids, the first ones, are logins:
+     * only that tells a login from a host:id of the same bytes. */
+    unsigned h4_logins[2] = {0, 0}, ab_logins[3] = {0, 0, 0};
+    for (size_t i = 0; i < hc_report_person_count(r); i++) {
+        hc_report_person_info p;
+        hc_report_person(r, i, &p);
+        assert_true(p.n_logins <= p.n_ids && p.n_logins <= 2);
+        if (p.n_ids == 1)
+            h4_logins[p.n_logins]++; /* "h:4" as a login, as a host:id */
+        else
+            ab_logins[p.n_logins]++; /* "a" and "b" */
+    }
+    assert_int_equal(h4_logins[0], 1);
+    assert_int_equal(h4_logins[1], 1);
+    assert_int_equal(ab_logins[1], 1);
+    assert_int_equal(ab_logins[2], 1);
+    assert_int_equal(hc_report_unnamed_count(r), 0);
+    hc_report_destroy(r);
+
+    /* Users without a login or a host:id are no person, but they are
+     * counted, repeats included, and their seats are in the total. */
+    r = read_text("{\"users\":[{\"github_com_login\":null,"
+                  "\"github_com_user\":true},{\"github_com_login\":\"a\"},"
+                  "{\"github_com_login\":\"\",\"github_com_user\":false},"
+                  "{\"github_com_login\":null,\"github_com_user\":true}]}",
+                  HC_OK, &d);
+    assert_int_equal(hc_report_person_count(r), 1);
+    assert_int_equal(hc_report_unnamed_count(r), 3);
+    assert_int_equal(hc_report_total_seats(r), 4);
     hc_report_destroy(r);
 }
 

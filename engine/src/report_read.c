@@ -55,15 +55,16 @@ typedef struct id_ent {
 typedef struct person_ent {
     size_t first; /* into ids */
     size_t n;
-    size_t seq; /* order in the file: the last tie-break */
+    size_t n_logins; /* the first ones, as cmp_ids sorts them */
+    size_t seq;      /* order in the file: the last tie-break */
 } person_ent;
 
 struct hc_report {
     char *arena; /* every string, owned */
     hc_str *ids; /* all persons' ids, owned */
-    bool *login; /* per id: a GHEC login, else a GHES host:id (owned) */
     hc_report_person_info *persons;
     size_t n_persons;
+    uint64_t n_unnamed; /* users[] entries without an id */
     uint64_t total;
     char policy[16]; /* "github", "extended", or "" when not given */
 };
@@ -88,7 +89,8 @@ typedef struct jp {
     person_ent *persons;
     size_t n_persons; /* users with at least one id */
     size_t cap_persons;
-    uint64_t n_users; /* every users[] entry */
+    uint64_t n_users;   /* every users[] entry */
+    uint64_t n_unnamed; /* the entries without an id */
     /* Where the first users[] entry starts, and whether any entry had a
      * field of a consumed-licenses user: a GHES export has a users array
      * too, and read as a report it would be a list of nobodies. */
@@ -709,17 +711,23 @@ static hc_status user_elem(jp *j)
     /* A user naming neither a login nor a server id is nobody a diff
      * could match; listing it would also let "{}," (three bytes) cost a
      * hundred bytes of person tables. Its seat stays in the total. */
-    if (j->n_ids == first)
+    if (j->n_ids == first) {
+        j->n_unnamed++;
         goto done;
+    }
     rc = grow(&j->persons, &j->cap_persons, j->n_persons + 1,
               sizeof *j->persons);
     if (rc != HC_OK) {
         rc = jp_fail(j, rc, "too many users");
         goto done;
     }
-    j->persons[j->n_persons].first = first;
-    j->persons[j->n_persons].n = j->n_ids - first;
-    j->persons[j->n_persons].seq = j->n_persons;
+    person_ent *pe = &j->persons[j->n_persons];
+    pe->first = first;
+    pe->n = j->n_ids - first;
+    pe->n_logins = 0;
+    while (pe->n_logins < pe->n && j->ids[first + pe->n_logins].login)
+        pe->n_logins++;
+    pe->seq = j->n_persons;
     j->n_persons++;
 done:
     return rc;
@@ -847,13 +855,13 @@ static hc_status parse_report(jp *j)
  * the entries; qsort is not stable, and the file order is the last key. */
 typedef struct seq_person {
     hc_report_person_info p;
-    const bool *login; /* its ids' kinds */
     size_t seq;
 } seq_person;
 
 /* By ids (bytes), a shorter list first when it is a prefix of the other;
- * then by which ids are logins: a login and a host:id of the same bytes
- * are two ids, so two users are one person only when both agree. */
+ * then by how many of them are logins (they come first): a login and a
+ * host:id of the same bytes are two ids, so two users are one person only
+ * when both agree. */
 static int cmp_ids_kinds(const seq_person *a, const seq_person *b)
 {
     int c = 0;
@@ -865,9 +873,8 @@ static int cmp_ids_kinds(const seq_person *a, const seq_person *b)
         return c;
     if (a->p.n_ids != b->p.n_ids)
         return a->p.n_ids < b->p.n_ids ? -1 : 1;
-    for (size_t i = 0; i < n; i++)
-        if (a->login[i] != b->login[i])
-            return a->login[i] ? -1 : 1;
+    if (a->p.n_logins != b->p.n_logins)
+        return a->p.n_logins > b->p.n_logins ? -1 : 1;
     return 0;
 }
 
@@ -884,18 +891,17 @@ static hc_status build_report(jp *j, hc_report *r)
     seq_person *tmp = NULL;
 
     r->total = j->have_total ? j->total : j->n_users;
+    r->n_unnamed = j->n_unnamed;
     memcpy(r->policy, j->policy, sizeof r->policy);
     r->arena = j->arena.data; /* final: pointers into it are stable now */
     j->arena.data = NULL;
     j->arena.len = j->arena.cap = 0;
     if (j->n_ids) {
         r->ids = malloc(j->n_ids * sizeof *r->ids);
-        r->login = malloc(j->n_ids * sizeof *r->login);
-        HC_FAIL_IF(!r->ids || !r->login, HC_ERR_NOMEM);
+        HC_FAIL_IF(!r->ids, HC_ERR_NOMEM);
         for (size_t i = 0; i < j->n_ids; i++) {
             r->ids[i].ptr = r->arena + j->ids[i].off;
             r->ids[i].len = j->ids[i].len;
-            r->login[i] = j->ids[i].login;
         }
     }
     /* The parse tables go as soon as they are copied: peak memory per
@@ -912,10 +918,10 @@ static hc_status build_report(jp *j, hc_report *r)
         const person_ent *pe = &j->persons[i];
         hc_report_person_info *p = &tmp[i].p;
         p->n_ids = pe->n;
+        p->n_logins = pe->n_logins;
         p->ids = pe->n ? r->ids + pe->first : NULL;
         p->id.ptr = pe->n ? p->ids[0].ptr : "";
         p->id.len = pe->n ? p->ids[0].len : 0;
-        tmp[i].login = pe->n ? r->login + pe->first : NULL;
         tmp[i].seq = pe->seq;
     }
     free(j->persons);
@@ -991,7 +997,6 @@ void hc_report_destroy(hc_report *report)
         return;
     free(report->arena);
     free(report->ids);
-    free(report->login);
     free(report->persons);
     free(report);
 }
@@ -999,6 +1004,11 @@ void hc_report_destroy(hc_report *report)
 uint64_t hc_report_total_seats(const hc_report *report)
 {
     return report ? report->total : 0;
+}
+
+uint64_t hc_report_unnamed_count(const hc_report *report)
+{
+    return report ? report->n_unnamed : 0;
 }
 
 const char *hc_report_policy(const hc_report *report)
@@ -1018,6 +1028,7 @@ void hc_report_person(const hc_report *report, size_t i,
         out->id.ptr = "";
         out->id.len = 0;
         out->n_ids = 0;
+        out->n_logins = 0;
         out->ids = NULL;
         return;
     }

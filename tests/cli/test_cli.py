@@ -723,6 +723,42 @@ def test_diff_groups(tmp):
         "change": "changed", "person": "alice", "accounts": ["alice", "h:1"],
         "old_accounts": ["alice", "h:1", "bob"], "old_persons": 2,
         "new_persons": 1}], f"diff --json: each account once: {out!r}")
+    # A GHEC login spelled like a host:id (an identity provider's login in
+    # NDJSON records may be) is not that GHES account: two persons that
+    # share no account, one removed and one added.
+    with open(one, "w") as f:
+        json.dump({"users": [{"github_com_login": "h:1"}]}, f)
+    with open(share, "w") as f:
+        json.dump({"users": [{"github_com_login": None,
+                              "enterprise_server_user_ids": ["h:1"]}]}, f)
+    rc, out, err = run("diff", one, share)
+    check(rc == 1 and out.endswith("1 added, 1 removed, 0 changed; "
+                                   "seats 1 -> 1 (+0)\n"),
+          f"diff of a login and a host:id of the same bytes: {rc} {out!r}")
+    # A user with neither a login nor a host:id (a Visual Studio
+    # subscriber without a GitHub.com account) matches nobody: diff
+    # compares how many there are, even when the totals agree.
+    vs = {"github_com_login": None, "github_com_user": False,
+          "enterprise_server_user_ids": [],
+          "visual_studio_subscription_user": True}
+    with open(one, "w") as f:
+        json.dump({"total_seats_consumed": 2, "users": [
+            {"github_com_login": "mona"}]}, f)
+    with open(share, "w") as f:
+        json.dump({"total_seats_consumed": 2, "users": [
+            {"github_com_login": "mona"}, vs]}, f)
+    rc, out, err = run("diff", one, share)
+    check(rc == 1 and out == "0 added, 0 removed, 0 changed; seats 2 -> 2 "
+          "(+0); users without a login or host:id 0 -> 1\n",
+          f"diff of a user without ids: {rc} {out!r}")
+    rc, out, err = run("diff", "--json", share, one)
+    doc = json.loads(out) if rc == 1 else {}
+    check(doc.get("old_unnamed") == 1 and doc.get("new_unnamed") == 0 and
+          doc.get("changes") == [], f"diff --json of a user without ids: {out!r}")
+    rc, out, err = run("diff", share, share)
+    check(rc == 0 and out == "0 added, 0 removed, 0 changed; seats 2 -> 2 "
+          "(+0); users without a login or host:id 1 -> 1\n",
+          f"diff of a report with a user without ids: {rc} {out!r}")
     os.unlink(share)
     os.unlink(one)
     os.unlink(old)

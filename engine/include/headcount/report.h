@@ -97,9 +97,12 @@ typedef struct hc_report hc_report;
  * hc_report and valid until hc_report_destroy. */
 typedef struct hc_report_person_info {
     hc_str id;         /* github_com_login, else the smallest host:id */
-    uint64_t n_ids;    /* GHES ids + GHEC login */
-    const hc_str *ids; /* sorted: GHEC login (if any) then host:id values,
-                          by host bytes then numeric id; no duplicates */
+    uint64_t n_ids;    /* GHES ids + GHEC logins */
+    uint64_t n_logins; /* ids[0..n_logins) are GHEC logins, the rest host:id
+                          values: a login and a host:id of the same bytes
+                          are two accounts */
+    const hc_str *ids; /* sorted: GHEC logins then host:id values, by host
+                          bytes then numeric id; no duplicates */
 } hc_report_person_info;
 
 /*
@@ -130,6 +133,12 @@ HC_API uint64_t hc_report_total_seats(const hc_report *report);
  * or NULL when the file does not say (GitHub's own report). */
 HC_API const char *hc_report_policy(const hc_report *report);
 HC_API size_t hc_report_person_count(const hc_report *report);
+/* The users[] entries that name neither a GHEC login nor a host:id (a
+ * licensed row without a login, a Visual Studio subscriber without a
+ * GitHub.com account): not persons of the report, since nothing could
+ * match them with another report's, but seats all the same. Repeats of
+ * such an entry cannot be recognised: each counts. */
+HC_API uint64_t hc_report_unnamed_count(const hc_report *report);
 /* Person i (< hc_report_person_count) in order of id (bytes), then of all
  * its ids (bytes, a shorter list first when one is a prefix of the
  * other), then of which of them are logins. */
