@@ -375,6 +375,10 @@ static const norm_case g_cases[] = {
     K("user@\xc3\x84rger.example.", "user@xn--rger-koa.example"),
     K("user@fa\xc3\x9f.de", "user@xn--fa-hia.de"),
     K("user@Stra\xc3\x9f" "e.de", "user@xn--strae-oqa.de"),
+    /* Capital sharp s is the small one, kept: not fass.de, another domain */
+    K("user@FA\xe1\xba\x9e.DE", "user@xn--fa-hia.de"),
+    K("user@STRA\xe1\xba\x9e" "E.DE", "user@xn--strae-oqa.de"),
+    K("user@\xe1\xba\x9e\xe1\xba\x9e.example", "user@xn--zcaa.example"),
     K("user@\xe4\xbe\x8b\xe5\xad\x90.\xe6\xb5\x8b\xe8\xaf\x95",
       "user@xn--fsqu00a.xn--0zwm56d"),
     K("user@xn--fsqu00a.XN--0ZWM56D", "user@xn--fsqu00a.xn--0zwm56d"),

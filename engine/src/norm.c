@@ -271,6 +271,32 @@ static enum shape domain_shape(const unsigned char *p, size_t n, bool idna_done,
 }
 
 /*
+ * Capital sharp s (U+1E9E, UTF-8 E1 BA 9E) written as small sharp s
+ * (U+00DF, C3 9F) in z[0, n), in place; returns the new length. Current
+ * UTS #46 tables map the capital to the small letter, which
+ * non-transitional processing keeps (FAẞ.DE is faß.de, xn--fa-hia.de);
+ * the tables of older libidn2 releases (Debian 12's among them) map it to
+ * "ss", which would make FAẞ.DE the different domain fass.de. In valid
+ * UTF-8 those three bytes are that character and nothing else.
+ */
+static size_t capital_sharp_s(char *z, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 2 < n && (unsigned char)z[i] == 0xE1 &&
+            (unsigned char)z[i + 1] == 0xBA &&
+            (unsigned char)z[i + 2] == 0x9E) {
+            z[o++] = (char)0xC3;
+            z[o++] = (char)0x9F;
+            i += 2;
+        } else {
+            z[o++] = z[i];
+        }
+    }
+    return o;
+}
+
+/*
  * The slow domain path: libidn2 to A-labels, then the same shape check as
  * the fast path on its (ASCII) output. n <= HC_EMAIL_MAX.
  */
@@ -286,6 +312,7 @@ static hc_status domain_idna(const uint8_t *p, size_t n, char *out,
     if (n == 0 || n > HC_EMAIL_MAX || !text_is_clean(p, n))
         goto done;
     memcpy(z, p, n);
+    n = capital_sharp_s(z, n);
     z[n] = '\0';
     int ir = idn2_lookup_u8((const uint8_t *)z, &ace, IDNA_FLAGS);
     HC_FAIL_IF(ir == IDN2_MALLOC, HC_ERR_NOMEM);
