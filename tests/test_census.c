@@ -418,6 +418,29 @@ static void find_login_spelling(void **state)
     size_t acct;
     assert_int_equal(hc_result_find(r, "nobody", 6, &acct), HC_ERR_NOTFOUND);
     tb_fini(&t, r);
+
+    /* A login with blanks around it (a CSV cell written " bob ") is found
+     * by the login, after every login that matches as the input gives it
+     * (GHES "Dee" before GHEC " dee "). */
+    tb_init(&t, 1, NULL);
+    tb_ghec(&t, " bob ", NULL, "b@x.example", true);
+    tb_ghec(&t, " dee ", NULL, "d@x.example", true);
+    tb_ghes(&t, "h", 1, "\tcy", "c@x.example", false, NULL);
+    tb_ghes(&t, "h", 2, "Dee", "dee@x.example", false, NULL);
+    r = tb_run(&t, HC_POLICY_GITHUB);
+    static const struct {
+        const char *q, *login;
+    } blank[] = {{"bob", " bob "}, {" BOB\t", " bob "}, {"cy", "\tcy"},
+                 {"CY", "\tcy"},   {"dee", "Dee"},      {" dee ", "Dee"}};
+    for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++) {
+        assert_int_equal(
+            hc_result_find(r, blank[i].q, strlen(blank[i].q), &acct), HC_OK);
+        hc_account_info a;
+        hc_result_account(r, acct, &a);
+        assert_int_equal(a.login.len, strlen(blank[i].login));
+        assert_memory_equal(a.login.ptr, blank[i].login, a.login.len);
+    }
+    tb_fini(&t, r);
 }
 
 /* An email held by several accounts finds the one the rules match first

@@ -192,16 +192,23 @@ static void consider(const hc_result *r, size_t i, size_t *best)
 }
 
 /* Accounts [from, to) of this kind whose login is q: byte for byte when
- * exact, else ignoring ASCII case. */
+ * exact, else ignoring ASCII case; with trim, the login without the
+ * blanks around it (a CSV cell written " bob "). */
 static void find_login(const hc_result *r, size_t from, size_t to,
                        hc_account_kind kind, const char *q, size_t len,
-                       bool exact, size_t *best)
+                       bool exact, bool trim, size_t *best)
 {
     for (size_t i = from; i < to; i++) {
         const hc__acct *a = &r->accts[i];
         if (a->kind != kind)
             continue;
         hc_str l = hc__acct_login(r, a);
+        while (trim && l.len && is_query_space(l.ptr[0])) {
+            l.ptr++;
+            l.len--;
+        }
+        while (trim && l.len && is_query_space(l.ptr[l.len - 1]))
+            l.len--;
         if (exact ? l.len == len && (len == 0 || memcmp(l.ptr, q, len) == 0)
                   : str_eq_nocase(l, q, len))
             consider(r, i, best);
@@ -246,14 +253,16 @@ static hc_status find_email(const hc_result *r, const char *q, size_t len,
 }
 
 /* A login: GHEC first, then GHES; the exact spelling first, as two GHEC
- * logins may differ only in case. Passes [from, 4) of that order. */
+ * logins may differ only in case; logins as the input gives them, then
+ * without blanks around them (the query has none). Passes [from, 8) of
+ * that order. */
 static void find_any_login(const hc_result *r, const char *q, size_t len,
                            int from, size_t *best)
 {
-    for (int pass = from; *best == SIZE_MAX && pass < 4; pass++)
+    for (int pass = from; *best == SIZE_MAX && pass < 8; pass++)
         find_login(r, 0, r->n_accts,
-                   pass < 2 ? HC_ACCOUNT_GHEC : HC_ACCOUNT_GHES, q, len,
-                   pass % 2 == 0, best);
+                   pass % 4 < 2 ? HC_ACCOUNT_GHEC : HC_ACCOUNT_GHES, q, len,
+                   pass % 2 == 0, pass >= 4, best);
 }
 
 hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
@@ -279,7 +288,8 @@ hc_status hc_result_find(const hc_result *r, const void *query, size_t len,
          * an email address, as the GHEC login. That exact login names one
          * account (explain lists other accounts by it), so it comes
          * before the email; other spellings of a login after it. */
-        find_login(r, 0, r->n_accts, HC_ACCOUNT_GHEC, t, tlen, true, &best);
+        find_login(r, 0, r->n_accts, HC_ACCOUNT_GHEC, t, tlen, true, false,
+                   &best);
         if (best == SIZE_MAX) {
             hc_status rc = find_email(r, q, len, &best);
             if (rc != HC_OK)
