@@ -299,6 +299,20 @@ static bool login_eq(hc_str a, const char *b, size_t n)
     return a.len == n && (n == 0 || strncasecmp(a.ptr, b, n) == 0);
 }
 
+/* s without the ASCII whitespace around it, as hc_result_find reads a
+ * query, and a login when none matches as the input gives it. */
+static hc_str trimmed(hc_str s)
+{
+    while (s.len && (*s.ptr == ' ' || (*s.ptr >= '\t' && *s.ptr <= '\r'))) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len && (s.ptr[s.len - 1] == ' ' ||
+                     (s.ptr[s.len - 1] >= '\t' && s.ptr[s.len - 1] <= '\r')))
+        s.len--;
+    return s;
+}
+
 /* One item of a list of other accounts: a JSON string, or in text the
  * next item of a line that begins with heading. */
 static void print_match(bool json, size_t *shown, hc_str ref,
@@ -341,7 +355,9 @@ static void print_other_logins(const hc_result *r, size_t acct,
     hc_account_info a;
     hc_result_account(r, acct, &a);
     size_t shown = 0;
-    bool by_login = login_eq(a.login, query, qn);
+    /* Found by its login, maybe without the blanks around it: the others
+     * are the logins that match the same way. */
+    bool by_login = login_eq(trimmed(a.login), query, qn);
     char a_buf[HC_SOURCE_NAME_MAX + 24];
     hc_str a_ref = account_ref(&a, a_buf, sizeof a_buf);
     /* The last account listed: the repeated rows of one account are
@@ -354,7 +370,7 @@ static void print_other_logins(const hc_result *r, size_t acct,
     for (size_t i = 0, n = hc_result_account_count(r); by_login && i < n; i++) {
         hc_account_info b;
         hc_result_account(r, i, &b);
-        if (i == acct || !login_eq(b.login, query, qn))
+        if (i == acct || !login_eq(trimmed(b.login), query, qn))
             continue;
         char buf[HC_SOURCE_NAME_MAX + 24];
         hc_str ref = account_ref(&b, buf, sizeof buf);
@@ -459,16 +475,10 @@ int cli_explain_main(int argc, char **argv)
     if ((code = cli_inputs_run(&in, "explain", HC_RUN_PERSONS, &c, &d, &r)) !=
         0)
         goto done;
-    /* The query as hc_result_find reads it, without the ASCII whitespace
-     * around it. */
-    const char *q = query;
-    size_t qn = strlen(query);
-    while (qn && (*q == ' ' || (*q >= '\t' && *q <= '\r'))) {
-        q++;
-        qn--;
-    }
-    while (qn && (q[qn - 1] == ' ' || (q[qn - 1] >= '\t' && q[qn - 1] <= '\r')))
-        qn--;
+    /* The query as hc_result_find reads it. */
+    hc_str qt = trimmed(cstr(query));
+    const char *q = qt.ptr;
+    size_t qn = qt.len;
     size_t acct;
     hc_status st = hc_result_find(r, query, strlen(query), &acct);
     if (st == HC_ERR_NOTFOUND) {

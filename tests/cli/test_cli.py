@@ -1734,6 +1734,19 @@ def test_explain_email_owner(tmp):
     rc, out, err = run("explain", "--records", recs, " h3:1\n")
     check(rc == 0 and "is account h3:1 " in out,
           f"explain HOST:ID with spaces around it: {rc} {out} {err}")
+    # Logins written with blanks around them in the input are found by the
+    # login, and list each other as the same login.
+    with open(recs, "w") as f:
+        for host, login in (("a.example", " jsmith "), ("b.example", "jsmith ")):
+            f.write(json.dumps({"kind": "ghes", "source": host, "id": 11,
+                                "login": login,
+                                "primary_email": host[0] + "@corp.example"})
+                    + "\n")
+    rc, out, err = run("explain", "--json", "--records", recs, "jsmith")
+    doc = json.loads(out) if rc == 0 else {}
+    check(doc.get("account", {}).get("login") == " jsmith " and
+          doc.get("other_login_matches") == ["b.example:11"],
+          f"explain a login written with blanks: {rc} {out} {err}")
     os.unlink(recs)
 
 

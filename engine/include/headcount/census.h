@@ -307,8 +307,9 @@ HC_API size_t hc_result_person_account(const hc_result *result, size_t p,
  * (two GHEC logins may differ only in case). A query with an '@' that is
  * exactly a GHEC login (an identity provider's user principal name) finds
  * that account; else it is an email, then a login in another spelling.
- * ASCII whitespace around a
- * query does not count. An email held by several accounts finds the one
+ * ASCII whitespace around a query does not count, nor, when no login
+ * matches as the input gives it, around a login of the input (a CSV cell
+ * written " bob "). An email held by several accounts finds the one
  * the rules match first: a GHEC identity value, then a GHES primary email,
  * a GHEC verified email, a GHES account's other email; an account that
  * consumes a seat before one that does not. Returns HC_OK with *account
