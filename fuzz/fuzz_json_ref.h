@@ -59,6 +59,9 @@ typedef struct jref {
     size_t n_it, cap_it;
     size_t *elem_first; /* items of element k: [elem_first[k], elem_end[k]) */
     size_t *elem_end;
+    size_t *
+        elem_at; /* element k's bytes: d[elem_at[k], elem_at[k] + elem_len[k]) */
+    size_t *elem_len;
     size_t n_elems, cap_elems;
 } jref;
 
@@ -272,13 +275,21 @@ static inline void jref_array(jref *j, const jref_loc *at, int role, int depth)
                     realloc(j->elem_first, j->cap_elems * sizeof(size_t));
                 j->elem_end =
                     realloc(j->elem_end, j->cap_elems * sizeof(size_t));
-                FUZZ_CHECK(j->elem_first && j->elem_end, "out of memory");
+                j->elem_at = realloc(j->elem_at, j->cap_elems * sizeof(size_t));
+                j->elem_len =
+                    realloc(j->elem_len, j->cap_elems * sizeof(size_t));
+                FUZZ_CHECK(j->elem_first && j->elem_end && j->elem_at &&
+                               j->elem_len,
+                           "out of memory");
             }
             in.elem = (int64_t)j->n_elems;
             in.field = (jref_span){0, 0};
             in.rel = 0;
             j->elem_first[j->n_elems] = j->n_it;
+            jref_ws(j); /* the element's bytes start at its first token */
+            j->elem_at[j->n_elems] = j->p;
             jref_value(j, &in, inner, depth);
+            j->elem_len[j->n_elems] = j->p - j->elem_at[j->n_elems];
             j->elem_end[j->n_elems++] = j->n_it;
         } else {
             if (at->elem >= 0)
@@ -355,6 +366,8 @@ static inline void jref_free(jref *j)
     free(j->it);
     free(j->elem_first);
     free(j->elem_end);
+    free(j->elem_at);
+    free(j->elem_len);
 }
 
 /* ---------------------------------------------------------- matching */

@@ -793,6 +793,19 @@ static void test_read_repeated_user(void **state)
     assert_int_equal(hc_report_unnamed_count(r), 3);
     assert_int_equal(hc_report_total_seats(r), 4);
     hc_report_destroy(r);
+
+    /* One of them repeated at the top of the next page, byte for byte, is
+     * that user again; the same bytes elsewhere are another user. */
+#define VS \
+    "{\"github_com_login\":null,\"visual_studio_subscription_user\":true}"
+    r = read_text("{\"users\":[{\"github_com_login\":\"a\"}," VS "]}\n"
+                  "{\"users\":[" VS ",{\"github_com_login\":\"b\"}," VS "]}",
+                  HC_OK, &d);
+#undef VS
+    assert_int_equal(hc_report_person_count(r), 2);
+    assert_int_equal(hc_report_unnamed_count(r), 2);
+    assert_int_equal(hc_report_total_seats(r), 4);
+    hc_report_destroy(r);
 }
 
 /* A user object that gives one of its id keys twice, or pages that name

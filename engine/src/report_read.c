@@ -90,7 +90,13 @@ typedef struct jp {
     size_t n_persons; /* users with at least one id */
     size_t cap_persons;
     uint64_t n_users;   /* every users[] entry */
-    uint64_t n_unnamed; /* the entries without an id */
+    uint64_t n_unnamed; /* the entries without an id, less the repeats */
+    uint64_t n_unnamed_repeats;
+    /* The last entry, when it had no id: the hash of its bytes. GitHub's
+     * pages can repeat the last user of a page at the top of the next;
+     * such an entry without an id can only be told by its bytes. */
+    bool last_unnamed;
+    XXH128_hash_t last_unnamed_hash;
     /* Where the first users[] entry starts, and whether any entry had a
      * field of a consumed-licenses user: a GHES export has a users array
      * too, and read as a report it would be a list of nobodies. */
@@ -695,6 +701,7 @@ static hc_status user_elem(jp *j)
         j->first_user_col = (uint64_t)(j->p - j->line_start) + 1;
     }
     size_t first = j->n_ids;
+    const unsigned char *start = j->p;
     j->user_first = first;
     j->user_arena = j->arena.len;
     j->user_compact_at = USER_COMPACT_MIN;
@@ -710,11 +717,20 @@ static hc_status user_elem(jp *j)
     j->n_users++;
     /* A user naming neither a login nor a server id is nobody a diff
      * could match; listing it would also let "{}," (three bytes) cost a
-     * hundred bytes of person tables. Its seat stays in the total. */
+     * hundred bytes of person tables. It is counted, once when it repeats
+     * the entry just before it byte for byte, and its seat stays in the
+     * total. */
     if (j->n_ids == first) {
-        j->n_unnamed++;
+        XXH128_hash_t h = XXH3_128bits(start, (size_t)(j->p - start));
+        if (j->last_unnamed && XXH128_isEqual(h, j->last_unnamed_hash))
+            j->n_unnamed_repeats++;
+        else
+            j->n_unnamed++;
+        j->last_unnamed = true;
+        j->last_unnamed_hash = h;
         goto done;
     }
+    j->last_unnamed = false;
     rc = grow(&j->persons, &j->cap_persons, j->n_persons + 1,
               sizeof *j->persons);
     if (rc != HC_OK) {
@@ -940,7 +956,7 @@ static hc_status build_report(jp *j, hc_report *r)
     }
     r->n_persons = kept;
     if (!j->have_total) /* the entries, less the repeats */
-        r->total = j->n_users - (j->n_persons - kept);
+        r->total = j->n_users - (j->n_persons - kept) - j->n_unnamed_repeats;
 done:
     free(tmp);
     return rc;

@@ -136,8 +136,10 @@ HC_API size_t hc_report_person_count(const hc_report *report);
 /* The users[] entries that name neither a GHEC login nor a host:id (a
  * licensed row without a login, a Visual Studio subscriber without a
  * GitHub.com account): not persons of the report, since nothing could
- * match them with another report's, but seats all the same. Repeats of
- * such an entry cannot be recognised: each counts. */
+ * match them with another report's, but seats all the same. An entry that
+ * repeats the one just before it byte for byte (GitHub's pages can repeat
+ * the last user of a page at the top of the next) counts once; other
+ * repeats cannot be told from another user. */
 HC_API uint64_t hc_report_unnamed_count(const hc_report *report);
 /* Person i (< hc_report_person_count) in order of id (bytes), then of all
  * its ids (bytes, a shorter list first when one is a prefix of the
