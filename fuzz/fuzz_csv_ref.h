@@ -85,6 +85,8 @@ static inline void ref_push_row(ref_csv *c, size_t first, size_t start,
 }
 
 /* Splits d[0..n) into rows of unescaped fields; false outside the subset. */
+static inline bool ref_blank(const ref_csv *c, const ref_row *row);
+
 static inline bool ref_csv_parse(const uint8_t *d, size_t n, ref_csv *c)
 {
     size_t p = 0;
@@ -153,7 +155,7 @@ static inline bool ref_csv_parse(const uint8_t *d, size_t n, ref_csv *c)
             return false; /* a bare CR, or text after a closing quote */
         }
     }
-    if (c->nr == 0 || c->r[0].n > 1024)
+    if (c->nr == 0)
         return false;
     for (size_t i = 0; i < c->nr; i++) {
         ref_row *r = &c->r[i];
@@ -161,6 +163,14 @@ static inline bool ref_csv_parse(const uint8_t *d, size_t n, ref_csv *c)
         if (r->nul && i > 0 &&
             memchr(d + r->start, '\n', r->end - r->start) != NULL)
             return false;
+    }
+    /* The header (the first row that is not blank) and the blank rows
+     * before it hold at most 1024 fields. */
+    for (size_t i = 0; i < c->nr; i++) {
+        if (c->r[i].n > 1024)
+            return false;
+        if (c->r[i].nul || !ref_blank(c, &c->r[i]))
+            break;
     }
     return true;
 }
@@ -303,10 +313,20 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
     const char *const(*names)[REF_NAMES] = ghes ? ref_ghes_cols : ref_ghec_cols;
     size_t required = ghes ? 4 : 2;
     size_t col[REF_COLS];
-    const ref_row *h = &c->r[0];
     fuzz_mem canon = {0};
 
     memset(e, 0, sizeof *e);
+    /* Blank rows before the header are skipped; none left is an empty
+     * input, named at line 1. */
+    size_t hr = 0;
+    while (hr < c->nr && !c->r[hr].nul && ref_blank(c, &c->r[hr]))
+        hr++;
+    if (hr == c->nr) {
+        e->header_error = true;
+        e->line_lo = e->line_hi = 1;
+        return;
+    }
+    const ref_row *h = &c->r[hr];
     if (h->nul || !fuzz_utf8(d + h->start, h->end - h->start)) {
         e->header_error = true;
         e->line_lo = ref_line(d, h->start);
@@ -336,7 +356,7 @@ static inline void ref_expect_build(const uint8_t *d, const ref_csv *c,
         return;
     }
 
-    for (size_t r = 1; r < c->nr; r++) {
+    for (size_t r = hr + 1; r < c->nr; r++) {
         const ref_row *row = &c->r[r];
         const ref_field *f = &c->f[row->first];
         bool data = false, limit = false;

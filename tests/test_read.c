@@ -639,6 +639,20 @@ static void test_csv_blank_rows_and_encoding(void **state)
     expect_items(&r, want, 2);
     rec_fini(&r);
 
+    /* Blank rows before the header are skipped too, and the lines of
+     * later errors still count them. */
+    static const char lead[] = " \n\t,\r\n\n"
+                               "created_at,id,login,email,role,suspended?\n"
+                               "2020,6,e,e@corp.example,user,false\n"
+                               "2020,x,f,f@corp.example,user,false\n";
+    write_file(path, lead, sizeof lead - 1);
+    rec_init(&r);
+    assert_int_equal(run(&r, HC_INPUT_GHES, path, "h", 1, false, NULL, &st, &d),
+                     HC_ERR_DATA);
+    assert_int_equal(d.line, 6);
+    assert_non_null(strstr(d.message, "column 'id'"));
+    rec_fini(&r);
+
     /* The bad byte of a cell with a "" escape, on the cell's second
      * line: found in the input, not in the unescaped copy. */
     static const char escaped[] =
@@ -671,6 +685,16 @@ static void test_csv_blank_rows_and_encoding(void **state)
     static const char mac[] = "\"github_com_login\",\"github_com_user\"\r"
                               "\"a\",\"true\"\r";
     write_file(path, mac, sizeof mac - 1);
+    rec_init(&r);
+    assert_int_equal(run(&r, HC_INPUT_GHEC, path, NULL, 1, true, NULL, &st, &d),
+                     HC_ERR_DATA);
+    assert_non_null(strstr(d.message, "lone carriage return"));
+    rec_fini(&r);
+
+    /* And under a plain header, the next line starting with a quote. */
+    static const char mac2[] = "github_com_login,github_com_user\r"
+                               "\"a\",true\r";
+    write_file(path, mac2, sizeof mac2 - 1);
     rec_init(&r);
     assert_int_equal(run(&r, HC_INPUT_GHEC, path, NULL, 1, true, NULL, &st, &d),
                      HC_ERR_DATA);

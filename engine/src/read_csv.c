@@ -518,6 +518,8 @@ static size_t header_lone_cr(const hc__csv *t, const hc__csv_row *row)
     return SIZE_MAX;
 }
 
+static bool blank_row(const hc__csv_row *row);
+
 hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
                          size_t *body, uint64_t *body_line)
 {
@@ -547,20 +549,27 @@ hc_status hc__csv_header(hc__job *job, hc_format format, hc__csv_columns *cols,
     HC_TRY(hc__csv_init(&t, job->base, job->begin, job->end,
                         HC__CSV_COLUMNS_MAX + 1));
     init = true;
+    /* Blank rows before the header are skipped as they are after it. */
     hc__csv_end e = hc__csv_next(&t, &row);
+    while (e == HC__CSV_ROW && blank_row(&row))
+        e = hc__csv_next(&t, &row);
     if (e == HC__CSV_EOF) {
         rc = hc__job_fail_at(job, HC_ERR_DATA, 1, 0,
                              "empty input, expected a CSV header");
         goto done;
     }
     /* The sign of lone-CR line ends: a CR in an unquoted header cell, or
-     * right after a quoted one (then the tokenizer stops there). */
+     * right after a quoted one, or right before the quote that opens the
+     * next line's first cell (then the tokenizer stops there). */
     size_t cr = SIZE_MAX;
     if (e == HC__CSV_ROW)
         cr = header_lone_cr(&t, &row);
     else if (row.error == HC__CSV_E_AFTER_QUOTE &&
              job->base[row.err_off] == '\r')
         cr = row.err_off;
+    else if (row.error == HC__CSV_E_STRAY_QUOTE && row.err_off > job->begin &&
+             job->base[row.err_off - 1] == '\r')
+        cr = row.err_off - 1;
     if (e != HC__CSV_ROW && cr == SIZE_MAX) {
         /* A broken header is never a skippable row. */
         job->skip_malformed = false;
