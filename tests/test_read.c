@@ -598,6 +598,22 @@ static void test_ghec_csv(void **state)
     }
 }
 
+/* Reads text as host h's all_users.csv, which must fail with HC_ERR_DATA
+ * at line, the message holding what; *d is left for more checks. */
+static void ghes_csv_fails_at(const char *path, const char *text, size_t len,
+                              uint64_t line, const char *what, hc_diag *d)
+{
+    rec r;
+    hc_load_stats st;
+    write_file(path, text, len);
+    rec_init(&r);
+    assert_int_equal(run(&r, HC_INPUT_GHES, path, "h", 1, false, NULL, &st, d),
+                     HC_ERR_DATA);
+    assert_int_equal(d->line, line);
+    assert_non_null(strstr(d->message, what));
+    rec_fini(&r);
+}
+
 /* Rows of nothing but blanks and commas are blank lines; a cell that is
  * not UTF-8 is a row error naming its column. */
 static void test_csv_blank_rows_and_encoding(void **state)
@@ -645,27 +661,16 @@ static void test_csv_blank_rows_and_encoding(void **state)
                                "created_at,id,login,email,role,suspended?\n"
                                "2020,6,e,e@corp.example,user,false\n"
                                "2020,x,f,f@corp.example,user,false\n";
-    write_file(path, lead, sizeof lead - 1);
-    rec_init(&r);
-    assert_int_equal(run(&r, HC_INPUT_GHES, path, "h", 1, false, NULL, &st, &d),
-                     HC_ERR_DATA);
-    assert_int_equal(d.line, 6);
-    assert_non_null(strstr(d.message, "column 'id'"));
-    rec_fini(&r);
+    ghes_csv_fails_at(path, lead, sizeof lead - 1, 6, "column 'id'", &d);
 
     /* The bad byte of a cell with a "" escape, on the cell's second
      * line: found in the input, not in the unescaped copy. */
     static const char escaped[] =
         "created_at,id,login,email,role,suspended?\n"
         "2020,5,\"d\"\"\ny\xe9\",d@corp.example,user,false\n";
-    write_file(path, escaped, sizeof escaped - 1);
-    rec_init(&r);
-    assert_int_equal(run(&r, HC_INPUT_GHES, path, "h", 1, false, NULL, &st, &d),
-                     HC_ERR_DATA);
-    assert_int_equal(d.line, 3);
+    ghes_csv_fails_at(path, escaped, sizeof escaped - 1, 3,
+                      "invalid UTF-8 in column 'login'", &d);
     assert_int_equal(d.column, 2);
-    assert_non_null(strstr(d.message, "invalid UTF-8 in column 'login'"));
-    rec_fini(&r);
 
     /* Two names of one column are a duplicate, named as written. */
     static const char dup[] =
@@ -681,25 +686,20 @@ static void test_csv_blank_rows_and_encoding(void **state)
                            "header ('GitHub com saml name' is another name"));
     rec_fini(&r);
 
-    /* Lone-CR line ends under a quoted header. */
-    static const char mac[] = "\"github_com_login\",\"github_com_user\"\r"
-                              "\"a\",\"true\"\r";
-    write_file(path, mac, sizeof mac - 1);
-    rec_init(&r);
-    assert_int_equal(run(&r, HC_INPUT_GHEC, path, NULL, 1, true, NULL, &st, &d),
-                     HC_ERR_DATA);
-    assert_non_null(strstr(d.message, "lone carriage return"));
-    rec_fini(&r);
-
-    /* And under a plain header, the next line starting with a quote. */
-    static const char mac2[] = "github_com_login,github_com_user\r"
-                               "\"a\",true\r";
-    write_file(path, mac2, sizeof mac2 - 1);
-    rec_init(&r);
-    assert_int_equal(run(&r, HC_INPUT_GHEC, path, NULL, 1, true, NULL, &st, &d),
-                     HC_ERR_DATA);
-    assert_non_null(strstr(d.message, "lone carriage return"));
-    rec_fini(&r);
+    /* Lone-CR line ends under a quoted header, and under a plain one
+     * with the next line starting with a quote. */
+    static const char *const macs[] = {
+        "\"github_com_login\",\"github_com_user\"\r\"a\",\"true\"\r",
+        "github_com_login,github_com_user\r\"a\",true\r"};
+    for (size_t i = 0; i < sizeof macs / sizeof macs[0]; i++) {
+        write_file(path, macs[i], strlen(macs[i]));
+        rec_init(&r);
+        assert_int_equal(
+            run(&r, HC_INPUT_GHEC, path, NULL, 1, true, NULL, &st, &d),
+            HC_ERR_DATA);
+        assert_non_null(strstr(d.message, "lone carriage return"));
+        rec_fini(&r);
+    }
 }
 
 static void ghec_json_want(const char *src, char want[4][256],

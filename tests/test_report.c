@@ -783,7 +783,8 @@ static void test_read_repeated_user(void **state)
     hc_report_destroy(r);
 
     /* Users without a login or a host:id are no person, but they are
-     * counted, repeats included, and their seats are in the total. */
+     * counted (the same bytes apart from each other are two users), and
+     * their seats are in the total. */
     r = read_text("{\"users\":[{\"github_com_login\":null,"
                   "\"github_com_user\":true},{\"github_com_login\":\"a\"},"
                   "{\"github_com_login\":\"\",\"github_com_user\":false},"
