@@ -192,8 +192,10 @@ static size_t upsert_stream(hc_hset *set, const stream *in, size_t lo,
 }
 
 /* Insert-or-find of keys lo..hi of in, as the census does it: batches of
- * OPS_BATCH, owners untouched. Returns the number of failed batches. */
-static size_t batch_stream(hc_hset *set, const stream *in, size_t lo, size_t hi)
+ * OPS_BATCH, owners untouched. Fingerprints come from fps[i] when given,
+ * else are computed in the loop. Returns the number of failed batches. */
+static size_t batch_stream(hc_hset *set, const stream *in, const hc_fp *fps,
+                           size_t lo, size_t hi)
 {
     size_t failed = 0;
     hc_hset_op ops[OPS_BATCH];
@@ -202,7 +204,7 @@ static size_t batch_stream(hc_hset *set, const stream *in, size_t lo, size_t hi)
         for (size_t j = 0; j < m; j++) {
             const char *k = in->bytes + in->off[i + j];
             size_t len = in->off[i + j + 1] - in->off[i + j];
-            ops[j].fp = hc_fingerprint(k, len);
+            ops[j].fp = fps ? fps[i + j] : hc_fingerprint(k, len);
             ops[j].key = k;
             ops[j].len = len;
         }
@@ -236,7 +238,7 @@ static void run_setup(hcb_state *st, const set_mode *mode, size_t expected,
     hc_hset_options o = {expected, mode->ids_only, mode->populate};
     g_run.failed = !input_init() ||
                    hc_hset_create_opts(&o, &g_run.set) != HC_OK ||
-                   batch_stream(g_run.set, &g_keys, 0, fill) != 0;
+                   batch_stream(g_run.set, &g_keys, NULL, 0, fill) != 0;
 }
 
 /* Thread 0, after the loop: check the outcome, report memory, clean up. */
@@ -320,17 +322,17 @@ static void run_sliced(hcb_state *st, size_t n,
 
 static size_t upsert_keys(size_t lo, size_t hi)
 {
-    return batch_stream(g_run.set, &g_keys, lo, hi);
+    return batch_stream(g_run.set, &g_keys, NULL, lo, hi);
 }
 
 static size_t upsert_shuffled(size_t lo, size_t hi)
 {
-    return batch_stream(g_run.set, &g_shuffled, lo, hi);
+    return batch_stream(g_run.set, &g_shuffled, NULL, lo, hi);
 }
 
 static size_t upsert_records(size_t lo, size_t hi)
 {
-    return batch_stream(g_run.set, &g_records, lo, hi);
+    return batch_stream(g_run.set, &g_records, NULL, lo, hi);
 }
 
 static size_t upsert_records_owned(size_t lo, size_t hi)
@@ -466,7 +468,7 @@ typedef struct bound_cell {
 static bound_cell *g_cells;
 static const size_t bound_bytes = ((size_t)1 << BOUND_LOG) * sizeof(bound_cell);
 static const size_t bound_mask = ((size_t)1 << BOUND_LOG) - 1;
-static hc_fp *g_fps; /* fingerprints of g_keys, for "probe" */
+static hc_fp *g_fps; /* fingerprints of g_keys: "probe", insert_reserved_fp */
 static bool g_prefetchw;
 
 /* CPUID leaf 0x80000001, ECX bit 8: the CPU has PREFETCHW. */
@@ -603,18 +605,7 @@ static size_t bound_probe(size_t lo, size_t hi)
  */
 static size_t upsert_keys_fp(size_t lo, size_t hi)
 {
-    size_t failed = 0;
-    hc_hset_op ops[OPS_BATCH];
-    for (size_t i = lo; i < hi; i += OPS_BATCH) {
-        size_t m = hi - i < OPS_BATCH ? hi - i : OPS_BATCH;
-        for (size_t j = 0; j < m; j++) {
-            ops[j].fp = g_fps[i + j];
-            ops[j].key = g_keys.bytes + g_keys.off[i + j];
-            ops[j].len = g_keys.off[i + j + 1] - g_keys.off[i + j];
-        }
-        failed += hc_hset_upsert_batch(g_run.set, ops, m) != HC_OK;
-    }
-    return failed;
+    return batch_stream(g_run.set, &g_keys, g_fps, lo, hi);
 }
 
 static void bm_insert_reserved_fp(hcb_state *st, void *arg)
