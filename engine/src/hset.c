@@ -91,7 +91,8 @@ typedef struct hset_entry {
 
 struct hc_hset {
     /* Read-mostly: written by create and grow (exclusive access), and
-     * `refuse` at most once per fill. */
+     * `refuse` at most once per thread per fill (a thread that stored it
+     * reads it back; others may store before they see it). */
     hset_slot *slots;
     size_t mask; /* slot count - 1 */
     size_t capacity;

@@ -2,10 +2,10 @@
  * A lock-free concurrent hash map from byte-string keys to a dense id and an
  * owner. Keys are identified by their XXH3-128 fingerprint; the key bytes are
  * copied once into an internal arena so reports can print them. Each key gets
- * a dense id (0, 1, 2, ... in insertion order) that never changes, and an
- * owner: a 64-bit value that only ever decreases (atomic minimum), so that
- * when threads race to claim a key the winner is the one the caller ranks
- * first, never simply the fastest thread.
+ * a dense id (0, 1, 2, ... in the order inserting threads drew them) that
+ * never changes, and an owner: a 64-bit value that only ever decreases
+ * (atomic minimum), so that when threads race to claim a key the winner is
+ * the one the caller ranks first, never simply the fastest thread.
  *
  * Layout, probing, memory orders, linearization points, the fingerprint
  * collision bound and growth are documented in docs/internals/hset.md.
