@@ -704,8 +704,9 @@ static bool can_be_bad(vkind k)
 
 static bool can_be_empty(const keydef *kd)
 {
-    /* Optional paths given empty are not set (sync_config.c). */
-    return kd->kind != V_DOMAINS && strcmp(kd->name, "ca_file") != 0 &&
+    /* Optional paths given empty are as if not there (sync_config.c); an
+     * empty verified_domains line is an error though the lists join. */
+    return strcmp(kd->name, "ca_file") != 0 &&
            strcmp(kd->name, "hmac_key_file") != 0 &&
            strcmp(kd->name, "pseudonymize_key_file") != 0;
 }

@@ -364,17 +364,19 @@ static int set_path(parse_ctx *c, sync_cstr *dst, const char *value)
 }
 
 /* An optional path (ca_file, hmac_key_file, pseudonymize_key_file) given
- * as "key =" with nothing after it is not set, as in a template that
- * lists the key with its value left out. A required key stays an error
- * when empty: "empty path" says more than "needs token_file". */
+ * as "key =" with nothing after it is as if the line were not there, as in
+ * a template that lists the key with its value left out: it neither counts
+ * as given (on_key) nor clears a value given before. A required key stays
+ * an error when empty: "empty path" says more than "needs token_file". */
+static bool is_opt_path(const char *name)
+{
+    return strcmp(name, "ca_file") == 0 || strcmp(name, "hmac_key_file") == 0 ||
+           strcmp(name, "pseudonymize_key_file") == 0;
+}
+
 static int set_opt_path(parse_ctx *c, sync_cstr *dst, const char *value)
 {
-    if (*value)
-        return set_path(c, dst, value);
-    free(dst->s);
-    dst->s = NULL;
-    dst->line = 0;
-    return 1;
+    return *value ? set_path(c, dst, value) : 1;
 }
 
 static int set_bool(parse_ctx *c, bool *dst, const char *v)
@@ -606,6 +608,9 @@ static int on_state(parse_ctx *c, const char *name, const char *value)
 static int append_domains(parse_ctx *c, const char *value)
 {
     sync_config *cfg = c->cfg;
+    /* Joined, "a.example" then an empty line would pass as "a.example, ". */
+    if (!*value)
+        return perr(c, c->line, "empty value");
     size_t old = cfg->verified_domains ? strlen(cfg->verified_domains) : 0;
     size_t add = strlen(value);
     if (old + add > (1u << 20))
@@ -652,7 +657,7 @@ static int on_key(void *user, const char *section, const char *name,
                     "one value (only verified_domains is a list): remove the "
                     "indentation",
                     name);
-    if (!seen_once(c, name))
+    if ((*value || !is_opt_path(name)) && !seen_once(c, name))
         return perr(c, c->line, "duplicate key '%s' in %s", name, sect_name(c));
     switch (c->sect) {
     case SECT_ENGINE: return on_engine(c, name, value);

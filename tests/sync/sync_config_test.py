@@ -42,6 +42,9 @@ BAD = [
     ("[engine]\nverified_domains = corp.example, bad..example\n" + SOURCE, 2,
      "entry 2"),
     ("[engine]\nverified_domains = ,\n" + SOURCE, 2, "no domain given"),
+    # Each verified_domains line needs a value, though the lists join.
+    ("[engine]\nverified_domains = a.example\nverified_domains =\n" +
+     SOURCE, 3, "empty value"),
     # After an entry on a continuation line ';' is no comment: it is one
     # more entry, and not a domain. (An indented line that starts with
     # ';' is a comment: see test_status_before_any_run.)
@@ -276,6 +279,19 @@ def test_empty_optional_paths(env):
               "ca_file = \n", 0o644)
     r = env.run("status", "--config", env.config)
     env.check_rc(r, 0, "a config with empty optional paths")
+    # As if the line were not there: no duplicate of a value given after
+    # it, and no clearing of one given before it (the run then stops at
+    # the missing key file).
+    env.write("up.token", "t0ken\n", 0o600)
+    for keys in ("hmac_key_file =\nhmac_key_file = missing.key\n",
+                 "hmac_key_file = missing.key\nhmac_key_file =\n"):
+        env.write("headcount.ini", SOURCE + "[state]\ndir = state\n"
+                  "[upload]\nurl = https://r.example/reports\n"
+                  "token_file = up.token\n" + keys, 0o644)
+        r = env.run("sync", "--config", env.config)
+        check(r.rc == 66 and "duplicate" not in r.err and
+              "missing.key: cannot open hmac_key_file" in r.err,
+              "an empty optional key beside a set one: %r" % r)
 
 
 def test_long_paths_in_messages(env):
