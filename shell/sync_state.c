@@ -81,6 +81,22 @@ static int mkdir_p(const char *path, sync_err *err)
     }
 }
 
+/* Fails with exit 77 unless fd, the state directory or a subfolder at
+ * path, belongs to this user and is writable by nobody else. */
+static int check_private(int fd, const char *path, sync_err *err)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return sync_state_io_fail(err, "cannot stat", path);
+    if (sb.st_uid == geteuid() && !(sb.st_mode & (S_IWGRP | S_IWOTH)))
+        return 0;
+    return sync_fail(err, CLI_EX_NOPERM,
+                     "state directory %s must belong to this user and be "
+                     "writable by nobody else (it is uid %ld, mode %04o): "
+                     "chown it, or chmod 700 it",
+                     path, (long)sb.st_uid, (unsigned)(sb.st_mode & 07777));
+}
+
 int sync_state_open(const char *dir, bool create, sync_state *st, sync_err *err)
 {
     int rc = 0;
@@ -107,25 +123,14 @@ int sync_state_open(const char *dir, bool create, sync_state *st, sync_err *err)
     if (create) {
         /* A run trusts everything under the directory: what it uploads,
          * the exports it counts, the lock. Someone else able to write to
-         * it could swap outbox/ for a link and have any file this user
-         * can read uploaded with the token. So the directory must be this
-         * user's own, writable by nobody else; checked on the opened
-         * descriptor, so a link swapped in for it is caught too. Inside
-         * it, nobody else can create or rename anything. */
-        struct stat sb;
-        if (fstat(st->dirfd, &sb) != 0) {
-            rc = sync_state_io_fail(err, "cannot stat state directory", dir);
-            goto done;
-        }
-        if (sb.st_uid != geteuid() || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
-            rc =
-                sync_fail(err, CLI_EX_NOPERM,
-                          "state directory %s must belong to this user and "
-                          "be writable by nobody else (it is uid %ld, mode "
-                          "%04o): chown it, or chmod 700 it",
-                          dir, (long)sb.st_uid, (unsigned)(sb.st_mode & 07777));
-            goto done;
-        }
+         * it, or to outbox/ or fetch/ inside it, could put a link there
+         * and have any file this user can read uploaded with the token or
+         * counted. So the three folders must be this user's own, writable
+         * by nobody else; checked on opened descriptors (the subfolders
+         * opened without following a link), so a link swapped in for one
+         * is caught too. Inside them, nobody else can create or rename
+         * anything. */
+        SYNC_TRY(check_private(st->dirfd, dir, err));
         static const char *const subs[] = {"fetch", "outbox"};
         bool made = false;
         for (size_t i = 0; i < 2; i++) {
@@ -135,6 +140,24 @@ int sync_state_open(const char *dir, bool create, sync_state *st, sync_err *err)
                 rc = sync_state_io_fail(err, "cannot create", subs[i]);
                 goto done;
             }
+            char path[PATH_MAX];
+            sync_state_path(st, subs[i], path, sizeof path);
+            int fd = openat(st->dirfd, subs[i],
+                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) {
+                rc = errno == ELOOP || errno == ENOTDIR
+                         ? sync_fail(err, CLI_EX_NOPERM,
+                                     "state directory %s is not a folder (a "
+                                     "link?): move it away, the next run "
+                                     "creates it",
+                                     path)
+                         : sync_state_io_fail(err, "cannot open", path);
+                goto done;
+            }
+            rc = check_private(fd, path, err);
+            close(fd);
+            if (rc)
+                goto done;
         }
         /* New entries of the state directory last only once it is
          * synced: an outbox/ lost in a crash takes the reports already

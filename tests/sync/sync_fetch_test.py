@@ -703,8 +703,9 @@ def test_local_export_copied(env):
 
 
 def test_state_dir_must_be_private(env):
-    """A state directory others may write to is refused (77): they could
-    swap outbox/ or fetch/ for links to files of their choosing."""
+    """A state directory others may write to is refused (77), and so are
+    an outbox/ or fetch/ inside it that others may write to or that is a
+    link: they could put links to files of their choosing there."""
     env.make_pki()
     srv = env.server()
     env.fixture(srv)
@@ -720,6 +721,25 @@ def test_state_dir_must_be_private(env):
     os.chmod(env.state, 0o755)
     r = env.sync()
     env.check_rc(r, 0, "state directory mode 755")
+    # The same holds for the folders inside it (a volume that makes every
+    # folder group-writable), and a link in place of one is refused.
+    for sub in ("outbox", "fetch"):
+        path = os.path.join(env.state, sub)
+        os.chmod(path, 0o770)
+        r = env.sync()
+        env.check_rc(r, 77, "%s/ of mode 770" % sub)
+        check(path + " must belong to this user and be writable by nobody "
+              "else" in r.err, "names the folder", r)
+        os.chmod(path, 0o700)
+        os.rename(path, path + ".real")
+        os.symlink(sub + ".real", path)
+        r = env.sync()
+        env.check_rc(r, 77, "%s/ a link" % sub)
+        check(path + " is not a folder" in r.err, "says why", r)
+        os.unlink(path)
+        os.rename(path + ".real", path)
+    r = env.sync()
+    env.check_rc(r, 0, "private folders again")
 
 
 if __name__ == "__main__":
