@@ -8,6 +8,7 @@
  * field of the user object it sits under, its own key and its depth below
  * the user object. Then, for a load into a recording sink on one thread:
  *
+ *  - both: when the load succeeds no page gives "users" twice;
  *  - strict: when the load succeeds the scanner must have read the input,
  *    the reader delivers exactly one account per `users` element, in order
  *    (records = accounts = elements), and account k agrees with element k;
@@ -63,6 +64,7 @@ typedef struct jref {
         elem_at; /* element k's bytes: d[elem_at[k], elem_at[k] + elem_len[k]) */
     size_t *elem_len;
     size_t n_elems, cap_elems;
+    bool users_twice; /* a page has two members named "users" */
 } jref;
 
 /* Where a value sits. */
@@ -221,6 +223,7 @@ static inline void jref_object(jref *j, const jref_loc *at, int role, int depth)
         j->p++;
         return;
     }
+    unsigned n_users = 0;
     while (j->ok) {
         jref_ws(j);
         if (j->p >= j->n || j->d[j->p] != '"') {
@@ -243,6 +246,8 @@ static inline void jref_object(jref *j, const jref_loc *at, int role, int depth)
             in.rel = at->rel + 1;
         }
         bool users = role == JREF_PAGE && jref_is(j, key, "users");
+        if (users && ++n_users == 2)
+            j->users_twice = true;
         jref_value(j, &in, users ? JREF_USERS : JREF_PLAIN, depth);
         jref_ws(j);
         if (j->p < j->n && j->d[j->p] == ',') {
@@ -627,6 +632,9 @@ static inline void fuzz_json_ref_check(const uint8_t *data, size_t size,
                        "%s: the reader reads what the scanner cannot "
                        "read as JSON values (at byte %zu)",
                        mode, j.p);
+            /* JSON leaves open which of two "users" counts. */
+            FUZZ_CHECK(!j.users_twice, "%s: a page with 'users' twice is read",
+                       mode);
             FUZZ_CHECK(st.records == j.n_elems && st.accounts == s.n_accounts &&
                            st.accounts + st.rejected == st.records &&
                            s.rejected == st.rejected &&

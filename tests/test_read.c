@@ -1169,6 +1169,35 @@ static void test_json_field_twice(void **state)
          "{\"kind\":\"ghes\",\"source\":\"h\",\"id\":1,\"login\":\"a\","
          "\"login\":\"b\"}\n",
          "field 'login' given twice", 1, 56},
+        /* One address per object of "emails". */
+        {HC_INPUT_GHES,
+         "{\"host_name\":\"h\",\"users\":[{\"id\":1,\"login\":\"a\","
+         "\"emails\":[{\"email\":\"b@x.example\",\"email\":\"c@x.example\"}]}"
+         "]}",
+         "field 'email' given twice", 1, 88},
+        {HC_INPUT_GHES,
+         "{\"host_name\":\"h\",\"users\":[{\"id\":1,\"login\":\"a\","
+         "\"emails\":[{\"address\":\"b@x.example\",\"email\":\"c@x.example\"}]}"
+         "]}",
+         "fields 'email' and 'address' both given", 1, 90},
+        /* Fields of the document, which fail the whole input: a second
+         * "users" must not add its accounts, nor a second host name pick
+         * the source. */
+        {HC_INPUT_GHES,
+         "{\"host_name\":\"h\",\"users\":[{\"id\":1,\"login\":\"a\"}],"
+         "\n\"users\":[{\"id\":2,\"login\":\"b\"}]}",
+         "field 'users' given twice", 2, 9},
+        {HC_INPUT_GHES,
+         "{\"host_name\":\"h1\",\"host_name\":\"h2\",\"users\":[]}",
+         "field 'host_name' given twice", 1, 31},
+        {HC_INPUT_GHES,
+         "{\"instance\":{\"host_name\":\"h1\"},\"host_name\":\"h2\",\"users\":["
+         "]}",
+         "field 'host_name' given twice", 1, 44},
+        {HC_INPUT_GHEC,
+         "{\"users\":[{\"github_com_login\":\"a\",\"github_com_user\":true}],"
+         "\"users\":[]}",
+         "field 'users' given twice", 1, 68},
     };
     const char *path = tmp_path("twice.json");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -226,6 +226,14 @@ class reader
              (int)key.size(), key.data());
         return false;
     }
+    /* The same for a field of the document itself ("users", the host
+     * name), at its second value: no row to skip, so the input fails. */
+    hc_status given_twice(std::string_view key, size_t off)
+    {
+        return hc__job_fail(job_, HC_ERR_DATA, off, true,
+                            "field '%.*s' given twice", (int)key.size(),
+                            key.data());
+    }
     /* A record's source the census could not add. Which record meets the
      * limit on sources depends on how the threads share the input, so
      * that error names the limit and no line: the same message for any
@@ -641,7 +649,7 @@ hc_status reader::string_list(ondemand::value v, int depth, const char *field,
         if ((e = ev.type().get(t)))
             return syntax(e, "expected a JSON value");
         std::string_view s;
-        bool have = false;
+        bool have = false, twice = false, by_email = false;
         if (t == jtype::string) {
             if ((e = ev.get_string().get(s)))
                 return syntax(e, "expected a string");
@@ -662,11 +670,27 @@ hc_status reader::string_list(ondemand::value v, int depth, const char *field,
                     return syntax(e, "expected a string key");
                 ondemand::value fv = f.value();
                 jtype ft;
-                if ((key == "email" || key == "address") && !have &&
+                if ((key == "email" || key == "address") &&
                     !fv.type().get(ft) && ft == jtype::string) {
-                    if ((e = fv.get_string().get(s)))
+                    /* One address per object: "email" twice, or beside
+                     * "address", leaves open which one is meant. */
+                    bool is_email = key == "email";
+                    if (have && is_email == by_email) {
+                        note(ri, HC_ERR_DATA, where(fv),
+                             "field '%.*s' given twice", (int)key.size(),
+                             key.data());
+                        twice = true;
+                    } else if (have) {
+                        note(ri, HC_ERR_DATA, where(fv),
+                             "fields 'email' and 'address' both given in "
+                             "an object of field '%s' (one address each)",
+                             field);
+                        twice = true;
+                    } else if ((e = fv.get_string().get(s))) {
                         return syntax(e, "expected a string");
+                    }
                     have = true;
+                    by_email = is_email;
                     continue;
                 }
                 hc_status rc = walk(fv, depth + 2);
@@ -685,7 +709,7 @@ hc_status reader::string_list(ondemand::value v, int depth, const char *field,
             if (rc != HC_OK)
                 return rc;
         }
-        if (!have)
+        if (!have || twice)
             continue;
         if (s.size() > HC_EMAIL_MAX) {
             note(ri, HC_ERR_LIMIT, eoff,
@@ -795,7 +819,8 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
                                   "array (GHES export)");
     if ((e = doc.get_object().get(top)))
         return syntax(e, "expected a JSON object");
-    bool encrypted = false, ghec_like = false;
+    /* The host name may be given at the top or in "instance", once. */
+    bool encrypted = false, ghec_like = false, has_host = false;
     other_doc other;
     size_t users_off = 0;
     for (auto fr : top) {
@@ -809,6 +834,8 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
         ondemand::value v = f.value();
         size_t off = where(v);
         if (key == "users") {
+            if (has_users)
+                return given_twice(key, off);
             if ((e = v.type().get(t)))
                 return syntax(e, "expected a JSON value");
             has_users = true;
@@ -826,6 +853,9 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
             if ((e = v.type().get(t)))
                 return syntax(e, "expected a JSON value");
             if (key == "host_name" && t == jtype::string) {
+                if (has_host)
+                    return given_twice(key, off);
+                has_host = true;
                 if ((e = v.get_string().get(host)))
                     return syntax(e, "expected a string");
                 continue;
@@ -846,6 +876,9 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
                     jtype it;
                     if (ikey == "host_name" && !iv.type().get(it) &&
                         it == jtype::string) {
+                        if (has_host)
+                            return given_twice(ikey, where(iv));
+                        has_host = true;
                         if ((e = iv.get_string().get(host)))
                             return syntax(e, "expected a string");
                         continue;
@@ -1188,6 +1221,8 @@ hc_status reader::ghec_page(ondemand::object page, int depth)
         }
         jtype t;
         size_t off = where(v);
+        if (has_users)
+            return given_twice(key, off);
         if ((e = v.type().get(t)))
             return syntax(e, "expected a JSON value");
         if (t != jtype::array)
