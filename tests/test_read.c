@@ -1296,6 +1296,30 @@ static void test_records_source_limit(void **state)
     assert_int_equal(hc_result_source_count(res), HC_SOURCES_MAX);
     hc_result_destroy(res);
     hc_census_destroy(c);
+
+    /* One more source from an input of one source says the same, without
+     * quoting the name: a GHES export's host_name is external data (here
+     * with a terminal escape), a GHEC source is named after its file. */
+    const char *ghes = tmp_path("one-more.json");
+    const char *ghes_text = "{\"host_name\":\"zz\\u001b[31mred\",\"users\":"
+                            "[{\"id\":1,\"login\":\"a\"}]}";
+    write_file(ghes, ghes_text, strlen(ghes_text));
+    const char *ghec = tmp_path("one-more-ghec.json");
+    const char *ghec_text =
+        "{\"users\":[{\"github_com_login\":\"a\",\"github_com_user\":true}]}";
+    write_file(ghec, ghec_text, strlen(ghec_text));
+    const hc_input more[] = {{HC_INPUT_GHES, ghes, NULL, NULL},
+                             {HC_INPUT_GHEC, ghec, NULL, NULL}};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(hc_census_create(NULL, &c), HC_OK);
+        assert_int_equal(hc_census_load(c, &in, &o, &st, &d), HC_OK);
+        assert_int_equal(hc_census_load(c, &more[i], &o, &st, &d),
+                         HC_ERR_LIMIT);
+        assert_int_equal(d.line, 0);
+        assert_non_null(strstr(d.message, "more than 65535 sources"));
+        assert_null(strchr(d.message, '\x1b'));
+        hc_census_destroy(c);
+    }
 }
 
 /*

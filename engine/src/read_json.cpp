@@ -241,9 +241,7 @@ class reader
     hc_status source_fail(hc_status rc, size_t off)
     {
         if (rc == HC_ERR_LIMIT)
-            return hc__job_fail_at(job_, rc, 0, 0,
-                                   "more than %u sources (GHES hosts and "
-                                   "GHEC source names) in the inputs",
+            return hc__job_fail_at(job_, rc, 0, 0, HC__SOURCES_LIMIT_FMT,
                                    HC_SOURCES_MAX);
         return hc__job_fail(job_, rc, off, false, "cannot add source: %s",
                             hc_status_str(rc));
@@ -1064,9 +1062,7 @@ hc_status reader::ghes()
     rc = job_->sink->source(job_->sink->ctx, HC_SOURCE_GHES, host_copy.data(),
                             host_copy.size(), &source);
     if (rc != HC_OK)
-        return hc__job_fail(job_, rc, job_->begin, false,
-                            "cannot add source '%s': %s", host_copy.c_str(),
-                            hc_status_str(rc));
+        return source_fail(rc, job_->begin);
     job_->source = source;
 
     doc.rewind();
@@ -1527,9 +1523,7 @@ hc_status reader::fallback_source(uint32_t &id)
         hc_status rc = job_->sink->source(job_->sink->ctx, HC_SOURCE_GHES, name,
                                           strlen(name), &job_->source);
         if (rc != HC_OK)
-            return hc__job_fail(job_, rc, last_off_, false,
-                                "cannot add source '%s': %s", name,
-                                hc_status_str(rc));
+            return source_fail(rc, last_off_);
     }
     id = job_->source;
     return HC_OK;

@@ -184,8 +184,10 @@ static hc_status make_source(const hc__sink *sink, hc_source_kind kind,
                              hc_diag *diag)
 {
     hc_status rc = sink->source(sink->ctx, kind, name, strlen(name), id);
-    if (rc != HC_OK)
-        hc__diag_set(diag, file, 0, 0, "cannot add source '%s': %s", name,
+    if (rc == HC_ERR_LIMIT)
+        hc__diag_set(diag, file, 0, 0, HC__SOURCES_LIMIT_FMT, HC_SOURCES_MAX);
+    else if (rc != HC_OK)
+        hc__diag_set(diag, file, 0, 0, "cannot add source: %s",
                      hc_status_str(rc));
     return rc;
 }

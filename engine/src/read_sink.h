@@ -30,6 +30,12 @@ extern "C" {
 /* Deepest JSON nesting accepted anywhere (HC_ERR_LIMIT beyond). */
 #define HC__JSON_DEPTH_MAX 64
 
+/* What a reader says when sink->source fails with HC_ERR_LIMIT, with
+ * HC_SOURCES_MAX, and no line: which input meets the limit depends on how
+ * the threads share the inputs, so the message must not. */
+#define HC__SOURCES_LIMIT_FMT \
+    "more than %u sources (GHES hosts and GHEC source names) in the inputs"
+
 /*
  * Receiver of parsed accounts. `source` and `reject` are called from any
  * thread; `open` is called on the thread that will use the writer it
