@@ -128,6 +128,8 @@ static void check_against_reference(const uint8_t *data, size_t size,
     jref_scan(&j, data, size);
     FUZZ_CHECK(j.ok, "the reader accepted input the reference scanner "
                      "could not read");
+    FUZZ_CHECK(!j.users_twice, "the reader accepted a page with two "
+                               "\"users\"");
     /* Each element's ids, deduplicated; persons with ids, by strings. */
     static ref_person persons[REF_IDS_MAX];
     /* Canonical host:ids get buffers of their own, never reused: the ids

@@ -833,6 +833,12 @@ static void test_read_repeated_key_refused(void **state)
          1, 75, "\"headcount_github_com_logins\" given twice"},
         {"[{\"policy\":\"github\",\"users\":[]},\n{\"policy\":\"extended\"}]",
          2, 11, "policy \"extended\" after \"github\" earlier in the report"},
+        /* One "users" per page; pages after one another each have theirs. */
+        {"{\"users\":[]}{\"users\":[{\"github_com_login\":\"a\"}],\n"
+         "\"users\":[{\"github_com_login\":\"b\"}]}",
+         2, 9, "\"users\" given twice in one page"},
+        {"[{\"users\":[]},{\"users\":[],\"users\":[]}]", 1, 35,
+         "\"users\" given twice in one page"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hc_diag d;

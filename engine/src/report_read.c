@@ -109,6 +109,7 @@ typedef struct jp {
     char policy[16]; /* headcount's "policy", when it is one it knows */
     uint64_t total;
     bool saw_users;
+    bool page_users; /* the current page has had its "users" */
 } jp;
 
 static hc_status jp_fail(jp *j, hc_status st, const char *fmt, ...)
@@ -754,7 +755,11 @@ static hc_status page_member(jp *j, const char *key, size_t klen)
     if (key_is(key, klen, "users")) {
         if (peek(j) != '[')
             return jp_fail(j, HC_ERR_DATA, "expected an array of users");
-        j->saw_users = true;
+        /* Readers disagree on which of two "users" counts, as for the
+         * keys of a user. */
+        if (j->page_users)
+            return jp_fail(j, HC_ERR_DATA, "\"users\" given twice in one page");
+        j->saw_users = j->page_users = true;
         return parse_array(j, user_elem);
     }
     if (key_is(key, klen, "policy") && peek(j) == '"') {
@@ -815,11 +820,17 @@ static hc_status page_member(jp *j, const char *key, size_t klen)
     return skip_value(j);
 }
 
+static hc_status parse_page(jp *j)
+{
+    j->page_users = false;
+    return parse_object(j, page_member);
+}
+
 static hc_status page_elem(jp *j)
 {
     if (peek(j) != '{')
         return jp_fail(j, HC_ERR_DATA, "expected a page object");
-    return parse_object(j, page_member);
+    return parse_page(j);
 }
 
 static hc_status parse_report(jp *j)
@@ -836,7 +847,7 @@ static hc_status parse_report(jp *j)
         return jp_fail(j, HC_ERR_DATA, "empty file: expected a report");
     while (j->p < j->end) {
         if (peek(j) == '{')
-            rc = parse_object(j, page_member);
+            rc = parse_page(j);
         else if (peek(j) == '[')
             rc = parse_array(j, page_elem);
         else
