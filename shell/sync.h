@@ -68,18 +68,22 @@ int sync_fetch_ghec(const sync_config *cfg, const sync_secret *token,
 /* The pending report of the outbox: outbox/SEQ-KEY.json. */
 typedef struct sync_outbox_entry {
     bool present;
-    uint64_t seq;  /* the run that produced it */
-    char key[40];  /* its Idempotency-Key (UUIDv4) */
-    char rel[320]; /* path relative to the state directory */
+    bool delivered; /* marked delivered, not yet in place (settle) */
+    uint64_t seq;   /* the run that produced it */
+    char key[40];   /* its Idempotency-Key (UUIDv4) */
+    char rel[320];  /* path relative to the state directory */
 } sync_outbox_entry;
 
 /*
- * Finds the newest pending report. With prune, removes older entries (a
- * newer report of the same enterprise supersedes them). *n_pending (may
- * be NULL) receives how many entries there were.
+ * Finds the newest report of the outbox into *out, and into *delivered
+ * (may be NULL) the newest one marked delivered but not yet in place. With
+ * prune, removes every other entry (a newer report of the same enterprise
+ * supersedes them) with its local copies. *n_pending (may be NULL)
+ * receives how many entries there were.
  */
 int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
-                       size_t *n_pending, sync_err *err);
+                       sync_outbox_entry *delivered, size_t *n_pending,
+                       sync_err *err);
 
 /*
  * Puts the report produced by write (called with a FILE * to fill) into
@@ -103,14 +107,16 @@ void sync_outbox_local_rel(const sync_outbox_entry *entry, bool summary,
                            char *out, size_t cap);
 
 /*
- * Once entry was delivered: renames its local copies into place as
- * report.json and summary.json, then removes the entry. *adopted tells
- * whether there was a report copy (an entry written by an older version
- * has none). In that order, a crash or a failed rename in between leaves
- * the entry, which the next run delivers again under its key and settles
- * then; removed first, its copies would be dropped as leftovers and
- * report.json would stay older than what the receiver holds. 74 or 77 when
- * a rename or the removal fails.
+ * Once entry was delivered: marks it so (outbox/SEQ-KEY.delivered, unless
+ * entry->delivered says it is), renames its local copies into place as
+ * report.json and summary.json, then removes the entry, its mark and every
+ * older entry. *adopted tells whether there was a report copy (an entry
+ * written by an older version has none). In that order, a crash or a
+ * failed rename in between leaves the marked entry, which no newer report
+ * supersedes and the next run settles first (without sending it again);
+ * removed first, its copies would be dropped as leftovers and report.json
+ * would stay older than what the receiver holds. 74 or 77 when writing
+ * the mark, a rename or the removal fails.
  */
 int sync_outbox_settle(sync_state *st, const sync_outbox_entry *entry,
                        bool *adopted, sync_err *err);

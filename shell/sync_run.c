@@ -401,8 +401,8 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
     SYNC_TRY(sync_state_lock(&st, err));
     res->locked = true;
     sync_state_clean_tmp(&st);
-    sync_outbox_entry pending;
-    SYNC_TRY(sync_outbox_newest(&st, false, &pending, NULL, err));
+    sync_outbox_entry pending, delivered;
+    SYNC_TRY(sync_outbox_newest(&st, false, &pending, &delivered, NULL, err));
     rc = sync_runs_load(&st, &runs, &n_runs, &e);
     if (rc) {
         sync_log("warning", "%s", e.msg);
@@ -436,6 +436,21 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
                      cfg->ghec.enterprise.s ? cfg->ghec.enterprise.s
                                             : cfg->ghec.file.s,
                      sizeof s->rec.name);
+    }
+
+    /* A report an earlier run delivered but could not put in place goes
+     * there first (with or without [upload] now), before this run's own
+     * report can supersede it; failing, it stays marked for the next. */
+    if (delivered.present) {
+        bool adopted = false;
+        int r = sync_outbox_settle(&st, &delivered, &adopted, &e);
+        if (r)
+            note_failure(&first_rc, &first, r, &e);
+        else if (adopted)
+            sync_log("info",
+                     "report.json: the report of run %llu, delivered "
+                     "then, is in place",
+                     (unsigned long long)delivered.seq);
     }
 
     int r = sync_secrets_read(cfg, &sec, &e);
@@ -510,7 +525,7 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
     }
 
     if (cfg->upload.present) {
-        r = sync_outbox_newest(&st, true, &pending, NULL, &e);
+        r = sync_outbox_newest(&st, true, &pending, NULL, NULL, &e);
         if (!r && pending.present) {
             sync_strlcpy(rec->key, pending.key, sizeof rec->key);
             bool sent = false;
@@ -521,6 +536,10 @@ int sync_run_once(const sync_config *cfg, sync_run_result *res, sync_err *err)
                 r = sync_fail(&e, CLI_EX_TEMPFAIL,
                               "interrupted by a stop request before the "
                               "upload");
+            } else if (pending.delivered) {
+                /* Delivered by an earlier run; only its settling failed,
+                 * at the start of this run too. */
+                sent = true;
             } else {
                 r = sync_upload_deliver(cfg, &sec, &st, h, &pending, &e);
                 sent = r == 0;

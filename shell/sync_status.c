@@ -282,8 +282,8 @@ int cli_status_main(int argc, char **argv)
     } else {
         SYNC_TRY(sync_runs_load(&st, &d.runs, &d.n_runs, &err));
         SYNC_TRY(sync_sources_load(&st, &d.sources, &d.n_sources, &err));
-        SYNC_TRY(
-            sync_outbox_newest(&st, false, &d.pending, &d.n_pending, &err));
+        SYNC_TRY(sync_outbox_newest(&st, false, &d.pending, NULL, &d.n_pending,
+                                    &err));
         read_daemon(&st, &d);
     }
     if (json)

@@ -45,12 +45,34 @@ int sync_uuid4(char out[37], sync_err *err)
     return 0;
 }
 
-/* What a name in the outbox is: an entry, or one of the local copies
- * kept beside it (sync_outbox_local_rel). */
-enum { OUTBOX_ENTRY, OUTBOX_LOCAL_REPORT, OUTBOX_LOCAL_SUMMARY };
+/* What a name in the outbox is: an entry, one of the local copies kept
+ * beside it (sync_outbox_local_rel), or the mark that it was delivered
+ * (sync_outbox_settle). */
+enum {
+    OUTBOX_ENTRY,
+    OUTBOX_LOCAL_REPORT,
+    OUTBOX_LOCAL_SUMMARY,
+    OUTBOX_DELIVERED,
+    OUTBOX_KINDS
+};
 
-static const char *const outbox_suffix[] = {".json", ".report.json",
-                                            ".summary.json"};
+static const char *const outbox_suffix[OUTBOX_KINDS] = {
+    ".json", ".report.json", ".summary.json", ".delivered"};
+
+/* The outbox name of kind for entry, relative to the state directory. */
+static void outbox_rel(const sync_outbox_entry *entry, int kind, char *out,
+                       size_t cap)
+{
+    size_t n = strlen(entry->rel);
+    /* rel ends in ".json" (parse_outbox_name). */
+    snprintf(out, cap, "%.*s%s", (int)(n - 5), entry->rel, outbox_suffix[kind]);
+}
+
+static bool same_entry(const sync_outbox_entry *e, uint64_t seq,
+                       const char *key)
+{
+    return e->present && e->seq == seq && strcmp(e->key, key) == 0;
+}
 
 /* "SEQ-KEY" + one of outbox_suffix, with SEQ decimal and KEY a lowercase
  * UUID; *kind tells which. */
@@ -69,7 +91,7 @@ static bool parse_outbox_name(const char *name, uint64_t *seq, char key[40],
     if (strlen(k) < 36)
         return false;
     *kind = -1;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < OUTBOX_KINDS; i++)
         if (strcmp(k + 36, outbox_suffix[i]) == 0)
             *kind = i;
     if (*kind < 0)
@@ -86,79 +108,129 @@ static bool parse_outbox_name(const char *name, uint64_t *seq, char key[40],
     return true;
 }
 
-int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
-                       size_t *n_pending, sync_err *err)
+/* Calls fn for every name of the outbox, in directory order; fn returns
+ * true to have the name removed. Syncs the directory after removals. */
+typedef bool (*outbox_fn)(int dfd, const char *name, uint64_t seq,
+                          const char *key, int kind, void *ctx);
+
+static int outbox_each(sync_state *st, outbox_fn fn, void *ctx, sync_err *err)
 {
-    memset(out, 0, sizeof *out);
-    if (n_pending)
-        *n_pending = 0;
-    for (int pass = 0; pass < (prune ? 2 : 1); pass++) {
-        int fd =
-            openat(st->dirfd, "outbox", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-            if (errno == ENOENT)
-                return 0;
-            return sync_state_io_fail(err, "cannot open the outbox of",
-                                      st->dir);
-        }
-        DIR *d = fdopendir(fd);
-        if (!d) {
-            close(fd);
-            return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
-        }
-        bool removed = false;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            uint64_t seq;
-            char key[40];
-            int kind;
-            if (!parse_outbox_name(e->d_name, &seq, key, &kind))
-                continue;
-            if (kind != OUTBOX_ENTRY) {
-                /* A local copy goes with its entry: superseded with it,
-                 * or left over when the entry was delivered but the copy
-                 * could not be renamed into place. */
-                if (pass == 1 &&
-                    !(out->present && seq == out->seq &&
-                      strcmp(key, out->key) == 0) &&
-                    unlinkat(dirfd(d), e->d_name, 0) == 0)
-                    removed = true;
-                continue;
-            }
-            if (pass == 0) {
-                if (n_pending)
-                    (*n_pending)++;
-                if (!out->present || seq > out->seq) {
-                    out->present = true;
-                    out->seq = seq;
-                    memcpy(out->key, key, sizeof out->key);
-                    snprintf(out->rel, sizeof out->rel, "outbox/%s", e->d_name);
-                }
-            } else if (seq < out->seq) {
-                if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
-                    removed = true;
-                    sync_log("info",
-                             "outbox: dropped report %s (superseded by "
-                             "report %s)",
-                             key, out->key);
-                }
-            }
-        }
-        if (removed)
-            (void)fsync(dirfd(d));
-        closedir(d);
+    int fd = openat(st->dirfd, "outbox", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return sync_state_io_fail(err, "cannot open the outbox of", st->dir);
     }
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
+    }
+    bool removed = false;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        uint64_t seq;
+        char key[40];
+        int kind;
+        if (parse_outbox_name(e->d_name, &seq, key, &kind) &&
+            fn(dirfd(d), e->d_name, seq, key, kind, ctx) &&
+            unlinkat(dirfd(d), e->d_name, 0) == 0) {
+            removed = true;
+            if (kind == OUTBOX_ENTRY)
+                sync_log("info", "outbox: dropped report %s (superseded)", key);
+        }
+    }
+    if (removed)
+        (void)fsync(dirfd(d));
+    closedir(d);
     return 0;
+}
+
+typedef struct scan_ctx {
+    sync_outbox_entry *newest, *delivered;
+    size_t n;
+} scan_ctx;
+
+/* Keeps in *better the newer of itself and the entry (seq, key, name). */
+static void keep_newer(sync_outbox_entry *better, uint64_t seq, const char *key,
+                       const char *name, bool delivered)
+{
+    if (better->present && seq <= better->seq)
+        return;
+    better->present = true;
+    better->seq = seq;
+    better->delivered = delivered;
+    memcpy(better->key, key, sizeof better->key);
+    snprintf(better->rel, sizeof better->rel, "outbox/%s", name);
+}
+
+static bool scan_one(int dfd, const char *name, uint64_t seq, const char *key,
+                     int kind, void *ctx)
+{
+    scan_ctx *c = ctx;
+    if (kind != OUTBOX_ENTRY)
+        return false;
+    char mark[80];
+    snprintf(mark, sizeof mark, "%llu-%s%s", (unsigned long long)seq, key,
+             outbox_suffix[OUTBOX_DELIVERED]);
+    bool delivered = faccessat(dfd, mark, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+    c->n++;
+    keep_newer(c->newest, seq, key, name, delivered);
+    if (delivered)
+        keep_newer(c->delivered, seq, key, name, true);
+    return false;
+}
+
+/* Everything but the newest entry and the newest delivered one goes, with
+ * their copies and marks: a newer report supersedes an older one, and a
+ * delivered report stays until it is in place (sync_outbox_settle). */
+static bool prune_one(int dfd, const char *name, uint64_t seq, const char *key,
+                      int kind, void *ctx)
+{
+    (void)dfd, (void)name, (void)kind;
+    const scan_ctx *c = ctx;
+    return !same_entry(c->newest, seq, key) &&
+           !same_entry(c->delivered, seq, key);
+}
+
+int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
+                       sync_outbox_entry *delivered, size_t *n_pending,
+                       sync_err *err)
+{
+    sync_outbox_entry d;
+    scan_ctx c = {out, delivered ? delivered : &d, 0};
+    memset(c.newest, 0, sizeof *c.newest);
+    memset(c.delivered, 0, sizeof *c.delivered);
+    int rc = outbox_each(st, scan_one, &c, err);
+    if (!rc && prune)
+        rc = outbox_each(st, prune_one, &c, err);
+    if (n_pending)
+        *n_pending = c.n;
+    return rc;
 }
 
 void sync_outbox_local_rel(const sync_outbox_entry *entry, bool summary,
                            char *out, size_t cap)
 {
-    size_t n = strlen(entry->rel);
-    /* rel ends in ".json" (parse_outbox_name). */
-    snprintf(
-        out, cap, "%.*s%s", (int)(n - 5), entry->rel,
-        outbox_suffix[summary ? OUTBOX_LOCAL_SUMMARY : OUTBOX_LOCAL_REPORT]);
+    outbox_rel(entry, summary ? OUTBOX_LOCAL_SUMMARY : OUTBOX_LOCAL_REPORT, out,
+               cap);
+}
+
+static int write_mark(FILE *f, void *ctx, sync_err *err)
+{
+    (void)ctx;
+    if (fputs("delivered\n", f) == EOF)
+        return sync_fail(err, CLI_EX_IOERR, "cannot write: %s",
+                         strerror(errno));
+    return 0;
+}
+
+/* Once an entry is in place, it and everything older goes. */
+static bool settled_one(int dfd, const char *name, uint64_t seq,
+                        const char *key, int kind, void *ctx)
+{
+    (void)dfd, (void)name, (void)key, (void)kind;
+    return seq <= *(const uint64_t *)ctx;
 }
 
 int sync_outbox_settle(sync_state *st, const sync_outbox_entry *entry,
@@ -167,6 +239,14 @@ int sync_outbox_settle(sync_state *st, const sync_outbox_entry *entry,
     char rel[400];
     bool moved = false;
     *adopted = false;
+    /* The mark first: from now on no newer report supersedes this one
+     * before it is in place, though a rename below fails. */
+    if (!entry->delivered) {
+        outbox_rel(entry, OUTBOX_DELIVERED, rel, sizeof rel);
+        int rc = sync_state_write(st, rel, write_mark, NULL, err);
+        if (rc)
+            return rc;
+    }
     /* The summary first and the report last, as a run without [upload]
      * does: a failing rename of either leaves report.json as it was, and
      * only the second leaves the new summary beside it (retried by the
@@ -181,7 +261,12 @@ int sync_outbox_settle(sync_state *st, const sync_outbox_entry *entry,
     if (rc)
         return rc;
     *adopted = moved;
-    return sync_state_remove(st, entry->rel, err);
+    rc = sync_state_remove(st, entry->rel, err);
+    if (rc)
+        return rc;
+    /* Its mark, and what it supersedes (older delivered ones included). */
+    uint64_t upto = entry->seq;
+    return outbox_each(st, settled_one, &upto, err);
 }
 
 /* True when the file rel holds exactly the bytes of f (rewound first). */
@@ -224,7 +309,7 @@ int sync_outbox_put(sync_state *st, uint64_t seq,
     sync_outbox_entry old;
     char rel[320];
     memset(out, 0, sizeof *out);
-    SYNC_TRY(sync_outbox_newest(st, false, &old, NULL, err));
+    SYNC_TRY(sync_outbox_newest(st, false, &old, NULL, NULL, err));
     if (old.present && old.seq == UINT64_MAX) {
         rc = sync_fail(err, CLI_EX_IOERR,
                        "%s: outbox number %llu is the largest there is "
@@ -258,7 +343,7 @@ int sync_outbox_put(sync_state *st, uint64_t seq,
     snprintf(out->rel, sizeof out->rel, "%s", rel);
     /* The new entry is durable; now the older ones may go. */
     sync_outbox_entry newest;
-    SYNC_TRY(sync_outbox_newest(st, true, &newest, NULL, err));
+    SYNC_TRY(sync_outbox_newest(st, true, &newest, NULL, NULL, err));
 done:
     if (f)
         sync_state_tmp_abort(st, rel, f);

@@ -15,6 +15,15 @@ from faults import fault_vars  # noqa: E402
 from synctest import (GHES_TOKEN, UUID4, check, check_eq, main)  # noqa: E402
 
 
+def totals(env):
+    """total_seats_consumed of report.json and of summary.json."""
+    out = []
+    for name in ("report.json", "summary.json"):
+        with open(env.path("state", name)) as f:
+            out.append(json.load(f)["total_seats_consumed"])
+    return out
+
+
 def setup(env, **kw):
     env.make_pki()
     env.tokens()
@@ -199,14 +208,7 @@ def test_failed_upload_keeps_report(env):
     r = env.sync()
     env.check_rc(r, 0, "first sync")
 
-    def totals():
-        out = []
-        for name in ("report.json", "summary.json"):
-            with open(env.path("state", name)) as f:
-                out.append(json.load(f)["total_seats_consumed"])
-        return out
-
-    check_eq(totals(), [expected, expected], "first report and summary")
+    check_eq(totals(env), [expected, expected], "first report and summary")
     # New data (gina-gh gone), and the receiver refuses for good, then is
     # unreachable (every attempt reset).
     env.write("page2.json", json.dumps({"users": []}))
@@ -215,7 +217,7 @@ def test_failed_upload_keeps_report(env):
         r = env.sync()
         env.check_rc(r, code, "sync with upload fault %s" % faults[0])
         check("report " not in r.out, "no report path printed", r)
-        check_eq(totals(), [expected, expected],
+        check_eq(totals(env), [expected, expected],
                  "report.json and summary.json after upload fault %s"
                  % faults[0])
         check_eq(len(env.outbox()), 1,
@@ -225,7 +227,7 @@ def test_failed_upload_keeps_report(env):
     srv.faults()
     r = env.sync()
     env.check_rc(r, 0, "sync after the receiver is back")
-    check_eq(totals(), [expected - 1, expected - 1], "report replaced")
+    check_eq(totals(env), [expected - 1, expected - 1], "report replaced")
     check_eq(srv.accepted()[-1]["total_seats_consumed"], expected - 1,
              "new report delivered")
 
@@ -233,10 +235,11 @@ def test_failed_upload_keeps_report(env):
 def test_delivered_report_settled_once_in_place(env):
     """A delivered report's outbox entry goes only once its local copies
     are report.json and summary.json: when renaming a copy into place fails
-    (a fault injected here) the entry stays, the next run delivers it again
-    under the same key (the receiver keeps one) and puts it in place.
-    summary.json moves first, so a failure leaves the two files of one
-    report, the previous one."""
+    (a fault injected here) the entry stays, marked delivered, and the next
+    run puts it in place first, without sending it again, whatever that
+    run then counts or sends: a newer report, even one whose upload fails,
+    never supersedes it. summary.json moves first, so a failure leaves the
+    two files of one report, the previous one."""
     srv, expected = setup(env)
     r = env.sync()
     env.check_rc(r, 0, "first sync")
@@ -246,39 +249,45 @@ def test_delivered_report_settled_once_in_place(env):
     faults = fault_vars(HC_FAULT_RENAME_TO="report.json")
     if faults is None:
         return
+
     r = env.run("sync", "--config", env.config, extra_env=faults)
     env.check_rc(r, 74, "report.json cannot be renamed into place")
-    key = srv.requests("upload")[-1]["headers"]["idempotency-key"]
     check_eq(len(env.outbox()), 1, "the delivered entry is kept")
-    with open(env.path("state", "report.json")) as f:
-        check_eq(json.load(f)["total_seats_consumed"], expected,
-                 "report.json as it was")
-    r = env.sync()
-    env.check_rc(r, 0, "next sync")
-    check_eq(srv.requests("upload")[-1]["headers"]["idempotency-key"], key,
-             "the same key delivered again")
-    check_eq([a["total_seats_consumed"] for a in srv.accepted()],
-             [expected, expected - 1], "one report per key accepted")
-    for name in ("report.json", "summary.json"):
-        with open(env.path("state", name)) as f:
-            check_eq(json.load(f)["total_seats_consumed"], expected - 1,
-                     name + " of the delivered report")
-    check_eq(env.outbox(everything=True), [], "outbox emptied")
-    # The summary's rename fails: neither file is replaced.
+    check_eq(len([n for n in env.outbox(everything=True)
+                  if n.endswith(".delivered")]), 1, "marked delivered")
+    check_eq(totals(env)[0], expected, "report.json as it was")
+    # The data changes back and the receiver is down: the delivered report
+    # (expected - 1) goes into place all the same, and the new one waits.
     env.write("page2.json", page2)
+    srv.faults(upload=["503:0"] * 10)
+    r = env.sync()
+    env.check_rc(r, 75, "sync with the receiver down")
+    check_eq([a["total_seats_consumed"] for a in srv.accepted()],
+             [expected, expected - 1], "nothing sent again")
+    check_eq(totals(env), [expected - 1, expected - 1],
+             "the delivered report is in place")
+    check_eq(len(env.outbox()), 1, "the new report waits in the outbox")
+    check_eq([n for n in env.outbox(everything=True)
+              if n.endswith(".delivered")], [], "no mark left")
+    srv.faults()
+    r = env.sync()
+    env.check_rc(r, 0, "sync after the receiver is back")
+    check_eq(totals(env), [expected, expected], "the newer report in place")
+    check_eq(env.outbox(everything=True), [], "outbox emptied")
+    # The summary's rename fails: neither file is replaced, and the next
+    # run puts both in place before sending its own report.
+    env.write("page2.json", json.dumps({"users": []}))
     r = env.run("sync", "--config", env.config,
                 extra_env=fault_vars(HC_FAULT_RENAME_TO="summary.json"))
     env.check_rc(r, 74, "summary.json cannot be renamed into place")
-    for name in ("report.json", "summary.json"):
-        with open(env.path("state", name)) as f:
-            check_eq(json.load(f)["total_seats_consumed"], expected - 1,
-                     name + " as it was")
+    check_eq(totals(env), [expected, expected], "both files as they were")
+    n_sent = len(srv.accepted())
     r = env.sync()
     env.check_rc(r, 0, "sync after the failed rename")
-    for name in ("report.json", "summary.json"):
-        with open(env.path("state", name)) as f:
-            check_eq(json.load(f)["total_seats_consumed"], expected,
-                     name + " of the report delivered again")
+    check_eq(totals(env), [expected - 1, expected - 1],
+             "both files of the delivered report")
+    check_eq(len(srv.accepted()), n_sent + 1, "this run's own report sent")
+    check_eq(env.outbox(everything=True), [], "outbox emptied")
 
 
 def test_outbox_number_exhausted(env):
@@ -382,7 +391,7 @@ def test_outbox_permission_denied(env):
     finally:
         os.chmod(outbox, 0o700)
     env.check_rc(r, 77, "outbox directory not readable")
-    check("cannot open the outbox of" in r.err, "message", r)
+    check("cannot open %s: Permission denied" % outbox in r.err, "message", r)
     check_eq(len(srv.requests("upload")), n, "no upload attempted")
 
 

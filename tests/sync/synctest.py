@@ -365,12 +365,14 @@ class Env:
 
     def outbox(self, everything=False):
         """The outbox entries (SEQ-KEY.json), or with everything also the
-        local copies of report and summary kept beside them."""
+        local copies of report and summary kept beside them and the marks
+        of delivered entries."""
         names = sorted(os.listdir(os.path.join(self.state, "outbox")))
         if everything:
             return names
         return [n for n in names if not n.endswith((".report.json",
-                                                    ".summary.json"))]
+                                                    ".summary.json",
+                                                    ".delivered"))]
 
     # -- checks --
 
