@@ -1140,15 +1140,46 @@ static void test_records_other_kind_fields(void **state)
  * value, in every JSON shape and on both NDJSON paths (the fast one hands
  * the line to the full reader); a repeat of a field of the other kind of
  * record stops nothing, and under skip_malformed only that row goes. */
+typedef struct json_fault {
+    hc_input_role role;
+    const char *text;
+    const char *msg;
+    uint64_t line, column;
+} json_fault;
+
+/* Each case's text must fail with HC_ERR_DATA, its message and place, on
+ * both NDJSON paths. */
+static void expect_json_faults(const json_fault *cases, size_t n)
+{
+    const char *path = tmp_path("fault.json");
+    for (size_t i = 0; i < n; i++) {
+        write_file(path, cases[i].text, strlen(cases[i].text));
+        for (int fast = 0; fast < 2; fast++) {
+            hc__ndjson_fast_off = fast == 0;
+            rec r;
+            rec_init(&r);
+            hc_diag d;
+            hc_status rc =
+                run(&r, cases[i].role, path, NULL, 1, false, NULL, NULL, &d);
+            if (rc != HC_ERR_DATA || !strstr(d.message, cases[i].msg) ||
+                d.line != cases[i].line || d.column != cases[i].column)
+                print_error("case %zu: %s %llu:%llu %s\n", i, hc_status_str(rc),
+                            (unsigned long long)d.line,
+                            (unsigned long long)d.column, d.message);
+            assert_int_equal(rc, HC_ERR_DATA);
+            assert_non_null(strstr(d.message, cases[i].msg));
+            assert_int_equal(d.line, cases[i].line);
+            assert_int_equal(d.column, cases[i].column);
+            rec_fini(&r);
+        }
+    }
+    hc__ndjson_fast_off = false;
+}
+
 static void test_json_field_twice(void **state)
 {
     (void)state;
-    static const struct {
-        hc_input_role role;
-        const char *text;
-        const char *msg;
-        uint64_t line, column;
-    } cases[] = {
+    static const json_fault cases[] = {
         {HC_INPUT_GHEC,
          "{\"users\":[{\"github_com_login\":\"a\",\"github_com_user\":false,"
          "\n\"github_com_user\":true}]}",
@@ -1199,29 +1230,8 @@ static void test_json_field_twice(void **state)
          "\"users\":[]}",
          "field 'users' given twice", 1, 68},
     };
+    expect_json_faults(cases, sizeof cases / sizeof cases[0]);
     const char *path = tmp_path("twice.json");
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        write_file(path, cases[i].text, strlen(cases[i].text));
-        for (int fast = 0; fast < 2; fast++) {
-            hc__ndjson_fast_off = fast == 0;
-            rec r;
-            rec_init(&r);
-            hc_diag d;
-            hc_status rc =
-                run(&r, cases[i].role, path, NULL, 1, false, NULL, NULL, &d);
-            if (rc != HC_ERR_DATA || !strstr(d.message, cases[i].msg) ||
-                d.line != cases[i].line || d.column != cases[i].column)
-                print_error("case %zu: %s %llu:%llu %s\n", i, hc_status_str(rc),
-                            (unsigned long long)d.line,
-                            (unsigned long long)d.column, d.message);
-            assert_int_equal(rc, HC_ERR_DATA);
-            assert_non_null(strstr(d.message, cases[i].msg));
-            assert_int_equal(d.line, cases[i].line);
-            assert_int_equal(d.column, cases[i].column);
-            rec_fini(&r);
-        }
-    }
-    hc__ndjson_fast_off = false;
 
     /* A ghes record repeating a ghec-only field is read; under
      * skip_malformed the record with a repeat is the one rejected. */
@@ -1244,6 +1254,41 @@ static void test_json_field_twice(void **state)
     assert_int_equal(st.first_rejected.line, 2);
     expect_items(&r, want, 2);
     rec_fini(&r);
+}
+
+/* A structure error in one JSON document (a GHES export, an NDJSON line)
+ * is named where it is, not at the last value read before it: a stray
+ * token after a field or an element, a missing comma, also after a long
+ * value and on a later line. */
+static void test_json_structure_fault_place(void **state)
+{
+    (void)state;
+    static const char obj[] = "expected a string key, or ',' or '}' after "
+                              "an object field";
+    static const char arr[] = "expected a value, or ',' or ']' after an "
+                              "array element";
+    static char long_line[3200];
+    snprintf(long_line, sizeof long_line,
+             "{\"kind\":\"ghes\",\"source\":\"h\",\"id\":1,\"login\":\"%0*d\" "
+             "@}\n",
+             3000, 0);
+    const json_fault cases[] = {
+        {HC_INPUT_GHES,
+         "{\"host_name\": \"h\",\n \"users\": [\n  {\n   \"id\": 1,\n"
+         "   \"login\": \"a\"\n   @\n  }]}",
+         obj, 6, 4},
+        {HC_INPUT_GHES,
+         "{\"host_name\":\"h\",\"users\":[{\"id\":1,\"login\":\"a\"}\n\n   x]}",
+         arr, 3, 4},
+        {HC_INPUT_GHES, "{\"host_name\":\"h\" \"users\":[]}", obj, 1, 18},
+        {HC_INPUT_RECORDS, long_line, obj, 1, 3047},
+        {HC_INPUT_RECORDS,
+         "{\"kind\":\"ghes\",\"source\":\"h\",\"id\":1,\"emails\":[\"a\" "
+         "\"b\"],"
+         "\"login\":\"a\"}\n",
+         arr, 1, 50},
+    };
+    expect_json_faults(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* Past HC_SOURCES_MAX sources the load stops with the same message for
@@ -2655,6 +2700,7 @@ int main(void)
         cmocka_unit_test(test_records_rejected_source),
         cmocka_unit_test(test_records_other_kind_fields),
         cmocka_unit_test(test_json_field_twice),
+        cmocka_unit_test(test_json_structure_fault_place),
         cmocka_unit_test(test_records_source_limit),
         cmocka_unit_test(test_records_fast_path),
         cmocka_unit_test(test_records_big_record),

@@ -180,6 +180,32 @@ class reader
     const char *view_ = nullptr;
     size_t view_off_ = 0, view_len_ = 0;
 
+    /* The single document being read, while one is (doc_scope): after a
+     * structure error simdjson's iterator stands at the offending token,
+     * which last_off_ (the last value read) is not. Not for documents of
+     * a stream (consumed-licenses pages): there the last one's iterator
+     * can stand at the end of the input instead. */
+    ondemand::document *doc_ = nullptr;
+    struct doc_scope {
+        reader &r;
+        ondemand::document *saved;
+        doc_scope(reader &rd, ondemand::document *d) : r(rd), saved(rd.doc_)
+        {
+            r.doc_ = d;
+        }
+        ~doc_scope() { r.doc_ = saved; }
+    };
+    /* Where a structure error is: the document's current token when it
+     * lies past the last value read, else that value. */
+    size_t tape_error_place()
+    {
+        const char *p = nullptr;
+        if (!doc_ || doc_->current_location().get(p))
+            return last_off_;
+        size_t o = off_of(p);
+        return o > last_off_ ? o : last_off_;
+    }
+
     size_t off_of(const char *p)
     {
         if (view_ && p >= view_ && p <= view_ + view_len_)
@@ -328,6 +354,8 @@ class reader
     {
         if (e == UTF8_ERROR || e == UNESCAPED_CHARS || e == UNCLOSED_STRING)
             last_off_ = stage1_place(e);
+        else if (e == TAPE_ERROR)
+            last_off_ = tape_error_place();
         if (e == MEMALLOC)
             return fail_json(HC_ERR_NOMEM, last_off_,
                              "out of memory parsing JSON");
@@ -1038,6 +1066,7 @@ hc_status reader::ghes()
     error_code e = parser_.iterate(p, n, n + HC__PAD).get(doc);
     if (e)
         return syntax(e, "expected a JSON document");
+    doc_scope scope(*this, &doc);
     std::string_view host;
     bool has_users = false;
     hc_status rc = ghes_scan(doc, host, has_users);
@@ -1746,7 +1775,11 @@ hc_status reader::record_line(size_t s, size_t stop)
         held_ = held_none;
         hold_ = true;
         uint64_t rejected = job_->rejected;
-        hc_status rc = record(doc, s, bad);
+        hc_status rc;
+        {
+            doc_scope scope(*this, &doc);
+            rc = record(doc, s, bad);
+        }
         hold_ = false;
         if (rc != HC_OK || job_->rejected != rejected)
             return rc; /* failed, or the row was rejected already */
