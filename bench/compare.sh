@@ -3,7 +3,9 @@
 # headcount release binary against the usual ways of counting distinct
 # normalized primary emails of active accounts (DuckDB, mawk, a grep | sort
 # pipeline, and on a slice sqlite3 and jq). Every tool must give the same
-# count, else the script exits 1: a fast wrong answer is not a result. It
+# count (and with --generate, the generator's expected one), else the
+# script exits 1: a fast wrong answer is not a result; any other failure
+# exits 2. It
 # prints a markdown table (wall time, records/s, GB/s, peak RSS, ratio to
 # headcount). A benchmark, not a test: CTest does not run it.
 #
@@ -22,9 +24,13 @@
 # lower(trim(x)) is exactly norm_v1, and no ghost/scim-admin accounts and no
 # GHEC records, so that headcount's total_seats_consumed is the number of
 # distinct normalized primary emails of the non-suspended accounts.
+
 # The awk, sh and jq programs below are single-quoted on purpose.
 # shellcheck disable=SC2016
-set -euo pipefail
+set -Eeuo pipefail
+# A command that fails is a failure of the comparison (2), never taken for
+# a disagreement (1).
+trap 'echo "compare.sh: a command failed (line $LINENO)" >&2; exit 2' ERR
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HEADCOUNT=${HEADCOUNT:-$ROOT/build/release/shell/headcount}
@@ -51,14 +57,23 @@ while [ $# -gt 0 ]; do
     --slice) SLICE=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --skip) SKIP="$SKIP$2 "; shift 2 ;;
-    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^$/p' "$0" | sed -e '/^$/d' -e 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) FILE=$1; shift ;;
     esac
 done
 [ -n "$FILE" ] || die "usage: compare.sh [--slice N] [--runs N] FILE | --generate LINES DIR"
+for n in "$SLICE" "$RUNS" ${GEN_LINES:+"$GEN_LINES"}; do
+    case $n in
+    '' | *[!0-9]* | 0*) die "--slice, --runs and --generate take a number from 1 up (got '$n')" ;;
+    esac
+done
 [ -x "$HEADCOUNT" ] || die "no headcount binary at $HEADCOUNT (cmake --preset release && cmake --build --preset release, or set HEADCOUNT)"
 mkdir -p "$SCRATCH"
+# This run's own files (the slice, outputs, results), removed at exit: two
+# runs at once do not share them. SCRATCH keeps only the tools.
+TMP=$(mktemp -d "$SCRATCH/run.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
 
 want() { case $SKIP in *" $1 "*) return 1 ;; *) return 0 ;; esac; }
 
@@ -120,7 +135,7 @@ console.log(String(r.getRows()[0][0]));
 EOF
 fi
 
-SLICE_FILE=$SCRATCH/slice.ndjson
+SLICE_FILE=$TMP/slice.ndjson
 head -n "$SLICE" "$FILE" >"$SLICE_FILE"
 if cmp -s "$SLICE_FILE" "$FILE"; then
     SLICE_FILE=$FILE # the whole file is no longer than the slice
@@ -129,7 +144,7 @@ fi
 # measure NAME INPUT COMMAND...: runs COMMAND (best wall time of RUNS) and
 # appends "name input count wall rss" (tab-separated) to the results. The
 # command prints the count on stdout; every run must print the same one.
-RESULTS=$SCRATCH/results.txt
+RESULTS=$TMP/results.txt
 : >"$RESULTS"
 measure() {
     local name=$1 input=$2
@@ -137,18 +152,18 @@ measure() {
     local best='' rss='' count='' first='' r
     for ((r = 0; r < RUNS; r++)); do
         cat "$input" >/dev/null # same warm page cache for every tool
-        /usr/bin/time -f '%e %M' -o "$SCRATCH/time.txt" "$@" \
-            >"$SCRATCH/out.txt" 2>"$SCRATCH/err.txt" ||
-            { cat "$SCRATCH/err.txt" >&2; die "$name failed"; }
+        /usr/bin/time -f '%e %M' -o "$TMP/time.txt" "$@" \
+            >"$TMP/out.txt" 2>"$TMP/err.txt" ||
+            { cat "$TMP/err.txt" >&2; die "$name failed"; }
         if [ "$name" = headcount ]; then
-            count=$(python3 -c "$HC_COUNT" <"$SCRATCH/out.txt")
+            count=$(python3 -c "$HC_COUNT" <"$TMP/out.txt")
         else
-            count=$(tail -n 1 "$SCRATCH/out.txt" | tr -d ' \r')
+            count=$(tail -n 1 "$TMP/out.txt" | tr -d ' \r')
         fi
         [ "$r" -eq 0 ] && first=$count
         [ "$count" = "$first" ] ||
             die "$name counted $first, then $count on the same input"
-        read -r wall kb <"$SCRATCH/time.txt"
+        read -r wall kb <"$TMP/time.txt"
         if [ -z "$best" ] || python3 -c "import sys; sys.exit(not $wall < $best)"; then
             best=$wall
             rss=$kb
@@ -181,7 +196,9 @@ if want mawk; then
         END { print n + 0 }' "$FILE"
 fi
 if want grep; then
-    measure "grep | sort -u" "$FILE" env LC_ALL=C sh -c '
+    # bash for pipefail: a stage that fails must fail the pipeline, not
+    # leave wc to count what it got.
+    measure "grep | sort -u" "$FILE" env LC_ALL=C bash -o pipefail -c '
         grep -F "\"suspended\":false" "$1" |
         grep -o "\"primary_email\":\"[^\"]*\"" |
         tr "A-Z" "a-z" |
@@ -194,9 +211,13 @@ if [ "$SLICE_FILE" != "$FILE" ]; then
         "$SLICE_FILE" --json
 fi
 if want sqlite3; then
-    measure sqlite3 "$SLICE_FILE" sqlite3 :memory: \
+    # Imported through a link of a known name: the .import command cannot
+    # take a path holding a quote. -bail: a failed import must fail the
+    # run, not count an empty table.
+    ln -s "$SLICE_FILE" "$TMP/import.ndjson"
+    measure sqlite3 "$SLICE_FILE" sqlite3 -bail :memory: \
         -cmd '.mode ascii' -cmd '.separator "\037" "\n"' \
-        -cmd 'CREATE TABLE t(line TEXT)' -cmd ".import '$SLICE_FILE' t" \
+        -cmd 'CREATE TABLE t(line TEXT)' -cmd ".import '$TMP/import.ndjson' t" \
         -cmd '.mode list' \
         "SELECT count(DISTINCT lower(trim(json_extract(line, '\$.primary_email')))) FROM t WHERE json_extract(line, '\$.suspended') = 0"
 fi
@@ -212,8 +233,11 @@ fi
 # /usr/bin/time gives wall time in hundredths of a second; a run shorter
 # than that has no rate either. Peak RSS is the largest process's (for the
 # grep | sort pipeline, its largest stage).
-python3 - "$RESULTS" "$FILE" "$SLICE_FILE" <<'EOF'
-import os, sys
+EXPECTED=
+[ -z "$GEN_LINES" ] || EXPECTED=$(dirname "$FILE")/expected.json
+status=0
+python3 - "$RESULTS" "$FILE" "$SLICE_FILE" "$EXPECTED" <<'EOF' || status=$?
+import json, os, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 full, part = sys.argv[2], sys.argv[3]
 def lines(path):
@@ -222,6 +246,11 @@ def lines(path):
 meta = {p: (lines(p), os.path.getsize(p)) for p in {full, part}}
 ref = {r[1]: (r[2], float(r[3])) for r in rows if r[0] == 'headcount'}
 bad = []
+if sys.argv[4]:
+    want = str(json.load(open(sys.argv[4]))["github_seats"])
+    if ref[full][0] != want:
+        bad.append("headcount counted %s, the generator expects %s" % (
+            ref[full][0], want))
 for name, path, count, wall, kb in rows:
     if count != ref[path][0]:
         bad.append("%s counted %s on %d lines, headcount %s" % (
@@ -245,3 +274,6 @@ for b in bad:
     print("DISAGREE: " + b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
+# 1 is the disagreement above; anything else is the table script failing.
+[ "$status" -le 1 ] || die "the table script failed"
+exit "$status"

@@ -1892,7 +1892,10 @@ static void parse_args(int argc, char **argv, config *cfg)
             cfg->hosts = (unsigned)h;
             hosts_given = true;
         } else if (strcmp(a, "--lines") == 0) {
+            /* 0 stands for "not given" below. */
             cfg->lines = parse_u64(a, v);
+            if (cfg->lines == 0)
+                die("--lines must be at least 1", v);
         } else if (strcmp(a, "--out") == 0) {
             cfg->out = v;
         } else if (strcmp(a, "--formats") == 0) {
@@ -1935,6 +1938,14 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &cfg);
     if (mkdir(cfg.out, 0777) != 0 && errno != EEXIST)
         die(cfg.out, strerror(errno));
+    /* expected.json is written last: gone first, so that a run that fails
+     * half way leaves no oracle beside data it does not describe. */
+    {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/expected.json", cfg.out);
+        if (remove(path) != 0 && errno != ENOENT)
+            die(path, strerror(errno));
+    }
 
     tally t = {0};
     uint64_t system = 0, lines = 0;
