@@ -391,6 +391,7 @@ class reader
 
     hc_status ghes_scan(ondemand::document &doc, std::string_view &host,
                         bool &has_users);
+    hc_status users_scan(ondemand::value users, bool &ghec_users);
     hc_status ghes_user(ondemand::value v, uint32_t source);
     hc_status ghec_page(ondemand::object page, int depth);
     hc_status ghec_user(ondemand::value v, int depth);
@@ -803,6 +804,25 @@ static bool plausible_host(std::string_view h)
 /* True when the document (an array) starts with an object that has a
  * consumed-licenses page's total: only to name the right flag in an
  * error, so any parse error is simply false. */
+/* A user object of consumed-licenses JSON: github_com_* fields, no id or
+ * login (a GHES user has both). Reads the object's keys only. */
+static bool ghec_user_keys(ondemand::object o)
+{
+    bool ghec = false, ghes = false;
+    for (auto fr : o) {
+        ondemand::field f;
+        std::string_view key;
+        if (std::move(fr).get(f) || f.unescaped_key().get(key))
+            return false;
+        ghec |= key.substr(0, 11) == "github_com_";
+        ghes |= key == "id" || key == "login";
+    }
+    return ghec && !ghes;
+}
+
+/* An array of consumed-licenses pages: its first element is a page with
+ * totals, or one whose first user is a consumed-licenses user (a page
+ * need not carry its totals). */
 static bool pages_array(ondemand::document &doc)
 {
     ondemand::array a;
@@ -820,10 +840,70 @@ static bool pages_array(ondemand::document &doc)
                 return false;
             if (key == "total_seats_consumed" || key == "total_seats_purchased")
                 return true;
+            ondemand::array users;
+            if (key == "users" && !f.value().get_array().get(users)) {
+                for (auto ur : users) {
+                    ondemand::value uv;
+                    ondemand::object uo;
+                    return !std::move(ur).get(uv) && !uv.get_object().get(uo) &&
+                           ghec_user_keys(uo);
+                }
+            }
         }
         return false; /* the first element decides */
     }
     return false;
+}
+
+/* The first pass over a GHES export's `users` array (at depth 1): walks
+ * it as walk() does, and sets ghec_users when its first user is one of
+ * consumed-licenses JSON (ghec_user_keys), whose pages need not carry
+ * totals: that says what the file is before any other check. */
+hc_status reader::users_scan(ondemand::value users, bool &ghec_users)
+{
+    ondemand::array a;
+    error_code e = users.get_array().get(a);
+    if (e)
+        return syntax(e, "expected an array");
+    bool first = true;
+    for (auto er : a) {
+        ondemand::value ev;
+        if ((e = std::move(er).get(ev)))
+            return syntax(e, "expected a value, or ',' or ']' after an array "
+                             "element");
+        jtype t;
+        where(ev);
+        if (!first || ev.type().get(t) || t != jtype::object) {
+            hc_status rc = walk(ev, 2);
+            if (rc != HC_OK)
+                return rc;
+            first = false;
+            continue;
+        }
+        /* Depth 3 for its fields, as walk(users, 1) has it: far below the
+         * limit. */
+        first = false;
+        ondemand::object o;
+        if ((e = ev.get_object().get(o)))
+            return syntax(e, "expected an object");
+        bool ghec = false, ghes = false;
+        for (auto fr : o) {
+            ondemand::field f;
+            if ((e = std::move(fr).get(f)))
+                return syntax(e, "expected a string key, or ',' or '}' after "
+                                 "an object field");
+            std::string_view key;
+            if ((e = f.unescaped_key().get(key)))
+                return syntax(e, "expected a string key");
+            ghec |= key.substr(0, 11) == "github_com_";
+            ghes |= key == "id" || key == "login";
+            hc_status rc = walk(f.value(), 3);
+            if (rc != HC_OK)
+                return rc;
+        }
+        ghec_users = ghec && !ghes;
+    }
+    return HC_OK;
 }
 
 /* First pass: the host name, and whether `users` is there and readable. */
@@ -872,7 +952,8 @@ hc_status reader::ghes_scan(ondemand::document &doc, std::string_view &host,
                 return hc__job_fail(job_, HC_ERR_DATA, off, true,
                                     "expected an array in field 'users'");
             }
-            hc_status rc = walk(v, 1);
+            hc_status rc =
+                t == jtype::array ? users_scan(v, ghec_like) : walk(v, 1);
             if (rc != HC_OK)
                 return rc;
         } else if (key == "host_name" || key == "instance") {
