@@ -801,9 +801,6 @@ static bool plausible_host(std::string_view h)
     return true;
 }
 
-/* True when the document (an array) starts with an object that has a
- * consumed-licenses page's total: only to name the right flag in an
- * error, so any parse error is simply false. */
 /* A user object of consumed-licenses JSON: github_com_* fields, no id or
  * login (a GHES user has both). Reads the object's keys only. */
 static bool ghec_user_keys(ondemand::object o)
@@ -820,9 +817,10 @@ static bool ghec_user_keys(ondemand::object o)
     return ghec && !ghes;
 }
 
-/* An array of consumed-licenses pages: its first element is a page with
- * totals, or one whose first user is a consumed-licenses user (a page
- * need not carry its totals). */
+/* True when the document is an array of consumed-licenses pages: its
+ * first element is a page with totals, or one whose first user is a
+ * consumed-licenses user (a page need not carry its totals). Only to name
+ * the right flag in an error, so any parse error is simply false. */
 static bool pages_array(ondemand::document &doc)
 {
     ondemand::array a;
@@ -901,7 +899,8 @@ hc_status reader::users_scan(ondemand::value users, bool &ghec_users)
             if (rc != HC_OK)
                 return rc;
         }
-        ghec_users = ghec && !ghes;
+        if (ghec && !ghes)
+            ghec_users = true;
     }
     return HC_OK;
 }
