@@ -57,6 +57,9 @@ typedef struct parse_ctx {
         unsigned line;
     } * pieces;
     size_t n_pieces;
+    /* The line of a "verified_domains =" without a value, until indented
+     * lines below it give its entries; 0 when there is none. */
+    unsigned domains_empty;
     sync_config_use use;
 } parse_ctx;
 
@@ -76,6 +79,17 @@ static int perr(parse_ctx *c, unsigned line, const char *fmt, ...)
     }
     c->stop = true;
     return 0;
+}
+
+/* An empty "verified_domains =" that no indented line continued, once a
+ * line that is no such continuation comes (or the file ends). */
+static void domains_empty_check(parse_ctx *c)
+{
+    if (c->domains_empty) {
+        unsigned line = c->domains_empty;
+        c->domains_empty = 0;
+        perr(c, line, "empty value");
+    }
 }
 
 static const char *sect_name(const parse_ctx *c)
@@ -272,8 +286,10 @@ static char *read_line(char *str, int num, void *stream)
         p++;
     /* Mirror libinih: an indented line after a key continues its value. */
     c->cont = c->prev_key && p > start;
-    if (*p == '[' && !c->cont)
+    if (*p == '[' && !c->cont) {
+        domains_empty_check(c);
         section_header(c, p);
+    }
     return c->stop ? NULL : str;
 }
 
@@ -608,9 +624,15 @@ static int on_state(parse_ctx *c, const char *name, const char *value)
 static int append_domains(parse_ctx *c, const char *value)
 {
     sync_config *cfg = c->cfg;
-    /* Joined, "a.example" then an empty line would pass as "a.example, ". */
-    if (!*value)
-        return perr(c, c->line, "empty value");
+    /* "verified_domains =" may hold its list on the indented lines below
+     * it; without any, it is an empty value (domains_empty_check). */
+    if (!*value) {
+        c->domains_empty = c->line;
+        return 1;
+    }
+    unsigned key_line = c->domains_empty ? c->domains_empty : c->line;
+    bool new_piece = !c->cont || c->n_pieces == 0 || c->domains_empty;
+    c->domains_empty = 0;
     size_t old = cfg->verified_domains ? strlen(cfg->verified_domains) : 0;
     size_t add = strlen(value);
     if (old + add > (1u << 20))
@@ -624,7 +646,7 @@ static int append_domains(parse_ctx *c, const char *value)
         memcpy(s + old, ", ", 2), old += 2;
     memcpy(s + old, value, add + 1);
     cfg->verified_domains = s;
-    if (!c->cont || c->n_pieces == 0) {
+    if (new_piece) {
         struct domains_piece *pc =
             realloc(c->pieces, (c->n_pieces + 1) * sizeof *pc);
         if (!pc) {
@@ -632,7 +654,7 @@ static int append_domains(parse_ctx *c, const char *value)
             return 0;
         }
         c->pieces = pc;
-        pc[c->n_pieces++] = (struct domains_piece){old, c->line};
+        pc[c->n_pieces++] = (struct domains_piece){old, key_line};
     }
     return 1;
 }
@@ -645,6 +667,11 @@ static int on_key(void *user, const char *section, const char *name,
     if (c->stop)
         return 1;
     c->prev_key = true;
+    if (!(c->cont && c->sect == SECT_ENGINE &&
+          strcmp(name, "verified_domains") == 0))
+        domains_empty_check(c);
+    if (c->stop)
+        return 0;
     if (c->sect == SECT_NONE)
         return perr(c, c->line, "key '%s' outside of any section", name);
     /* verified_domains may span several lines or repeat: entries add up. */
@@ -867,6 +894,7 @@ int sync_config_load(const char *path, sync_config_use use, sync_config **out,
         goto done;
     }
     int r = ini_parse_stream(read_line, &c, on_key, &c);
+    domains_empty_check(&c);
     if (c.oom || r == -2) {
         rc = sync_fail(err, CLI_EX_SOFTWARE, "out of memory");
         goto done;

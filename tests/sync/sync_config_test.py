@@ -42,9 +42,14 @@ BAD = [
     ("[engine]\nverified_domains = corp.example, bad..example\n" + SOURCE, 2,
      "entry 2"),
     ("[engine]\nverified_domains = ,\n" + SOURCE, 2, "no domain given"),
-    # Each verified_domains line needs a value, though the lists join.
+    # Each verified_domains key needs a value, on its line or indented
+    # below it, though the lists join; entries below an empty key are that
+    # key's.
     ("[engine]\nverified_domains = a.example\nverified_domains =\n" +
      SOURCE, 3, "empty value"),
+    ("[engine]\nverified_domains =\n" + SOURCE, 2, "empty value"),
+    ("[engine]\nverified_domains = a.example\nverified_domains =\n"
+     "  bad..example\n" + SOURCE, 3, "entry 2"),
     # After an entry on a continuation line ';' is no comment: it is one
     # more entry, and not a domain. (An indented line that starts with
     # ';' is a comment: see test_status_before_any_run.)
@@ -232,11 +237,12 @@ def test_credentials_directory(env):
 def test_status_before_any_run(env):
     env.write("x.json", '{"users": []}')
     # An indented line starting with ';' inside a continued list is a
-    # comment, not two more entries (';' would be a config error).
+    # comment, not two more entries (';' would be a config error); the
+    # list may start on the line below its key.
     env.write("headcount.ini", '[ghes "ghe-1.test"]\nfile = x.csv\n' +
               SOURCE + "[state]\ndir = state\n[schedule]\n"
               "weekly = wednesday 12:05\njitter = 0\n"
-              "[engine]\nverified_domains = corp.example\n"
+              "[engine]\nverified_domains =\n  corp.example\n"
               "  ; subsidiaries\n  sub.example\n", 0o644)
     st = env.status()
     check_eq(st["runs"], [], "no runs")
