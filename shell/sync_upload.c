@@ -149,6 +149,7 @@ static int outbox_each(sync_state *st, outbox_fn fn, void *ctx, sync_err *err)
 typedef struct scan_ctx {
     sync_outbox_entry *newest, *delivered;
     size_t n;
+    int mark_errno; /* a mark that could not be looked up, or 0 */
 } scan_ctx;
 
 /* Keeps in *better the newer of itself and the entry (seq, key, name). */
@@ -173,7 +174,10 @@ static bool scan_one(int dfd, const char *name, uint64_t seq, const char *key,
     char mark[80];
     snprintf(mark, sizeof mark, "%llu-%s%s", (unsigned long long)seq, key,
              outbox_suffix[OUTBOX_DELIVERED]);
-    bool delivered = faccessat(dfd, mark, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+    struct stat sb;
+    bool delivered = fstatat(dfd, mark, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!delivered && errno != ENOENT && !c->mark_errno)
+        c->mark_errno = errno;
     c->n++;
     keep_newer(c->newest, seq, key, name, delivered);
     if (delivered)
@@ -198,10 +202,19 @@ int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
                        sync_err *err)
 {
     sync_outbox_entry d;
-    scan_ctx c = {out, delivered ? delivered : &d, 0};
+    scan_ctx c = {out, delivered ? delivered : &d, 0, 0};
     memset(c.newest, 0, sizeof *c.newest);
     memset(c.delivered, 0, sizeof *c.delivered);
     int rc = outbox_each(st, scan_one, &c, err);
+    if (!rc && c.mark_errno) {
+        /* Taken for undelivered, a delivered report could be superseded
+         * before it is in place. */
+        errno = c.mark_errno;
+        rc = sync_state_io_fail(err,
+                                "cannot look up delivery marks in the "
+                                "outbox of",
+                                st->dir);
+    }
     if (!rc && prune)
         rc = outbox_each(st, prune_one, &c, err);
     if (n_pending)
@@ -225,12 +238,19 @@ static int write_mark(FILE *f, void *ctx, sync_err *err)
     return 0;
 }
 
-/* Once an entry is in place, it and everything older goes. */
-static bool settled_one(int dfd, const char *name, uint64_t seq,
-                        const char *key, int kind, void *ctx)
+/* Once an entry is in place, everything older goes: entries and copies
+ * (marks false), then marks (marks true). */
+typedef struct older_ctx {
+    uint64_t seq;
+    bool marks;
+} older_ctx;
+
+static bool older_one(int dfd, const char *name, uint64_t seq, const char *key,
+                      int kind, void *ctx)
 {
-    (void)dfd, (void)name, (void)key, (void)kind;
-    return seq <= *(const uint64_t *)ctx;
+    (void)dfd, (void)name, (void)key;
+    const older_ctx *o = ctx;
+    return seq < o->seq && (kind == OUTBOX_DELIVERED) == o->marks;
 }
 
 int sync_outbox_settle(sync_state *st, const sync_outbox_entry *entry,
@@ -261,12 +281,21 @@ int sync_outbox_settle(sync_state *st, const sync_outbox_entry *entry,
     if (rc)
         return rc;
     *adopted = moved;
-    rc = sync_state_remove(st, entry->rel, err);
-    if (rc)
-        return rc;
-    /* Its mark, and what it supersedes (older delivered ones included). */
-    uint64_t upto = entry->seq;
-    return outbox_each(st, settled_one, &upto, err);
+    /* What it supersedes goes first, then the entry, each entry before its
+     * mark: stopped half way, no older delivered entry is left without
+     * this one beside it (it would be put in place after this one), and
+     * no mark is gone while its entry is there (it would be sent again). */
+    older_ctx older = {entry->seq, false};
+    rc = outbox_each(st, older_one, &older, err);
+    older.marks = true;
+    if (!rc)
+        rc = outbox_each(st, older_one, &older, err);
+    if (!rc)
+        rc = sync_state_remove(st, entry->rel, err);
+    outbox_rel(entry, OUTBOX_DELIVERED, rel, sizeof rel);
+    if (!rc)
+        rc = sync_state_remove(st, rel, err);
+    return rc;
 }
 
 /* True when the file rel holds exactly the bytes of f (rewound first). */
