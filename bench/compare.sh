@@ -50,6 +50,7 @@ while [ $# -gt 0 ]; do
     case $1 in
     --generate)
         [ $# -ge 3 ] || die "--generate LINES DIR"
+        [ -z "$FILE" ] || die "one FILE, or --generate LINES DIR, not both"
         GEN_LINES=$2
         FILE=$3/records.ndjson
         shift 3
@@ -59,7 +60,7 @@ while [ $# -gt 0 ]; do
     --skip) SKIP="$SKIP$2 "; shift 2 ;;
     -h | --help) sed -n '2,/^$/p' "$0" | sed -e '/^$/d' -e 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
-    *) FILE=$1; shift ;;
+    *) [ -z "$FILE" ] || die "one FILE, or --generate LINES DIR, not both"; FILE=$1; shift ;;
     esac
 done
 [ -n "$FILE" ] || die "usage: compare.sh [--slice N] [--runs N] FILE | --generate LINES DIR"
@@ -238,6 +239,9 @@ EXPECTED=
 status=0
 python3 - "$RESULTS" "$FILE" "$SLICE_FILE" "$EXPECTED" <<'EOF' || status=$?
 import json, os, sys
+# An exception (an unreadable expected.json, say) is a failure, 2: exit 1
+# belongs to a disagreement.
+sys.excepthook = lambda t, v, tb: (sys.__excepthook__(t, v, tb), os._exit(2))
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 full, part = sys.argv[2], sys.argv[3]
 def lines(path):
