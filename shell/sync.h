@@ -79,7 +79,7 @@ typedef struct sync_outbox_entry {
  * (may be NULL) the newest one marked delivered but not yet in place. With
  * prune, removes every other entry (a newer report of the same enterprise
  * supersedes them) with its local copies. *n_pending (may be NULL)
- * receives how many entries there were.
+ * receives how many entries wait for upload (not marked delivered).
  */
 int sync_outbox_newest(sync_state *st, bool prune, sync_outbox_entry *out,
                        sync_outbox_entry *delivered, size_t *n_pending,

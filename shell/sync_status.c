@@ -25,9 +25,10 @@ typedef struct status_data {
     size_t n_runs;
     sync_source_rec *sources;
     size_t n_sources;
-    sync_outbox_entry pending;
-    size_t n_pending;
-    bool daemon; /* a live daemon published its plan */
+    sync_outbox_entry pending;   /* the newest entry */
+    sync_outbox_entry delivered; /* the newest marked delivered */
+    size_t n_pending;            /* entries not marked delivered */
+    bool daemon;                 /* a live daemon published its plan */
     long daemon_pid;
     char next_run[32]; /* RFC 3339, from the daemon; "" without one */
 } status_data;
@@ -138,7 +139,10 @@ static void print_json(const sync_config *cfg, const status_data *d)
         fputs(",\"daemon_pid\":null", f);
     fprintf(f,
             ",\"outbox\":{\"pending\":%zu,\"idempotency_key\":", d->n_pending);
-    sync_json_string_or_null(f, d->pending.present ? d->pending.key : NULL);
+    sync_json_string_or_null(
+        f, d->pending.present && !d->pending.delivered ? d->pending.key : NULL);
+    fputs(",\"delivered_not_in_place\":", f);
+    sync_json_string_or_null(f, d->delivered.present ? d->delivered.key : NULL);
     fputs("},\"runs\":[", f);
     /* Newest first. */
     for (size_t k = 0; k < d->n_runs; k++) {
@@ -213,11 +217,15 @@ static void print_human(const sync_config *cfg, const status_data *d)
                "on its own calendar)\n",
                day_names[cfg->weekly.wday], cfg->weekly.hour,
                cfg->weekly.minute, (unsigned long long)(cfg->jitter_ms / 1000));
-    if (d->pending.present)
+    if (d->pending.present && !d->pending.delivered)
         printf("outbox: %zu report%s waiting (idempotency key %s)\n",
                d->n_pending, d->n_pending == 1 ? "" : "s", d->pending.key);
-    else
+    else if (!d->delivered.present)
         printf("outbox: empty\n");
+    if (d->delivered.present)
+        printf("outbox: report %s (run %llu) was delivered; the next run "
+               "puts it in place as report.json\n",
+               d->delivered.key, (unsigned long long)d->delivered.seq);
     if (d->n_runs == 0)
         printf("runs: none yet\n");
     else
@@ -282,8 +290,8 @@ int cli_status_main(int argc, char **argv)
     } else {
         SYNC_TRY(sync_runs_load(&st, &d.runs, &d.n_runs, &err));
         SYNC_TRY(sync_sources_load(&st, &d.sources, &d.n_sources, &err));
-        SYNC_TRY(sync_outbox_newest(&st, false, &d.pending, NULL, &d.n_pending,
-                                    &err));
+        SYNC_TRY(sync_outbox_newest(&st, false, &d.pending, &d.delivered,
+                                    &d.n_pending, &err));
         read_daemon(&st, &d);
     }
     if (json)

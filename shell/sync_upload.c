@@ -178,7 +178,7 @@ static bool scan_one(int dfd, const char *name, uint64_t seq, const char *key,
     bool delivered = fstatat(dfd, mark, &sb, AT_SYMLINK_NOFOLLOW) == 0;
     if (!delivered && errno != ENOENT && !c->mark_errno)
         c->mark_errno = errno;
-    c->n++;
+    c->n += !delivered;
     keep_newer(c->newest, seq, key, name, delivered);
     if (delivered)
         keep_newer(c->delivered, seq, key, name, true);

@@ -255,6 +255,14 @@ def test_delivered_report_settled_once_in_place(env):
     check_eq(len(env.outbox()), 1, "the delivered entry is kept")
     check_eq(len([n for n in env.outbox(everything=True)
                   if n.endswith(".delivered")]), 1, "marked delivered")
+    key = srv.requests("upload")[-1]["headers"]["idempotency-key"]
+    check_eq(env.status()["outbox"],
+             {"pending": 0, "idempotency_key": None,
+              "delivered_not_in_place": key},
+             "status: delivered, not waiting")
+    r = env.run("status", "--config", env.config)
+    check("report %s (run " % key in r.out and "waiting" not in r.out,
+          "human status", r)
     check_eq(totals(env)[0], expected, "report.json as it was")
     # The data changes back and the receiver is down: the delivered report
     # (expected - 1) goes into place all the same, and the new one waits.
