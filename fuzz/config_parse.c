@@ -651,10 +651,10 @@ static void g_value(gen *g, vkind k, bool bad, want_val *w)
                 snprintf(g->dom_seen[g->n_dom_seen++], sizeof g->dom_seen[0],
                          "%s", d);
         }
-        /* The config joins every line's list with ", ". */
+        /* The config joins every line's list with a line end. */
         size_t dl = strlen(g->domains);
         snprintf(g->domains + dl, sizeof g->domains - dl, "%s%s",
-                 dl ? ", " : "", buf);
+                 dl ? "\n" : "", buf);
         break;
     }
     case V_METHOD: {

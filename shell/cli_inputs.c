@@ -234,6 +234,10 @@ static int load_domains(const char *spec, hc_domains **out)
     size_t bad = 0;
     const char *list = text ? text : spec;
     size_t list_len = text ? len : strlen(spec);
+    /* A file saved with a UTF-8 BOM, as the inputs may be. Offsets below
+     * count from after it: the BOM is on line 1 and no entry starts in it. */
+    if (text && list_len >= 3 && memcmp(list, "\xef\xbb\xbf", 3) == 0)
+        list += 3, list_len -= 3;
     st = hc_domains_add_list(d, list, list_len, &bad);
     if (st == HC_ERR_DATA) {
         /* Name the entry, and its line in a file. */

@@ -635,15 +635,17 @@ static int append_domains(parse_ctx *c, const char *value)
     c->domains_empty = 0;
     size_t old = cfg->verified_domains ? strlen(cfg->verified_domains) : 0;
     size_t add = strlen(value);
-    if (old + add > (1u << 20))
+    if (old + add + 1 > (1u << 20))
         return perr(c, c->line, "verified_domains is longer than 1 MiB");
-    char *s = realloc(cfg->verified_domains, old + add + 3);
+    char *s = realloc(cfg->verified_domains, old + add + 2);
     if (!s) {
         c->oom = c->stop = true;
         return 0;
     }
+    /* Lines joined by a line end, as they were: a '#' comment in one
+     * line's value ends there and hides none of the lines after it. */
     if (old)
-        memcpy(s + old, ", ", 2), old += 2;
+        s[old++] = '\n';
     memcpy(s + old, value, add + 1);
     cfg->verified_domains = s;
     if (new_piece) {

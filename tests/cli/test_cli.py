@@ -1594,6 +1594,12 @@ def test_key_and_domain_files(tmp):
         for j in (ja, jb):
             del j["elapsed_ms"]
         check(ja == jb, "--verified-domains @FILE counts as the list does")
+    # A file saved with a UTF-8 BOM: its first entry is read as written.
+    with open(domains, "w", encoding="utf-8-sig") as f:
+        f.write("*.corp.example\ncorp.example\n")
+    rc, out, err = run("count", "--json", "--verified-domains", "@" + domains,
+                       "--ghes", GHES, "--ghec", GHEC)
+    check(rc == 0, f"@FILE with a BOM: exit {rc}: {err}")
     os.unlink(domains)
     for policy in ("extended", "github"):
         rc, out, err = run("savings", "--policy", policy, *INPUTS)

@@ -48,6 +48,10 @@ BAD = [
     ("[engine]\nverified_domains = a.example\nverified_domains =\n" +
      SOURCE, 3, "empty value"),
     ("[engine]\nverified_domains =\n" + SOURCE, 2, "empty value"),
+    # A '#' comment in one line's list ends with that line: the next
+    # line's entries are still read (and checked).
+    ("[engine]\nverified_domains = a.example # HQ\n"
+     "verified_domains = bad..example\n" + SOURCE, 3, "entry 2"),
     ("[engine]\nverified_domains = a.example\nverified_domains =\n"
      "  bad..example\n" + SOURCE, 3, "entry 2"),
     # After an entry on a continuation line ';' is no comment: it is one
