@@ -801,20 +801,32 @@ static bool plausible_host(std::string_view h)
     return true;
 }
 
-/* A user object of consumed-licenses JSON: github_com_* fields, no id or
- * login (a GHES user has both). Reads the object's keys only. */
+/* Whether a user object, given its keys one by one, is one of
+ * consumed-licenses JSON: github_com_* fields, no id or login (a GHES user
+ * has both). The GHES readers ask it to name a file given to the wrong
+ * flag. */
+struct user_shape {
+    bool ghec = false, ghes = false;
+    void key(std::string_view k)
+    {
+        ghec |= k.substr(0, 11) == "github_com_";
+        ghes |= k == "id" || k == "login";
+    }
+    bool consumed_licenses() const { return ghec && !ghes; }
+};
+
+/* user_shape of an object, from its keys only. */
 static bool ghec_user_keys(ondemand::object o)
 {
-    bool ghec = false, ghes = false;
+    user_shape shape;
     for (auto fr : o) {
         ondemand::field f;
         std::string_view key;
         if (std::move(fr).get(f) || f.unescaped_key().get(key))
             return false;
-        ghec |= key.substr(0, 11) == "github_com_";
-        ghes |= key == "id" || key == "login";
+        shape.key(key);
     }
-    return ghec && !ghes;
+    return shape.consumed_licenses();
 }
 
 /* True when the document is an array of consumed-licenses pages: its
@@ -884,7 +896,7 @@ hc_status reader::users_scan(ondemand::value users, bool &ghec_users)
         ondemand::object o;
         if ((e = ev.get_object().get(o)))
             return syntax(e, "expected an object");
-        bool ghec = false, ghes = false;
+        user_shape shape;
         for (auto fr : o) {
             ondemand::field f;
             if ((e = std::move(fr).get(f)))
@@ -893,13 +905,12 @@ hc_status reader::users_scan(ondemand::value users, bool &ghec_users)
             std::string_view key;
             if ((e = f.unescaped_key().get(key)))
                 return syntax(e, "expected a string key");
-            ghec |= key.substr(0, 11) == "github_com_";
-            ghes |= key == "id" || key == "login";
+            shape.key(key);
             hc_status rc = walk(f.value(), 3);
             if (rc != HC_OK)
                 return rc;
         }
-        if (ghec && !ghes)
+        if (shape.consumed_licenses())
             ghec_users = true;
     }
     return HC_OK;
@@ -1067,7 +1078,8 @@ hc_status reader::ghes_user(ondemand::value v, uint32_t source)
         return syntax(e, "expected an object");
     hc_ghes_account a{};
     a.source = source;
-    bool have_id = false, have_login = false, ghec_key = false;
+    bool have_id = false, have_login = false;
+    user_shape shape;
     std::string_view login, primary;
     unsigned seen = 0;
     for (auto fr : o) {
@@ -1080,6 +1092,7 @@ hc_status reader::ghes_user(ondemand::value v, uint32_t source)
             return syntax(e, "expected a string key");
         ondemand::value fv = f.value();
         hc_status rc;
+        shape.key(key);
         unsigned bit = key == "id"              ? 1u
                        : key == "login"         ? 2u
                        : key == "primary_email" ? 4u
@@ -1101,18 +1114,14 @@ hc_status reader::ghes_user(ondemand::value v, uint32_t source)
         case 4u: rc = opt_string(fv, "primary_email", primary, ri); break;
         case 8u: rc = string_list(fv, 3, "emails", true, &emails_, ri); break;
         case 16u: rc = opt_bool(fv, "suspended", a.suspended, ri); break;
-        case 0u:
-            ghec_key |= key.substr(0, 11) == "github_com_";
-            rc = walk(fv, 3);
-            break;
-        default: rc = walk(fv, 3); break; /* field_repeated */
+        default: rc = walk(fv, 3); break; /* other keys, field_repeated */
         }
         if (rc != HC_OK)
             return rc;
     }
     /* A consumed-licenses page need not carry its totals: its users say
      * what it is. */
-    if (!have_id && !have_login && ghec_key)
+    if (shape.consumed_licenses())
         note(ri, HC_ERR_DATA, off,
              "a user object with github_com_* fields and no id or login: "
              "this is GHEC consumed-licenses JSON, use --ghec");
