@@ -126,6 +126,20 @@ struct source_cache {
     unsigned n = 0, next = 0;
 };
 
+/* Whether a user object, given its keys one by one, is one of
+ * consumed-licenses JSON: github_com_* fields, no id or login (a GHES user
+ * has both). The GHES readers ask it to name a file given to the wrong
+ * flag. */
+struct user_shape {
+    bool ghec = false, ghes = false;
+    void key(std::string_view k)
+    {
+        ghec |= k.substr(0, 11) == "github_com_";
+        ghes |= k == "id" || k == "login";
+    }
+    bool consumed_licenses() const { return ghec && !ghes; }
+};
+
 class reader
 {
   public:
@@ -380,7 +394,8 @@ class reader
     }
 
     hc_status walk(ondemand::value v, int depth);
-    hc_status object_fields_walk(ondemand::object o, int depth);
+    hc_status object_fields_walk(ondemand::object o, int depth,
+                                 user_shape *shape = nullptr);
     hc_status string_list(ondemand::value v, int depth, const char *field,
                           bool objects_ok, hc__strvec *out, row_issue &ri);
     hc_status opt_string(ondemand::value v, const char *field,
@@ -435,7 +450,10 @@ class reader
 
 /* --- generic walking -------------------------------------------------- */
 
-hc_status reader::object_fields_walk(ondemand::object o, int depth)
+/* Walks the fields of o (at depth + 1), showing each key to shape when
+ * given. */
+hc_status reader::object_fields_walk(ondemand::object o, int depth,
+                                     user_shape *shape)
 {
     for (auto fr : o) {
         ondemand::field f;
@@ -448,6 +466,8 @@ hc_status reader::object_fields_walk(ondemand::object o, int depth)
         std::string_view key;
         if ((e = f.unescaped_key().get(key)))
             return syntax(e, "expected a string key");
+        if (shape)
+            shape->key(key);
         hc_status rc = walk(f.value(), depth + 1);
         if (rc != HC_OK)
             return rc;
@@ -801,20 +821,6 @@ static bool plausible_host(std::string_view h)
     return true;
 }
 
-/* Whether a user object, given its keys one by one, is one of
- * consumed-licenses JSON: github_com_* fields, no id or login (a GHES user
- * has both). The GHES readers ask it to name a file given to the wrong
- * flag. */
-struct user_shape {
-    bool ghec = false, ghes = false;
-    void key(std::string_view k)
-    {
-        ghec |= k.substr(0, 11) == "github_com_";
-        ghes |= k == "id" || k == "login";
-    }
-    bool consumed_licenses() const { return ghec && !ghes; }
-};
-
 /* user_shape of an object, from its keys only. */
 static bool ghec_user_keys(ondemand::object o)
 {
@@ -890,26 +896,16 @@ hc_status reader::users_scan(ondemand::value users, bool &ghec_users)
             first = false;
             continue;
         }
-        /* Depth 3 for its fields, as walk(users, 1) has it: far below the
-         * limit. */
+        /* Its fields at depth 3, as walk(users, 1) has them: far below
+         * the limit. */
         first = false;
         ondemand::object o;
         if ((e = ev.get_object().get(o)))
             return syntax(e, "expected an object");
         user_shape shape;
-        for (auto fr : o) {
-            ondemand::field f;
-            if ((e = std::move(fr).get(f)))
-                return syntax(e, "expected a string key, or ',' or '}' after "
-                                 "an object field");
-            std::string_view key;
-            if ((e = f.unescaped_key().get(key)))
-                return syntax(e, "expected a string key");
-            shape.key(key);
-            hc_status rc = walk(f.value(), 3);
-            if (rc != HC_OK)
-                return rc;
-        }
+        hc_status rc = object_fields_walk(o, 2, &shape);
+        if (rc != HC_OK)
+            return rc;
         if (shape.consumed_licenses())
             ghec_users = true;
     }
