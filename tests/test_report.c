@@ -190,9 +190,19 @@ static void test_csv_field_cases(void **state)
     check_csv_field("-1", "'-1");
     check_csv_field("@SUM(A1)", "'@SUM(A1)");
     check_csv_field("\tx", "\"'\tx\"");
-    /* Spreadsheets in locales whose list separator is ';' split there:
-     * quoted, the piece after it cannot start a formula. */
-    check_csv_field("x;=cmd|' /C calc'!A0", "\"x;=cmd|' /C calc'!A0\"");
+    /* Spreadsheets in locales whose list separator is ';' split there,
+     * quotes that open mid-field or not: the piece after a ';', TAB or
+     * line end is guarded like a field of its own. */
+    check_csv_field("x;=cmd|' /C calc'!A0", "\"x;'=cmd|' /C calc'!A0\"");
+    check_csv_field("a;=2+2;@corp.example", "\"a;'=2+2;'@corp.example\"");
+    check_csv_field("a;\"\"=1", "\"a;'\"\"\"\"=1\"");
+    check_csv_field("a\t\t=1", "\"a\t'\t'=1\"");
+    check_csv_field("x\n-1\r+1", "\"x\n'-1\r'+1\"");
+    check_csv_field(";=", "\";'=\"");
+    check_csv_field("a;b", "\"a;b\"");
+    check_csv_field("a;\"b", "\"a;\"\"b\"");
+    check_csv_field("a;", "\"a;\"");
+    check_csv_field("a,=1", "\"a,=1\""); /* a ',' reader honours quotes */
     check_csv_field("a\tb", "\"a\tb\"");
     check_csv_field("\rx", "\"'\rx\"");
     check_csv_field("a=b", "a=b"); /* only a leading sign matters */

@@ -439,31 +439,56 @@ done:
     return rc;
 }
 
+/* What a spreadsheet runs as a formula when a cell begins with it. */
+static bool csv_formula_start(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' ||
+           c == '\r';
+}
+
+/* Where a reader may start a new cell or row inside a quoted cell: one
+ * that splits at ';' (the list separator of many locales) or TAB does not
+ * honour quotes that open mid-field, and ends the row at a line end. */
+static bool csv_splits(char c)
+{
+    return c == ';' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /*
  * Writes one field, quoted per RFC 4180 when it holds a quote, comma, CR or
- * LF, and also a semicolon or tab: spreadsheets in locales whose list
- * separator is ';' split unquoted cells there, and the piece after it
- * could start a formula. A field that a spreadsheet would run as a formula
- * (leading = + - @ tab CR) gets a leading apostrophe: reports are opened
- * in spreadsheets, and an email local part may begin with '='.
+ * LF, and also a semicolon or tab. What a spreadsheet would run as a
+ * formula gets an apostrophe before it: at the start of the field, and
+ * after every ';', TAB, CR or LF whose piece (past any '"') would start one,
+ * since a reader splitting there sees that piece as a cell of its own.
+ * Reports are opened in spreadsheets, and an email local part may begin
+ * with '='.
  */
 void hc__out_csv_field(hc__out *o, const void *p, size_t n)
 {
     const char *s = p;
     int quote = 0;
     for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == '"' || s[i] == ',' || s[i] == '\r' || s[i] == '\n' ||
-                s[i] == ';' || s[i] == '\t';
+        quote = s[i] == '"' || s[i] == ',' || csv_splits(s[i]);
     if (quote)
         hc__out_char(o, '"');
-    if (n && s[0] && strchr("=+-@\t\r", s[0]))
+    if (n && csv_formula_start(s[0]))
         hc__out_char(o, '\'');
     size_t start = 0;
     for (size_t i = 0; quote && i < n; i++) {
-        if (s[i] != '"')
+        char extra = s[i] == '"' ? '"' : 0;
+        if (csv_splits(s[i])) {
+            /* Each run of quotes is looked at once, by the split before
+             * it: linear in n. */
+            size_t j = i + 1;
+            while (j < n && s[j] == '"')
+                j++;
+            if (j < n && csv_formula_start(s[j]))
+                extra = '\'';
+        }
+        if (!extra)
             continue;
         hc__out_write(o, s + start, i + 1 - start);
-        hc__out_char(o, '"');
+        hc__out_char(o, extra);
         start = i + 1;
     }
     if (n > start) /* s may be NULL for an empty field */
