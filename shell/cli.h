@@ -68,6 +68,11 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int cli_stdout_check(int code);
 
+/* Keeps errno e of a write to stdout that failed inside a larger write
+ * (the buffer went out, and failed, before the final flush), for the
+ * message of cli_stdout_check. */
+void cli_stdout_note(int e);
+
 int cli_count_main(int argc, char **argv);
 int cli_explain_main(int argc, char **argv);
 int cli_savings_main(int argc, char **argv);

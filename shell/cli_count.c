@@ -5,6 +5,7 @@
  * everything succeeded, so a failed run never leaves half a report and never
  * touches an existing one.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,8 +148,14 @@ int cli_count_main(int argc, char **argv)
         hc_status st = hc_summary_write_json(r, elapsed, hc_write_file, stdout);
         if (st == HC_OK && fputc('\n', stdout) == EOF)
             st = HC_ERR_IO;
+        if (st == HC_ERR_IO) {
+            /* One message, with the cause, as for every command. */
+            cli_stdout_note(errno);
+            code = cli_stdout_check(CLI_EX_OK);
+        }
         if (st != HC_OK) {
-            code = cli_fail(st, "stdout");
+            if (!code)
+                code = cli_fail(st, "stdout");
             goto done;
         }
     } else {

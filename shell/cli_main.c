@@ -121,12 +121,24 @@ int cli_opt_flag(const char *cmd, const char *name, const char *arg)
     return 1;
 }
 
+/* The cause of a failed write to stdout seen before the final check, when
+ * the flush there has nothing left to fail on (cli_stdout_note). */
+static int stdout_errno;
+
+void cli_stdout_note(int e)
+{
+    if (!stdout_errno)
+        stdout_errno = e;
+}
+
 int cli_stdout_check(int code)
 {
     static bool reported;
     int e = fflush(stdout) != 0 ? errno : 0;
     if (!e && !ferror(stdout))
         return code;
+    if (!e)
+        e = stdout_errno;
     if (!reported)
         cli_errorf("stdout: cannot write%s%s", e ? ": " : "",
                    e ? strerror(e) : "");

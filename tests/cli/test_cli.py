@@ -140,13 +140,25 @@ def test_stdout_errors(tmp):
              # The report must stay as it was: the new one was complete,
              # but the command failed.
              ["count", "--ghes", GHES, "--report", report]]
+    # A JSON summary larger than stdout's buffer fails inside the write,
+    # before the final flush: still one message, with the cause.
+    many = os.path.join(tmp, "many.ndjson")
+    with open(many, "w") as f:
+        for i in range(300):
+            f.write('{"kind":"ghes","source":"ghe-%d.corp.example","id":1,'
+                    '"login":"u","primary_email":"u%d@corp.example"}\n'
+                    % (i, i))
+    cases.append(["count", "--json", "--records", many])
     with open("/dev/full", "wb") as full:
         for args in cases:
             rc, _, err = run(*args, stdout=full)
             check(rc == 74, f"{' '.join(args[:2])} > /dev/full exits 74, "
                   f"got {rc}")
-            check("stdout" in err, f"{' '.join(args[:2])}: the message "
-                  f"names stdout: {err!r}")
+            check(err.count("stdout") == 1 and
+                  "No space left on device" in err,
+                  f"{' '.join(args[:2])}: one message naming stdout and "
+                  f"the cause: {err!r}")
+    os.remove(many)
     # Started with standard output closed: the summary cannot be written,
     # which is the same I/O error, and the report stays as it was.
     p = subprocess.run([BIN, "count", "--ghes", GHES, "--report", report],
