@@ -27,9 +27,9 @@
 #include "sync.h"
 #include "sync_secret.h"
 
-/* The newest run's end in cfg's runs.json, ignoring times after now
- * (sync_runs_last_ended), into *last; false when there is none (a
- * history that cannot be read counts as none). */
+/* Whether cfg's runs.json records a run, and the newest successful run's
+ * end into *last (0 if none), ignoring times after now
+ * (sync_runs_last_ended); a history that cannot be read counts as none. */
 static bool last_ended(const sync_config *cfg, time_t *last)
 {
     sync_state st;
@@ -47,8 +47,8 @@ static bool last_ended(const sync_config *cfg, time_t *last)
 }
 
 /* The planned run at `now` by the rule of a start (sync_schedule_start)
- * on runs.json; a run of this daemon that ended at `ended` (when
- * have_run) counts even if it could not be recorded. */
+ * on runs.json; a successful run of this daemon that ended at `ended`
+ * (when have_run) counts even if it could not be recorded. */
 static time_t plan(const sync_config *cfg, time_t now, bool have_run,
                    time_t ended)
 {
@@ -63,7 +63,28 @@ static time_t plan(const sync_config *cfg, time_t now, bool have_run,
 typedef struct daemon_info {
     time_t started;
     time_t next;
+    unsigned failed; /* runs failed in a row since the last success */
 } daemon_info;
+
+/* A failed run is tried again after RETRY_FIRST seconds, then twice as
+ * long after each further failure up to RETRY_MAX, and never later than
+ * the next weekly run: the week's report is still owed, but a source that
+ * is down must not be asked every minute. */
+#define RETRY_FIRST ((time_t)15 * 60)
+#define RETRY_MAX ((time_t)8 * 3600)
+
+static time_t retry_delay(unsigned failed)
+{
+    time_t d = RETRY_FIRST;
+    for (unsigned i = 1; i < failed && d < RETRY_MAX; i++)
+        d *= 2;
+    return d < RETRY_MAX ? d : RETRY_MAX;
+}
+
+/* How late past its planned time the daemon may notice a run before it
+ * takes itself for having been stopped (suspend, SIGSTOP) or the clock
+ * for having jumped forward: it wakes at least once a minute. */
+#define LATE_AFTER ((time_t)120)
 
 static int write_daemon_json(FILE *f, void *ud, sync_err *err)
 {
@@ -129,10 +150,12 @@ const char cli_daemon_usage[] =
     "\n"
     "Stays in the foreground and runs `headcount sync` every week at\n"
     "[schedule] weekly (local time) plus a random delay below [schedule]\n"
-    "jitter. Signals: SIGUSR1 syncs now, SIGHUP reloads the config (a bad\n"
-    "config is logged and the old one kept), SIGTERM/SIGINT stop cleanly\n"
-    "(exit 0), aborting a transfer in flight. Logs go to stderr. One\n"
-    "daemon per state directory: a second one exits 75.\n"
+    "jitter; a failed run is tried again after 15 minutes, then at\n"
+    "doubling delays up to 8 hours. Signals: SIGUSR1 syncs now, SIGHUP\n"
+    "reloads the config (a bad config is logged and the old one kept),\n"
+    "SIGTERM/SIGINT stop cleanly (exit 0), aborting a transfer in flight.\n"
+    "Logs go to stderr. One daemon per state directory: a second one\n"
+    "exits 75.\n"
     "\n"
     "  --config FILE   the INI configuration (docs/config.md)\n";
 
@@ -227,7 +250,28 @@ int cli_daemon_main(int argc, char **argv)
             }
         }
         bool requested = sync_got_usr1;
-        bool due = time(NULL) >= info.next;
+        time_t now = time(NULL);
+        if (!requested && now - info.next > LATE_AFTER) {
+            /* Woken long after the plan (the machine was suspended, the
+             * clock jumped forward): plan as a start would, so that a
+             * missed week's run gets its random delay instead of every
+             * resumed machine syncing at once. A plan further out (the
+             * week's run is done, or there is no history) is not taken:
+             * the run due now then runs, or is skipped below. */
+            time_t re = plan(cfg, now, false, 0);
+            if (re <= now + (time_t)(cfg->jitter_ms / 1000)) {
+                info.next = re;
+                sync_time_rfc3339(info.next, when);
+                sync_log("info",
+                         "woken late (suspended, or the clock "
+                         "moved ahead); next sync at %s",
+                         when);
+                publish(cfg, &info, false);
+                if (re > now)
+                    continue;
+            }
+        }
+        bool due = now >= info.next;
         /* The slot the planned run stands for (the plan lies within the
          * jitter after it). */
         time_t slot = sync_weekly_prev(&cfg->weekly, info.next);
@@ -267,25 +311,39 @@ int cli_daemon_main(int argc, char **argv)
                              when);
                     if (!sync_stop)
                         publish(cfg, &info, false);
+                } else {
+                    /* The sync holding the lock is the one asked for. */
+                    sync_log("warning", "requested sync not run: another "
+                                        "sync holds the state lock");
                 }
                 continue;
             }
-            /* A run that ended at or after the planned run's slot,
-             * requested or not, is the week's run, as runs.json tells any
-             * later daemon (sync_runs_last_ended): one requested just
-             * before the slot must not be followed at once by a second.
+            /* A successful run that ended at or after the planned run's
+             * slot, requested or not, is the week's run, as runs.json
+             * tells any later daemon (sync_runs_last_ended): one requested
+             * just before the slot must not be followed at once by a
+             * second. A failed one there is tried again (retry_delay).
              * One that ended before the slot leaves the plan as it is. */
             time_t ended = time(NULL);
-            if (ended >= slot) {
+            info.failed = run_rc == 0 ? 0 : info.failed + 1;
+            if (ended >= slot && run_rc == 0) {
                 info.next = plan(cfg, ended, true, ended);
                 sync_time_rfc3339(info.next, when);
                 sync_log("info", "next sync at %s", when);
+            } else if (ended >= slot && !sync_stop) {
+                time_t week = sync_schedule_next(&cfg->weekly, cfg->jitter_ms,
+                                                 ended, sync_random_u64());
+                time_t retry = ended + retry_delay(info.failed);
+                info.next = retry < week ? retry : week;
+                sync_time_rfc3339(info.next, when);
+                sync_log("info", "sync failed (exit %d); next try at %s",
+                         run_rc, when);
             }
             if (!sync_stop)
                 publish(cfg, &info, false);
             continue;
         }
-        time_t now = time(NULL);
+        now = time(NULL);
         if (sync_schedule_is_stale(&cfg->weekly, info.next, now,
                                    cfg->jitter_ms)) {
             /* The wall clock went back by more than the plan can lie

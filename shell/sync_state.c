@@ -660,13 +660,15 @@ bool sync_runs_last_ended(const sync_run_rec *runs, size_t n, time_t now,
                           time_t *last)
 {
     bool ran = false;
+    *last = 0;
     for (size_t i = 0; i < n; i++) {
         time_t t;
         if ((sync_time_parse_rfc3339(runs[i].finished, &t) ||
              sync_time_parse_rfc3339(runs[i].started, &t)) &&
-            t <= now && (!ran || t > *last)) {
+            t <= now) {
             ran = true;
-            *last = t;
+            if (runs[i].exit_code == 0 && t > *last)
+                *last = t;
         }
     }
     return ran;

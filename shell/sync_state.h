@@ -121,14 +121,17 @@ typedef struct sync_run_rec {
 int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
                    sync_err *err);
 
-/* The latest end at or before now of n runs (a run's start when its end
- * cannot be read) into *last; false when no run has such a time. A run
- * stands for the weekly times it ended at or after, whenever it started:
- * a sync requested just before the weekly time that ends past it is that
- * week's run, for the daemon running it and for one started later. A
- * time after now was recorded while the wall clock ran ahead: it tells
- * nothing of which weekly runs have happened, and taken as the newest it
- * would make every scheduled run look done until the clock caught up. */
+/* Whether any of the n runs has an end at or before now (a run's start
+ * when its end cannot be read): the history the daemon plans on. *last is
+ * the latest such end of a run that succeeded (exit 0), or 0 when none
+ * did. A failed run, one stopped by a signal included, made no report:
+ * its week's run is still due. A successful run stands for the weekly
+ * times it ended at or after, whenever it started: a sync requested just
+ * before the weekly time that ends past it is that week's run, for the
+ * daemon running it and for one started later. A time after now was
+ * recorded while the wall clock ran ahead: it tells nothing of which
+ * weekly runs have happened, and taken as the newest it would make every
+ * scheduled run look done until the clock caught up. */
 bool sync_runs_last_ended(const sync_run_rec *runs, size_t n, time_t now,
                           time_t *last);
 

@@ -113,8 +113,9 @@ time_t sync_weekly_prev(const sync_weekly *w, time_t now);
 /*
  * The daemon's planned run when it starts (or plans anew) at `now`, given
  * its history: ran false when no run is recorded, else last_ended is
- * the newest run's end (of those not after now; sync_runs_last_ended). With no run since the latest slot (the latest
- * schedule time at or before now):
+ * the newest successful run's end, or 0 when none succeeded (of those not
+ * after now; sync_runs_last_ended). With no successful run since the
+ * latest slot (the latest schedule time at or before now):
  *  - inside that slot's jitter window, the slot plus rnd % jitter_ms
  *    (whole seconds), or now when that moment has passed: a restart just
  *    after the slot does not put the week's run off to the next;

@@ -8,7 +8,10 @@ state directory exits 75; with the wall clock moved by the fault
 injector, a run started by hand after the weekly time makes the daemon
 skip that week's, a clock that went back is planned from anew, a run
 recorded in the future does not stand for this week's, and a scheduled
-run that finds the state locked is tried again."""
+run that finds the state locked is tried again; a failed run is tried
+again 15 minutes on and is not the week's run, for this daemon or one
+started later; a daemon woken long after its plan gives a missed run its
+random delay; a SIGUSR1 that finds the state locked is logged."""
 import calendar
 import datetime
 import fcntl
@@ -255,15 +258,35 @@ class MovedClock:
         self.planned = daemon_plan(env)
 
 
-def daemon_with_moved_clock(env):
-    """A MovedClock after the standard setup, or None when the injector is
-    not available."""
-    setup(env)
+def daemon_with_moved_clock(env, synced=False):
+    """A MovedClock after the standard setup (and with `synced`, a sync by
+    hand before the weekly time), or None when the injector is not
+    available. Its server is its `srv`."""
+    srv, _ = setup(env)
+    if synced:
+        env.check_rc(env.sync(), 0, "a sync before the weekly time")
     path = env.path("clock")
     with open(path, "w") as f:
         f.write("0\n")
     extra = fault_vars(HC_FAULT_CLOCK_FILE=path)
-    return MovedClock(env, path, extra) if extra else None
+    if not extra:
+        return None
+    c = MovedClock(env, path, extra)
+    c.srv = srv
+    return c
+
+
+def first_plan(env):
+    """Starts a daemon, stops it once it has planned: (the time it
+    started, its plan)."""
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(env.path("state", "daemon.json")),
+                 "the daemon to start")
+    t0 = time.time()
+    planned = daemon_plan(env)
+    d.send_signal(signal.SIGTERM)
+    env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
+    return t0, planned
 
 
 def set_clock(path, at):
@@ -283,6 +306,18 @@ def wake_with_reload(env, d, planned):
     d.send_signal(signal.SIGHUP)
     env.wait_for(lambda: daemon_plan(env) != planned, "a new plan")
     return daemon_plan(env)
+
+
+def retried_then_stopped(env, c, retry, n):
+    """Moves c's clock past its planned retry, waits for the n-th recorded
+    run, then stops the daemon: (its plan after the retry, its result)."""
+    set_clock(c.path, retry + 1)
+    later = wake_with_reload(env, c.d, retry)
+    env.wait_for(lambda: len(runs(env)) == n, "the retried run")
+    c.d.send_signal(signal.SIGTERM)
+    r = env.finish(c.d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    return later, r
 
 
 def test_daemon_skips_week_after_manual_sync(env):
@@ -384,12 +419,7 @@ def test_daemon_retries_when_locked(env):
         check_eq(runs(env), [], "runs recorded while locked")
     finally:
         lock.close()
-    set_clock(c.path, retry + 1)
-    later = wake_with_reload(env, c.d, retry)
-    env.wait_for(lambda: len(runs(env)) == 1, "the retried run")
-    c.d.send_signal(signal.SIGTERM)
-    r = env.finish(c.d, timeout=20)
-    env.check_rc(r, 0, "daemon after SIGTERM")
+    later, r = retried_then_stopped(env, c, retry, 1)
     check("scheduled sync not run; next try at %s" % stamp(retry) in r.err,
           "the retry is logged", r.err)
     check_eq(r.err.count("sync scheduled"), 2, "two scheduled attempts")
@@ -403,16 +433,13 @@ def test_daemon_catches_up_missed_week(env):
     makes the week's run up within the jitter from now instead of
     skipping to next week. Without any history it waits for next week."""
     setup(env)
+    _, weekly = weekly_two_minutes_ago(env, ago=2 * 3600)
+    t0, planned = first_plan(env)
+    check(t0 + 6 * 86400 <= planned <= t0 + 7 * 86400,
+          "without a history, next week's run", stamp(planned), weekly)
     env.check_rc(env.sync(), 0, "a first sync")
     last_run_days_ago(env, 8)
-    slot, weekly = weekly_two_minutes_ago(env, ago=2 * 3600)
-    path = env.path("state", "daemon.json")
-    d = env.start("daemon", "--config", env.config)
-    env.wait_for(lambda: os.path.exists(path), "the daemon to start")
-    t0 = time.time()
-    planned = daemon_plan(env)
-    d.send_signal(signal.SIGTERM)
-    env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
+    t0, planned = first_plan(env)
     check(t0 - 5 <= planned <= t0 + 3600, "the missed run is made up",
           stamp(planned), weekly)
 
@@ -761,6 +788,98 @@ def test_stop_keeps_unreached_sources(env):
     check_eq(st["ghec"]["last_sync"], None, "ghec never synced")
 
 
+def test_daemon_start_after_failed_run(env):
+    """A run that failed after the weekly time (here one stopped by a
+    signal, exit 75) made no report: a daemon started past the jitter
+    window makes the week's run up instead of waiting for next week."""
+    setup(env)
+    env.check_rc(env.sync(), 0, "a first sync")
+    last_run_days_ago(env, 8)
+    path = env.path("state", "runs.json")
+    with open(path) as f:
+        history = json.load(f)
+    failed = dict(history[-1], id=history[-1]["id"] + 1, status="failed",
+                  exit_code=75, started=stamp(time.time() - 60),
+                  finished=stamp(time.time() - 30))
+    with open(path, "w") as f:
+        json.dump(history + [failed], f)
+    _, weekly = weekly_two_minutes_ago(env, ago=2 * 3600)
+    t0, planned = first_plan(env)
+    check(t0 - 5 <= planned <= t0 + 3600, "the failed week's run is made up",
+          stamp(planned), weekly)
+
+
+def test_daemon_retries_failed_run(env):
+    """A scheduled run that fails is tried again 15 minutes after it ended
+    (here: once the clock is moved past that), and the retry that
+    succeeds is the week's run."""
+    c = daemon_with_moved_clock(env)
+    if not c:
+        return
+    c.srv.faults(ghes=["401"])
+    set_clock(c.path, c.planned + 1)
+    retry = wake_with_reload(env, c.d, c.planned)
+    check_eq(len(runs(env)), 1, "runs recorded")
+    check(runs(env)[0]["exit_code"] != 0, "the scheduled run failed",
+          runs(env)[0])
+    ended = when(runs(env)[0]["finished"])
+    check(ended + 900 <= retry <= ended + 905, "a retry 15 minutes on",
+          stamp(retry), stamp(ended))
+    c.srv.faults()
+    later, r = retried_then_stopped(env, c, retry, 2)
+    check_eq(runs(env)[1]["exit_code"], 0, "the retry succeeded")
+    check("next try at %s" % stamp(retry) in r.err, "the retry is logged",
+          r.err)
+    week = time.mktime((c.slot + datetime.timedelta(days=7)).timetuple())
+    check(week <= later < week + 3600, "then next week's run", stamp(later))
+
+
+def test_daemon_woken_late(env):
+    """A daemon that wakes long past its planned run (the machine was
+    suspended over the weekly time and its jitter) plans the missed run as
+    a start would, with a random delay, instead of syncing at once."""
+    c = daemon_with_moved_clock(env, synced=True)
+    if not c:
+        return
+    moved = c.slot_t + 3 * 3600
+    set_clock(c.path, moved)
+    later = wake_with_reload(env, c.d, c.planned)
+    c.d.send_signal(signal.SIGTERM)
+    r = env.finish(c.d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check("woken late (suspended, or the clock moved ahead); next sync at"
+          in r.err, "the new plan is logged", r.err)
+    if "sync scheduled" in r.err:
+        # The random delay came out under the time the test took.
+        check_eq(len(runs(env)), 2, "runs recorded")
+    else:
+        check(moved - 5 <= later <= moved + 3600 + 60,
+              "the missed run within the jitter", stamp(later), c.weekly)
+        check_eq(len(runs(env)), 1, "runs recorded")
+
+
+def test_daemon_request_while_locked(env):
+    """A SIGUSR1 that finds another sync holding the state lock is not
+    queued (that sync is the one asked for): the daemon says so."""
+    setup(env)
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(env.path("state", "daemon.json")),
+                 "the daemon to start")
+    lock = open(env.path("state", "lock"), "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        d.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+    finally:
+        lock.close()
+    d.send_signal(signal.SIGTERM)
+    r = env.finish(d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check("requested sync not run: another sync holds the state lock"
+          in r.err, "the dropped request is logged", r.err)
+    check_eq(runs(env), [], "runs recorded")
+
+
 if __name__ == "__main__":
     sys.exit(main("daemon", [test_busy_and_kill9,
                              test_leftover_tmp_of_live_pid, test_sync_sigterm,
@@ -779,4 +898,8 @@ if __name__ == "__main__":
                              test_daemon_skips_week_after_manual_sync,
                              test_daemon_clock_went_back,
                              test_daemon_ignores_future_run,
-                             test_daemon_retries_when_locked]))
+                             test_daemon_retries_when_locked,
+                             test_daemon_start_after_failed_run,
+                             test_daemon_retries_failed_run,
+                             test_daemon_woken_late,
+                             test_daemon_request_while_locked]))
