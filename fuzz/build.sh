@@ -41,6 +41,10 @@ libs=($(pkg-config --libs libxxhash libidn2 simdjson zlib libcrypto) \
       -lunistring -lpthread)
 # shellcheck disable=SC2207
 shell_libs=($(pkg-config --libs inih libcurl libssl libcrypto))
+# Custom mutators (fuzz/fuzz_json_mutate.h) exist only under libFuzzer, as
+# in fuzz/CMakeLists.txt; OSS-Fuzz names its engine in $FUZZING_ENGINE.
+tdefs=()
+[ "${FUZZING_ENGINE:-libfuzzer}" = libfuzzer ] && tdefs=(-DHC_FUZZ_LIBFUZZER=1)
 
 # The engine: every engine/src/*.c and *.cpp, as engine/CMakeLists.txt does.
 objs=()
@@ -88,9 +92,9 @@ for src in "$root"/fuzz/*_*.c; do
     [ "$name" = fuzz_replay ] && continue
     tobjs=()
     # shellcheck disable=SC2086
-    $CC $CFLAGS -std=c11 -D_GNU_SOURCE -I"$root/engine/include" \
-        -I"$root/engine/src" -I"$root/fuzz" -I"$root/shell" \
-        -c "$src" -o "$work/obj/t_$name.o"
+    $CC $CFLAGS -std=c11 -D_GNU_SOURCE "${tdefs[@]}" \
+        -I"$root/engine/include" -I"$root/engine/src" -I"$root/fuzz" \
+        -I"$root/shell" -c "$src" -o "$work/obj/t_$name.o"
     tobjs+=("$work/obj/t_$name.o")
     extra="$(extra_sources "$name")"
     for s in $extra; do
