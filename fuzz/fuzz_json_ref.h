@@ -65,6 +65,11 @@ typedef struct jref {
     size_t *elem_len;
     size_t n_elems, cap_elems;
     bool users_twice; /* a page has two members named "users" */
+    /* RFC 8259 to the letter: exact literals, the number grammar, no raw
+     * control characters, well-formed UTF-8 and escapes in strings. For a
+     * reader that validates every value (the report reader); simdjson's
+     * On-Demand readers skip unread values without checking them all. */
+    bool strict;
 } jref;
 
 /* Where a value sits. */
@@ -140,8 +145,75 @@ static inline bool jref_hex4(jref *j, uint32_t *out)
     return true;
 }
 
+/* The length of the well-formed UTF-8 sequence (RFC 3629: no overlong
+ * form, no surrogate, nothing past U+10FFFF) at d[0..n), or 0. */
+static inline size_t jref_utf8_len(const uint8_t *d, size_t n)
+{
+    uint8_t c = d[0];
+    size_t len;
+    uint32_t cp, min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2, cp = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3, cp = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((d[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (d[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* Whether t[0..n) is a JSON literal or number (RFC 8259, section 6). */
+static inline bool jref_atom_ok(const uint8_t *t, size_t n)
+{
+    if ((n == 4 && memcmp(t, "true", 4) == 0) ||
+        (n == 5 && memcmp(t, "false", 5) == 0) ||
+        (n == 4 && memcmp(t, "null", 4) == 0))
+        return true;
+    size_t i = 0, b;
+    if (i < n && t[i] == '-')
+        i++;
+    if (i < n && t[i] == '0') {
+        i++;
+    } else if (i < n && t[i] >= '1' && t[i] <= '9') {
+        while (i < n && isdigit(t[i]))
+            i++;
+    } else {
+        return false;
+    }
+    if (i < n && t[i] == '.') {
+        for (b = ++i; i < n && isdigit(t[i]);)
+            i++;
+        if (i == b)
+            return false;
+    }
+    if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+        i++;
+        if (i < n && (t[i] == '+' || t[i] == '-'))
+            i++;
+        for (b = i; i < n && isdigit(t[i]);)
+            i++;
+        if (i == b)
+            return false;
+    }
+    return i == n;
+}
+
 /* A string at j->p (a '"'), unescaped into the arena; *bad when an escape
- * is not one JSON allows (or a surrogate is unpaired). */
+ * is not one JSON allows (or a surrogate is unpaired). In strict mode that,
+ * a raw control character or ill-formed UTF-8 ends the scan instead. */
 static inline jref_span jref_string(jref *j, bool *bad)
 {
     jref_span s = {j->arena.n, 0};
@@ -155,6 +227,20 @@ static inline jref_span jref_string(jref *j, bool *bad)
         uint8_t c = j->d[j->p++];
         if (c == '"')
             break;
+        if (j->strict && c < 0x20) {
+            j->ok = false;
+            break;
+        }
+        if (j->strict && c >= 0x80) {
+            size_t len = jref_utf8_len(j->d + j->p - 1, j->n - j->p + 1);
+            if (len == 0) {
+                j->ok = false;
+                break;
+            }
+            jref_put(j, j->d + j->p - 1, len);
+            j->p += len - 1;
+            continue;
+        }
         if (c != '\\') {
             jref_put(j, &c, 1);
             continue;
@@ -195,6 +281,8 @@ static inline jref_span jref_string(jref *j, bool *bad)
         jref_utf8(j, cp);
     }
     s.len = j->arena.n - s.off;
+    if (j->strict && *bad)
+        j->ok = false;
     return s;
 }
 
@@ -335,7 +423,7 @@ static void jref_value(jref *j, const jref_loc *at, int role, int depth)
         while (j->p < j->n && (isalnum(j->d[j->p]) || j->d[j->p] == '+' ||
                                j->d[j->p] == '-' || j->d[j->p] == '.'))
             j->p++;
-        if (j->p == b) {
+        if (j->p == b || (j->strict && !jref_atom_ok(j->d + b, j->p - b))) {
             j->ok = false;
             return;
         }
@@ -346,10 +434,12 @@ static void jref_value(jref *j, const jref_loc *at, int role, int depth)
     }
 }
 
-/* Scans d[0..n): a BOM, then JSON values one after another. */
-static inline void jref_scan(jref *j, const uint8_t *d, size_t n)
+/* Scans d[0..n): a BOM, then JSON values one after another (strict: see
+ * jref). */
+static inline void jref_scan(jref *j, const uint8_t *d, size_t n, bool strict)
 {
     memset(j, 0, sizeof *j);
+    j->strict = strict;
     j->d = d;
     j->n = n;
     j->ok = true;
@@ -607,7 +697,7 @@ static inline void fuzz_json_ref_check(const uint8_t *data, size_t size,
     }
     jref_json++;
     jref j;
-    jref_scan(&j, (const uint8_t *)text, len);
+    jref_scan(&j, (const uint8_t *)text, len, false);
     for (int skip = 0; skip < 2; skip++) {
         jref_run run = {&j, skip == 0, 0};
         fuzz_sink s;

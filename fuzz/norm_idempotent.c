@@ -114,6 +114,19 @@ static bool same(const char *a, size_t an, const char *b, size_t bn)
     return an == bn && memcmp(a, b, an) == 0;
 }
 
+/* The memo path must give the key the plain path gave for p, whatever
+ * the memo holds. */
+static void check_memo(hc__domain_memo *memo, const void *p, size_t n,
+                       const char *key, size_t klen)
+{
+    char memo_key[HC_KEY_MAX + 1];
+    size_t mlen = 0;
+    FUZZ_OK(hc__email_normalize_memo(memo, p, n, memo_key, &mlen));
+    FUZZ_CHECK(same(key, klen, memo_key, mlen),
+               "the domain memo changes the key: \"%s\" vs \"%s\"", key,
+               memo_key);
+}
+
 static void check_email(const uint8_t *data, size_t size)
 {
     char key[HC_KEY_MAX + 1], again[HC_KEY_MAX + 1];
@@ -121,13 +134,14 @@ static void check_email(const uint8_t *data, size_t size)
 
     normalize(data, size, key, &klen);
 
-    static hc__domain_memo memo; /* what earlier inputs left in it */
-    char memo_key[HC_KEY_MAX + 1];
-    size_t mlen = 0;
-    FUZZ_OK(hc__email_normalize_memo(&memo, data, size, memo_key, &mlen));
-    FUZZ_CHECK(same(key, klen, memo_key, mlen),
-               "the domain memo changes the key: \"%s\" vs \"%s\"", key,
-               memo_key);
+    /* A fresh memo per input, so that a failure replays from its input
+     * alone: the first call fills it, the second finds the domain there,
+     * and the padded and case-flipped variants below meet it holding
+     * other spellings. */
+    hc__domain_memo memo;
+    memset(&memo, 0, sizeof memo);
+    check_memo(&memo, data, size, key, klen);
+    check_memo(&memo, data, size, key, klen);
 
     if (klen != 0) {
         check_key(key, klen);
@@ -148,12 +162,15 @@ static void check_email(const uint8_t *data, size_t size)
         normalize(v, size + 2, again, &alen);
         FUZZ_CHECK(same(key, klen, again, alen),
                    "padding changes the key: \"%s\" vs \"%s\"", key, again);
+        check_memo(&memo, v, size + 2, key, klen);
         for (size_t i = 1; i <= size; i++)
             if (v[i] >= 'a' && v[i] <= 'z')
                 v[i] = (char)(v[i] - 'a' + 'A');
         normalize(v, size + 2, again, &alen);
         FUZZ_CHECK(same(key, klen, again, alen),
                    "ASCII case changes the key: \"%s\" vs \"%s\"", key, again);
+        check_memo(&memo, v, size + 2, key, klen);
+        check_memo(&memo, data, size, key, klen);
         free(v);
     }
 }
