@@ -2289,6 +2289,61 @@ static void test_census_load(void **state)
 }
 
 /*
+ * Rule 5 of rules_v1 (docs/rules.md): a dormant GHES user consumes a seat;
+ * only suspension takes it away. The census has no notion of dormancy: the
+ * `dormant?` column of the GHES export is where it lives, and the reader
+ * must not let it drop an account. An export of a dormant user, an active
+ * one and a dormant suspended one counts two seats, the dormant user's
+ * among them.
+ */
+static void test_ghes_csv_dormant_counts(void **state)
+{
+    (void)state;
+    static const char csv[] =
+        "created_at,id,login,email,role,suspended?,last_logged_ip,repos,"
+        "ssh_keys,org_memberships,dormant?,last_active,raw_login,"
+        "2fa_enabled?\r\n"
+        "2020-01-02 03:04:05 UTC,2,dora,dora@corp.example,user,false,,0,0,1,"
+        "true,2021-01-01 00:00:00 UTC,\"{\"\"login\"\":\"\"dora\"\"}\",true\r\n"
+        "2020-01-02 03:04:05 UTC,3,ava,ava@corp.example,user,false,,0,0,1,"
+        "false,2024-01-01 00:00:00 UTC,\"{\"\"login\"\":\"\"ava\"\"}\",true\r\n"
+        "2020-01-02 03:04:05 UTC,4,sam,sam@corp.example,user,true,,0,0,1,"
+        "true,2021-01-01 00:00:00 "
+        "UTC,\"{\"\"login\"\":\"\"sam\"\"}\",false\r\n";
+    const char *path = tmp_path("dormant.csv");
+    write_file(path, csv, sizeof csv - 1);
+    hc_census *c = NULL;
+    assert_int_equal(hc_census_create(NULL, &c), HC_OK);
+    hc_input in = {HC_INPUT_GHES, path, "ghe-1.corp.example", NULL};
+    hc_load_options o = {1, false};
+    hc_load_stats st;
+    hc_diag d;
+    assert_int_equal(hc_census_load(c, &in, &o, &st, &d), HC_OK);
+    assert_int_equal(st.accounts, 3);
+    assert_int_equal(st.rejected, 0);
+    hc_result *res = NULL;
+    assert_int_equal(
+        hc_census_run_ex(c, HC_POLICY_GITHUB, HC_RUN_PERSONS, &res), HC_OK);
+    hc_summary sum;
+    hc_result_summary(res, &sum);
+    assert_int_equal(sum.total_seats_consumed, 2);
+    assert_int_equal(sum.ghes_accounts, 2);
+    assert_int_equal(sum.ghes_only_persons, 2);
+    assert_int_equal(sum.suspended_accounts, 1);
+    size_t acct;
+    hc_account_info a;
+    assert_int_equal(hc_result_find(res, "dora", 4, &acct), HC_OK);
+    hc_result_account(res, acct, &a);
+    assert_int_equal(a.exclusion, HC_EXCLUDE_NONE);
+    assert_true(a.person != SIZE_MAX);
+    assert_int_equal(hc_result_find(res, "sam", 3, &acct), HC_OK);
+    hc_result_account(res, acct, &a);
+    assert_int_equal(a.exclusion, HC_EXCLUDE_SUSPENDED);
+    hc_result_destroy(res);
+    hc_census_destroy(c);
+}
+
+/*
  * hc__count_byte against a plain loop: random buffers of every length up
  * to a few thousand bytes and past the vector path's 255-round batches, at
  * every alignment, dense and sparse in the byte counted, and a buffer of
@@ -2709,6 +2764,7 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_file_slurp),
         cmocka_unit_test(test_census_load),
+        cmocka_unit_test(test_ghes_csv_dormant_counts),
         cmocka_unit_test(test_count_byte),
         cmocka_unit_test(test_read_many),
         cmocka_unit_test(test_read_many_first_failure),

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Configuration and secrets of `headcount sync`/`status`: usage errors,
-every kind of config error (exit 78 with file:line), token files that
-others can read (exit 77, naming the file and never the token), systemd
-credential paths, and status before any run."""
+"""Configuration and secrets of `headcount sync`/`status`/`daemon`: usage
+errors, every kind of config error (exit 78 with file:line), token files
+that others can read (exit 77, naming the file and never the token), a
+config or state directory this user may not read (exit 77), the start-up
+failures of the daemon, systemd credential paths, and status before any
+run."""
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -427,6 +430,91 @@ def test_ghes_spellings_merge(env):
              "one instance")
 
 
+def test_daemon_start_errors(env):
+    """The daemon stops at start with the codes of sync: a missing config
+    (or a directory in its place) is 66, every broken config 78 with
+    file:line, and a state directory group or others may write to 77,
+    leaving nothing in it. With the directory made private, the same config
+    starts a daemon."""
+    r = env.run("daemon", "--config", env.path("missing.ini"), timeout=10)
+    env.check_rc(r, 66, "daemon: missing config")
+    check("missing.ini: cannot open config: No such file or directory"
+          in r.err, "daemon: names the missing config", r)
+    r = env.run("daemon", "--config", env.path(""), timeout=10)
+    env.check_rc(r, 66, "daemon: a directory as config")
+    check("Is a directory" in r.err, "daemon: directory named", r)
+    for text, line, words in BAD:
+        cfg = env.write("bad.ini", text, 0o644)
+        r = env.run("daemon", "--config", cfg, timeout=10)
+        env.check_rc(r, 78, "daemon with %r" % text[:60])
+        where = "%s:%d: " % (cfg, line) if line else "%s: " % cfg
+        check(where in r.err and words in r.err,
+              "daemon: message names %r and says %r" % (where, words), r)
+    env.write("x.json", '{"users": []}')
+    env.write("headcount.ini", SOURCE + "[state]\ndir = state\n", 0o644)
+    os.mkdir(env.state)
+    for mode in (0o777, 0o770):
+        os.chmod(env.state, mode)
+        r = env.run("daemon", "--config", env.config, timeout=10)
+        env.check_rc(r, 77, "daemon: state directory mode %o" % mode)
+        check("state directory %s must belong to this user and be writable "
+              "by nobody else" % env.state in r.err, "says why", r)
+        check_eq(sorted(os.listdir(env.state)), [],
+                 "nothing made in a refused state directory (mode %o)" % mode)
+    os.chmod(env.state, 0o700)
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(os.path.join(env.state,
+                                                     "daemon.json")),
+                 "the daemon to start on a private state directory")
+    d.send_signal(signal.SIGTERM)
+    env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
+
+
+def test_unreadable_config_and_state_dir(env):
+    """A config this user may not read is exit 77 (permission), not 66, for
+    sync, status and daemon; so is, for status, a state directory it may
+    not read. Root reads any file: its capabilities are dropped for the
+    modes to bind (Env.without_dac_override); a check that the same
+    command succeeds under that prefix once the mode allows it shows the
+    prefix is not the cause."""
+    wrapper = env.without_dac_override()
+    if wrapper is None:
+        print("note: root without setpriv, file modes do not bind: "
+              "test_unreadable_config_and_state_dir skipped")
+        return
+    env.write("x.json", '{"users": []}')
+    env.write("headcount.ini", SOURCE + "[state]\ndir = state\n", 0o644)
+    r = env.run("status", "--config", env.config, wrapper=wrapper)
+    env.check_rc(r, 0, "status of a readable config under %s" % wrapper)
+    os.chmod(env.config, 0)
+    try:
+        for cmd in ("sync", "status", "daemon"):
+            r = env.run(cmd, "--config", env.config, timeout=10,
+                        wrapper=wrapper)
+            env.check_rc(r, 77, "%s: config of mode 000" % cmd)
+            check("%s: cannot open config: Permission denied" % env.config
+                  in r.err and r.out == "", "%s: names the config" % cmd, r)
+    finally:
+        os.chmod(env.config, 0o644)
+    env.check_rc(env.sync(), 0, "a sync of a file source")
+    r = env.run("status", "--config", env.config, "--json", wrapper=wrapper)
+    env.check_rc(r, 0, "status of a readable state directory")
+    check_eq(len(json.loads(r.out)["runs"]), 1, "the run recorded")
+    os.chmod(env.state, 0)
+    try:
+        for extra in ([], ["--json"]):
+            r = env.run("status", "--config", env.config, *extra,
+                        wrapper=wrapper)
+            env.check_rc(r, 77, "status %s: state directory of mode 000"
+                         % extra)
+            check("cannot open state directory %s: Permission denied"
+                  % env.state in r.err and r.out == "",
+                  "status %s: names the state directory, prints nothing"
+                  % extra, r)
+    finally:
+        os.chmod(env.state, 0o700)
+
+
 if __name__ == "__main__":
     sys.exit(main("config", [test_usage_and_missing_config,
                              test_config_errors, test_token_permissions,
@@ -437,4 +525,6 @@ if __name__ == "__main__":
                              test_status_corrupt_state,
                              test_line_limit, test_status_config_spellings,
                              test_state_file_not_regular,
-                             test_ghes_spellings_merge]))
+                             test_ghes_spellings_merge,
+                             test_daemon_start_errors,
+                             test_unreadable_config_and_state_dir]))

@@ -11,9 +11,13 @@ recorded in the future does not stand for this week's, and a scheduled
 run that finds the state locked is tried again; a failed run is tried
 again 15 minutes on and is not the week's run, for this daemon or one
 started later; a daemon woken long after its plan gives a missed run its
-random delay; a SIGUSR1 that finds the state locked is logged."""
+random delay; a SIGUSR1 that finds the state locked is logged. SIGINT
+stops the daemon like SIGTERM; a SIGHUP onto a free state directory moves
+the daemon there; without any signal the daemon notices within a minute a
+clock moved past its plan; a self-pipe it cannot create is exit 70."""
 import calendar
 import datetime
+import errno
 import fcntl
 import json
 import os
@@ -193,8 +197,28 @@ def test_daemon_reload_keeps_planned_run(env):
         check_eq(reload(), planned, "next_run after a SIGHUP, same schedule")
     env.write("headcount.ini", text.replace("weekly = Sun 04:00",
                                             "weekly = Wed 04:00"), 0o644)
+    before = time.time()
     moved = reload()
+    after = time.time()
     check(moved != planned, "a new schedule plans anew", moved, planned)
+    # Without a run, the new plan is the next Wed 04:00 (UTC here) plus
+    # up to 1h of jitter, or, when the reload falls inside that window,
+    # this week's: in either case inside [Wed 04:00, Wed 05:00] of the
+    # week that is due, not in the old schedule's Sunday window.
+    t = when(moved)
+    day = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    wed = day.replace(hour=4, minute=0, second=0, microsecond=0) - \
+        datetime.timedelta(days=(day.weekday() - 2) % 7)
+    if wed > day:
+        wed -= datetime.timedelta(days=7)
+    wed_t = wed.timestamp()
+    check(wed_t <= t <= wed_t + 3600, "the new plan lies within the new "
+          "weekly time's jitter", moved)
+    check(before - 3600 - 1 <= wed_t <= after + 7 * 86400,
+          "the weekly time now due, not one long past or a week too far",
+          moved, stamp(before))
+    check(t >= before - 1, "the new plan is not in the past", moved,
+          stamp(before))
     d.send_signal(signal.SIGTERM)
     r = env.finish(d, timeout=20)
     env.check_rc(r, 0, "daemon after SIGTERM")
@@ -258,6 +282,16 @@ class MovedClock:
         self.planned = daemon_plan(env)
 
 
+def moved_clock(env):
+    """A clock file reading "no offset" and the environment that makes
+    headcount's wall clock follow it: (path, extra environment), the
+    latter empty when the injector is not available."""
+    path = env.path("clock")
+    with open(path, "w") as f:
+        f.write("0\n")
+    return path, fault_vars(HC_FAULT_CLOCK_FILE=path)
+
+
 def daemon_with_moved_clock(env, synced=False):
     """A MovedClock after the standard setup (and with `synced`, a sync by
     hand before the weekly time), or None when the injector is not
@@ -265,10 +299,7 @@ def daemon_with_moved_clock(env, synced=False):
     srv, _ = setup(env)
     if synced:
         env.check_rc(env.sync(), 0, "a sync before the weekly time")
-    path = env.path("clock")
-    with open(path, "w") as f:
-        f.write("0\n")
-    extra = fault_vars(HC_FAULT_CLOCK_FILE=path)
+    path, extra = moved_clock(env)
     if not extra:
         return None
     c = MovedClock(env, path, extra)
@@ -472,10 +503,7 @@ def test_daemon_requested_run_across_the_slot(env):
     on a 429. A daemon started after it (a restart) reads the same from
     runs.json: the run's end is past the weekly time, nothing was missed."""
     srv, _ = setup(env)
-    path = env.path("clock")
-    with open(path, "w") as f:
-        f.write("0\n")
-    extra = fault_vars(HC_FAULT_CLOCK_FILE=path)
+    path, extra = moved_clock(env)
     if not extra:
         return
     slot, weekly = weekly_two_minutes_ago(env, ago=-120, jitter="0s")
@@ -591,16 +619,19 @@ def test_daemon_start_after_slot(env):
     """A daemon started just after the weekly time, inside the jitter
     window and with no run since, plans this week's run, not next week's."""
     setup(env)
-    _, weekly = weekly_two_minutes_ago(env)
+    slot, weekly = weekly_two_minutes_ago(env)
+    slot_t = time.mktime(slot.timetuple())
     path = env.path("state", "daemon.json")
     d = env.start("daemon", "--config", env.config)
     env.wait_for(lambda: os.path.exists(path), "the daemon to start")
     with open(path) as f:
         next_run = json.load(f)[0]["next_run"]
     planned = calendar.timegm(time.strptime(next_run, "%Y-%m-%dT%H:%M:%SZ"))
-    # The window is [slot, slot + 1h), the slot 2-3 minutes ago.
-    check(planned <= time.time() + 3600, "planned within this week's window",
-          next_run, weekly)
+    # The window is [slot, slot + 1h), the slot 2-3 minutes ago: neither
+    # before the slot (a run planned in the past) nor past its jitter.
+    check(slot_t - 1 <= planned <= slot_t + 3600,
+          "planned within this week's window", next_run, weekly,
+          stamp(slot_t))
     d.send_signal(signal.SIGTERM)
     r = env.finish(d, timeout=20)
     env.check_rc(r, 0, "daemon after SIGTERM")
@@ -720,20 +751,26 @@ def test_one_daemon_per_state_dir(env):
     os.unlink(path)
 
 
-def test_daemon_sigterm_mid_upload(env):
-    srv, _ = setup(env)
+def stopped_mid_upload(env, srv, sig):
+    """Starts a daemon, has it sync (SIGUSR1) against an upload the server
+    holds for 40 s, and stops it with `sig` once the upload started: it
+    must exit 0 well before the 40 s (the transfer aborted). Its result."""
     srv.faults(upload=["hang:40"])
     d = env.start("daemon", "--config", env.config)
     env.wait_for(lambda: os.path.exists(env.path("state", "daemon.json")),
                  "the daemon to start")
     d.send_signal(signal.SIGUSR1)
-    env.wait_for(lambda: len(srv.requests("upload")) == 1,
+    env.wait_for(lambda: len(srv.requests("upload")) >= 1,
                  "the upload to start")
-    d.send_signal(signal.SIGTERM)
-    # The server holds the request for 40 s: exiting well before that
-    # shows the transfer was aborted.
+    d.send_signal(sig)
     r = env.finish(d, timeout=20)
-    env.check_rc(r, 0, "daemon stopped mid-upload")
+    env.check_rc(r, 0, "daemon stopped mid-upload by signal %d" % sig)
+    return r
+
+
+def test_daemon_sigterm_mid_upload(env):
+    srv, _ = setup(env)
+    stopped_mid_upload(env, srv, signal.SIGTERM)
     st = env.status()
     check_eq(st["runs"][0]["exit_code"], 75, "interrupted run recorded")
     check_eq(st["outbox"]["pending"], 1, "the report waits in the outbox")
@@ -880,6 +917,156 @@ def test_daemon_request_while_locked(env):
     check_eq(runs(env), [], "runs recorded")
 
 
+def test_daemon_sigint(env):
+    """SIGINT stops the daemon as SIGTERM does: exit 0, daemon.json
+    withdrawn and daemon.lock released, also in the middle of a transfer,
+    which it aborts (the server holds the upload for 40 s)."""
+    srv, _ = setup(env)
+    path = env.path("state", "daemon.json")
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(path), "the daemon to start")
+    d.send_signal(signal.SIGINT)
+    r = env.finish(d, timeout=20)
+    env.check_rc(r, 0, "idle daemon after SIGINT")
+    check("daemon stopped" in r.err, "clean stop logged", r)
+    check(not os.path.exists(path), "daemon.json withdrawn")
+    with open(env.path("state", "daemon.lock")) as f:
+        check_eq(f.read(), "", "daemon.lock names no one once released")
+    r = stopped_mid_upload(env, srv, signal.SIGINT)
+    check("daemon stopped" in r.err, "clean stop logged mid-upload", r)
+    check(not os.path.exists(path), "daemon.json withdrawn after the run")
+    check_eq(runs(env)[0]["exit_code"], 75, "interrupted run recorded")
+
+
+def test_daemon_reload_moves_state_dir(env):
+    """A SIGHUP whose config names another state directory that no daemon
+    holds moves the daemon there: it takes that directory's daemon.lock
+    (writing its PID), publishes daemon.json there, withdraws the old
+    directory's and releases its lock; its runs go to the new directory.
+    A daemon may then start on the old directory, not on the new one."""
+    setup(env)
+    old_json = env.path("state", "daemon.json")
+    new_json = env.path("state2", "daemon.json")
+    d = env.start("daemon", "--config", env.config)
+    env.wait_for(lambda: os.path.exists(old_json), "the daemon to start")
+    with open(env.config) as f:
+        text = f.read()
+    env.write("old.ini", text, 0o644)
+    env.write("headcount.ini", text.replace("dir = state\n",
+                                            "dir = state2\n"), 0o644)
+    d.send_signal(signal.SIGHUP)
+    env.wait_for(lambda: os.path.exists(new_json),
+                 "daemon.json in the new state directory")
+    check(not os.path.exists(old_json), "old daemon.json withdrawn")
+    with open(new_json) as f:
+        check_eq(json.load(f)[0]["pid"], d.pid, "new daemon.json's pid")
+    with open(env.path("state2", "daemon.lock")) as f:
+        check_eq(f.read(), "%d\n" % d.pid, "new daemon.lock names the daemon")
+    with open(env.path("state", "daemon.lock")) as f:
+        check_eq(f.read(), "", "old daemon.lock names no one")
+    for sub, held in (("state2", True), ("state", False)):
+        with open(env.path(sub, "daemon.lock"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                locked = False
+            except BlockingIOError:
+                locked = True
+        check_eq(locked, held, "%s/daemon.lock held by the daemon" % sub)
+    st = env.status()
+    check_eq((st["next_run_source"], st["daemon_pid"]), ("daemon", d.pid),
+             "status of the new state directory sees the daemon")
+    r = env.run("daemon", "--config", env.config, timeout=10)
+    env.check_rc(r, 75, "a second daemon on the new state directory")
+    check("(pid %d)" % d.pid in r.err, "names the moved daemon", r)
+    other = env.start("daemon", "--config", env.path("old.ini"))
+    env.wait_for(lambda: os.path.exists(old_json),
+                 "a daemon to start on the old state directory")
+    other.send_signal(signal.SIGTERM)
+    env.check_rc(env.finish(other, timeout=20), 0,
+                 "the old directory's new daemon after SIGTERM")
+    d.send_signal(signal.SIGUSR1)
+    env.wait_for(lambda: os.path.exists(env.path("state2", "runs.json")),
+                 "the run in the new state directory")
+    d.send_signal(signal.SIGTERM)
+    r = env.finish(d, timeout=20)
+    env.check_rc(r, 0, "the moved daemon after SIGTERM")
+    check("config reloaded" in r.err and "reload failed" not in r.err,
+          "the reload is logged as such", r)
+    check_eq(runs(env), [], "no run in the old state directory")
+    check(not os.path.exists(new_json), "new daemon.json withdrawn at stop")
+
+
+def test_daemon_wakes_each_minute(env):
+    """With no signal at all, the daemon notices within a minute that the
+    wall clock moved past its planned run (it wakes at least once a
+    minute), and runs the scheduled sync. The weekly time is an hour
+    ahead, so a daemon that slept until its plan would not run here."""
+    srv, _ = setup(env)
+    path, extra = moved_clock(env)
+    if not extra:
+        return
+    _, weekly = weekly_two_minutes_ago(env, ago=-3600)
+    d = env.start("daemon", "--config", env.config, extra_env=extra)
+    env.wait_for(lambda: os.path.exists(env.path("state", "daemon.json")),
+                 "the daemon to start")
+    planned = daemon_plan(env)
+    check(planned >= time.time() + 3000, "the plan lies an hour ahead",
+          stamp(planned), weekly)
+    set_clock(path, planned + 1)
+    env.wait_for(lambda: len(runs(env)) == 1,
+                 "the scheduled run without a signal", timeout=70)
+    d.send_signal(signal.SIGTERM)
+    r = env.finish(d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check("sync scheduled" in r.err, "the run is the scheduled one", r.err)
+    check("woken late" not in r.err and "config reloaded" not in r.err,
+          "noticed in time, without a reload", r.err)
+    check(when(runs(env)[0]["started"]) >= planned,
+          "the run started at the moved clock's planned time",
+          runs(env)[0]["started"], stamp(planned))
+    check_eq(runs(env)[0]["exit_code"], 0, "the scheduled run succeeded")
+    check_eq(len(srv.accepted()), 1, "its report uploaded")
+
+
+# Runs the command after it with at most sys.argv[1] open files.
+LIMIT_FILES = ("import os, resource, sys; n = int(sys.argv[1]); "
+               "resource.setrlimit(resource.RLIMIT_NOFILE, (n, n)); "
+               "os.execv(sys.argv[2], sys.argv[2:])")
+
+
+def test_daemon_self_pipe_failure(env):
+    """A daemon that cannot create its self-pipe (pipe2 fails, here for
+    want of file descriptors: the limit is raised one at a time from 3
+    until the daemon gets past its start) stops with exit 70, internal
+    error, saying so; with more descriptors it starts (it is taken for
+    started once it runs for 3 s)."""
+    env.write("x.json", '{"users": []}')
+    env.write("headcount.ini", "[ghec]\nfile = x.json\n[state]\n"
+              "dir = state\n", 0o644)
+    seen = []
+    for n in range(3, 20):
+        p = env.start("daemon", "--config", env.config,
+                      wrapper=[sys.executable, "-c", LIMIT_FILES, str(n)])
+        deadline = time.time() + 3
+        while p.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            env.check_rc(env.finish(p, timeout=20), 0,
+                         "daemon with %d files after SIGTERM" % n)
+            seen.append((n, "started"))
+            break
+        r = env.finish(p, timeout=10)
+        seen.append((n, r.rc, r.err.strip()))
+    codes = [s[1] for s in seen]
+    check(70 in codes, "a limit at which the self-pipe fails: exit 70", *seen)
+    i = codes.index(70)
+    check("pipe: " + os.strerror(errno.EMFILE) in seen[i][2],
+          "the pipe's failure is named", seen[i])
+    check(seen[-1][1] == "started", "with more descriptors the daemon "
+          "starts", *seen)
+
+
 if __name__ == "__main__":
     sys.exit(main("daemon", [test_busy_and_kill9,
                              test_leftover_tmp_of_live_pid, test_sync_sigterm,
@@ -902,4 +1089,8 @@ if __name__ == "__main__":
                              test_daemon_start_after_failed_run,
                              test_daemon_retries_failed_run,
                              test_daemon_woken_late,
-                             test_daemon_request_while_locked]))
+                             test_daemon_request_while_locked,
+                             test_daemon_sigint,
+                             test_daemon_reload_moves_state_dir,
+                             test_daemon_self_pipe_failure,
+                             test_daemon_wakes_each_minute]))
