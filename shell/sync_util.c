@@ -16,6 +16,7 @@
 
 #include <openssl/rand.h>
 
+#include "headcount/census.h"
 #include "sync_util.h"
 
 volatile sig_atomic_t sync_stop = 0;
@@ -523,14 +524,9 @@ sync_link sync_link_next(const char *value, size_t len, char *out, size_t cap)
 
 bool sync_host_is_valid(const char *h)
 {
-    size_t n = strlen(h);
-    if (n == 0 || n > 253 || h[0] == '.' || h[0] == '-')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)h[i]) && h[i] != '.' && h[i] != '-' &&
-            h[i] != '_')
-            return false;
-    return true;
+    /* The engine's rule, so that a host the config or --ghes HOST= takes
+     * is one the readers take in an export. */
+    return hc_host_name_valid(h, strlen(h));
 }
 
 bool sync_host_same(const char *a, const char *b)

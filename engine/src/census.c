@@ -127,6 +127,19 @@ static hc_status source_index_grow(hc_census *c)
     return HC_OK;
 }
 
+bool hc_host_name_valid(const void *name, size_t len)
+{
+    const unsigned char *h = name;
+    if (!h || len == 0 || len > 253 || h[0] == '.' || h[0] == '-')
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((h[i] >= '0' && h[i] <= '9') ||
+              (hc__ascii_lower(h[i]) >= 'a' && hc__ascii_lower(h[i]) <= 'z') ||
+              h[i] == '.' || h[i] == '-' || h[i] == '_'))
+            return false;
+    return true;
+}
+
 hc_status hc_census_source(hc_census *c, hc_source_kind kind, const void *name,
                            size_t len, uint32_t *id)
 {

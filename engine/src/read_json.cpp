@@ -442,7 +442,7 @@ class reader
     hc_status lines(const char *buf, size_t from, size_t to, size_t at,
                     bool fast, line_walk &w);
     hc_status records_streamed();
-    hc_status deliver_fast(const hc__ndjson_rec &r, size_t off);
+    hc_status deliver_fast(const hc__ndjson_rec &r, size_t off, bool *refused);
     hc_status deliver_ghes(const hc_ghes_account &a, size_t off);
     hc_status deliver_ghec(const hc_ghec_account &a, size_t off);
     hc_status row_done(const row_issue &ri, uint32_t source);
@@ -1169,6 +1169,15 @@ hc_status reader::ghes()
                             "than %zu bytes; name the instance with --ghes "
                             "HOST=PATH",
                             HC_SOURCE_NAME_MAX);
+    if (!job_->host && !hc_host_name_valid(host.data(), host.size())) {
+        char shown[96];
+        return hc__job_fail(
+            job_, HC_ERR_DATA, job_->begin, false,
+            "field 'host_name' of the GHES export, '%s', is "
+            "not a host name (" HC__HOST_CHARS "); name the "
+            "instance with --ghes HOST=PATH",
+            hc__show(host.data(), host.size(), 60, shown, sizeof shown));
+    }
     /* The host view points into the parser's string buffer, which the
      * second pass overwrites: copy it first. */
     std::string host_copy(host);
@@ -1618,6 +1627,9 @@ hc_status reader::record_source(hc_source_kind kind, std::string_view name,
             return HC_OK;
         }
     }
+    /* The fast path takes any string: checked here, once per new name. */
+    if (kind == HC_SOURCE_GHES && !hc_host_name_valid(name.data(), name.size()))
+        return HC_ERR_DATA;
     hc_status rc = job_->sink->source(job_->sink->ctx, kind, name.data(),
                                       name.size(), &id);
     if (rc != HC_OK || name.size() > sizeof c.e[0].name)
@@ -1786,6 +1798,12 @@ template <typename D> hc_status reader::record_body(D &doc, size_t off)
         note(ri, HC_ERR_DATA, off, "field 'source' is longer than %zu bytes",
              HC_SOURCE_NAME_MAX);
         named = false; /* the rejected row counts against the input */
+    } else if (named && ghes &&
+               !hc_host_name_valid(source.data(), source.size())) {
+        note(ri, HC_ERR_DATA, off,
+             "field 'source' of a ghes record is not a host "
+             "name (" HC__HOST_CHARS ")");
+        named = false;
     }
     uint32_t src = 0;
     hc_status rc;
@@ -1907,15 +1925,21 @@ hc_status reader::record_line(size_t s, size_t stop)
                              pending_ ? pending_msg_ : "malformed JSON record");
 }
 
-/* Delivers a record the fast path took, as record_body would have. */
-hc_status reader::deliver_fast(const hc__ndjson_rec &r, size_t off)
+/* Delivers a record the fast path took, as record_body would have; sets
+ * *refused, delivering nothing, when its GHES source is not a host name
+ * (the full reader then reports the row). */
+hc_status reader::deliver_fast(const hc__ndjson_rec &r, size_t off,
+                               bool *refused)
 {
-    job_->records++;
-    last_off_ = off;
     uint32_t src;
     hc_source_kind sk = r.ghec ? HC_SOURCE_GHEC : HC_SOURCE_GHES;
     hc_status rc =
         record_source(sk, std::string_view(r.source.ptr, r.source.len), src);
+    *refused = rc == HC_ERR_DATA;
+    if (*refused)
+        return HC_OK;
+    job_->records++;
+    last_off_ = off;
     if (rc != HC_OK)
         return source_fail(rc, off);
     if (!r.ghec) {
@@ -2173,9 +2197,9 @@ hc_status reader::lines(const char *buf, size_t from, size_t to, size_t at,
             release_parsed(job_, off, &w.released);
         }
         size_t n = fast ? hc__ndjson_fast(p, end, &r) : 0;
-        hc_status rc;
-        if (n) {
-            rc = deliver_fast(r, off);
+        hc_status rc = HC_OK;
+        bool refused = false;
+        if (n && ((rc = deliver_fast(r, off, &refused)) != HC_OK || !refused)) {
             p += n;
         } else {
             const char *nl =

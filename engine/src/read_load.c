@@ -258,6 +258,14 @@ static hc_status input_prepare(input_run *ir, const hc__sink *sink,
     size_t json_cut =
         tuning && tuning->json_cut ? tuning->json_cut : HC__JSON_CUT;
 
+    if (input->host && !hc_host_name_valid(input->host, strlen(input->host))) {
+        char shown[96];
+        hc__diag_set(diag, file, 0, 0,
+                     "'%s' is not a host name (" HC__HOST_CHARS ")",
+                     hc__show(input->host, strlen(input->host), 60, shown,
+                              sizeof shown));
+        HC_FAIL_IF(true, HC_ERR_ARG);
+    }
     HC_TRY(hc__input_open(file, HC__INPUT_MAX, &ir->in, diag));
     const hc__input_data *in = &ir->in;
     HC_TRY(hc__format_detect(file, in->data, in->len, input->role, &format,

@@ -36,6 +36,11 @@ extern "C" {
 #define HC__SOURCES_LIMIT_FMT \
     "more than %u sources (GHES hosts and GHEC source names) in the inputs"
 
+/* What a GHES host name may hold (hc_host_name_valid), for messages. */
+#define HC__HOST_CHARS                                                      \
+    "letters, digits, '.', '-', '_'; at most 253 bytes, not starting with " \
+    "'.' or '-'"
+
 /*
  * Receiver of parsed accounts. `source` and `reject` are called from any
  * thread; `open` is called on the thread that will use the writer it

@@ -130,6 +130,15 @@ HC_API HC_NODISCARD hc_status hc_census_source(hc_census *census,
                                                const void *name, size_t len,
                                                uint32_t *id);
 
+/*
+ * Whether name (len bytes) is a host name as headcount takes one for a GHES
+ * instance: 1 to 253 bytes of ASCII letters, digits, '.', '-' and '_', not
+ * starting with '.' or '-'. The readers refuse other GHES source names (a
+ * host is written before the ':' of "host:id" values, in lists joined by
+ * ", "); hc_census_source itself takes any name.
+ */
+HC_API bool hc_host_name_valid(const void *name, size_t len);
+
 /* Adds n to the rejected-row count of a source (--skip-malformed). */
 HC_API void hc_census_source_reject(hc_census *census, uint32_t source,
                                     uint64_t n);

@@ -39,7 +39,8 @@ typedef struct hc_input {
      * least 4 KiB, not gzip, whose first 4 KiB look binary is refused at
      * once, and another compression is refused in any input. */
     const char *path;
-    const char *host; /* GHES host from HOST=PATH, or NULL */
+    const char *host; /* GHES host from HOST=PATH, or NULL; one that is not
+                       * a host name (hc_host_name_valid) is HC_ERR_ARG */
     /* The source name of a GHEC input, and for a records input the
      * source its rejected rows that name none are counted against, in
      * place of the file name (for a caller that reads a copy of the file,
