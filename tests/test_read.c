@@ -1211,6 +1211,15 @@ static void test_json_field_twice(void **state)
          "\"emails\":[{\"address\":\"b@x.example\",\"email\":\"c@x.example\"}]}"
          "]}",
          "fields 'email' and 'address' both given", 1, 90},
+        /* Also when one of them is null (it would have been skipped). */
+        {HC_INPUT_GHES,
+         "{\"host_name\":\"h\",\"users\":[{\"id\":1,\"login\":\"a\","
+         "\"emails\":[{\"email\":\"b@x.example\",\"email\":null}]}]}",
+         "field 'email' given twice", 1, 88},
+        {HC_INPUT_GHES,
+         "{\"host_name\":\"h\",\"users\":[{\"id\":1,\"login\":\"a\","
+         "\"emails\":[{\"email\":null,\"address\":\"b@x.example\"}]}]}",
+         "fields 'email' and 'address' both given", 1, 81},
         /* Fields of the document, which fail the whole input: a second
          * "users" must not add its accounts, nor a second host name pick
          * the source. */

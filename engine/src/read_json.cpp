@@ -696,7 +696,9 @@ hc_status reader::string_list(ondemand::value v, int depth, const char *field,
         if ((e = ev.type().get(t)))
             return syntax(e, "expected a JSON value");
         std::string_view s;
-        bool have = false, twice = false, by_email = false;
+        /* named: an "email" or "address" key met, of any type (by_email:
+         * which); have: its string read. */
+        bool have = false, twice = false, named = false, by_email = false;
         if (t == jtype::string) {
             if ((e = ev.get_string().get(s)))
                 return syntax(e, "expected a string");
@@ -717,28 +719,33 @@ hc_status reader::string_list(ondemand::value v, int depth, const char *field,
                     return syntax(e, "expected a string key");
                 ondemand::value fv = f.value();
                 jtype ft;
-                if ((key == "email" || key == "address") &&
-                    !fv.type().get(ft) && ft == jtype::string) {
+                if (key == "email" || key == "address") {
                     /* One address per object: "email" twice, or beside
-                     * "address", leaves open which one is meant. */
+                     * "address", leaves open which one is meant, also when
+                     * one of them is null. */
                     bool is_email = key == "email";
-                    if (have && is_email == by_email) {
+                    bool str = !fv.type().get(ft) && ft == jtype::string;
+                    if (named && is_email == by_email) {
                         note(ri, HC_ERR_DATA, where(fv),
                              "field '%.*s' given twice", (int)key.size(),
                              key.data());
                         twice = true;
-                    } else if (have) {
+                    } else if (named) {
                         note(ri, HC_ERR_DATA, where(fv),
                              "fields 'email' and 'address' both given in "
                              "an object of field '%s' (one address each)",
                              field);
                         twice = true;
-                    } else if ((e = fv.get_string().get(s))) {
-                        return syntax(e, "expected a string");
+                    } else if (str) {
+                        if ((e = fv.get_string().get(s)))
+                            return syntax(e, "expected a string");
+                        have = true;
                     }
-                    have = true;
-                    by_email = is_email;
-                    continue;
+                    if (!named)
+                        by_email = is_email;
+                    named = true;
+                    if (str)
+                        continue;
                 }
                 hc_status rc = walk(fv, depth + 2);
                 if (rc != HC_OK)
