@@ -137,7 +137,7 @@ static void check_email(const uint8_t *data, size_t size)
     /* A fresh memo per input, so that a failure replays from its input
      * alone: the first call fills it, the second finds the domain there,
      * and the padded and case-flipped variants below meet it holding
-     * other spellings. */
+     * other spellings (check_memo_pair: other domains). */
     hc__domain_memo memo;
     memset(&memo, 0, sizeof memo);
     check_memo(&memo, data, size, key, klen);
@@ -260,9 +260,48 @@ static void check_halves(const uint8_t *data, size_t size)
                dom);
 }
 
+/*
+ * The memo holding another domain than the one looked up: two addresses
+ * through one fresh memo, in turns, each against its own plain key. They
+ * are the input's two lines when it has a line break (the fuzzer can then
+ * write any pair), else the input and a copy with its last byte changed
+ * to or from '!': an address whose domain has the same length and first
+ * eight bytes, so the same memo slot, and differs in validity at the end
+ * (a lookup that trusted the slot's hash alone would key the wrong one).
+ */
+static void check_memo_pair(const uint8_t *data, size_t size)
+{
+    if (size == 0 || size > HC_EMAIL_MAX)
+        return;
+    uint8_t other[HC_EMAIL_MAX];
+    const uint8_t *a = data, *b = other;
+    size_t an = size, bn = size;
+    const uint8_t *nl = memchr(data, '\n', size);
+    if (nl) {
+        an = (size_t)(nl - data);
+        b = nl + 1;
+        bn = size - an - 1;
+    } else {
+        memcpy(other, data, size);
+        /* '!' ends no valid domain: one of the two has no key. */
+        other[size - 1] = other[size - 1] == '!' ? 'a' : '!';
+    }
+    char akey[HC_KEY_MAX + 1], bkey[HC_KEY_MAX + 1];
+    size_t akn = 0, bkn = 0;
+    normalize(a, an, akey, &akn);
+    normalize(b, bn, bkey, &bkn);
+    hc__domain_memo memo;
+    memset(&memo, 0, sizeof memo);
+    for (int turn = 0; turn < 2; turn++) {
+        check_memo(&memo, a, an, akey, akn);
+        check_memo(&memo, b, bn, bkey, bkn);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_email(data, size);
+    check_memo_pair(data, size);
     check_domain_entry(data, size);
     check_local_paths(data, size);
     check_halves(data, size);

@@ -63,7 +63,8 @@ static time_t plan(const sync_config *cfg, time_t now, bool have_run,
 typedef struct daemon_info {
     time_t started;
     time_t next;
-    unsigned failed; /* runs failed in a row since the last success */
+    unsigned failed;    /* this week's runs failed in a row... */
+    time_t failed_slot; /* ...for the weekly time failed_slot */
 } daemon_info;
 
 /* A failed run is tried again after RETRY_FIRST seconds, then twice as
@@ -150,12 +151,12 @@ const char cli_daemon_usage[] =
     "\n"
     "Stays in the foreground and runs `headcount sync` every week at\n"
     "[schedule] weekly (local time) plus a random delay below [schedule]\n"
-    "jitter; a failed run is tried again after 15 minutes, then at\n"
-    "doubling delays up to 8 hours. Signals: SIGUSR1 syncs now, SIGHUP\n"
-    "reloads the config (a bad config is logged and the old one kept),\n"
-    "SIGTERM/SIGINT stop cleanly (exit 0), aborting a transfer in flight.\n"
-    "Logs go to stderr. One daemon per state directory: a second one\n"
-    "exits 75.\n"
+    "jitter; a week's run that fails is tried again after 15 minutes,\n"
+    "then at doubling delays up to 8 hours. Signals: SIGUSR1 syncs now,\n"
+    "SIGHUP reloads the config (a bad config is logged and the old one\n"
+    "kept), SIGTERM/SIGINT stop cleanly (exit 0), aborting a transfer in\n"
+    "flight. Logs go to stderr. One daemon per state directory: a second\n"
+    "one exits 75.\n"
     "\n"
     "  --config FILE   the INI configuration (docs/config.md)\n";
 
@@ -278,6 +279,7 @@ int cli_daemon_main(int argc, char **argv)
         time_t last = 0;
         if (due && !requested && last_ended(cfg, &last) && last >= slot) {
             /* A manual sync ended since the slot: it was the week's. */
+            info.failed = 0;
             char at[32];
             sync_time_rfc3339(last, at);
             info.next = plan(cfg, time(NULL), false, 0);
@@ -300,9 +302,8 @@ int cli_daemon_main(int argc, char **argv)
              * one). A due run is tried again a minute on, for the same
              * slot: if the other sync has ended after the slot by then,
              * that retry finds it and skips. Other failures before the
-             * lock (the state directory cannot be opened) would fail
-             * again a minute later, and count as the week's run as any
-             * failed run does. */
+             * lock (the state directory cannot be opened) are failed runs
+             * like any other, tried again after retry_delay. */
             if (!res->locked && run_rc == CLI_EX_TEMPFAIL) {
                 if (due) {
                     info.next = time(NULL) + 60;
@@ -322,10 +323,19 @@ int cli_daemon_main(int argc, char **argv)
              * slot, requested or not, is the week's run, as runs.json
              * tells any later daemon (sync_runs_last_ended): one requested
              * just before the slot must not be followed at once by a
-             * second. A failed one there is tried again (retry_delay).
-             * One that ended before the slot leaves the plan as it is. */
+             * second. A failed one there is tried again (retry_delay,
+             * counting the failures of this slot only, so a new week
+             * starts again at the first delay). One that ended before the
+             * slot leaves the plan as it is. */
             time_t ended = time(NULL);
-            info.failed = run_rc == 0 ? 0 : info.failed + 1;
+            if (run_rc == 0) {
+                info.failed = 0;
+            } else if (ended >= slot) {
+                if (info.failed_slot != slot)
+                    info.failed = 0;
+                info.failed_slot = slot;
+                info.failed++;
+            }
             if (ended >= slot && run_rc == 0) {
                 info.next = plan(cfg, ended, true, ended);
                 sync_time_rfc3339(info.next, when);

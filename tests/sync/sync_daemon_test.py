@@ -846,6 +846,19 @@ def test_daemon_start_after_failed_run(env):
           stamp(planned), weekly)
 
 
+def failed_run_then_retry(env, c, at, n):
+    """Makes the run planned at `at` fail (a 401 from the first GHES
+    instance), moving the clock past it, and waits for it as the n-th
+    recorded run: (its end, the retry the daemon planned)."""
+    c.srv.faults(ghes=["401"])
+    set_clock(c.path, at + 1)
+    retry = wake_with_reload(env, c.d, at)
+    env.wait_for(lambda: len(runs(env)) == n, "failed run %d" % n)
+    check(runs(env)[n - 1]["exit_code"] != 0, "run %d failed" % n,
+          runs(env)[n - 1])
+    return when(runs(env)[n - 1]["finished"]), retry
+
+
 def test_daemon_retries_failed_run(env):
     """A scheduled run that fails is tried again 15 minutes after it ended
     (here: once the clock is moved past that), and the retry that
@@ -853,13 +866,7 @@ def test_daemon_retries_failed_run(env):
     c = daemon_with_moved_clock(env)
     if not c:
         return
-    c.srv.faults(ghes=["401"])
-    set_clock(c.path, c.planned + 1)
-    retry = wake_with_reload(env, c.d, c.planned)
-    check_eq(len(runs(env)), 1, "runs recorded")
-    check(runs(env)[0]["exit_code"] != 0, "the scheduled run failed",
-          runs(env)[0])
-    ended = when(runs(env)[0]["finished"])
+    ended, retry = failed_run_then_retry(env, c, c.planned, 1)
     check(ended + 900 <= retry <= ended + 905, "a retry 15 minutes on",
           stamp(retry), stamp(ended))
     c.srv.faults()
@@ -869,6 +876,35 @@ def test_daemon_retries_failed_run(env):
           r.err)
     week = time.mktime((c.slot + datetime.timedelta(days=7)).timetuple())
     check(week <= later < week + 3600, "then next week's run", stamp(later))
+
+
+def test_daemon_retry_backoff(env):
+    """Retries of one week's run wait twice as long after each failure;
+    the next week's first failure is tried again after 15 minutes, not at
+    the delay the last week had reached."""
+    c = daemon_with_moved_clock(env)
+    if not c:
+        return
+    ended, retry = failed_run_then_retry(env, c, c.planned, 1)
+    check(ended + 900 <= retry <= ended + 905, "first retry 15 min on",
+          stamp(retry), stamp(ended))
+    ended, retry = failed_run_then_retry(env, c, retry, 2)
+    check(ended + 1800 <= retry <= ended + 1805, "second retry 30 min on",
+          stamp(retry), stamp(ended))
+    # A week later, two hours past the weekly time (the source still
+    # down): the daemon wakes late, plans the week's run within the
+    # jitter, and its failure counts as the first of that week.
+    week = time.mktime((c.slot + datetime.timedelta(days=7)).timetuple())
+    set_clock(c.path, week + 2 * 3600)
+    late = wake_with_reload(env, c.d, retry)
+    check(week + 2 * 3600 - 5 <= late <= week + 3 * 3600 + 60,
+          "the week's run within the jitter", stamp(late))
+    ended, retry = failed_run_then_retry(env, c, late, 3)
+    c.d.send_signal(signal.SIGTERM)
+    r = env.finish(c.d, timeout=20)
+    env.check_rc(r, 0, "daemon after SIGTERM")
+    check(ended + 900 <= retry <= ended + 905,
+          "a new week's first retry 15 min on", stamp(retry), stamp(ended))
 
 
 def test_daemon_woken_late(env):
@@ -899,21 +935,28 @@ def test_daemon_request_while_locked(env):
     """A SIGUSR1 that finds another sync holding the state lock is not
     queued (that sync is the one asked for): the daemon says so."""
     setup(env)
-    d = env.start("daemon", "--config", env.config)
+    # The log goes to a file (the shell execs the daemon: same process),
+    # so that the test sees the request handled before it frees the lock.
+    log = env.path("daemon.log")
+    d = env.start("daemon", "--config", env.config,
+                  wrapper=["sh", "-c", 'exec "$@" 2>"$0"', log])
     env.wait_for(lambda: os.path.exists(env.path("state", "daemon.json")),
                  "the daemon to start")
+    said = "requested sync not run: another sync holds the state lock"
+
+    def logged():
+        with open(log) as f:
+            return said in f.read()
+
     lock = open(env.path("state", "lock"), "a+")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         d.send_signal(signal.SIGUSR1)
-        time.sleep(2)
+        env.wait_for(logged, "the dropped request to be logged")
     finally:
         lock.close()
     d.send_signal(signal.SIGTERM)
-    r = env.finish(d, timeout=20)
-    env.check_rc(r, 0, "daemon after SIGTERM")
-    check("requested sync not run: another sync holds the state lock"
-          in r.err, "the dropped request is logged", r.err)
+    env.check_rc(env.finish(d, timeout=20), 0, "daemon after SIGTERM")
     check_eq(runs(env), [], "runs recorded")
 
 
@@ -1014,7 +1057,7 @@ def test_daemon_wakes_each_minute(env):
           stamp(planned), weekly)
     set_clock(path, planned + 1)
     env.wait_for(lambda: len(runs(env)) == 1,
-                 "the scheduled run without a signal", timeout=70)
+                 "the scheduled run without a signal", timeout=120)
     d.send_signal(signal.SIGTERM)
     r = env.finish(d, timeout=20)
     env.check_rc(r, 0, "daemon after SIGTERM")
@@ -1088,6 +1131,7 @@ if __name__ == "__main__":
                              test_daemon_retries_when_locked,
                              test_daemon_start_after_failed_run,
                              test_daemon_retries_failed_run,
+                             test_daemon_retry_backoff,
                              test_daemon_woken_late,
                              test_daemon_request_while_locked,
                              test_daemon_sigint,
