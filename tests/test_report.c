@@ -203,6 +203,10 @@ static void test_csv_field_cases(void **state)
     check_csv_field("a;\"b", "\"a;\"\"b\"");
     check_csv_field("a;", "\"a;\"");
     check_csv_field("a,=1", "\"a,=1\""); /* a ',' reader honours quotes */
+    /* Spaces before the sign: an import that trims them. */
+    check_csv_field(" =1", "' =1");
+    check_csv_field("a; \"=1", "\"a;' \"\"=1\"");
+    check_csv_field("a b", "a b");
     check_csv_field("a\tb", "\"a\tb\"");
     check_csv_field("\rx", "\"'\rx\"");
     check_csv_field("a=b", "a=b"); /* only a leading sign matters */

@@ -454,12 +454,23 @@ static bool csv_splits(char c)
     return c == ';' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Whether the piece of s starting at i, past any '"' and spaces (a
+ * spreadsheet may trim the spaces when it imports), would run as a
+ * formula. */
+static bool csv_piece_formula(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == '"' || s[i] == ' '))
+        i++;
+    return i < n && csv_formula_start(s[i]);
+}
+
 /*
  * Writes one field, quoted per RFC 4180 when it holds a quote, comma, CR or
  * LF, and also a semicolon or tab. What a spreadsheet would run as a
  * formula gets an apostrophe before it: at the start of the field, and
- * after every ';', TAB, CR or LF whose piece (past any '"') would start one,
- * since a reader splitting there sees that piece as a cell of its own.
+ * after every ';', TAB, CR or LF whose piece would start one
+ * (csv_piece_formula), since a reader splitting there sees that piece as a
+ * cell of its own.
  * Reports are opened in spreadsheets, and an email local part may begin
  * with '='.
  */
@@ -471,20 +482,15 @@ void hc__out_csv_field(hc__out *o, const void *p, size_t n)
         quote = s[i] == '"' || s[i] == ',' || csv_splits(s[i]);
     if (quote)
         hc__out_char(o, '"');
-    if (n && csv_formula_start(s[0]))
+    if (csv_piece_formula(s, 0, n))
         hc__out_char(o, '\'');
     size_t start = 0;
     for (size_t i = 0; quote && i < n; i++) {
         char extra = s[i] == '"' ? '"' : 0;
-        if (csv_splits(s[i])) {
-            /* Each run of quotes is looked at once, by the split before
-             * it: linear in n. */
-            size_t j = i + 1;
-            while (j < n && s[j] == '"')
-                j++;
-            if (j < n && csv_formula_start(s[j]))
-                extra = '\'';
-        }
+        /* Each run of quotes and spaces is looked at once, by the split
+         * before it: linear in n. */
+        if (csv_splits(s[i]) && csv_piece_formula(s, i + 1, n))
+            extra = '\'';
         if (!extra)
             continue;
         hc__out_write(o, s + start, i + 1 - start);

@@ -72,9 +72,10 @@ HC_API HC_NODISCARD hc_status hc_json_write_string(hc_write_fn fn, void *ctx,
  * and C1 included) replaced by U+FFFD, quoted per RFC 4180 when it holds
  * '"', ',', ';', TAB, CR or LF, with an apostrophe at its start and
  * right after a ';', TAB, CR or LF inside it when what follows there,
- * past any '"', is = + - @ TAB or CR, so that a spreadsheet shows it as
- * text instead of running it as a formula, whichever separator it splits
- * at. Returns HC_OK, HC_ERR_ARG, HC_ERR_NOMEM or the callback's failure. */
+ * past any '"' and spaces, is = + - @ TAB or CR, so that a spreadsheet
+ * shows it as text instead of running it as a formula, whichever
+ * separator it splits at. Returns HC_OK, HC_ERR_ARG, HC_ERR_NOMEM or the
+ * callback's failure. */
 HC_API HC_NODISCARD hc_status hc_csv_write_field(hc_write_fn fn, void *ctx,
                                                  const void *s, size_t len);
 
