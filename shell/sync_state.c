@@ -694,7 +694,18 @@ int sync_runs_append(sync_state *st, const sync_run_rec *rec, sync_err *err)
     all[n++] = *rec;
     runs_out ro = {all, n};
     if (n > SYNC_RUNS_KEEP) {
-        ro.runs = all + (n - SYNC_RUNS_KEEP);
+        /* The newest SYNC_RUNS_KEEP runs, but never without the newest
+         * success while there is one: a source down for a week fills the
+         * history with failed retries, and the last good run is what
+         * status and the daemon's plan need. It takes the place of the
+         * oldest run kept, so the history stays in order. */
+        size_t first = n - SYNC_RUNS_KEEP, ok = n;
+        for (size_t i = n; i-- > 0 && ok == n;)
+            if (all[i].exit_code == 0)
+                ok = i;
+        if (ok < first)
+            all[first] = all[ok];
+        ro.runs = all + first;
         ro.n = SYNC_RUNS_KEEP;
     }
     rc = sync_state_write(st, "runs.json", write_runs, &ro, err);

@@ -135,7 +135,8 @@ int sync_runs_load(sync_state *st, sync_run_rec **runs, size_t *n,
 bool sync_runs_last_ended(const sync_run_rec *runs, size_t n, time_t now,
                           time_t *last);
 
-/* Appends rec and keeps the newest SYNC_RUNS_KEEP runs. */
+/* Appends rec and keeps the newest SYNC_RUNS_KEEP runs, the newest
+ * successful one always among them. */
 int sync_runs_append(sync_state *st, const sync_run_rec *rec, sync_err *err);
 
 /* The last_sync record of one source (sources.json). */

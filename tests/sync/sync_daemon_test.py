@@ -907,6 +907,33 @@ def test_daemon_retry_backoff(env):
           "a new week's first retry 15 min on", stamp(retry), stamp(ended))
 
 
+def test_history_keeps_last_success(env):
+    """runs.json keeps 20 runs, but never drops the newest successful one
+    for failures after it (a week of retries against a source that is
+    down): it stays first, in place of the oldest failure."""
+    srv, _ = setup(env)
+    env.check_rc(env.sync(), 0, "a successful sync")
+    path = env.path("state", "runs.json")
+    with open(path) as f:
+        good = json.load(f)[0]
+    failed = [dict(good, id=good["id"] + i, status="failed", exit_code=69)
+              for i in range(1, 20)]
+    with open(path, "w") as f:
+        json.dump([good] + failed, f)
+    srv.faults(ghes=["401"])
+    r = env.sync()
+    check(r.rc != 0, "the next sync fails", r)
+    history = runs(env)
+    check_eq(len(history), 20, "runs kept")
+    check_eq((history[0]["id"], history[0]["exit_code"]), (good["id"], 0),
+             "the last success kept first")
+    check_eq([h["id"] for h in history[1:19]], [good["id"] + i
+                                                for i in range(2, 20)],
+             "the newest failures after it, the oldest one dropped")
+    check_eq(history[19]["id"], good["id"] + 20, "the new run last")
+    check(history[19]["exit_code"] != 0, "the new run failed", history[19])
+
+
 def test_daemon_woken_late(env):
     """A daemon that wakes long past its planned run (the machine was
     suspended over the weekly time and its jitter) plans the missed run as
@@ -1132,6 +1159,7 @@ if __name__ == "__main__":
                              test_daemon_start_after_failed_run,
                              test_daemon_retries_failed_run,
                              test_daemon_retry_backoff,
+                             test_history_keeps_last_success,
                              test_daemon_woken_late,
                              test_daemon_request_while_locked,
                              test_daemon_sigint,
