@@ -300,7 +300,7 @@ int cli_daemon_main(int argc, char **argv)
             /* A run that found the state lock held (75 before locking) did
              * not run: another sync holds it (one by hand, or a stuck
              * one). A due run is tried again a minute on, for the same
-             * slot: if the other sync has ended after the slot by then,
+             * slot: if the other sync has succeeded after the slot by then,
              * that retry finds it and skips. Other failures before the
              * lock (the state directory cannot be opened) are failed runs
              * like any other, tried again after retry_delay. */
