@@ -164,42 +164,47 @@ static inline bool fuzz_mem_equal(const fuzz_mem *a, const fuzz_mem *b)
     return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n) == 0);
 }
 
-/* Whether p[0..n) is UTF-8 (Unicode Table 3-7: no overlong forms, no
- * surrogates, nothing past U+10FFFF). */
+/* The length of the UTF-8 sequence at p (n > 0) that decodes to *cp, or 0
+ * when it is ill-formed (Unicode Table 3-7: overlong, surrogate, beyond
+ * U+10FFFF, truncated). Written apart from the engine's decoders, which
+ * the targets check. */
+static inline size_t fuzz_utf8_decode(const uint8_t *p, size_t n, uint32_t *cp)
+{
+    uint8_t c = p[0];
+    size_t len;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2, v = c & 0x1f, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, v = c & 0x0f, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, v = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (p[i] & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/* Whether p[0..n) is UTF-8 (fuzz_utf8_decode). */
 static inline bool fuzz_utf8(const uint8_t *p, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t b = p[i];
-        size_t more;
-        uint8_t lo = 0x80, hi = 0xbf; /* range of the second byte */
-        if (b < 0x80)
-            more = 0;
-        else if (b >= 0xc2 && b <= 0xdf)
-            more = 1;
-        else if (b >= 0xe0 && b <= 0xef) {
-            more = 2;
-            if (b == 0xe0)
-                lo = 0xa0;
-            if (b == 0xed)
-                hi = 0x9f;
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            more = 3;
-            if (b == 0xf0)
-                lo = 0x90;
-            if (b == 0xf4)
-                hi = 0x8f;
-        } else
+    uint32_t cp;
+    for (size_t i = 0, k; i < n; i += k)
+        if ((k = fuzz_utf8_decode(p + i, n - i, &cp)) == 0)
             return false;
-        if (n - i - 1 < more)
-            return false;
-        for (size_t k = 1; k <= more; k++) {
-            uint8_t c = p[i + k];
-            if (k == 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf)
-                return false;
-        }
-        i += more + 1;
-    }
     return true;
 }
 

@@ -145,36 +145,6 @@ static inline bool jref_hex4(jref *j, uint32_t *out)
     return true;
 }
 
-/* The length of the well-formed UTF-8 sequence (RFC 3629: no overlong
- * form, no surrogate, nothing past U+10FFFF) at d[0..n), or 0. */
-static inline size_t jref_utf8_len(const uint8_t *d, size_t n)
-{
-    uint8_t c = d[0];
-    size_t len;
-    uint32_t cp, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((d[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (d[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* Whether t[0..n) is a JSON literal or number (RFC 8259, section 6). */
 static inline bool jref_atom_ok(const uint8_t *t, size_t n)
 {
@@ -232,7 +202,9 @@ static inline jref_span jref_string(jref *j, bool *bad)
             break;
         }
         if (j->strict && c >= 0x80) {
-            size_t len = jref_utf8_len(j->d + j->p - 1, j->n - j->p + 1);
+            uint32_t cp;
+            size_t len =
+                fuzz_utf8_decode(j->d + j->p - 1, j->n - j->p + 1, &cp);
             if (len == 0) {
                 j->ok = false;
                 break;

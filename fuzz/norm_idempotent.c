@@ -14,38 +14,6 @@
 #include "fuzz_common.h"
 #include "norm_internal.h"
 
-/* The length of the UTF-8 sequence at p (n > 0) that decodes to *cp, or 0
- * when it is ill-formed (overlong, surrogate, beyond U+10FFFF, truncated). */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    unsigned char c = p[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, v = c & 0x1f, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, v = c & 0x0f, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, v = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        v = v << 6 | (p[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return len;
-}
-
 /* Unicode White_Space (PropList.txt), which a key may not contain. */
 static bool is_white_space(uint32_t cp)
 {
@@ -92,7 +60,7 @@ static void check_key(const char *key, size_t n)
     const unsigned char *p = (const unsigned char *)key;
     for (size_t i = 0; i < local;) {
         uint32_t cp = 0;
-        size_t k = utf8_decode(p + i, local - i, &cp);
+        size_t k = fuzz_utf8_decode(p + i, local - i, &cp);
         FUZZ_CHECK(k > 0, "key is not valid UTF-8 at %zu", i);
         FUZZ_CHECK(cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f),
                    "key holds control character U+%04X", (unsigned)cp);
